@@ -1,0 +1,194 @@
+//! Exact money: integer pico-dollars (1e-12 USD) for accumulation, rust_decimal at the edges.
+//!
+//! Prices are quoted per 1M tokens with at most 6 decimals (checked when the catalog loads), so a
+//! price fits exactly in integer micro-dollars per 1M tokens, and `tokens x price` is an exact
+//! integer number of pico-dollars. Summing i128 is exact and fast on the ingest hot path; nothing
+//! is rounded until a row is rendered.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// A price per 1M tokens, in integer micro-dollars (USD 3.00 per 1M -> 3_000_000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct PricePerMillion(pub i64);
+
+impl PricePerMillion {
+    /// Converts a decimal USD price; `None` when it has more than 6 decimals or is out of range.
+    pub fn from_decimal(d: Decimal) -> Option<Self> {
+        let micros = d.checked_mul(Decimal::from(1_000_000))?;
+        if micros.fract() != Decimal::ZERO {
+            return None;
+        }
+        micros.to_i64().map(PricePerMillion)
+    }
+
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0, 6).normalize()
+    }
+
+    /// Cost of `tokens` at this price. Micro-dollars per 1M tokens = pico-dollars per token.
+    pub fn cost(self, tokens: u64) -> Pico {
+        Pico(self.0 as i128 * tokens as i128)
+    }
+}
+
+/// An exact amount of money in pico-dollars (1e-12 USD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Pico(pub i128);
+
+impl std::ops::Add for Pico {
+    type Output = Pico;
+    fn add(self, o: Pico) -> Pico {
+        Pico(self.0 + o.0)
+    }
+}
+
+impl std::ops::AddAssign for Pico {
+    fn add_assign(&mut self, o: Pico) {
+        self.0 += o.0;
+    }
+}
+
+impl std::iter::Sum for Pico {
+    fn sum<I: Iterator<Item = Pico>>(iter: I) -> Pico {
+        iter.fold(Pico(0), |a, b| a + b)
+    }
+}
+
+impl Pico {
+    /// The exact amount as a decimal (up to 12 places).
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::from_i128_with_scale(self.0, 12).normalize()
+    }
+
+    /// Rounded to whole micro-dollars (6 decimals, half away from zero): the precision of every
+    /// amount we print. Totals are sums of these rounded row amounts, so they always add up.
+    pub fn to_usd6(self) -> Usd6 {
+        let q = self.0 / 1_000_000;
+        let r = self.0 % 1_000_000;
+        let adj = if r >= 500_000 {
+            1
+        } else if r <= -500_000 {
+            -1
+        } else {
+            0
+        };
+        Usd6(q + adj)
+    }
+}
+
+/// An amount in whole micro-dollars: what reports show (6 decimals) and sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Usd6(pub i128);
+
+impl std::ops::Add for Usd6 {
+    type Output = Usd6;
+    fn add(self, o: Usd6) -> Usd6 {
+        Usd6(self.0 + o.0)
+    }
+}
+
+impl std::ops::AddAssign for Usd6 {
+    fn add_assign(&mut self, o: Usd6) {
+        self.0 += o.0;
+    }
+}
+
+impl std::iter::Sum for Usd6 {
+    fn sum<I: Iterator<Item = Usd6>>(iter: I) -> Usd6 {
+        iter.fold(Usd6(0), |a, b| a + b)
+    }
+}
+
+impl Usd6 {
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::from_i128_with_scale(self.0, 6)
+    }
+
+    /// `12.345678` (always 6 decimals), as JSON/CSV carry it.
+    pub fn fixed6(self) -> String {
+        let d = self.to_decimal();
+        format!("{d:.6}")
+    }
+
+    /// `$1,234.57`: rounded to cents with thousands separators, for tables.
+    pub fn dollars(self) -> String {
+        let cents = {
+            let q = self.0 / 10_000;
+            let r = self.0 % 10_000;
+            q + if r >= 5_000 {
+                1
+            } else if r <= -5_000 {
+                -1
+            } else {
+                0
+            }
+        };
+        let neg = cents < 0;
+        let c = cents.unsigned_abs();
+        format!(
+            "{}${}.{:02}",
+            if neg { "-" } else { "" },
+            group_thousands(c / 100),
+            c % 100
+        )
+    }
+}
+
+impl Serialize for Usd6 {
+    /// A JSON number with exactly 6 decimals (serde_json's arbitrary_precision is not needed:
+    /// the value is written from its decimal string).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let n: serde_json::Number = self.fixed6().parse().map_err(serde::ser::Error::custom)?;
+        n.serialize(s)
+    }
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn group_thousands<T: std::fmt::Display>(n: T) -> String {
+    let s = n.to_string();
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{sign}{out}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn price_conversion_is_exact() {
+        let p = PricePerMillion::from_decimal(Decimal::from_str("0.035").unwrap()).unwrap();
+        assert_eq!(p, PricePerMillion(35_000));
+        assert_eq!(p.to_decimal().to_string(), "0.035");
+        assert!(PricePerMillion::from_decimal(Decimal::from_str("0.0000001").unwrap()).is_none());
+        // 1 token of Nova Micro input = $0.000000035
+        assert_eq!(p.cost(1).to_decimal().to_string(), "0.000000035");
+        assert_eq!(p.cost(1_000_000).to_decimal().to_string(), "0.035");
+    }
+
+    #[test]
+    fn rounding_to_micro_dollars_is_half_away_from_zero() {
+        assert_eq!(Pico(1_499_999).to_usd6(), Usd6(1));
+        assert_eq!(Pico(1_500_000).to_usd6(), Usd6(2));
+        assert_eq!(Pico(-1_500_000).to_usd6(), Usd6(-2));
+        assert_eq!(Usd6(12_345_678).fixed6(), "12.345678");
+        assert_eq!(Usd6(5).fixed6(), "0.000005");
+        assert_eq!(Usd6(1_234_567_890_000).dollars(), "$1,234,567.89");
+        assert_eq!(Usd6(4_999).dollars(), "$0.00");
+        assert_eq!(Usd6(5_000).dollars(), "$0.01");
+    }
+
+    #[test]
+    fn serializes_as_number_with_six_decimals() {
+        assert_eq!(serde_json::to_string(&Usd6(1_500_000)).unwrap(), "1.500000");
+    }
+}

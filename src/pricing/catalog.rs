@@ -1,0 +1,540 @@
+//! The price catalog: loads and validates pricing/*.toml (embedded) plus user overrides.
+//!
+//! Files are human-edited, so loading is strict (unknown fields, non-positive prices, more than 6
+//! decimals, bad dates and duplicates are all errors naming the file and model) and lookups are
+//! by (region, scope) so a request is priced by the row that matches where and how it ran.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::money::PricePerMillion;
+
+/// The catalog files compiled into the binary, in load order.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("pricing/anthropic.toml", include_str!("../../pricing/anthropic.toml")),
+    ("pricing/amazon.toml", include_str!("../../pricing/amazon.toml")),
+    ("pricing/meta.toml", include_str!("../../pricing/meta.toml")),
+    ("pricing/mistral.toml", include_str!("../../pricing/mistral.toml")),
+    ("pricing/others.toml", include_str!("../../pricing/others.toml")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("cannot read price file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: model `{model}`: {message}")]
+    Invalid {
+        path: String,
+        model: String,
+        message: String,
+    },
+}
+
+/// Which kind of call a price row applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// In-region model ids, and geo profiles (`us.`, `eu.`, ...) unless a `geo` row exists.
+    Regional,
+    /// Geo cross-region profiles, where they are priced differently from in-region calls.
+    Geo,
+    /// `global.` cross-region profiles.
+    Global,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Regional => "regional",
+            Scope::Geo => "geo",
+            Scope::Global => "global",
+        }
+    }
+}
+
+/// Per-1M-token rates of one price row. Absent means the model has no such rate there.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenRates {
+    pub input: Option<PricePerMillion>,
+    pub output: Option<PricePerMillion>,
+    pub cache_read: Option<PricePerMillion>,
+    pub cache_write_5m: Option<PricePerMillion>,
+    pub cache_write_1h: Option<PricePerMillion>,
+}
+
+/// One price row: the rates for a model in some regions at one scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceRow {
+    pub regions: Vec<String>,
+    pub scope: Scope,
+    pub standard: TokenRates,
+    /// Rates for requests whose total input exceeds the model's long-context threshold.
+    pub long_context: TokenRates,
+    pub batch: TokenRates,
+    pub flex: TokenRates,
+    pub priority: TokenRates,
+    /// USD per 1K tokens-per-minute per month (reserved tier).
+    pub reserved_input_1k_tpm_month: Option<Decimal>,
+    pub reserved_output_1k_tpm_month: Option<Decimal>,
+    /// USD per model unit per hour (provisioned throughput).
+    pub provisioned_no_commit_hour: Option<Decimal>,
+    pub provisioned_1_month_hour: Option<Decimal>,
+    pub provisioned_6_month_hour: Option<Decimal>,
+    pub source: String,
+    pub as_of: NaiveDate,
+    /// The file this row came from (embedded path or the user's override file).
+    pub origin: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Catalog key, e.g. `anthropic.claude-sonnet-4-5`.
+    pub key: String,
+    pub name: String,
+    pub provider: String,
+    /// Base model ids as Bedrock names them (version suffix included).
+    pub ids: Vec<String>,
+    pub long_context_threshold: Option<u64>,
+    /// Tokens per minute one provisioned model unit serves, where known.
+    pub tpm_per_unit: Option<u64>,
+    pub source: String,
+    pub as_of: NaiveDate,
+    pub prices: BTreeMap<(String, Scope), PriceRow>,
+}
+
+impl Model {
+    /// The row that prices a call in `region` at `scope`, falling back from geo to regional.
+    pub fn price(&self, region: &str, scope: Scope) -> Option<&PriceRow> {
+        let get = |s: Scope| self.prices.get(&(region.to_string(), s));
+        match scope {
+            Scope::Regional => get(Scope::Regional),
+            Scope::Geo => get(Scope::Geo).or_else(|| get(Scope::Regional)),
+            Scope::Global => get(Scope::Global),
+        }
+    }
+
+    pub fn regions(&self) -> Vec<&str> {
+        let mut r: Vec<&str> = self.prices.keys().map(|(r, _)| r.as_str()).collect();
+        r.dedup();
+        r
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub models: Vec<Model>,
+    by_key: HashMap<String, usize>,
+    by_id: HashMap<String, usize>,
+    /// Files loaded, in order (embedded first, then overrides).
+    pub files: Vec<String>,
+}
+
+// ---------- file format (TOML or JSON) ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDoc {
+    #[serde(default)]
+    model: Vec<ModelDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelDoc {
+    key: String,
+    name: Option<String>,
+    provider: Option<String>,
+    #[serde(default)]
+    ids: Vec<String>,
+    long_context_threshold: Option<u64>,
+    tpm_per_unit: Option<u64>,
+    source: String,
+    as_of: String,
+    #[serde(default)]
+    price: Vec<PriceDoc>,
+}
+
+/// A price as written: a string ("3.00", exact) or a TOML/JSON number.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum Num {
+    Str(String),
+    Int(i64),
+    Float(f64),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriceDoc {
+    regions: Vec<String>,
+    #[serde(default = "regional")]
+    scope: Scope,
+    source: Option<String>,
+    as_of: Option<String>,
+    input: Option<Num>,
+    output: Option<Num>,
+    cache_read: Option<Num>,
+    cache_write_5m: Option<Num>,
+    cache_write_1h: Option<Num>,
+    long_input: Option<Num>,
+    long_output: Option<Num>,
+    long_cache_read: Option<Num>,
+    long_cache_write_5m: Option<Num>,
+    long_cache_write_1h: Option<Num>,
+    batch_input: Option<Num>,
+    batch_output: Option<Num>,
+    flex_input: Option<Num>,
+    flex_output: Option<Num>,
+    flex_cache_read: Option<Num>,
+    priority_input: Option<Num>,
+    priority_output: Option<Num>,
+    priority_cache_read: Option<Num>,
+    reserved_input_1k_tpm_month: Option<Num>,
+    reserved_output_1k_tpm_month: Option<Num>,
+    provisioned_no_commit_hour: Option<Num>,
+    provisioned_1_month_hour: Option<Num>,
+    provisioned_6_month_hour: Option<Num>,
+}
+
+fn regional() -> Scope {
+    Scope::Regional
+}
+
+/// Known AWS region names look like `us-east-1`, `eu-central-2`, `ap-southeast-4`, `us-gov-west-1`.
+fn valid_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].chars().all(|c| c.is_ascii_lowercase())
+        && parts.last().unwrap().chars().all(|c| c.is_ascii_digit())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+}
+
+struct Ctx<'a> {
+    path: &'a str,
+    model: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, message: impl Into<String>) -> CatalogError {
+        CatalogError::Invalid {
+            path: self.path.to_string(),
+            model: self.model.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn decimal(&self, field: &str, n: &Option<Num>) -> Result<Option<Decimal>, CatalogError> {
+        let Some(n) = n else { return Ok(None) };
+        let d = match n {
+            Num::Str(s) => Decimal::from_str(s.trim()).map_err(|_| {
+                self.err(format!("{field}: `{s}` is not a decimal number"))
+            })?,
+            Num::Int(i) => Decimal::from(*i),
+            // Shortest round-trip text of the float is what the author typed.
+            Num::Float(f) => Decimal::from_str(&f.to_string())
+                .map_err(|_| self.err(format!("{field}: {f} is not a usable price")))?,
+        };
+        if d <= Decimal::ZERO {
+            return Err(self.err(format!("{field}: price must be positive, got {d}")));
+        }
+        Ok(Some(d))
+    }
+
+    fn rate(&self, field: &str, n: &Option<Num>) -> Result<Option<PricePerMillion>, CatalogError> {
+        match self.decimal(field, n)? {
+            None => Ok(None),
+            Some(d) => PricePerMillion::from_decimal(d).map(Some).ok_or_else(|| {
+                self.err(format!(
+                    "{field}: {d} has more than 6 decimals (prices are USD per 1M tokens)"
+                ))
+            }),
+        }
+    }
+
+    fn date(&self, field: &str, s: &str) -> Result<NaiveDate, CatalogError> {
+        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| self.err(format!("{field}: `{s}` is not a date (YYYY-MM-DD)")))?;
+        if d < NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() {
+            return Err(self.err(format!("{field}: {d} is before Bedrock existed")));
+        }
+        Ok(d)
+    }
+}
+
+fn parse_row(ctx: &Ctx, m: &ModelDoc, p: &PriceDoc) -> Result<PriceRow, CatalogError> {
+    if p.regions.is_empty() {
+        return Err(ctx.err("price row has no regions"));
+    }
+    if let Some(r) = p.regions.iter().find(|r| !valid_region(r)) {
+        return Err(ctx.err(format!("`{r}` is not an AWS region name (like us-east-1)")));
+    }
+    let rates = |i: &str, o: &str, a: &Option<Num>, b: &Option<Num>| -> Result<TokenRates, CatalogError> {
+        Ok(TokenRates {
+            input: ctx.rate(i, a)?,
+            output: ctx.rate(o, b)?,
+            ..Default::default()
+        })
+    };
+    let standard = TokenRates {
+        input: ctx.rate("input", &p.input)?,
+        output: ctx.rate("output", &p.output)?,
+        cache_read: ctx.rate("cache_read", &p.cache_read)?,
+        cache_write_5m: ctx.rate("cache_write_5m", &p.cache_write_5m)?,
+        cache_write_1h: ctx.rate("cache_write_1h", &p.cache_write_1h)?,
+    };
+    if standard.input.is_none() {
+        return Err(ctx.err("price row needs at least `input`"));
+    }
+    let long_context = TokenRates {
+        input: ctx.rate("long_input", &p.long_input)?,
+        output: ctx.rate("long_output", &p.long_output)?,
+        cache_read: ctx.rate("long_cache_read", &p.long_cache_read)?,
+        cache_write_5m: ctx.rate("long_cache_write_5m", &p.long_cache_write_5m)?,
+        cache_write_1h: ctx.rate("long_cache_write_1h", &p.long_cache_write_1h)?,
+    };
+    if long_context.input.is_some() && m.long_context_threshold.is_none() {
+        return Err(ctx.err("long_* rates need `long_context_threshold` on the model"));
+    }
+    let mut flex = rates("flex_input", "flex_output", &p.flex_input, &p.flex_output)?;
+    flex.cache_read = ctx.rate("flex_cache_read", &p.flex_cache_read)?;
+    let mut priority = rates("priority_input", "priority_output", &p.priority_input, &p.priority_output)?;
+    priority.cache_read = ctx.rate("priority_cache_read", &p.priority_cache_read)?;
+    Ok(PriceRow {
+        regions: p.regions.clone(),
+        scope: p.scope,
+        standard,
+        long_context,
+        batch: rates("batch_input", "batch_output", &p.batch_input, &p.batch_output)?,
+        flex,
+        priority,
+        reserved_input_1k_tpm_month: ctx.decimal("reserved_input_1k_tpm_month", &p.reserved_input_1k_tpm_month)?,
+        reserved_output_1k_tpm_month: ctx.decimal("reserved_output_1k_tpm_month", &p.reserved_output_1k_tpm_month)?,
+        provisioned_no_commit_hour: ctx.decimal("provisioned_no_commit_hour", &p.provisioned_no_commit_hour)?,
+        provisioned_1_month_hour: ctx.decimal("provisioned_1_month_hour", &p.provisioned_1_month_hour)?,
+        provisioned_6_month_hour: ctx.decimal("provisioned_6_month_hour", &p.provisioned_6_month_hour)?,
+        source: p.source.clone().unwrap_or_else(|| m.source.clone()),
+        as_of: match &p.as_of {
+            Some(s) => ctx.date("as_of", s)?,
+            None => ctx.date("as_of", &m.as_of)?,
+        },
+        origin: ctx.path.to_string(),
+    })
+}
+
+impl Catalog {
+    /// The catalog compiled into the binary.
+    pub fn embedded() -> Result<Catalog, CatalogError> {
+        let mut c = Catalog::default();
+        for (path, text) in EMBEDDED {
+            c.add_text(path, text, false)?;
+        }
+        Ok(c)
+    }
+
+    /// Embedded catalog plus overrides from files or directories (`*.toml`, `*.json`).
+    pub fn load(overrides: &[PathBuf]) -> Result<Catalog, CatalogError> {
+        let mut c = Catalog::embedded()?;
+        for p in overrides {
+            for file in price_files(p)? {
+                let text = std::fs::read_to_string(&file).map_err(|source| CatalogError::Io {
+                    path: file.clone(),
+                    source,
+                })?;
+                c.add_text(&file.display().to_string(), &text, true)?;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Adds one file. `is_override`: rows replace existing (region, scope) rows of the same
+    /// model instead of being duplicates.
+    pub fn add_text(&mut self, path: &str, text: &str, is_override: bool) -> Result<(), CatalogError> {
+        let doc: FileDoc = if path.ends_with(".json") {
+            serde_json::from_str(text).map_err(|e| CatalogError::Parse {
+                path: path.to_string(),
+                message: e.to_string(),
+            })?
+        } else {
+            toml::from_str(text).map_err(|e| CatalogError::Parse {
+                path: path.to_string(),
+                message: e.to_string().trim_end().to_string(),
+            })?
+        };
+        if doc.model.is_empty() {
+            return Err(CatalogError::Parse {
+                path: path.to_string(),
+                message: "no [[model]] entries".into(),
+            });
+        }
+        self.files.push(path.to_string());
+        for m in &doc.model {
+            self.add_model(path, m, is_override)?;
+        }
+        Ok(())
+    }
+
+    fn add_model(&mut self, path: &str, m: &ModelDoc, is_override: bool) -> Result<(), CatalogError> {
+        let ctx = Ctx { path, model: &m.key };
+        if m.key.trim().is_empty() || m.key.contains(char::is_whitespace) {
+            return Err(ctx.err("`key` must be a non-empty id without spaces"));
+        }
+        if m.source.trim().is_empty() {
+            return Err(ctx.err("`source` is empty: say where the prices come from"));
+        }
+        let as_of = ctx.date("as_of", &m.as_of)?;
+        let existing = self.by_key.get(&m.key).copied();
+        if existing.is_some() && !is_override {
+            return Err(ctx.err("duplicate model key (already defined in an earlier file)"));
+        }
+        if existing.is_none() && m.price.is_empty() {
+            return Err(ctx.err("model has no [[model.price]] rows"));
+        }
+        let idx = match existing {
+            Some(i) => i,
+            None => {
+                self.models.push(Model {
+                    key: m.key.clone(),
+                    name: m.name.clone().unwrap_or_else(|| m.key.clone()),
+                    provider: m.provider.clone().unwrap_or_else(|| "unknown".into()),
+                    ids: vec![],
+                    long_context_threshold: None,
+                    tpm_per_unit: None,
+                    source: m.source.clone(),
+                    as_of,
+                    prices: BTreeMap::new(),
+                });
+                self.by_key.insert(m.key.clone(), self.models.len() - 1);
+                self.models.len() - 1
+            }
+        };
+        for id in &m.ids {
+            if let Some(&other) = self.by_id.get(id) {
+                if other != idx {
+                    return Err(ctx.err(format!(
+                        "id `{id}` is already listed under model `{}`",
+                        self.models[other].key
+                    )));
+                }
+            }
+            self.by_id.insert(id.clone(), idx);
+        }
+        let mut fresh: BTreeMap<(String, Scope), PriceRow> = BTreeMap::new();
+        for p in &m.price {
+            let row = parse_row(&ctx, m, p)?;
+            for r in &row.regions {
+                if fresh.insert((r.clone(), row.scope), row.clone()).is_some() {
+                    return Err(ctx.err(format!(
+                        "two price rows for region {r} at scope {}",
+                        row.scope.as_str()
+                    )));
+                }
+            }
+        }
+        let model = &mut self.models[idx];
+        for id in &m.ids {
+            if !model.ids.contains(id) {
+                model.ids.push(id.clone());
+            }
+        }
+        if let Some(n) = &m.name {
+            model.name = n.clone();
+        }
+        if let Some(p) = &m.provider {
+            model.provider = p.clone();
+        }
+        if m.long_context_threshold.is_some() {
+            model.long_context_threshold = m.long_context_threshold;
+        }
+        if m.tpm_per_unit.is_some() {
+            model.tpm_per_unit = m.tpm_per_unit;
+        }
+        if is_override {
+            model.source = m.source.clone();
+            model.as_of = as_of;
+        }
+        model.prices.extend(fresh);
+        Ok(())
+    }
+
+    pub fn by_key(&self, key: &str) -> Option<&Model> {
+        self.by_key.get(key).map(|&i| &self.models[i])
+    }
+
+    pub fn index_of_key(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+
+    /// Exact lookup of a base model id (`anthropic.claude-3-5-haiku-20241022-v1:0`).
+    pub fn index_of_id(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn model(&self, idx: usize) -> &Model {
+        &self.models[idx]
+    }
+
+    /// The oldest `as_of` among all rows: the date a report's prices are at least as fresh as.
+    pub fn oldest_as_of(&self) -> Option<NaiveDate> {
+        self.models
+            .iter()
+            .flat_map(|m| m.prices.values().map(|p| p.as_of))
+            .min()
+    }
+}
+
+/// `*.toml` / `*.json` files of a path (a file, or a directory walked recursively, sorted).
+fn price_files(p: &Path) -> Result<Vec<PathBuf>, CatalogError> {
+    if p.is_file() {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    if !p.exists() {
+        return Err(CatalogError::Io {
+            path: p.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+        });
+    }
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(p)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|f| matches!(f.extension().and_then(|x| x.to_str()), Some("toml") | Some("json")))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(CatalogError::Parse {
+            path: p.display().to_string(),
+            message: "no *.toml or *.json price files in this directory".into(),
+        });
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["us-east-1", "eu-central-2", "ap-southeast-4", "us-gov-west-1"] {
+            assert!(valid_region(ok), "{ok}");
+        }
+        for bad in ["us-east", "USE1", "us_east_1", "east-1"] {
+            assert!(!valid_region(bad), "{bad}");
+        }
+    }
+}
