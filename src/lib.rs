@@ -4,5 +4,12 @@
 //! aggregates them, `pricing` resolves model ids and prices each request, `render` prints the
 //! canonical result of a command in every format, `commands` wires a subcommand together.
 
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod error;
 pub mod money;
 pub mod pricing;
+pub mod render;
+pub mod report;
+pub mod usage;

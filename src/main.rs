@@ -1,1 +1,40 @@
-fn main() {}
+//! bedrock-lens binary: parse arguments, run the command, map the outcome to an exit code
+//! (0 ok, 1 some input or work failed, 2 usage error).
+
+use std::process::ExitCode;
+
+use bedrock_lens::cli::{Cli, Command};
+use bedrock_lens::commands::{self, Env};
+use bedrock_lens::error::{Outcome, UsageError};
+use clap::Parser;
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match &cli.command {
+        Command::Pricing(c) => commands::pricing::cmd(&cli.global, c),
+        Command::Report(a) => commands::report::cmd(&Env::load(&cli.global)?, a),
+        Command::Demo(a) => commands::demo::cmd(&Env::load(&cli.global)?, a),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Partial) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            match e.downcast_ref::<UsageError>() {
+                Some(u) => {
+                    if let Some(h) = &u.hint {
+                        eprintln!("hint: {h}");
+                    }
+                    ExitCode::from(2)
+                }
+                None => ExitCode::from(1),
+            }
+        }
+    }
+}

@@ -137,11 +137,11 @@ impl Usd6 {
 }
 
 impl Serialize for Usd6 {
-    /// A JSON number with exactly 6 decimals (serde_json's arbitrary_precision is not needed:
-    /// the value is written from its decimal string).
+    /// A JSON number with exactly 6 decimals, written verbatim from its decimal string.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let n: serde_json::Number = self.fixed6().parse().map_err(serde::ser::Error::custom)?;
-        n.serialize(s)
+        let raw = serde_json::value::RawValue::from_string(self.fixed6())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
     }
 }
 

@@ -16,11 +16,23 @@ use crate::money::PricePerMillion;
 
 /// The catalog files compiled into the binary, in load order.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("pricing/anthropic.toml", include_str!("../../pricing/anthropic.toml")),
-    ("pricing/amazon.toml", include_str!("../../pricing/amazon.toml")),
+    (
+        "pricing/anthropic.toml",
+        include_str!("../../pricing/anthropic.toml"),
+    ),
+    (
+        "pricing/amazon.toml",
+        include_str!("../../pricing/amazon.toml"),
+    ),
     ("pricing/meta.toml", include_str!("../../pricing/meta.toml")),
-    ("pricing/mistral.toml", include_str!("../../pricing/mistral.toml")),
-    ("pricing/others.toml", include_str!("../../pricing/others.toml")),
+    (
+        "pricing/mistral.toml",
+        include_str!("../../pricing/mistral.toml"),
+    ),
+    (
+        "pricing/others.toml",
+        include_str!("../../pricing/others.toml"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -239,9 +251,8 @@ impl Ctx<'_> {
     fn decimal(&self, field: &str, n: &Option<Num>) -> Result<Option<Decimal>, CatalogError> {
         let Some(n) = n else { return Ok(None) };
         let d = match n {
-            Num::Str(s) => Decimal::from_str(s.trim()).map_err(|_| {
-                self.err(format!("{field}: `{s}` is not a decimal number"))
-            })?,
+            Num::Str(s) => Decimal::from_str(s.trim())
+                .map_err(|_| self.err(format!("{field}: `{s}` is not a decimal number")))?,
             Num::Int(i) => Decimal::from(*i),
             // Shortest round-trip text of the float is what the author typed.
             Num::Float(f) => Decimal::from_str(&f.to_string())
@@ -281,13 +292,14 @@ fn parse_row(ctx: &Ctx, m: &ModelDoc, p: &PriceDoc) -> Result<PriceRow, CatalogE
     if let Some(r) = p.regions.iter().find(|r| !valid_region(r)) {
         return Err(ctx.err(format!("`{r}` is not an AWS region name (like us-east-1)")));
     }
-    let rates = |i: &str, o: &str, a: &Option<Num>, b: &Option<Num>| -> Result<TokenRates, CatalogError> {
-        Ok(TokenRates {
-            input: ctx.rate(i, a)?,
-            output: ctx.rate(o, b)?,
-            ..Default::default()
-        })
-    };
+    let rates =
+        |i: &str, o: &str, a: &Option<Num>, b: &Option<Num>| -> Result<TokenRates, CatalogError> {
+            Ok(TokenRates {
+                input: ctx.rate(i, a)?,
+                output: ctx.rate(o, b)?,
+                ..Default::default()
+            })
+        };
     let standard = TokenRates {
         input: ctx.rate("input", &p.input)?,
         output: ctx.rate("output", &p.output)?,
@@ -310,21 +322,40 @@ fn parse_row(ctx: &Ctx, m: &ModelDoc, p: &PriceDoc) -> Result<PriceRow, CatalogE
     }
     let mut flex = rates("flex_input", "flex_output", &p.flex_input, &p.flex_output)?;
     flex.cache_read = ctx.rate("flex_cache_read", &p.flex_cache_read)?;
-    let mut priority = rates("priority_input", "priority_output", &p.priority_input, &p.priority_output)?;
+    let mut priority = rates(
+        "priority_input",
+        "priority_output",
+        &p.priority_input,
+        &p.priority_output,
+    )?;
     priority.cache_read = ctx.rate("priority_cache_read", &p.priority_cache_read)?;
     Ok(PriceRow {
         regions: p.regions.clone(),
         scope: p.scope,
         standard,
         long_context,
-        batch: rates("batch_input", "batch_output", &p.batch_input, &p.batch_output)?,
+        batch: rates(
+            "batch_input",
+            "batch_output",
+            &p.batch_input,
+            &p.batch_output,
+        )?,
         flex,
         priority,
-        reserved_input_1k_tpm_month: ctx.decimal("reserved_input_1k_tpm_month", &p.reserved_input_1k_tpm_month)?,
-        reserved_output_1k_tpm_month: ctx.decimal("reserved_output_1k_tpm_month", &p.reserved_output_1k_tpm_month)?,
-        provisioned_no_commit_hour: ctx.decimal("provisioned_no_commit_hour", &p.provisioned_no_commit_hour)?,
-        provisioned_1_month_hour: ctx.decimal("provisioned_1_month_hour", &p.provisioned_1_month_hour)?,
-        provisioned_6_month_hour: ctx.decimal("provisioned_6_month_hour", &p.provisioned_6_month_hour)?,
+        reserved_input_1k_tpm_month: ctx.decimal(
+            "reserved_input_1k_tpm_month",
+            &p.reserved_input_1k_tpm_month,
+        )?,
+        reserved_output_1k_tpm_month: ctx.decimal(
+            "reserved_output_1k_tpm_month",
+            &p.reserved_output_1k_tpm_month,
+        )?,
+        provisioned_no_commit_hour: ctx
+            .decimal("provisioned_no_commit_hour", &p.provisioned_no_commit_hour)?,
+        provisioned_1_month_hour: ctx
+            .decimal("provisioned_1_month_hour", &p.provisioned_1_month_hour)?,
+        provisioned_6_month_hour: ctx
+            .decimal("provisioned_6_month_hour", &p.provisioned_6_month_hour)?,
         source: p.source.clone().unwrap_or_else(|| m.source.clone()),
         as_of: match &p.as_of {
             Some(s) => ctx.date("as_of", s)?,
@@ -361,7 +392,12 @@ impl Catalog {
 
     /// Adds one file. `is_override`: rows replace existing (region, scope) rows of the same
     /// model instead of being duplicates.
-    pub fn add_text(&mut self, path: &str, text: &str, is_override: bool) -> Result<(), CatalogError> {
+    pub fn add_text(
+        &mut self,
+        path: &str,
+        text: &str,
+        is_override: bool,
+    ) -> Result<(), CatalogError> {
         let doc: FileDoc = if path.ends_with(".json") {
             serde_json::from_str(text).map_err(|e| CatalogError::Parse {
                 path: path.to_string(),
@@ -386,8 +422,16 @@ impl Catalog {
         Ok(())
     }
 
-    fn add_model(&mut self, path: &str, m: &ModelDoc, is_override: bool) -> Result<(), CatalogError> {
-        let ctx = Ctx { path, model: &m.key };
+    fn add_model(
+        &mut self,
+        path: &str,
+        m: &ModelDoc,
+        is_override: bool,
+    ) -> Result<(), CatalogError> {
+        let ctx = Ctx {
+            path,
+            model: &m.key,
+        };
         if m.key.trim().is_empty() || m.key.contains(char::is_whitespace) {
             return Err(ctx.err("`key` must be a non-empty id without spaces"));
         }
@@ -512,7 +556,12 @@ fn price_files(p: &Path) -> Result<Vec<PathBuf>, CatalogError> {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
         .map(|e| e.into_path())
-        .filter(|f| matches!(f.extension().and_then(|x| x.to_str()), Some("toml") | Some("json")))
+        .filter(|f| {
+            matches!(
+                f.extension().and_then(|x| x.to_str()),
+                Some("toml") | Some("json")
+            )
+        })
         .collect();
     files.sort();
     if files.is_empty() {
@@ -530,7 +579,12 @@ mod tests {
 
     #[test]
     fn region_names() {
-        for ok in ["us-east-1", "eu-central-2", "ap-southeast-4", "us-gov-west-1"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "ap-southeast-4",
+            "us-gov-west-1",
+        ] {
             assert!(valid_region(ok), "{ok}");
         }
         for bad in ["us-east", "USE1", "us_east_1", "east-1"] {

@@ -63,7 +63,9 @@ pub fn price_row<'c>(
     if let Some(reason) = &res.unpriced_reason {
         return Err(reason.clone());
     }
-    let idx = res.model_idx.ok_or_else(|| "model not in catalog".to_string())?;
+    let idx = res
+        .model_idx
+        .ok_or_else(|| "model not in catalog".to_string())?;
     let model = catalog.model(idx);
     model.price(region, res.scope).ok_or_else(|| {
         format!(
@@ -120,8 +122,18 @@ pub fn price_request(
     Ok(CostBreakdown {
         input: component(t.input, rates.input, &format!("{label}input"), k)?,
         output: component(t.output, rates.output, &format!("{label}output"), k)?,
-        cache_read: component(t.cache_read, rates.cache_read, &format!("{label}cache read"), k)?,
-        cache_write: component(t.cache_write, write_rate, &format!("{label}{write_label}"), k)?,
+        cache_read: component(
+            t.cache_read,
+            rates.cache_read,
+            &format!("{label}cache read"),
+            k,
+        )?,
+        cache_write: component(
+            t.cache_write,
+            write_rate,
+            &format!("{label}{write_label}"),
+            k,
+        )?,
         long_context: long,
     })
 }
@@ -143,20 +155,46 @@ mod tests {
     }
 
     const fn tok(input: u64, output: u64, cache_read: u64, cache_write: u64) -> Tokens {
-        Tokens { input, output, cache_read, cache_write }
+        Tokens {
+            input,
+            output,
+            cache_read,
+            cache_write,
+        }
     }
 
     #[test]
     fn input_and_output() {
         // Claude 3.5 Haiku us-east-1: 1,000 in x $0.80/M = $0.0008; 500 out x $4/M = $0.002
-        let c = cost("anthropic.claude-3-5-haiku-20241022-v1:0", "us-east-1", tok(1000, 500, 0, 0), CacheTtl::FiveMinutes).unwrap();
-        assert_eq!((usd(c.input), usd(c.output)), ("0.0008".into(), "0.002".into()));
+        let c = cost(
+            "anthropic.claude-3-5-haiku-20241022-v1:0",
+            "us-east-1",
+            tok(1000, 500, 0, 0),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
+        assert_eq!(
+            (usd(c.input), usd(c.output)),
+            ("0.0008".into(), "0.002".into())
+        );
         assert_eq!(usd(c.total()), "0.0028");
         // Nova Micro: 3 in x $0.035/M = $0.000000105; 7 out x $0.14/M = $0.00000098
-        let c = cost("amazon.nova-micro-v1:0", "us-east-1", tok(3, 7, 0, 0), CacheTtl::FiveMinutes).unwrap();
+        let c = cost(
+            "amazon.nova-micro-v1:0",
+            "us-east-1",
+            tok(3, 7, 0, 0),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
         assert_eq!(usd(c.total()), "0.000001085");
         // EU price differs: Nova Micro eu-central-1 1M in x $0.046 = $0.046
-        let c = cost("amazon.nova-micro-v1:0", "eu-central-1", tok(1_000_000, 0, 0, 0), CacheTtl::FiveMinutes).unwrap();
+        let c = cost(
+            "amazon.nova-micro-v1:0",
+            "eu-central-1",
+            tok(1_000_000, 0, 0, 0),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
         assert_eq!(usd(c.total()), "0.046");
     }
 
@@ -165,15 +203,33 @@ mod tests {
         // Sonnet 4 us-east-1: 10,000 written at 5m x $3.75/M = $0.0375; 1h x $6/M = $0.06;
         // 40,000 read x $0.30/M = $0.012; 100 in x $3/M = $0.0003; 200 out x $15/M = $0.003
         let t = tok(100, 200, 40_000, 10_000);
-        let c5 = cost("anthropic.claude-sonnet-4-20250514-v1:0", "us-east-1", t, CacheTtl::FiveMinutes).unwrap();
+        let c5 = cost(
+            "anthropic.claude-sonnet-4-20250514-v1:0",
+            "us-east-1",
+            t,
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
         assert_eq!(usd(c5.cache_write), "0.0375");
         assert_eq!(usd(c5.cache_read), "0.012");
         assert_eq!(usd(c5.total()), "0.0528");
-        let c1 = cost("anthropic.claude-sonnet-4-20250514-v1:0", "us-east-1", t, CacheTtl::OneHour).unwrap();
+        let c1 = cost(
+            "anthropic.claude-sonnet-4-20250514-v1:0",
+            "us-east-1",
+            t,
+            CacheTtl::OneHour,
+        )
+        .unwrap();
         assert_eq!(usd(c1.cache_write), "0.06");
         assert_eq!(usd(c1.total()), "0.0753");
         // Claude 3.5 Haiku has no 1-hour rate: unpriced, not guessed
-        let e = cost("anthropic.claude-3-5-haiku-20241022-v1:0", "us-east-1", tok(1, 1, 0, 5), CacheTtl::OneHour).unwrap_err();
+        let e = cost(
+            "anthropic.claude-3-5-haiku-20241022-v1:0",
+            "us-east-1",
+            tok(1, 1, 0, 5),
+            CacheTtl::OneHour,
+        )
+        .unwrap_err();
         assert!(e.contains("cache write (1h)"), "{e}");
     }
 
@@ -181,12 +237,24 @@ mod tests {
     fn long_context_switches_every_rate_above_200k_total_input() {
         // Sonnet 4: 150,000 in + 40,000 read + 10,001 write = 200,001 > 200K -> long rates:
         // 150,000 x $6 = $0.90; 40,000 x $0.60 = $0.024; 10,001 x $7.50 = $0.0750075; 1,000 out x $22.50 = $0.0225
-        let c = cost("anthropic.claude-sonnet-4-20250514-v1:0", "us-west-2", tok(150_000, 1000, 40_000, 10_001), CacheTtl::FiveMinutes).unwrap();
+        let c = cost(
+            "anthropic.claude-sonnet-4-20250514-v1:0",
+            "us-west-2",
+            tok(150_000, 1000, 40_000, 10_001),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
         assert!(c.long_context);
         assert_eq!(usd(c.total()), "1.0215075");
         // exactly 200,000 stays standard: 150,000 x $3 + 40,000 x $0.30 + 10,000 x $3.75 + 1,000 x $15
         // = 0.45 + 0.012 + 0.0375 + 0.015 = $0.5145
-        let c = cost("anthropic.claude-sonnet-4-20250514-v1:0", "us-west-2", tok(150_000, 1000, 40_000, 10_000), CacheTtl::FiveMinutes).unwrap();
+        let c = cost(
+            "anthropic.claude-sonnet-4-20250514-v1:0",
+            "us-west-2",
+            tok(150_000, 1000, 40_000, 10_000),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
         assert!(!c.long_context);
         assert_eq!(usd(c.total()), "0.5145");
     }
@@ -195,28 +263,88 @@ mod tests {
     fn geo_versus_global_profiles() {
         // Haiku 4.5, 1M in + 1M out: global $1 + $5 = $6; us. geo (regional rates) $1.10 + $5.50 = $6.60
         let t = tok(1_000_000, 1_000_000, 0, 0);
-        let g = cost("global.anthropic.claude-haiku-4-5-20251001-v1:0", "us-east-1", t, CacheTtl::FiveMinutes).unwrap();
-        let us = cost("us.anthropic.claude-haiku-4-5-20251001-v1:0", "us-east-1", t, CacheTtl::FiveMinutes).unwrap();
-        let eu = cost("eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu-central-1", t, CacheTtl::FiveMinutes).unwrap();
-        assert_eq!((usd(g.total()), usd(us.total()), usd(eu.total())), ("6".into(), "6.6".into(), "6.6".into()));
+        let g = cost(
+            "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "us-east-1",
+            t,
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
+        let us = cost(
+            "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "us-east-1",
+            t,
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
+        let eu = cost(
+            "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "eu-central-1",
+            t,
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
+        assert_eq!(
+            (usd(g.total()), usd(us.total()), usd(eu.total())),
+            ("6".into(), "6.6".into(), "6.6".into())
+        );
         // Sonnet 4.5 long context on global: 300,000 in x $6 = $1.80; 2,000 out x $22.50 = $0.045
-        let c = cost("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-east-1", tok(300_000, 2000, 0, 0), CacheTtl::FiveMinutes).unwrap();
+        let c = cost(
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "us-east-1",
+            tok(300_000, 2000, 0, 0),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
         assert_eq!(usd(c.total()), "1.845");
         // ... and on a us. profile: 300,000 x $6.60 = $1.98; 2,000 x $24.75 = $0.0495
-        let c = cost("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-east-1", tok(300_000, 2000, 0, 0), CacheTtl::FiveMinutes).unwrap();
+        let c = cost(
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "us-east-1",
+            tok(300_000, 2000, 0, 0),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
         assert_eq!(usd(c.total()), "2.0295");
     }
 
     #[test]
     fn missing_region_or_rate_is_a_reason_not_zero() {
-        let e = cost("anthropic.claude-3-opus-20240229-v1:0", "us-east-1", tok(1, 1, 0, 0), CacheTtl::FiveMinutes).unwrap_err();
-        assert!(e.contains("no regional price for anthropic.claude-3-opus in us-east-1"), "{e}");
+        let e = cost(
+            "anthropic.claude-3-opus-20240229-v1:0",
+            "us-east-1",
+            tok(1, 1, 0, 0),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("no regional price for anthropic.claude-3-opus in us-east-1"),
+            "{e}"
+        );
         // Llama has no cache rates: cache tokens make it unpriced
-        let e = cost("meta.llama3-1-70b-instruct-v1:0", "us-east-1", tok(1, 1, 5, 0), CacheTtl::FiveMinutes).unwrap_err();
+        let e = cost(
+            "meta.llama3-1-70b-instruct-v1:0",
+            "us-east-1",
+            tok(1, 1, 5, 0),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap_err();
         assert!(e.contains("no cache read rate"), "{e}");
         // Titan embeddings: no output tokens, no output rate needed. 1,234 x $0.02/M = $0.00002468
-        let c = cost("amazon.titan-embed-text-v2:0", "us-east-1", tok(1234, 0, 0, 0), CacheTtl::FiveMinutes).unwrap();
+        let c = cost(
+            "amazon.titan-embed-text-v2:0",
+            "us-east-1",
+            tok(1234, 0, 0, 0),
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap();
         assert_eq!(usd(c.total()), "0.00002468");
-        assert!(cost("us.anthropic.claude-opus-5-20261015-v1:0", "us-east-1", tok(1, 1, 0, 0), CacheTtl::FiveMinutes).is_err());
+        assert!(cost(
+            "us.anthropic.claude-opus-5-20261015-v1:0",
+            "us-east-1",
+            tok(1, 1, 0, 0),
+            CacheTtl::FiveMinutes
+        )
+        .is_err());
     }
 }

@@ -112,8 +112,14 @@ struct Arn<'a> {
 fn parse_bedrock_arn(s: &str) -> Option<Arn<'_>> {
     // arn:partition:bedrock:region:account:type/id
     let mut it = s.splitn(6, ':');
-    let (arn, _partition, service, region, _account, rest) =
-        (it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?);
+    let (arn, _partition, service, region, _account, rest) = (
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    );
     if arn != "arn" || service != "bedrock" {
         return None;
     }
@@ -188,11 +194,13 @@ impl<'c> Resolver<'c> {
             }
             match arn.resource_type {
                 "foundation-model" => {
-                    r.steps.push(format!("foundation-model ARN in {}", arn.region));
+                    r.steps
+                        .push(format!("foundation-model ARN in {}", arn.region));
                     self.resolve_into(arn.resource_id, r, depth + 1);
                 }
                 "inference-profile" => {
-                    r.steps.push(format!("system inference-profile ARN in {}", arn.region));
+                    r.steps
+                        .push(format!("system inference-profile ARN in {}", arn.region));
                     self.resolve_into(arn.resource_id, r, depth + 1);
                 }
                 "application-inference-profile" | "provisioned-model" => {
@@ -222,7 +230,10 @@ impl<'c> Resolver<'c> {
                             }
                         }
                         None => {
-                            r.steps.push(format!("{} not in the inference-profile map", arn.resource_type));
+                            r.steps.push(format!(
+                                "{} not in the inference-profile map",
+                                arn.resource_type
+                            ));
                             r.unpriced_reason = Some(format!(
                                 "{} `{}` is not mapped to a model: add it to the file given with --inference-profiles",
                                 arn.resource_type, arn.resource_id
@@ -231,12 +242,14 @@ impl<'c> Resolver<'c> {
                     }
                     if !app && r.unpriced_reason.is_none() {
                         r.unpriced_reason = Some(
-                            "provisioned throughput is billed per model unit-hour, not per token".into(),
+                            "provisioned throughput is billed per model unit-hour, not per token"
+                                .into(),
                         );
                     }
                 }
                 other => {
-                    r.steps.push(format!("bedrock ARN of unknown type `{other}`"));
+                    r.steps
+                        .push(format!("bedrock ARN of unknown type `{other}`"));
                     r.unpriced_reason = Some(format!("ARN resource type `{other}` is not a model"));
                 }
             }
@@ -247,7 +260,8 @@ impl<'c> Resolver<'c> {
             Some("global") => {
                 r.kind = ProfileKind::Global;
                 r.scope = Scope::Global;
-                r.steps.push("`global.` cross-region profile: priced at global rates".into());
+                r.steps
+                    .push("`global.` cross-region profile: priced at global rates".into());
             }
             Some(g) => {
                 r.kind = ProfileKind::Geo;
@@ -273,21 +287,25 @@ impl<'c> Resolver<'c> {
             return Some(i);
         }
         if let Some(i) = self.catalog.index_of_id(&format!("{base}:0")) {
-            r.steps.push(format!("`{base}` matched catalog id `{base}:0`"));
+            r.steps
+                .push(format!("`{base}` matched catalog id `{base}:0`"));
             return Some(i);
         }
         let mut candidate = base;
         while let Some((head, _)) = candidate.rsplit_once(':') {
             candidate = head;
             if let Some(i) = self.catalog.index_of_id(candidate) {
-                r.steps.push(format!("`{base}` matched catalog id `{candidate}` without its suffix"));
+                r.steps.push(format!(
+                    "`{base}` matched catalog id `{candidate}` without its suffix"
+                ));
                 return Some(i);
             }
             // ids are listed with their `:0` version; try that form too
             let with0 = format!("{candidate}:0");
             if with0 != base {
                 if let Some(i) = self.catalog.index_of_id(&with0) {
-                    r.steps.push(format!("`{base}` matched catalog id `{with0}`"));
+                    r.steps
+                        .push(format!("`{base}` matched catalog id `{with0}`"));
                     return Some(i);
                 }
             }
@@ -333,8 +351,16 @@ model = "meta.llama3-1-70b-instruct-v1:0"
         assert_eq!(r.model.as_deref(), Some("anthropic.claude-3-5-haiku"));
         assert_eq!((r.kind, r.scope), (ProfileKind::InRegion, Scope::Regional));
         // context-window variants and bare ids without :0
-        assert_eq!(res("anthropic.claude-3-haiku-20240307-v1:0:200k").model.as_deref(), Some("anthropic.claude-3-haiku"));
-        assert_eq!(res("amazon.nova-pro-v1").model.as_deref(), Some("amazon.nova-pro"));
+        assert_eq!(
+            res("anthropic.claude-3-haiku-20240307-v1:0:200k")
+                .model
+                .as_deref(),
+            Some("anthropic.claude-3-haiku")
+        );
+        assert_eq!(
+            res("amazon.nova-pro-v1").model.as_deref(),
+            Some("amazon.nova-pro")
+        );
     }
 
     #[test]
@@ -366,14 +392,20 @@ model = "meta.llama3-1-70b-instruct-v1:0"
 
     #[test]
     fn application_profile_through_map() {
-        let r = res("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6");
+        let r = res(
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
+        );
         assert_eq!(r.kind, ProfileKind::Application);
         assert_eq!(r.scope, Scope::Geo, "copies a us. profile, so geo rates");
         assert_eq!(r.model.as_deref(), Some("anthropic.claude-sonnet-4"));
         assert!(r.unpriced_reason.is_none());
         let r = res("arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/zzz");
-        assert_eq!((r.kind, r.model.as_deref()), (ProfileKind::Application, Some("amazon.nova-lite")));
-        let r = res("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/unmapped");
+        assert_eq!(
+            (r.kind, r.model.as_deref()),
+            (ProfileKind::Application, Some("amazon.nova-lite"))
+        );
+        let r =
+            res("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/unmapped");
         assert_eq!(r.kind, ProfileKind::Application);
         assert!(r.model.is_none());
         assert!(r.unpriced_reason.unwrap().contains("--inference-profiles"));
@@ -395,7 +427,10 @@ model = "meta.llama3-1-70b-instruct-v1:0"
         let r = res("us.anthropic.claude-opus-5-20261015-v1:0");
         assert_eq!(r.kind, ProfileKind::Geo);
         assert!(r.model.is_none());
-        assert!(r.unpriced_reason.unwrap().contains("anthropic.claude-opus-5-20261015-v1:0"));
+        assert!(r
+            .unpriced_reason
+            .unwrap()
+            .contains("anthropic.claude-opus-5-20261015-v1:0"));
         assert!(res("").model.is_none());
     }
 }

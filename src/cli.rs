@@ -1,0 +1,156 @@
+//! Command-line definitions (clap derive) only; no behaviour here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::pricing::CacheTtl;
+use crate::render::Format;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bedrock-lens",
+    version,
+    about = "What your Amazon Bedrock usage costs, per model, team and day, from invocation logs",
+    long_about = "bedrock-lens reads Amazon Bedrock model-invocation logs, prices every request from a dated \
+price catalog (on-demand, prompt caching, long context, cross-region profiles) and reports exact cost by \
+model, identity, day or request metadata. Models the catalog does not know are reported and left out of \
+dollar totals, never priced at $0.\n\nStart with `bedrock-lens demo` to see a sample month.",
+    after_help = "Exit codes: 0 ok, 1 some input could not be used (with --strict) or some work failed, 2 usage error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct GlobalArgs {
+    /// Extra price files or directories (TOML or JSON, same format as pricing/ in the repository).
+    /// Rows replace the built-in rows for the same model, region and scope; new models are added.
+    /// Use it for negotiated prices or models the catalog does not know yet. Repeatable.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub pricing: Vec<PathBuf>,
+
+    /// TOML file mapping application-inference-profile and provisioned-model ARNs to the model
+    /// they run ([[application_profile]] / [[provisioned_model]] with `arn`, `model`, `name`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub inference_profiles: Option<PathBuf>,
+
+    /// Only data on stdout and warnings on stderr: no notes or progress.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Cost and tokens from invocation logs, grouped as you ask.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
+    /// Inspect the price catalog: list, show a model, explain how an id is priced, validate files.
+    #[command(subcommand)]
+    Pricing(PricingCommand),
+    /// Run the whole pipeline on a built-in, realistic sample month (no AWS needed).
+    Demo(DemoArgs),
+}
+
+const REPORT_EXAMPLES: &str = "Examples:
+  bedrock-lens report --logs ./logs                       # month by model
+  bedrock-lens report --logs s3-copy/ --by identity --start 2026-10 --end 2026-10
+  bedrock-lens report --logs a.json.gz b.jsonl --by day,model --format csv > october.csv
+  bedrock-lens report --logs ./logs --by meta:team --format markdown
+
+Dates are UTC. --start and --end take YYYY-MM-DD (whole days, both inclusive), YYYY-MM (whole
+months) or an RFC 3339 timestamp (exact instant; --end exclusive).";
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Log files or directories (walked recursively): NDJSON .json/.jsonl, gzip .json.gz as Bedrock
+    /// delivers to S3, or CloudWatch Logs exports (events whose `message` is a record).
+    #[arg(long, num_args = 1.., required = true, value_name = "PATH")]
+    pub logs: Vec<PathBuf>,
+
+    /// First day to include (UTC).
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+
+    /// Last day to include (UTC).
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+
+    /// Group rows by these keys, comma-separated: model, model_id, day, month, identity (role,
+    /// without session name), identity_arn, region, operation, profile (in_region, geo, global,
+    /// application, provisioned), account, meta:<requestMetadata key>.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "model",
+        value_name = "KEY[,KEY...]"
+    )]
+    pub by: Vec<String>,
+
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// TTL to price cache-write tokens at: logs do not say which TTL a write used.
+    #[arg(long, value_enum, default_value_t = CacheTtl::FiveMinutes)]
+    pub cache_write_ttl: CacheTtl,
+
+    /// Exit 1 when any line, record or file could not be used (the report is still printed).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PricingCommand {
+    /// One line per model and region with the main per-1M-token rates.
+    List {
+        /// Only this provider (e.g. Anthropic, Amazon, Meta).
+        #[arg(long)]
+        provider: Option<String>,
+        /// Only rows for this region.
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Every rate of one model (catalog key or any id that resolves to it), with source and as-of.
+    Show {
+        model: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Explain what an id from a log, metric or bill resolves to and which price row applies.
+    Resolve {
+        /// Model id, cross-region profile id, or foundation-model / inference-profile /
+        /// application-inference-profile / provisioned-model ARN.
+        id: String,
+        /// Region the call was made in (default: the ARN's region, else us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Validate price files (the built-in catalog, plus any given): schema, positive prices,
+    /// dates, duplicates.
+    Check {
+        /// Files or directories to check on top of the built-in catalog.
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Also write the demo month's invocation logs here (S3 delivery layout, .json.gz) so you can
+    /// rerun `bedrock-lens report --logs DIR` on them.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}

@@ -1,0 +1,133 @@
+//! `demo`: the built-in sample month through the real pipeline: month by model, top identities.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde::Serialize;
+
+use crate::cli::DemoArgs;
+use crate::demo;
+use crate::error::Outcome;
+use crate::pricing::CacheTtl;
+use crate::render::{self, Format};
+use crate::report::Report;
+use crate::usage::ingest::{Diagnostics, IngestStats, Source};
+use crate::usage::{GroupKey, Period};
+
+use super::report::{run, warn_unpriced};
+use super::{emit, warn_diagnostics, write_atomic, Env};
+
+/// How many identities the demo lists.
+const TOP: usize = 5;
+
+#[derive(Serialize)]
+struct DemoResult<'a> {
+    schema: &'static str,
+    by_model: &'a Report,
+    top_identities: &'a Report,
+}
+
+pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
+    let files = demo::month();
+    let sources: Vec<Source> = files
+        .iter()
+        .map(|((acct, region, day), bytes)| Source::Memory {
+            name: format!(
+                "demo/{acct}/{region}/{:04}-{:02}-{day:02}",
+                demo::YEAR,
+                demo::MONTH
+            ),
+            data: Arc::new(bytes.clone()),
+        })
+        .collect();
+    if let Some(dir) = &a.out {
+        let mut n = 0;
+        for ((acct, region, day), bytes) in &files {
+            let path = dir.join(format!(
+                "AWSLogs/{acct}/BedrockModelInvocationLogs/{region}/{:04}/{:02}/{day:02}/00/demo-{acct}-{region}-{day:02}.json.gz",
+                demo::YEAR,
+                demo::MONTH
+            ));
+            let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+            gz.write_all(bytes)?;
+            write_atomic(&path, &gz.finish()?)?;
+            n += 1;
+        }
+        if !env.quiet {
+            eprintln!(
+                "wrote {n} log files under {} (S3 delivery layout); rerun with: bedrock-lens report --logs {}",
+                dir.display(),
+                dir.display()
+            );
+        }
+    }
+    let groupings = vec![vec![GroupKey::Model], vec![GroupKey::Identity]];
+    let period = Period {
+        start: None,
+        end: None,
+    };
+    let mut r = run(
+        env,
+        &sources,
+        &groupings,
+        CacheTtl::FiveMinutes,
+        period,
+        IngestStats::default(),
+        Diagnostics::default(),
+    );
+    let by_model = r.reports.remove(0);
+    let mut top = r.reports.remove(0);
+    top.rows.truncate(TOP);
+    top.totals = crate::report::totals_of(&top.rows);
+    let text = match a.format {
+        Format::Json => render::json(&DemoResult {
+            schema: "bedrock-lens/demo/v1",
+            by_model: &by_model,
+            top_identities: &top,
+        })?,
+        f => {
+            let md = f == Format::Markdown;
+            let title = |s: &str| {
+                if md {
+                    format!("### {s}\n\n")
+                } else {
+                    format!("{s}\n")
+                }
+            };
+            let mut s = title(&format!(
+                "bedrock-lens demo: a sample month of Amazon Bedrock usage ({} to {}, {} invocations, 2 accounts, {} models)",
+                by_model.period.start.as_deref().unwrap_or("-"),
+                by_model.period.end.as_deref().unwrap_or("-"),
+                by_model.totals.counts.invocations,
+                by_model.rows.len(),
+            ));
+            s.push('\n');
+            s.push_str(&title("Month by model"));
+            if md {
+                s.push('\n');
+            }
+            s.push_str(&render::report::grid(&by_model).render(md));
+            s.push('\n');
+            s.push_str(&title(&format!(
+                "Top {TOP} identities by cost (roles, session names removed)"
+            )));
+            if md {
+                s.push('\n');
+            }
+            s.push_str(&render::report::grid(&top).render(md));
+            s.push_str(&format!(
+                "\nPrices: built-in catalog as of {}. Cost is computed per request (long-context and cache rates included);\n\
+                 models the catalog does not know are listed on stderr and left out of the totals.\n\
+                 Try: bedrock-lens demo --out demo-logs && bedrock-lens report --logs demo-logs --by day,model\n",
+                by_model.pricing.catalog_as_of.as_deref().unwrap_or("-")
+            ));
+            s
+        }
+    };
+    emit(&text)?;
+    warn_diagnostics(&r.stats, &r.diags);
+    warn_unpriced(&by_model);
+    Ok(Outcome::Ok)
+}

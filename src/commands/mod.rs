@@ -1,0 +1,155 @@
+//! Subcommands, and what they share: loading the catalog and profile map, dates, output.
+
+pub mod demo;
+pub mod pricing;
+pub mod report;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{DateTime, Months, NaiveDate, Utc};
+
+use crate::cli::GlobalArgs;
+use crate::error::UsageError;
+use crate::pricing::{Catalog, ProfileMap};
+use crate::usage::ingest::{Diagnostics, IngestStats};
+use crate::usage::Period;
+
+/// Catalog (with overrides) and inference-profile map, loaded once per run.
+pub struct Env {
+    pub catalog: Catalog,
+    pub map: ProfileMap,
+    pub quiet: bool,
+    pub overrides: Vec<String>,
+}
+
+impl Env {
+    pub fn load(g: &GlobalArgs) -> anyhow::Result<Env> {
+        for p in &g.pricing {
+            if !p.exists() {
+                return Err(UsageError::new(
+                    format!("--pricing {}: no such file or directory", p.display()),
+                    "give a TOML/JSON price file or a directory of them",
+                )
+                .into());
+            }
+        }
+        let catalog = Catalog::load(&g.pricing).context("loading the price catalog")?;
+        let map = match &g.inference_profiles {
+            Some(p) if !p.exists() => {
+                return Err(UsageError::new(
+                    format!("--inference-profiles {}: no such file", p.display()),
+                    "see `bedrock-lens --help` for the file format",
+                )
+                .into())
+            }
+            Some(p) => ProfileMap::load(p)?,
+            None => ProfileMap::default(),
+        };
+        Ok(Env {
+            catalog,
+            map,
+            quiet: g.quiet,
+            overrides: g.pricing.iter().map(|p| p.display().to_string()).collect(),
+        })
+    }
+}
+
+fn date_hint() -> &'static str {
+    "use YYYY-MM-DD (e.g. 2026-10-31), YYYY-MM (a whole month) or an RFC 3339 timestamp (2026-10-31T12:00:00Z)"
+}
+
+/// Parses `--start`/`--end`. Dates and months cover whole days/months: the end is exclusive
+/// after the last day given.
+pub fn parse_bound(flag: &str, s: &str, is_end: bool) -> anyhow::Result<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(if is_end {
+            day(d + chrono::Days::new(1))
+        } else {
+            day(d)
+        });
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d") {
+        return Ok(if is_end {
+            day(d + Months::new(1))
+        } else {
+            day(d)
+        });
+    }
+    Err(UsageError::new(format!("{flag} `{s}` is not a date"), date_hint()).into())
+}
+
+pub fn parse_period(start: Option<&str>, end: Option<&str>) -> anyhow::Result<Period> {
+    let p = Period {
+        start: start
+            .map(|s| parse_bound("--start", s, false))
+            .transpose()?,
+        end: end.map(|s| parse_bound("--end", s, true)).transpose()?,
+    };
+    if let (Some(s), Some(e)) = (p.start, p.end) {
+        if s >= e {
+            return Err(UsageError::new(
+                format!(
+                    "--start {} is not before --end {}",
+                    start.unwrap(),
+                    end.unwrap()
+                ),
+                "--end is the last day to include; swap the two dates?",
+            )
+            .into());
+        }
+    }
+    Ok(p)
+}
+
+/// Writes data to stdout; a closed pipe (`| head`) is a normal end.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to stdout"),
+    }
+}
+
+/// Writes a file atomically: a temp file in the same directory, renamed over the target, so a
+/// reader never sees half a file and an interrupted run leaves the old one in place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".bedrock-lens-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("replacing {}", path.display()))?;
+    Ok(())
+}
+
+/// Prints what could not be read: first few in full (location and reason, never content).
+pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
+    if diags.total == 0 {
+        return;
+    }
+    eprintln!(
+        "warning: {} problem(s) in the input: {} line(s) skipped, {} file(s) not fully read; everything else is in the report",
+        diags.total, stats.skipped_lines, stats.file_errors
+    );
+    for d in &diags.shown {
+        eprintln!("  {}: {}", d.location, d.message);
+    }
+    if diags.hidden() > 0 {
+        eprintln!("  ... and {} more", diags.hidden());
+    }
+}

@@ -1,0 +1,403 @@
+//! `pricing list|show|resolve|check`: the catalog, readable by people and scripts.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cli::PricingCommand;
+use crate::error::{Outcome, UsageError};
+use crate::money::PricePerMillion;
+use crate::pricing::{
+    cost::price_row, Catalog, Model, PriceRow, Resolution, Resolver, Scope, TokenRates,
+};
+use crate::render::{self, Format, Grid};
+
+use super::{emit, Env};
+
+/// Every rate a row has, as (field name, exact decimal text), in file order.
+pub fn rate_fields(row: &PriceRow) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut tok = |prefix: &str, t: &TokenRates| {
+        let f = |v: Option<PricePerMillion>| v.map(|p| p.to_decimal().to_string());
+        for (name, v) in [
+            ("input", f(t.input)),
+            ("output", f(t.output)),
+            ("cache_read", f(t.cache_read)),
+            ("cache_write_5m", f(t.cache_write_5m)),
+            ("cache_write_1h", f(t.cache_write_1h)),
+        ] {
+            if let Some(v) = v {
+                out.push((format!("{prefix}{name}"), v));
+            }
+        }
+    };
+    tok("", &row.standard);
+    tok("long_", &row.long_context);
+    tok("batch_", &row.batch);
+    tok("flex_", &row.flex);
+    tok("priority_", &row.priority);
+    for (name, v) in [
+        (
+            "reserved_input_1k_tpm_month",
+            row.reserved_input_1k_tpm_month,
+        ),
+        (
+            "reserved_output_1k_tpm_month",
+            row.reserved_output_1k_tpm_month,
+        ),
+        ("provisioned_no_commit_hour", row.provisioned_no_commit_hour),
+        ("provisioned_1_month_hour", row.provisioned_1_month_hour),
+        ("provisioned_6_month_hour", row.provisioned_6_month_hour),
+    ] {
+        if let Some(v) = v {
+            out.push((name.to_string(), v.normalize().to_string()));
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct RowView {
+    regions: Vec<String>,
+    scope: Scope,
+    rates: BTreeMap<String, String>,
+    source: String,
+    as_of: String,
+    file: String,
+}
+
+#[derive(Serialize)]
+struct ModelView {
+    key: String,
+    name: String,
+    provider: String,
+    ids: Vec<String>,
+    long_context_threshold: Option<u64>,
+    tpm_per_unit: Option<u64>,
+    source: String,
+    as_of: String,
+    prices: Vec<RowView>,
+}
+
+/// Rows of a model with identical rates merged back into one line per region set.
+fn row_views(m: &Model) -> Vec<RowView> {
+    let mut views: Vec<(Vec<String>, &PriceRow)> = vec![];
+    for ((region, _), row) in &m.prices {
+        let same = |r: &PriceRow| {
+            r.scope == row.scope
+                && rate_fields(r) == rate_fields(row)
+                && r.as_of == row.as_of
+                && r.source == row.source
+        };
+        match views.iter_mut().find(|(_, r)| same(r)) {
+            Some((regions, _)) => regions.push(region.clone()),
+            None => views.push((vec![region.clone()], row)),
+        }
+    }
+    views
+        .into_iter()
+        .map(|(regions, r)| RowView {
+            regions,
+            scope: r.scope,
+            rates: rate_fields(r).into_iter().collect(),
+            source: r.source.clone(),
+            as_of: r.as_of.to_string(),
+            file: r.origin.clone(),
+        })
+        .collect()
+}
+
+fn model_view(m: &Model) -> ModelView {
+    ModelView {
+        key: m.key.clone(),
+        name: m.name.clone(),
+        provider: m.provider.clone(),
+        ids: m.ids.clone(),
+        long_context_threshold: m.long_context_threshold,
+        tpm_per_unit: m.tpm_per_unit,
+        source: m.source.clone(),
+        as_of: m.as_of.to_string(),
+        prices: row_views(m),
+    }
+}
+
+fn dash(v: Option<&String>) -> String {
+    v.cloned().unwrap_or_else(|| "-".into())
+}
+
+fn list(
+    c: &Catalog,
+    provider: Option<&str>,
+    region: Option<&str>,
+    format: Format,
+) -> anyhow::Result<String> {
+    let models: Vec<ModelView> = c
+        .models
+        .iter()
+        .filter(|m| provider.is_none_or(|p| m.provider.eq_ignore_ascii_case(p)))
+        .map(model_view)
+        .map(|mut v| {
+            if let Some(r) = region {
+                v.prices.retain(|p| p.regions.iter().any(|x| x == r));
+            }
+            v
+        })
+        .filter(|v| !v.prices.is_empty())
+        .collect();
+    if format == Format::Json {
+        return render::json(
+            &serde_json::json!({"schema": "bedrock-lens/pricing/v1", "models": models}),
+        );
+    }
+    let header: Vec<String> = [
+        "model",
+        "provider",
+        "scope",
+        "regions",
+        "input",
+        "output",
+        "cache read",
+        "cache write 5m/1h",
+        "batch in/out",
+        "as of",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut rows = vec![];
+    for m in &models {
+        for p in &m.prices {
+            let g = |k: &str| p.rates.get(k);
+            rows.push(vec![
+                m.key.clone(),
+                m.provider.clone(),
+                p.scope.as_str().to_string(),
+                p.regions.join(" "),
+                dash(g("input")),
+                dash(g("output")),
+                dash(g("cache_read")),
+                format!(
+                    "{}/{}",
+                    dash(g("cache_write_5m")),
+                    dash(g("cache_write_1h"))
+                ),
+                format!("{}/{}", dash(g("batch_input")), dash(g("batch_output"))),
+                p.as_of.clone(),
+            ]);
+        }
+    }
+    Ok(match format {
+        Format::Csv => render::csv(&header, &rows)?,
+        f => {
+            let note =
+                "USD per 1M tokens. `pricing show <model>` lists every rate with its source.\n";
+            let g = Grid {
+                header,
+                rows,
+                first_numeric: 4,
+            }
+            .render(f == Format::Markdown);
+            format!("{g}{note}")
+        }
+    })
+}
+
+fn find_model<'c>(env: &'c Env, name: &str) -> anyhow::Result<&'c Model> {
+    if let Some(m) = env.catalog.by_key(name) {
+        return Ok(m);
+    }
+    let r = Resolver::new(&env.catalog, &env.map).resolve(name);
+    match r.model_idx {
+        Some(i) => Ok(env.catalog.model(i)),
+        None => {
+            let close: Vec<&str> = env
+                .catalog
+                .models
+                .iter()
+                .map(|m| m.key.as_str())
+                .filter(|k| k.split(['.', '-']).any(|w| w.len() > 2 && name.contains(w)))
+                .take(5)
+                .collect();
+            Err(UsageError::new(
+                format!("`{name}` is not in the price catalog"),
+                if close.is_empty() {
+                    "`bedrock-lens pricing list` shows every model".to_string()
+                } else {
+                    format!("did you mean: {}?", close.join(", "))
+                },
+            )
+            .into())
+        }
+    }
+}
+
+fn show(env: &Env, name: &str, format: Format) -> anyhow::Result<String> {
+    let v = model_view(find_model(env, name)?);
+    if format == Format::Json {
+        return render::json(
+            &serde_json::json!({"schema": "bedrock-lens/pricing/v1", "models": [v]}),
+        );
+    }
+    let mut out = format!(
+        "{} ({}), catalog key {}\nids: {}\nsource: {}, as of {}\n",
+        v.name,
+        v.provider,
+        v.key,
+        v.ids.join(", "),
+        v.source,
+        v.as_of
+    );
+    if let Some(t) = v.long_context_threshold {
+        out.push_str(&format!("long-context rates apply when a request's input + cache read + cache write exceeds {t} tokens\n"));
+    }
+    let header: Vec<String> = ["scope", "regions", "rate", "USD", "unit"]
+        .map(String::from)
+        .to_vec();
+    let mut rows = vec![];
+    for p in &v.prices {
+        for (k, val) in &p.rates {
+            let unit = if k.ends_with("_hour") {
+                "per model unit-hour"
+            } else if k.contains("tpm_month") {
+                "per 1K TPM-month"
+            } else {
+                "per 1M tokens"
+            };
+            rows.push(vec![
+                p.scope.as_str().into(),
+                p.regions.join(" "),
+                k.clone(),
+                val.clone(),
+                unit.into(),
+            ]);
+        }
+    }
+    Ok(match format {
+        Format::Csv => render::csv(&header, &rows)?,
+        f => {
+            out.push_str(
+                &Grid {
+                    header,
+                    rows,
+                    first_numeric: 3,
+                }
+                .render(f == Format::Markdown),
+            );
+            out
+        }
+    })
+}
+
+#[derive(Serialize)]
+struct ResolveView<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    resolution: &'a Resolution,
+    region: String,
+    price_row: Option<RowView>,
+}
+
+fn resolve(env: &Env, id: &str, region: Option<&str>, format: Format) -> anyhow::Result<String> {
+    let r = Resolver::new(&env.catalog, &env.map).resolve(id);
+    let region = region
+        .map(str::to_string)
+        .or_else(|| r.arn_region.clone())
+        .unwrap_or_else(|| "us-east-1".into());
+    let row = price_row(&env.catalog, &r, &region);
+    let view = ResolveView {
+        schema: "bedrock-lens/resolve/v1",
+        resolution: &r,
+        region: region.clone(),
+        price_row: row.as_ref().ok().map(|row| RowView {
+            regions: vec![region.clone()],
+            scope: row.scope,
+            rates: rate_fields(row).into_iter().collect(),
+            source: row.source.clone(),
+            as_of: row.as_of.to_string(),
+            file: row.origin.clone(),
+        }),
+    };
+    if format == Format::Json {
+        return render::json(&view);
+    }
+    let mut out = format!("id:       {id}\nkind:     {}", r.kind.as_str());
+    if let Some(g) = &r.geo {
+        out.push_str(&format!(" ({g})"));
+    }
+    out.push_str(&format!(
+        "\nbase id:  {}\nmodel:    {}\nregion:   {region}\n",
+        r.base_id.as_deref().unwrap_or("-"),
+        r.model.as_deref().unwrap_or("(not in catalog)")
+    ));
+    out.push_str("steps:\n");
+    for s in &r.steps {
+        out.push_str(&format!("  - {s}\n"));
+    }
+    match (&row, &view.price_row) {
+        (Ok(row), Some(v)) => {
+            out.push_str(&format!(
+                "price row: {} rates for {region} (source: {}, as of {})\n",
+                row.scope.as_str(),
+                row.source,
+                row.as_of
+            ));
+            for (k, val) in &v.rates {
+                out.push_str(&format!("  {k:<30} {val}\n"));
+            }
+        }
+        (Err(reason), _) => out.push_str(&format!("not priced: {reason}\n")),
+        _ => {}
+    }
+    Ok(out)
+}
+
+fn check(
+    env_global: &crate::cli::GlobalArgs,
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<Outcome> {
+    let mut all = env_global.pricing.clone();
+    all.extend(paths.iter().cloned());
+    match Catalog::load(&all) {
+        Ok(c) => {
+            let rows: usize = c.models.iter().map(|m| row_views(m).len()).sum();
+            emit(&format!(
+                "ok: {} models, {} price rows in {} file(s): {}\n",
+                c.models.len(),
+                rows,
+                c.files.len(),
+                c.files.join(", ")
+            ))?;
+            Ok(Outcome::Ok)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("hint: each [[model]] needs key, source, as_of and at least one [[model.price]] row with regions and input");
+            Ok(Outcome::Partial)
+        }
+    }
+}
+
+pub fn cmd(g: &crate::cli::GlobalArgs, c: &PricingCommand) -> anyhow::Result<Outcome> {
+    if let PricingCommand::Check { paths } = c {
+        return check(g, paths);
+    }
+    let env = Env::load(g)?;
+    let text = match c {
+        PricingCommand::List {
+            provider,
+            region,
+            format,
+        } => list(
+            &env.catalog,
+            provider.as_deref(),
+            region.as_deref(),
+            *format,
+        )?,
+        PricingCommand::Show { model, format } => show(&env, model, *format)?,
+        PricingCommand::Resolve { id, region, format } => {
+            resolve(&env, id, region.as_deref(), *format)?
+        }
+        PricingCommand::Check { .. } => unreachable!(),
+    };
+    emit(&text)?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,183 @@
+//! `report`: invocation logs -> priced usage grouped by the keys asked for.
+
+use std::path::PathBuf;
+
+use crate::cli::ReportArgs;
+use crate::error::{Outcome, UsageError};
+use crate::money::group_thousands;
+use crate::pricing::{CacheTtl, Resolver};
+use crate::render;
+use crate::report::{self, PeriodOut, PricingOut, Report};
+use crate::usage::aggregate::KEY_HELP;
+use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
+use crate::usage::{Aggregator, GroupKey, Period};
+
+use super::{emit, parse_period, warn_diagnostics, write_atomic, Env};
+
+pub fn parse_keys(by: &[String]) -> anyhow::Result<Vec<GroupKey>> {
+    let keys = by
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| GroupKey::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| UsageError::new(e, format!("--by takes: {KEY_HELP}")))?;
+    if keys.is_empty() {
+        return Err(UsageError::new("--by is empty", format!("--by takes: {KEY_HELP}")).into());
+    }
+    Ok(keys)
+}
+
+/// The result of one pass over the input: one report per grouping.
+pub struct Run {
+    pub reports: Vec<Report>,
+    pub stats: IngestStats,
+    pub diags: Diagnostics,
+}
+
+/// Reads all sources once and builds a report for each grouping.
+pub fn run(
+    env: &Env,
+    sources: &[Source],
+    groupings: &[Vec<GroupKey>],
+    ttl: CacheTtl,
+    period: Period,
+    mut stats: IngestStats,
+    mut diags: Diagnostics,
+) -> Run {
+    let resolver = Resolver::new(&env.catalog, &env.map);
+    let agg = ingest::ingest(
+        sources,
+        || Aggregator::new(&resolver, groupings, ttl, period),
+        IngestOptions::default(),
+        &mut stats,
+        &mut diags,
+    );
+    let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
+    let period_out = PeriodOut {
+        start: period
+            .start
+            .map(day)
+            .or_else(|| agg.first_day().map(|d| d.to_string())),
+        // --end is exclusive internally; show the last day included.
+        end: period
+            .end
+            .map(|e| day(e - chrono::Duration::nanoseconds(1)))
+            .or_else(|| agg.last_day().map(|d| d.to_string())),
+    };
+    let unpriced = report::unpriced_of(&agg);
+    let input = report::input_of(&stats, &agg);
+    let reports = (0..groupings.len())
+        .map(|i| {
+            let rows = report::rows_of(&agg, i);
+            Report {
+                schema: report::SCHEMA,
+                period: period_out.clone(),
+                group_by: groupings[i].iter().map(GroupKey::name).collect(),
+                totals: report::totals_of(&rows),
+                rows,
+                unpriced: unpriced.clone(),
+                input: input.clone(),
+                pricing: PricingOut {
+                    catalog_as_of: env.catalog.oldest_as_of().map(|d| d.to_string()),
+                    cache_write_ttl: ttl,
+                    overrides: env.overrides.clone(),
+                },
+            }
+        })
+        .collect();
+    Run {
+        reports,
+        stats,
+        diags,
+    }
+}
+
+/// One warning naming every model that could not be priced.
+pub fn warn_unpriced(rep: &Report) {
+    if rep.unpriced.is_empty() {
+        return;
+    }
+    let calls: u64 = rep.unpriced.iter().map(|u| u.counts.invocations).sum();
+    let tokens: u64 = rep
+        .unpriced
+        .iter()
+        .map(|u| {
+            u.counts.input_tokens
+                + u.counts.output_tokens
+                + u.counts.cache_read_tokens
+                + u.counts.cache_write_tokens
+        })
+        .sum();
+    eprintln!(
+        "warning: no price for {} model id(s): {} invocations ({} tokens) are excluded from cost totals",
+        rep.unpriced.len(),
+        group_thousands(calls),
+        group_thousands(tokens)
+    );
+    for u in &rep.unpriced {
+        eprintln!("  {}: {}", u.model_id, u.reasons.join("; "));
+    }
+    eprintln!("  hint: add prices with --pricing FILE (see `bedrock-lens pricing show <model>` for the format)");
+}
+
+pub fn check_paths(paths: &[PathBuf]) -> anyhow::Result<()> {
+    for p in paths {
+        if !p.exists() {
+            return Err(UsageError::new(
+                format!("--logs {}: no such file or directory", p.display()),
+                "give invocation-log files (.json, .jsonl, .json.gz) or directories that hold them",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
+    let keys = parse_keys(&a.by)?;
+    let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
+    check_paths(&a.logs)?;
+    let mut stats = IngestStats::default();
+    let mut diags = Diagnostics::default();
+    let sources = ingest::discover(&a.logs, &mut stats, &mut diags);
+    let run = run(
+        env,
+        &sources,
+        &[keys],
+        a.cache_write_ttl,
+        period,
+        stats,
+        diags,
+    );
+    let rep = &run.reports[0];
+    let text = render::report::render(rep, a.format)?;
+    match &a.output {
+        Some(p) => write_atomic(p, text.as_bytes())?,
+        None => emit(&text)?,
+    }
+    warn_diagnostics(&run.stats, &run.diags);
+    warn_unpriced(rep);
+    if !env.quiet {
+        eprintln!(
+            "read {} record(s) from {} file(s) ({} MB){}",
+            group_thousands(run.stats.records),
+            run.stats.files,
+            run.stats.bytes / 1_000_000,
+            if rep.input.outside_period > 0 {
+                format!(
+                    "; {} outside the period left out",
+                    group_thousands(rep.input.outside_period)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    let bad = run.stats.skipped_lines + run.stats.file_errors;
+    Ok(if a.strict && bad > 0 {
+        eprintln!("error: --strict: {bad} line(s) or file(s) could not be used");
+        Outcome::Partial
+    } else {
+        Outcome::Ok
+    })
+}

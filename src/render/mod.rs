@@ -1,0 +1,65 @@
+//! Renderers: every command builds one canonical result; these turn it into table, JSON, CSV or
+//! Markdown. Human formats share one grid so they cannot disagree.
+
+pub mod report;
+
+use tabled::builder::Builder;
+use tabled::settings::object::Columns;
+use tabled::settings::{Alignment, Style};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text table for the terminal.
+    #[default]
+    Table,
+    /// The versioned JSON document (stable, documented shape).
+    Json,
+    /// One header line and one line per row, raw numbers, no totals line.
+    Csv,
+    /// GitHub-flavoured Markdown table, for tickets and reviews.
+    Markdown,
+}
+
+/// A header, rows of cells, and which columns are numbers (right-aligned).
+pub struct Grid {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub first_numeric: usize,
+}
+
+impl Grid {
+    pub fn render(&self, markdown: bool) -> String {
+        let mut b = Builder::default();
+        b.push_record(self.header.clone());
+        for r in &self.rows {
+            b.push_record(r.clone());
+        }
+        let mut t = b.build();
+        if markdown {
+            t.with(Style::markdown());
+        } else {
+            t.with(Style::sharp());
+        }
+        t.modify(Columns::new(self.first_numeric..), Alignment::right());
+        let mut s = t.to_string();
+        s.push('\n');
+        s
+    }
+}
+
+/// CSV with proper quoting.
+pub fn csv(header: &[String], rows: &[Vec<String>]) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+pub fn json<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
+    let mut s = serde_json::to_string_pretty(v)?;
+    s.push('\n');
+    Ok(s)
+}

@@ -1,0 +1,158 @@
+//! `report` in every format.
+
+use super::{csv, json, Format, Grid};
+use crate::money::{group_thousands, Usd6};
+use crate::report::{Counts, Report, Row};
+
+const COUNT_HEADERS: [&str; 6] = [
+    "Calls",
+    "Errors",
+    "Input tok",
+    "Output tok",
+    "Cache read",
+    "Cache write",
+];
+
+fn count_cells(c: &Counts) -> Vec<String> {
+    [
+        c.invocations,
+        c.errors,
+        c.input_tokens,
+        c.output_tokens,
+        c.cache_read_tokens,
+        c.cache_write_tokens,
+    ]
+    .iter()
+    .map(group_thousands)
+    .collect()
+}
+
+fn cost_cell(r: &Row) -> String {
+    match r.cost_usd() {
+        None => "unpriced".into(),
+        Some(c) if r.unpriced_invocations > 0 => format!("{} + unpriced", c.dollars()),
+        Some(c) => c.dollars(),
+    }
+}
+
+/// The human grid: one line per row, then TOTAL.
+pub fn grid(rep: &Report) -> Grid {
+    let mut header: Vec<String> = rep.group_by.clone();
+    header.extend(COUNT_HEADERS.iter().map(|s| s.to_string()));
+    header.push("Cost (USD)".into());
+    let mut rows: Vec<Vec<String>> = rep
+        .rows
+        .iter()
+        .map(|r| {
+            let mut cells: Vec<String> = r
+                .keys
+                .iter()
+                .map(|(_, v)| v.clone().unwrap_or_else(|| "(none)".into()))
+                .collect();
+            cells.extend(count_cells(&r.counts));
+            cells.push(cost_cell(r));
+            cells
+        })
+        .collect();
+    let mut total = vec!["TOTAL".to_string()];
+    total.extend(std::iter::repeat_n(
+        String::new(),
+        rep.group_by.len().saturating_sub(1),
+    ));
+    total.extend(count_cells(&rep.totals.counts));
+    let unpriced = if rep.totals.unpriced_invocations > 0 {
+        " + unpriced"
+    } else {
+        ""
+    };
+    total.push(format!("{}{unpriced}", rep.totals.cost_usd.dollars()));
+    rows.push(total);
+    Grid {
+        header,
+        rows,
+        first_numeric: rep.group_by.len().max(1),
+    }
+}
+
+fn fixed(u: Option<Usd6>) -> String {
+    u.map(|u| u.fixed6()).unwrap_or_default()
+}
+
+pub fn render(rep: &Report, format: Format) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Json => json(rep)?,
+        Format::Table => {
+            let mut s = period_line(rep);
+            s.push_str(&grid(rep).render(false));
+            s
+        }
+        Format::Markdown => {
+            let mut s = format!("**{}**\n\n", period_line(rep).trim_end());
+            s.push_str(&grid(rep).render(true));
+            s
+        }
+        Format::Csv => {
+            let mut header: Vec<String> = rep.group_by.clone();
+            header.extend(
+                [
+                    "invocations",
+                    "errors",
+                    "input_tokens",
+                    "output_tokens",
+                    "cache_read_tokens",
+                    "cache_write_tokens",
+                    "cost_usd",
+                    "cost_input_usd",
+                    "cost_output_usd",
+                    "cost_cache_read_usd",
+                    "cost_cache_write_usd",
+                    "unpriced_invocations",
+                ]
+                .map(String::from),
+            );
+            let rows: Vec<Vec<String>> = rep
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut cells: Vec<String> = r
+                        .keys
+                        .iter()
+                        .map(|(_, v)| v.clone().unwrap_or_default())
+                        .collect();
+                    let c = &r.counts;
+                    cells.extend(
+                        [
+                            c.invocations,
+                            c.errors,
+                            c.input_tokens,
+                            c.output_tokens,
+                            c.cache_read_tokens,
+                            c.cache_write_tokens,
+                        ]
+                        .map(|n| n.to_string()),
+                    );
+                    cells.push(fixed(r.cost_usd()));
+                    let b = r.cost;
+                    cells.push(fixed(b.map(|b| b.input)));
+                    cells.push(fixed(b.map(|b| b.output)));
+                    cells.push(fixed(b.map(|b| b.cache_read)));
+                    cells.push(fixed(b.map(|b| b.cache_write)));
+                    cells.push(r.unpriced_invocations.to_string());
+                    cells
+                })
+                .collect();
+            csv(&header, &rows)?
+        }
+    })
+}
+
+fn period_line(rep: &Report) -> String {
+    let p = &rep.period;
+    format!(
+        "Bedrock usage {} to {} (UTC), by {}; cost at catalog prices as of {}\n",
+        p.start.as_deref().unwrap_or("-"),
+        p.end.as_deref().unwrap_or("-"),
+        rep.group_by.join(", "),
+        rep.pricing.catalog_as_of.as_deref().unwrap_or("-"),
+    )
+}

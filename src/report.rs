@@ -1,0 +1,246 @@
+//! The canonical result of `report` (`bedrock-lens/report/v1`): built once from the aggregator,
+//! rendered to every format from this struct so table, JSON, CSV and Markdown always agree.
+//!
+//! Rounding: each cost component of a row is rounded to micro-dollars (6 decimals); a row's
+//! cost is the sum of its components and the totals are the sums of the rows, so every printed
+//! total adds up exactly.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::money::Usd6;
+use crate::pricing::CacheTtl;
+use crate::usage::aggregate::{Agg, Aggregator, GroupKey};
+use crate::usage::ingest::IngestStats;
+
+pub const SCHEMA: &str = "bedrock-lens/report/v1";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Breakdown {
+    pub input: Usd6,
+    pub output: Usd6,
+    pub cache_read: Usd6,
+    pub cache_write: Usd6,
+}
+
+impl Breakdown {
+    fn of(a: &Agg) -> Breakdown {
+        Breakdown {
+            input: a.cost_input.to_usd6(),
+            output: a.cost_output.to_usd6(),
+            cache_read: a.cost_cache_read.to_usd6(),
+            cache_write: a.cost_cache_write.to_usd6(),
+        }
+    }
+
+    pub fn total(&self) -> Usd6 {
+        self.input + self.output + self.cache_read + self.cache_write
+    }
+
+    fn add(&mut self, o: &Breakdown) {
+        self.input += o.input;
+        self.output += o.output;
+        self.cache_read += o.cache_read;
+        self.cache_write += o.cache_write;
+    }
+}
+
+/// Token and call counts shared by rows, totals and unpriced entries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub invocations: u64,
+    pub errors: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+}
+
+impl Counts {
+    fn of(a: &Agg) -> Counts {
+        Counts {
+            invocations: a.invocations,
+            errors: a.errors,
+            input_tokens: a.tokens.input,
+            output_tokens: a.tokens.output,
+            cache_read_tokens: a.tokens.cache_read,
+            cache_write_tokens: a.tokens.cache_write,
+        }
+    }
+
+    fn add(&mut self, o: &Counts) {
+        self.invocations += o.invocations;
+        self.errors += o.errors;
+        self.input_tokens += o.input_tokens;
+        self.output_tokens += o.output_tokens;
+        self.cache_read_tokens += o.cache_read_tokens;
+        self.cache_write_tokens += o.cache_write_tokens;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// (key name, value) in `--by` order; `None` where the records have no value.
+    pub keys: Vec<(String, Option<String>)>,
+    pub counts: Counts,
+    /// Invocations in this row that could not be priced (their tokens are in `counts`).
+    pub unpriced_invocations: u64,
+    pub long_context_invocations: u64,
+    /// `None` when nothing in the row could be priced.
+    pub cost: Option<Breakdown>,
+}
+
+impl Row {
+    pub fn cost_usd(&self) -> Option<Usd6> {
+        self.cost.map(|b| b.total())
+    }
+}
+
+impl Serialize for Row {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in &self.keys {
+            m.serialize_entry(k, v)?;
+        }
+        let c = &self.counts;
+        m.serialize_entry("invocations", &c.invocations)?;
+        m.serialize_entry("errors", &c.errors)?;
+        m.serialize_entry("input_tokens", &c.input_tokens)?;
+        m.serialize_entry("output_tokens", &c.output_tokens)?;
+        m.serialize_entry("cache_read_tokens", &c.cache_read_tokens)?;
+        m.serialize_entry("cache_write_tokens", &c.cache_write_tokens)?;
+        m.serialize_entry("cost_usd", &self.cost_usd())?;
+        m.serialize_entry("cost_breakdown", &self.cost)?;
+        m.serialize_entry("unpriced_invocations", &self.unpriced_invocations)?;
+        m.serialize_entry("long_context_invocations", &self.long_context_invocations)?;
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Over the priced rows only.
+    pub cost_usd: Usd6,
+    pub cost_breakdown: Breakdown,
+    pub unpriced_invocations: u64,
+    pub long_context_invocations: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnpricedEntry {
+    pub model_id: String,
+    /// Why, with how many invocations each reason applied to.
+    pub reasons: Vec<String>,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodOut {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputOut {
+    pub files: u64,
+    pub records: u64,
+    pub skipped_lines: u64,
+    pub error_records: u64,
+    pub outside_period: u64,
+    pub file_errors: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PricingOut {
+    /// The oldest as-of date of the catalog rows in use.
+    pub catalog_as_of: Option<String>,
+    pub cache_write_ttl: CacheTtl,
+    /// Override files given with --pricing.
+    pub overrides: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub period: PeriodOut,
+    pub group_by: Vec<String>,
+    pub rows: Vec<Row>,
+    pub totals: Totals,
+    pub unpriced: Vec<UnpricedEntry>,
+    pub input: InputOut,
+    pub pricing: PricingOut,
+}
+
+/// Rows of one grouping, sorted: by key for time groupings, else by cost (unpriced last).
+pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
+    let g = &agg.groupings[grouping];
+    let names: Vec<String> = g.keys.iter().map(GroupKey::name).collect();
+    let mut rows: Vec<Row> = g
+        .rows
+        .values()
+        .map(|(values, a)| Row {
+            keys: names.iter().cloned().zip(values.iter().cloned()).collect(),
+            counts: Counts::of(a),
+            unpriced_invocations: a.unpriced_invocations,
+            long_context_invocations: a.long_context_invocations,
+            cost: (a.priced_invocations() > 0).then(|| Breakdown::of(a)),
+        })
+        .collect();
+    let key_of = |r: &Row| r.keys.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    if g.keys.iter().any(GroupKey::is_time) {
+        rows.sort_by_key(key_of);
+    } else {
+        rows.sort_by(|a, b| {
+            b.cost_usd()
+                .cmp(&a.cost_usd())
+                .then(b.counts.invocations.cmp(&a.counts.invocations))
+                .then_with(|| key_of(a).cmp(&key_of(b)))
+        });
+    }
+    rows
+}
+
+pub fn totals_of(rows: &[Row]) -> Totals {
+    let mut t = Totals::default();
+    for r in rows {
+        t.counts.add(&r.counts);
+        t.unpriced_invocations += r.unpriced_invocations;
+        t.long_context_invocations += r.long_context_invocations;
+        if let Some(b) = &r.cost {
+            t.cost_breakdown.add(b);
+        }
+    }
+    t.cost_usd = t.cost_breakdown.total();
+    t
+}
+
+pub fn unpriced_of(agg: &Aggregator) -> Vec<UnpricedEntry> {
+    agg.unpriced
+        .iter()
+        .map(|(id, u)| UnpricedEntry {
+            model_id: id.clone(),
+            reasons: u
+                .reasons
+                .iter()
+                .map(|(r, n)| format!("{r} ({n} invocations)"))
+                .collect(),
+            counts: Counts::of(&u.agg),
+        })
+        .collect()
+}
+
+pub fn input_of(stats: &IngestStats, agg: &Aggregator) -> InputOut {
+    InputOut {
+        files: stats.files,
+        records: stats.records,
+        skipped_lines: stats.skipped_lines,
+        error_records: stats.error_records,
+        outside_period: agg.outside_period,
+        file_errors: stats.file_errors,
+        bytes: stats.bytes,
+    }
+}

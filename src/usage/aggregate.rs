@@ -1,0 +1,345 @@
+//! Aggregation: each validated record is priced once (per request, so long-context rates apply
+//! per request) and added to one row per group key in every requested grouping.
+//!
+//! Memory is bounded by the number of distinct groups, never by the number of records.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::ingest::Sink;
+use super::record::UsageRecord;
+use crate::money::Pico;
+use crate::pricing::{price_request, CacheTtl, Resolution, Resolver, Tokens};
+
+/// A `--by` key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum GroupKey {
+    Model,
+    ModelId,
+    Day,
+    Month,
+    /// The caller with assumed-role session names removed (`.../assumed-role/Role`).
+    Identity,
+    /// The caller's ARN exactly as logged.
+    IdentityArn,
+    Region,
+    Operation,
+    Profile,
+    Account,
+    Meta(String),
+}
+
+pub const KEY_HELP: &str = "model, model_id, day, month, identity, identity_arn, region, operation, profile, account, meta:<key>";
+
+impl GroupKey {
+    pub fn parse(s: &str) -> Result<GroupKey, String> {
+        Ok(match s.trim() {
+            "model" => GroupKey::Model,
+            "model_id" => GroupKey::ModelId,
+            "day" => GroupKey::Day,
+            "month" => GroupKey::Month,
+            "identity" => GroupKey::Identity,
+            "identity_arn" => GroupKey::IdentityArn,
+            "region" => GroupKey::Region,
+            "operation" => GroupKey::Operation,
+            "profile" => GroupKey::Profile,
+            "account" => GroupKey::Account,
+            other => match other.strip_prefix("meta:") {
+                Some(k) if !k.is_empty() => GroupKey::Meta(k.to_string()),
+                _ => return Err(format!("unknown --by key `{other}`")),
+            },
+        })
+    }
+
+    /// The field name in rows (JSON key, CSV header).
+    pub fn name(&self) -> String {
+        match self {
+            GroupKey::Model => "model".into(),
+            GroupKey::ModelId => "model_id".into(),
+            GroupKey::Day => "day".into(),
+            GroupKey::Month => "month".into(),
+            GroupKey::Identity => "identity".into(),
+            GroupKey::IdentityArn => "identity_arn".into(),
+            GroupKey::Region => "region".into(),
+            GroupKey::Operation => "operation".into(),
+            GroupKey::Profile => "profile".into(),
+            GroupKey::Account => "account".into(),
+            GroupKey::Meta(k) => format!("meta:{k}"),
+        }
+    }
+
+    /// Keys whose rows read best in key order (time) rather than by cost.
+    pub fn is_time(&self) -> bool {
+        matches!(self, GroupKey::Day | GroupKey::Month)
+    }
+}
+
+/// `arn:aws:sts::1:assumed-role/Role/session` -> `arn:aws:sts::1:assumed-role/Role`.
+pub fn identity_principal(arn: &str) -> &str {
+    if let Some(pos) = arn.find(":assumed-role/") {
+        let rest = &arn[pos + ":assumed-role/".len()..];
+        if let Some(slash) = rest.find('/') {
+            return &arn[..pos + ":assumed-role/".len() + slash];
+        }
+    }
+    arn
+}
+
+/// Sums over a set of records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Agg {
+    pub invocations: u64,
+    pub errors: u64,
+    pub unpriced_invocations: u64,
+    pub long_context_invocations: u64,
+    pub tokens: Tokens,
+    pub cost_input: Pico,
+    pub cost_output: Pico,
+    pub cost_cache_read: Pico,
+    pub cost_cache_write: Pico,
+}
+
+impl Agg {
+    fn add_tokens(&mut self, t: &Tokens) {
+        self.tokens.input += t.input;
+        self.tokens.output += t.output;
+        self.tokens.cache_read += t.cache_read;
+        self.tokens.cache_write += t.cache_write;
+    }
+
+    pub fn merge(&mut self, o: &Agg) {
+        self.invocations += o.invocations;
+        self.errors += o.errors;
+        self.unpriced_invocations += o.unpriced_invocations;
+        self.long_context_invocations += o.long_context_invocations;
+        self.add_tokens(&o.tokens);
+        self.cost_input += o.cost_input;
+        self.cost_output += o.cost_output;
+        self.cost_cache_read += o.cost_cache_read;
+        self.cost_cache_write += o.cost_cache_write;
+    }
+
+    pub fn priced_invocations(&self) -> u64 {
+        self.invocations - self.unpriced_invocations
+    }
+}
+
+/// One `--by` grouping and its rows.
+#[derive(Debug, Clone)]
+pub struct Grouping {
+    pub keys: Vec<GroupKey>,
+    /// Joined key -> (values, sums). Values are `None` where the record has no such field.
+    pub rows: HashMap<String, (Vec<Option<String>>, Agg)>,
+}
+
+/// Start inclusive, end exclusive, both UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// An id the catalog could not price, with why.
+#[derive(Debug, Clone, Default)]
+pub struct Unpriced {
+    pub reasons: BTreeMap<String, u64>,
+    pub agg: Agg,
+}
+
+pub struct Aggregator<'r> {
+    resolver: &'r Resolver<'r>,
+    ttl: CacheTtl,
+    period: Period,
+    pub groupings: Vec<Grouping>,
+    pub totals: Agg,
+    pub unpriced: BTreeMap<String, Unpriced>,
+    pub outside_period: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+    cache: HashMap<String, Arc<Resolution>>,
+    key_buf: String,
+}
+
+impl<'r> Aggregator<'r> {
+    pub fn new(
+        resolver: &'r Resolver<'r>,
+        groupings: &[Vec<GroupKey>],
+        ttl: CacheTtl,
+        period: Period,
+    ) -> Self {
+        Aggregator {
+            resolver,
+            ttl,
+            period,
+            groupings: groupings
+                .iter()
+                .map(|k| Grouping {
+                    keys: k.clone(),
+                    rows: HashMap::new(),
+                })
+                .collect(),
+            totals: Agg::default(),
+            unpriced: BTreeMap::new(),
+            outside_period: 0,
+            first: None,
+            last: None,
+            cache: HashMap::new(),
+            key_buf: String::new(),
+        }
+    }
+
+    fn resolution(&mut self, model_id: &str) -> Arc<Resolution> {
+        if let Some(r) = self.cache.get(model_id) {
+            return r.clone();
+        }
+        let r = Arc::new(self.resolver.resolve(model_id));
+        self.cache.insert(model_id.to_string(), r.clone());
+        r
+    }
+
+    pub fn first_day(&self) -> Option<NaiveDate> {
+        self.first.map(|t| t.date_naive())
+    }
+
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        self.last.map(|t| t.date_naive())
+    }
+}
+
+fn key_value(k: &GroupKey, r: &UsageRecord, res: &Resolution) -> Option<String> {
+    Some(match k {
+        GroupKey::Model => res.model.clone().unwrap_or_else(|| r.model_id.to_string()),
+        GroupKey::ModelId => r.model_id.to_string(),
+        GroupKey::Day => r.timestamp.format("%Y-%m-%d").to_string(),
+        GroupKey::Month => r.timestamp.format("%Y-%m").to_string(),
+        GroupKey::Identity => identity_principal(r.identity_arn).to_string(),
+        GroupKey::IdentityArn => r.identity_arn.to_string(),
+        GroupKey::Region => r.region.to_string(),
+        GroupKey::Operation => r.operation.to_string(),
+        GroupKey::Profile => res.kind.as_str().to_string(),
+        GroupKey::Account => r.account.to_string(),
+        GroupKey::Meta(m) => return r.meta(m).map(str::to_string),
+    })
+    .filter(|s| !s.is_empty())
+}
+
+impl Sink for Aggregator<'_> {
+    fn record(&mut self, r: &UsageRecord) {
+        if self.period.start.is_some_and(|s| r.timestamp < s)
+            || self.period.end.is_some_and(|e| r.timestamp >= e)
+        {
+            self.outside_period += 1;
+            return;
+        }
+        self.first = Some(self.first.map_or(r.timestamp, |f| f.min(r.timestamp)));
+        self.last = Some(self.last.map_or(r.timestamp, |l| l.max(r.timestamp)));
+        let res = self.resolution(r.model_id);
+        let region = if r.region.is_empty() {
+            res.arn_region.as_deref().unwrap_or("")
+        } else {
+            r.region
+        };
+        let mut one = Agg {
+            invocations: 1,
+            errors: r.error_code.is_some() as u64,
+            ..Default::default()
+        };
+        one.add_tokens(&r.tokens);
+        match price_request(self.resolver.catalog(), &res, region, &r.tokens, self.ttl) {
+            Ok(c) => {
+                one.cost_input = c.input;
+                one.cost_output = c.output;
+                one.cost_cache_read = c.cache_read;
+                one.cost_cache_write = c.cache_write;
+                one.long_context_invocations = c.long_context as u64;
+            }
+            Err(reason) => {
+                one.unpriced_invocations = 1;
+                let u = self.unpriced.entry(r.model_id.to_string()).or_default();
+                u.agg.merge(&one);
+                *u.reasons.entry(reason).or_default() += 1;
+            }
+        }
+        self.totals.merge(&one);
+        for g in &mut self.groupings {
+            self.key_buf.clear();
+            let values: Vec<Option<String>> =
+                g.keys.iter().map(|k| key_value(k, r, &res)).collect();
+            for v in &values {
+                self.key_buf.push_str(v.as_deref().unwrap_or("\u{0}"));
+                self.key_buf.push('\u{1f}');
+            }
+            match g.rows.get_mut(self.key_buf.as_str()) {
+                Some((_, agg)) => agg.merge(&one),
+                None => {
+                    g.rows.insert(self.key_buf.clone(), (values, one.clone()));
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, o: Self) {
+        self.totals.merge(&o.totals);
+        self.outside_period += o.outside_period;
+        self.first = match (self.first, o.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, o.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for (id, u) in o.unpriced {
+            let mine = self.unpriced.entry(id).or_default();
+            mine.agg.merge(&u.agg);
+            for (reason, n) in u.reasons {
+                *mine.reasons.entry(reason).or_default() += n;
+            }
+        }
+        for (mine, theirs) in self.groupings.iter_mut().zip(o.groupings) {
+            for (k, (values, agg)) in theirs.rows {
+                match mine.rows.get_mut(&k) {
+                    Some((_, a)) => a.merge(&agg),
+                    None => {
+                        mine.rows.insert(k, (values, agg));
+                    }
+                }
+            }
+        }
+        for (k, v) in o.cache {
+            self.cache.entry(k).or_insert(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_keys() {
+        assert_eq!(
+            GroupKey::parse("meta:team").unwrap(),
+            GroupKey::Meta("team".into())
+        );
+        assert!(GroupKey::parse("meta:").is_err());
+        assert_eq!(
+            GroupKey::parse("colour").unwrap_err(),
+            "unknown --by key `colour`"
+        );
+    }
+
+    #[test]
+    fn strips_role_session_names() {
+        assert_eq!(
+            identity_principal("arn:aws:sts::123456789012:assumed-role/chatbot/4f1c2a"),
+            "arn:aws:sts::123456789012:assumed-role/chatbot"
+        );
+        assert_eq!(
+            identity_principal("arn:aws:iam::123456789012:user/ci-bot"),
+            "arn:aws:iam::123456789012:user/ci-bot"
+        );
+    }
+}

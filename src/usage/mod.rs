@@ -1,0 +1,9 @@
+//! Usage: invocation-log records in, validated and normalized, aggregated by group keys.
+
+pub mod aggregate;
+pub mod ingest;
+pub mod record;
+
+pub use aggregate::{Agg, Aggregator, GroupKey, Grouping, Period};
+pub use ingest::{Diagnostics, IngestOptions, IngestStats, Source};
+pub use record::UsageRecord;

@@ -1,0 +1,434 @@
+//! The invocation-log record as written by Bedrock, read without building prompt/response trees,
+//! and validated once into a normalized [`UsageRecord`].
+//!
+//! Only the fields we need are declared; serde skips everything else (the input/output bodies)
+//! without allocating. Strings borrow from the line when they have no escapes. Token counts
+//! are read leniently ([`Tok`]) so a bad value becomes a precise message rather than a serde
+//! error, whose text could quote the record.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::pricing::Tokens;
+
+/// A string field, borrowed from the input when possible.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl Str<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A field that should be a string but is read whatever it is (CloudWatch Logs events carry a
+/// numeric `timestamp` beside the record's string one): non-strings read as `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Loose<'a>(pub Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Loose<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Loose<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Loose(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Loose(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Loose(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Loose(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A token count as found: a non-negative integer, or something else (kept as a flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tok {
+    Count(u64),
+    Invalid,
+}
+
+impl<'de> Deserialize<'de> for Tok {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Tok;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a token count")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Tok, E> {
+                Ok(Tok::Count(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Tok, E> {
+                Ok(if v >= 0 {
+                    Tok::Count(v as u64)
+                } else {
+                    Tok::Invalid
+                })
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Tok, E> {
+                Ok(Tok::Invalid)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Tok, E> {
+                Ok(Tok::Invalid)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Tok, E> {
+                Ok(Tok::Invalid)
+            }
+            fn visit_unit<E>(self) -> Result<Tok, E> {
+                Ok(Tok::Invalid)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Tok, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Tok::Invalid)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Tok, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Tok::Invalid)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RawIdentity<'a> {
+    #[serde(borrow)]
+    pub arn: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawInput {
+    pub input_token_count: Option<Tok>,
+    pub cache_read_input_token_count: Option<Tok>,
+    pub cache_write_input_token_count: Option<Tok>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawOutput {
+    pub output_token_count: Option<Tok>,
+}
+
+/// One line of a log file: an invocation record, or a CloudWatch Logs event wrapping one.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawRecord<'a> {
+    #[serde(borrow)]
+    pub schema_type: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub schema_version: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub timestamp: Loose<'a>,
+    #[serde(borrow)]
+    pub account_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub identity: Option<RawIdentity<'a>>,
+    #[serde(borrow)]
+    pub region: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub request_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub operation: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub model_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub request_metadata: Option<BTreeMap<Str<'a>, Str<'a>>>,
+    pub input: Option<RawInput>,
+    pub output: Option<RawOutput>,
+    #[serde(borrow)]
+    pub error_code: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub inference_region: Option<Str<'a>>,
+    /// CloudWatch Logs event: the record as a JSON string.
+    #[serde(borrow)]
+    pub message: Option<Str<'a>>,
+}
+
+/// A validated invocation: what every later stage may trust.
+#[derive(Debug, Clone)]
+pub struct UsageRecord<'a> {
+    pub timestamp: DateTime<Utc>,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub inference_region: Option<&'a str>,
+    pub model_id: &'a str,
+    pub identity_arn: &'a str,
+    pub operation: &'a str,
+    pub request_id: &'a str,
+    pub request_metadata: Option<&'a BTreeMap<Str<'a>, Str<'a>>>,
+    pub tokens: Tokens,
+    pub error_code: Option<&'a str>,
+}
+
+impl UsageRecord<'_> {
+    pub fn meta(&self, key: &str) -> Option<&str> {
+        self.request_metadata?
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Schema versions this build reads.
+pub const SCHEMA_VERSIONS: &[&str] = &["1.0"];
+
+/// Why a record was rejected. Never contains record content beyond short, non-body metadata.
+pub type Reject = String;
+
+/// A value from the record, cut short and stripped of control characters, for messages.
+fn quote(s: &str) -> String {
+    let clean: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
+    if clean.len() < s.len() {
+        format!("`{clean}...`")
+    } else {
+        format!("`{clean}`")
+    }
+}
+
+fn tok(v: Option<Tok>, field: &str, required: bool) -> Result<u64, Reject> {
+    match v {
+        Some(Tok::Count(n)) => Ok(n),
+        Some(Tok::Invalid) => Err(format!("{field} is not a non-negative integer")),
+        None if required => Err(format!("{field} is missing")),
+        None => Ok(0),
+    }
+}
+
+pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl<'a> RawRecord<'a> {
+    /// Validates the record at the border. Failed invocations (`errorCode`) may lack token
+    /// counts; successful ones must have `input.inputTokenCount` (embedding models have no
+    /// output count, so a missing `output.outputTokenCount` reads as 0).
+    pub fn validate(&'a self) -> Result<UsageRecord<'a>, Reject> {
+        match self.schema_type.as_ref().map(Str::as_str) {
+            Some("ModelInvocationLog") => {}
+            Some(other) => {
+                return Err(format!(
+                    "schemaType {} is not ModelInvocationLog",
+                    quote(other)
+                ))
+            }
+            None => return Err("not an invocation log record (no schemaType)".into()),
+        }
+        match self.schema_version.as_ref().map(Str::as_str) {
+            Some(v) if SCHEMA_VERSIONS.contains(&v) => {}
+            Some(v) => {
+                return Err(format!(
+                    "unknown schemaVersion {} (this version reads {})",
+                    quote(v),
+                    SCHEMA_VERSIONS.join(", ")
+                ))
+            }
+            None => return Err("schemaVersion is missing".into()),
+        }
+        let ts = self
+            .timestamp
+            .0
+            .as_deref()
+            .ok_or("timestamp is missing or not a string")?;
+        let timestamp = parse_timestamp(ts)
+            .ok_or_else(|| format!("timestamp {} is not ISO 8601", quote(ts)))?;
+        let model_id = self.model_id.as_ref().ok_or("modelId is missing")?.as_str();
+        if model_id.is_empty() {
+            return Err("modelId is empty".into());
+        }
+        let region = self.region.as_ref().ok_or("region is missing")?.as_str();
+        let failed = self.error_code.is_some();
+        let input = self.input.as_ref();
+        let tokens = Tokens {
+            input: tok(
+                input.and_then(|i| i.input_token_count),
+                "input.inputTokenCount",
+                !failed,
+            )?,
+            cache_read: tok(
+                input.and_then(|i| i.cache_read_input_token_count),
+                "input.cacheReadInputTokenCount",
+                false,
+            )?,
+            cache_write: tok(
+                input.and_then(|i| i.cache_write_input_token_count),
+                "input.cacheWriteInputTokenCount",
+                false,
+            )?,
+            output: tok(
+                self.output.as_ref().and_then(|o| o.output_token_count),
+                "output.outputTokenCount",
+                false,
+            )?,
+        };
+        let s = |v: &'a Option<Str<'a>>| v.as_ref().map(Str::as_str);
+        Ok(UsageRecord {
+            timestamp,
+            account: s(&self.account_id).unwrap_or(""),
+            region,
+            inference_region: s(&self.inference_region),
+            model_id,
+            identity_arn: self
+                .identity
+                .as_ref()
+                .and_then(|i| i.arn.as_ref())
+                .map(Str::as_str)
+                .unwrap_or(""),
+            operation: s(&self.operation).unwrap_or(""),
+            request_id: s(&self.request_id).unwrap_or(""),
+            request_metadata: self.request_metadata.as_ref(),
+            tokens,
+            error_code: s(&self.error_code),
+        })
+    }
+}
+
+/// Describes a JSON error by position and kind only: serde's own text can quote the input.
+pub fn describe_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax => "malformed JSON",
+        Category::Eof => "truncated JSON (record ends early)",
+        Category::Data => "a field has the wrong JSON type",
+        Category::Io => "read error",
+    };
+    format!("{what} at column {}", e.column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-10-10T05:20:58Z","accountId":"123456789012","identity":{"arn":"arn:aws:sts::123456789012:assumed-role/app/s1"},"region":"us-east-1","requestId":"r1","operation":"Converse","modelId":"amazon.nova-pro-v1:0","requestMetadata":{"team":"search"},"input":{"inputContentType":"application/json","inputBodyJson":{"messages":[{"role":"user","content":[{"text":"SECRET \"quoted\" prompt"}]}],"inputTokenCount":999},"inputTokenCount":12,"cacheReadInputTokenCount":3},"output":{"outputBodyJson":{"usage":{"outputTokenCount":999}},"outputTokenCount":7},"inferenceRegion":"us-west-2"}"#;
+
+    #[test]
+    fn reads_only_top_level_counts_and_borrows() {
+        let raw: RawRecord = serde_json::from_str(OK).unwrap();
+        let r = raw.validate().unwrap();
+        assert_eq!(
+            r.tokens,
+            Tokens {
+                input: 12,
+                output: 7,
+                cache_read: 3,
+                cache_write: 0
+            }
+        );
+        assert_eq!(r.meta("team"), Some("search"));
+        assert_eq!(r.inference_region, Some("us-west-2"));
+        assert!(matches!(raw.model_id.as_ref().unwrap().0, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn rejects_bad_token_fields_without_quoting_values() {
+        let bad = OK.replace(r#""inputTokenCount":12"#, r#""inputTokenCount":"SECRET""#);
+        let raw: RawRecord = serde_json::from_str(&bad).unwrap();
+        let e = raw.validate().unwrap_err();
+        assert_eq!(e, "input.inputTokenCount is not a non-negative integer");
+        let neg = OK.replace(r#""outputTokenCount":7"#, r#""outputTokenCount":-7"#);
+        let raw: RawRecord = serde_json::from_str(&neg).unwrap();
+        assert_eq!(
+            raw.validate().unwrap_err(),
+            "output.outputTokenCount is not a non-negative integer"
+        );
+        let missing = OK.replace(r#""inputTokenCount":12,"#, "");
+        let raw: RawRecord = serde_json::from_str(&missing).unwrap();
+        assert_eq!(
+            raw.validate().unwrap_err(),
+            "input.inputTokenCount is missing"
+        );
+    }
+
+    #[test]
+    fn failed_invocations_need_no_counts() {
+        let err = OK.replace(r#""inputTokenCount":12,"#, "").replace(
+            r#""inferenceRegion""#,
+            r#""errorCode":"ThrottlingException","inferenceRegion""#,
+        );
+        let raw: RawRecord = serde_json::from_str(&err).unwrap();
+        let r = raw.validate().unwrap();
+        assert_eq!(r.error_code, Some("ThrottlingException"));
+        assert_eq!(r.tokens.input, 0);
+    }
+
+    #[test]
+    fn schema_checks() {
+        let v2 = OK.replace(r#""schemaVersion":"1.0""#, r#""schemaVersion":"2.0""#);
+        let raw: RawRecord = serde_json::from_str(&v2).unwrap();
+        assert_eq!(
+            raw.validate().unwrap_err(),
+            "unknown schemaVersion `2.0` (this version reads 1.0)"
+        );
+        let ts = OK.replace("2026-10-10T05:20:58Z", "yesterday");
+        let raw: RawRecord = serde_json::from_str(&ts).unwrap();
+        assert_eq!(
+            raw.validate().unwrap_err(),
+            "timestamp `yesterday` is not ISO 8601"
+        );
+    }
+
+    #[test]
+    fn json_errors_never_quote_input() {
+        let e = serde_json::from_str::<RawRecord>(r#"{"input": "SECRET PROMPT"}"#).unwrap_err();
+        let msg = describe_json_error(&e);
+        assert!(!msg.contains("SECRET"), "{msg}");
+        assert_eq!(msg, "a field has the wrong JSON type at column 26");
+    }
+}
