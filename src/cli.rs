@@ -130,7 +130,8 @@ pub enum PricingCommand {
         /// Model id, cross-region profile id, or foundation-model / inference-profile /
         /// application-inference-profile / provisioned-model ARN.
         id: String,
-        /// Region the call was made in (default: the ARN's region, else us-east-1).
+        /// Region the call was made in (default: the ARN's region, else a region of the profile's
+        /// geography, else us-east-1).
         #[arg(long)]
         region: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -112,8 +112,12 @@ impl Usd6 {
         format!("{d:.6}")
     }
 
-    /// `$1,234.57`: rounded to cents with thousands separators, for tables.
+    /// `$1,234.57`: rounded to cents with thousands separators, for tables; `<$0.01` for
+    /// amounts that are not zero but round to it.
     pub fn dollars(self) -> String {
+        if self.0 > 0 && self.0 < 5_000 {
+            return "<$0.01".into();
+        }
         let cents = {
             let q = self.0 / 10_000;
             let r = self.0 % 10_000;
@@ -183,7 +187,8 @@ mod tests {
         assert_eq!(Usd6(12_345_678).fixed6(), "12.345678");
         assert_eq!(Usd6(5).fixed6(), "0.000005");
         assert_eq!(Usd6(1_234_567_890_000).dollars(), "$1,234,567.89");
-        assert_eq!(Usd6(4_999).dollars(), "$0.00");
+        assert_eq!(Usd6(4_999).dollars(), "<$0.01");
+        assert_eq!(Usd6(0).dollars(), "$0.00");
         assert_eq!(Usd6(5_000).dollars(), "$0.01");
     }
 

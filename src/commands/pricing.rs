@@ -298,10 +298,19 @@ struct ResolveView<'a> {
 
 fn resolve(env: &Env, id: &str, region: Option<&str>, format: Format) -> anyhow::Result<String> {
     let r = Resolver::new(&env.catalog, &env.map).resolve(id);
+    // A geo profile is called from its geography: default to a region inside it.
+    let geo_home = match r.geo.as_deref() {
+        Some("eu") => "eu-central-1",
+        Some("apac") | Some("jp") => "ap-northeast-1",
+        Some("au") => "ap-southeast-2",
+        Some("ca") => "ca-central-1",
+        Some("us-gov") => "us-gov-west-1",
+        _ => "us-east-1",
+    };
     let region = region
         .map(str::to_string)
         .or_else(|| r.arn_region.clone())
-        .unwrap_or_else(|| "us-east-1".into());
+        .unwrap_or_else(|| geo_home.into());
     let row = price_row(&env.catalog, &r, &region);
     let view = ResolveView {
         schema: "bedrock-lens/resolve/v1",

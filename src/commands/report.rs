@@ -159,10 +159,10 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     warn_unpriced(rep);
     if !env.quiet {
         eprintln!(
-            "read {} record(s) from {} file(s) ({} MB){}",
+            "read {} record(s) from {} file(s) ({:.1} MB){}",
             group_thousands(run.stats.records),
             run.stats.files,
-            run.stats.bytes / 1_000_000,
+            run.stats.bytes as f64 / 1e6,
             if rep.input.outside_period > 0 {
                 format!(
                     "; {} outside the period left out",

@@ -231,13 +231,16 @@ pub const SCHEMA_VERSIONS: &[&str] = &["1.0"];
 /// Why a record was rejected. Never contains record content beyond short, non-body metadata.
 pub type Reject = String;
 
-/// A value from the record, cut short and stripped of control characters, for messages.
+/// A value from the record for a message: shown only when it is short and plainly an identifier
+/// or date (letters, digits, `.:_+-`), so free text can never reach a message.
 fn quote(s: &str) -> String {
-    let clean: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
-    if clean.len() < s.len() {
-        format!("`{clean}...`")
+    let safe = s.len() <= 32
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '_' | '+' | '-'));
+    if safe {
+        format!("`{s}`")
     } else {
-        format!("`{clean}`")
+        "(value not shown)".to_string()
     }
 }
 
@@ -426,9 +429,9 @@ mod tests {
 
     #[test]
     fn json_errors_never_quote_input() {
-        let e = serde_json::from_str::<RawRecord>(r#"{"input": "SECRET PROMPT"}"#).unwrap_err();
+        let e = serde_json::from_str::<RawRecord>(r#"{"input": "SECRET PROMPT"}"#).map(|_| ()).unwrap_err();
         let msg = describe_json_error(&e);
         assert!(!msg.contains("SECRET"), "{msg}");
-        assert_eq!(msg, "a field has the wrong JSON type at column 26");
+        assert_eq!(msg, "a field has the wrong JSON type at column 25");
     }
 }

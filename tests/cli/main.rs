@@ -1,0 +1,56 @@
+//! CLI tests: the real binary over fixture files, asserting exact values and insta snapshots of
+//! stdout, stderr and exit codes. One module per command.
+
+mod demo;
+mod generated;
+mod pricing;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    /// stdout, stderr and exit code in one snapshot-friendly text.
+    pub fn all(&self) -> String {
+        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary from the repository root (so fixture paths in messages are relative).
+pub fn run(args: &[&str]) -> Out {
+    run_in(&root(), args)
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Out {
+    let o = Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("running bedrock-lens");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(o.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Fails when any output carries the fixtures' prompt/response marker.
+pub fn assert_private(o: &Out) {
+    assert!(!o.stdout.contains("SECRET"), "prompt text leaked to stdout:\n{}", o.stdout);
+    assert!(!o.stderr.contains("SECRET"), "prompt text leaked to stderr:\n{}", o.stderr);
+}

@@ -1,0 +1,241 @@
+//! `report` over tests/fixtures: hand-computed dollars, all formats, bad input, usage errors.
+
+use super::{assert_private, root, run, run_in};
+use serde_json::json;
+
+const LOGS: &str = "tests/fixtures/logs";
+
+#[test]
+fn json_totals_are_hand_computed() {
+    let o = run(&["report", "--logs", LOGS, "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_private(&o);
+    let v = o.json();
+    // Sonnet 4 (us. profile, regional rates): request 1: 1,000 x $3 + 500 x $15 + 20,000 x $0.30 +
+    // 4,000 x $3.75 per 1M = 0.003 + 0.0075 + 0.006 + 0.015 = $0.0315. Request 2 has 190,000 +
+    // 10,000 + 5,000 = 205,000 input tokens > 200K: long-context rates 190,000 x $6 + 2,000 x $22.50 +
+    // 10,000 x $0.60 + 5,000 x $7.50 = 1.14 + 0.045 + 0.006 + 0.0375 = $1.2285. Sum $1.26.
+    let sonnet = &v["rows"][0];
+    assert_eq!(sonnet["model"], "anthropic.claude-sonnet-4");
+    assert_eq!(sonnet["cost_usd"], json!(1.26));
+    assert_eq!(sonnet["cost_breakdown"], json!({"input": 1.143, "output": 0.0525, "cache_read": 0.012, "cache_write": 0.0525}));
+    assert_eq!(sonnet["long_context_invocations"], 1);
+    // Haiku 4.5: global 10,000 x $1 + 2,000 x $5 = $0.02; us. 10,000 x $1.10 + 2,000 x $5.50 = $0.022
+    assert_eq!(v["rows"][1]["cost_usd"], json!(0.042));
+    // Nova Pro in eu-central-1 (via a foundation-model ARN): 2,000 x $1.05 + 1,000 x $4.20 = $0.0063
+    assert_eq!(v["rows"][2]["model"], "amazon.nova-pro");
+    assert_eq!(v["rows"][2]["cost_usd"], json!(0.0063));
+    // Titan embeddings 1,234 x $0.02 = $0.00002468 -> $0.000025; Nova Micro: input 3 x $0.035 =
+    // $0.000000105 -> 0, output 7 x $0.14 = $0.00000098 -> $0.000001 (components round separately)
+    assert_eq!(v["rows"][3]["cost_usd"], json!(0.000025));
+    assert_eq!(v["rows"][4]["cost_usd"], json!(0.000001));
+    // The throttled call is counted, priced at nothing because it used no tokens.
+    assert_eq!(v["rows"][5]["errors"], 1);
+    assert_eq!(v["rows"][5]["cost_usd"], json!(0.0));
+    // The unknown model: tokens reported, cost null, listed, excluded from the dollar total.
+    assert_eq!(v["rows"][6]["model"], "us.anthropic.claude-opus-5-20261015-v1:0");
+    assert_eq!(v["rows"][6]["cost_usd"], json!(null));
+    assert_eq!(v["unpriced"][0]["model_id"], "us.anthropic.claude-opus-5-20261015-v1:0");
+    assert_eq!(v["unpriced"][0]["input_tokens"], 500);
+    let t = &v["totals"];
+    assert_eq!(t["invocations"], 9);
+    assert_eq!(t["input_tokens"], 214_737);
+    assert_eq!(t["output_tokens"], 7_607);
+    assert_eq!(t["cache_read_tokens"], 30_000);
+    assert_eq!(t["cache_write_tokens"], 9_000);
+    // 1.26 + 0.042 + 0.0063 + 0.000025 + 0.000001 + 0 = 1.308326: the sum of the rows
+    assert_eq!(t["cost_usd"], json!(1.308326));
+    let row_sum: f64 = v["rows"].as_array().unwrap().iter().filter_map(|r| r["cost_usd"].as_f64()).sum();
+    assert!((row_sum - 1.308326).abs() < 1e-9);
+    assert_eq!(v["input"]["files"], 3, "notes.txt is not a log file");
+    assert_eq!(v["input"]["records"], 9);
+    assert_eq!(v["input"]["error_records"], 1);
+    assert!(o.stderr.contains("warning: no price for 1 model id(s)"), "{}", o.stderr);
+}
+
+#[test]
+fn json_has_exactly_six_decimals() {
+    let o = run(&["report", "--logs", LOGS, "--format", "json"]);
+    assert!(o.stdout.contains("\"cost_usd\": 1.308326,"), "{}", o.stdout);
+    assert!(o.stdout.contains("\"cost_usd\": 1.260000,"));
+    assert!(o.stdout.contains("\"cost_usd\": null,"));
+}
+
+#[test]
+fn snapshots_of_all_four_formats() {
+    for format in ["table", "json", "csv", "markdown"] {
+        let o = run(&["report", "--logs", LOGS, "--by", "day,model", "--format", format]);
+        assert_eq!(o.code, 0);
+        assert_private(&o);
+        insta::assert_snapshot!(format!("report_day_model_{format}"), o.all());
+    }
+}
+
+#[test]
+fn group_by_identity_metadata_operation_profile() {
+    let o = run(&["report", "--logs", LOGS, "--by", "meta:team,profile", "--format", "csv"]);
+    insta::assert_snapshot!("report_meta_team_profile_csv", o.stdout);
+    let o = run(&["report", "--logs", LOGS, "--by", "identity,operation", "--format", "table", "-q"]);
+    insta::assert_snapshot!("report_identity_operation_table", o.all());
+}
+
+#[test]
+fn period_filter_keeps_whole_days() {
+    let o = run(&["report", "--logs", LOGS, "--start", "2026-10-02", "--end", "2026-10-02", "--format", "json"]);
+    let v = o.json();
+    assert_eq!(v["period"], json!({"start": "2026-10-02", "end": "2026-10-02"}));
+    assert_eq!(v["totals"]["invocations"], 4);
+    assert_eq!(v["input"]["outside_period"], 5);
+    // Titan $0.000025 + throttled $0 + Nova Pro $0.0063; Opus 5 unpriced
+    assert_eq!(v["totals"]["cost_usd"], json!(0.006325));
+    let month = run(&["report", "--logs", LOGS, "--start", "2026-10", "--end", "2026-10", "--format", "json"]).json();
+    assert_eq!(month["totals"]["invocations"], 9);
+    assert_eq!(month["period"], json!({"start": "2026-10-01", "end": "2026-10-31"}));
+}
+
+#[test]
+fn cache_write_ttl_1h() {
+    // Sonnet 4 cache writes at 1h: 4,000 x $6 + 5,000 x $12 (long context) = 0.024 + 0.06 = $0.084
+    // instead of 0.015 + 0.0375 = $0.0525 at 5m.
+    let o = run(&["report", "--logs", "tests/fixtures/logs/basic.jsonl", "--cache-write-ttl", "1h", "--format", "json"]);
+    let v = o.json();
+    assert_eq!(v["rows"][0]["cost_breakdown"]["cache_write"], json!(0.084));
+    assert_eq!(v["pricing"]["cache_write_ttl"], "1h");
+}
+
+#[test]
+fn pricing_override_prices_an_unknown_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("opus5.toml");
+    std::fs::write(
+        &f,
+        r#"[[model]]
+key = "anthropic.claude-opus-5"
+ids = ["anthropic.claude-opus-5-20261015-v1:0"]
+source = "our private price sheet"
+as_of = "2026-11-15"
+[[model.price]]
+regions = ["us-east-1"]
+input = "4.00"
+output = "20.00"
+"#,
+    )
+    .unwrap();
+    let o = run(&["report", "--logs", LOGS, "--format", "json", "--pricing", f.to_str().unwrap()]);
+    let v = o.json();
+    assert_eq!(v["unpriced"], json!([]));
+    // 500 x $4 + 100 x $20 per 1M = 0.002 + 0.002 = $0.004 on top of $1.308326
+    assert_eq!(v["totals"]["cost_usd"], json!(1.312326));
+    assert!(!o.stderr.contains("no price"));
+}
+
+#[test]
+fn application_profile_through_map_file() {
+    let unmapped = run(&["report", "--logs", "tests/fixtures/app-profile.jsonl", "--format", "json"]);
+    assert_eq!(unmapped.json()["totals"]["unpriced_invocations"], 1);
+    assert!(unmapped.stderr.contains("--inference-profiles"), "{}", unmapped.stderr);
+    let o = run(&[
+        "report", "--logs", "tests/fixtures/app-profile.jsonl", "--format", "json", "--by", "model,profile",
+        "--inference-profiles", "tests/fixtures/profiles.toml",
+    ]);
+    let v = o.json();
+    // Sonnet 4 via us. profile: 1,000 x $3 + 500 x $15 = $0.0105
+    assert_eq!(v["rows"][0]["model"], "anthropic.claude-sonnet-4");
+    assert_eq!(v["rows"][0]["profile"], "application");
+    assert_eq!(v["totals"]["cost_usd"], json!(0.0105));
+}
+
+#[test]
+fn bad_input_is_reported_and_the_rest_still_counts() {
+    let o = run(&["report", "--logs", "tests/fixtures/bad", "--format", "json"]);
+    assert_eq!(o.code, 0);
+    assert_private(&o);
+    let v = o.json();
+    // mixed.jsonl: lines 1 and 10 are valid (1,000 + 2,000 input); the truncated gzip yields its
+    // first complete lines (100 + k input each) before the damage.
+    let recovered = v["input"]["records"].as_u64().unwrap() - 2;
+    assert!(recovered > 100, "some of the truncated gzip is kept: {recovered}");
+    let expected_input: u64 = 3000 + (0..recovered).map(|k| 100 + k).sum::<u64>();
+    assert_eq!(v["totals"]["input_tokens"], expected_input);
+    assert_eq!(v["input"]["skipped_lines"], 7);
+    assert_eq!(v["input"]["file_errors"], 1);
+    let e = &o.stderr;
+    for msg in [
+        "tests/fixtures/bad/mixed.jsonl:2: truncated JSON (record ends early) at column 80",
+        "tests/fixtures/bad/mixed.jsonl:3: input.inputTokenCount is missing",
+        "tests/fixtures/bad/mixed.jsonl:4: output.outputTokenCount is not a non-negative integer",
+        "tests/fixtures/bad/mixed.jsonl:5: unknown schemaVersion `2.0` (this version reads 1.0)",
+        "tests/fixtures/bad/mixed.jsonl:6: timestamp (value not shown) is not ISO 8601",
+        "tests/fixtures/bad/mixed.jsonl:7: invalid UTF-8 at byte 51 of the line",
+        "tests/fixtures/bad/mixed.jsonl:8: a field has the wrong JSON type at column 49",
+        &format!("tests/fixtures/bad/truncated.json.gz: gzip stream is truncated after line {recovered}; the records before it are kept"),
+    ] {
+        assert!(e.contains(msg), "missing `{msg}` in:\n{e}");
+    }
+    let strict = run(&["report", "--logs", "tests/fixtures/bad", "--strict", "--format", "csv"]);
+    assert_eq!(strict.code, 1);
+    assert_eq!(strict.stdout, o_csv_of_bad(), "the report is still printed under --strict");
+    assert!(strict.stderr.contains("error: --strict: 8 line(s) or file(s) could not be used"));
+}
+
+fn o_csv_of_bad() -> String {
+    run(&["report", "--logs", "tests/fixtures/bad", "--format", "csv"]).stdout
+}
+
+#[test]
+fn only_the_first_problems_are_shown_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (0..25).map(|i| format!("{{not json {i}\n")).collect();
+    std::fs::write(dir.path().join("junk.jsonl"), lines).unwrap();
+    let o = run_in(dir.path(), &["report", "--logs", "junk.jsonl", "-q"]);
+    assert_eq!(o.code, 0);
+    assert_eq!(o.stderr.matches("junk.jsonl:").count(), 10);
+    assert!(o.stderr.contains("... and 15 more"), "{}", o.stderr);
+}
+
+#[test]
+fn empty_directory_is_a_warning_and_strict_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["report", "--logs", ".", "--format", "json"]);
+    assert_eq!(o.code, 0);
+    assert!(o.stderr.contains(".: no log files"), "{}", o.stderr);
+    assert_eq!(o.json()["totals"]["invocations"], 0);
+    assert_eq!(run_in(dir.path(), &["report", "--logs", ".", "--strict"]).code, 1);
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_hint() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["report", "--logs", LOGS, "--start", "2026-13-01"], "error: --start `2026-13-01` is not a date"),
+        (&["report", "--logs", LOGS, "--end", "last tuesday"], "error: --end `last tuesday` is not a date"),
+        (&["report", "--logs", LOGS, "--start", "2026-10-05", "--end", "2026-10-01"], "is not before --end"),
+        (&["report", "--logs", LOGS, "--by", "model,colour"], "error: unknown --by key `colour`"),
+        (&["report", "--logs", "no/such/dir"], "error: --logs no/such/dir: no such file or directory"),
+        (&["report", "--logs", LOGS, "--pricing", "missing.toml"], "error: --pricing missing.toml"),
+        (&["report", "--logs", LOGS, "--format", "xml"], "invalid value 'xml'"),
+        (&["report"], "--logs <PATH>"),
+    ];
+    for (args, msg) in cases {
+        let o = run(args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains(msg), "{args:?}: expected `{msg}` in\n{}", o.stderr);
+        assert!(o.stdout.is_empty());
+        if !o.stderr.contains("For more information, try '--help'") {
+            assert!(o.stderr.contains("hint: "), "{args:?}: no hint in\n{}", o.stderr);
+        }
+    }
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sub/report.json");
+    let o = run(&["report", "--logs", LOGS, "--format", "json", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.is_empty());
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["schema"], "bedrock-lens/report/v1");
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary files left behind");
+    let _ = root();
+}
