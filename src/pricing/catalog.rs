@@ -419,7 +419,11 @@ impl Catalog {
         let mut seen = std::collections::HashSet::new();
         for m in &doc.model {
             if !seen.insert(m.key.as_str()) {
-                return Err(Ctx { path, model: &m.key }.err("duplicate model key in this file"));
+                return Err(Ctx {
+                    path,
+                    model: &m.key,
+                }
+                .err("duplicate model key in this file"));
             }
             self.add_model(path, m, is_override)?;
         }

@@ -135,10 +135,8 @@ fn parse_bedrock_arn(s: &str) -> Option<Arn<'_>> {
 /// dot, and no provider is called like a geo prefix, so the first segment decides.
 fn split_profile_prefix(id: &str) -> (Option<&str>, &str) {
     if let Some((head, rest)) = id.split_once('.') {
-        if head == "global" || GEO_PREFIXES.contains(&head) {
-            if rest.contains('.') {
-                return (Some(head), rest);
-            }
+        if (head == "global" || GEO_PREFIXES.contains(&head)) && rest.contains('.') {
+            return (Some(head), rest);
         }
     }
     (None, id)

@@ -429,7 +429,9 @@ mod tests {
 
     #[test]
     fn json_errors_never_quote_input() {
-        let e = serde_json::from_str::<RawRecord>(r#"{"input": "SECRET PROMPT"}"#).map(|_| ()).unwrap_err();
+        let e = serde_json::from_str::<RawRecord>(r#"{"input": "SECRET PROMPT"}"#)
+            .map(|_| ())
+            .unwrap_err();
         let msg = describe_json_error(&e);
         assert!(!msg.contains("SECRET"), "{msg}");
         assert_eq!(msg, "a field has the wrong JSON type at column 25");

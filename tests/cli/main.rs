@@ -18,11 +18,15 @@ pub struct Out {
 impl Out {
     /// stdout, stderr and exit code in one snapshot-friendly text.
     pub fn all(&self) -> String {
-        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
 
@@ -51,6 +55,14 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Out {
 
 /// Fails when any output carries the fixtures' prompt/response marker.
 pub fn assert_private(o: &Out) {
-    assert!(!o.stdout.contains("SECRET"), "prompt text leaked to stdout:\n{}", o.stdout);
-    assert!(!o.stderr.contains("SECRET"), "prompt text leaked to stderr:\n{}", o.stderr);
+    assert!(
+        !o.stdout.contains("SECRET"),
+        "prompt text leaked to stdout:\n{}",
+        o.stdout
+    );
+    assert!(
+        !o.stderr.contains("SECRET"),
+        "prompt text leaked to stderr:\n{}",
+        o.stderr
+    );
 }

@@ -9,20 +9,45 @@ fn pricing_check_validates_the_embedded_catalog() {
     let o = run(&["pricing", "check"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.starts_with("ok: "), "{}", o.stdout);
-    let models: usize = o.stdout["ok: ".len()..].split(' ').next().unwrap().parse().unwrap();
+    let models: usize = o.stdout["ok: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(models >= 30, "at least 30 models, got {models}");
     // The files on disk (the ones embedded) also load as overrides of themselves.
     let o = run(&["pricing", "check", "pricing"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stdout.contains("pricing/anthropic.toml, pricing/amazon.toml"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("pricing/anthropic.toml, pricing/amazon.toml"),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
 fn catalog_covers_the_families_and_regions() {
-    let v: serde_json::Value = serde_json::from_str(&run(&["pricing", "list", "--format", "json"]).stdout).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&["pricing", "list", "--format", "json"]).stdout).unwrap();
     let models = v["models"].as_array().unwrap();
-    for provider in ["Anthropic", "Amazon", "Meta", "Mistral AI", "Cohere", "DeepSeek", "AI21 Labs", "Writer", "Qwen", "OpenAI"] {
-        assert!(models.iter().any(|m| m["provider"] == provider), "{provider}");
+    for provider in [
+        "Anthropic",
+        "Amazon",
+        "Meta",
+        "Mistral AI",
+        "Cohere",
+        "DeepSeek",
+        "AI21 Labs",
+        "Writer",
+        "Qwen",
+        "OpenAI",
+    ] {
+        assert!(
+            models.iter().any(|m| m["provider"] == provider),
+            "{provider}"
+        );
     }
     for m in models {
         assert!(!m["source"].as_str().unwrap().is_empty());
@@ -32,7 +57,17 @@ fn catalog_covers_the_families_and_regions() {
         }
     }
     // EU prices differ from US for Nova Micro
-    let eu = run(&["pricing", "list", "--region", "eu-central-1", "--provider", "amazon", "--format", "csv"]).stdout;
+    let eu = run(&[
+        "pricing",
+        "list",
+        "--region",
+        "eu-central-1",
+        "--provider",
+        "amazon",
+        "--format",
+        "csv",
+    ])
+    .stdout;
     assert!(eu.contains("amazon.nova-micro,Amazon,regional,eu-central-1 eu-north-1 eu-west-1 eu-west-3,0.046,0.184"), "{eu}");
 }
 
@@ -49,7 +84,7 @@ fn pricing_check_rejects_bad_files() {
         ("neg.toml", format!("{head}[[model.price]]\nregions = [\"us-east-1\"]\ninput = \"-1\"\n"), "input: price must be positive, got -1"),
         ("zero.toml", format!("{head}[[model.price]]\nregions = [\"us-east-1\"]\ninput = 0\n"), "input: price must be positive, got 0"),
         ("dec.toml", format!("{head}[[model.price]]\nregions = [\"us-east-1\"]\ninput = \"0.0000001\"\n"), "more than 6 decimals"),
-        ("date.toml", format!("[[model]]\nkey = \"x\"\nsource = \"s\"\nas_of = \"2026-02-30\"\n[[model.price]]\nregions = [\"us-east-1\"]\ninput = 1\n"), "as_of: `2026-02-30` is not a date"),
+        ("date.toml", "[[model]]\nkey = \"x\"\nsource = \"s\"\nas_of = \"2026-02-30\"\n[[model.price]]\nregions = [\"us-east-1\"]\ninput = 1\n".to_string(), "as_of: `2026-02-30` is not a date"),
         ("unknown.toml", format!("{head}[[model.price]]\nregions = [\"us-east-1\"]\ninput = 1\ninptu = 2\n"), "unknown field `inptu`"),
         ("region.toml", format!("{head}[[model.price]]\nregions = [\"virginia\"]\ninput = 1\n"), "`virginia` is not an AWS region name"),
         ("dupkey.toml", format!("{head}[[model.price]]\nregions = [\"us-east-1\"]\ninput = 1\n{head}[[model.price]]\nregions = [\"us-east-1\"]\ninput = 1\n"), "duplicate model key in this file"),
@@ -62,13 +97,24 @@ fn pricing_check_rejects_bad_files() {
         let f = write(dir.path(), name, &text);
         let o = run_in(dir.path(), &["pricing", "check", &f]);
         assert_eq!(o.code, 1, "{name}: {}", o.stderr);
-        assert!(o.stderr.contains(msg), "{name}: expected `{msg}` in\n{}", o.stderr);
-        assert!(o.stderr.contains(name), "{name}: the message names the file");
+        assert!(
+            o.stderr.contains(msg),
+            "{name}: expected `{msg}` in\n{}",
+            o.stderr
+        );
+        assert!(
+            o.stderr.contains(name),
+            "{name}: the message names the file"
+        );
         // The same file given to report is a usage problem, reported before reading any log.
         let r = run_in(dir.path(), &["report", "--logs", ".", "--pricing", &f]);
         assert_ne!(r.code, 0, "{name}");
     }
-    let ok = write(dir.path(), "ok.toml", &format!("{head}[[model.price]]\nregions = [\"us-east-1\"]\ninput = \"0.123456\"\n"));
+    let ok = write(
+        dir.path(),
+        "ok.toml",
+        &format!("{head}[[model.price]]\nregions = [\"us-east-1\"]\ninput = \"0.123456\"\n"),
+    );
     assert_eq!(run_in(dir.path(), &["pricing", "check", &ok]).code, 0);
 }
 
@@ -88,14 +134,27 @@ fn resolve_explains_every_id_form() {
     ];
     let mut all = String::new();
     for id in ids {
-        let o = run(&["pricing", "resolve", id, "--inference-profiles", "tests/fixtures/profiles.toml"]);
+        let o = run(&[
+            "pricing",
+            "resolve",
+            id,
+            "--inference-profiles",
+            "tests/fixtures/profiles.toml",
+        ]);
         assert_eq!(o.code, 0, "{id}: {}", o.stderr);
         all.push_str(&o.stdout);
         all.push_str("----\n");
     }
     insta::assert_snapshot!("pricing_resolve_all_forms", all);
     let v: serde_json::Value = serde_json::from_str(
-        &run(&["pricing", "resolve", "global.anthropic.claude-sonnet-4-5-20250929-v1:0", "--format", "json"]).stdout,
+        &run(&[
+            "pricing",
+            "resolve",
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "--format",
+            "json",
+        ])
+        .stdout,
     )
     .unwrap();
     assert_eq!(v["kind"], "global");
@@ -105,7 +164,11 @@ fn resolve_explains_every_id_form() {
 
 #[test]
 fn show_and_list() {
-    let o = run(&["pricing", "show", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"]);
+    let o = run(&[
+        "pricing",
+        "show",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ]);
     assert_eq!(o.code, 0);
     insta::assert_snapshot!("pricing_show_sonnet_4_5", o.stdout);
     let o = run(&["pricing", "show", "claude-opus-5"]);

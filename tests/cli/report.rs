@@ -18,7 +18,10 @@ fn json_totals_are_hand_computed() {
     let sonnet = &v["rows"][0];
     assert_eq!(sonnet["model"], "anthropic.claude-sonnet-4");
     assert_eq!(sonnet["cost_usd"], json!(1.26));
-    assert_eq!(sonnet["cost_breakdown"], json!({"input": 1.143, "output": 0.0525, "cache_read": 0.012, "cache_write": 0.0525}));
+    assert_eq!(
+        sonnet["cost_breakdown"],
+        json!({"input": 1.143, "output": 0.0525, "cache_read": 0.012, "cache_write": 0.0525})
+    );
     assert_eq!(sonnet["long_context_invocations"], 1);
     // Haiku 4.5: global 10,000 x $1 + 2,000 x $5 = $0.02; us. 10,000 x $1.10 + 2,000 x $5.50 = $0.022
     assert_eq!(v["rows"][1]["cost_usd"], json!(0.042));
@@ -33,9 +36,15 @@ fn json_totals_are_hand_computed() {
     assert_eq!(v["rows"][5]["errors"], 1);
     assert_eq!(v["rows"][5]["cost_usd"], json!(0.0));
     // The unknown model: tokens reported, cost null, listed, excluded from the dollar total.
-    assert_eq!(v["rows"][6]["model"], "us.anthropic.claude-opus-5-20261015-v1:0");
+    assert_eq!(
+        v["rows"][6]["model"],
+        "us.anthropic.claude-opus-5-20261015-v1:0"
+    );
     assert_eq!(v["rows"][6]["cost_usd"], json!(null));
-    assert_eq!(v["unpriced"][0]["model_id"], "us.anthropic.claude-opus-5-20261015-v1:0");
+    assert_eq!(
+        v["unpriced"][0]["model_id"],
+        "us.anthropic.claude-opus-5-20261015-v1:0"
+    );
     assert_eq!(v["unpriced"][0]["input_tokens"], 500);
     let t = &v["totals"];
     assert_eq!(t["invocations"], 9);
@@ -45,12 +54,21 @@ fn json_totals_are_hand_computed() {
     assert_eq!(t["cache_write_tokens"], 9_000);
     // 1.26 + 0.042 + 0.0063 + 0.000025 + 0.000001 + 0 = 1.308326: the sum of the rows
     assert_eq!(t["cost_usd"], json!(1.308326));
-    let row_sum: f64 = v["rows"].as_array().unwrap().iter().filter_map(|r| r["cost_usd"].as_f64()).sum();
+    let row_sum: f64 = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["cost_usd"].as_f64())
+        .sum();
     assert!((row_sum - 1.308326).abs() < 1e-9);
     assert_eq!(v["input"]["files"], 3, "notes.txt is not a log file");
     assert_eq!(v["input"]["records"], 9);
     assert_eq!(v["input"]["error_records"], 1);
-    assert!(o.stderr.contains("warning: no price for 1 model id(s)"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("warning: no price for 1 model id(s)"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -64,7 +82,15 @@ fn json_has_exactly_six_decimals() {
 #[test]
 fn snapshots_of_all_four_formats() {
     for format in ["table", "json", "csv", "markdown"] {
-        let o = run(&["report", "--logs", LOGS, "--by", "day,model", "--format", format]);
+        let o = run(&[
+            "report",
+            "--logs",
+            LOGS,
+            "--by",
+            "day,model",
+            "--format",
+            format,
+        ]);
         assert_eq!(o.code, 0);
         assert_private(&o);
         insta::assert_snapshot!(format!("report_day_model_{format}"), o.all());
@@ -73,31 +99,75 @@ fn snapshots_of_all_four_formats() {
 
 #[test]
 fn group_by_identity_metadata_operation_profile() {
-    let o = run(&["report", "--logs", LOGS, "--by", "meta:team,profile", "--format", "csv"]);
+    let o = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "--by",
+        "meta:team,profile",
+        "--format",
+        "csv",
+    ]);
     insta::assert_snapshot!("report_meta_team_profile_csv", o.stdout);
-    let o = run(&["report", "--logs", LOGS, "--by", "identity,operation", "--format", "table", "-q"]);
+    let o = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "--by",
+        "identity,operation",
+        "--format",
+        "table",
+        "-q",
+    ]);
     insta::assert_snapshot!("report_identity_operation_table", o.all());
 }
 
 #[test]
 fn period_filter_keeps_whole_days() {
-    let o = run(&["report", "--logs", LOGS, "--start", "2026-10-02", "--end", "2026-10-02", "--format", "json"]);
+    let o = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "--start",
+        "2026-10-02",
+        "--end",
+        "2026-10-02",
+        "--format",
+        "json",
+    ]);
     let v = o.json();
-    assert_eq!(v["period"], json!({"start": "2026-10-02", "end": "2026-10-02"}));
+    assert_eq!(
+        v["period"],
+        json!({"start": "2026-10-02", "end": "2026-10-02"})
+    );
     assert_eq!(v["totals"]["invocations"], 4);
     assert_eq!(v["input"]["outside_period"], 5);
     // Titan $0.000025 + throttled $0 + Nova Pro $0.0063; Opus 5 unpriced
     assert_eq!(v["totals"]["cost_usd"], json!(0.006325));
-    let month = run(&["report", "--logs", LOGS, "--start", "2026-10", "--end", "2026-10", "--format", "json"]).json();
+    let month = run(&[
+        "report", "--logs", LOGS, "--start", "2026-10", "--end", "2026-10", "--format", "json",
+    ])
+    .json();
     assert_eq!(month["totals"]["invocations"], 9);
-    assert_eq!(month["period"], json!({"start": "2026-10-01", "end": "2026-10-31"}));
+    assert_eq!(
+        month["period"],
+        json!({"start": "2026-10-01", "end": "2026-10-31"})
+    );
 }
 
 #[test]
 fn cache_write_ttl_1h() {
     // Sonnet 4 cache writes at 1h: 4,000 x $6 + 5,000 x $12 (long context) = 0.024 + 0.06 = $0.084
     // instead of 0.015 + 0.0375 = $0.0525 at 5m.
-    let o = run(&["report", "--logs", "tests/fixtures/logs/basic.jsonl", "--cache-write-ttl", "1h", "--format", "json"]);
+    let o = run(&[
+        "report",
+        "--logs",
+        "tests/fixtures/logs/basic.jsonl",
+        "--cache-write-ttl",
+        "1h",
+        "--format",
+        "json",
+    ]);
     let v = o.json();
     assert_eq!(v["rows"][0]["cost_breakdown"]["cache_write"], json!(0.084));
     assert_eq!(v["pricing"]["cache_write_ttl"], "1h");
@@ -121,7 +191,15 @@ output = "20.00"
 "#,
     )
     .unwrap();
-    let o = run(&["report", "--logs", LOGS, "--format", "json", "--pricing", f.to_str().unwrap()]);
+    let o = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "--format",
+        "json",
+        "--pricing",
+        f.to_str().unwrap(),
+    ]);
     let v = o.json();
     assert_eq!(v["unpriced"], json!([]));
     // 500 x $4 + 100 x $20 per 1M = 0.002 + 0.002 = $0.004 on top of $1.308326
@@ -131,12 +209,29 @@ output = "20.00"
 
 #[test]
 fn application_profile_through_map_file() {
-    let unmapped = run(&["report", "--logs", "tests/fixtures/app-profile.jsonl", "--format", "json"]);
+    let unmapped = run(&[
+        "report",
+        "--logs",
+        "tests/fixtures/app-profile.jsonl",
+        "--format",
+        "json",
+    ]);
     assert_eq!(unmapped.json()["totals"]["unpriced_invocations"], 1);
-    assert!(unmapped.stderr.contains("--inference-profiles"), "{}", unmapped.stderr);
+    assert!(
+        unmapped.stderr.contains("--inference-profiles"),
+        "{}",
+        unmapped.stderr
+    );
     let o = run(&[
-        "report", "--logs", "tests/fixtures/app-profile.jsonl", "--format", "json", "--by", "model,profile",
-        "--inference-profiles", "tests/fixtures/profiles.toml",
+        "report",
+        "--logs",
+        "tests/fixtures/app-profile.jsonl",
+        "--format",
+        "json",
+        "--by",
+        "model,profile",
+        "--inference-profiles",
+        "tests/fixtures/profiles.toml",
     ]);
     let v = o.json();
     // Sonnet 4 via us. profile: 1,000 x $3 + 500 x $15 = $0.0105
@@ -154,7 +249,10 @@ fn bad_input_is_reported_and_the_rest_still_counts() {
     // mixed.jsonl: lines 1 and 10 are valid (1,000 + 2,000 input); the truncated gzip yields its
     // first complete lines (100 + k input each) before the damage.
     let recovered = v["input"]["records"].as_u64().unwrap() - 2;
-    assert!(recovered > 100, "some of the truncated gzip is kept: {recovered}");
+    assert!(
+        recovered > 100,
+        "some of the truncated gzip is kept: {recovered}"
+    );
     let expected_input: u64 = 3000 + (0..recovered).map(|k| 100 + k).sum::<u64>();
     assert_eq!(v["totals"]["input_tokens"], expected_input);
     assert_eq!(v["input"]["skipped_lines"], 7);
@@ -172,10 +270,23 @@ fn bad_input_is_reported_and_the_rest_still_counts() {
     ] {
         assert!(e.contains(msg), "missing `{msg}` in:\n{e}");
     }
-    let strict = run(&["report", "--logs", "tests/fixtures/bad", "--strict", "--format", "csv"]);
+    let strict = run(&[
+        "report",
+        "--logs",
+        "tests/fixtures/bad",
+        "--strict",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(strict.code, 1);
-    assert_eq!(strict.stdout, o_csv_of_bad(), "the report is still printed under --strict");
-    assert!(strict.stderr.contains("error: --strict: 8 line(s) or file(s) could not be used"));
+    assert_eq!(
+        strict.stdout,
+        o_csv_of_bad(),
+        "the report is still printed under --strict"
+    );
+    assert!(strict
+        .stderr
+        .contains("error: --strict: 8 line(s) or file(s) could not be used"));
 }
 
 fn o_csv_of_bad() -> String {
@@ -200,28 +311,68 @@ fn empty_directory_is_a_warning_and_strict_fails() {
     assert_eq!(o.code, 0);
     assert!(o.stderr.contains(".: no log files"), "{}", o.stderr);
     assert_eq!(o.json()["totals"]["invocations"], 0);
-    assert_eq!(run_in(dir.path(), &["report", "--logs", ".", "--strict"]).code, 1);
+    assert_eq!(
+        run_in(dir.path(), &["report", "--logs", ".", "--strict"]).code,
+        1
+    );
 }
 
 #[test]
 fn usage_errors_exit_2_with_a_hint() {
     let cases: &[(&[&str], &str)] = &[
-        (&["report", "--logs", LOGS, "--start", "2026-13-01"], "error: --start `2026-13-01` is not a date"),
-        (&["report", "--logs", LOGS, "--end", "last tuesday"], "error: --end `last tuesday` is not a date"),
-        (&["report", "--logs", LOGS, "--start", "2026-10-05", "--end", "2026-10-01"], "is not before --end"),
-        (&["report", "--logs", LOGS, "--by", "model,colour"], "error: unknown --by key `colour`"),
-        (&["report", "--logs", "no/such/dir"], "error: --logs no/such/dir: no such file or directory"),
-        (&["report", "--logs", LOGS, "--pricing", "missing.toml"], "error: --pricing missing.toml"),
-        (&["report", "--logs", LOGS, "--format", "xml"], "invalid value 'xml'"),
+        (
+            &["report", "--logs", LOGS, "--start", "2026-13-01"],
+            "error: --start `2026-13-01` is not a date",
+        ),
+        (
+            &["report", "--logs", LOGS, "--end", "last tuesday"],
+            "error: --end `last tuesday` is not a date",
+        ),
+        (
+            &[
+                "report",
+                "--logs",
+                LOGS,
+                "--start",
+                "2026-10-05",
+                "--end",
+                "2026-10-01",
+            ],
+            "is not before --end",
+        ),
+        (
+            &["report", "--logs", LOGS, "--by", "model,colour"],
+            "error: unknown --by key `colour`",
+        ),
+        (
+            &["report", "--logs", "no/such/dir"],
+            "error: --logs no/such/dir: no such file or directory",
+        ),
+        (
+            &["report", "--logs", LOGS, "--pricing", "missing.toml"],
+            "error: --pricing missing.toml",
+        ),
+        (
+            &["report", "--logs", LOGS, "--format", "xml"],
+            "invalid value 'xml'",
+        ),
         (&["report"], "--logs <PATH>"),
     ];
     for (args, msg) in cases {
         let o = run(args);
         assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
-        assert!(o.stderr.contains(msg), "{args:?}: expected `{msg}` in\n{}", o.stderr);
+        assert!(
+            o.stderr.contains(msg),
+            "{args:?}: expected `{msg}` in\n{}",
+            o.stderr
+        );
         assert!(o.stdout.is_empty());
         if !o.stderr.contains("For more information, try '--help'") {
-            assert!(o.stderr.contains("hint: "), "{args:?}: no hint in\n{}", o.stderr);
+            assert!(
+                o.stderr.contains("hint: "),
+                "{args:?}: no hint in\n{}",
+                o.stderr
+            );
         }
     }
 }
@@ -230,10 +381,19 @@ fn usage_errors_exit_2_with_a_hint() {
 fn output_file_is_written_whole() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sub/report.json");
-    let o = run(&["report", "--logs", LOGS, "--format", "json", "-o", out.to_str().unwrap()]);
+    let o = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.code, 0);
     assert!(o.stdout.is_empty());
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(v["schema"], "bedrock-lens/report/v1");
     let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary files left behind");
