@@ -57,6 +57,18 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Calls, errors, input, output, cache read, cache write: the column order of every format.
+    pub fn array(&self) -> [u64; 6] {
+        [
+            self.invocations,
+            self.errors,
+            self.input_tokens,
+            self.output_tokens,
+            self.cache_read_tokens,
+            self.cache_write_tokens,
+        ]
+    }
+
     fn of(a: &Agg) -> Counts {
         Counts {
             invocations: a.invocations,

@@ -14,17 +14,7 @@ const COUNT_HEADERS: [&str; 6] = [
 ];
 
 fn count_cells(c: &Counts) -> Vec<String> {
-    [
-        c.invocations,
-        c.errors,
-        c.input_tokens,
-        c.output_tokens,
-        c.cache_read_tokens,
-        c.cache_write_tokens,
-    ]
-    .iter()
-    .map(group_thousands)
-    .collect()
+    c.array().iter().map(group_thousands).collect()
 }
 
 fn cost_cell(r: &Row) -> String {
@@ -119,18 +109,7 @@ pub fn render(rep: &Report, format: Format) -> anyhow::Result<String> {
                         .iter()
                         .map(|(_, v)| v.clone().unwrap_or_default())
                         .collect();
-                    let c = &r.counts;
-                    cells.extend(
-                        [
-                            c.invocations,
-                            c.errors,
-                            c.input_tokens,
-                            c.output_tokens,
-                            c.cache_read_tokens,
-                            c.cache_write_tokens,
-                        ]
-                        .map(|n| n.to_string()),
-                    );
+                    cells.extend(r.counts.array().map(|n| n.to_string()));
                     cells.push(fixed(r.cost_usd()));
                     let b = r.cost;
                     cells.push(fixed(b.map(|b| b.input)));
