@@ -71,11 +71,13 @@ pub struct ReportArgs {
     #[arg(long, num_args = 1.., required = true, value_name = "PATH")]
     pub logs: Vec<PathBuf>,
 
-    /// First day to include (UTC).
+    /// First day to include (UTC): YYYY-MM-DD, YYYY-MM (from the month's first day), or a
+    /// timestamp (2026-10-01T12:00:00Z; without an offset it is UTC).
     #[arg(long, value_name = "DATE")]
     pub start: Option<String>,
 
-    /// Last day to include (UTC).
+    /// Last day to include (UTC), inclusive: YYYY-MM-DD, YYYY-MM (to the month's last day), or a
+    /// timestamp (exclusive; without an offset it is UTC).
     #[arg(long, value_name = "DATE")]
     pub end: Option<String>,
 
@@ -90,6 +92,7 @@ pub struct ReportArgs {
     )]
     pub by: Vec<String>,
 
+    /// Output format: stdout carries only this; warnings go to stderr.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
@@ -100,6 +103,13 @@ pub struct ReportArgs {
     /// Exit 1 when any line, record or file could not be used (the report is still printed).
     #[arg(long)]
     pub strict: bool,
+
+    /// Also write the normalized usage table, one row per request (timestamp, account, region,
+    /// model id and resolved model, profile kind, identity, operation, request metadata, tokens,
+    /// error code, exact cost in pico-dollars or why it is unpriced; never prompt text), as
+    /// Parquet or CSV by the file's extension. Rows outside --start/--end are left out.
+    #[arg(long, value_name = "FILE.parquet|FILE.csv")]
+    pub export_usage: Option<PathBuf>,
 
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long, short, value_name = "FILE")]
@@ -145,6 +155,18 @@ pub enum PricingCommand {
     },
 }
 
+/// Formats of the demo (two reports in one output, so no CSV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DemoFormat {
+    /// Aligned text tables for the terminal.
+    #[default]
+    Table,
+    /// `bedrock-lens/demo/v1`: both reports as `bedrock-lens/report/v1` documents.
+    Json,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct DemoArgs {
     /// Also write the demo month's invocation logs here (S3 delivery layout, .json.gz) so you can
@@ -152,6 +174,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DemoFormat::Table)]
+    pub format: DemoFormat,
 }

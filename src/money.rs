@@ -112,33 +112,38 @@ impl Usd6 {
         format!("{d:.6}")
     }
 
-    /// `$1,234.57`: rounded to cents with thousands separators, for tables; `<$0.01` for
-    /// amounts that are not zero but round to it.
+    /// `$1,234.57`: rounded (half up) to cents with thousands separators, for tables.
     pub fn dollars(self) -> String {
-        if self.0 > 0 && self.0 < 5_000 {
-            return "<$0.01".into();
-        }
-        let cents = {
-            let q = self.0 / 10_000;
-            let r = self.0 % 10_000;
-            q + if r >= 5_000 {
-                1
-            } else if r <= -5_000 {
-                -1
-            } else {
-                0
-            }
+        let q = self.0 / 10_000;
+        let r = self.0 % 10_000;
+        let cents = q + if r >= 5_000 {
+            1
+        } else if r <= -5_000 {
+            -1
+        } else {
+            0
         };
-        let neg = cents < 0;
-        let c = cents.unsigned_abs();
-        format!(
-            "{}${}.{:02}",
-            if neg { "-" } else { "" },
-            group_thousands(c / 100),
-            c % 100
-        )
+        cents_text(cents, self.0)
     }
 }
+
+/// `$1,234.57` from a number of cents; `<$0.01` where the cents are 0 but the amount (`micros`)
+/// is not, so a row that cost something never reads as free.
+pub fn cents_text(cents: i128, micros: i128) -> String {
+    if cents == 0 && micros > 0 {
+        return "<$0.01".into();
+    }
+    let neg = cents < 0;
+    let c = cents.unsigned_abs();
+    format!(
+        "{}${}.{:02}",
+        if neg { "-" } else { "" },
+        group_thousands(c / 100),
+        c % 100
+    )
+}
+
+impl Usd6 {}
 
 impl Serialize for Usd6 {
     /// A JSON number with exactly 6 decimals, written verbatim from its decimal string.
@@ -147,6 +152,33 @@ impl Serialize for Usd6 {
             .map_err(serde::ser::Error::custom)?;
         raw.serialize(s)
     }
+}
+
+/// Rounds non-negative exact amounts to whole `unit`s so that they add up to their exact sum
+/// rounded (half up) to a whole `unit` (largest-remainder method; ties go to the earlier item).
+/// Each result is within one `unit` of its own amount, and the sum never depends on how the
+/// amounts were grouped. Returns counts of `unit`.
+pub fn apportion(exact: &[i128], unit: i128) -> Vec<i128> {
+    assert!(
+        unit > 0 && exact.iter().all(|&x| x >= 0),
+        "apportion takes non-negative amounts"
+    );
+    let total: i128 = exact.iter().sum();
+    let target = (total + unit / 2) / unit;
+    let mut out: Vec<i128> = exact.iter().map(|&x| x / unit).collect();
+    let mut extra = target - out.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..exact.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(exact[i] % unit), i));
+    for i in order {
+        if extra <= 0 {
+            break;
+        }
+        if exact[i] % unit > 0 {
+            out[i] += 1;
+            extra -= 1;
+        }
+    }
+    out
 }
 
 /// `1234567` -> `1,234,567`.
@@ -188,8 +220,29 @@ mod tests {
         assert_eq!(Usd6(5).fixed6(), "0.000005");
         assert_eq!(Usd6(1_234_567_890_000).dollars(), "$1,234,567.89");
         assert_eq!(Usd6(4_999).dollars(), "<$0.01");
+        assert_eq!(cents_text(0, 0), "$0.00");
         assert_eq!(Usd6(0).dollars(), "$0.00");
         assert_eq!(Usd6(5_000).dollars(), "$0.01");
+    }
+
+    #[test]
+    fn apportioned_amounts_add_up_to_the_rounded_total() {
+        // 3 x 0.4 cents: each rounds to 0, the total 1.2 rounds to 1: the first gets it
+        assert_eq!(apportion(&[40, 40, 40], 100), vec![1, 0, 0]);
+        // largest remainder wins: 1.45 + 2.55 + 0.0 = 4.0
+        assert_eq!(apportion(&[145, 255, 0], 100), vec![1, 3, 0]);
+        // exact multiples stay as they are
+        assert_eq!(apportion(&[300, 500], 100), vec![3, 5]);
+        assert_eq!(apportion(&[], 100), Vec::<i128>::new());
+        let v = [1_234_567i128, 7_654_321, 5_000_001, 4_999_999];
+        let a = apportion(&v, 1_000_000);
+        assert_eq!(
+            a.iter().sum::<i128>(),
+            (v.iter().sum::<i128>() + 500_000) / 1_000_000
+        );
+        for (x, y) in v.iter().zip(&a) {
+            assert!((x - y * 1_000_000).abs() < 1_000_000);
+        }
     }
 
     #[test]

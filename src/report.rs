@@ -1,9 +1,10 @@
 //! The canonical result of `report` (`bedrock-lens/report/v1`): built once from the aggregator,
 //! rendered to every format from this struct so table, JSON, CSV and Markdown always agree.
 //!
-//! Rounding: each cost component of a row is rounded to micro-dollars (6 decimals); a row's
-//! cost is the sum of its components and the totals are the sums of the rows, so every printed
-//! total adds up exactly.
+//! Rounding: costs are exact (pico-dollars) until rendered. Each cost component is then rounded
+//! to micro-dollars across the rows with the largest-remainder method, so a component's rows add
+//! up to its exact total rounded, whatever the grouping; a row's cost is the sum of its
+//! components and the totals are the sums of the rows, so every printed total adds up.
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -24,15 +25,6 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
-    fn of(a: &Agg) -> Breakdown {
-        Breakdown {
-            input: a.cost_input.to_usd6(),
-            output: a.cost_output.to_usd6(),
-            cache_read: a.cost_cache_read.to_usd6(),
-            cache_write: a.cost_cache_write.to_usd6(),
-        }
-    }
-
     pub fn total(&self) -> Usd6 {
         self.input + self.output + self.cache_read + self.cache_write
     }
@@ -133,8 +125,8 @@ impl Serialize for Row {
 pub struct Totals {
     #[serde(flatten)]
     pub counts: Counts,
-    /// Over the priced rows only.
-    pub cost_usd: Usd6,
+    /// Over the priced rows only; `None` when there were invocations and none could be priced.
+    pub cost_usd: Option<Usd6>,
     pub cost_breakdown: Breakdown,
     pub unpriced_invocations: u64,
     pub long_context_invocations: u64,
@@ -191,42 +183,73 @@ pub struct Report {
 pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
     let g = &agg.groupings[grouping];
     let names: Vec<String> = g.keys.iter().map(GroupKey::name).collect();
-    let mut rows: Vec<Row> = g
+    let mut rows: Vec<(Row, &Agg)> = g
         .rows
         .values()
-        .map(|(values, a)| Row {
-            keys: names.iter().cloned().zip(values.iter().cloned()).collect(),
-            counts: Counts::of(a),
-            unpriced_invocations: a.unpriced_invocations,
-            long_context_invocations: a.long_context_invocations,
-            cost: (a.priced_invocations() > 0).then(|| Breakdown::of(a)),
+        .map(|(values, a)| {
+            let row = Row {
+                keys: names.iter().cloned().zip(values.iter().cloned()).collect(),
+                counts: Counts::of(a),
+                unpriced_invocations: a.unpriced_invocations,
+                long_context_invocations: a.long_context_invocations,
+                cost: None,
+            };
+            (row, a)
         })
         .collect();
     let key_of = |r: &Row| r.keys.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let exact = |a: &Agg| (a.cost_input + a.cost_output + a.cost_cache_read + a.cost_cache_write).0;
     if g.keys.iter().any(GroupKey::is_time) {
-        rows.sort_by_key(key_of);
+        rows.sort_by_key(|(r, _)| key_of(r));
     } else {
-        rows.sort_by(|a, b| {
-            b.cost_usd()
-                .cmp(&a.cost_usd())
-                .then(b.counts.invocations.cmp(&a.counts.invocations))
-                .then_with(|| key_of(a).cmp(&key_of(b)))
+        rows.sort_by(|(ra, a), (rb, b)| {
+            let priced = |x: &Agg| x.priced_invocations() > 0;
+            priced(b)
+                .cmp(&priced(a))
+                .then(exact(b).cmp(&exact(a)))
+                .then(rb.counts.invocations.cmp(&ra.counts.invocations))
+                .then_with(|| key_of(ra).cmp(&key_of(rb)))
         });
     }
-    rows
+    let column = |f: fn(&Agg) -> i128| -> Vec<Usd6> {
+        let exact: Vec<i128> = rows.iter().map(|(_, a)| f(a)).collect();
+        crate::money::apportion(&exact, 1_000_000)
+            .into_iter()
+            .map(Usd6)
+            .collect()
+    };
+    let input = column(|a| a.cost_input.0);
+    let output = column(|a| a.cost_output.0);
+    let cache_read = column(|a| a.cost_cache_read.0);
+    let cache_write = column(|a| a.cost_cache_write.0);
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (mut row, a))| {
+            row.cost = (a.priced_invocations() > 0).then_some(Breakdown {
+                input: input[i],
+                output: output[i],
+                cache_read: cache_read[i],
+                cache_write: cache_write[i],
+            });
+            row
+        })
+        .collect()
 }
 
 pub fn totals_of(rows: &[Row]) -> Totals {
     let mut t = Totals::default();
+    let mut priced = false;
     for r in rows {
         t.counts.add(&r.counts);
         t.unpriced_invocations += r.unpriced_invocations;
         t.long_context_invocations += r.long_context_invocations;
         if let Some(b) = &r.cost {
             t.cost_breakdown.add(b);
+            priced = true;
         }
     }
-    t.cost_usd = t.cost_breakdown.total();
+    let nothing_ran = t.counts.invocations == 0;
+    t.cost_usd = (priced || nothing_ran).then(|| t.cost_breakdown.total());
     t
 }
 

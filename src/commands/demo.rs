@@ -7,16 +7,16 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde::Serialize;
 
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, DemoFormat};
 use crate::demo;
 use crate::error::Outcome;
 use crate::pricing::CacheTtl;
-use crate::render::{self, Format};
+use crate::render;
 use crate::report::Report;
 use crate::usage::ingest::{Diagnostics, IngestStats, Source};
 use crate::usage::{GroupKey, Period};
 
-use super::report::{run, warn_unpriced};
+use super::report::{run, warn_unpriced, Plan};
 use super::{emit, warn_diagnostics, write_atomic, Env};
 
 /// How many identities the demo lists.
@@ -68,12 +68,16 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         start: None,
         end: None,
     };
+    let plan = Plan {
+        groupings: &groupings,
+        ttl: CacheTtl::FiveMinutes,
+        period,
+        table: None,
+    };
     let mut r = run(
         env,
         &sources,
-        &groupings,
-        CacheTtl::FiveMinutes,
-        period,
+        &plan,
         IngestStats::default(),
         Diagnostics::default(),
     );
@@ -82,13 +86,13 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
     top.rows.truncate(TOP);
     top.totals = crate::report::totals_of(&top.rows);
     let text = match a.format {
-        Format::Json => render::json(&DemoResult {
+        DemoFormat::Json => render::json(&DemoResult {
             schema: "bedrock-lens/demo/v1",
             by_model: &by_model,
             top_identities: &top,
         })?,
         f => {
-            let md = f == Format::Markdown;
+            let md = f == DemoFormat::Markdown;
             let title = |s: &str| {
                 if md {
                     format!("### {s}\n\n")
@@ -108,7 +112,7 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
             if md {
                 s.push('\n');
             }
-            s.push_str(&render::report::grid(&by_model).render(md));
+            s.push_str(&render::report::grid(&by_model, "TOTAL").render(md));
             s.push('\n');
             s.push_str(&title(&format!(
                 "Top {TOP} identities by cost (roles, session names removed)"
@@ -116,7 +120,7 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
             if md {
                 s.push('\n');
             }
-            s.push_str(&render::report::grid(&top).render(md));
+            s.push_str(&render::report::grid(&top, &format!("TOTAL (top {TOP})")).render(md));
             s.push_str(&format!(
                 "\nPrices: built-in catalog as of {}. Cost is computed per request (long-context and cache rates included);\n\
                  models the catalog does not know are listed on stderr and left out of the totals.\n\

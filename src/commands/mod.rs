@@ -35,7 +35,12 @@ impl Env {
                 .into());
             }
         }
-        let catalog = Catalog::load(&g.pricing).context("loading the price catalog")?;
+        let catalog = Catalog::load(&g.pricing).map_err(|e| {
+            UsageError::new(
+                format!("--pricing: {e}"),
+                "`bedrock-lens pricing check FILE` validates a price file; the README shows the format",
+            )
+        })?;
         let map = match &g.inference_profiles {
             Some(p) if !p.exists() => {
                 return Err(UsageError::new(
@@ -44,7 +49,12 @@ impl Env {
                 )
                 .into())
             }
-            Some(p) => ProfileMap::load(p)?,
+            Some(p) => ProfileMap::load(p).map_err(|e| {
+                UsageError::new(
+                    format!("{e:#}"),
+                    "the file holds [[application_profile]] / [[provisioned_model]] tables with `arn`, `model` and optional `name`",
+                )
+            })?,
             None => ProfileMap::default(),
         };
         Ok(Env {
@@ -66,6 +76,15 @@ pub fn parse_bound(flag: &str, s: &str, is_end: bool) -> anyhow::Result<DateTime
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t.and_utc());
+        }
     }
     let day = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap().and_utc();
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -132,6 +151,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
+    persist(tmp, path)
+}
+
+/// Moves a finished temporary file over `path`, readable like any file the user creates
+/// (temporary files start private).
+pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0o644);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     tmp.persist(path)
         .with_context(|| format!("replacing {}", path.display()))?;
     Ok(())

@@ -359,12 +359,37 @@ fn resolve(env: &Env, id: &str, region: Option<&str>, format: Format) -> anyhow:
     Ok(out)
 }
 
-fn check(
-    env_global: &crate::cli::GlobalArgs,
-    paths: &[std::path::PathBuf],
-) -> anyhow::Result<Outcome> {
-    let mut all = env_global.pricing.clone();
+/// Validates the built-in catalog, then each given file on top of it, reporting every bad file.
+fn check(g: &crate::cli::GlobalArgs, paths: &[std::path::PathBuf]) -> anyhow::Result<Outcome> {
+    let mut all = g.pricing.clone();
     all.extend(paths.iter().cloned());
+    for p in &all {
+        if !p.exists() {
+            return Err(UsageError::new(
+                format!("{}: no such file or directory", p.display()),
+                "give price files (TOML/JSON) or directories of them",
+            )
+            .into());
+        }
+    }
+    let mut failed = 0;
+    let report = |e: &crate::pricing::CatalogError| {
+        eprintln!("error: {e}");
+    };
+    if let Err(e) = Catalog::embedded() {
+        report(&e);
+        failed += 1;
+    }
+    for p in &all {
+        if let Err(e) = Catalog::load(std::slice::from_ref(p)) {
+            report(&e);
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        eprintln!("hint: each [[model]] needs key, source, as_of and at least one [[model.price]] row with regions and input; the README shows the format");
+        return Ok(Outcome::Partial);
+    }
     match Catalog::load(&all) {
         Ok(c) => {
             let rows: usize = c.models.iter().map(|m| row_views(m).len()).sum();
@@ -378,8 +403,8 @@ fn check(
             Ok(Outcome::Ok)
         }
         Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("hint: each [[model]] needs key, source, as_of and at least one [[model.price]] row with regions and input");
+            // Each file is fine on its own but they clash (e.g. the same id under two keys).
+            report(&e);
             Ok(Outcome::Partial)
         }
     }
@@ -402,6 +427,13 @@ pub fn cmd(g: &crate::cli::GlobalArgs, c: &PricingCommand) -> anyhow::Result<Out
             *format,
         )?,
         PricingCommand::Show { model, format } => show(&env, model, *format)?,
+        PricingCommand::Resolve { id, .. } if id.trim().is_empty() => {
+            return Err(UsageError::new(
+                "the id to resolve is empty",
+                "give a model id, profile id or ARN as it appears in logs, metrics or bills",
+            )
+            .into())
+        }
         PricingCommand::Resolve { id, region, format } => {
             resolve(&env, id, region.as_deref(), *format)?
         }

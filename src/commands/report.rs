@@ -10,7 +10,7 @@ use crate::render;
 use crate::report::{self, PeriodOut, PricingOut, Report};
 use crate::usage::aggregate::KEY_HELP;
 use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
-use crate::usage::{Aggregator, GroupKey, Period};
+use crate::usage::{Aggregator, GroupKey, Period, TableFormat, UsageTable};
 
 use super::{emit, parse_period, warn_diagnostics, write_atomic, Env};
 
@@ -24,6 +24,15 @@ pub fn parse_keys(by: &[String]) -> anyhow::Result<Vec<GroupKey>> {
     if keys.is_empty() {
         return Err(UsageError::new("--by is empty", format!("--by takes: {KEY_HELP}")).into());
     }
+    for (i, k) in keys.iter().enumerate() {
+        if keys[..i].contains(k) {
+            return Err(UsageError::new(
+                format!("--by lists `{}` twice", k.name()),
+                "give each key once, e.g. --by day,model",
+            )
+            .into());
+        }
+    }
     Ok(keys)
 }
 
@@ -34,34 +43,69 @@ pub struct Run {
     pub diags: Diagnostics,
 }
 
+/// What one pass computes.
+pub struct Plan<'a> {
+    pub groupings: &'a [Vec<GroupKey>],
+    pub ttl: CacheTtl,
+    pub period: Period,
+    /// Also write every request as a row of the usage table.
+    pub table: Option<&'a UsageTable>,
+}
+
 /// Reads all sources once and builds a report for each grouping.
 pub fn run(
     env: &Env,
     sources: &[Source],
-    groupings: &[Vec<GroupKey>],
-    ttl: CacheTtl,
-    period: Period,
+    plan: &Plan,
     mut stats: IngestStats,
     mut diags: Diagnostics,
 ) -> Run {
+    let Plan {
+        groupings,
+        ttl,
+        period,
+        table,
+    } = *plan;
     let resolver = Resolver::new(&env.catalog, &env.map);
-    let agg = ingest::ingest(
+    let opts = IngestOptions {
+        progress: progress_bar(env, sources),
+        ..Default::default()
+    };
+    let mut agg = ingest::ingest(
         sources,
-        || Aggregator::new(&resolver, groupings, ttl, period),
-        IngestOptions::default(),
+        || Aggregator::new(&resolver, groupings, ttl, period, table),
+        &opts,
         &mut stats,
         &mut diags,
     );
-    let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
+    agg.flush_table();
+    if let Some(bar) = &opts.progress {
+        bar.finish_and_clear();
+    }
+    // A bound at midnight shows as its day; any other instant in full.
+    let day = |t: chrono::DateTime<chrono::Utc>| {
+        if t.time() == chrono::NaiveTime::MIN {
+            t.format("%Y-%m-%d").to_string()
+        } else {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        }
+    };
     let period_out = PeriodOut {
         start: period
             .start
             .map(day)
             .or_else(|| agg.first_day().map(|d| d.to_string())),
         // --end is exclusive internally; show the last day included.
+        // --end of a day or month is exclusive at the next midnight: show the last day included.
         end: period
             .end
-            .map(|e| day(e - chrono::Duration::nanoseconds(1)))
+            .map(|e| {
+                if e.time() == chrono::NaiveTime::MIN {
+                    (e - chrono::Days::new(1)).format("%Y-%m-%d").to_string()
+                } else {
+                    day(e)
+                }
+            })
             .or_else(|| agg.last_day().map(|d| d.to_string())),
     };
     let unpriced = report::unpriced_of(&agg);
@@ -78,7 +122,10 @@ pub fn run(
                 unpriced: unpriced.clone(),
                 input: input.clone(),
                 pricing: PricingOut {
-                    catalog_as_of: env.catalog.oldest_as_of().map(|d| d.to_string()),
+                    catalog_as_of: agg
+                        .prices_as_of
+                        .or_else(|| env.catalog.oldest_as_of())
+                        .map(|d| d.to_string()),
                     cache_write_ttl: ttl,
                     overrides: env.overrides.clone(),
                 },
@@ -90,6 +137,23 @@ pub fn run(
         stats,
         diags,
     }
+}
+
+/// A byte progress bar on stderr, only when it is a terminal and not --quiet.
+fn progress_bar(env: &Env, sources: &[Source]) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if env.quiet
+        || !std::io::stderr().is_terminal()
+        || sources.iter().all(|s| matches!(s, Source::Memory { .. }))
+    {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(ingest::total_size(sources));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("reading logs {bar:30} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta} left)")
+            .expect("valid progress template"),
+    );
+    Some(bar)
 }
 
 /// One warning naming every model that could not be priced.
@@ -139,16 +203,38 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     check_paths(&a.logs)?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
+    let table = match &a.export_usage {
+        Some(p) => {
+            let format = TableFormat::from_path(p).ok_or_else(|| {
+                UsageError::new(
+                    format!("--export-usage {}: unknown file type", p.display()),
+                    "name the file *.parquet or *.csv",
+                )
+            })?;
+            Some(UsageTable::create(p, format)?)
+        }
+        None => None,
+    };
     let sources = ingest::discover(&a.logs, &mut stats, &mut diags);
-    let run = run(
-        env,
-        &sources,
-        &[keys],
-        a.cache_write_ttl,
-        period,
-        stats,
-        diags,
-    );
+    let run = {
+        let plan = Plan {
+            groupings: &[keys],
+            ttl: a.cache_write_ttl,
+            period,
+            table: table.as_ref(),
+        };
+        run(env, &sources, &plan, stats, diags)
+    };
+    if let (Some(t), Some(p)) = (table, &a.export_usage) {
+        let rows = t.finish()?;
+        if !env.quiet {
+            eprintln!(
+                "wrote {} usage row(s) to {}",
+                group_thousands(rows),
+                p.display()
+            );
+        }
+    }
     let rep = &run.reports[0];
     let text = render::report::render(rep, a.format)?;
     match &a.output {
@@ -173,7 +259,10 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
             }
         );
     }
-    let bad = run.stats.skipped_lines + run.stats.file_errors;
+    if run.stats.records == 0 {
+        eprintln!("warning: no invocation records found in the input");
+    }
+    let bad = run.stats.skipped_lines + run.stats.file_errors + (run.stats.records == 0) as u64;
     Ok(if a.strict && bad > 0 {
         eprintln!("error: --strict: {bad} line(s) or file(s) could not be used");
         Outcome::Partial

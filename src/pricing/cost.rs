@@ -46,6 +46,8 @@ pub struct CostBreakdown {
     pub cache_read: Pico,
     pub cache_write: Pico,
     pub long_context: bool,
+    /// As-of date of the price row used.
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 impl CostBreakdown {
@@ -135,6 +137,7 @@ pub fn price_request(
             k,
         )?,
         long_context: long,
+        as_of: Some(row.as_of),
     })
 }
 

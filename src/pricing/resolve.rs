@@ -278,32 +278,30 @@ impl<'c> Resolver<'c> {
         }
     }
 
-    /// Exact id, then the id without `:N` suffixes, then catalog keys.
+    /// Exact id; a bare id without its `:N` version (`amazon.nova-pro-v1`) as `:0`; an id with a
+    /// context-window suffix (`...-v1:0:200k`) without it; then catalog keys. A different version
+    /// number (`...-v1:1`) is never matched to another: that would be a guess.
     fn lookup_base(&self, base: &str, r: &mut Resolution) -> Option<usize> {
         if let Some(i) = self.catalog.index_of_id(base) {
             r.steps.push(format!("base id `{base}` is in the catalog"));
             return Some(i);
         }
-        if let Some(i) = self.catalog.index_of_id(&format!("{base}:0")) {
-            r.steps
-                .push(format!("`{base}` matched catalog id `{base}:0`"));
-            return Some(i);
-        }
-        let mut candidate = base;
-        while let Some((head, _)) = candidate.rsplit_once(':') {
-            candidate = head;
-            if let Some(i) = self.catalog.index_of_id(candidate) {
-                r.steps.push(format!(
-                    "`{base}` matched catalog id `{candidate}` without its suffix"
-                ));
+        if !base.contains(':') {
+            let with0 = format!("{base}:0");
+            if let Some(i) = self.catalog.index_of_id(&with0) {
+                r.steps
+                    .push(format!("`{base}` matched catalog id `{with0}`"));
                 return Some(i);
             }
-            // ids are listed with their `:0` version; try that form too
-            let with0 = format!("{candidate}:0");
-            if with0 != base {
-                if let Some(i) = self.catalog.index_of_id(&with0) {
-                    r.steps
-                        .push(format!("`{base}` matched catalog id `{with0}`"));
+        }
+        if let Some((head, suffix)) = base.rsplit_once(':') {
+            let version_then_suffix =
+                head.contains(':') && !suffix.chars().all(|c| c.is_ascii_digit());
+            if version_then_suffix {
+                if let Some(i) = self.catalog.index_of_id(head) {
+                    r.steps.push(format!(
+                        "`{base}` is catalog id `{head}` with context-window suffix `:{suffix}`"
+                    ));
                     return Some(i);
                 }
             }

@@ -30,10 +30,11 @@ pub struct Grid {
 
 impl Grid {
     pub fn render(&self, markdown: bool) -> String {
+        let clean = |c: &String| cell_text(c, markdown);
         let mut b = Builder::default();
-        b.push_record(self.header.clone());
+        b.push_record(self.header.iter().map(clean));
         for r in &self.rows {
-            b.push_record(r.clone());
+            b.push_record(r.iter().map(clean));
         }
         let mut t = b.build();
         if markdown {
@@ -48,12 +49,35 @@ impl Grid {
     }
 }
 
+/// A value from the logs made safe for one cell: control characters (line breaks, terminal
+/// escapes) become spaces; in Markdown `|` is escaped so it cannot open a column.
+fn cell_text(s: &str, markdown: bool) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if markdown {
+        s.replace('|', "\\|")
+    } else {
+        s
+    }
+}
+
+/// A CSV cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`
+/// gets a leading `'` (numbers we write are never negative).
+fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
 /// CSV with proper quoting.
 pub fn csv(header: &[String], rows: &[Vec<String>]) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(header)?;
     for r in rows {
-        w.write_record(r)?;
+        w.write_record(r.iter().map(|c| csv_cell(c).into_owned()))?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
 }

@@ -1,8 +1,8 @@
 //! `report` in every format.
 
 use super::{csv, json, Format, Grid};
-use crate::money::{group_thousands, Usd6};
-use crate::report::{Counts, Report, Row};
+use crate::money::{apportion, cents_text, group_thousands, Usd6};
+use crate::report::{Counts, Report};
 
 const COUNT_HEADERS: [&str; 6] = [
     "Calls",
@@ -17,45 +17,68 @@ fn count_cells(c: &Counts) -> Vec<String> {
     c.array().iter().map(group_thousands).collect()
 }
 
-fn cost_cell(r: &Row) -> String {
-    match r.cost_usd() {
-        None => "unpriced".into(),
-        Some(c) if r.unpriced_invocations > 0 => format!("{} + unpriced", c.dollars()),
-        Some(c) => c.dollars(),
-    }
+/// Cost cells in cents that add up to the TOTAL cell: the rows' micro-dollars are apportioned
+/// to cents (largest remainder), so the table agrees with itself and with the JSON total.
+fn cost_cells(rep: &Report) -> (Vec<String>, String) {
+    let micros: Vec<i128> = rep
+        .rows
+        .iter()
+        .map(|r| r.cost_usd().map_or(0, |c| c.0))
+        .collect();
+    let cents = apportion(&micros, 10_000);
+    let cells = rep
+        .rows
+        .iter()
+        .zip(&cents)
+        .map(|(r, &c)| match r.cost_usd() {
+            None => "unpriced".into(),
+            Some(u) if r.unpriced_invocations > 0 => format!("{} + unpriced", cents_text(c, u.0)),
+            Some(u) => cents_text(c, u.0),
+        })
+        .collect();
+    let total_cents: i128 = cents.iter().sum();
+    let total = match rep.totals.cost_usd {
+        None => "unpriced".to_string(),
+        Some(u) => {
+            let unpriced = if rep.totals.unpriced_invocations > 0 {
+                " + unpriced"
+            } else {
+                ""
+            };
+            format!("{}{unpriced}", cents_text(total_cents, u.0))
+        }
+    };
+    (cells, total)
 }
 
-/// The human grid: one line per row, then TOTAL.
-pub fn grid(rep: &Report) -> Grid {
+/// The human grid: one line per row, then a total line labelled `total_label`.
+pub fn grid(rep: &Report, total_label: &str) -> Grid {
+    let (costs, total_cost) = cost_cells(rep);
     let mut header: Vec<String> = rep.group_by.clone();
     header.extend(COUNT_HEADERS.iter().map(|s| s.to_string()));
     header.push("Cost (USD)".into());
     let mut rows: Vec<Vec<String>> = rep
         .rows
         .iter()
-        .map(|r| {
+        .zip(costs)
+        .map(|(r, cost)| {
             let mut cells: Vec<String> = r
                 .keys
                 .iter()
                 .map(|(_, v)| v.clone().unwrap_or_else(|| "(none)".into()))
                 .collect();
             cells.extend(count_cells(&r.counts));
-            cells.push(cost_cell(r));
+            cells.push(cost);
             cells
         })
         .collect();
-    let mut total = vec!["TOTAL".to_string()];
+    let mut total = vec![total_label.to_string()];
     total.extend(std::iter::repeat_n(
         String::new(),
         rep.group_by.len().saturating_sub(1),
     ));
     total.extend(count_cells(&rep.totals.counts));
-    let unpriced = if rep.totals.unpriced_invocations > 0 {
-        " + unpriced"
-    } else {
-        ""
-    };
-    total.push(format!("{}{unpriced}", rep.totals.cost_usd.dollars()));
+    total.push(total_cost);
     rows.push(total);
     Grid {
         header,
@@ -73,12 +96,12 @@ pub fn render(rep: &Report, format: Format) -> anyhow::Result<String> {
         Format::Json => json(rep)?,
         Format::Table => {
             let mut s = period_line(rep);
-            s.push_str(&grid(rep).render(false));
+            s.push_str(&grid(rep, "TOTAL").render(false));
             s
         }
         Format::Markdown => {
             let mut s = format!("**{}**\n\n", period_line(rep).trim_end());
-            s.push_str(&grid(rep).render(true));
+            s.push_str(&grid(rep, "TOTAL").render(true));
             s
         }
         Format::Csv => {

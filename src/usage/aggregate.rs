@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::ingest::Sink;
 use super::record::UsageRecord;
+use super::table::{TableBuffer, UsageTable};
 use crate::money::Pico;
 use crate::pricing::{price_request, CacheTtl, Resolution, Resolver, Tokens};
 
@@ -158,8 +159,12 @@ pub struct Aggregator<'r> {
     pub outside_period: u64,
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
+    /// Oldest as-of date among the price rows actually used.
+    pub prices_as_of: Option<NaiveDate>,
     cache: HashMap<String, Arc<Resolution>>,
     key_buf: String,
+    /// Per-request rows for the usage table, when one is being written.
+    table: Option<TableBuffer<'r>>,
 }
 
 impl<'r> Aggregator<'r> {
@@ -168,6 +173,7 @@ impl<'r> Aggregator<'r> {
         groupings: &[Vec<GroupKey>],
         ttl: CacheTtl,
         period: Period,
+        table: Option<&'r UsageTable>,
     ) -> Self {
         Aggregator {
             resolver,
@@ -185,8 +191,17 @@ impl<'r> Aggregator<'r> {
             outside_period: 0,
             first: None,
             last: None,
+            prices_as_of: None,
             cache: HashMap::new(),
             key_buf: String::new(),
+            table: table.map(TableBuffer::new),
+        }
+    }
+
+    /// Writes the rows still buffered for the usage table.
+    pub fn flush_table(&mut self) {
+        if let Some(t) = &mut self.table {
+            t.flush();
         }
     }
 
@@ -205,6 +220,13 @@ impl<'r> Aggregator<'r> {
 
     pub fn last_day(&self) -> Option<NaiveDate> {
         self.last.map(|t| t.date_naive())
+    }
+}
+
+fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -233,7 +255,7 @@ impl Sink for Aggregator<'_> {
             self.outside_period += 1;
             return;
         }
-        self.first = Some(self.first.map_or(r.timestamp, |f| f.min(r.timestamp)));
+        self.first = min_opt(self.first, Some(r.timestamp));
         self.last = Some(self.last.map_or(r.timestamp, |l| l.max(r.timestamp)));
         let res = self.resolution(r.model_id);
         let region = if r.region.is_empty() {
@@ -247,13 +269,18 @@ impl Sink for Aggregator<'_> {
             ..Default::default()
         };
         one.add_tokens(&r.tokens);
-        match price_request(self.resolver.catalog(), &res, region, &r.tokens, self.ttl) {
+        let priced = price_request(self.resolver.catalog(), &res, region, &r.tokens, self.ttl);
+        if let Some(t) = &mut self.table {
+            t.push(r, &res, &priced);
+        }
+        match priced {
             Ok(c) => {
                 one.cost_input = c.input;
                 one.cost_output = c.output;
                 one.cost_cache_read = c.cache_read;
                 one.cost_cache_write = c.cache_write;
                 one.long_context_invocations = c.long_context as u64;
+                self.prices_as_of = min_opt(self.prices_as_of, c.as_of);
             }
             Err(reason) => {
                 one.unpriced_invocations = 1;
@@ -280,13 +307,12 @@ impl Sink for Aggregator<'_> {
         }
     }
 
-    fn merge(&mut self, o: Self) {
+    fn merge(&mut self, mut o: Self) {
+        o.flush_table();
         self.totals.merge(&o.totals);
         self.outside_period += o.outside_period;
-        self.first = match (self.first, o.first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        self.first = min_opt(self.first, o.first);
+        self.prices_as_of = min_opt(self.prices_as_of, o.prices_as_of);
         self.last = match (self.last, o.last) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),

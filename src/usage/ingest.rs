@@ -1,10 +1,13 @@
 //! Invocation-log ingest: files and directories (walked recursively), NDJSON, gzip (S3 delivery),
-//! and CloudWatch Logs exports, streamed line by line into a [`Sink`] with bounded memory.
+//! and CloudWatch Logs exports, streamed into a [`Sink`] with bounded memory.
 //!
-//! Bad input never stops the run: each bad line is counted and located (file:line, never its
-//! content), valid lines around it are still read. Files are read in parallel, one task per file;
-//! each task feeds its own sink and the partial sinks are merged in file order.
+//! Bad input never stops the run: each bad line or event is counted and located (file:line or
+//! file: event #n, never its content) and everything valid around it is still read. Files are
+//! read in parallel; each worker folds its files into one sink and the sinks are merged, so
+//! memory depends on the number of workers and groups, not on the number of files. Lines longer
+//! than [`MAX_LINE`] are skipped without being held in memory.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -14,10 +17,14 @@ use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::record::{describe_json_error, RawRecord, UsageRecord};
 
-/// Consumes validated records. One sink per file task, merged afterwards.
+/// Longest line read (a record with both bodies inline is at most a few hundred KB).
+pub const MAX_LINE: usize = 32 << 20;
+
+/// Consumes validated records. One sink per worker, merged afterwards.
 pub trait Sink: Send {
     fn record(&mut self, r: &UsageRecord);
     fn merge(&mut self, other: Self);
@@ -43,16 +50,29 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
-    /// Problems shown in full; the rest are only counted.
-    pub max_shown: usize,
+    /// Problems shown in full; the rest are only counted (default 10).
+    pub max_shown: Option<usize>,
+    /// Advanced by the bytes read from each source (compressed bytes for gzip).
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
-impl Default for IngestOptions {
-    fn default() -> Self {
-        IngestOptions { max_shown: 10 }
+impl IngestOptions {
+    fn shown(&self) -> usize {
+        self.max_shown.unwrap_or(10)
     }
+}
+
+/// Total bytes on disk of the sources (for a progress bar).
+pub fn total_size(sources: &[Source]) -> u64 {
+    sources
+        .iter()
+        .map(|s| match s {
+            Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Source::Memory { data, .. } => data.len() as u64,
+        })
+        .sum()
 }
 
 /// What was read. `records` counts valid records (successful and failed invocations);
@@ -67,7 +87,7 @@ pub struct IngestStats {
     pub bytes: u64,
     /// Files in the given directories that are not logs (other extensions), left alone.
     pub ignored_files: u64,
-    /// Files or directories that could not be read completely.
+    /// Files or directories that could not be read completely, or held no records.
     pub file_errors: u64,
 }
 
@@ -88,9 +108,12 @@ pub struct Diag {
     /// `file:line`, `file: event #n` or `file`.
     pub location: String,
     pub message: String,
+    /// (source index, position): the order problems are shown in, whatever the parallelism.
+    #[serde(skip)]
+    order: (usize, u64),
 }
 
-/// Problems found, the first few kept in full.
+/// Problems found; the first few (in input order) kept in full.
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
     pub shown: Vec<Diag>,
@@ -100,7 +123,7 @@ pub struct Diagnostics {
 
 impl Default for Diagnostics {
     fn default() -> Self {
-        Diagnostics::new(IngestOptions::default().max_shown)
+        Diagnostics::new(IngestOptions::default().shown())
     }
 }
 
@@ -113,20 +136,33 @@ impl Diagnostics {
         }
     }
 
+    /// A problem not tied to a position (e.g. a directory with no logs), shown first.
     pub fn push(&mut self, location: String, message: String) {
+        self.push_at((0, 0), location, message);
+    }
+
+    fn push_at(&mut self, order: (usize, u64), location: String, message: String) {
         self.total += 1;
-        if self.shown.len() < self.max_shown {
-            self.shown.push(Diag { location, message });
+        self.shown.push(Diag {
+            location,
+            message,
+            order,
+        });
+        self.keep_first();
+    }
+
+    fn keep_first(&mut self) {
+        if self.shown.len() > self.max_shown {
+            self.shown.sort_by_key(|d| d.order);
+            self.shown.truncate(self.max_shown);
         }
     }
 
     fn merge(&mut self, o: Diagnostics) {
-        for d in o.shown {
-            if self.shown.len() < self.max_shown {
-                self.shown.push(d);
-            }
-        }
         self.total += o.total;
+        self.shown.extend(o.shown);
+        self.shown.sort_by_key(|d| d.order);
+        self.keep_first();
     }
 
     pub fn hidden(&self) -> u64 {
@@ -134,37 +170,46 @@ impl Diagnostics {
     }
 }
 
-/// Extensions read when walking a directory (a file named explicitly is always read).
+/// Extensions read when walking a directory (a file named explicitly is always read): the NDJSON
+/// and gzip names Bedrock and CloudWatch exports use.
+pub const LOG_EXTENSIONS: &[&str] = &[
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".json.gz",
+    ".jsonl.gz",
+    ".ndjson.gz",
+];
+
 pub fn is_log_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name.starts_with('.') {
-        return false;
-    }
-    let base = name.strip_suffix(".gz").unwrap_or(name);
-    [".json", ".jsonl", ".ndjson", ".log"]
-        .iter()
-        .any(|e| base.ends_with(e))
-        || name.ends_with(".gz")
+    !name.starts_with('.') && LOG_EXTENSIONS.iter().any(|e| name.ends_with(e))
 }
 
-/// Expands paths into sources. Paths must exist (the caller checks, for a usage error);
-/// a directory without log files is a diagnostic, not a failure.
+/// Expands paths into sources, each file once (a file named twice, or also found in a directory
+/// given, is read once). Paths must exist (the caller checks, for a usage error); a directory
+/// without log files is a diagnostic, not a failure.
 pub fn discover(
     paths: &[PathBuf],
     stats: &mut IngestStats,
     diags: &mut Diagnostics,
 ) -> Vec<Source> {
     let mut out = vec![];
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut add = |p: PathBuf, out: &mut Vec<Source>| {
+        let key = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        if seen.insert(key) {
+            out.push(Source::File(p));
+        }
+    };
     for p in paths {
         if p.is_dir() {
-            let mut found = 0;
             let mut files: Vec<PathBuf> = vec![];
             for e in walkdir::WalkDir::new(p).follow_links(true) {
                 match e {
                     Ok(e) if e.file_type().is_file() => {
                         if is_log_file(e.path()) {
                             files.push(e.into_path());
-                            found += 1;
                         } else {
                             stats.ignored_files += 1;
                         }
@@ -173,32 +218,33 @@ pub fn discover(
                     Err(err) => {
                         stats.file_errors += 1;
                         let loc = err.path().unwrap_or(p).display().to_string();
-                        diags.push(
-                            loc,
-                            format!("cannot read directory entry: {}", io_kind(err.io_error())),
-                        );
+                        let kind = err
+                            .io_error()
+                            .map(|e| e.kind().to_string())
+                            .unwrap_or_else(|| "loop".into());
+                        diags.push(loc, format!("cannot read directory entry: {kind}"));
                     }
                 }
             }
-            files.sort();
-            out.extend(files.into_iter().map(Source::File));
-            if found == 0 {
+            if files.is_empty() {
                 stats.file_errors += 1;
                 diags.push(
                     p.display().to_string(),
-                    "no log files (*.json, *.jsonl, *.ndjson, *.json.gz) in this directory".into(),
+                    format!(
+                        "no log files ({}) in this directory",
+                        LOG_EXTENSIONS.join(", ")
+                    ),
                 );
             }
+            files.sort();
+            for f in files {
+                add(f, &mut out);
+            }
         } else {
-            out.push(Source::File(p.clone()));
+            add(p.clone(), &mut out);
         }
     }
     out
-}
-
-fn io_kind(e: Option<&io::Error>) -> String {
-    e.map(|e| e.kind().to_string())
-        .unwrap_or_else(|| "unknown error".into())
 }
 
 /// Counts bytes read through it (uncompressed, when placed after the decoder).
@@ -215,47 +261,60 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// Advances a progress bar by the raw bytes read through it.
+struct Progress<R> {
+    inner: R,
+    bar: indicatif::ProgressBar,
+}
+
+impl<R: Read> Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.bar.inc(k as u64);
+        Ok(k)
+    }
+}
+
 const BUF: usize = 1 << 20;
 
-/// Reads every source in parallel and returns the merged sink.
-pub fn ingest<S: Sink, F: Fn() -> S + Sync>(
+/// Reads every source and returns the merged sink.
+pub fn ingest<S: Sink, F: Fn() -> S + Sync + Send>(
     sources: &[Source],
     make: F,
-    opts: IngestOptions,
+    opts: &IngestOptions,
     stats: &mut IngestStats,
     diags: &mut Diagnostics,
 ) -> S {
-    let parts: Vec<(S, IngestStats, Diagnostics)> = sources
+    let fresh = || {
+        (
+            make(),
+            IngestStats::default(),
+            Diagnostics::new(opts.shown()),
+        )
+    };
+    let (sink, st, dg) = sources
         .par_iter()
-        .map(|src| {
-            let mut sink = make();
-            let mut st = IngestStats::default();
-            let mut dg = Diagnostics::new(opts.max_shown);
-            read_source(src, &mut sink, &mut st, &mut dg);
+        .enumerate()
+        .fold(fresh, |(mut sink, mut st, mut dg), (i, src)| {
+            let mut fr = FileReader {
+                index: i,
+                name: src.name(),
+                sink: &mut sink,
+                st: &mut st,
+                dg: &mut dg,
+            };
+            fr.read(src, opts.progress.as_ref());
             (sink, st, dg)
         })
-        .collect();
-    let mut total = make();
-    for (s, st, dg) in parts {
-        total.merge(s);
-        stats.add(&st);
-        diags.merge(dg);
-    }
-    total
-}
-
-fn open(src: &Source) -> io::Result<Box<dyn Read + Send>> {
-    let raw: Box<dyn Read + Send> = match src {
-        Source::File(p) => Box::new(File::open(p)?),
-        Source::Memory { data, .. } => Box::new(io::Cursor::new(ArcBytes(data.clone()))),
-    };
-    let mut r = BufReader::with_capacity(BUF, raw);
-    let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    Ok(if gz {
-        Box::new(MultiGzDecoder::new(r))
-    } else {
-        Box::new(r)
-    })
+        .reduce(fresh, |(mut a, mut ast, mut adg), (b, bst, bdg)| {
+            a.merge(b);
+            ast.add(&bst);
+            adg.merge(bdg);
+            (a, ast, adg)
+        });
+    stats.add(&st);
+    diags.merge(dg);
+    sink
 }
 
 struct ArcBytes(Arc<Vec<u8>>);
@@ -265,106 +324,184 @@ impl AsRef<[u8]> for ArcBytes {
     }
 }
 
-fn read_source<S: Sink>(src: &Source, sink: &mut S, st: &mut IngestStats, dg: &mut Diagnostics) {
-    let name = src.name();
-    st.files += 1;
-    let reader = match open(src) {
-        Ok(r) => r,
-        Err(e) => {
-            st.file_errors += 1;
-            dg.push(name, format!("cannot open: {}", e.kind()));
-            return;
-        }
+fn open(
+    src: &Source,
+    progress: Option<&indicatif::ProgressBar>,
+) -> io::Result<Box<dyn Read + Send>> {
+    let mut raw: Box<dyn Read + Send> = match src {
+        Source::File(p) => Box::new(File::open(p)?),
+        Source::Memory { data, .. } => Box::new(io::Cursor::new(ArcBytes(data.clone()))),
     };
-    let mut r = BufReader::with_capacity(
-        BUF,
-        Counted {
-            inner: reader,
-            n: 0,
-        },
-    );
-    let doc = match looks_like_document(&mut r) {
-        Ok(d) => d,
-        Err(e) => {
-            st.file_errors += 1;
-            dg.push(name, read_error_message(&e, 0));
-            return;
-        }
-    };
-    let mut fr = FileReader {
-        name: &name,
-        sink,
-        st,
-        dg,
-    };
-    let result = if doc {
-        fr.read_document(&mut r)
-    } else {
-        fr.read_lines(&mut r)
-    };
-    if let Err((e, line)) = result {
-        st.file_errors += 1;
-        dg.push(name.clone(), read_error_message(&e, line));
+    if let Some(bar) = progress {
+        raw = Box::new(Progress {
+            inner: raw,
+            bar: bar.clone(),
+        });
     }
-    st.bytes += r.get_ref().n;
-}
-
-fn read_error_message(e: &io::Error, line: u64) -> String {
-    let what = match e.kind() {
-        io::ErrorKind::UnexpectedEof => "gzip stream is truncated".to_string(),
-        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
-            "gzip stream is corrupt".to_string()
-        }
-        k => format!("read failed ({k})"),
-    };
-    if line == 0 {
-        format!("{what}; nothing could be read")
+    let mut r = BufReader::with_capacity(BUF, raw);
+    let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(MultiGzDecoder::new(r))
     } else {
-        format!("{what} after line {line}; the records before it are kept")
-    }
-}
-
-/// A CloudWatch Logs export document (`{"events": [...]}` or a JSON array) rather than NDJSON.
-fn looks_like_document<R: BufRead>(r: &mut R) -> io::Result<bool> {
-    let buf = r.fill_buf()?;
-    let buf = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
-    let mut it = buf.iter().skip_while(|b| b.is_ascii_whitespace());
-    Ok(match it.next() {
-        Some(b'[') => true,
-        Some(b'{') => {
-            let rest: Vec<u8> = it
-                .skip_while(|b| b.is_ascii_whitespace())
-                .take(8)
-                .copied()
-                .collect();
-            rest.starts_with(b"\"events\"")
-        }
-        _ => false,
+        Box::new(r)
     })
 }
 
-struct FileReader<'n, 's, S> {
-    name: &'n str,
+/// Reads one line into `buf` (newline included), at most [`MAX_LINE`] bytes of it: the rest of
+/// a longer line is consumed and dropped. Returns (bytes in the line, whether it was cut).
+fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<(usize, bool)> {
+    let mut total = 0;
+    let mut cut = false;
+    loop {
+        let (done, used) = {
+            let avail = match r.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if avail.is_empty() {
+                return Ok((total, cut));
+            }
+            let (done, used) = match memchr::memchr(b'\n', avail) {
+                Some(i) => (true, i + 1),
+                None => (false, avail.len()),
+            };
+            if buf.len() + used <= MAX_LINE {
+                buf.extend_from_slice(&avail[..used]);
+            } else {
+                cut = true;
+            }
+            (done, used)
+        };
+        r.consume(used);
+        total += used;
+        if done {
+            return Ok((total, cut));
+        }
+    }
+}
+
+/// How a file is laid out, decided from its first non-empty line.
+enum Layout {
+    /// One record (or CloudWatch event) per line.
+    Lines,
+    /// JSON document(s): `{"events": [...]}` exports, or arrays of events/records.
+    Document,
+}
+
+/// `{"events": ...}` at the top of a line means an export document, wherever the key stands.
+#[derive(serde::Deserialize)]
+struct Probe {
+    events: Option<IgnoredAny>,
+}
+
+fn layout_of(first: &[u8]) -> Layout {
+    let t = first
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(first)
+        .trim_ascii();
+    match t.first() {
+        Some(b'[') => Layout::Document,
+        Some(b'{') => match serde_json::from_slice::<Probe>(t) {
+            Ok(p) if p.events.is_some() => Layout::Document,
+            Ok(_) => Layout::Lines,
+            // A pretty-printed document: its first line is not a whole value.
+            Err(e) if e.classify() == serde_json::error::Category::Eof => Layout::Document,
+            Err(_) => Layout::Lines,
+        },
+        _ => Layout::Lines,
+    }
+}
+
+struct FileReader<'s, S> {
+    index: usize,
+    name: String,
     sink: &'s mut S,
     st: &'s mut IngestStats,
     dg: &'s mut Diagnostics,
 }
 
-impl<S: Sink> FileReader<'_, '_, S> {
-    fn skip(&mut self, location: String, message: String) {
+impl<S: Sink> FileReader<'_, S> {
+    fn problem(&mut self, pos: u64, location: String, message: String) {
+        self.dg.push_at((self.index, pos), location, message);
+    }
+
+    fn skip(&mut self, pos: u64, location: String, message: String) {
         self.st.skipped_lines += 1;
-        self.dg.push(location, message);
+        self.problem(pos, location, message);
+    }
+
+    fn file_error(&mut self, pos: u64, message: String) {
+        self.st.file_errors += 1;
+        let loc = self.name.clone();
+        self.problem(pos, loc, message);
+    }
+
+    fn read(&mut self, src: &Source, progress: Option<&indicatif::ProgressBar>) {
+        self.st.files += 1;
+        let reader = match open(src, progress) {
+            Ok(r) => r,
+            Err(e) => return self.file_error(0, format!("cannot open: {}", e.kind())),
+        };
+        let mut r = BufReader::with_capacity(
+            BUF,
+            Counted {
+                inner: reader,
+                n: 0,
+            },
+        );
+        // The first non-empty line decides the layout; it is then read again as part of the file.
+        let mut head = Vec::new();
+        let mut cut = false;
+        loop {
+            let start = head.len();
+            match read_line_capped(&mut r, &mut head) {
+                Ok((0, _)) => break,
+                Ok((_, c)) => {
+                    cut |= c;
+                    if !head[start..].trim_ascii().is_empty() || c {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    self.st.bytes += r.get_ref().n;
+                    return self.file_error(
+                        0,
+                        read_error_message(&e, "before any record; nothing could be read"),
+                    );
+                }
+            }
+        }
+        let records_before = self.st.records + self.st.skipped_lines;
+        let layout = if cut { Layout::Lines } else { layout_of(&head) };
+        let mut chained = BufReader::with_capacity(BUF, io::Cursor::new(head).chain(&mut r));
+        let result = match layout {
+            Layout::Lines => self.read_lines(&mut chained),
+            Layout::Document => self.read_documents(&mut chained),
+        };
+        if let Err((e, after)) = result {
+            self.file_error(
+                u64::MAX,
+                read_error_message(&e, &format!("after {after}; what came before it is kept")),
+            );
+        } else if self.st.records + self.st.skipped_lines == records_before {
+            self.file_error(0, "no records in this file (empty)".into());
+        }
+        drop(chained);
+        self.st.bytes += r.get_ref().n;
     }
 
     /// Validates one raw record (unwrapping a CloudWatch event's `message`) and feeds it.
-    fn take(&mut self, raw: &RawRecord, at: &dyn Fn() -> String) {
+    fn take(&mut self, raw: &RawRecord, pos: u64, at: &dyn Fn() -> String) {
         if raw.schema_type.is_none() {
             if let Some(msg) = &raw.message {
                 match serde_json::from_str::<RawRecord>(msg.as_str()) {
-                    Ok(inner) => self.take(&inner, at),
-                    Err(e) => {
-                        self.skip(at(), format!("event message: {}", describe_json_error(&e)))
-                    }
+                    Ok(inner) => self.take(&inner, pos, at),
+                    Err(e) => self.skip(
+                        pos,
+                        at(),
+                        format!("event message: {}", describe_json_error(&e, msg.as_str())),
+                    ),
                 }
                 return;
             }
@@ -377,21 +514,31 @@ impl<S: Sink> FileReader<'_, '_, S> {
                 }
                 self.sink.record(&rec);
             }
-            Err(reason) => self.skip(at(), reason),
+            Err(reason) => self.skip(pos, at(), reason),
         }
     }
 
-    fn read_lines<R: BufRead>(&mut self, r: &mut R) -> Result<(), (io::Error, u64)> {
+    fn read_lines<R: BufRead>(&mut self, r: &mut R) -> Result<(), (io::Error, String)> {
         let mut buf = Vec::with_capacity(64 * 1024);
         let mut line_no: u64 = 0;
         loop {
             buf.clear();
-            match r.read_until(b'\n', &mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(_) => {}
-                Err(e) => return Err((e, line_no)),
-            }
+            let cut = match read_line_capped(r, &mut buf) {
+                Ok((0, _)) => return Ok(()),
+                Ok((_, cut)) => cut,
+                Err(e) => return Err((e, format!("line {line_no}"))),
+            };
             line_no += 1;
+            let at = || format!("{}:{}", self.name, line_no);
+            if cut {
+                let loc = at();
+                self.skip(
+                    line_no,
+                    loc,
+                    format!("line longer than {} MiB", MAX_LINE >> 20),
+                );
+                continue;
+            }
             let mut line: &[u8] = &buf;
             if line_no == 1 {
                 line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
@@ -400,13 +547,12 @@ impl<S: Sink> FileReader<'_, '_, S> {
             if line.is_empty() {
                 continue;
             }
-            let n = line_no;
-            let at = || format!("{}:{}", self.name, n);
             let text = match std::str::from_utf8(line) {
                 Ok(t) => t,
                 Err(e) => {
                     let loc = at();
                     self.skip(
+                        line_no,
                         loc,
                         format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
                     );
@@ -415,48 +561,62 @@ impl<S: Sink> FileReader<'_, '_, S> {
             };
             match serde_json::from_str::<RawRecord>(text) {
                 Ok(raw) => {
-                    let name = self.name;
-                    self.take(&raw, &move || format!("{name}:{n}"));
+                    let loc = at();
+                    self.take(&raw, line_no, &|| loc.clone());
                 }
                 Err(e) => {
                     let loc = at();
-                    self.skip(loc, describe_json_error(&e));
+                    self.skip(line_no, loc, describe_json_error(&e, text));
                 }
             }
         }
     }
 
-    /// Streams a JSON document's events one at a time (never the whole array in memory).
-    fn read_document<R: BufRead>(&mut self, r: &mut R) -> Result<(), (io::Error, u64)> {
+    /// Streams JSON documents one event at a time (never a whole array in memory). Each event
+    /// is parsed on its own, so a bad one is skipped and the rest still count.
+    fn read_documents<R: BufRead>(&mut self, r: &mut R) -> Result<(), (io::Error, String)> {
+        if r.fill_buf()
+            .map(|b| b.starts_with(b"\xEF\xBB\xBF"))
+            .unwrap_or(false)
+        {
+            r.consume(3);
+        }
         let mut de = serde_json::Deserializer::from_reader(r);
         let mut count = 0u64;
-        let res = (&mut de).deserialize_any(DocVisitor {
-            fr: self,
-            count: &mut count,
-        });
-        if let Err(e) = res {
-            if e.is_io() {
-                return Err((io::Error::other(e.to_string()), count));
+        loop {
+            let res = (&mut de).deserialize_any(DocVisitor {
+                fr: self,
+                count: &mut count,
+            });
+            if let Err(e) = res {
+                if let Some(kind) = e.io_error_kind() {
+                    return Err((io::Error::from(kind), format!("event #{count}")));
+                }
+                let loc = format!("{}:{}", self.name, e.line());
+                self.skip(
+                    count + 1,
+                    loc,
+                    format!(
+                        "{}; the rest of this document is skipped ({count} events read before it)",
+                        describe_json_error(&e, "")
+                    ),
+                );
+                return Ok(());
             }
-            let loc = format!("{}:{}", self.name, e.line());
-            self.skip(
-                loc,
-                format!(
-                    "{}; the rest of this document is skipped ({count} events read before it)",
-                    describe_json_error(&e)
-                ),
-            );
+            // Several documents back to back (e.g. saved pages of an export): read them all.
+            if de.end().is_ok() {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 }
 
-struct DocVisitor<'a, 'n, 's, S> {
-    fr: &'a mut FileReader<'n, 's, S>,
+struct DocVisitor<'a, 's, S> {
+    fr: &'a mut FileReader<'s, S>,
     count: &'a mut u64,
 }
 
-impl<'de, S: Sink> Visitor<'de> for DocVisitor<'_, '_, '_, S> {
+impl<'de, S: Sink> Visitor<'de> for DocVisitor<'_, '_, S> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a CloudWatch Logs export: {\"events\": [...]} or an array of events")
@@ -483,30 +643,44 @@ impl<'de, S: Sink> Visitor<'de> for DocVisitor<'_, '_, '_, S> {
     }
 }
 
-struct EventsSeed<'a, 'n, 's, S> {
-    fr: &'a mut FileReader<'n, 's, S>,
+struct EventsSeed<'a, 's, S> {
+    fr: &'a mut FileReader<'s, S>,
     count: &'a mut u64,
 }
 
-impl<'de, S: Sink> DeserializeSeed<'de> for EventsSeed<'_, '_, '_, S> {
+impl<'de, S: Sink> DeserializeSeed<'de> for EventsSeed<'_, '_, S> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de, S: Sink> Visitor<'de> for EventsSeed<'_, '_, '_, S> {
+impl<'de, S: Sink> Visitor<'de> for EventsSeed<'_, '_, S> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("an array of log events")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(raw) = seq.next_element::<RawRecord>()? {
+        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
             *self.count += 1;
-            let name = self.fr.name;
             let n = *self.count;
-            self.fr.take(&raw, &move || format!("{name}: event #{n}"));
+            let loc = format!("{}: event #{n}", self.fr.name);
+            match serde_json::from_str::<RawRecord>(raw.get()) {
+                Ok(rec) => self.fr.take(&rec, n, &|| loc.clone()),
+                Err(e) => self.fr.skip(n, loc, describe_json_error(&e, raw.get())),
+            }
         }
         Ok(())
     }
+}
+
+fn read_error_message(e: &io::Error, what: &str) -> String {
+    let problem = match e.kind() {
+        io::ErrorKind::UnexpectedEof => "gzip stream is truncated".to_string(),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            "gzip stream is corrupt".to_string()
+        }
+        k => format!("read failed ({k})"),
+    };
+    format!("{problem} {what}")
 }

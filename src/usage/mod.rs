@@ -3,7 +3,9 @@
 pub mod aggregate;
 pub mod ingest;
 pub mod record;
+pub mod table;
 
 pub use aggregate::{Agg, Aggregator, GroupKey, Grouping, Period};
 pub use ingest::{Diagnostics, IngestOptions, IngestStats, Source};
 pub use record::UsageRecord;
+pub use table::{TableFormat, UsageTable};

@@ -95,6 +95,59 @@ impl<'de: 'a, 'a> Deserialize<'de> for Loose<'a> {
     }
 }
 
+/// A request-metadata value: callers send strings, but a number or boolean is kept as its text
+/// rather than costing the record. Objects and arrays read as empty.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Scalar<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a metadata value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar(Cow::Owned(v.to_owned())))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Scalar(Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Scalar(Cow::Owned(v.to_string())))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Scalar(Cow::Owned(v.to_string())))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Scalar(Cow::Borrowed("")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar(Cow::Borrowed("")))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar(Cow::Borrowed("")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Scalar<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A token count as found: a non-negative integer, or something else (kept as a flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tok {
@@ -188,7 +241,7 @@ pub struct RawRecord<'a> {
     #[serde(borrow)]
     pub model_id: Option<Str<'a>>,
     #[serde(borrow)]
-    pub request_metadata: Option<BTreeMap<Str<'a>, Str<'a>>>,
+    pub request_metadata: Option<BTreeMap<Str<'a>, Scalar<'a>>>,
     pub input: Option<RawInput>,
     pub output: Option<RawOutput>,
     #[serde(borrow)]
@@ -211,7 +264,7 @@ pub struct UsageRecord<'a> {
     pub identity_arn: &'a str,
     pub operation: &'a str,
     pub request_id: &'a str,
-    pub request_metadata: Option<&'a BTreeMap<Str<'a>, Str<'a>>>,
+    pub request_metadata: Option<&'a BTreeMap<Str<'a>, Scalar<'a>>>,
     pub tokens: Tokens,
     pub error_code: Option<&'a str>,
 }
@@ -244,8 +297,15 @@ fn quote(s: &str) -> String {
     }
 }
 
+/// No request carries anywhere near this many tokens of one kind (context windows are a few
+/// million); larger counts are corrupt, and rejecting them keeps every sum far from overflow.
+pub const MAX_TOKENS: u64 = 1_000_000_000;
+
 fn tok(v: Option<Tok>, field: &str, required: bool) -> Result<u64, Reject> {
     match v {
+        Some(Tok::Count(n)) if n > MAX_TOKENS => {
+            Err(format!("{field} is implausibly large (over {MAX_TOKENS})"))
+        }
         Some(Tok::Count(n)) => Ok(n),
         Some(Tok::Invalid) => Err(format!("{field} is not a non-negative integer")),
         None if required => Err(format!("{field} is missing")),
@@ -343,14 +403,31 @@ impl<'a> RawRecord<'a> {
     }
 }
 
-/// Describes a JSON error by position and kind only: serde's own text can quote the input.
-pub fn describe_json_error(e: &serde_json::Error) -> String {
+/// Describes a JSON error by position, kind and field path only: serde's own message can quote
+/// the input. For a type error the line is parsed again (error path only) to name the field.
+pub fn describe_json_error(e: &serde_json::Error, text: &str) -> String {
     use serde_json::error::Category;
     let what = match e.classify() {
-        Category::Syntax => "malformed JSON",
-        Category::Eof => "truncated JSON (record ends early)",
-        Category::Data => "a field has the wrong JSON type",
-        Category::Io => "read error",
+        Category::Syntax => "malformed JSON".to_string(),
+        Category::Eof => "truncated JSON (record ends early)".to_string(),
+        Category::Io => "read error".to_string(),
+        Category::Data => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            match serde_path_to_error::deserialize::<_, RawRecord>(&mut de) {
+                Err(pe) => {
+                    let path = pe.path().to_string();
+                    // "duplicate field `x`" names only a field; other messages may quote values.
+                    let inner = pe.inner().to_string();
+                    let dup = inner.starts_with("duplicate field `");
+                    match (path.as_str(), dup) {
+                        (_, true) => inner.split(" at line").next().unwrap_or(&inner).to_string(),
+                        ("." | "", false) => "a field has the wrong JSON type".to_string(),
+                        (p, false) => format!("`{p}` has the wrong JSON type"),
+                    }
+                }
+                Ok(_) => "a field has the wrong JSON type".to_string(),
+            }
+        }
     };
     format!("{what} at column {}", e.column())
 }
@@ -429,11 +506,20 @@ mod tests {
 
     #[test]
     fn json_errors_never_quote_input() {
-        let e = serde_json::from_str::<RawRecord>(r#"{"input": "SECRET PROMPT"}"#)
+        let text = r#"{"input": "SECRET PROMPT"}"#;
+        let e = serde_json::from_str::<RawRecord>(text)
             .map(|_| ())
             .unwrap_err();
-        let msg = describe_json_error(&e);
+        let msg = describe_json_error(&e, text);
         assert!(!msg.contains("SECRET"), "{msg}");
-        assert_eq!(msg, "a field has the wrong JSON type at column 25");
+        assert_eq!(msg, "`input` has the wrong JSON type at column 25");
+        let text = r#"{"modelId": "a", "modelId": "SECRET"}"#;
+        let e = serde_json::from_str::<RawRecord>(text)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(
+            describe_json_error(&e, text),
+            "duplicate field `modelId` at column 26"
+        );
     }
 }

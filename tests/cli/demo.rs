@@ -7,6 +7,8 @@ fn demo_snapshot() {
     let o = run(&["demo"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     insta::assert_snapshot!("demo_table", o.all());
+    let o = run(&["demo", "--format", "markdown"]);
+    insta::assert_snapshot!("demo_markdown", o.stdout);
 }
 
 #[test]

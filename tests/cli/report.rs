@@ -265,8 +265,8 @@ fn bad_input_is_reported_and_the_rest_still_counts() {
         "tests/fixtures/bad/mixed.jsonl:5: unknown schemaVersion `2.0` (this version reads 1.0)",
         "tests/fixtures/bad/mixed.jsonl:6: timestamp (value not shown) is not ISO 8601",
         "tests/fixtures/bad/mixed.jsonl:7: invalid UTF-8 at byte 51 of the line",
-        "tests/fixtures/bad/mixed.jsonl:8: a field has the wrong JSON type at column 49",
-        &format!("tests/fixtures/bad/truncated.json.gz: gzip stream is truncated after line {recovered}; the records before it are kept"),
+        "tests/fixtures/bad/mixed.jsonl:8: `input` has the wrong JSON type at column 49",
+        &format!("tests/fixtures/bad/truncated.json.gz: gzip stream is truncated after line {recovered}; what came before it is kept"),
     ] {
         assert!(e.contains(msg), "missing `{msg}` in:\n{e}");
     }
@@ -398,4 +398,371 @@ fn output_file_is_written_whole() {
     let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary files left behind");
     let _ = root();
+}
+
+/// The same two records as a CloudWatch Logs NDJSON export (one event per line, `message` holds
+/// the record) and as a top-level JSON array of events: both read like the record itself.
+#[test]
+fn cloudwatch_event_forms() {
+    let basic = std::fs::read_to_string(root().join("tests/fixtures/logs/basic.jsonl")).unwrap();
+    let recs: Vec<&str> = basic.lines().take(2).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let ndjson: String = recs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{}\n", json!({"timestamp": 1790931600000u64 + i as u64, "message": r, "eventId": i.to_string()})))
+        .collect();
+    std::fs::write(dir.path().join("events.jsonl"), ndjson).unwrap();
+    let array = json!(recs
+        .iter()
+        .map(|r| json!({"timestamp": 1, "message": r}))
+        .collect::<Vec<_>>());
+    std::fs::write(
+        dir.path().join("array.json"),
+        serde_json::to_string_pretty(&array).unwrap(),
+    )
+    .unwrap();
+    // gzip detected by content even without a .gz name, CRLF line ends and a BOM tolerated
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(
+        &mut gz,
+        format!("\u{feff}{}\r\n{}\r\n", recs[0], recs[1]).as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("crlf-gzip.json"), gz.finish().unwrap()).unwrap();
+    for f in ["events.jsonl", "array.json", "crlf-gzip.json"] {
+        let o = run_in(dir.path(), &["report", "--logs", f, "--format", "json"]);
+        assert_eq!(o.code, 0, "{f}: {}", o.stderr);
+        let v = o.json();
+        assert_eq!(v["input"]["skipped_lines"], 0, "{f}: {}", o.stderr);
+        // requests 1 and 2 of the hand-computed Sonnet 4 example: $0.0315 + $1.2285
+        assert_eq!(v["totals"]["cost_usd"], json!(1.26), "{f}");
+        assert_eq!(v["totals"]["invocations"], 2, "{f}");
+    }
+}
+
+#[test]
+fn export_usage_table_csv_and_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("usage.csv");
+    let o = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "--format",
+        "json",
+        "--export-usage",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("wrote 9 usage row(s)"), "{}", o.stderr);
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(!text.contains("SECRET"));
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, bedrock_lens::usage::table::COLUMNS);
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 9);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    // Exact per-request cost in pico-dollars: request 2 (long context) = $1.2285
+    let r2 = rows
+        .iter()
+        .find(|r| &r[col("request_id")] == "req-0002")
+        .unwrap();
+    assert_eq!(&r2[col("cost_pico_usd")], "1228500000000");
+    assert_eq!(&r2[col("long_context")], "true");
+    assert_eq!(&r2[col("profile")], "geo");
+    assert_eq!(&r2[col("request_metadata")], r#"{"team":"search"}"#);
+    let total: i128 = rows
+        .iter()
+        .filter_map(|r| r[col("cost_pico_usd")].parse::<i128>().ok())
+        .sum();
+    // the exact sum: 1.26 + 0.042 + 0.0063 + 0.00002468 (Titan) + 0.000001085 (Nova Micro) = 1.308325765,
+    // which the report rounds to 1.308326
+    assert_eq!(total, 1_308_325_765_000);
+    let opus = rows
+        .iter()
+        .find(|r| &r[col("request_id")] == "req-0008")
+        .unwrap();
+    assert_eq!(&opus[col("cost_pico_usd")], "");
+    assert!(opus[col("unpriced_reason")].contains("not in the price catalog"));
+    let pq = dir.path().join("usage.parquet");
+    let o = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "-q",
+        "--export-usage",
+        pq.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let bytes = std::fs::read(&pq).unwrap();
+    assert_eq!(&bytes[..4], b"PAR1");
+    assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
+    let bad = run(&["report", "--logs", LOGS, "--export-usage", "usage.xlsx"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad
+        .stderr
+        .contains("hint: name the file *.parquet or *.csv"));
+}
+
+fn write_lines(dir: &std::path::Path, name: &str, lines: &[String]) {
+    std::fs::write(dir.join(name), lines.concat()).unwrap();
+}
+
+fn basic_records() -> Vec<String> {
+    std::fs::read_to_string(root().join("tests/fixtures/logs/basic.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Export documents: several back to back, a BOM, `events` after other keys, and one bad event
+/// in the middle: every good event still counts, the bad one is named.
+#[test]
+fn export_documents_keep_every_good_event() {
+    let recs = basic_records();
+    let ev = |r: &String| json!({"timestamp": 1, "message": r.trim_end()});
+    let dir = tempfile::tempdir().unwrap();
+    let page =
+        |a: usize, b: usize| json!({"nextToken": "t", "events": [ev(&recs[a]), ev(&recs[b])]});
+    let two_pages = format!(
+        "\u{feff}{}\n{}",
+        serde_json::to_string_pretty(&page(0, 1)).unwrap(),
+        serde_json::to_string(&page(2, 3)).unwrap()
+    );
+    std::fs::write(dir.path().join("pages.json"), two_pages).unwrap();
+    let bad_middle =
+        json!([ev(&recs[0]), {"message": 42, "timestamp": "x"}, {"input": "SECRET"}, ev(&recs[1])]);
+    std::fs::write(dir.path().join("bad-middle.json"), bad_middle.to_string()).unwrap();
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "pages.json", "--format", "json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = o.json();
+    assert_eq!(v["totals"]["invocations"], 4, "both pages: {}", o.stderr);
+    // basic.jsonl's first four requests: $1.26 (Sonnet 4) + $0.042 (Haiku 4.5)
+    assert_eq!(v["totals"]["cost_usd"], json!(1.302));
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "bad-middle.json", "--format", "json"],
+    );
+    assert_private(&o);
+    let v = o.json();
+    assert_eq!(v["totals"]["invocations"], 2, "{}", o.stderr);
+    assert_eq!(v["input"]["skipped_lines"], 2);
+    assert!(
+        o.stderr
+            .contains("bad-middle.json: event #2: `message` has the wrong JSON type"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("bad-middle.json: event #3: `input` has the wrong JSON type"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_file_named_twice_is_read_once() {
+    let o = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "tests/fixtures/logs/basic.jsonl",
+        "./tests/fixtures/logs/basic.jsonl",
+        "--format",
+        "json",
+    ]);
+    let v = o.json();
+    assert_eq!(v["input"]["files"], 3);
+    assert_eq!(v["totals"]["invocations"], 9);
+}
+
+#[test]
+fn odd_values_are_kept_or_rejected_precisely() {
+    let recs = basic_records();
+    let dir = tempfile::tempdir().unwrap();
+    let mut r: serde_json::Value = serde_json::from_str(&recs[3]).unwrap();
+    r["requestMetadata"] = json!({"team": 7, "flag": true});
+    let mut big = r.clone();
+    big["input"]["inputTokenCount"] = json!(u64::MAX);
+    let huge_body = format!("{{\"body\":\"{}\"}}\n", "x".repeat(33 << 20));
+    write_lines(
+        dir.path(),
+        "odd.jsonl",
+        &[
+            format!("{r}\n"),
+            format!("{big}\n"),
+            huge_body,
+            recs[2].clone(),
+        ],
+    );
+    let o = run_in(
+        dir.path(),
+        &[
+            "report",
+            "--logs",
+            "odd.jsonl",
+            "--by",
+            "meta:team",
+            "--format",
+            "json",
+        ],
+    );
+    let v = o.json();
+    assert_eq!(v["totals"]["invocations"], 2, "{}", o.stderr);
+    assert_eq!(v["rows"][0]["meta:team"], "7");
+    assert!(
+        o.stderr
+            .contains("odd.jsonl:2: input.inputTokenCount is implausibly large (over 1000000000)"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("odd.jsonl:3: line longer than 32 MiB"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn cells_from_logs_cannot_break_tables_or_spreadsheets() {
+    let recs = basic_records();
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec![];
+    for team in ["a|b", "x\ny", "=SUM(A1)"] {
+        let mut r: serde_json::Value = serde_json::from_str(&recs[2]).unwrap();
+        r["requestMetadata"] = json!({"team": team});
+        lines.push(format!("{r}\n"));
+    }
+    write_lines(dir.path(), "teams.jsonl", &lines);
+    let md = run_in(
+        dir.path(),
+        &[
+            "report",
+            "--logs",
+            "teams.jsonl",
+            "--by",
+            "meta:team",
+            "--format",
+            "markdown",
+        ],
+    )
+    .stdout;
+    assert!(md.contains("| a\\|b "), "{md}");
+    assert!(md.contains("| x y "), "{md}");
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with('|')).count(),
+        2 + 3 + 1,
+        "header, rule, 3 rows, total:\n{md}"
+    );
+    let csv = run_in(
+        dir.path(),
+        &[
+            "report",
+            "--logs",
+            "teams.jsonl",
+            "--by",
+            "meta:team",
+            "--format",
+            "csv",
+        ],
+    )
+    .stdout;
+    assert!(csv.contains("'=SUM(A1),"), "{csv}");
+}
+
+#[test]
+fn only_unpriced_usage_has_no_dollar_total() {
+    let recs = basic_records();
+    let dir = tempfile::tempdir().unwrap();
+    let mut r: serde_json::Value = serde_json::from_str(&recs[0]).unwrap();
+    r["modelId"] = json!("us.anthropic.claude-opus-5-20261015-v1:0");
+    write_lines(dir.path(), "unknown.jsonl", &[format!("{r}\n")]);
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "unknown.jsonl", "--format", "json"],
+    );
+    assert_eq!(o.json()["totals"]["cost_usd"], json!(null));
+    let t = run_in(dir.path(), &["report", "--logs", "unknown.jsonl", "-q"]).stdout;
+    assert!(
+        t.lines()
+            .any(|l| l.contains("TOTAL") && l.contains("unpriced") && !l.contains('$')),
+        "{t}"
+    );
+}
+
+/// Rounding never makes a total disagree with its rows, and the grand total is the same
+/// whatever the grouping.
+#[test]
+fn totals_add_up_in_every_format_and_grouping() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    assert_eq!(
+        run(&["demo", "-q", "--out", logs.to_str().unwrap()]).code,
+        0
+    );
+    let logs = logs.to_str().unwrap();
+    let mut grand = None;
+    for by in [
+        "model",
+        "day",
+        "identity",
+        "identity_arn",
+        "day,model_id,identity_arn",
+        "meta:team,operation",
+    ] {
+        let v = run(&["report", "--logs", logs, "--by", by, "--format", "json"]).json();
+        let rows = v["rows"].as_array().unwrap();
+        let micros = |x: &serde_json::Value| (x.as_f64().unwrap_or(0.0) * 1e6).round() as i64;
+        let sum: i64 = rows.iter().map(|r| micros(&r["cost_usd"])).sum();
+        assert_eq!(sum, micros(&v["totals"]["cost_usd"]), "--by {by}");
+        for part in ["input", "output", "cache_read", "cache_write"] {
+            let s: i64 = rows
+                .iter()
+                .map(|r| micros(&r["cost_breakdown"][part]))
+                .sum();
+            assert_eq!(
+                s,
+                micros(&v["totals"]["cost_breakdown"][part]),
+                "--by {by} {part}"
+            );
+        }
+        let total = micros(&v["totals"]["cost_usd"]);
+        assert_eq!(
+            *grand.get_or_insert(total),
+            total,
+            "--by {by} changes the total"
+        );
+        let table = run(&["report", "--logs", logs, "--by", by, "-q"]).stdout;
+        let cents = |cell: &str| -> i64 {
+            let d = cell
+                .trim()
+                .trim_end_matches(" + unpriced")
+                .replace(['$', ','], "");
+            if d == "<0.01" || d == "unpriced" {
+                0
+            } else {
+                (d.parse::<f64>().unwrap() * 100.0).round() as i64
+            }
+        };
+        let lines: Vec<&str> = table
+            .lines()
+            .filter(|l| l.starts_with('│'))
+            .skip(1)
+            .collect();
+        let cost = |l: &str| cents(l.trim_end_matches('│').rsplit('│').next().unwrap());
+        let (total_line, body) = lines.split_last().unwrap();
+        assert!(total_line.contains("TOTAL"));
+        assert_eq!(
+            body.iter().map(|l| cost(l)).sum::<i64>(),
+            cost(total_line),
+            "table --by {by}:\n{table}"
+        );
+    }
 }
