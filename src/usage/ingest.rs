@@ -298,7 +298,7 @@ pub fn ingest<S: Sink, F: Fn() -> S + Sync + Send>(
         .fold(fresh, |(mut sink, mut st, mut dg), (i, src)| {
             let mut fr = FileReader {
                 index: i,
-                name: src.name(),
+                name: src.name().into(),
                 sink: &mut sink,
                 st: &mut st,
                 dg: &mut dg,
@@ -415,7 +415,7 @@ fn layout_of(first: &[u8]) -> Layout {
 
 struct FileReader<'s, S> {
     index: usize,
-    name: String,
+    name: Arc<str>,
     sink: &'s mut S,
     st: &'s mut IngestStats,
     dg: &'s mut Diagnostics,
@@ -433,7 +433,7 @@ impl<S: Sink> FileReader<'_, S> {
 
     fn file_error(&mut self, pos: u64, message: String) {
         self.st.file_errors += 1;
-        let loc = self.name.clone();
+        let loc = self.name.to_string();
         self.problem(pos, loc, message);
     }
 
@@ -450,15 +450,16 @@ impl<S: Sink> FileReader<'_, S> {
                 n: 0,
             },
         );
-        // The first non-empty line decides the layout; it is then read again as part of the file.
+        // The first non-empty line decides the layout. For line files it is processed from
+        // `head`, then reading goes on from `r` itself (no second buffer on the hot path).
         let mut head = Vec::new();
-        let mut cut = false;
+        let mut head_lines: Vec<(usize, usize, bool)> = vec![];
         loop {
             let start = head.len();
             match read_line_capped(&mut r, &mut head) {
                 Ok((0, _)) => break,
                 Ok((_, c)) => {
-                    cut |= c;
+                    head_lines.push((start, head.len(), c));
                     if !head[start..].trim_ascii().is_empty() || c {
                         break;
                     }
@@ -473,11 +474,20 @@ impl<S: Sink> FileReader<'_, S> {
             }
         }
         let records_before = self.st.records + self.st.skipped_lines;
+        let cut = head_lines.last().is_some_and(|l| l.2);
         let layout = if cut { Layout::Lines } else { layout_of(&head) };
-        let mut chained = BufReader::with_capacity(BUF, io::Cursor::new(head).chain(&mut r));
         let result = match layout {
-            Layout::Lines => self.read_lines(&mut chained),
-            Layout::Document => self.read_documents(&mut chained),
+            Layout::Lines => {
+                let name = self.name.clone();
+                for (i, &(a, b, c)) in head_lines.iter().enumerate() {
+                    self.line(&name, i as u64 + 1, &head[a..b], c);
+                }
+                self.read_lines(&name, head_lines.len() as u64, &mut r)
+            }
+            Layout::Document => {
+                let mut chained = BufReader::new(io::Cursor::new(head).chain(&mut r));
+                self.read_documents(&mut chained)
+            }
         };
         if let Err((e, after)) = result {
             self.file_error(
@@ -487,7 +497,6 @@ impl<S: Sink> FileReader<'_, S> {
         } else if self.st.records + self.st.skipped_lines == records_before {
             self.file_error(0, "no records in this file (empty)".into());
         }
-        drop(chained);
         self.st.bytes += r.get_ref().n;
     }
 
@@ -518,9 +527,14 @@ impl<S: Sink> FileReader<'_, S> {
         }
     }
 
-    fn read_lines<R: BufRead>(&mut self, r: &mut R) -> Result<(), (io::Error, String)> {
+    /// Reads the remaining lines of a line file; `line_no` lines were already handled.
+    fn read_lines<R: BufRead>(
+        &mut self,
+        name: &Arc<str>,
+        mut line_no: u64,
+        r: &mut R,
+    ) -> Result<(), (io::Error, String)> {
         let mut buf = Vec::with_capacity(64 * 1024);
-        let mut line_no: u64 = 0;
         loop {
             buf.clear();
             let cut = match read_line_capped(r, &mut buf) {
@@ -529,46 +543,35 @@ impl<S: Sink> FileReader<'_, S> {
                 Err(e) => return Err((e, format!("line {line_no}"))),
             };
             line_no += 1;
-            let at = || format!("{}:{}", self.name, line_no);
-            if cut {
-                let loc = at();
-                self.skip(
-                    line_no,
-                    loc,
-                    format!("line longer than {} MiB", MAX_LINE >> 20),
-                );
-                continue;
+            self.line(name, line_no, &buf, cut);
+        }
+    }
+
+    /// One line of a line file: a record, a CloudWatch event, blank, or a problem.
+    fn line(&mut self, name: &Arc<str>, line_no: u64, raw: &[u8], cut: bool) {
+        let at = || format!("{name}:{line_no}");
+        if cut {
+            let msg = format!("line longer than {} MiB", MAX_LINE >> 20);
+            return self.skip(line_no, at(), msg);
+        }
+        let mut line = raw;
+        if line_no == 1 {
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            return;
+        }
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => t,
+            Err(e) => {
+                let msg = format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1);
+                return self.skip(line_no, at(), msg);
             }
-            let mut line: &[u8] = &buf;
-            if line_no == 1 {
-                line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-            }
-            let line = line.trim_ascii();
-            if line.is_empty() {
-                continue;
-            }
-            let text = match std::str::from_utf8(line) {
-                Ok(t) => t,
-                Err(e) => {
-                    let loc = at();
-                    self.skip(
-                        line_no,
-                        loc,
-                        format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
-                    );
-                    continue;
-                }
-            };
-            match serde_json::from_str::<RawRecord>(text) {
-                Ok(raw) => {
-                    let loc = at();
-                    self.take(&raw, line_no, &|| loc.clone());
-                }
-                Err(e) => {
-                    let loc = at();
-                    self.skip(line_no, loc, describe_json_error(&e, text));
-                }
-            }
+        };
+        match serde_json::from_str::<RawRecord>(text) {
+            Ok(raw) => self.take(&raw, line_no, &at),
+            Err(e) => self.skip(line_no, at(), describe_json_error(&e, text)),
         }
     }
 
@@ -664,10 +667,11 @@ impl<'de, S: Sink> Visitor<'de> for EventsSeed<'_, '_, S> {
         while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
             *self.count += 1;
             let n = *self.count;
-            let loc = format!("{}: event #{n}", self.fr.name);
+            let name = self.fr.name.clone();
+            let at = || format!("{name}: event #{n}");
             match serde_json::from_str::<RawRecord>(raw.get()) {
-                Ok(rec) => self.fr.take(&rec, n, &|| loc.clone()),
-                Err(e) => self.fr.skip(n, loc, describe_json_error(&e, raw.get())),
+                Ok(rec) => self.fr.take(&rec, n, &at),
+                Err(e) => self.fr.skip(n, at(), describe_json_error(&e, raw.get())),
             }
         }
         Ok(())

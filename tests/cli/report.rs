@@ -496,9 +496,26 @@ fn export_usage_table_csv_and_parquet() {
         pq.to_str().unwrap(),
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let bytes = std::fs::read(&pq).unwrap();
-    assert_eq!(&bytes[..4], b"PAR1");
-    assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
+    // read it back: same rows, same exact cost, UTC timestamps
+    use polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(&pq).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(df.height(), 9);
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, bedrock_lens::usage::table::COLUMNS);
+    let cost = df.column("cost_pico_usd").unwrap().i64().unwrap();
+    assert_eq!(cost.sum(), Some(1_308_325_765_000));
+    assert_eq!(cost.null_count(), 1, "the unknown model has no cost");
+    let ts = df.column("timestamp").unwrap();
+    assert_eq!(
+        ts.dtype(),
+        &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+    );
     let bad = run(&["report", "--logs", LOGS, "--export-usage", "usage.xlsx"]);
     assert_eq!(bad.code, 2);
     assert!(bad
