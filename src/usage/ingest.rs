@@ -13,7 +13,6 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
@@ -247,17 +246,90 @@ pub fn discover(
     out
 }
 
-/// Counts bytes read through it (uncompressed, when placed after the decoder).
-struct Counted<R> {
+/// Counts the bytes consumed through a `BufRead` (uncompressed, placed after the decoder).
+struct CountBuf<R> {
     inner: R,
     n: u64,
 }
 
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let k = self.inner.read(buf)?;
+impl<R: BufRead> Read for CountBuf<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(out)?;
         self.n += k as u64;
         Ok(k)
+    }
+}
+
+impl<R: BufRead> BufRead for CountBuf<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, k: usize) {
+        self.n += k as u64;
+        self.inner.consume(k);
+    }
+}
+
+/// A `BufRead` over a buffer the worker owns and reuses for every file it reads: thousands of
+/// small S3 objects then cost no allocation (and no page faults) each.
+struct Reused<'b, R> {
+    inner: R,
+    buf: &'b mut [u8],
+    pos: usize,
+    end: usize,
+}
+
+impl<'b, R: Read> Reused<'b, R> {
+    fn new(inner: R, buf: &'b mut [u8]) -> Self {
+        Reused {
+            inner,
+            buf,
+            pos: 0,
+            end: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Reused<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let k = avail.len().min(out.len());
+        out[..k].copy_from_slice(&avail[..k]);
+        self.consume(k);
+        Ok(k)
+    }
+}
+
+impl<R: Read> BufRead for Reused<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.end {
+            self.end = loop {
+                match self.inner.read(self.buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    r => break r?,
+                }
+            };
+            self.pos = 0;
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+    fn consume(&mut self, k: usize) {
+        self.pos = (self.pos + k).min(self.end);
+    }
+}
+
+/// Per-worker buffers: raw bytes (compressed for gzip) and decompressed text.
+struct Bufs {
+    raw: Vec<u8>,
+    text: Vec<u8>,
+}
+
+impl Bufs {
+    fn new() -> Self {
+        Bufs {
+            raw: vec![0; BUF],
+            text: vec![0; BUF],
+        }
     }
 }
 
@@ -295,17 +367,25 @@ pub fn ingest<S: Sink, F: Fn() -> S + Sync + Send>(
     let (sink, st, dg) = sources
         .par_iter()
         .enumerate()
-        .fold(fresh, |(mut sink, mut st, mut dg), (i, src)| {
-            let mut fr = FileReader {
-                index: i,
-                name: src.name().into(),
-                sink: &mut sink,
-                st: &mut st,
-                dg: &mut dg,
-            };
-            fr.read(src, opts.progress.as_ref());
-            (sink, st, dg)
-        })
+        .fold(
+            || (fresh(), None::<Bufs>),
+            |((mut sink, mut st, mut dg), mut bufs), (i, src)| {
+                let mut fr = FileReader {
+                    index: i,
+                    name: src.name().into(),
+                    sink: &mut sink,
+                    st: &mut st,
+                    dg: &mut dg,
+                };
+                fr.read(
+                    src,
+                    opts.progress.as_ref(),
+                    bufs.get_or_insert_with(Bufs::new),
+                );
+                ((sink, st, dg), bufs)
+            },
+        )
+        .map(|(state, _bufs)| state)
         .reduce(fresh, |(mut a, mut ast, mut adg), (b, bst, bdg)| {
             a.merge(b);
             ast.add(&bst);
@@ -324,10 +404,12 @@ impl AsRef<[u8]> for ArcBytes {
     }
 }
 
-fn open(
+/// Opens a source as buffered text, gunzipping when its first bytes are the gzip magic.
+fn open<'b>(
     src: &Source,
     progress: Option<&indicatif::ProgressBar>,
-) -> io::Result<Box<dyn Read + Send>> {
+    bufs: &'b mut Bufs,
+) -> io::Result<Box<dyn BufRead + 'b>> {
     let mut raw: Box<dyn Read + Send> = match src {
         Source::File(p) => Box::new(File::open(p)?),
         Source::Memory { data, .. } => Box::new(io::Cursor::new(ArcBytes(data.clone()))),
@@ -338,10 +420,11 @@ fn open(
             bar: bar.clone(),
         });
     }
-    let mut r = BufReader::with_capacity(BUF, raw);
+    let Bufs { raw: rb, text } = bufs;
+    let mut r = Reused::new(raw, rb);
     let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     Ok(if gz {
-        Box::new(MultiGzDecoder::new(r))
+        Box::new(Reused::new(flate2::bufread::MultiGzDecoder::new(r), text))
     } else {
         Box::new(r)
     })
@@ -437,19 +520,16 @@ impl<S: Sink> FileReader<'_, S> {
         self.problem(pos, loc, message);
     }
 
-    fn read(&mut self, src: &Source, progress: Option<&indicatif::ProgressBar>) {
+    fn read(&mut self, src: &Source, progress: Option<&indicatif::ProgressBar>, bufs: &mut Bufs) {
         self.st.files += 1;
-        let reader = match open(src, progress) {
+        let reader = match open(src, progress, bufs) {
             Ok(r) => r,
             Err(e) => return self.file_error(0, format!("cannot open: {}", e.kind())),
         };
-        let mut r = BufReader::with_capacity(
-            BUF,
-            Counted {
-                inner: reader,
-                n: 0,
-            },
-        );
+        let mut r = CountBuf {
+            inner: reader,
+            n: 0,
+        };
         // The first non-empty line decides the layout. For line files it is processed from
         // `head`, then reading goes on from `r` itself (no second buffer on the hot path).
         let mut head = Vec::new();
@@ -465,7 +545,7 @@ impl<S: Sink> FileReader<'_, S> {
                     }
                 }
                 Err(e) => {
-                    self.st.bytes += r.get_ref().n;
+                    self.st.bytes += r.n;
                     return self.file_error(
                         0,
                         read_error_message(&e, "before any record; nothing could be read"),
@@ -497,7 +577,7 @@ impl<S: Sink> FileReader<'_, S> {
         } else if self.st.records + self.st.skipped_lines == records_before {
             self.file_error(0, "no records in this file (empty)".into());
         }
-        self.st.bytes += r.get_ref().n;
+        self.st.bytes += r.n;
     }
 
     /// Validates one raw record (unwrapping a CloudWatch event's `message`) and feeds it.
