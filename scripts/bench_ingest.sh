@@ -5,22 +5,25 @@
 #
 #   scripts/bench_ingest.sh [SIZE]      SIZE as the generator takes it (default 1G)
 #
-# Env: DATA (default /tmp/bedrock-lens-bench), RUNS (default 3, best run reported),
+# Env: FILES (default 16; e.g. FILES=4000 for a month of small hourly S3 objects),
+#      DATA (default /tmp/bedrock-lens-bench), RUNS (default 3, best run reported),
 #      GEN (generator path, default ../shared/tools/gen_invocation_logs.py).
 # Needs python3; installs duckdb into $DATA/venv on first use. Builds bedrock-lens --release.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 size=${1:-1G}
+FILES=${FILES:-16}
 DATA=${DATA:-/tmp/bedrock-lens-bench}
 RUNS=${RUNS:-3}
 GEN=${GEN:-$root/../shared/tools/gen_invocation_logs.py}
 data="$DATA/$size"
+[ "$FILES" = 16 ] || data="$DATA/$size-$FILES-files"
 
 if [ ! -f "$data/truth.json" ]; then
-  echo "generating $size of logs in $data (plain and gzip, 16 files each)..." >&2
-  python3 "$GEN" --seed 42 --files 16 --bytes "$size" --out "$data/plain" --summary "$data/truth.json" -q
-  python3 "$GEN" --seed 42 --files 16 --bytes "$size" --gzip --out "$data/gz" -q
+  echo "generating $size of logs in $data (plain and gzip, $FILES files each)..." >&2
+  python3 "$GEN" --seed 42 --files "$FILES" --bytes "$size" --out "$data/plain" --summary "$data/truth.json" -q
+  python3 "$GEN" --seed 42 --files "$FILES" --bytes "$size" --gzip --out "$data/gz" -q
 fi
 if [ ! -x "$DATA/venv/bin/python" ]; then
   python3 -m venv "$DATA/venv"
@@ -66,6 +69,6 @@ for kind in plain gz; do
     done
     ok=no; cmp -s "$out.tsv" "$data/truth.tsv" && ok=yes
     mbs=$(awk "BEGIN{printf \"%.0f\", $bytes/1e6/$best}")
-    printf '| %s | %s (%s MB) | %s | %s | %s | %s |\n' "$engine" "$kind" "$((bytes / 1000000))" "$best" "$mbs" "$rss" "$ok"
+    printf '| %s | %s (%s MB, %s files) | %s | %s | %s | %s |\n' "$engine" "$kind" "$((bytes / 1000000))" "$FILES" "$best" "$mbs" "$rss" "$ok"
   done
 done
