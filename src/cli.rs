@@ -100,7 +100,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = CacheTtl::FiveMinutes)]
     pub cache_write_ttl: CacheTtl,
 
-    /// Exit 1 when any line, record or file could not be used (the report is still printed).
+    /// Exit 1 when any line, record or file could not be used, or no record was found at all
+    /// (the report is still printed).
     #[arg(long)]
     pub strict: bool,
 

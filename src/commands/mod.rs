@@ -171,6 +171,14 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Text from the input made safe for a terminal: control characters (escape sequences that
+/// could retitle or clear the terminal) shown as `?`.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 /// Prints what could not be read: first few in full (location and reason, never content).
 pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
     if diags.total == 0 {
@@ -181,7 +189,7 @@ pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
         diags.total, stats.skipped_lines, stats.file_errors
     );
     for d in &diags.shown {
-        eprintln!("  {}: {}", d.location, d.message);
+        eprintln!("  {}: {}", clean(&d.location), clean(&d.message));
     }
     if diags.hidden() > 0 {
         eprintln!("  ... and {} more", diags.hidden());

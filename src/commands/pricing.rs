@@ -185,20 +185,50 @@ fn list(
             ]);
         }
     }
-    Ok(match format {
-        Format::Csv => render::csv(&header, &rows)?,
-        f => {
-            let note =
-                "USD per 1M tokens. `pricing show <model>` lists every rate with its source.\n";
-            let g = Grid {
-                header,
-                rows,
-                first_numeric: 4,
+    if format == Format::Csv {
+        // One rate per column, empty where the model has none: for spreadsheets and scripts.
+        let rates = [
+            "input",
+            "output",
+            "cache_read",
+            "cache_write_5m",
+            "cache_write_1h",
+            "batch_input",
+            "batch_output",
+        ];
+        let mut header: Vec<String> = ["model", "provider", "scope", "regions"]
+            .map(String::from)
+            .to_vec();
+        header.extend(rates.iter().map(|r| r.to_string()));
+        header.push("as_of".into());
+        let mut rows = vec![];
+        for m in &models {
+            for p in &m.prices {
+                let mut row = vec![
+                    m.key.clone(),
+                    m.provider.clone(),
+                    p.scope.as_str().to_string(),
+                    p.regions.join(" "),
+                ];
+                row.extend(
+                    rates
+                        .iter()
+                        .map(|r| p.rates.get(*r).cloned().unwrap_or_default()),
+                );
+                row.push(p.as_of.clone());
+                rows.push(row);
             }
-            .render(f == Format::Markdown);
-            format!("{g}{note}")
         }
-    })
+        return render::csv(&header, &rows);
+    }
+    let note = "USD per 1M tokens. `pricing show <model>` lists every rate with its source.\n";
+    let g = Grid {
+        header,
+        rows,
+        first_numeric: 4,
+    }
+    .render(format == Format::Markdown);
+    Ok(format!("{g}{note}"))
 }
 
 fn find_model<'c>(env: &'c Env, name: &str) -> anyhow::Result<&'c Model> {

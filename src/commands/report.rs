@@ -12,7 +12,7 @@ use crate::usage::aggregate::KEY_HELP;
 use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
 use crate::usage::{Aggregator, GroupKey, Period, TableFormat, UsageTable};
 
-use super::{emit, parse_period, warn_diagnostics, write_atomic, Env};
+use super::{clean, emit, parse_period, warn_diagnostics, write_atomic, Env};
 
 pub fn parse_keys(by: &[String]) -> anyhow::Result<Vec<GroupKey>> {
     let keys = by
@@ -179,7 +179,7 @@ pub fn warn_unpriced(rep: &Report) {
         group_thousands(tokens)
     );
     for u in &rep.unpriced {
-        eprintln!("  {}: {}", u.model_id, u.reasons.join("; "));
+        eprintln!("  {}: {}", clean(&u.model_id), clean(&u.reasons.join("; ")));
     }
     eprintln!("  hint: add prices with --pricing FILE (see `bedrock-lens pricing show <model>` for the format)");
 }

@@ -401,12 +401,17 @@ impl Catalog {
         let doc: FileDoc = if path.ends_with(".json") {
             serde_json::from_str(text).map_err(|e| CatalogError::Parse {
                 path: path.to_string(),
-                message: e.to_string(),
+                message: format!(
+                    "not a valid JSON price file at line {}, column {}: {}",
+                    e.line(),
+                    e.column(),
+                    redact_quoted(&e.to_string())
+                ),
             })?
         } else {
             toml::from_str(text).map_err(|e| CatalogError::Parse {
                 path: path.to_string(),
-                message: e.to_string().trim_end().to_string(),
+                message: toml_error(&e, text),
             })?
         };
         if doc.model.is_empty() {
@@ -547,6 +552,46 @@ impl Catalog {
     }
 }
 
+/// Text between double quotes replaced by `...`: parser messages can quote string values, and
+/// a log file passed by mistake would put prompt text on the screen. Backticked names (keys and
+/// expected fields) stay: they name the schema, not content.
+pub fn redact_quoted(msg: &str) -> String {
+    let msg = msg.split(" at line ").next().unwrap_or(msg);
+    let mut out = String::with_capacity(msg.len());
+    let mut quote: Option<char> = None;
+    for c in msg.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push_str("...");
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None if c == '"' => {
+                out.push(c);
+                quote = Some(c);
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// A TOML error by position and reason only (toml's own text quotes the offending line).
+pub fn toml_error(e: &toml::de::Error, text: &str) -> String {
+    let (line, col) = e.span().map_or((0, 0), |s| {
+        let before = &text[..s.start.min(text.len())];
+        (
+            before.matches('\n').count() + 1,
+            before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
+        )
+    });
+    format!(
+        "not valid TOML at line {line}, column {col}: {}",
+        redact_quoted(e.message().trim())
+    )
+}
+
 /// `*.toml` / `*.json` files of a path (a file, or a directory walked recursively, sorted).
 fn price_files(p: &Path) -> Result<Vec<PathBuf>, CatalogError> {
     if p.is_file() {
@@ -584,6 +629,22 @@ fn price_files(p: &Path) -> Result<Vec<PathBuf>, CatalogError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_never_quote_the_file() {
+        let text = "{\"input\": \"SECRET prompt\"}\n";
+        let e = toml::from_str::<FileDoc>(text).map(|_| ()).unwrap_err();
+        let msg = toml_error(&e, text);
+        assert!(
+            msg.starts_with("not valid TOML at line 1, column 1: "),
+            "{msg}"
+        );
+        assert!(!msg.contains("SECRET"), "{msg}");
+        assert_eq!(
+            redact_quoted("invalid type: string \"SECRET\", expected u64"),
+            "invalid type: string \"...\", expected u64"
+        );
+    }
 
     #[test]
     fn region_names() {

@@ -87,8 +87,13 @@ impl ProfileMap {
         use anyhow::Context;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read inference-profile map {}", path.display()))?;
-        let map: ProfileMap = toml::from_str(&text)
-            .with_context(|| format!("{}: not a valid inference-profile map", path.display()))?;
+        let map: ProfileMap = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a valid inference-profile map: {}",
+                path.display(),
+                super::catalog::toml_error(&e, &text)
+            )
+        })?;
         for e in map.application_profile.iter().chain(&map.provisioned_model) {
             if !e.arn.starts_with("arn:") {
                 anyhow::bail!("{}: `{}` is not an ARN", path.display(), e.arn);

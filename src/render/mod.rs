@@ -65,7 +65,7 @@ fn cell_text(s: &str, markdown: bool) -> String {
 
 /// A CSV cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`
 /// gets a leading `'` (numbers we write are never negative).
-fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
         _ => s.into(),

@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -478,20 +478,35 @@ struct Probe {
     events: Option<IgnoredAny>,
 }
 
-fn layout_of(first: &[u8]) -> Layout {
-    let t = first
+/// Decides the layout from the first buffered bytes (nothing is consumed). A document starts
+/// with `[`, or with an object whose first line is `{` alone (pretty-printed) or that has an
+/// `events` key; anything else (including a first record cut short) is read line by line.
+fn layout_of(peek: &[u8]) -> Layout {
+    let t = peek
         .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(first)
-        .trim_ascii();
+        .unwrap_or(peek)
+        .trim_ascii_start();
     match t.first() {
         Some(b'[') => Layout::Document,
-        Some(b'{') => match serde_json::from_slice::<Probe>(t) {
-            Ok(p) if p.events.is_some() => Layout::Document,
-            Ok(_) => Layout::Lines,
-            // A pretty-printed document: its first line is not a whole value.
-            Err(e) if e.classify() == serde_json::error::Category::Eof => Layout::Document,
-            Err(_) => Layout::Lines,
-        },
+        Some(b'{') => {
+            let Some(end) = memchr::memchr(b'\n', t) else {
+                // One line longer than the buffer: a document only if it says `events` first.
+                let after = t[1..].trim_ascii_start();
+                return if after.starts_with(b"\"events\"") {
+                    Layout::Document
+                } else {
+                    Layout::Lines
+                };
+            };
+            let first = t[..end].trim_ascii();
+            if first == b"{" {
+                return Layout::Document;
+            }
+            match serde_json::from_slice::<Probe>(first) {
+                Ok(p) if p.events.is_some() => Layout::Document,
+                _ => Layout::Lines,
+            }
+        }
         _ => Layout::Lines,
     }
 }
@@ -530,44 +545,30 @@ impl<S: Sink> FileReader<'_, S> {
             inner: reader,
             n: 0,
         };
-        // The first non-empty line decides the layout. For line files it is processed from
-        // `head`, then reading goes on from `r` itself (no second buffer on the hot path).
-        let mut head = Vec::new();
-        let mut head_lines: Vec<(usize, usize, bool)> = vec![];
-        loop {
-            let start = head.len();
-            match read_line_capped(&mut r, &mut head) {
-                Ok((0, _)) => break,
-                Ok((_, c)) => {
-                    head_lines.push((start, head.len(), c));
-                    if !head[start..].trim_ascii().is_empty() || c {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    self.st.bytes += r.n;
-                    return self.file_error(
-                        0,
-                        read_error_message(&e, "before any record; nothing could be read"),
-                    );
-                }
+        let layout = match r.fill_buf() {
+            Ok(peek) if peek.starts_with(b"\xFF\xFE") || peek.starts_with(b"\xFE\xFF") => {
+                self.st.bytes += r.n;
+                return self.file_error(
+                    0,
+                    "UTF-16 text: invocation logs are UTF-8 (convert the file, e.g. with iconv)"
+                        .into(),
+                );
             }
-        }
+            Ok(peek) => layout_of(peek),
+            Err(e) => {
+                return self.file_error(
+                    0,
+                    read_error_message(&e, "before any record; nothing could be read"),
+                );
+            }
+        };
         let records_before = self.st.records + self.st.skipped_lines;
-        let cut = head_lines.last().is_some_and(|l| l.2);
-        let layout = if cut { Layout::Lines } else { layout_of(&head) };
         let result = match layout {
             Layout::Lines => {
                 let name = self.name.clone();
-                for (i, &(a, b, c)) in head_lines.iter().enumerate() {
-                    self.line(&name, i as u64 + 1, &head[a..b], c);
-                }
-                self.read_lines(&name, head_lines.len() as u64, &mut r)
+                self.read_lines(&name, 0, &mut r)
             }
-            Layout::Document => {
-                let mut chained = BufReader::new(io::Cursor::new(head).chain(&mut r));
-                self.read_documents(&mut chained)
-            }
+            Layout::Document => self.read_documents(&mut r),
         };
         if let Err((e, after)) = result {
             self.file_error(
@@ -578,6 +579,23 @@ impl<S: Sink> FileReader<'_, S> {
             self.file_error(0, "no records in this file (empty)".into());
         }
         self.st.bytes += r.n;
+    }
+
+    /// One value of an export document: an event or a record, on its own.
+    fn event(&mut self, n: u64, text: &str) {
+        let name = self.name.clone();
+        let at = || format!("{name}: event #{n}");
+        if text.len() > MAX_LINE {
+            let msg = format!("event larger than {} MiB", MAX_LINE >> 20);
+            return self.skip(n, at(), msg);
+        }
+        if !text.starts_with('{') {
+            return self.skip(n, at(), "not a JSON object".into());
+        }
+        match serde_json::from_str::<RawRecord>(text) {
+            Ok(rec) => self.take(&rec, n, &at),
+            Err(e) => self.skip(n, at(), describe_json_error(&e, text)),
+        }
     }
 
     /// Validates one raw record (unwrapping a CloudWatch event's `message`) and feeds it.
@@ -649,6 +667,13 @@ impl<S: Sink> FileReader<'_, S> {
                 return self.skip(line_no, at(), msg);
             }
         };
+        if !text.starts_with('{') {
+            return self.skip(
+                line_no,
+                at(),
+                "not a JSON object (one record per line expected)".into(),
+            );
+        }
         match serde_json::from_str::<RawRecord>(text) {
             Ok(raw) => self.take(&raw, line_no, &at),
             Err(e) => self.skip(line_no, at(), describe_json_error(&e, text)),
@@ -705,15 +730,36 @@ impl<'de, S: Sink> Visitor<'de> for DocVisitor<'_, '_, S> {
         f.write_str("a CloudWatch Logs export: {\"events\": [...]} or an array of events")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        // Keys before `events` are kept (small in exports: nextToken, logGroupName...) so an
+        // object without `events` can be read as one record or event (e.g. pretty-printed).
+        let mut fields: Vec<(String, Box<RawValue>)> = vec![];
+        let mut events = false;
         while let Some(k) = m.next_key::<String>()? {
             if k == "events" {
+                events = true;
                 m.next_value_seed(EventsSeed {
                     fr: &mut *self.fr,
                     count: &mut *self.count,
                 })?;
-            } else {
+            } else if events {
                 m.next_value::<IgnoredAny>()?;
+            } else {
+                fields.push((k, m.next_value::<Box<RawValue>>()?));
             }
+        }
+        if !events {
+            let mut text = String::from("{");
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&serde_json::to_string(k).expect("a string serializes"));
+                text.push(':');
+                text.push_str(v.get());
+            }
+            text.push('}');
+            *self.count += 1;
+            self.fr.event(*self.count, &text);
         }
         Ok(())
     }
@@ -746,13 +792,7 @@ impl<'de, S: Sink> Visitor<'de> for EventsSeed<'_, '_, S> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
             *self.count += 1;
-            let n = *self.count;
-            let name = self.fr.name.clone();
-            let at = || format!("{name}: event #{n}");
-            match serde_json::from_str::<RawRecord>(raw.get()) {
-                Ok(rec) => self.fr.take(&rec, n, &at),
-                Err(e) => self.fr.skip(n, at(), describe_json_error(&e, raw.get())),
-            }
+            self.fr.event(*self.count, raw.get());
         }
         Ok(())
     }

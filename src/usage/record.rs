@@ -284,13 +284,10 @@ pub const SCHEMA_VERSIONS: &[&str] = &["1.0"];
 /// Why a record was rejected. Never contains record content beyond short, non-body metadata.
 pub type Reject = String;
 
-/// A value from the record for a message: shown only when it is short and plainly an identifier
-/// or date (letters, digits, `.:_+-`), so free text can never reach a message.
-fn quote(s: &str) -> String {
-    let safe = s.len() <= 32
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '_' | '+' | '-'));
-    if safe {
+/// A schema version for a message: shown only when it is plainly one (`2.0`), so no free text
+/// from a record can ever reach a message.
+fn quote_version(s: &str) -> String {
+    if !s.is_empty() && s.len() <= 10 && s.chars().all(|c| c.is_ascii_digit() || c == '.') {
         format!("`{s}`")
     } else {
         "(value not shown)".to_string()
@@ -326,12 +323,7 @@ impl<'a> RawRecord<'a> {
     pub fn validate(&'a self) -> Result<UsageRecord<'a>, Reject> {
         match self.schema_type.as_ref().map(Str::as_str) {
             Some("ModelInvocationLog") => {}
-            Some(other) => {
-                return Err(format!(
-                    "schemaType {} is not ModelInvocationLog",
-                    quote(other)
-                ))
-            }
+            Some(_) => return Err("schemaType is not ModelInvocationLog".into()),
             None => return Err("not an invocation log record (no schemaType)".into()),
         }
         match self.schema_version.as_ref().map(Str::as_str) {
@@ -339,7 +331,7 @@ impl<'a> RawRecord<'a> {
             Some(v) => {
                 return Err(format!(
                     "unknown schemaVersion {} (this version reads {})",
-                    quote(v),
+                    quote_version(v),
                     SCHEMA_VERSIONS.join(", ")
                 ))
             }
@@ -351,7 +343,10 @@ impl<'a> RawRecord<'a> {
             .as_deref()
             .ok_or("timestamp is missing or not a string")?;
         let timestamp = parse_timestamp(ts)
-            .ok_or_else(|| format!("timestamp {} is not ISO 8601", quote(ts)))?;
+            .ok_or("timestamp is not an RFC 3339 date-time (like 2026-10-01T09:00:00Z)")?;
+        if !(2000..=2100).contains(&chrono::Datelike::year(&timestamp)) {
+            return Err("timestamp is outside the years 2000-2100".into());
+        }
         let model_id = self.model_id.as_ref().ok_or("modelId is missing")?.as_str();
         if model_id.is_empty() {
             return Err("modelId is empty".into());
@@ -498,9 +493,13 @@ mod tests {
         );
         let ts = OK.replace("2026-10-10T05:20:58Z", "yesterday");
         let raw: RawRecord = serde_json::from_str(&ts).unwrap();
+        let want = "timestamp is not an RFC 3339 date-time (like 2026-10-01T09:00:00Z)";
+        assert_eq!(raw.validate().unwrap_err(), want);
+        let ts = OK.replace("2026-10-10T05:20:58Z", "0001-01-01T00:00:00Z");
+        let raw: RawRecord = serde_json::from_str(&ts).unwrap();
         assert_eq!(
             raw.validate().unwrap_err(),
-            "timestamp `yesterday` is not ISO 8601"
+            "timestamp is outside the years 2000-2100"
         );
     }
 

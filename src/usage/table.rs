@@ -52,9 +52,10 @@ pub enum TableFormat {
 impl TableFormat {
     /// From the file extension: `.parquet` or `.csv`.
     pub fn from_path(p: &Path) -> Option<TableFormat> {
-        match p.extension().and_then(|e| e.to_str()) {
-            Some("parquet") => Some(TableFormat::Parquet),
-            Some("csv") => Some(TableFormat::Csv),
+        let ext = p.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "parquet" => Some(TableFormat::Parquet),
+            "csv" => Some(TableFormat::Csv),
             _ => None,
         }
     }
@@ -89,6 +90,8 @@ const QUEUE: usize = 2;
 /// a lock while polars works, so its own thread pool cannot deadlock with ours.
 pub struct UsageTable {
     tx: SyncSender<DataFrame>,
+    /// Text cells a spreadsheet would run as formulas get a leading `'` (CSV only).
+    guard_formulas: bool,
     writer: JoinHandle<Result<(u64, tempfile::NamedTempFile), String>>,
     path: PathBuf,
 }
@@ -146,6 +149,7 @@ impl UsageTable {
         });
         Ok(UsageTable {
             tx,
+            guard_formulas: format == TableFormat::Csv,
             writer,
             path: path.to_path_buf(),
         })
@@ -169,6 +173,7 @@ impl UsageTable {
 /// Rows buffered by one reading task.
 pub struct TableBuffer<'t> {
     tx: SyncSender<DataFrame>,
+    guard_formulas: bool,
     _table: std::marker::PhantomData<&'t UsageTable>,
     ts: Vec<i64>,
     account: Vec<String>,
@@ -193,6 +198,7 @@ impl<'t> TableBuffer<'t> {
     pub fn new(table: &'t UsageTable) -> Self {
         TableBuffer {
             tx: table.tx.clone(),
+            guard_formulas: table.guard_formulas,
             _table: std::marker::PhantomData,
             ts: vec![],
             account: vec![],
@@ -278,8 +284,22 @@ impl<'t> TableBuffer<'t> {
             return;
         }
         let n = self.ts.len();
-        let s = |name: &str, v: Vec<String>| Column::new(name.into(), v);
-        let o = |name: &str, v: Vec<Option<String>>| Column::new(name.into(), v);
+        let guard = |v: String| -> String {
+            if self.guard_formulas {
+                crate::render::csv_cell(&v).into_owned()
+            } else {
+                v
+            }
+        };
+        let s = |name: &str, v: Vec<String>| {
+            Column::new(name.into(), v.into_iter().map(guard).collect::<Vec<_>>())
+        };
+        let o = |name: &str, v: Vec<Option<String>>| {
+            Column::new(
+                name.into(),
+                v.into_iter().map(|x| x.map(guard)).collect::<Vec<_>>(),
+            )
+        };
         let [ti, to, tr, tw] = std::mem::take(&mut self.tokens);
         let columns = vec![
             Series::new("timestamp".into(), std::mem::take(&mut self.ts))

@@ -263,7 +263,7 @@ fn bad_input_is_reported_and_the_rest_still_counts() {
         "tests/fixtures/bad/mixed.jsonl:3: input.inputTokenCount is missing",
         "tests/fixtures/bad/mixed.jsonl:4: output.outputTokenCount is not a non-negative integer",
         "tests/fixtures/bad/mixed.jsonl:5: unknown schemaVersion `2.0` (this version reads 1.0)",
-        "tests/fixtures/bad/mixed.jsonl:6: timestamp (value not shown) is not ISO 8601",
+        "tests/fixtures/bad/mixed.jsonl:6: timestamp is not an RFC 3339 date-time (like 2026-10-01T09:00:00Z)",
         "tests/fixtures/bad/mixed.jsonl:7: invalid UTF-8 at byte 51 of the line",
         "tests/fixtures/bad/mixed.jsonl:8: `input` has the wrong JSON type at column 49",
         &format!("tests/fixtures/bad/truncated.json.gz: gzip stream is truncated after line {recovered}; what came before it is kept"),
@@ -782,4 +782,96 @@ fn totals_add_up_in_every_format_and_grouping() {
             "table --by {by}:\n{table}"
         );
     }
+}
+
+/// A first record cut short is one bad line, not a reason to read the file as a document; a
+/// pretty-printed record reads as one record; arrays on a line are not records.
+#[test]
+fn layout_is_decided_without_losing_lines() {
+    let recs = basic_records();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = format!("{}\n", &recs[0][..120]);
+    write_lines(
+        dir.path(),
+        "cut-first.jsonl",
+        &[cut, recs[1].clone(), recs[2].clone()],
+    );
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "cut-first.jsonl", "--format", "json"],
+    );
+    let v = o.json();
+    assert_eq!(v["totals"]["invocations"], 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("cut-first.jsonl:1: truncated JSON"),
+        "{}",
+        o.stderr
+    );
+    let rec: serde_json::Value = serde_json::from_str(&recs[0]).unwrap();
+    std::fs::write(
+        dir.path().join("pretty.json"),
+        serde_json::to_string_pretty(&rec).unwrap(),
+    )
+    .unwrap();
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "pretty.json", "--format", "json"],
+    );
+    assert_eq!(
+        o.json()["totals"]["cost_usd"],
+        json!(0.0315),
+        "{}",
+        o.stderr
+    );
+    let array = format!(
+        "{}\n",
+        json!(["ModelInvocationLog", "1.0", "2026-10-01T00:00:00Z"])
+    );
+    write_lines(dir.path(), "array.jsonl", &[recs[2].clone(), array]);
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "array.jsonl", "--format", "json"],
+    );
+    assert_eq!(o.json()["totals"]["invocations"], 1);
+    assert!(
+        o.stderr.contains("array.jsonl:2: not a JSON object"),
+        "{}",
+        o.stderr
+    );
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(recs[2].encode_utf16().flat_map(|u| u.to_le_bytes()));
+    std::fs::write(dir.path().join("utf16.json"), utf16).unwrap();
+    let o = run_in(dir.path(), &["report", "--logs", "utf16.json", "-q"]);
+    assert!(
+        o.stderr
+            .contains("utf16.json: UTF-16 text: invocation logs are UTF-8"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn input_cannot_drive_the_terminal_or_a_spreadsheet() {
+    let recs = basic_records();
+    let dir = tempfile::tempdir().unwrap();
+    let mut r: serde_json::Value = serde_json::from_str(&recs[2]).unwrap();
+    r["modelId"] = json!("\u{1b}]0;pwned\u{7}\u{1b}[2J=evil.model-v1:0");
+    r["operation"] = json!("=HYPERLINK(\"x\")");
+    write_lines(dir.path(), "esc.jsonl", &[format!("{r}\n")]);
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "esc.jsonl", "--export-usage", "u.csv"],
+    );
+    assert!(
+        !o.stderr.contains('\u{1b}') && !o.stdout.contains('\u{1b}'),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("?]0;pwned??[2J=evil.model-v1:0"),
+        "{}",
+        o.stderr
+    );
+    let csv = std::fs::read_to_string(dir.path().join("u.csv")).unwrap();
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
 }
