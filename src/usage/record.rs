@@ -173,8 +173,14 @@ impl<'de> Deserialize<'de> for Tok {
                     Tok::Invalid
                 })
             }
-            fn visit_f64<E>(self, _: f64) -> Result<Tok, E> {
-                Ok(Tok::Invalid)
+            fn visit_f64<E>(self, v: f64) -> Result<Tok, E> {
+                // `12.0` is a whole count written by a float-minded producer: exact, so kept.
+                let whole = v >= 0.0 && v.fract() == 0.0 && v <= MAX_TOKENS as f64;
+                Ok(if whole {
+                    Tok::Count(v as u64)
+                } else {
+                    Tok::Invalid
+                })
             }
             fn visit_bool<E>(self, _: bool) -> Result<Tok, E> {
                 Ok(Tok::Invalid)
@@ -228,8 +234,9 @@ pub struct RawRecord<'a> {
     pub schema_version: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub timestamp: Loose<'a>,
+    /// Read leniently: a producer that wrote the account as a number keeps its record.
     #[serde(borrow)]
-    pub account_id: Option<Str<'a>>,
+    pub account_id: Option<Scalar<'a>>,
     #[serde(borrow)]
     pub identity: Option<RawIdentity<'a>>,
     #[serde(borrow)]
@@ -379,7 +386,7 @@ impl<'a> RawRecord<'a> {
         let s = |v: &'a Option<Str<'a>>| v.as_ref().map(Str::as_str);
         Ok(UsageRecord {
             timestamp,
-            account: s(&self.account_id).unwrap_or(""),
+            account: self.account_id.as_ref().map_or("", Scalar::as_str),
             region,
             inference_region: s(&self.inference_region),
             model_id,
@@ -463,6 +470,12 @@ mod tests {
             raw.validate().unwrap_err(),
             "output.outputTokenCount is not a non-negative integer"
         );
+        let float = OK.replace(r#""inputTokenCount":12"#, r#""inputTokenCount":12.0"#);
+        let raw: RawRecord = serde_json::from_str(&float).unwrap();
+        assert_eq!(raw.validate().unwrap().tokens.input, 12);
+        let frac = OK.replace(r#""inputTokenCount":12"#, r#""inputTokenCount":12.5"#);
+        let raw: RawRecord = serde_json::from_str(&frac).unwrap();
+        assert!(raw.validate().is_err());
         let missing = OK.replace(r#""inputTokenCount":12,"#, "");
         let raw: RawRecord = serde_json::from_str(&missing).unwrap();
         assert_eq!(
