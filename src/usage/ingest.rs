@@ -8,16 +8,16 @@
 //! than [`MAX_LINE`] are skipped without being held in memory.
 
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::de::{DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::Deserializer as _;
 use serde::Serialize;
-use serde_json::value::RawValue;
 
+use super::documents::{layout_of, DocVisitor, Layout};
+use super::readers::{open, read_line_capped, Bufs, CountBuf};
 use super::record::{describe_json_error, RawRecord, UsageRecord};
 
 /// Longest line read (a record with both bodies inline is at most a few hundred KB).
@@ -246,109 +246,6 @@ pub fn discover(
     out
 }
 
-/// Counts the bytes consumed through a `BufRead` (uncompressed, placed after the decoder).
-struct CountBuf<R> {
-    inner: R,
-    n: u64,
-}
-
-impl<R: BufRead> Read for CountBuf<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let k = self.inner.read(out)?;
-        self.n += k as u64;
-        Ok(k)
-    }
-}
-
-impl<R: BufRead> BufRead for CountBuf<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-    fn consume(&mut self, k: usize) {
-        self.n += k as u64;
-        self.inner.consume(k);
-    }
-}
-
-/// A `BufRead` over a buffer the worker owns and reuses for every file it reads: thousands of
-/// small S3 objects then cost no allocation (and no page faults) each.
-struct Reused<'b, R> {
-    inner: R,
-    buf: &'b mut [u8],
-    pos: usize,
-    end: usize,
-}
-
-impl<'b, R: Read> Reused<'b, R> {
-    fn new(inner: R, buf: &'b mut [u8]) -> Self {
-        Reused {
-            inner,
-            buf,
-            pos: 0,
-            end: 0,
-        }
-    }
-}
-
-impl<R: Read> Read for Reused<'_, R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let k = avail.len().min(out.len());
-        out[..k].copy_from_slice(&avail[..k]);
-        self.consume(k);
-        Ok(k)
-    }
-}
-
-impl<R: Read> BufRead for Reused<'_, R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos >= self.end {
-            self.end = loop {
-                match self.inner.read(self.buf) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    r => break r?,
-                }
-            };
-            self.pos = 0;
-        }
-        Ok(&self.buf[self.pos..self.end])
-    }
-    fn consume(&mut self, k: usize) {
-        self.pos = (self.pos + k).min(self.end);
-    }
-}
-
-/// Per-worker buffers: raw bytes (compressed for gzip) and decompressed text.
-struct Bufs {
-    raw: Vec<u8>,
-    text: Vec<u8>,
-}
-
-impl Bufs {
-    fn new() -> Self {
-        Bufs {
-            raw: vec![0; BUF],
-            text: vec![0; BUF],
-        }
-    }
-}
-
-/// Advances a progress bar by the raw bytes read through it.
-struct Progress<R> {
-    inner: R,
-    bar: indicatif::ProgressBar,
-}
-
-impl<R: Read> Read for Progress<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let k = self.inner.read(buf)?;
-        self.bar.inc(k as u64);
-        Ok(k)
-    }
-}
-
-const BUF: usize = 1 << 20;
-
 /// Reads every source and returns the merged sink.
 pub fn ingest<S: Sink, F: Fn() -> S + Sync + Send>(
     sources: &[Source],
@@ -397,121 +294,7 @@ pub fn ingest<S: Sink, F: Fn() -> S + Sync + Send>(
     sink
 }
 
-struct ArcBytes(Arc<Vec<u8>>);
-impl AsRef<[u8]> for ArcBytes {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-/// Opens a source as buffered text, gunzipping when its first bytes are the gzip magic.
-fn open<'b>(
-    src: &Source,
-    progress: Option<&indicatif::ProgressBar>,
-    bufs: &'b mut Bufs,
-) -> io::Result<Box<dyn BufRead + 'b>> {
-    let mut raw: Box<dyn Read + Send> = match src {
-        Source::File(p) => Box::new(File::open(p)?),
-        Source::Memory { data, .. } => Box::new(io::Cursor::new(ArcBytes(data.clone()))),
-    };
-    if let Some(bar) = progress {
-        raw = Box::new(Progress {
-            inner: raw,
-            bar: bar.clone(),
-        });
-    }
-    let Bufs { raw: rb, text } = bufs;
-    let mut r = Reused::new(raw, rb);
-    let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    Ok(if gz {
-        Box::new(Reused::new(flate2::bufread::MultiGzDecoder::new(r), text))
-    } else {
-        Box::new(r)
-    })
-}
-
-/// Reads one line into `buf` (newline included), at most [`MAX_LINE`] bytes of it: the rest of
-/// a longer line is consumed and dropped. Returns (bytes in the line, whether it was cut).
-fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<(usize, bool)> {
-    let mut total = 0;
-    let mut cut = false;
-    loop {
-        let (done, used) = {
-            let avail = match r.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if avail.is_empty() {
-                return Ok((total, cut));
-            }
-            let (done, used) = match memchr::memchr(b'\n', avail) {
-                Some(i) => (true, i + 1),
-                None => (false, avail.len()),
-            };
-            if buf.len() + used <= MAX_LINE {
-                buf.extend_from_slice(&avail[..used]);
-            } else {
-                cut = true;
-            }
-            (done, used)
-        };
-        r.consume(used);
-        total += used;
-        if done {
-            return Ok((total, cut));
-        }
-    }
-}
-
-/// How a file is laid out, decided from its first non-empty line.
-enum Layout {
-    /// One record (or CloudWatch event) per line.
-    Lines,
-    /// JSON document(s): `{"events": [...]}` exports, or arrays of events/records.
-    Document,
-}
-
-/// `{"events": ...}` at the top of a line means an export document, wherever the key stands.
-#[derive(serde::Deserialize)]
-struct Probe {
-    events: Option<IgnoredAny>,
-}
-
-/// Decides the layout from the first buffered bytes (nothing is consumed). A document starts
-/// with `[`, or with an object whose first line is `{` alone (pretty-printed) or that has an
-/// `events` key; anything else (including a first record cut short) is read line by line.
-fn layout_of(peek: &[u8]) -> Layout {
-    let t = peek
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(peek)
-        .trim_ascii_start();
-    match t.first() {
-        Some(b'[') => Layout::Document,
-        Some(b'{') => {
-            let Some(end) = memchr::memchr(b'\n', t) else {
-                // One line longer than the buffer: a document only if it says `events` first.
-                let after = t[1..].trim_ascii_start();
-                return if after.starts_with(b"\"events\"") {
-                    Layout::Document
-                } else {
-                    Layout::Lines
-                };
-            };
-            let first = t[..end].trim_ascii();
-            if first == b"{" {
-                return Layout::Document;
-            }
-            match serde_json::from_slice::<Probe>(first) {
-                Ok(p) if p.events.is_some() => Layout::Document,
-                _ => Layout::Lines,
-            }
-        }
-        _ => Layout::Lines,
-    }
-}
-
-struct FileReader<'s, S> {
+pub(super) struct FileReader<'s, S> {
     index: usize,
     name: Arc<str>,
     sink: &'s mut S,
@@ -582,7 +365,7 @@ impl<S: Sink> FileReader<'_, S> {
     }
 
     /// One value of an export document: an event or a record, on its own.
-    fn event(&mut self, n: u64, text: &str) {
+    pub(super) fn event(&mut self, n: u64, text: &str) {
         let name = self.name.clone();
         let at = || format!("{name}: event #{n}");
         if text.len() > MAX_LINE {
@@ -716,85 +499,6 @@ impl<S: Sink> FileReader<'_, S> {
                 return Ok(());
             }
         }
-    }
-}
-
-struct DocVisitor<'a, 's, S> {
-    fr: &'a mut FileReader<'s, S>,
-    count: &'a mut u64,
-}
-
-impl<'de, S: Sink> Visitor<'de> for DocVisitor<'_, '_, S> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a CloudWatch Logs export: {\"events\": [...]} or an array of events")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
-        // Keys before `events` are kept (small in exports: nextToken, logGroupName...) so an
-        // object without `events` can be read as one record or event (e.g. pretty-printed).
-        let mut fields: Vec<(String, Box<RawValue>)> = vec![];
-        let mut events = false;
-        while let Some(k) = m.next_key::<String>()? {
-            if k == "events" {
-                events = true;
-                m.next_value_seed(EventsSeed {
-                    fr: &mut *self.fr,
-                    count: &mut *self.count,
-                })?;
-            } else if events {
-                m.next_value::<IgnoredAny>()?;
-            } else {
-                fields.push((k, m.next_value::<Box<RawValue>>()?));
-            }
-        }
-        if !events {
-            let mut text = String::from("{");
-            for (i, (k, v)) in fields.iter().enumerate() {
-                if i > 0 {
-                    text.push(',');
-                }
-                text.push_str(&serde_json::to_string(k).expect("a string serializes"));
-                text.push(':');
-                text.push_str(v.get());
-            }
-            text.push('}');
-            *self.count += 1;
-            self.fr.event(*self.count, &text);
-        }
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        EventsSeed {
-            fr: self.fr,
-            count: self.count,
-        }
-        .visit_seq(seq)
-    }
-}
-
-struct EventsSeed<'a, 's, S> {
-    fr: &'a mut FileReader<'s, S>,
-    count: &'a mut u64,
-}
-
-impl<'de, S: Sink> DeserializeSeed<'de> for EventsSeed<'_, '_, S> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, S: Sink> Visitor<'de> for EventsSeed<'_, '_, S> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an array of log events")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
-            *self.count += 1;
-            self.fr.event(*self.count, raw.get());
-        }
-        Ok(())
     }
 }
 

@@ -1,7 +1,9 @@
 //! Usage: invocation-log records in, validated and normalized, aggregated by group keys.
 
 pub mod aggregate;
+mod documents;
 pub mod ingest;
+mod readers;
 pub mod record;
 pub mod table;
 
