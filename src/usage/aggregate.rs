@@ -230,21 +230,34 @@ fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
+/// Appends a record's value for `k` to `out`; false (nothing appended) when it has none.
+/// Written in place so the per-record lookup of an existing group allocates nothing.
+fn write_key(k: &GroupKey, r: &UsageRecord, res: &Resolution, out: &mut String) -> bool {
+    use std::fmt::Write;
+    let start = out.len();
+    match k {
+        GroupKey::Model => out.push_str(res.model.as_deref().unwrap_or(r.model_id)),
+        GroupKey::ModelId => out.push_str(r.model_id),
+        GroupKey::Day => {
+            write!(out, "{}", r.timestamp.format("%Y-%m-%d")).expect("writing to a String")
+        }
+        GroupKey::Month => {
+            write!(out, "{}", r.timestamp.format("%Y-%m")).expect("writing to a String")
+        }
+        GroupKey::Identity => out.push_str(identity_principal(r.identity_arn)),
+        GroupKey::IdentityArn => out.push_str(r.identity_arn),
+        GroupKey::Region => out.push_str(r.region),
+        GroupKey::Operation => out.push_str(r.operation),
+        GroupKey::Profile => out.push_str(res.kind.as_str()),
+        GroupKey::Account => out.push_str(r.account),
+        GroupKey::Meta(m) => out.push_str(r.meta(m).unwrap_or("")),
+    }
+    out.len() > start
+}
+
 fn key_value(k: &GroupKey, r: &UsageRecord, res: &Resolution) -> Option<String> {
-    Some(match k {
-        GroupKey::Model => res.model.clone().unwrap_or_else(|| r.model_id.to_string()),
-        GroupKey::ModelId => r.model_id.to_string(),
-        GroupKey::Day => r.timestamp.format("%Y-%m-%d").to_string(),
-        GroupKey::Month => r.timestamp.format("%Y-%m").to_string(),
-        GroupKey::Identity => identity_principal(r.identity_arn).to_string(),
-        GroupKey::IdentityArn => r.identity_arn.to_string(),
-        GroupKey::Region => r.region.to_string(),
-        GroupKey::Operation => r.operation.to_string(),
-        GroupKey::Profile => res.kind.as_str().to_string(),
-        GroupKey::Account => r.account.to_string(),
-        GroupKey::Meta(m) => return r.meta(m).map(str::to_string),
-    })
-    .filter(|s| !s.is_empty())
+    let mut s = String::new();
+    write_key(k, r, res, &mut s).then_some(s)
 }
 
 impl Sink for Aggregator<'_> {
@@ -292,15 +305,16 @@ impl Sink for Aggregator<'_> {
         self.totals.merge(&one);
         for g in &mut self.groupings {
             self.key_buf.clear();
-            let values: Vec<Option<String>> =
-                g.keys.iter().map(|k| key_value(k, r, &res)).collect();
-            for v in &values {
-                self.key_buf.push_str(v.as_deref().unwrap_or("\u{0}"));
+            for k in &g.keys {
+                if !write_key(k, r, &res, &mut self.key_buf) {
+                    self.key_buf.push('\u{0}');
+                }
                 self.key_buf.push('\u{1f}');
             }
             match g.rows.get_mut(self.key_buf.as_str()) {
                 Some((_, agg)) => agg.merge(&one),
                 None => {
+                    let values = g.keys.iter().map(|k| key_value(k, r, &res)).collect();
                     g.rows.insert(self.key_buf.clone(), (values, one.clone()));
                 }
             }
