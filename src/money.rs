@@ -61,21 +61,6 @@ impl Pico {
     pub fn to_decimal(self) -> Decimal {
         Decimal::from_i128_with_scale(self.0, 12).normalize()
     }
-
-    /// Rounded to whole micro-dollars (6 decimals, half away from zero): the precision of every
-    /// amount we print. Totals are sums of these rounded row amounts, so they always add up.
-    pub fn to_usd6(self) -> Usd6 {
-        let q = self.0 / 1_000_000;
-        let r = self.0 % 1_000_000;
-        let adj = if r >= 500_000 {
-            1
-        } else if r <= -500_000 {
-            -1
-        } else {
-            0
-        };
-        Usd6(q + adj)
-    }
 }
 
 /// An amount in whole micro-dollars: what reports show (6 decimals) and sum.
@@ -111,20 +96,6 @@ impl Usd6 {
         let d = self.to_decimal();
         format!("{d:.6}")
     }
-
-    /// `$1,234.57`: rounded (half up) to cents with thousands separators, for tables.
-    pub fn dollars(self) -> String {
-        let q = self.0 / 10_000;
-        let r = self.0 % 10_000;
-        let cents = q + if r >= 5_000 {
-            1
-        } else if r <= -5_000 {
-            -1
-        } else {
-            0
-        };
-        cents_text(cents, self.0)
-    }
 }
 
 /// `$1,234.57` from a number of cents; `<$0.01` where the cents are 0 but the amount (`micros`)
@@ -142,8 +113,6 @@ pub fn cents_text(cents: i128, micros: i128) -> String {
         c % 100
     )
 }
-
-impl Usd6 {}
 
 impl Serialize for Usd6 {
     /// A JSON number with exactly 6 decimals, written verbatim from its decimal string.
@@ -212,17 +181,14 @@ mod tests {
     }
 
     #[test]
-    fn rounding_to_micro_dollars_is_half_away_from_zero() {
-        assert_eq!(Pico(1_499_999).to_usd6(), Usd6(1));
-        assert_eq!(Pico(1_500_000).to_usd6(), Usd6(2));
-        assert_eq!(Pico(-1_500_000).to_usd6(), Usd6(-2));
+    fn amounts_as_text() {
         assert_eq!(Usd6(12_345_678).fixed6(), "12.345678");
         assert_eq!(Usd6(5).fixed6(), "0.000005");
-        assert_eq!(Usd6(1_234_567_890_000).dollars(), "$1,234,567.89");
-        assert_eq!(Usd6(4_999).dollars(), "<$0.01");
+        assert_eq!(cents_text(123_456_789, 1_234_567_890_000), "$1,234,567.89");
+        assert_eq!(cents_text(0, 4_999), "<$0.01");
         assert_eq!(cents_text(0, 0), "$0.00");
-        assert_eq!(Usd6(0).dollars(), "$0.00");
-        assert_eq!(Usd6(5_000).dollars(), "$0.01");
+        assert_eq!(cents_text(1, 5_000), "$0.01");
+        assert_eq!(cents_text(-150, -1_500_000), "-$1.50");
     }
 
     #[test]

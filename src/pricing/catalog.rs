@@ -134,12 +134,6 @@ impl Model {
             Scope::Global => get(Scope::Global),
         }
     }
-
-    pub fn regions(&self) -> Vec<&str> {
-        let mut r: Vec<&str> = self.prices.keys().map(|(r, _)| r.as_str()).collect();
-        r.dedup();
-        r
-    }
 }
 
 #[derive(Debug, Clone, Default)]
