@@ -269,7 +269,7 @@ impl Sink for Aggregator<'_> {
             return;
         }
         self.first = min_opt(self.first, Some(r.timestamp));
-        self.last = Some(self.last.map_or(r.timestamp, |l| l.max(r.timestamp)));
+        self.last = self.last.max(Some(r.timestamp));
         let res = self.resolution(r.model_id);
         let region = if r.region.is_empty() {
             res.arn_region.as_deref().unwrap_or("")
@@ -327,10 +327,8 @@ impl Sink for Aggregator<'_> {
         self.outside_period += o.outside_period;
         self.first = min_opt(self.first, o.first);
         self.prices_as_of = min_opt(self.prices_as_of, o.prices_as_of);
-        self.last = match (self.last, o.last) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        // None < Some: max keeps the latest of the two.
+        self.last = self.last.max(o.last);
         for (id, u) in o.unpriced {
             let mine = self.unpriced.entry(id).or_default();
             mine.agg.merge(&u.agg);
