@@ -53,6 +53,115 @@ pub enum Command {
     Pricing(PricingCommand),
     /// Run the whole pipeline on a built-in, realistic sample month (no AWS needed).
     Demo(DemoArgs),
+    /// What the same usage would have cost on batch, provisioned throughput, prompt caching,
+    /// flex/priority tiers, global profiles or another model, and the cheapest mode per workload.
+    #[command(after_help = WHATIF_EXAMPLES)]
+    Whatif(WhatifArgs),
+}
+
+const WHATIF_EXAMPLES: &str = "Scenarios (--scenario, repeatable or comma-separated; default: batch, flex, priority, global,
+provisioned, caching):
+  batch          batch rates for batch-eligible requests (all, unless --batch-only/--batch-heuristic)
+  flex, priority service tiers (catalog rates, else the documented 50% / 175% of standard)
+  global, geo    move traffic to global. profiles, or from global. to geo/in-region
+  provisioned    = provisioned-no-commit, provisioned-1m, provisioned-6m (needs tokens per minute
+                 per model unit: --tpm-per-unit MODEL=N; AWS does not publish it)
+  caching        = caching-5m, caching-1h: repeated prompt prefixes measured in the logs
+  cache-rate     caching at an assumed --cache-hit-rate
+  swap           --swap FROM=TO[@PERCENT]: token price effect of moving traffic to another model
+Join per-request scenarios with + to compose them: --scenario batch+global, --scenario swap+flex.
+
+Examples:
+  bedrock-lens whatif --logs ./logs
+  bedrock-lens whatif --logs ./logs --scenario batch --batch-only meta:team=reporting
+  bedrock-lens whatif --logs ./logs --scenario provisioned --tpm-per-unit meta.llama3-1-70b=25000
+  bedrock-lens whatif --logs ./logs --scenario swap --swap anthropic.claude-sonnet-4-5=anthropic.claude-haiku-4-5@30
+  bedrock-lens whatif --logs ./logs --scenario cache-rate --cache-hit-rate 70% --cache-write-ttl 1h
+  bedrock-lens whatif --logs ./logs --scenarios-file my-scenarios.toml --scenario haiku-batch --format json";
+
+#[derive(Args, Debug, Clone)]
+pub struct WhatifArgs {
+    /// Log files or directories, as for `report`.
+    #[arg(long, num_args = 1.., required = true, value_name = "PATH")]
+    pub logs: Vec<PathBuf>,
+
+    /// First day to include (UTC), as for `report`.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+
+    /// Last day to include (UTC), as for `report`.
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+
+    /// Workloads to compare, comma-separated keys as for `report`; must include `model` or
+    /// `model_id` (each workload is repriced and sized on its own), e.g. model,meta:team.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "model",
+        value_name = "KEY[,KEY...]"
+    )]
+    pub by: Vec<String>,
+
+    /// Scenarios to compute (see below). Repeatable or comma-separated.
+    #[arg(long, short = 's', value_delimiter = ',', value_name = "NAME")]
+    pub scenario: Vec<String>,
+
+    /// TOML file of custom scenarios ([[scenario]] with name, tier, profile, swap, cache_hit_rate,
+    /// cache_prefix_share, cache_ttl); ask for them by name with --scenario.
+    #[arg(long, value_name = "FILE")]
+    pub scenarios_file: Option<PathBuf>,
+
+    /// Only requests matching KEY=VALUE are batch-eligible (keys as for --by, e.g.
+    /// identity=arn:aws:sts::123456789012:assumed-role/etl or meta:job=nightly). Repeatable: a
+    /// request matching any rule is eligible. Default: every request.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub batch_only: Vec<String>,
+
+    /// Only non-streaming operations are batch-eligible (a streaming caller waits for its answer).
+    #[arg(long)]
+    pub batch_heuristic: bool,
+
+    /// Tokens per minute one provisioned model unit serves: N for every model, or MODEL=N.
+    /// Repeatable. Needed where the catalog has none (AWS does not publish it).
+    #[arg(long, value_name = "[MODEL=]N")]
+    pub tpm_per_unit: Vec<String>,
+
+    /// Size provisioned units for this percentile of the busy minutes' tokens (100: the peak;
+    /// lower leaves some minutes over capacity, priced on demand).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100), value_name = "P")]
+    pub size_percentile: u32,
+
+    /// Model swap for the `swap` scenario: FROM=TO[@PERCENT of FROM's requests, default 100].
+    /// Catalog keys or any ids that resolve. Repeatable.
+    #[arg(long, value_name = "FROM=TO[@PCT]")]
+    pub swap: Vec<String>,
+
+    /// Hit rate for the `cache-rate` scenario: share of the cacheable input read from cache
+    /// (0.7 or 70%).
+    #[arg(long, value_name = "RATE")]
+    pub cache_hit_rate: Option<String>,
+
+    /// Share of each request's uncached input that is a cacheable prefix, for `cache-rate`.
+    #[arg(long, default_value = "100%", value_name = "SHARE")]
+    pub cache_prefix_share: String,
+
+    /// TTL cache writes are priced at (the baseline's logged writes, `cache-rate`, and the check
+    /// of writes never read back).
+    #[arg(long, value_enum, default_value_t = CacheTtl::FiveMinutes)]
+    pub cache_write_ttl: CacheTtl,
+
+    /// Output format: stdout carries only this; warnings go to stderr.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Exit 1 when any line, record or file could not be used.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Write the result to this file (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 const REPORT_EXAMPLES: &str = "Examples:

@@ -12,4 +12,6 @@ pub mod money;
 pub mod pricing;
 pub mod render;
 pub mod report;
+pub mod scenarios;
 pub mod usage;
+pub mod whatif;

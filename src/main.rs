@@ -13,6 +13,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Pricing(c) => commands::pricing::cmd(&cli.global, c),
         Command::Report(a) => commands::report::cmd(&Env::load(&cli.global)?, a),
         Command::Demo(a) => commands::demo::cmd(&Env::load(&cli.global)?, a),
+        Command::Whatif(a) => commands::whatif::cmd(&Env::load(&cli.global)?, a),
     }
 }
 

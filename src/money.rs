@@ -150,6 +150,36 @@ pub fn apportion(exact: &[i128], unit: i128) -> Vec<i128> {
     out
 }
 
+/// A decimal written as a JSON number, digits verbatim (no float conversion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Num(pub Decimal);
+
+impl Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw = serde_json::value::RawValue::from_string(self.0.normalize().to_string())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// `apportion` for signed amounts: positive and negative amounts are apportioned separately,
+/// so a zero stays exactly zero and each side adds up to its own exact sum rounded.
+pub fn apportion_signed(exact: &[i128], unit: i128) -> Vec<i128> {
+    let pos: Vec<i128> = exact.iter().map(|&x| x.max(0)).collect();
+    let neg: Vec<i128> = exact.iter().map(|&x| (-x).max(0)).collect();
+    apportion(&pos, unit)
+        .into_iter()
+        .zip(apportion(&neg, unit))
+        .map(|(p, n)| p - n)
+        .collect()
+}
+
 /// `1234567` -> `1,234,567`.
 pub fn group_thousands<T: std::fmt::Display>(n: T) -> String {
     let s = n.to_string();

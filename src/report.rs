@@ -61,7 +61,7 @@ impl Counts {
         ]
     }
 
-    fn of(a: &Agg) -> Counts {
+    pub fn of(a: &Agg) -> Counts {
         Counts {
             invocations: a.invocations,
             errors: a.errors,

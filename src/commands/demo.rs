@@ -17,7 +17,11 @@ use crate::usage::ingest::{Diagnostics, IngestStats, Source};
 use crate::usage::{GroupKey, Period};
 
 use super::report::{run, warn_unpriced, Plan};
+use super::whatif as whatif_cmd;
 use super::{emit, warn_diagnostics, write_atomic, Env};
+use crate::scenarios::sink::Plan as WhatifPlan;
+use crate::scenarios::spec::{self, Eligibility};
+use crate::whatif::WhatIf;
 
 /// How many identities the demo lists.
 const TOP: usize = 5;
@@ -27,7 +31,12 @@ struct DemoResult<'a> {
     schema: &'static str,
     by_model: &'a Report,
     top_identities: &'a Report,
+    whatif: &'a WhatIf,
 }
+
+/// The demo's what-if: every per-request mode and measured caching (provisioned throughput
+/// needs a tokens-per-minute figure per model unit that AWS does not publish).
+const WHATIF_SCENARIOS: &[&str] = &["batch", "flex", "priority", "global", "caching"];
 
 pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
     let files = demo::month();
@@ -81,6 +90,36 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         IngestStats::default(),
         Diagnostics::default(),
     );
+    let resolver = crate::pricing::Resolver::new(&env.catalog, &env.map);
+    let names: Vec<String> = WHATIF_SCENARIOS.iter().map(|s| s.to_string()).collect();
+    let scenarios = spec::expand(
+        &names,
+        &spec::Params::default(),
+        &[],
+        &resolver,
+        CacheTtl::FiveMinutes,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let setup = whatif_cmd::Setup {
+        plan: WhatifPlan {
+            keys: vec![GroupKey::Model],
+            scenarios,
+            eligibility: Eligibility::default(),
+            ttl: CacheTtl::FiveMinutes,
+            period,
+        },
+        tpm_by_model: Default::default(),
+        tpm_all: None,
+        percentile: 100,
+        provisioned_asked: false,
+    };
+    let w = whatif_cmd::run(
+        env,
+        &sources,
+        &setup,
+        IngestStats::default(),
+        Diagnostics::default(),
+    )?;
     let by_model = r.reports.remove(0);
     let mut top = r.reports.remove(0);
     top.rows.truncate(TOP);
@@ -90,6 +129,7 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
             schema: "bedrock-lens/demo/v1",
             by_model: &by_model,
             top_identities: &top,
+            whatif: &w.result,
         })?,
         f => {
             let md = f == DemoFormat::Markdown;
@@ -121,6 +161,18 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
                 s.push('\n');
             }
             s.push_str(&render::report::grid(&top, &format!("TOTAL (top {TOP})")).render(md));
+            s.push('\n');
+            s.push_str(&title(
+                "What if the same month ran differently (bedrock-lens whatif)",
+            ));
+            if md {
+                s.push('\n');
+            }
+            s.push_str(&render::whatif::summary(&w.result, md));
+            s.push_str(
+                "Every request counts as batch-eligible here; flex/priority use the documented ratios where the catalog has no rate\n\
+                 (never recommended on that basis). `bedrock-lens whatif --logs DIR` shows each model and every assumption.\n",
+            );
             s.push_str(&format!(
                 "\nPrices: built-in catalog as of {}. Cost is computed per request (long-context and cache rates included);\n\
                  models the catalog does not know are listed on stderr and left out of the totals.\n\

@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod pricing;
 pub mod report;
+pub mod whatif;
 
 use std::io::Write;
 use std::path::Path;

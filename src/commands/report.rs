@@ -82,32 +82,7 @@ pub fn run(
     if let Some(bar) = &opts.progress {
         bar.finish_and_clear();
     }
-    // A bound at midnight shows as its day; any other instant in full.
-    let day = |t: chrono::DateTime<chrono::Utc>| {
-        if t.time() == chrono::NaiveTime::MIN {
-            t.format("%Y-%m-%d").to_string()
-        } else {
-            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        }
-    };
-    let period_out = PeriodOut {
-        start: period
-            .start
-            .map(day)
-            .or_else(|| agg.first_day().map(|d| d.to_string())),
-        // --end is exclusive internally; show the last day included.
-        // --end of a day or month is exclusive at the next midnight: show the last day included.
-        end: period
-            .end
-            .map(|e| {
-                if e.time() == chrono::NaiveTime::MIN {
-                    (e - chrono::Days::new(1)).format("%Y-%m-%d").to_string()
-                } else {
-                    day(e)
-                }
-            })
-            .or_else(|| agg.last_day().map(|d| d.to_string())),
-    };
+    let period_out = period_out(&period, &agg);
     let unpriced = report::unpriced_of(&agg);
     let input = report::input_of(&stats, &agg);
     let reports = (0..groupings.len())
@@ -139,8 +114,38 @@ pub fn run(
     }
 }
 
+/// The period a result covers: the bounds asked for, else the first and last day seen.
+pub fn period_out(period: &Period, agg: &Aggregator) -> PeriodOut {
+    // A bound at midnight shows as its day; any other instant in full.
+    let day = |t: chrono::DateTime<chrono::Utc>| {
+        if t.time() == chrono::NaiveTime::MIN {
+            t.format("%Y-%m-%d").to_string()
+        } else {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        }
+    };
+    PeriodOut {
+        start: period
+            .start
+            .map(day)
+            .or_else(|| agg.first_day().map(|d| d.to_string())),
+        // --end is exclusive internally; show the last day included.
+        // --end of a day or month is exclusive at the next midnight: show the last day included.
+        end: period
+            .end
+            .map(|e| {
+                if e.time() == chrono::NaiveTime::MIN {
+                    (e - chrono::Days::new(1)).format("%Y-%m-%d").to_string()
+                } else {
+                    day(e)
+                }
+            })
+            .or_else(|| agg.last_day().map(|d| d.to_string())),
+    }
+}
+
 /// A byte progress bar on stderr, only when it is a terminal and not --quiet.
-fn progress_bar(env: &Env, sources: &[Source]) -> Option<indicatif::ProgressBar> {
+pub fn progress_bar(env: &Env, sources: &[Source]) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if env.quiet
         || !std::io::stderr().is_terminal()
@@ -158,12 +163,15 @@ fn progress_bar(env: &Env, sources: &[Source]) -> Option<indicatif::ProgressBar>
 
 /// One warning naming every model that could not be priced.
 pub fn warn_unpriced(rep: &Report) {
-    if rep.unpriced.is_empty() {
+    warn_unpriced_list(&rep.unpriced);
+}
+
+pub fn warn_unpriced_list(unpriced: &[report::UnpricedEntry]) {
+    if unpriced.is_empty() {
         return;
     }
-    let calls: u64 = rep.unpriced.iter().map(|u| u.counts.invocations).sum();
-    let tokens: u64 = rep
-        .unpriced
+    let calls: u64 = unpriced.iter().map(|u| u.counts.invocations).sum();
+    let tokens: u64 = unpriced
         .iter()
         .map(|u| {
             u.counts.input_tokens
@@ -174,11 +182,11 @@ pub fn warn_unpriced(rep: &Report) {
         .sum();
     eprintln!(
         "warning: no price for {} model id(s): {} invocations ({} tokens) are excluded from cost totals",
-        rep.unpriced.len(),
+        unpriced.len(),
         group_thousands(calls),
         group_thousands(tokens)
     );
-    for u in &rep.unpriced {
+    for u in unpriced {
         eprintln!("  {}: {}", clean(&u.model_id), clean(&u.reasons.join("; ")));
     }
     eprintln!("  hint: add prices with --pricing FILE (see `bedrock-lens pricing show <model>` for the format)");

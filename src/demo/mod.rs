@@ -311,7 +311,14 @@ pub fn month() -> BTreeMap<(String, String, u32), Vec<u8>> {
                     1 if rng.below(3) == 0 => Some(("ModelTimeoutException", true)),
                     _ => None,
                 };
-                let mut inp = json!({"inputContentType": "application/json", "inputBodyJson": {"messages": [{"role": "user", "content": [{"text": "[demo: no prompt text]"}]}]}});
+                // Each workload sends the same (placeholder) system prompt with every request,
+                // so `whatif` finds a repeated prefix to price caching on.
+                let body = json!({
+                    "system": [{"text": format!("[demo: system prompt of {}] {}", w.role, "[placeholder] ".repeat(20))}],
+                    "messages": [{"role": "user", "content": [{"text": "[demo: no prompt text]"}]}],
+                });
+                let mut inp =
+                    json!({"inputContentType": "application/json", "inputBodyJson": body});
                 let mut rec = json!({
                     "schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": ts,
                     "accountId": w.account, "identity": {"arn": identity(w, session)}, "region": w.region,

@@ -116,28 +116,42 @@ pub fn price_request(
     } else {
         (&row.standard, "")
     };
+    let mut c = price_tokens(rates, t, ttl, label, &model.key)?;
+    c.long_context = long;
+    c.as_of = Some(row.as_of);
+    Ok(c)
+}
+
+/// Prices tokens at the given rates. `label` prefixes the rate names in the reason given when
+/// a rate is missing (e.g. `long-context `).
+pub fn price_tokens(
+    rates: &TokenRates,
+    t: &Tokens,
+    ttl: CacheTtl,
+    label: &str,
+    model: &str,
+) -> Result<CostBreakdown, String> {
     let (write_rate, write_label) = match ttl {
         CacheTtl::FiveMinutes => (rates.cache_write_5m, "cache write (5m)"),
         CacheTtl::OneHour => (rates.cache_write_1h, "cache write (1h)"),
     };
-    let k = &model.key;
     Ok(CostBreakdown {
-        input: component(t.input, rates.input, &format!("{label}input"), k)?,
-        output: component(t.output, rates.output, &format!("{label}output"), k)?,
+        input: component(t.input, rates.input, &format!("{label}input"), model)?,
+        output: component(t.output, rates.output, &format!("{label}output"), model)?,
         cache_read: component(
             t.cache_read,
             rates.cache_read,
             &format!("{label}cache read"),
-            k,
+            model,
         )?,
         cache_write: component(
             t.cache_write,
             write_rate,
             &format!("{label}{write_label}"),
-            k,
+            model,
         )?,
-        long_context: long,
-        as_of: Some(row.as_of),
+        long_context: false,
+        as_of: None,
     })
 }
 

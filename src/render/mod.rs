@@ -2,6 +2,7 @@
 //! Markdown. Human formats share one grid so they cannot disagree.
 
 pub mod report;
+pub mod whatif;
 
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
@@ -74,10 +75,26 @@ pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// CSV with proper quoting.
 pub fn csv(header: &[String], rows: &[Vec<String>]) -> anyhow::Result<String> {
+    csv_guarded(header, rows, usize::MAX)
+}
+
+/// CSV where only the first `text_cols` columns (values from the logs) get the formula guard;
+/// the rest are our own numbers, which may be negative.
+pub fn csv_guarded(
+    header: &[String],
+    rows: &[Vec<String>],
+    text_cols: usize,
+) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(header)?;
     for r in rows {
-        w.write_record(r.iter().map(|c| csv_cell(c).into_owned()))?;
+        w.write_record(r.iter().enumerate().map(|(i, c)| {
+            if i < text_cols {
+                csv_cell(c).into_owned()
+            } else {
+                c.clone()
+            }
+        }))?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
 }

@@ -142,6 +142,29 @@ pub struct Period {
     pub end: Option<DateTime<Utc>>,
 }
 
+impl Period {
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        !(self.start.is_some_and(|s| t < s) || self.end.is_some_and(|e| t >= e))
+    }
+}
+
+/// Writes the joined group key of a record for `keys` into `out` (cleared first): values
+/// separated by U+001F, a missing value written as U+0000, so no two key lists collide.
+pub fn group_key(keys: &[GroupKey], r: &UsageRecord, res: &Resolution, out: &mut String) {
+    out.clear();
+    for k in keys {
+        if !write_key(k, r, res, out) {
+            out.push('\u{0}');
+        }
+        out.push('\u{1f}');
+    }
+}
+
+/// The values of `keys` for a record (`None` where it has none).
+pub fn key_values(keys: &[GroupKey], r: &UsageRecord, res: &Resolution) -> Vec<Option<String>> {
+    keys.iter().map(|k| key_value(k, r, res)).collect()
+}
+
 /// An id the catalog could not price, with why.
 #[derive(Debug, Clone, Default)]
 pub struct Unpriced {
@@ -205,7 +228,7 @@ impl<'r> Aggregator<'r> {
         }
     }
 
-    fn resolution(&mut self, model_id: &str) -> Arc<Resolution> {
+    pub fn resolution(&mut self, model_id: &str) -> Arc<Resolution> {
         if let Some(r) = self.cache.get(model_id) {
             return r.clone();
         }
@@ -255,16 +278,14 @@ fn write_key(k: &GroupKey, r: &UsageRecord, res: &Resolution, out: &mut String) 
     out.len() > start
 }
 
-fn key_value(k: &GroupKey, r: &UsageRecord, res: &Resolution) -> Option<String> {
+pub fn key_value(k: &GroupKey, r: &UsageRecord, res: &Resolution) -> Option<String> {
     let mut s = String::new();
     write_key(k, r, res, &mut s).then_some(s)
 }
 
 impl Sink for Aggregator<'_> {
     fn record(&mut self, r: &UsageRecord) {
-        if self.period.start.is_some_and(|s| r.timestamp < s)
-            || self.period.end.is_some_and(|e| r.timestamp >= e)
-        {
+        if !self.period.contains(r.timestamp) {
             self.outside_period += 1;
             return;
         }
@@ -304,17 +325,11 @@ impl Sink for Aggregator<'_> {
         }
         self.totals.merge(&one);
         for g in &mut self.groupings {
-            self.key_buf.clear();
-            for k in &g.keys {
-                if !write_key(k, r, &res, &mut self.key_buf) {
-                    self.key_buf.push('\u{0}');
-                }
-                self.key_buf.push('\u{1f}');
-            }
+            group_key(&g.keys, r, &res, &mut self.key_buf);
             match g.rows.get_mut(self.key_buf.as_str()) {
                 Some((_, agg)) => agg.merge(&one),
                 None => {
-                    let values = g.keys.iter().map(|k| key_value(k, r, &res)).collect();
+                    let values = key_values(&g.keys, r, &res);
                     g.rows.insert(self.key_buf.clone(), (values, one.clone()));
                 }
             }

@@ -13,6 +13,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::pricing::Tokens;
 
@@ -212,7 +213,11 @@ pub struct RawIdentity<'a> {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-pub struct RawInput {
+pub struct RawInput<'a> {
+    /// The request body, kept as a borrowed slice of the line (never copied, never printed):
+    /// `whatif` hashes its prompt prefix; everything else ignores it.
+    #[serde(borrow)]
+    pub input_body_json: Option<&'a RawValue>,
     pub input_token_count: Option<Tok>,
     pub cache_read_input_token_count: Option<Tok>,
     pub cache_write_input_token_count: Option<Tok>,
@@ -249,7 +254,8 @@ pub struct RawRecord<'a> {
     pub model_id: Option<Str<'a>>,
     #[serde(borrow)]
     pub request_metadata: Option<BTreeMap<Str<'a>, Scalar<'a>>>,
-    pub input: Option<RawInput>,
+    #[serde(borrow)]
+    pub input: Option<RawInput<'a>>,
     pub output: Option<RawOutput>,
     #[serde(borrow)]
     pub error_code: Option<Str<'a>>,
@@ -274,6 +280,8 @@ pub struct UsageRecord<'a> {
     pub request_metadata: Option<&'a BTreeMap<Str<'a>, Scalar<'a>>>,
     pub tokens: Tokens,
     pub error_code: Option<&'a str>,
+    /// `input.inputBodyJson` as raw JSON. Customer content: hash it, never show it.
+    pub body: Option<&'a RawValue>,
 }
 
 impl UsageRecord<'_> {
@@ -401,6 +409,7 @@ impl<'a> RawRecord<'a> {
             request_metadata: self.request_metadata.as_ref(),
             tokens,
             error_code: s(&self.error_code),
+            body: input.and_then(|i| i.input_body_json),
         })
     }
 }

@@ -1,0 +1,387 @@
+//! `whatif` in every format. Human formats show cents apportioned per scenario (largest
+//! remainder), so every scenario's workloads add up to its total on screen as in JSON.
+
+use serde_json::Value;
+
+use super::{csv_guarded, json, Format, Grid};
+use crate::money::{apportion, apportion_signed, cents_text, group_thousands, Num, Usd6};
+use crate::whatif::{ttl_name, WhatIf};
+
+/// Cents per workload (and the total) for one column of micro-dollar amounts.
+fn cents(micros: &[Usd6]) -> (Vec<i128>, i128) {
+    let m: Vec<i128> = micros.iter().map(|u| u.0.max(0)).collect();
+    let c = apportion(&m, 10_000);
+    let t = c.iter().sum();
+    (c, t)
+}
+
+fn money(c: i128, micros: i128) -> String {
+    cents_text(c, micros)
+}
+
+fn change(c: i128) -> String {
+    match c.cmp(&0) {
+        std::cmp::Ordering::Equal => "0".into(),
+        std::cmp::Ordering::Greater => format!("+{}", cents_text(c, 0)),
+        std::cmp::Ordering::Less => cents_text(c, 0),
+    }
+}
+
+fn pct_text(p: Option<Num>) -> String {
+    match p {
+        None => "n/a".into(),
+        Some(p) if p.0 > rust_decimal::Decimal::ZERO => format!("+{p:.1}%"),
+        Some(p) => format!("{p:.1}%"),
+    }
+}
+
+/// A short note on one workload under one scenario.
+fn note(details: &Value) -> String {
+    let one = if details.is_array() {
+        &details[0]
+    } else {
+        details
+    };
+    let n = |k: &str| match &one[k] {
+        Value::Number(x) => x
+            .as_u64()
+            .map(group_thousands)
+            .unwrap_or_else(|| x.to_string()),
+        Value::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    let mut parts = vec![];
+    if one.get("eligible_share_pct").is_some() {
+        parts.push(format!("{}% batch-eligible", n("eligible_share_pct")));
+    }
+    if one.get("units").is_some() {
+        parts.push(format!(
+            "{} unit(s), {}% used, break-even {}%",
+            n("units"),
+            n("utilisation_pct"),
+            n("break_even_utilisation_pct")
+        ));
+        if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
+            parts.push(format!("{} tokens overflow", n("overflow_tokens")));
+        }
+    }
+    if one.get("cache_reads").is_some() {
+        parts.push(format!(
+            "{} reads, {} writes",
+            n("cache_reads"),
+            n("cache_writes")
+        ));
+    }
+    if one["unchanged_invocations"].as_u64().unwrap_or(0) > 0 {
+        parts.push(format!("{} calls unchanged", n("unchanged_invocations")));
+    }
+    if one["ratio_priced_invocations"].as_u64().unwrap_or(0) > 0 {
+        parts.push(format!(
+            "{} calls at documented ratio",
+            n("ratio_priced_invocations")
+        ));
+    }
+    if details.is_array() {
+        parts.push(format!(
+            "{} regions",
+            details.as_array().map_or(0, Vec::len)
+        ));
+    }
+    parts.join("; ")
+}
+
+pub struct Cents {
+    /// [scenario][workload]; scenario 0 is the baseline.
+    pub rows: Vec<Vec<i128>>,
+    pub totals: Vec<i128>,
+}
+
+/// Baseline cents apportioned; each scenario as baseline cents + its changes apportioned, so
+/// unchanged workloads read exactly as their baseline and every column adds up.
+pub fn cents_of(w: &WhatIf) -> Cents {
+    let base: Vec<Usd6> = w.baseline.rows.iter().map(|r| r.total_usd).collect();
+    let (b, bt) = cents(&base);
+    let mut rows = vec![b.clone()];
+    let mut totals = vec![bt];
+    for s in &w.scenarios {
+        let d: Vec<i128> = s.rows.iter().map(|r| r.delta_usd.0).collect();
+        let dc = apportion_signed(&d, 10_000);
+        let col: Vec<i128> = b.iter().zip(&dc).map(|(x, y)| x + y).collect();
+        totals.push(col.iter().sum());
+        rows.push(col);
+    }
+    Cents { rows, totals }
+}
+
+/// Scenario totals: one line per scenario.
+pub fn totals_grid(w: &WhatIf, c: &Cents) -> Grid {
+    let mut rows = vec![vec![
+        "baseline".to_string(),
+        money(c.totals[0], w.baseline.total_usd.0),
+        String::new(),
+        String::new(),
+    ]];
+    for (i, s) in w.scenarios.iter().enumerate() {
+        let d = c.totals[i + 1] - c.totals[0];
+        rows.push(vec![
+            s.name.clone(),
+            money(c.totals[i + 1], s.total_usd.0),
+            change(d),
+            pct_text(s.delta_pct),
+        ]);
+    }
+    Grid {
+        header: vec![
+            "Scenario".into(),
+            "Cost (USD)".into(),
+            "Change".into(),
+            "%".into(),
+        ],
+        rows,
+        first_numeric: 1,
+    }
+}
+
+/// One workload: baseline and every scenario.
+pub fn workload_grid(w: &WhatIf, c: &Cents, pos: usize) -> Grid {
+    let base = &w.baseline.rows[pos];
+    let mut rows = vec![vec![
+        "baseline".to_string(),
+        money(c.rows[0][pos], base.total_usd.0),
+        String::new(),
+        String::new(),
+        format!("{} calls", group_thousands(base.counts.invocations)),
+    ]];
+    for (i, s) in w.scenarios.iter().enumerate() {
+        let r = &s.rows[pos];
+        rows.push(vec![
+            s.name.clone(),
+            money(c.rows[i + 1][pos], r.total_usd.0),
+            change(c.rows[i + 1][pos] - c.rows[0][pos]),
+            pct_text(r.delta_pct),
+            note(&r.details),
+        ]);
+    }
+    Grid {
+        header: vec![
+            "Scenario".into(),
+            "Cost (USD)".into(),
+            "Change".into(),
+            "%".into(),
+            "Note".into(),
+        ],
+        rows,
+        first_numeric: 1,
+    }
+}
+
+/// Recommendations, one line per workload.
+pub fn recommendations_grid(w: &WhatIf) -> Grid {
+    let mut header: Vec<String> = w.group_by.clone();
+    header.extend(["Recommendation", "Saves", "Why"].map(String::from));
+    let rows = w
+        .recommendations
+        .iter()
+        .map(|r| {
+            let mut row: Vec<String> = r
+                .key
+                .0
+                .iter()
+                .map(|(_, v)| v.clone().unwrap_or_else(|| "(none)".into()))
+                .collect();
+            row.push(r.scenario.clone().unwrap_or_else(|| "keep as is".into()));
+            row.push(match r.scenario {
+                None => String::new(),
+                Some(_) => format!(
+                    "{} ({})",
+                    cents_text((r.savings_usd.0 + 5_000) / 10_000, r.savings_usd.0),
+                    pct_text(r.savings_pct).trim_start_matches('+')
+                ),
+            });
+            row.push(r.reason.clone());
+            row
+        })
+        .collect();
+    Grid {
+        first_numeric: header.len(),
+        header,
+        rows,
+    }
+}
+
+/// The assumptions, one paragraph per scenario, for the human formats.
+pub fn notes(w: &WhatIf) -> Vec<String> {
+    let mut out = vec![];
+    for s in &w.scenarios {
+        let mut line = format!("{}: {}.", s.name, s.description);
+        let a = &s.assumptions;
+        if let Some(e) = a["batch_eligibility"].as_str() {
+            line.push_str(&format!(
+                " Eligible: {e} ({}% of requests).",
+                a["eligible_share_pct"]
+            ));
+        }
+        if let Some(p) = a["prices"].as_str() {
+            line.push_str(&format!(" Prices: {p}."));
+        }
+        if let Some(wc) = a["what_changes"].as_str() {
+            line.push_str(&format!(" What changes: {wc}."));
+        }
+        if let Some(t) = a["tpm_per_unit"].as_object() {
+            let list: Vec<String> = t
+                .iter()
+                .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or("")))
+                .collect();
+            if !list.is_empty() {
+                line.push_str(&format!(
+                    " Tokens per minute per unit: {}.",
+                    list.join(", ")
+                ));
+            }
+            line.push_str(&format!(
+                " Sized for the p{} busy minute.",
+                a["size_percentile"]
+            ));
+        }
+        if a.get("repeated_prefixes").is_some() {
+            line.push_str(&format!(
+                " {} repeated prefixes worth caching ({} more reused too sparsely to pay): {} reads, {} writes (prefixes of at least {} tokens).",
+                a["repeated_prefixes"], a["unprofitable_prefixes"], a["cache_reads"], a["cache_writes"], a["min_prefix_tokens"]
+            ));
+        }
+        if let Some(u) = a["unchanged_invocations"].as_object() {
+            for (why, n) in u {
+                line.push_str(&format!(" Unchanged ({n} calls): {why}."));
+            }
+        }
+        out.push(line);
+    }
+    let c = &w.caching_in_use;
+    if c.cache_read_tokens + c.cache_write_tokens > 0 {
+        let u = &c.unread_writes;
+        out.push(format!(
+            "caching already in use: {} cache-read and {} cache-write tokens saved {} net (reads {}, write premium {}); {} of {} logged cache writes were not read back within {} ({} tokens, {} premium).",
+            group_thousands(c.cache_read_tokens),
+            group_thousands(c.cache_write_tokens),
+            usd_text(c.realised_savings_usd),
+            usd_text(c.read_savings_usd),
+            usd_text(c.write_premium_usd),
+            group_thousands(u.counts.unread_writes),
+            group_thousands(u.counts.writes),
+            ttl_name(u.ttl),
+            group_thousands(u.counts.unread_tokens),
+            usd_text(u.premium_usd),
+        ));
+    }
+    out
+}
+
+fn usd_text(u: Usd6) -> String {
+    let c = if u.0 >= 0 {
+        (u.0 + 5_000) / 10_000
+    } else {
+        -((-u.0 + 5_000) / 10_000)
+    };
+    cents_text(c, u.0)
+}
+
+fn headline(w: &WhatIf) -> String {
+    format!(
+        "What if: {} to {}, {} priced invocations by {} (baseline {})",
+        w.period.start.as_deref().unwrap_or("?"),
+        w.period.end.as_deref().unwrap_or("?"),
+        group_thousands(w.baseline.counts.invocations),
+        w.group_by.join(", "),
+        usd_text(w.baseline.total_usd)
+    )
+}
+
+/// Totals and recommendations only (the demo's view).
+pub fn summary(w: &WhatIf, markdown: bool) -> String {
+    let c = cents_of(w);
+    let h = if markdown { "### " } else { "" };
+    format!(
+        "{h}{}\n\n{}\n{h}Recommendations\n\n{}",
+        headline(w),
+        totals_grid(w, &c).render(markdown),
+        recommendations_grid(w).render(markdown)
+    )
+}
+
+fn human(w: &WhatIf, markdown: bool) -> String {
+    let c = cents_of(w);
+    let (h2, h3) = if markdown { ("## ", "### ") } else { ("", "") };
+    let mut s = format!("{h2}{}\n\n", headline(w));
+    s.push_str(&format!(
+        "{h3}All workloads\n\n{}\n",
+        totals_grid(w, &c).render(markdown)
+    ));
+    s.push_str(&format!(
+        "{h3}Recommendations\n\n{}\n",
+        recommendations_grid(w).render(markdown)
+    ));
+    for (pos, r) in w.baseline.rows.iter().enumerate() {
+        s.push_str(&format!(
+            "{h3}{}\n\n{}\n",
+            r.key.label(),
+            workload_grid(w, &c, pos).render(markdown)
+        ));
+    }
+    s.push_str(&format!("{h3}Assumptions\n\n"));
+    for n in notes(w) {
+        s.push_str(&format!("{}{}\n", if markdown { "- " } else { "  " }, n));
+    }
+    s
+}
+
+/// Long CSV: one line per workload and scenario (baseline included), raw numbers.
+fn csv_text(w: &WhatIf) -> anyhow::Result<String> {
+    let mut header = w.group_by.clone();
+    header.extend(
+        [
+            "scenario",
+            "invocations",
+            "baseline_usd",
+            "cost_usd",
+            "delta_usd",
+            "delta_pct",
+        ]
+        .map(String::from),
+    );
+    let mut rows = vec![];
+    for (pos, b) in w.baseline.rows.iter().enumerate() {
+        let keys: Vec<String> = b
+            .key
+            .0
+            .iter()
+            .map(|(_, v)| v.clone().unwrap_or_default())
+            .collect();
+        let line = |name: &str, cost: Usd6, delta: Usd6, pct: Option<Num>| {
+            let mut r = keys.clone();
+            r.extend([
+                name.to_string(),
+                b.counts.invocations.to_string(),
+                b.total_usd.fixed6(),
+                cost.fixed6(),
+                delta.fixed6(),
+                pct.map(|p| format!("{p:.1}")).unwrap_or_default(),
+            ]);
+            r
+        };
+        rows.push(line("baseline", b.total_usd, Usd6(0), None));
+        for s in &w.scenarios {
+            let r = &s.rows[pos];
+            rows.push(line(&s.name, r.total_usd, r.delta_usd, r.delta_pct));
+        }
+    }
+    csv_guarded(&header, &rows, w.group_by.len() + 1)
+}
+
+pub fn render(w: &WhatIf, f: Format) -> anyhow::Result<String> {
+    Ok(match f {
+        Format::Json => json(w)?,
+        Format::Csv => csv_text(w)?,
+        Format::Table => human(w, false),
+        Format::Markdown => human(w, true),
+    })
+}

@@ -1,0 +1,290 @@
+//! The pass over the logs for `whatif`: the baseline (the report's aggregator), every
+//! per-request scenario, per-minute bins for provisioned sizing and prefix events for caching.
+//! One streaming pass; state is bounded by workloads x minutes plus 40 bytes per request with a
+//! cacheable prefix (never any prompt text).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::money::Pico;
+use crate::pricing::{price_request, CacheTtl, Catalog, Resolution, Resolver};
+use crate::usage::aggregate::{group_key, key_values, Agg};
+use crate::usage::ingest::Sink;
+use crate::usage::{Aggregator, GroupKey, Period, UsageRecord};
+
+use super::caching::{self, Event, EventKind, MIN_PREFIX_TOKENS};
+use super::provisioned::Bins;
+use super::reprice::{reprice, Request};
+use super::spec::{Eligibility, Kind, Scenario};
+
+/// Everything the pass needs to know, resolved from flags once.
+pub struct Plan {
+    pub keys: Vec<GroupKey>,
+    pub scenarios: Vec<Scenario>,
+    pub eligibility: Eligibility,
+    pub ttl: CacheTtl,
+    pub period: Period,
+}
+
+impl Plan {
+    fn needs_bins(&self) -> bool {
+        self.scenarios
+            .iter()
+            .any(|s| matches!(s.kind, Kind::Provisioned(_)))
+    }
+}
+
+/// A per-request scenario's sums for one workload.
+#[derive(Debug, Clone, Default)]
+pub struct Cell {
+    pub cost: Pico,
+    /// Requests left at their baseline cost, by reason.
+    pub unchanged: BTreeMap<String, u64>,
+    /// Requests with a rate taken from a documented ratio.
+    pub by_ratio: u64,
+}
+
+impl Cell {
+    fn merge(&mut self, o: Cell) {
+        self.cost += o.cost;
+        self.by_ratio += o.by_ratio;
+        for (k, n) in o.unchanged {
+            *self.unchanged.entry(k).or_default() += n;
+        }
+    }
+}
+
+/// One workload (row): its key values, baseline and per-request scenario sums.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub values: Vec<Option<String>>,
+    pub agg: Agg,
+    pub baseline: Pico,
+    pub batch_eligible: u64,
+    /// One per scenario (unused for provisioned and measured caching).
+    pub cells: Vec<Cell>,
+}
+
+/// Savings the cache already brings: reads at the read rate instead of input, minus the
+/// premium of writes over input.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Realised {
+    pub read_tokens: u64,
+    pub write_tokens: u64,
+    pub read_savings: Pico,
+    pub write_premium: Pico,
+}
+
+pub struct WhatIfSink<'r> {
+    /// The baseline exactly as `report` computes it (totals, unpriced models, dates).
+    pub agg: Aggregator<'r>,
+    plan: &'r Plan,
+    catalog: &'r Catalog,
+    pub rows: Vec<Workload>,
+    index: HashMap<String, u32>,
+    key_buf: String,
+    /// (workload, region) -> tokens per minute.
+    pub bins: HashMap<(u32, String), Bins>,
+    pub events: Vec<Event<'r>>,
+    pub realised: Realised,
+}
+
+impl<'r> WhatIfSink<'r> {
+    pub fn new(resolver: &'r Resolver<'r>, plan: &'r Plan) -> Self {
+        WhatIfSink {
+            agg: Aggregator::new(resolver, &[], plan.ttl, plan.period, None),
+            plan,
+            catalog: resolver.catalog(),
+            rows: vec![],
+            index: HashMap::new(),
+            key_buf: String::new(),
+            bins: HashMap::new(),
+            events: vec![],
+            realised: Realised::default(),
+        }
+    }
+
+    fn row(&mut self, r: &UsageRecord, res: &Resolution) -> u32 {
+        group_key(&self.plan.keys, r, res, &mut self.key_buf);
+        if let Some(&i) = self.index.get(self.key_buf.as_str()) {
+            return i;
+        }
+        let i = self.rows.len() as u32;
+        self.rows.push(Workload {
+            values: key_values(&self.plan.keys, r, res),
+            agg: Agg::default(),
+            baseline: Pico(0),
+            batch_eligible: 0,
+            cells: vec![Cell::default(); self.plan.scenarios.len()],
+        });
+        self.index.insert(self.key_buf.clone(), i);
+        i
+    }
+
+    fn prefix_event(
+        &mut self,
+        r: &UsageRecord,
+        res: &Resolution,
+        region: &str,
+        row: u32,
+        long: bool,
+    ) {
+        let Some(body) = r.body else { return };
+        if r.error_code.is_some() {
+            return;
+        }
+        let model = res.model_idx.expect("priced");
+        let Some(price) = self.catalog.model(model).price(region, res.scope) else {
+            return;
+        };
+        let rates = if long {
+            &price.long_context
+        } else {
+            &price.standard
+        };
+        let t = &r.tokens;
+        if t.cache_read > 0 || t.cache_write > 0 {
+            self.realised.read_tokens += t.cache_read;
+            self.realised.write_tokens += t.cache_write;
+            let cost =
+                |p: Option<crate::money::PricePerMillion>, n| p.map_or(Pico(0), |p| p.cost(n));
+            self.realised.read_savings +=
+                Pico(cost(rates.input, t.cache_read).0 - cost(rates.cache_read, t.cache_read).0);
+            let write = match self.plan.ttl {
+                CacheTtl::FiveMinutes => rates.cache_write_5m,
+                CacheTtl::OneHour => rates.cache_write_1h,
+            };
+            self.realised.write_premium +=
+                Pico(cost(write, t.cache_write).0 - cost(rates.input, t.cache_write).0);
+        }
+        let Some(d) = caching::digest(body) else {
+            return;
+        };
+        let (kind, tokens) = if t.cache_write > 0 {
+            (EventKind::Write, t.cache_write)
+        } else if t.cache_read > 0 {
+            (EventKind::Read, t.cache_read)
+        } else {
+            let tokens = d.prefix_tokens(t.input);
+            let cacheable = !long
+                && rates.cache_read.is_some()
+                && rates.input.is_some()
+                && tokens >= MIN_PREFIX_TOKENS;
+            if !cacheable {
+                return;
+            }
+            (EventKind::Candidate, tokens)
+        };
+        self.events.push(Event {
+            key: caching::cache_key(&d, model, r.account, region),
+            ms: r.timestamp.timestamp_millis(),
+            tokens,
+            row,
+            kind,
+            rates,
+        });
+    }
+}
+
+/// The region a request is priced in: its own, else its ARN's.
+pub fn pricing_region<'a>(r: &'a UsageRecord, res: &'a Resolution) -> &'a str {
+    if r.region.is_empty() {
+        res.arn_region.as_deref().unwrap_or("")
+    } else {
+        r.region
+    }
+}
+
+impl Sink for WhatIfSink<'_> {
+    fn record(&mut self, r: &UsageRecord) {
+        self.agg.record(r);
+        if !self.plan.period.contains(r.timestamp) {
+            return;
+        }
+        let res = self.agg.resolution(r.model_id);
+        let region = pricing_region(r, &res);
+        let Ok(base) = price_request(self.catalog, &res, region, &r.tokens, self.plan.ttl) else {
+            return; // unpriced: reported by the aggregator, left out of every scenario
+        };
+        let row = self.row(r, &res);
+        let eligible = self.plan.eligibility.eligible(r, &res);
+        let q = Request {
+            res: &res,
+            region,
+            tokens: r.tokens,
+            baseline: base.total(),
+            batch_eligible: eligible,
+        };
+        let w = &mut self.rows[row as usize];
+        w.agg.invocations += 1;
+        w.agg.errors += r.error_code.is_some() as u64;
+        w.agg.tokens.input += r.tokens.input;
+        w.agg.tokens.output += r.tokens.output;
+        w.agg.tokens.cache_read += r.tokens.cache_read;
+        w.agg.tokens.cache_write += r.tokens.cache_write;
+        w.baseline += base.total();
+        w.batch_eligible += eligible as u64;
+        for (i, s) in self.plan.scenarios.iter().enumerate() {
+            if let Kind::Request(t) = &s.kind {
+                let p = reprice(self.catalog, t, &q, self.plan.ttl);
+                let c = &mut w.cells[i];
+                c.cost += p.cost;
+                c.by_ratio += p.by_ratio as u64;
+                if let Some(why) = p.unchanged {
+                    *c.unchanged.entry(why).or_default() += 1;
+                }
+            }
+        }
+        if self.plan.needs_bins() {
+            let tokens = r.tokens.total_input() + r.tokens.output;
+            let b = self.bins.entry((row, region.to_string())).or_default();
+            b.model = res.model_idx.expect("priced");
+            b.add(r.timestamp.timestamp().div_euclid(60), tokens, base.total());
+        }
+        self.prefix_event(r, &res, region, row, base.long_context);
+    }
+
+    fn merge(&mut self, o: Self) {
+        self.agg.merge(o.agg);
+        let mut map = Vec::with_capacity(o.rows.len());
+        let mut keys: Vec<(String, u32)> = o.index.into_iter().collect();
+        keys.sort_by_key(|(_, i)| *i);
+        let mut theirs = o.rows.into_iter();
+        for (key, _) in keys {
+            let w = theirs.next().expect("index and rows agree");
+            let i = match self.index.get(&key) {
+                Some(&i) => {
+                    let mine = &mut self.rows[i as usize];
+                    mine.agg.merge(&w.agg);
+                    mine.baseline += w.baseline;
+                    mine.batch_eligible += w.batch_eligible;
+                    for (c, oc) in mine.cells.iter_mut().zip(w.cells) {
+                        c.merge(oc);
+                    }
+                    i
+                }
+                None => {
+                    let i = self.rows.len() as u32;
+                    self.rows.push(w);
+                    self.index.insert(key, i);
+                    i
+                }
+            };
+            map.push(i);
+        }
+        for ((row, region), b) in o.bins {
+            self.bins
+                .entry((map[row as usize], region))
+                .or_default()
+                .merge(b);
+        }
+        self.events.extend(o.events.into_iter().map(|mut e| {
+            e.row = map[e.row as usize];
+            e
+        }));
+        let r = &mut self.realised;
+        r.read_tokens += o.realised.read_tokens;
+        r.write_tokens += o.realised.write_tokens;
+        r.read_savings += o.realised.read_savings;
+        r.write_premium += o.realised.write_premium;
+    }
+}

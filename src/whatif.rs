@@ -1,0 +1,655 @@
+//! The canonical result of `whatif` (`bedrock-lens/whatif/v1`): the baseline and every
+//! scenario per workload, with assumptions and recommendations, built once from the pass over
+//! the logs and rendered to every format from this struct.
+//!
+//! Rounding: each scenario's exact row costs (pico-dollars) are rounded to micro-dollars with
+//! the largest-remainder method, so a scenario's rows add up to its total; deltas are the
+//! differences of rounded values, so they add up too.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::money::{apportion, apportion_signed, group_thousands, Num, Pico, Usd6};
+use crate::pricing::{CacheTtl, Catalog, Scope};
+use crate::report::{Counts, InputOut, PeriodOut, PricingOut, UnpricedEntry};
+use crate::scenarios::caching::{self, Estimate};
+use crate::scenarios::provisioned::{self, Sizing};
+use crate::scenarios::sink::{Plan, WhatIfSink};
+use crate::scenarios::spec::{Kind, Profile, Scenario, Term, Tier, Transform};
+use crate::usage::GroupKey;
+
+pub const SCHEMA: &str = "bedrock-lens/whatif/v1";
+
+/// A workload's key values, serialized as its own fields (`"model": "..."`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key(pub Vec<(String, Option<String>)>);
+
+impl Key {
+    /// `a / b` for display.
+    pub fn label(&self) -> String {
+        self.0
+            .iter()
+            .map(|(_, v)| v.as_deref().unwrap_or("(none)"))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+impl Serialize for Key {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BaselineRow {
+    #[serde(flatten)]
+    pub key: Key,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub total_usd: Usd6,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Baseline {
+    pub total_usd: Usd6,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub rows: Vec<BaselineRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioRow {
+    #[serde(flatten)]
+    pub key: Key,
+    pub total_usd: Usd6,
+    pub delta_usd: Usd6,
+    pub delta_pct: Option<Num>,
+    /// Scenario-specific facts for this workload (units, utilisation, eligible share, ...).
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub details: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioOut {
+    pub name: String,
+    pub description: String,
+    pub total_usd: Usd6,
+    pub delta_usd: Usd6,
+    pub delta_pct: Option<Num>,
+    /// Every assumption the numbers rest on.
+    pub assumptions: Value,
+    pub rows: Vec<ScenarioRow>,
+    #[serde(skip)]
+    pub recommendable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    #[serde(flatten)]
+    pub key: Key,
+    /// The cheapest inference mode for this workload; `None`: keep it as it runs.
+    pub scenario: Option<String>,
+    pub baseline_usd: Usd6,
+    pub cost_usd: Usd6,
+    pub savings_usd: Usd6,
+    pub savings_pct: Option<Num>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CachingInUse {
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    /// Reads at the cache-read rate instead of the input rate.
+    pub read_savings_usd: Usd6,
+    /// Writes at the cache-write rate above the input rate.
+    pub write_premium_usd: Usd6,
+    /// read savings - write premium.
+    pub realised_savings_usd: Usd6,
+    /// Logged cache writes the next request with the same prefix did not read within the TTL.
+    pub unread_writes: UnreadOut,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnreadOut {
+    pub ttl: CacheTtl,
+    #[serde(flatten)]
+    pub counts: caching::Unread,
+    pub premium_usd: Usd6,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WhatIf {
+    pub schema: &'static str,
+    pub period: PeriodOut,
+    pub group_by: Vec<String>,
+    pub baseline: Baseline,
+    pub scenarios: Vec<ScenarioOut>,
+    pub recommendations: Vec<Recommendation>,
+    pub caching_in_use: CachingInUse,
+    pub unpriced: Vec<UnpricedEntry>,
+    pub input: InputOut,
+    pub pricing: PricingOut,
+}
+
+/// Settings of the end-of-run scenarios.
+pub struct Settings {
+    /// Tokens per minute per model unit, by catalog model index (from --tpm-per-unit).
+    pub tpm_by_model: HashMap<usize, u64>,
+    /// --tpm-per-unit N for every model.
+    pub tpm_all: Option<u64>,
+    pub percentile: u32,
+    /// Minutes the period covers (provisioned units are paid for all of them).
+    pub period_minutes: u64,
+}
+
+/// Rounds a signed pico amount to micro-dollars, half away from zero.
+pub fn usd6(p: Pico) -> Usd6 {
+    let half = 500_000;
+    Usd6(if p.0 >= 0 {
+        (p.0 + half) / 1_000_000
+    } else {
+        -((-p.0 + half) / 1_000_000)
+    })
+}
+
+/// Change in percent of `base`, one decimal.
+pub fn pct(delta: Usd6, base: Usd6) -> Option<Num> {
+    (base.0 != 0).then(|| {
+        Num(
+            (Decimal::from_i128_with_scale(delta.0, 0) * Decimal::from(100)
+                / Decimal::from_i128_with_scale(base.0, 0))
+            .round_dp(1),
+        )
+    })
+}
+
+fn rounded(exact: &[Pico]) -> Vec<Usd6> {
+    let e: Vec<i128> = exact.iter().map(|p| p.0.max(0)).collect();
+    apportion(&e, 1_000_000).into_iter().map(Usd6).collect()
+}
+
+fn describe_transform(t: &Transform) -> String {
+    let mut parts = vec![];
+    match t.tier {
+        Tier::Standard => {}
+        Tier::Batch => parts.push("batch inference rates for batch-eligible requests (asynchronous jobs, results within 24 hours)".to_string()),
+        Tier::Flex => parts.push("flex service tier (cheaper; requests may be queued and served more slowly)".into()),
+        Tier::Priority => parts.push("priority service tier (faster, dearer)".into()),
+    }
+    match t.profile {
+        Some(Profile::Global) => parts.push(
+            "global. cross-region profiles (requests may run in any commercial AWS Region)".into(),
+        ),
+        Some(Profile::Geo) => parts
+            .push("geographic (us., eu., ...) profiles or in-region ids instead of global.".into()),
+        None => {}
+    }
+    for s in &t.swaps {
+        parts.push(format!(
+            "{}% of {} requests moved to {} (token price effect only: same tokens, quality and latency not modelled)",
+            s.share_pct, s.from, s.to
+        ));
+    }
+    if let Some(c) = &t.cache {
+        parts.push(format!(
+            "prompt caching at an assumed {}% hit rate on {}% of uncached input, {} TTL",
+            c.hit_rate.0 * Decimal::from(100),
+            c.prefix_share.0 * Decimal::from(100),
+            ttl_name(c.ttl)
+        ));
+    }
+    if parts.is_empty() {
+        "as it ran (no change)".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+pub fn ttl_name(t: CacheTtl) -> &'static str {
+    match t {
+        CacheTtl::FiveMinutes => "5m",
+        CacheTtl::OneHour => "1h",
+    }
+}
+
+fn tier_prices(t: Tier) -> &'static str {
+    match t {
+        Tier::Standard => "catalog standard rates",
+        Tier::Batch => "catalog batch rates; models without one keep their on-demand cost (no ratio is assumed: not every model runs as batch); cache tokens keep their on-demand cache rates",
+        Tier::Flex => "catalog flex rates; where the catalog has none, 50% of standard (the documented flex ratio)",
+        Tier::Priority => "catalog priority rates; where the catalog has none, 175% of standard (the documented priority ratio)",
+    }
+}
+
+/// Builds the result from a finished pass.
+pub fn build(
+    sink: &mut WhatIfSink,
+    plan: &Plan,
+    catalog: &Catalog,
+    settings: &Settings,
+    head: (PeriodOut, InputOut, PricingOut, Vec<UnpricedEntry>),
+) -> WhatIf {
+    let (period, input, pricing, unpriced) = head;
+    let names: Vec<String> = plan.keys.iter().map(GroupKey::name).collect();
+    // Largest baseline first; ties by key.
+    let mut order: Vec<usize> = (0..sink.rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&sink.rows[a], &sink.rows[b]);
+        y.baseline
+            .0
+            .cmp(&x.baseline.0)
+            .then_with(|| x.values.cmp(&y.values))
+    });
+    let key = |i: usize| {
+        Key(names
+            .iter()
+            .cloned()
+            .zip(sink.rows[i].values.iter().cloned())
+            .collect())
+    };
+    let base_exact: Vec<Pico> = order.iter().map(|&i| sink.rows[i].baseline).collect();
+    let base_usd = rounded(&base_exact);
+    let mut counts = Counts::default();
+    let baseline_rows: Vec<BaselineRow> = order
+        .iter()
+        .zip(&base_usd)
+        .map(|(&i, &u)| {
+            let c = Counts::of(&sink.rows[i].agg);
+            counts.invocations += c.invocations;
+            counts.errors += c.errors;
+            counts.input_tokens += c.input_tokens;
+            counts.output_tokens += c.output_tokens;
+            counts.cache_read_tokens += c.cache_read_tokens;
+            counts.cache_write_tokens += c.cache_write_tokens;
+            BaselineRow {
+                key: key(i),
+                counts: c,
+                total_usd: u,
+            }
+        })
+        .collect();
+    let base_total: Usd6 = base_usd.iter().copied().sum();
+
+    caching::sort(&mut sink.events);
+    let mut estimates: HashMap<u8, Estimate> = HashMap::new();
+    let mut scenarios = vec![];
+    for (si, s) in plan.scenarios.iter().enumerate() {
+        let (exact, details, assumptions) = match &s.kind {
+            Kind::Request(t) => request_scenario(sink, plan, si, t, &order),
+            Kind::Provisioned(term) => provisioned_scenario(sink, catalog, settings, *term, &order),
+            Kind::Measured(ttl) => {
+                let e = estimates
+                    .entry(*ttl as u8)
+                    .or_insert_with(|| caching::simulate(&sink.events, *ttl, sink.rows.len()));
+                measured_scenario(sink, e, *ttl, &order)
+            }
+        };
+        // Rounded as baseline + rounded change, so a workload the scenario does not change
+        // shows exactly its baseline.
+        let deltas: Vec<i128> = exact
+            .iter()
+            .zip(&base_exact)
+            .map(|(s, b)| s.0 - b.0)
+            .collect();
+        let delta_usd = apportion_signed(&deltas, 1_000_000);
+        let usd: Vec<Usd6> = base_usd
+            .iter()
+            .zip(&delta_usd)
+            .map(|(b, d)| Usd6(b.0 + d))
+            .collect();
+        let rows: Vec<ScenarioRow> = order
+            .iter()
+            .enumerate()
+            .map(|(pos, &i)| {
+                let delta = Usd6(delta_usd[pos]);
+                ScenarioRow {
+                    key: key(i),
+                    total_usd: usd[pos],
+                    delta_usd: delta,
+                    delta_pct: pct(delta, base_usd[pos]),
+                    details: details[pos].clone(),
+                }
+            })
+            .collect();
+        let total: Usd6 = usd.iter().copied().sum();
+        let delta = Usd6(total.0 - base_total.0);
+        scenarios.push(ScenarioOut {
+            name: s.name.clone(),
+            description: describe(s),
+            total_usd: total,
+            delta_usd: delta,
+            delta_pct: pct(delta, base_total),
+            assumptions,
+            rows,
+            recommendable: s.recommendable,
+        });
+    }
+    let recommendations = order
+        .iter()
+        .enumerate()
+        .map(|(pos, &i)| recommend(key(i), pos, base_usd[pos], &scenarios))
+        .collect();
+    let unread = caching::unread_writes(&sink.events, plan.ttl);
+    let r = sink.realised;
+    let caching_in_use = CachingInUse {
+        cache_read_tokens: r.read_tokens,
+        cache_write_tokens: r.write_tokens,
+        read_savings_usd: usd6(r.read_savings),
+        write_premium_usd: usd6(r.write_premium),
+        realised_savings_usd: Usd6(usd6(r.read_savings).0 - usd6(r.write_premium).0),
+        unread_writes: UnreadOut {
+            ttl: plan.ttl,
+            premium_usd: usd6(unread.premium),
+            counts: unread,
+        },
+    };
+    WhatIf {
+        schema: SCHEMA,
+        period,
+        group_by: names,
+        baseline: Baseline {
+            total_usd: base_total,
+            counts,
+            rows: baseline_rows,
+        },
+        scenarios,
+        recommendations,
+        caching_in_use,
+        unpriced,
+        input,
+        pricing,
+    }
+}
+
+fn describe(s: &Scenario) -> String {
+    match &s.kind {
+        Kind::Request(t) => describe_transform(t),
+        Kind::Provisioned(term) => format!(
+            "provisioned throughput, {}: model units sized from each workload's per-minute token peak, billed per unit-hour for the whole period; tokens above capacity on demand",
+            term.label()
+        ),
+        Kind::Measured(ttl) => format!(
+            "prompt caching of the repeated prompt prefixes found in the logs, {} TTL",
+            ttl_name(*ttl)
+        ),
+    }
+}
+
+type Parts = (Vec<Pico>, Vec<Value>, Value);
+
+fn unchanged_json(m: &BTreeMap<String, u64>) -> Value {
+    Value::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
+
+fn request_scenario(
+    sink: &WhatIfSink,
+    plan: &Plan,
+    si: usize,
+    t: &Transform,
+    order: &[usize],
+) -> Parts {
+    let mut unchanged: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_ratio = 0;
+    let (mut eligible, mut total) = (0u64, 0u64);
+    let mut exact = vec![];
+    let mut details = vec![];
+    for &i in order {
+        let w = &sink.rows[i];
+        let c = &w.cells[si];
+        exact.push(c.cost);
+        by_ratio += c.by_ratio;
+        for (k, n) in &c.unchanged {
+            *unchanged.entry(k.clone()).or_default() += n;
+        }
+        eligible += w.batch_eligible;
+        total += w.agg.invocations;
+        let left: u64 = c.unchanged.values().sum();
+        details.push(if t.tier == Tier::Batch {
+            json!({"batch_eligible_invocations": w.batch_eligible, "invocations": w.agg.invocations,
+                   "eligible_share_pct": share_pct(w.batch_eligible, w.agg.invocations),
+                   "unchanged_invocations": left})
+        } else if left > 0 || c.by_ratio > 0 {
+            json!({"unchanged_invocations": left, "ratio_priced_invocations": c.by_ratio})
+        } else {
+            Value::Null
+        });
+    }
+    let mut a = serde_json::Map::new();
+    a.insert("tier".into(), json!(t.tier));
+    a.insert("prices".into(), json!(tier_prices(t.tier)));
+    if t.tier == Tier::Batch {
+        a.insert(
+            "batch_eligibility".into(),
+            json!(plan.eligibility.describe()),
+        );
+        a.insert(
+            "eligible_share_pct".into(),
+            json!(share_pct(eligible, total)),
+        );
+        a.insert("batch_eligible_invocations".into(), json!(eligible));
+    }
+    if matches!(t.tier, Tier::Flex | Tier::Priority) {
+        a.insert("ratio_priced_invocations".into(), json!(by_ratio));
+    }
+    if let Some(p) = t.profile {
+        a.insert("profile".into(), json!(p));
+        a.insert(
+            "what_changes".into(),
+            json!(match p {
+                Profile::Global => "requests may be served in any commercial AWS Region (check data-residency rules); metrics stay in the source region; global rows of the catalog (about 10% below geo for Claude 4.5 models)",
+                Profile::Geo => "requests stay within the profile's geography (us., eu., ...); geo or in-region rows of the catalog",
+            }),
+        );
+    }
+    if !t.swaps.is_empty() {
+        a.insert("swaps".into(), json!(t.swaps));
+        a.insert(
+            "swap_effect".into(),
+            json!("token price only: the same input and output token counts on the new model"),
+        );
+    }
+    if let Some(c) = &t.cache {
+        a.insert("cache".into(), json!(c));
+    }
+    a.insert("unchanged_invocations".into(), unchanged_json(&unchanged));
+    (exact, details, Value::Object(a))
+}
+
+fn share_pct(n: u64, of: u64) -> Option<Num> {
+    (of > 0).then(|| Num((Decimal::from(n) * Decimal::from(100) / Decimal::from(of)).round_dp(1)))
+}
+
+fn provisioned_scenario(
+    sink: &WhatIfSink,
+    catalog: &Catalog,
+    st: &Settings,
+    term: Term,
+    order: &[usize],
+) -> Parts {
+    let mut unchanged: BTreeMap<String, u64> = BTreeMap::new();
+    let mut tpm_used: BTreeMap<String, String> = BTreeMap::new();
+    let mut per_row: HashMap<u32, (Pico, Vec<Value>)> = HashMap::new();
+    let mut bins: Vec<(&(u32, String), &provisioned::Bins)> = sink.bins.iter().collect();
+    bins.sort_by(|a, b| a.0.cmp(b.0));
+    for ((row, region), b) in bins {
+        let model = catalog.model(b.model);
+        let entry = per_row.entry(*row).or_insert((Pico(0), vec![]));
+        let price = model
+            .price(region, Scope::Regional)
+            .and_then(|r| provisioned::hourly(r, term));
+        let tpm = st
+            .tpm_by_model
+            .get(&b.model)
+            .copied()
+            .or(st.tpm_all)
+            .map(|n| (n, "--tpm-per-unit"))
+            .or(model.tpm_per_unit.map(|n| (n, "catalog")));
+        let calls = sink.rows[*row as usize].agg.invocations;
+        let why = match (price, tpm) {
+            (None, _) => Some(format!("no {} provisioned price for {} in {region}", term.label(), model.key)),
+            (_, None) => Some(format!(
+                "tokens per minute per model unit unknown for {} (AWS does not publish it): pass --tpm-per-unit {}=N",
+                model.key, model.key
+            )),
+            _ => None,
+        };
+        if let Some(why) = why {
+            *unchanged.entry(why.clone()).or_default() += calls;
+            entry.0 += b.baseline;
+            entry
+                .1
+                .push(json!({"region": region, "unchanged_invocations": calls, "why": why}));
+            continue;
+        }
+        let (hourly, (tpm, src)) = (price.expect("checked"), tpm.expect("checked"));
+        tpm_used.insert(
+            model.key.clone(),
+            format!("{} ({src})", group_thousands(tpm)),
+        );
+        let s: Sizing = provisioned::size(b, hourly, tpm, st.percentile, st.period_minutes);
+        entry.0 += s.cost();
+        let mut d = serde_json::to_value(&s).expect("serializable");
+        d["region"] = json!(region);
+        d["fixed_usd"] = json!(usd6(s.fixed));
+        d["overflow_usd"] = json!(usd6(s.overflow));
+        entry.1.push(d);
+    }
+    let mut exact = vec![];
+    let mut details = vec![];
+    for &i in order {
+        let (p, d) = per_row
+            .remove(&(i as u32))
+            .unwrap_or((sink.rows[i].baseline, vec![]));
+        exact.push(p);
+        details.push(match d.len() {
+            0 => Value::Null,
+            1 => d.into_iter().next().expect("one"),
+            _ => Value::Array(d),
+        });
+    }
+    let assumptions = json!({
+        "term": term,
+        "hourly_price": "catalog provisioned rate per model unit-hour for the workload's region",
+        "billed_hours": "every hour of the period, busy or not",
+        "period_minutes": st.period_minutes,
+        "tpm_per_unit": tpm_used,
+        "size_percentile": st.percentile,
+        "tokens_counted": "input + cache read + cache write + output tokens per minute",
+        "overflow": "tokens above capacity in a minute, priced at the workload's average on-demand cost per token",
+        "break_even": "utilisation at which the units cost what the same tokens cost on demand",
+        "unchanged_invocations": unchanged_json(&unchanged),
+    });
+    (exact, details, assumptions)
+}
+
+fn measured_scenario(sink: &WhatIfSink, e: &Estimate, ttl: CacheTtl, order: &[usize]) -> Parts {
+    let mut exact = vec![];
+    let mut details = vec![];
+    for &i in order {
+        exact.push(Pico(sink.rows[i].baseline.0 + e.delta[i]));
+        details.push(if e.reads[i] + e.writes[i] > 0 {
+            json!({"cache_reads": e.reads[i], "cache_writes": e.writes[i]})
+        } else {
+            Value::Null
+        });
+    }
+    let assumptions = json!({
+        "ttl": ttl,
+        "prefix": "tools + system prompt + every message but the last, hashed (no text kept)",
+        "prefix_tokens": "estimated: the request's input tokens x the prefix's share of the body bytes",
+        "min_prefix_tokens": caching::MIN_PREFIX_TOKENS,
+        "replay": "per prefix, model, account and region in time order: first use writes, a use within the TTL of the previous one reads (and refreshes), a later one writes again",
+        "cached_prefixes": "only prefixes seen at least twice whose caching saves money at this TTL (sparser ones are counted as unprofitable and left uncached); requests already using the cache, long-context requests and models without cache rates are left as they ran",
+        "repeated_prefixes": e.prefixes,
+        "unprofitable_prefixes": e.unprofitable,
+        "cache_reads": e.reads.iter().sum::<u64>(),
+        "cache_writes": e.writes.iter().sum::<u64>(),
+        "cache_read_tokens": e.read_tokens,
+        "cache_write_tokens": e.write_tokens,
+    });
+    (exact, details, assumptions)
+}
+
+fn recommend(key: Key, pos: usize, base: Usd6, scenarios: &[ScenarioOut]) -> Recommendation {
+    let best = scenarios
+        .iter()
+        .filter(|s| s.recommendable)
+        .map(|s| (s, &s.rows[pos]))
+        .filter(|(_, r)| r.delta_usd.0 < 0)
+        // A rate assumed from a ratio is a what-if, not a basis for a recommendation.
+        .filter(|(_, r)| r.details["ratio_priced_invocations"].as_u64().unwrap_or(0) == 0)
+        .min_by_key(|(_, r)| r.total_usd);
+    match best {
+        None => Recommendation {
+            key,
+            scenario: None,
+            baseline_usd: base,
+            cost_usd: base,
+            savings_usd: Usd6(0),
+            savings_pct: None,
+            reason: "keep as it runs: no inference mode is cheaper for this workload".into(),
+        },
+        Some((s, r)) => Recommendation {
+            key,
+            scenario: Some(s.name.clone()),
+            baseline_usd: base,
+            cost_usd: r.total_usd,
+            savings_usd: Usd6(-r.delta_usd.0),
+            savings_pct: r.delta_pct.map(|p| Num(-p.0)),
+            reason: reason(s, r),
+        },
+    }
+}
+
+fn num(v: &Value, k: &str) -> String {
+    match &v[k] {
+        Value::Number(n) => n
+            .as_u64()
+            .map(group_thousands)
+            .unwrap_or_else(|| n.to_string()),
+        Value::String(s) => s.clone(),
+        _ => "?".into(),
+    }
+}
+
+fn reason(s: &ScenarioOut, r: &ScenarioRow) -> String {
+    let d = &r.details;
+    let a = &s.assumptions;
+    match s.name.as_str() {
+        "batch" => format!(
+            "batch rates on {} of {} requests ({}% eligible); only for work that can wait for a batch job",
+            num(d, "batch_eligible_invocations"),
+            num(d, "invocations"),
+            num(d, "eligible_share_pct")
+        ),
+        "flex" => "flex tier rates; only for work that tolerates slower, queued service".into(),
+        "global" => "global cross-region profile rates; requests may be served in any commercial region".into(),
+        n if n.starts_with("provisioned") => {
+            let one = if d.is_array() { &d[0] } else { d };
+            format!(
+                "{} model unit(s) ({}), {}% utilised, break-even at {}% utilisation",
+                num(one, "units"),
+                s.description.split(',').nth(1).unwrap_or("").split(':').next().unwrap_or("").trim(),
+                num(one, "utilisation_pct"),
+                num(one, "break_even_utilisation_pct")
+            )
+        }
+        n if n.starts_with("caching-") => format!(
+            "cache the repeated prompt prefixes ({} TTL): {} reads, {} writes estimated from the logs",
+            num(a, "ttl"),
+            num(d, "cache_reads"),
+            num(d, "cache_writes")
+        ),
+        _ => s.description.clone(),
+    }
+}
