@@ -211,8 +211,22 @@ pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
                 .then_with(|| key_of(ra).cmp(&key_of(rb)))
         });
     }
+    let aggs: Vec<&Agg> = rows.iter().map(|(_, a)| *a).collect();
+    let costs = breakdowns(&aggs);
+    rows.into_iter()
+        .zip(costs)
+        .map(|((mut row, a), b)| {
+            row.cost = (a.priced_invocations() > 0).then_some(b);
+            row
+        })
+        .collect()
+}
+
+/// Each cost component rounded to micro-dollars across the rows (largest remainder), so every
+/// component's rows add up to its exact total rounded.
+pub fn breakdowns(aggs: &[&Agg]) -> Vec<Breakdown> {
     let column = |f: fn(&Agg) -> i128| -> Vec<Usd6> {
-        let exact: Vec<i128> = rows.iter().map(|(_, a)| f(a)).collect();
+        let exact: Vec<i128> = aggs.iter().map(|a| f(a)).collect();
         crate::money::apportion(&exact, 1_000_000)
             .into_iter()
             .map(Usd6)
@@ -222,16 +236,12 @@ pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
     let output = column(|a| a.cost_output.0);
     let cache_read = column(|a| a.cost_cache_read.0);
     let cache_write = column(|a| a.cost_cache_write.0);
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, (mut row, a))| {
-            row.cost = (a.priced_invocations() > 0).then_some(Breakdown {
-                input: input[i],
-                output: output[i],
-                cache_read: cache_read[i],
-                cache_write: cache_write[i],
-            });
-            row
+    (0..aggs.len())
+        .map(|i| Breakdown {
+            input: input[i],
+            output: output[i],
+            cache_read: cache_read[i],
+            cache_write: cache_write[i],
         })
         .collect()
 }

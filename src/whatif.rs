@@ -13,7 +13,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::money::{apportion, apportion_signed, group_thousands, Num, Pico, Usd6};
+use crate::money::{apportion_signed, group_thousands, Num, Pico, Usd6};
 use crate::pricing::{CacheTtl, Catalog, Scope};
 use crate::report::{Counts, InputOut, PeriodOut, PricingOut, UnpricedEntry};
 use crate::scenarios::caching::{self, Estimate};
@@ -173,11 +173,6 @@ pub fn pct(delta: Usd6, base: Usd6) -> Option<Num> {
     })
 }
 
-fn rounded(exact: &[Pico]) -> Vec<Usd6> {
-    let e: Vec<i128> = exact.iter().map(|p| p.0.max(0)).collect();
-    apportion(&e, 1_000_000).into_iter().map(Usd6).collect()
-}
-
 fn describe_transform(t: &Transform) -> String {
     let mut parts = vec![];
     match t.tier {
@@ -258,7 +253,13 @@ pub fn build(
             .collect())
     };
     let base_exact: Vec<Pico> = order.iter().map(|&i| sink.rows[i].baseline).collect();
-    let base_usd = rounded(&base_exact);
+    // Rounded exactly as `report` rounds, so the two commands show the same baseline.
+    let aggs: Vec<&crate::usage::aggregate::Agg> =
+        order.iter().map(|&i| &sink.rows[i].agg).collect();
+    let base_usd: Vec<Usd6> = crate::report::breakdowns(&aggs)
+        .iter()
+        .map(|b| b.total())
+        .collect();
     let mut counts = Counts::default();
     let baseline_rows: Vec<BaselineRow> = order
         .iter()
@@ -496,7 +497,11 @@ fn provisioned_scenario(
             .or(model.tpm_per_unit.map(|n| (n, "catalog")));
         let calls = sink.rows[*row as usize].agg.invocations;
         let why = match (price, tpm) {
-            (None, _) => Some(format!("no {} provisioned price for {} in {region}", term.label(), model.key)),
+            (None, _) => Some(format!(
+                "no provisioned-throughput price ({}) for {} in {region}",
+                term.label(),
+                model.key
+            )),
             (_, None) => Some(format!(
                 "tokens per minute per model unit unknown for {} (AWS does not publish it): pass --tpm-per-unit {}=N",
                 model.key, model.key

@@ -22,6 +22,9 @@ pub enum Format {
     Markdown,
 }
 
+/// Header of a free-text last column, which stays left-aligned.
+pub const NOTE: &str = "Note";
+
 /// A header, rows of cells, and which columns are numbers (right-aligned).
 pub struct Grid {
     pub header: Vec<String>,
@@ -43,7 +46,14 @@ impl Grid {
         } else {
             t.with(Style::sharp());
         }
-        t.modify(Columns::new(self.first_numeric..), Alignment::right());
+        // Numbers right-aligned; a trailing `Note` column stays left-aligned.
+        let end = match self.header.last() {
+            Some(h) if h == NOTE => self.header.len() - 1,
+            _ => self.header.len(),
+        };
+        if self.first_numeric < end {
+            t.modify(Columns::new(self.first_numeric..end), Alignment::right());
+        }
         let mut s = t.to_string();
         s.push('\n');
         s

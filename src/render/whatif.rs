@@ -19,8 +19,11 @@ fn money(c: i128, micros: i128) -> String {
     cents_text(c, micros)
 }
 
-fn change(c: i128) -> String {
+/// A change in cents; one under a cent (`micros` not 0) never reads as no change.
+fn change(c: i128, micros: i128) -> String {
     match c.cmp(&0) {
+        std::cmp::Ordering::Equal if micros > 0 => "+<$0.01".into(),
+        std::cmp::Ordering::Equal if micros < 0 => "-<$0.01".into(),
         std::cmp::Ordering::Equal => "0".into(),
         std::cmp::Ordering::Greater => format!("+{}", cents_text(c, 0)),
         std::cmp::Ordering::Less => cents_text(c, 0),
@@ -55,11 +58,18 @@ fn note(details: &Value) -> String {
         parts.push(format!("{}% batch-eligible", n("eligible_share_pct")));
     }
     if one.get("units").is_some() {
+        let be = one["break_even_utilisation_pct"]
+            .as_f64()
+            .unwrap_or(f64::MAX);
         parts.push(format!(
-            "{} unit(s), {}% used, break-even {}%",
+            "{} unit(s), {}% used, {}",
             n("units"),
             n("utilisation_pct"),
-            n("break_even_utilisation_pct")
+            if be > 100.0 {
+                "cannot break even".to_string()
+            } else {
+                format!("break-even at {}% used", n("break_even_utilisation_pct"))
+            }
         ));
         if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
             parts.push(format!("{} tokens overflow", n("overflow_tokens")));
@@ -126,7 +136,7 @@ pub fn totals_grid(w: &WhatIf, c: &Cents) -> Grid {
         rows.push(vec![
             s.name.clone(),
             money(c.totals[i + 1], s.total_usd.0),
-            change(d),
+            change(d, s.delta_usd.0),
             pct_text(s.delta_pct),
         ]);
     }
@@ -157,7 +167,7 @@ pub fn workload_grid(w: &WhatIf, c: &Cents, pos: usize) -> Grid {
         rows.push(vec![
             s.name.clone(),
             money(c.rows[i + 1][pos], r.total_usd.0),
-            change(c.rows[i + 1][pos] - c.rows[0][pos]),
+            change(c.rows[i + 1][pos] - c.rows[0][pos], r.delta_usd.0),
             pct_text(r.delta_pct),
             note(&r.details),
         ]);
@@ -168,7 +178,7 @@ pub fn workload_grid(w: &WhatIf, c: &Cents, pos: usize) -> Grid {
             "Cost (USD)".into(),
             "Change".into(),
             "%".into(),
-            "Note".into(),
+            super::NOTE.into(),
         ],
         rows,
         first_numeric: 1,

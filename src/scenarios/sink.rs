@@ -222,6 +222,10 @@ impl Sink for WhatIfSink<'_> {
         w.agg.tokens.cache_read += r.tokens.cache_read;
         w.agg.tokens.cache_write += r.tokens.cache_write;
         w.baseline += base.total();
+        w.agg.cost_input += base.input;
+        w.agg.cost_output += base.output;
+        w.agg.cost_cache_read += base.cache_read;
+        w.agg.cost_cache_write += base.cache_write;
         w.batch_eligible += eligible as u64;
         for (i, s) in self.plan.scenarios.iter().enumerate() {
             if let Kind::Request(t) = &s.kind {

@@ -5,6 +5,7 @@ mod demo;
 mod generated;
 mod pricing;
 mod report;
+mod whatif;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

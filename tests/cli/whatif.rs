@@ -1,0 +1,460 @@
+//! `whatif` over tests/fixtures/whatif/logs.jsonl (see make.py there for what it holds). Every
+//! dollar below is worked out by hand from the catalog rates (USD per 1M tokens) in the comment
+//! above it.
+//!
+//! Baseline, 2026-10-01:
+//!   Haiku 4.5 global. ($1.00 in, $5.00 out): 8 x (4,000 x $1 + 100 x $5) = 8 x $0.0045 = $0.036,
+//!     + 2 x (1,000 x $1 + 100 x $5) = $0.003 -> $0.039
+//!   Claude 3.7 Sonnet us. ($3 in, $15 out, $0.30 read, $3.75 write): per request 500 in $0.0015
+//!     + 200 out $0.003; 3 writes of 2,000 ($0.0075) and 1 read of 2,000 ($0.0006)
+//!     -> 3 x $0.012 + $0.0051 = $0.0411
+//!   Llama 3.1 70B ($0.72 in and out): 6 x 10,000 tokens = 60,000 x $0.72 -> $0.0432
+//!   total $0.1233
+
+use super::{assert_private, run, Out};
+
+const LOGS: &str = "tests/fixtures/whatif/logs.jsonl";
+
+fn whatif(extra: &[&str]) -> Out {
+    let mut args = vec![
+        "whatif",
+        "--logs",
+        LOGS,
+        "--start",
+        "2026-10-01",
+        "--end",
+        "2026-10-01",
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert_private(&o);
+    o
+}
+
+fn json(extra: &[&str]) -> serde_json::Value {
+    let mut args = extra.to_vec();
+    args.extend(["--format", "json"]);
+    let o = whatif(&args);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    o.json()
+}
+
+fn scenario<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no scenario {name}"))
+}
+
+/// (model, total_usd as text) of a scenario's rows.
+fn rows(s: &serde_json::Value) -> Vec<(String, String)> {
+    s["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["model"].as_str().unwrap().to_string(),
+                r["total_usd"].to_usd(),
+            )
+        })
+        .collect()
+}
+
+fn row<'a>(s: &'a serde_json::Value, model: &str) -> &'a serde_json::Value {
+    s["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["model"] == model)
+        .unwrap()
+}
+
+const LLAMA: &str = "meta.llama3-1-70b";
+const SONNET: &str = "anthropic.claude-3-7-sonnet";
+const HAIKU: &str = "anthropic.claude-haiku-4-5";
+
+trait ToUsd {
+    fn to_usd(&self) -> String;
+}
+
+impl ToUsd for serde_json::Value {
+    /// A money number as its shortest decimal text (`0.1233`, `1016.64`).
+    fn to_usd(&self) -> String {
+        rust_decimal::Decimal::from_i128_with_scale(micros(self), 6)
+            .normalize()
+            .to_string()
+    }
+}
+
+/// Micro-dollars of a JSON money number.
+fn micros(v: &serde_json::Value) -> i128 {
+    let d: rust_decimal::Decimal = v.to_string().parse().unwrap();
+    (d * rust_decimal::Decimal::from(1_000_000))
+        .try_into()
+        .unwrap()
+}
+
+/// Each scenario's total is the sum of its rows, and its delta the total minus the baseline.
+fn assert_adds_up(v: &serde_json::Value) {
+    let base = micros(&v["baseline"]["total_usd"]);
+    let base_rows: i128 = v["baseline"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| micros(&r["total_usd"]))
+        .sum();
+    assert_eq!(base, base_rows);
+    for s in v["scenarios"].as_array().unwrap() {
+        let total = micros(&s["total_usd"]);
+        let sum: i128 = s["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| micros(&r["total_usd"]))
+            .sum();
+        let deltas: i128 = s["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| micros(&r["delta_usd"]))
+            .sum();
+        assert_eq!(total, sum, "{} rows add up", s["name"]);
+        assert_eq!(micros(&s["delta_usd"]), total - base, "{} delta", s["name"]);
+        assert_eq!(deltas, total - base, "{} row deltas add up", s["name"]);
+    }
+}
+
+#[test]
+fn every_default_scenario_is_hand_computed() {
+    let v = json(&["--tpm-per-unit", "meta.llama3-1-70b=20000"]);
+    assert_eq!(v["schema"], "bedrock-lens/whatif/v1");
+    assert_eq!(v["baseline"]["total_usd"].to_usd(), "0.1233");
+    assert_adds_up(&v);
+
+    // batch (all eligible by default): Haiku global batch $0.50/$2.50: 8 x (0.002 + 0.00025)
+    // + 2 x (0.0005 + 0.00025) = $0.0195; Sonnet batch $1.50/$7.50 with cache tokens at their
+    // on-demand rates: 3 x (0.00075 + 0.0015 + 0.0075) + (0.00075 + 0.0015 + 0.0006) = $0.0321;
+    // Llama $0.36: 60,000 x $0.36 = $0.0216. Total $0.0732.
+    let b = scenario(&v, "batch");
+    assert_eq!(
+        rows(b),
+        [
+            (LLAMA.into(), "0.0216".into()),
+            (SONNET.into(), "0.0321".into()),
+            (HAIKU.into(), "0.0195".into())
+        ]
+    );
+    assert_eq!(b["total_usd"].to_usd(), "0.0732");
+    assert_eq!(b["delta_usd"].to_usd(), "-0.0501");
+    assert_eq!(b["assumptions"]["eligible_share_pct"], 100);
+    assert!(b["assumptions"]["batch_eligibility"]
+        .as_str()
+        .unwrap()
+        .starts_with("every request counts as batch-eligible"));
+
+    // flex: no catalog flex rates for these three: 50% of standard, flagged -> $0.06165
+    let f = scenario(&v, "flex");
+    assert_eq!(f["total_usd"].to_usd(), "0.06165");
+    assert_eq!(f["assumptions"]["ratio_priced_invocations"], 20);
+    // priority: 175% -> $0.215775
+    assert_eq!(scenario(&v, "priority")["total_usd"].to_usd(), "0.215775");
+
+    // global: Haiku already global; Sonnet 3.7 and Llama have no global row -> unchanged
+    let g = scenario(&v, "global");
+    assert_eq!(g["total_usd"].to_usd(), "0.1233");
+    assert_eq!(
+        g["assumptions"]["unchanged_invocations"]
+            ["no global price for anthropic.claude-3-7-sonnet in us-east-1"],
+        4
+    );
+
+    // provisioned, 1 day = 1,440 minutes = 24 h; Llama peak minute 30,000 tokens at 20,000
+    // TPM per unit -> 2 units. 1-month term: 2 x $21.18 x 24 = $1,016.64; the others keep
+    // their on-demand cost (no provisioned price): $1,016.64 + $0.0411 + $0.039 = $1,016.7201
+    let p = scenario(&v, "provisioned-1m");
+    assert_eq!(p["total_usd"].to_usd(), "1016.7201");
+    let d = &row(p, LLAMA)["details"];
+    assert_eq!(
+        (
+            d["units"].as_u64(),
+            d["peak_tpm"].as_u64(),
+            d["overflow_tokens"].as_u64()
+        ),
+        (Some(2), Some(30_000), Some(0))
+    );
+    // utilisation 60,000 / (40,000 x 1,440) = 0.104% -> 0.1; break-even 0.1042% x $1,016.64 /
+    // $0.0432 = 2,451.4%
+    assert_eq!(d["utilisation_pct"].to_string(), "0.1");
+    assert_eq!(d["break_even_utilisation_pct"].to_string(), "2451.4");
+    // no commitment 2 x $24 x 24 = $1,152; 6 months 2 x $13.08 x 24 = $627.84
+    assert_eq!(
+        row(scenario(&v, "provisioned-no-commit"), LLAMA)["total_usd"].to_usd(),
+        "1152"
+    );
+    assert_eq!(
+        row(scenario(&v, "provisioned-6m"), LLAMA)["total_usd"].to_usd(),
+        "627.84"
+    );
+
+    // caching, 5m: prefix P1 (3,000 tokens = 75% of 4,000) at minutes 0 2 4 30 32 100:
+    // write read read write read write -> 3 x 3,000 x ($1.25 - $1) + 3 x 3,000 x ($0.10 - $1)
+    // = $0.00225 - $0.0081 = -$0.00585. P2 (0 and 40 min) would only write: left uncached.
+    // P3's 750-token prefix is under the 1,024-token minimum.
+    let c5 = scenario(&v, "caching-5m");
+    assert_eq!(row(c5, HAIKU)["total_usd"].to_usd(), "0.03315");
+    assert_eq!(
+        row(c5, HAIKU)["details"],
+        serde_json::json!({"cache_reads": 3, "cache_writes": 3})
+    );
+    assert_eq!(
+        (
+            c5["assumptions"]["repeated_prefixes"].as_u64(),
+            c5["assumptions"]["unprofitable_prefixes"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    // 1h: P1 write, 4 reads, write (68 min gap): 2 x 3,000 x ($2 - $1) + 4 x 3,000 x ($0.10 - $1)
+    // = $0.006 - $0.0108 = -$0.0048. P2 write + read = +$0.003 - $0.0027 > 0: left uncached.
+    let c1 = scenario(&v, "caching-1h");
+    assert_eq!(row(c1, HAIKU)["total_usd"].to_usd(), "0.0342");
+    assert_eq!(c1["delta_usd"].to_usd(), "-0.0048");
+
+    // Caching already in use (Sonnet): 2,000 read x ($3 - $0.30) = $0.0054 saved; 3 writes x
+    // 2,000 x ($3.75 - $3) = $0.0045 premium; net $0.0009. At 5m the writes at 14:20 (next use
+    // 14:50 writes again) and 14:50 (last) were never read: 4,000 tokens, $0.003 premium.
+    let c = &v["caching_in_use"];
+    assert_eq!(
+        (
+            c["read_savings_usd"].to_usd(),
+            c["write_premium_usd"].to_usd(),
+            c["realised_savings_usd"].to_usd()
+        ),
+        ("0.0054".into(), "0.0045".into(), "0.0009".into())
+    );
+    let u = &c["unread_writes"];
+    assert_eq!(
+        (
+            u["writes"].as_u64(),
+            u["unread_writes"].as_u64(),
+            u["unread_tokens"].as_u64()
+        ),
+        (Some(3), Some(2), Some(4000))
+    );
+    assert_eq!(u["premium_usd"].to_usd(), "0.003");
+
+    // Recommendations: batch is cheapest for each (flex is by ratio only: never recommended)
+    let recs = v["recommendations"].as_array().unwrap();
+    assert!(recs.iter().all(|r| r["scenario"] == "batch"), "{recs:?}");
+    assert_eq!(recs[1]["savings_usd"].to_usd(), "0.009");
+    assert_eq!(recs[1]["savings_pct"].to_string(), "21.9");
+}
+
+#[test]
+fn batch_eligibility_is_narrowed_by_flags() {
+    // Only the etl role: Llama at batch rates, the rest as they ran:
+    // $0.039 + $0.0411 + $0.0216 = $0.1017; 6 of 20 requests eligible = 30%
+    let v = json(&[
+        "--scenario",
+        "batch",
+        "--batch-only",
+        "identity=arn:aws:sts::111122223333:assumed-role/etl",
+    ]);
+    let b = scenario(&v, "batch");
+    assert_eq!(b["total_usd"].to_usd(), "0.1017");
+    assert_eq!(b["assumptions"]["eligible_share_pct"], 30);
+    // Non-streaming only: Haiku (ConverseStream) stays: $0.039 + $0.0321 + $0.0216 = $0.0927
+    let v = json(&["--scenario", "batch,caching", "--batch-heuristic"]);
+    let b = scenario(&v, "batch");
+    assert_eq!(b["total_usd"].to_usd(), "0.0927");
+    assert_eq!(b["assumptions"]["eligible_share_pct"], 50);
+    // ... so Haiku's cheapest mode is caching its repeated prompt at 5m
+    let haiku = v["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["model"] == HAIKU)
+        .unwrap();
+    assert_eq!(haiku["scenario"], "caching-5m");
+    assert_eq!(haiku["savings_usd"].to_usd(), "0.00585");
+    assert!(haiku["reason"]
+        .as_str()
+        .unwrap()
+        .contains("3 reads, 3 writes"));
+    // meta: keys work too
+    let v = json(&["--scenario", "batch", "--batch-only", "meta:team=contracts"]);
+    assert_eq!(scenario(&v, "batch")["total_usd"].to_usd(), "0.1143");
+}
+
+#[test]
+fn provisioned_overflow_and_percentile() {
+    // p50 of the 4 busy minutes (10,000 10,000 10,000 30,000) is 10,000 -> 1 unit of 20,000 TPM;
+    // the 30,000 minute overflows by 10,000 tokens: 10,000/60,000 of $0.0432 = $0.0072 on demand.
+    // 1 x $21.18 x 24 h = $508.32 + $0.0072 = $508.3272
+    let v = json(&[
+        "--scenario",
+        "provisioned-1m",
+        "--tpm-per-unit",
+        "20000",
+        "--size-percentile",
+        "50",
+    ]);
+    let r = row(scenario(&v, "provisioned-1m"), LLAMA);
+    assert_eq!(r["total_usd"].to_usd(), "508.3272");
+    let d = &r["details"];
+    assert_eq!(
+        (
+            d["units"].as_u64(),
+            d["sized_tpm"].as_u64(),
+            d["overflow_tokens"].as_u64()
+        ),
+        (Some(1), Some(10_000), Some(10_000))
+    );
+    assert_eq!(d["overflow_usd"].to_usd(), "0.0072");
+    // served 50,000 of 20,000 x 1,440 = 0.17% -> 0.2
+    assert_eq!(d["utilisation_pct"].to_string(), "0.2");
+    // Asked for by name without a tokens-per-minute figure: a usage error naming the model
+    let o = whatif(&["--scenario", "provisioned"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("meta.llama3-1-70b"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("hint: pass --tpm-per-unit MODEL=N"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn swap_composition_cache_rate_and_scenarios_file() {
+    // swap 50% of Sonnet 3.7 (us. -> Haiku 4.5 geo/regional $1.10 in, $5.50 out, $0.11 read,
+    // $1.375 write): writes 0.00055 + 0.0011 + 0.00275 = $0.0044, read 0.00055 + 0.0011 +
+    // 0.00022 = $0.00187 -> $0.01507 on Haiku; half moved: ($0.0411 + $0.01507) / 2 = $0.028085.
+    // batch+global: Haiku global batch $0.0195; Sonnet and Llama have no global row: unchanged.
+    let v = json(&[
+        "--scenario",
+        "swap,batch+global,cache-rate",
+        "--swap",
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0=anthropic.claude-haiku-4-5@50%",
+        "--cache-hit-rate",
+        "50%",
+        "--cache-prefix-share",
+        "0.5",
+    ]);
+    assert_adds_up(&v);
+    let s = scenario(&v, "swap");
+    assert_eq!(row(s, SONNET)["total_usd"].to_usd(), "0.028085");
+    assert_eq!(s["total_usd"].to_usd(), "0.110285");
+    assert_eq!(s["assumptions"]["swaps"][0]["share_pct"], 50);
+    assert_eq!(scenario(&v, "batch+global")["total_usd"].to_usd(), "0.1038");
+    // cache-rate, half of the uncached input cacheable, half of that read:
+    // Haiku 4,000 in -> 2,000 in + 1,000 read + 1,000 write (5m): 0.002 + 0.0001 + 0.00125
+    // + 0.0005 out = $0.00385 x 8 = $0.0308; 1,000 in -> 500/250/250: 0.0005 + 0.000025 +
+    // 0.0003125 + 0.0005 = $0.0013375 x 2 = $0.002675 -> $0.033475.
+    // Sonnet 500 in -> 250 in + 125 read + 125 write: 0.00075 + 0.0000375 + 0.00046875 =
+    // $0.00125625 instead of $0.0015: 4 x -$0.00024375 -> $0.040125. Llama: no cache rates.
+    let c = scenario(&v, "cache-rate");
+    assert_eq!(row(c, HAIKU)["total_usd"].to_usd(), "0.033475");
+    assert_eq!(row(c, SONNET)["total_usd"].to_usd(), "0.040125");
+    assert_eq!(c["total_usd"].to_usd(), "0.1168");
+    // Neither a swap nor an assumed hit rate is ever a recommendation
+    assert!(v["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["scenario"] != "swap" && r["scenario"] != "cache-rate"));
+
+    // A scenarios file: all Sonnet traffic to Haiku, everything on batch.
+    // Sonnet on Haiku batch ($0.55/$2.75, cache at on-demand $1.375/$0.11): writes 0.000275 +
+    // 0.00055 + 0.00275 = $0.003575, read 0.000275 + 0.00055 + 0.00022 = $0.001045 -> $0.01177;
+    // + Haiku batch $0.0195 + Llama batch $0.0216 = $0.05287
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.toml");
+    std::fs::write(
+        &f,
+        "[[scenario]]\nname = \"haiku-batch\"\ntier = \"batch\"\n[[scenario.swap]]\nfrom = \"anthropic.claude-3-7-sonnet\"\nto = \"anthropic.claude-haiku-4-5\"\n",
+    )
+    .unwrap();
+    let v = json(&[
+        "--scenarios-file",
+        f.to_str().unwrap(),
+        "--scenario",
+        "haiku-batch",
+    ]);
+    assert_eq!(scenario(&v, "haiku-batch")["total_usd"].to_usd(), "0.05287");
+}
+
+#[test]
+fn usage_errors_explain_themselves() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--by", "identity"], "--by must include model or model_id"),
+        (&["--scenario", "cheap"], "unknown scenario `cheap`"),
+        (&["--scenario", "batch+flex"], "sets the tier twice"),
+        (
+            &["--scenario", "provisioned+batch"],
+            "cannot be combined with +",
+        ),
+        (&["--scenario", "swap"], "needs --swap"),
+        (&["--scenario", "cache-rate"], "needs --cache-hit-rate"),
+        (
+            &["--swap", "anthropic.claude-haiku-4-5"],
+            "is not FROM=TO[@PERCENT]",
+        ),
+        (
+            &["--swap", "nope=anthropic.claude-haiku-4-5"],
+            "`nope` is not a model the catalog knows",
+        ),
+        (
+            &["--scenario", "cache-rate", "--cache-hit-rate", "150%"],
+            "outside 0-100%",
+        ),
+        (&["--tpm-per-unit", "lots"], "not a positive whole number"),
+        (&["--batch-only", "etl"], "is not KEY=VALUE"),
+        (&["--scenario", "batch,batch"], "asked for twice"),
+    ];
+    for (args, want) in cases {
+        let o = whatif(args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains(want), "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains("hint:"), "{args:?}: {}", o.stderr);
+        assert!(o.stdout.is_empty());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.toml");
+    std::fs::write(&f, "[[scenario]]\nname = \"x\"\ntier = \"cheap\"\n").unwrap();
+    let o = whatif(&["--scenarios-file", f.to_str().unwrap()]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("bad.toml"), "{}", o.stderr);
+}
+
+#[test]
+fn whatif_snapshots() {
+    let o = whatif(&["--tpm-per-unit", "meta.llama3-1-70b=20000"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    insta::assert_snapshot!("whatif_table", o.all());
+    let o = whatif(&[
+        "--tpm-per-unit",
+        "meta.llama3-1-70b=20000",
+        "--format",
+        "json",
+    ]);
+    insta::assert_snapshot!("whatif_json", o.stdout);
+    let o = whatif(&["--scenario", "batch,caching-5m", "--format", "markdown"]);
+    insta::assert_snapshot!("whatif_markdown", o.stdout);
+    let o = whatif(&["--scenario", "batch,global", "--format", "csv"]);
+    insta::assert_snapshot!("whatif_csv", o.stdout);
+}
+
+#[test]
+fn demo_whatif_adds_up_and_matches_report() {
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&["demo", "--format", "json"]).stdout).unwrap();
+    let w = &v["whatif"];
+    assert_adds_up(w);
+    assert_eq!(
+        w["baseline"]["total_usd"],
+        v["by_model"]["totals"]["cost_usd"]
+    );
+}
