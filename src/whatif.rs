@@ -288,6 +288,7 @@ pub fn build(
         let (exact, details, assumptions) = match &s.kind {
             Kind::Request(t) => request_scenario(sink, plan, si, t, &order),
             Kind::Provisioned(term) => provisioned_scenario(sink, catalog, settings, *term, &order),
+            Kind::Reserved => reserved_scenario(sink, catalog, settings, &order),
             Kind::Measured(ttl) => {
                 let e = estimates
                     .entry(*ttl as u8)
@@ -379,6 +380,7 @@ fn describe(s: &Scenario) -> String {
             "provisioned throughput, {}: model units sized from each workload's per-minute token peak, billed per unit-hour for the whole period; tokens above capacity on demand",
             term.label()
         ),
+        Kind::Reserved => "reserved tier: input and output tokens per minute reserved (in 1K steps, at least 100K input and 10K output) at a monthly price, prorated over the period; tokens above the reservation on demand".into(),
         Kind::Measured(ttl) => format!(
             "prompt caching of the repeated prompt prefixes found in the logs, {} TTL",
             ttl_name(*ttl)
@@ -529,19 +531,7 @@ fn provisioned_scenario(
         d["overflow_usd"] = json!(usd6(s.overflow));
         entry.1.push(d);
     }
-    let mut exact = vec![];
-    let mut details = vec![];
-    for &i in order {
-        let (p, d) = per_row
-            .remove(&(i as u32))
-            .unwrap_or((sink.rows[i].baseline, vec![]));
-        exact.push(p);
-        details.push(match d.len() {
-            0 => Value::Null,
-            1 => d.into_iter().next().expect("one"),
-            _ => Value::Array(d),
-        });
-    }
+    let (exact, details) = collect_rows(sink, order, per_row);
     let assumptions = json!({
         "term": term,
         "hourly_price": "catalog provisioned rate per model unit-hour for the workload's region",
@@ -555,6 +545,81 @@ fn provisioned_scenario(
         "unchanged_invocations": unchanged_json(&unchanged),
     });
     (exact, details, assumptions)
+}
+
+fn reserved_scenario(
+    sink: &WhatIfSink,
+    catalog: &Catalog,
+    st: &Settings,
+    order: &[usize],
+) -> Parts {
+    let mut unchanged: BTreeMap<String, u64> = BTreeMap::new();
+    let mut per_row: HashMap<u32, (Pico, Vec<Value>)> = HashMap::new();
+    let mut bins: Vec<(&(u32, String), &provisioned::Bins)> = sink.bins.iter().collect();
+    bins.sort_by(|a, b| a.0.cmp(b.0));
+    for ((row, region), b) in bins {
+        let model = catalog.model(b.model);
+        let entry = per_row.entry(*row).or_insert((Pico(0), vec![]));
+        let scope = sink.rows[*row as usize].scope;
+        let prices = model.price(region, scope).and_then(|r| {
+            r.reserved_input_1k_tpm_month
+                .zip(r.reserved_output_1k_tpm_month)
+        });
+        let Some((pin, pout)) = prices else {
+            let calls = sink.rows[*row as usize].agg.invocations;
+            let why = format!(
+                "no reserved-tier price for {} in {region} (AWS quotes it through account teams: add yours with --pricing)",
+                model.key
+            );
+            *unchanged.entry(why.clone()).or_default() += calls;
+            entry.0 += b.baseline;
+            entry
+                .1
+                .push(json!({"region": region, "unchanged_invocations": calls, "why": why}));
+            continue;
+        };
+        let r = provisioned::size_reserved(b, pin, pout, st.percentile, st.period_minutes);
+        entry.0 += r.cost();
+        let mut d = serde_json::to_value(&r).expect("serializable");
+        d["region"] = json!(region);
+        d["fixed_usd"] = json!(usd6(r.fixed));
+        d["overflow_usd"] = json!(usd6(r.overflow));
+        entry.1.push(d);
+    }
+    let (exact, details) = collect_rows(sink, order, per_row);
+    let assumptions = json!({
+        "prices": "catalog reserved_input_1k_tpm_month / reserved_output_1k_tpm_month for the workload's region and profile",
+        "sizing": "input (incl. cache) and output tokens per minute at the size percentile, rounded up to 1K, at least 100K input and 10K output",
+        "size_percentile": st.percentile,
+        "period_minutes": st.period_minutes,
+        "months": "period hours / 730",
+        "overflow": "tokens above the reservation in a minute, priced at the workload's average on-demand cost per token",
+        "unchanged_invocations": unchanged_json(&unchanged),
+    });
+    (exact, details, assumptions)
+}
+
+/// Per-row (cost, details) of a period-level scenario, in display order; rows without an
+/// entry keep their baseline.
+fn collect_rows(
+    sink: &WhatIfSink,
+    order: &[usize],
+    mut per_row: HashMap<u32, (Pico, Vec<Value>)>,
+) -> (Vec<Pico>, Vec<Value>) {
+    let mut exact = vec![];
+    let mut details = vec![];
+    for &i in order {
+        let (p, d) = per_row
+            .remove(&(i as u32))
+            .unwrap_or((sink.rows[i].baseline, vec![]));
+        exact.push(p);
+        details.push(match d.len() {
+            0 => Value::Null,
+            1 => d.into_iter().next().expect("one"),
+            _ => Value::Array(d),
+        });
+    }
+    (exact, details)
 }
 
 fn measured_scenario(sink: &WhatIfSink, e: &Estimate, ttl: CacheTtl, order: &[usize]) -> Parts {
@@ -647,6 +712,14 @@ fn reason(s: &ScenarioOut, r: &ScenarioRow) -> String {
                 s.description.split(',').nth(1).unwrap_or("").split(':').next().unwrap_or("").trim(),
                 num(one, "utilisation_pct"),
                 num(one, "break_even_utilisation_pct")
+            )
+        }
+        "reserved" => {
+            let one = if d.is_array() { &d[0] } else { d };
+            format!(
+                "reserve {} input and {} output tokens per minute at the catalog's reserved-tier price",
+                num(one, "input_tpm"),
+                num(one, "output_tpm")
             )
         }
         n if n.starts_with("caching-") => format!(

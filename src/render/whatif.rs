@@ -75,6 +75,16 @@ fn note(details: &Value) -> String {
             parts.push(format!("{} tokens overflow", n("overflow_tokens")));
         }
     }
+    if one.get("input_tpm").is_some() {
+        parts.push(format!(
+            "{} in / {} out TPM reserved",
+            n("input_tpm"),
+            n("output_tpm")
+        ));
+        if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
+            parts.push(format!("{} tokens overflow", n("overflow_tokens")));
+        }
+    }
     if one.get("cache_reads").is_some() {
         parts.push(format!(
             "{} reads, {} writes",

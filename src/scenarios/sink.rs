@@ -29,7 +29,7 @@ impl Plan {
     fn needs_bins(&self) -> bool {
         self.scenarios
             .iter()
-            .any(|s| matches!(s.kind, Kind::Provisioned(_)))
+            .any(|s| matches!(s.kind, Kind::Provisioned(_) | Kind::Reserved))
     }
 }
 
@@ -62,6 +62,8 @@ pub struct Workload {
     pub batch_eligible: u64,
     /// One per scenario (unused for provisioned and measured caching).
     pub cells: Vec<Cell>,
+    /// Price scope of the workload's first request (the reserved tier is bought per profile).
+    pub scope: crate::pricing::Scope,
 }
 
 /// Savings the cache already brings: reads at the read rate instead of input, minus the
@@ -115,6 +117,7 @@ impl<'r> WhatIfSink<'r> {
             baseline: Pico(0),
             batch_eligible: 0,
             cells: vec![Cell::default(); self.plan.scenarios.len()],
+            scope: res.scope,
         });
         self.index.insert(self.key_buf.clone(), i);
         i
@@ -239,10 +242,15 @@ impl Sink for WhatIfSink<'_> {
             }
         }
         if self.plan.needs_bins() {
-            let tokens = r.tokens.total_input() + r.tokens.output;
             let b = self.bins.entry((row, region.to_string())).or_default();
             b.model = res.model_idx.expect("priced");
-            b.add(r.timestamp.timestamp().div_euclid(60), tokens, base.total());
+            let minute = r.timestamp.timestamp().div_euclid(60);
+            b.add(
+                minute,
+                r.tokens.total_input(),
+                r.tokens.output,
+                base.total(),
+            );
         }
         self.prefix_event(r, &res, region, row, base.long_context);
     }

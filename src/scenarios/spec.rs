@@ -110,6 +110,8 @@ pub enum Kind {
     Provisioned(Term),
     /// Prompt caching measured from repeated prefixes in the logs.
     Measured(CacheTtl),
+    /// Reserved tier: input and output tokens-per-minute reserved at a monthly price.
+    Reserved,
 }
 
 #[derive(Debug, Clone)]
@@ -122,7 +124,7 @@ pub struct Scenario {
 }
 
 /// Values `--scenario` takes, for help and errors.
-pub const NAMES: &str = "batch, flex, priority, global, geo, provisioned (= provisioned-no-commit, provisioned-1m, provisioned-6m), caching (measured from the logs: caching-5m and caching-1h), cache-rate (needs --cache-hit-rate), swap (needs --swap); join with + to compose (batch+global), or a name from --scenarios-file";
+pub const NAMES: &str = "batch, flex, priority, reserved (needs reserved prices in the catalog), global, geo, provisioned (= provisioned-no-commit, provisioned-1m, provisioned-6m), caching (measured from the logs: caching-5m and caching-1h), cache-rate (needs --cache-hit-rate), swap (needs --swap); join with + to compose (batch+global), or a name from --scenarios-file";
 
 /// The scenarios run when none is asked for.
 pub const DEFAULT: &[&str] = &[
@@ -294,6 +296,11 @@ pub fn expand(
             "caching" => vec![measured(CacheTtl::FiveMinutes), measured(CacheTtl::OneHour)],
             "caching-5m" => vec![measured(CacheTtl::FiveMinutes)],
             "caching-1h" => vec![measured(CacheTtl::OneHour)],
+            "reserved" => vec![Scenario {
+                name: "reserved".into(),
+                kind: Kind::Reserved,
+                recommendable: true,
+            }],
             _ => match file.iter().find(|f| f.name == name) {
                 Some(f) => vec![from_file(f, resolver, default_ttl)?],
                 None => vec![composed(name, params)?],
@@ -370,7 +377,7 @@ fn composed(name: &str, params: &Params) -> Result<Scenario, String> {
                 recommendable = false;
             }
             "provisioned" | "provisioned-no-commit" | "provisioned-1m" | "provisioned-6m"
-            | "caching" | "caching-5m" | "caching-1h" => {
+            | "caching" | "caching-5m" | "caching-1h" | "reserved" => {
                 return Err(format!(
                     "scenario `{name}`: `{atom}` is sized from the whole period and cannot be combined with +"
                 ))

@@ -328,6 +328,76 @@ fn provisioned_overflow_and_percentile() {
 }
 
 #[test]
+fn reserved_tier_where_the_catalog_has_a_price() {
+    // No built-in reserved prices: every workload unchanged, with the reason
+    let v = json(&["--scenario", "reserved"]);
+    let r = scenario(&v, "reserved");
+    assert_eq!(r["total_usd"].to_usd(), "0.1233");
+    assert_eq!(
+        r["assumptions"]["unchanged_invocations"]
+            .as_object()
+            .unwrap()
+            .len(),
+        3
+    );
+    // A negotiated quote for Haiku 4.5 global in us-east-1: $20 per 1K input TPM-month, $100
+    // per 1K output. Peaks 4,000 in / 100 out per minute -> the minimums, 100K and 10K:
+    // (100 x $20 + 10 x $100) x 1,440 min / (730 h x 60) = $3,000 x 0.0328767 = $98.630137
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("reserved.toml");
+    std::fs::write(&f, RESERVED_QUOTE).unwrap();
+    let o = run(&[
+        "--pricing",
+        f.to_str().unwrap(),
+        "whatif",
+        "--logs",
+        LOGS,
+        "--start",
+        "2026-10-01",
+        "--end",
+        "2026-10-01",
+        "--scenario",
+        "reserved",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = o.json();
+    let r = scenario(&v, "reserved");
+    let h = row(r, HAIKU);
+    assert_eq!(h["total_usd"].to_usd(), "98.630137");
+    assert_eq!(
+        (
+            h["details"]["input_tpm"].as_u64(),
+            h["details"]["output_tpm"].as_u64()
+        ),
+        (Some(100_000), Some(10_000))
+    );
+    assert_eq!(r["total_usd"].to_usd(), "98.714437");
+}
+
+const RESERVED_QUOTE: &str = r#"[[model]]
+key = "anthropic.claude-haiku-4-5"
+name = "Claude Haiku 4.5"
+provider = "Anthropic"
+ids = ["anthropic.claude-haiku-4-5-20251001-v1:0"]
+source = "negotiated reserved-tier quote (test)"
+as_of = "2026-11-01"
+[[model.price]]
+regions = ["us-east-1"]
+scope = "global"
+input = "1.00"
+output = "5.00"
+cache_write_5m = "1.25"
+cache_write_1h = "2.00"
+cache_read = "0.10"
+batch_input = "0.50"
+batch_output = "2.50"
+reserved_input_1k_tpm_month = "20"
+reserved_output_1k_tpm_month = "100"
+"#;
+
+#[test]
 fn swap_composition_cache_rate_and_scenarios_file() {
     // swap 50% of Sonnet 3.7 (us. -> Haiku 4.5 geo/regional $1.10 in, $5.50 out, $0.11 read,
     // $1.375 write): writes 0.00055 + 0.0011 + 0.00275 = $0.0044, read 0.00055 + 0.0011 +
