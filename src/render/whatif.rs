@@ -270,8 +270,23 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
             ));
         }
         if let Some(u) = a["unchanged_invocations"].as_object() {
-            for (why, n) in u {
-                line.push_str(&format!(" Unchanged ({n} calls): {why}."));
+            // What the user can act on (`pass --...`) first; at most 3, the rest in JSON.
+            let mut reasons: Vec<(&String, &Value)> = u.iter().collect();
+            reasons
+                .sort_by_key(|(why, n)| (!why.contains("pass --"), std::cmp::Reverse(n.as_u64())));
+            for (why, n) in reasons.iter().take(3) {
+                line.push_str(&format!(
+                    " Unchanged ({} calls): {why}.",
+                    group_thousands(n.as_u64().unwrap_or(0))
+                ));
+            }
+            if reasons.len() > 3 {
+                let rest: u64 = reasons[3..].iter().filter_map(|(_, n)| n.as_u64()).sum();
+                line.push_str(&format!(
+                    " {} more reasons leave {} calls unchanged (all listed in --format json).",
+                    reasons.len() - 3,
+                    group_thousands(rest)
+                ));
             }
         }
         out.push(line);

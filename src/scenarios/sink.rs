@@ -26,6 +26,13 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Uncached requests' prefixes matter only to the caching estimator.
+    fn needs_candidates(&self) -> bool {
+        self.scenarios
+            .iter()
+            .any(|s| matches!(s.kind, Kind::Measured(_)))
+    }
+
     fn needs_bins(&self) -> bool {
         self.scenarios
             .iter()
@@ -158,6 +165,9 @@ impl<'r> WhatIfSink<'r> {
             };
             self.realised.write_premium +=
                 Pico(cost(write, t.cache_write).0 - cost(rates.input, t.cache_write).0);
+        }
+        if t.cache_read == 0 && t.cache_write == 0 && !self.plan.needs_candidates() {
+            return;
         }
         let Some(d) = caching::digest(body) else {
             return;

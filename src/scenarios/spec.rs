@@ -511,9 +511,9 @@ impl Eligibility {
     /// How the eligible share was chosen, in words.
     pub fn describe(&self) -> String {
         let mut parts = vec![];
-        if self.rules.is_empty() {
+        if self.rules.is_empty() && !self.non_streaming {
             parts.push("every request counts as batch-eligible (narrow with --batch-only KEY=VALUE or --batch-heuristic)".to_string());
-        } else {
+        } else if !self.rules.is_empty() {
             let rules: Vec<String> = self
                 .rules
                 .iter()
