@@ -472,6 +472,48 @@ fn share_pct(n: u64, of: u64) -> Option<Num> {
     (of > 0).then(|| Num((Decimal::from(n) * Decimal::from(100) / Decimal::from(of)).round_dp(1)))
 }
 
+/// A capacity plan (provisioned units or a reservation) for one workload in one region: its
+/// cost and details, or why the workload keeps its on-demand cost.
+type Plan1 = Result<(Pico, Pico, Value), String>;
+
+/// Runs `plan` over every (workload, region) of per-minute bins: the shared part of the
+/// provisioned and reserved scenarios. Returns the rows' exact costs, details and the
+/// unchanged reasons.
+fn capacity_rows(
+    sink: &WhatIfSink,
+    catalog: &Catalog,
+    order: &[usize],
+    mut plan: impl FnMut(&provisioned::Bins, &crate::pricing::Model, &str, Scope) -> Plan1,
+) -> (Vec<Pico>, Vec<Value>, BTreeMap<String, u64>) {
+    let mut unchanged: BTreeMap<String, u64> = BTreeMap::new();
+    let mut per_row: HashMap<u32, (Pico, Vec<Value>)> = HashMap::new();
+    let mut bins: Vec<(&(u32, String), &provisioned::Bins)> = sink.bins.iter().collect();
+    bins.sort_by(|a, b| a.0.cmp(b.0));
+    for ((row, region), b) in bins {
+        let w = &sink.rows[*row as usize];
+        let entry = per_row.entry(*row).or_insert((Pico(0), vec![]));
+        match plan(b, catalog.model(b.model), region, w.scope) {
+            Ok((fixed, overflow, mut d)) => {
+                entry.0 += fixed + overflow;
+                d["region"] = json!(region);
+                d["fixed_usd"] = json!(usd6(fixed));
+                d["overflow_usd"] = json!(usd6(overflow));
+                entry.1.push(d);
+            }
+            Err(why) => {
+                let calls = b.calls;
+                *unchanged.entry(why.clone()).or_default() += calls;
+                entry.0 += b.baseline;
+                entry
+                    .1
+                    .push(json!({"region": region, "unchanged_invocations": calls, "why": why}));
+            }
+        }
+    }
+    let (exact, details) = collect_rows(sink, order, per_row);
+    (exact, details, unchanged)
+}
+
 fn provisioned_scenario(
     sink: &WhatIfSink,
     catalog: &Catalog,
@@ -479,59 +521,42 @@ fn provisioned_scenario(
     term: Term,
     order: &[usize],
 ) -> Parts {
-    let mut unchanged: BTreeMap<String, u64> = BTreeMap::new();
     let mut tpm_used: BTreeMap<String, String> = BTreeMap::new();
-    let mut per_row: HashMap<u32, (Pico, Vec<Value>)> = HashMap::new();
-    let mut bins: Vec<(&(u32, String), &provisioned::Bins)> = sink.bins.iter().collect();
-    bins.sort_by(|a, b| a.0.cmp(b.0));
-    for ((row, region), b) in bins {
-        let model = catalog.model(b.model);
-        let entry = per_row.entry(*row).or_insert((Pico(0), vec![]));
-        let price = model
+    let (exact, details, unchanged) = capacity_rows(sink, catalog, order, |b, model, region, _| {
+        let hourly = model
             .price(region, Scope::Regional)
-            .and_then(|r| provisioned::hourly(r, term));
-        let tpm = st
+            .and_then(|r| provisioned::hourly(r, term))
+            .ok_or_else(|| {
+                format!(
+                    "no provisioned-throughput price ({}) for {} in {region}",
+                    term.label(),
+                    model.key
+                )
+            })?;
+        let (tpm, src) = st
             .tpm_by_model
             .get(&b.model)
             .copied()
             .or(st.tpm_all)
             .map(|n| (n, "--tpm-per-unit"))
-            .or(model.tpm_per_unit.map(|n| (n, "catalog")));
-        let calls = sink.rows[*row as usize].agg.invocations;
-        let why = match (price, tpm) {
-            (None, _) => Some(format!(
-                "no provisioned-throughput price ({}) for {} in {region}",
-                term.label(),
-                model.key
-            )),
-            (_, None) => Some(format!(
-                "tokens per minute per model unit unknown for {} (AWS does not publish it): pass --tpm-per-unit {}=N",
-                model.key, model.key
-            )),
-            _ => None,
-        };
-        if let Some(why) = why {
-            *unchanged.entry(why.clone()).or_default() += calls;
-            entry.0 += b.baseline;
-            entry
-                .1
-                .push(json!({"region": region, "unchanged_invocations": calls, "why": why}));
-            continue;
-        }
-        let (hourly, (tpm, src)) = (price.expect("checked"), tpm.expect("checked"));
+            .or(model.tpm_per_unit.map(|n| (n, "catalog")))
+            .ok_or_else(|| {
+                format!(
+                    "tokens per minute per model unit unknown for {} (AWS does not publish it): pass --tpm-per-unit {}=N",
+                    model.key, model.key
+                )
+            })?;
         tpm_used.insert(
             model.key.clone(),
             format!("{} ({src})", group_thousands(tpm)),
         );
         let s: Sizing = provisioned::size(b, hourly, tpm, st.percentile, st.period_minutes);
-        entry.0 += s.cost();
-        let mut d = serde_json::to_value(&s).expect("serializable");
-        d["region"] = json!(region);
-        d["fixed_usd"] = json!(usd6(s.fixed));
-        d["overflow_usd"] = json!(usd6(s.overflow));
-        entry.1.push(d);
-    }
-    let (exact, details) = collect_rows(sink, order, per_row);
+        Ok((
+            s.fixed,
+            s.overflow,
+            serde_json::to_value(&s).expect("serializable"),
+        ))
+    });
     let assumptions = json!({
         "term": term,
         "hourly_price": "catalog provisioned rate per model unit-hour for the workload's region",
@@ -553,40 +578,28 @@ fn reserved_scenario(
     st: &Settings,
     order: &[usize],
 ) -> Parts {
-    let mut unchanged: BTreeMap<String, u64> = BTreeMap::new();
-    let mut per_row: HashMap<u32, (Pico, Vec<Value>)> = HashMap::new();
-    let mut bins: Vec<(&(u32, String), &provisioned::Bins)> = sink.bins.iter().collect();
-    bins.sort_by(|a, b| a.0.cmp(b.0));
-    for ((row, region), b) in bins {
-        let model = catalog.model(b.model);
-        let entry = per_row.entry(*row).or_insert((Pico(0), vec![]));
-        let scope = sink.rows[*row as usize].scope;
-        let prices = model.price(region, scope).and_then(|r| {
-            r.reserved_input_1k_tpm_month
-                .zip(r.reserved_output_1k_tpm_month)
-        });
-        let Some((pin, pout)) = prices else {
-            let calls = sink.rows[*row as usize].agg.invocations;
-            let why = format!(
-                "no reserved-tier price for {} in {region} (AWS quotes it through account teams: add yours with --pricing)",
-                model.key
-            );
-            *unchanged.entry(why.clone()).or_default() += calls;
-            entry.0 += b.baseline;
-            entry
-                .1
-                .push(json!({"region": region, "unchanged_invocations": calls, "why": why}));
-            continue;
-        };
-        let r = provisioned::size_reserved(b, pin, pout, st.percentile, st.period_minutes);
-        entry.0 += r.cost();
-        let mut d = serde_json::to_value(&r).expect("serializable");
-        d["region"] = json!(region);
-        d["fixed_usd"] = json!(usd6(r.fixed));
-        d["overflow_usd"] = json!(usd6(r.overflow));
-        entry.1.push(d);
-    }
-    let (exact, details) = collect_rows(sink, order, per_row);
+    let (exact, details, unchanged) = capacity_rows(
+        sink,
+        catalog,
+        order,
+        |b, model, region, scope| {
+            let (pin, pout) = model
+            .price(region, scope)
+            .and_then(|r| r.reserved_input_1k_tpm_month.zip(r.reserved_output_1k_tpm_month))
+            .ok_or_else(|| {
+                format!(
+                    "no reserved-tier price for {} in {region} (AWS quotes it through account teams: add yours with --pricing)",
+                    model.key
+                )
+            })?;
+            let r = provisioned::size_reserved(b, pin, pout, st.percentile, st.period_minutes);
+            Ok((
+                r.fixed,
+                r.overflow,
+                serde_json::to_value(&r).expect("serializable"),
+            ))
+        },
+    );
     let assumptions = json!({
         "prices": "catalog reserved_input_1k_tpm_month / reserved_output_1k_tpm_month for the workload's region and profile",
         "sizing": "input (incl. cache) and output tokens per minute at the size percentile, rounded up to 1K, at least 100K input and 10K output",

@@ -20,6 +20,7 @@ use super::spec::Term;
 pub struct Bins {
     pub minutes: HashMap<i64, (u64, u64)>,
     pub tokens: u64,
+    pub calls: u64,
     /// On-demand cost of those tokens (the baseline).
     pub baseline: Pico,
     pub model: usize,
@@ -31,6 +32,7 @@ impl Bins {
         m.0 += input;
         m.1 += output;
         self.tokens += input + output;
+        self.calls += 1;
         self.baseline += cost;
     }
 
@@ -41,6 +43,7 @@ impl Bins {
             mine.1 += out;
         }
         self.tokens += o.tokens;
+        self.calls += o.calls;
         self.baseline += o.baseline;
         self.model = o.model;
     }
