@@ -286,7 +286,7 @@ pub fn build(
     let mut scenarios = vec![];
     for (si, s) in plan.scenarios.iter().enumerate() {
         let (exact, details, assumptions) = match &s.kind {
-            Kind::Request(t) => request_scenario(sink, plan, si, t, &order),
+            Kind::Request(t) => request_scenario(sink, catalog, plan, si, t, &order),
             Kind::Provisioned(term) => provisioned_scenario(sink, catalog, settings, *term, &order),
             Kind::Reserved => reserved_scenario(sink, catalog, settings, &order),
             Kind::Measured(ttl) => {
@@ -396,6 +396,7 @@ fn unchanged_json(m: &BTreeMap<String, u64>) -> Value {
 
 fn request_scenario(
     sink: &WhatIfSink,
+    catalog: &Catalog,
     plan: &Plan,
     si: usize,
     t: &Transform,
@@ -417,15 +418,36 @@ fn request_scenario(
         eligible += w.batch_eligible;
         total += w.agg.invocations;
         let left: u64 = c.unchanged.values().sum();
-        details.push(if t.tier == Tier::Batch {
+        let mut d = if t.tier == Tier::Batch {
             json!({"batch_eligible_invocations": w.batch_eligible, "invocations": w.agg.invocations,
+                   "eligible_streaming_invocations": w.eligible_streaming,
                    "eligible_share_pct": share_pct(w.batch_eligible, w.agg.invocations),
                    "unchanged_invocations": left})
-        } else if left > 0 || c.by_ratio > 0 {
-            json!({"unchanged_invocations": left, "ratio_priced_invocations": c.by_ratio})
         } else {
-            Value::Null
-        });
+            json!({"unchanged_invocations": left, "ratio_priced_invocations": c.by_ratio})
+        };
+        // The prices used: the workload's model (and a swap's target) where it ran.
+        let mut models = vec![w.model];
+        models.extend(
+            t.swaps
+                .iter()
+                .filter(|s| s.from_idx == w.model)
+                .map(|s| s.to_idx),
+        );
+        d["prices"] = Value::Array(
+            models
+                .iter()
+                .flat_map(|&m| {
+                    w.priced_at
+                        .iter()
+                        .map(move |(region, scope)| (m, region, *scope))
+                })
+                .map(|(m, region, scope)| {
+                    crate::scenarios::reprice::rates_used(catalog, t, m, region, scope)
+                })
+                .collect(),
+        );
+        details.push(d);
     }
     let mut a = serde_json::Map::new();
     a.insert("tier".into(), json!(t.tier));
@@ -551,14 +573,22 @@ fn provisioned_scenario(
             format!("{} ({src})", group_thousands(tpm)),
         );
         let s: Sizing = provisioned::size(b, hourly, tpm, st.percentile, st.period_minutes);
-        Ok((
-            s.fixed,
-            s.overflow,
-            serde_json::to_value(&s).expect("serializable"),
-        ))
+        // A term is a commitment: the period is shown pro rata, the commitment is all of it.
+        let term_hours: Option<i128> = match term {
+            Term::NoCommitment => None,
+            Term::OneMonth => Some(provisioned::HOURS_PER_MONTH as i128),
+            Term::SixMonths => Some(6 * provisioned::HOURS_PER_MONTH as i128),
+        };
+        let commitment = term_hours.map(|h| usd6(Pico(s.fixed.0 / s.hours.max(1) as i128 * h)));
+        let mut d = serde_json::to_value(&s).expect("serializable");
+        if let Some(c) = commitment {
+            d["term_commitment_usd"] = json!(c);
+        }
+        Ok((s.fixed, s.overflow, d))
     });
     let assumptions = json!({
         "term": term,
+        "commitment": "1-month and 6-month terms are commitments: the period is charged pro rata here, while the commitment (details.term_commitment_usd) is units x hourly price x 730 or 4,380 hours",
         "hourly_price": "catalog provisioned rate per model unit-hour for the workload's region",
         "billed_hours": "every hour of the period, busy or not",
         "period_minutes": st.period_minutes,
@@ -648,11 +678,11 @@ fn measured_scenario(sink: &WhatIfSink, e: &Estimate, ttl: CacheTtl, order: &[us
     }
     let assumptions = json!({
         "ttl": ttl,
-        "prefix": "tools + system prompt + every message but the last, hashed (no text kept)",
+        "prefix": "tools + system prompt (one cache breakpoint) and every message but the last (a second one), hashed (no text kept); a request also matches its conversation's previous turn",
         "prefix_tokens": "estimated: the request's input tokens x the prefix's share of the body bytes",
-        "min_prefix_tokens": caching::MIN_PREFIX_TOKENS,
-        "replay": "per prefix, model, account and region in time order: first use writes, a use within the TTL of the previous one reads (and refreshes), a later one writes again",
-        "cached_prefixes": "only prefixes seen at least twice whose caching saves money at this TTL (sparser ones are counted as unprofitable and left uncached); requests already using the cache, long-context requests and models without cache rates are left as they ran",
+        "min_prefix_tokens": "per model: 4,096 for Claude Haiku 4.5 and Opus 4.5, 2,048 for Claude 3.x Haiku, 1,024 otherwise",
+        "replay": "per application (system prompt x model x account x region) in time order: a request reads the longest live entry (same prefix, its previous turn, or the system prompt) and writes the rest of its prefix; entries live for the TTL after their last use",
+        "cached_applications": "only applications with repeated prefixes whose caching saves money at this TTL (sparser ones are counted as unprofitable and left uncached); requests already using the cache, long-context requests and models without cache rates are left as they ran",
         "repeated_prefixes": e.prefixes,
         "unprofitable_prefixes": e.unprofitable,
         "cache_reads": e.reads.iter().sum::<u64>(),
@@ -709,12 +739,21 @@ fn reason(s: &ScenarioOut, r: &ScenarioRow) -> String {
     let d = &r.details;
     let a = &s.assumptions;
     match s.name.as_str() {
-        "batch" => format!(
-            "batch rates on {} of {} requests ({}% eligible); only for work that can wait for a batch job",
-            num(d, "batch_eligible_invocations"),
-            num(d, "invocations"),
-            num(d, "eligible_share_pct")
-        ),
+        "batch" => {
+            let mut s = format!(
+                "batch rates on {} of {} requests ({}% eligible); only for work that can wait for a batch job",
+                num(d, "batch_eligible_invocations"),
+                num(d, "invocations"),
+                num(d, "eligible_share_pct")
+            );
+            if d["eligible_streaming_invocations"].as_u64().unwrap_or(0) > 0 {
+                s.push_str(&format!(
+                    "; {} of them stream to a waiting caller: check they can wait (--batch-heuristic leaves them out)",
+                    num(d, "eligible_streaming_invocations")
+                ));
+            }
+            s
+        }
         "flex" => "flex tier rates; only for work that tolerates slower, queued service".into(),
         "global" => "global cross-region profile rates; requests may be served in any commercial region".into(),
         n if n.starts_with("provisioned") => {

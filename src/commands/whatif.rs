@@ -66,6 +66,14 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
             usage(e, "the file holds [[scenario]] tables: name, tier (standard|batch|flex|priority), profile (global|geo), [[scenario.swap]] from/to/share, cache_hit_rate, cache_prefix_share, cache_ttl")
         })?,
     };
+    for (i, s) in swaps.iter().enumerate() {
+        if swaps[..i].iter().any(|o| o.from_idx == s.from_idx) {
+            return Err(usage(
+                format!("--swap moves {} twice", s.from),
+                "give one --swap per model (FROM=TO@PERCENT); to split a model's traffic three ways, use a scenarios file per split",
+            ));
+        }
+    }
     let params = Params { swaps, cache_rate };
     let mut names = a.scenario.clone();
     if names.is_empty() && !file.is_empty() {
@@ -91,10 +99,10 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
             .replace('_', "")
             .parse()
             .ok()
-            .filter(|&n| n > 0)
+            .filter(|&n| n > 0 && n <= 100_000_000)
             .ok_or_else(|| {
                 usage(
-                    format!("--tpm-per-unit `{t}`: not a positive whole number"),
+                    format!("--tpm-per-unit `{t}`: not a whole number of tokens per minute from 1 to 100,000,000"),
                     tpm_hint,
                 )
             })?;
@@ -119,6 +127,17 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
         && scenarios
             .iter()
             .any(|s| matches!(s.kind, Kind::Provisioned(_)));
+    // Explained before reading anything when no figure can come from anywhere.
+    if provisioned_asked
+        && tpm_all.is_none()
+        && tpm_by_model.is_empty()
+        && env.catalog.models.iter().all(|m| m.tpm_per_unit.is_none())
+    {
+        return Err(usage(
+            "provisioned throughput needs the tokens per minute one model unit serves (AWS does not publish it, and the catalog has no figure)".into(),
+            "pass --tpm-per-unit MODEL=N per model (or N for all), e.g. --tpm-per-unit meta.llama3-1-70b=25000; ask your AWS account team for the figure",
+        ));
+    }
     Ok(Setup {
         plan: Plan {
             keys,
@@ -267,11 +286,17 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     warn_diagnostics(&r.stats, &r.diags);
     warn_unpriced_list(&r.result.unpriced);
     if !env.quiet {
+        let outside = r.result.input.outside_period;
         eprintln!(
-            "read {} record(s) from {} file(s) ({:.1} MB); {} scenario(s)",
+            "read {} record(s) from {} file(s) ({:.1} MB){}; {} scenario(s)",
             group_thousands(r.stats.records),
             r.stats.files,
             r.stats.bytes as f64 / 1e6,
+            if outside > 0 {
+                format!("; {} outside the period left out", group_thousands(outside))
+            } else {
+                String::new()
+            },
             r.result.scenarios.len()
         );
         if r.result.scenarios.iter().any(|s| s.name == "batch")

@@ -133,6 +133,34 @@ pub fn cents_of(w: &WhatIf) -> Cents {
     Cents { rows, totals }
 }
 
+/// What a scenario total rests on, in a few words (the assumptions say it in full).
+fn total_note(a: &Value) -> String {
+    let mut parts = vec![];
+    if let Some(p) = a["eligible_share_pct"].as_f64() {
+        parts.push(format!("{p}% batch-eligible"));
+    }
+    let ratio = a["ratio_priced_invocations"].as_u64().unwrap_or(0);
+    if ratio > 0 {
+        parts.push(format!(
+            "{} calls at documented ratio",
+            group_thousands(ratio)
+        ));
+    }
+    let left: u64 = a["unchanged_invocations"]
+        .as_object()
+        .map_or(0, |m| m.values().filter_map(Value::as_u64).sum());
+    if left > 0 {
+        parts.push(format!(
+            "{} calls not (fully) applicable",
+            group_thousands(left)
+        ));
+    }
+    if let Some(n) = a["repeated_prefixes"].as_u64() {
+        parts.push(format!("{n} application(s) cached"));
+    }
+    parts.join("; ")
+}
+
 /// Scenario totals: one line per scenario.
 pub fn totals_grid(w: &WhatIf, c: &Cents) -> Grid {
     let mut rows = vec![vec![
@@ -140,6 +168,7 @@ pub fn totals_grid(w: &WhatIf, c: &Cents) -> Grid {
         money(c.totals[0], w.baseline.total_usd.0),
         String::new(),
         String::new(),
+        format!("{} calls", group_thousands(w.baseline.counts.invocations)),
     ]];
     for (i, s) in w.scenarios.iter().enumerate() {
         let d = c.totals[i + 1] - c.totals[0];
@@ -148,6 +177,7 @@ pub fn totals_grid(w: &WhatIf, c: &Cents) -> Grid {
             money(c.totals[i + 1], s.total_usd.0),
             change(d, s.delta_usd.0),
             pct_text(s.delta_pct),
+            total_note(&s.assumptions),
         ]);
     }
     Grid {
@@ -156,6 +186,7 @@ pub fn totals_grid(w: &WhatIf, c: &Cents) -> Grid {
             "Cost (USD)".into(),
             "Change".into(),
             "%".into(),
+            super::NOTE.into(),
         ],
         rows,
         first_numeric: 1,
@@ -236,10 +267,10 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
         let mut line = format!("{}: {}.", s.name, s.description);
         let a = &s.assumptions;
         if let Some(e) = a["batch_eligibility"].as_str() {
-            line.push_str(&format!(
-                " Eligible: {e} ({}% of requests).",
-                a["eligible_share_pct"]
-            ));
+            match a["eligible_share_pct"].as_f64() {
+                Some(p) => line.push_str(&format!(" Eligible: {e} ({p}% of requests).")),
+                None => line.push_str(&format!(" Eligible: {e}.")),
+            }
         }
         if let Some(p) = a["prices"].as_str() {
             line.push_str(&format!(" Prices: {p}."));
@@ -265,8 +296,8 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
         }
         if a.get("repeated_prefixes").is_some() {
             line.push_str(&format!(
-                " {} repeated prefixes worth caching ({} more reused too sparsely to pay): {} reads, {} writes (prefixes of at least {} tokens).",
-                a["repeated_prefixes"], a["unprofitable_prefixes"], a["cache_reads"], a["cache_writes"], a["min_prefix_tokens"]
+                " {} application(s) (system prompt x model x account x region) worth caching, {} more reusing prefixes too sparsely to pay: {} requests would read the cache, {} write it.",
+                a["repeated_prefixes"], a["unprofitable_prefixes"], a["cache_reads"], a["cache_writes"]
             ));
         }
         if let Some(u) = a["unchanged_invocations"].as_object() {
@@ -321,14 +352,34 @@ fn usd_text(u: Usd6) -> String {
 }
 
 fn headline(w: &WhatIf) -> String {
-    format!(
+    let mut s = format!(
         "What if: {} to {}, {} priced invocations by {} (baseline {})",
         w.period.start.as_deref().unwrap_or("?"),
         w.period.end.as_deref().unwrap_or("?"),
         group_thousands(w.baseline.counts.invocations),
         w.group_by.join(", "),
         usd_text(w.baseline.total_usd)
-    )
+    );
+    if !w.unpriced.is_empty() {
+        let calls: u64 = w.unpriced.iter().map(|u| u.counts.invocations).sum();
+        let ids: Vec<&str> = w.unpriced.iter().map(|u| u.model_id.as_str()).collect();
+        s.push_str(&format!(
+            "\nNot priced, so left out of the baseline and every scenario: {} invocations of {} ({})",
+            group_thousands(calls),
+            ids.join(", "),
+            "the catalog does not know them; add prices with --pricing"
+        ));
+    }
+    s
+}
+
+/// The recommendations table, or a line saying there is nothing to recommend on.
+fn recommendations(w: &WhatIf, markdown: bool) -> String {
+    if w.recommendations.is_empty() {
+        "(no priced usage in the period: nothing to compare)\n".into()
+    } else {
+        recommendations_grid(w).render(markdown)
+    }
 }
 
 /// Totals and recommendations only (the demo's view).
@@ -339,7 +390,7 @@ pub fn summary(w: &WhatIf, markdown: bool) -> String {
         "{h}{}\n\n{}\n{h}Recommendations\n\n{}",
         headline(w),
         totals_grid(w, &c).render(markdown),
-        recommendations_grid(w).render(markdown)
+        recommendations(w, markdown)
     )
 }
 
@@ -353,7 +404,7 @@ fn human(w: &WhatIf, markdown: bool) -> String {
     ));
     s.push_str(&format!(
         "{h3}Recommendations\n\n{}\n",
-        recommendations_grid(w).render(markdown)
+        recommendations(w, markdown)
     ));
     for (pos, r) in w.baseline.rows.iter().enumerate() {
         s.push_str(&format!(

@@ -23,17 +23,28 @@ pub struct Bins {
     pub calls: u64,
     /// On-demand cost of those tokens (the baseline).
     pub baseline: Pico,
+    /// The input side (input and cache tokens) of the tokens and their cost.
+    pub input_tokens: u64,
+    pub input_cost: Pico,
     pub model: usize,
 }
 
 impl Bins {
-    pub fn add(&mut self, minute: i64, input: u64, output: u64, cost: Pico) {
+    /// One request: its input-side and output tokens and their on-demand costs.
+    pub fn add(
+        &mut self,
+        minute: i64,
+        (input, input_cost): (u64, Pico),
+        (output, output_cost): (u64, Pico),
+    ) {
         let m = self.minutes.entry(minute).or_default();
         m.0 += input;
         m.1 += output;
         self.tokens += input + output;
         self.calls += 1;
-        self.baseline += cost;
+        self.baseline += input_cost + output_cost;
+        self.input_tokens += input;
+        self.input_cost += input_cost;
     }
 
     pub fn merge(&mut self, o: Bins) {
@@ -45,6 +56,8 @@ impl Bins {
         self.tokens += o.tokens;
         self.calls += o.calls;
         self.baseline += o.baseline;
+        self.input_tokens += o.input_tokens;
+        self.input_cost += o.input_cost;
         self.model = o.model;
     }
 }
@@ -87,11 +100,19 @@ pub fn hourly(row: &PriceRow, term: Term) -> Option<Decimal> {
     }
 }
 
-fn pct(num: u128, den: u128) -> Decimal {
-    if den == 0 {
-        return Decimal::ZERO;
+fn dec(n: i128) -> Option<Decimal> {
+    Decimal::try_from_i128_with_scale(n, 0).ok()
+}
+
+/// `num / den` in percent, one decimal; `None` when it cannot be computed.
+fn pct(num: u128, den: u128) -> Option<Decimal> {
+    let (n, d) = (dec(num as i128)?, dec(den as i128)?);
+    if d.is_zero() {
+        return None;
     }
-    (Decimal::from(num) * Decimal::from(100) / Decimal::from(den)).round_dp(1)
+    (n / d)
+        .checked_mul(Decimal::from(100))
+        .map(|p| p.round_dp(1))
 }
 
 /// Sizes units for the `percentile` (1-100) of the busy minutes' token counts.
@@ -116,17 +137,19 @@ pub fn size(
     let overflow = share(overflow_tokens);
     let served = b.tokens - overflow_tokens;
     let capacity_tokens = capacity as u128 * period_minutes as u128;
-    let utilisation_pct = pct(served as u128, capacity_tokens);
+    let utilisation_pct = pct(served as u128, capacity_tokens).unwrap_or_default();
     // On demand, the served tokens cost share(served); at utilisation u they would cost
-    // share(served) * u / utilisation. Break-even: that equals the fixed cost.
+    // share(served) * u / utilisation. Break-even: that equals the fixed cost, so
+    // u* = utilisation x fixed / share(served). Divided first so nothing overflows.
     let on_demand_served = share(served).0;
-    let break_even_utilisation_pct = (on_demand_served > 0)
-        .then(|| {
-            (Decimal::from(fixed.0) * Decimal::from(served) * Decimal::from(100)
-                / (Decimal::from(on_demand_served) * Decimal::from(capacity_tokens as u64)))
-            .round_dp(1)
-        })
-        .map(Num);
+    let break_even_utilisation_pct = (|| {
+        let cost_ratio = dec(fixed.0)?.checked_div(dec(on_demand_served)?)?;
+        let util = dec(served as i128)?.checked_div(dec(capacity_tokens as i128)?)?;
+        Some(Num(cost_ratio
+            .checked_mul(util)?
+            .checked_mul(Decimal::from(100))?
+            .round_dp(1)))
+    })();
     Sizing {
         units,
         tpm_per_unit,
@@ -155,10 +178,15 @@ fn peak_and_percentile(mut per_minute: Vec<u64>, percentile: u32) -> (u64, u64) 
 
 /// `tokens`' share of the workload's on-demand cost.
 fn share_of(b: &Bins, tokens: u64) -> Pico {
-    if b.tokens == 0 {
+    pro_rata(b.baseline, b.tokens, tokens)
+}
+
+/// `part` of `whole` tokens that cost `cost`, to the pico-dollar.
+fn pro_rata(cost: Pico, whole: u64, part: u64) -> Pico {
+    if whole == 0 {
         Pico(0)
     } else {
-        Pico((b.baseline.0 * tokens as i128 + b.tokens as i128 / 2) / b.tokens as i128)
+        Pico((cost.0 * part as i128 + whole as i128 / 2) / whole as i128)
     }
 }
 
@@ -205,11 +233,24 @@ pub fn size_reserved(
         peak_and_percentile(b.minutes.values().map(|m| m.1).collect(), percentile);
     let input_tpm = (sized_in.div_ceil(1000) * 1000).max(RESERVED_MIN_INPUT_TPM);
     let output_tpm = (sized_out.div_ceil(1000) * 1000).max(RESERVED_MIN_OUTPUT_TPM);
-    let overflow_tokens: u64 = b
+    let over_in: u64 = b
         .minutes
         .values()
-        .map(|(i, o)| i.saturating_sub(input_tpm) + o.saturating_sub(output_tpm))
+        .map(|(i, _)| i.saturating_sub(input_tpm))
         .sum();
+    let over_out: u64 = b
+        .minutes
+        .values()
+        .map(|(_, o)| o.saturating_sub(output_tpm))
+        .sum();
+    let overflow_tokens = over_in + over_out;
+    // Input overflow at the workload's on-demand input-side cost per token, output at output's.
+    let overflow = pro_rata(b.input_cost, b.input_tokens, over_in)
+        + pro_rata(
+            Pico(b.baseline.0 - b.input_cost.0),
+            b.tokens - b.input_tokens,
+            over_out,
+        );
     let months = Decimal::from(period_minutes) / Decimal::from(HOURS_PER_MONTH * 60);
     let monthly = Decimal::from(input_tpm / 1000) * input_price
         + Decimal::from(output_tpm / 1000) * output_price;
@@ -224,7 +265,7 @@ pub fn size_reserved(
         months: Num(months.round_dp(4)),
         fixed: Pico(fixed.mantissa()),
         overflow_tokens,
-        overflow: share_of(b, overflow_tokens),
+        overflow,
     }
 }
 
@@ -238,9 +279,17 @@ mod tests {
         // in and out): 640,000 tokens -> $0.4608.
         let mut b = Bins::default();
         for m in 0..60 {
-            b.add(m, 5_000, 5_000, Pico(7_200_000_000));
+            b.add(
+                m,
+                (5_000, Pico(3_600_000_000)),
+                (5_000, Pico(3_600_000_000)),
+            );
         }
-        b.add(60, 20_000, 20_000, Pico(28_800_000_000));
+        b.add(
+            60,
+            (20_000, Pico(14_400_000_000)),
+            (20_000, Pico(14_400_000_000)),
+        );
         assert_eq!(b.baseline, Pico(460_800_000_000));
         // Period: one day (1,440 minutes, 24 hours) at $21.18/hour, 25,000 TPM per unit.
         let s = size(&b, Decimal::new(2118, 2), 25_000, 100, 1440);
@@ -257,12 +306,44 @@ mod tests {
     }
 
     #[test]
+    fn a_busy_month_does_not_overflow() {
+        // 300,000 tokens every minute of October (44,640 minutes), $0.72/1M on demand.
+        let mut b = Bins::default();
+        for m in 0..44_640 {
+            b.add(
+                m,
+                (150_000, Pico(108_000_000_000)),
+                (150_000, Pico(108_000_000_000)),
+            );
+        }
+        // 20,000 TPM per unit -> 15 units; 15 x $21.18 x 744 h = $236,368.80
+        let s = size(&b, Decimal::new(2118, 2), 20_000, 100, 44_640);
+        assert_eq!(s.units, 15);
+        assert_eq!(s.fixed, Pico(236_368_800_000_000_000));
+        // served = capacity: 100% utilised; on demand 13.392e9 tokens x $0.72/1M = $9,642.24,
+        // so break-even at 100% x 236,368.80 / 9,642.24 = 2,451.4%
+        assert_eq!(s.utilisation_pct, Num(Decimal::from(100)));
+        assert_eq!(
+            s.break_even_utilisation_pct,
+            Some(Num(Decimal::new(24514, 1)))
+        );
+    }
+
+    #[test]
     fn overflow_goes_on_demand() {
         let mut b = Bins::default();
         for m in 0..60 {
-            b.add(m, 5_000, 5_000, Pico(7_200_000_000));
+            b.add(
+                m,
+                (5_000, Pico(3_600_000_000)),
+                (5_000, Pico(3_600_000_000)),
+            );
         }
-        b.add(60, 20_000, 20_000, Pico(28_800_000_000));
+        b.add(
+            60,
+            (20_000, Pico(14_400_000_000)),
+            (20_000, Pico(14_400_000_000)),
+        );
         // p50 of the busy minutes is 10,000 -> 1 unit of 25,000; the 40,000 minute overflows by
         // 15,000 tokens: 15,000/640,000 of $0.4608 = $0.0108 on demand.
         let s = size(&b, Decimal::new(2400, 2), 25_000, 50, 60);
@@ -279,12 +360,21 @@ mod tests {
 
     #[test]
     fn reserved_tier_has_minimums_and_prorates() {
-        // 30 busy minutes of 50,000 input + 4,000 output tokens, one of 150,500 + 12,300.
+        // 30 busy minutes of 50,000 input + 4,000 output tokens, one of 150,500 + 12,300, at
+        // $1/1M input and $5/1M output on demand.
         let mut b = Bins::default();
         for m in 0..30 {
-            b.add(m, 50_000, 4_000, Pico(1_000_000_000_000));
+            b.add(
+                m,
+                (50_000, Pico(50_000_000_000)),
+                (4_000, Pico(20_000_000_000)),
+            );
         }
-        b.add(30, 150_500, 12_300, Pico(3_000_000_000_000));
+        b.add(
+            30,
+            (150_500, Pico(150_500_000_000)),
+            (12_300, Pico(61_500_000_000)),
+        );
         // Peak 150,500 in -> 151K reserved; 12,300 out -> 13K. Period: 730 h = 1 month.
         // $2 per 1K input TPM-month, $10 per 1K output: 151 x $2 + 13 x $10 = $432
         let r = size_reserved(&b, Decimal::from(2), Decimal::from(10), 100, 730 * 60);
@@ -294,7 +384,8 @@ mod tests {
         );
         assert_eq!(r.cost(), Pico(432_000_000_000_000));
         // p50 sizes for the ordinary minute: the 100K/10K minimums apply; the big minute
-        // overflows by 50,500 + 2,300 = 52,800 tokens of 1,782,800: x $33 on demand = $0.9773390...
+        // overflows by 50,500 input and 2,300 output tokens, on demand at their own rates:
+        // 50,500 x $1/1M + 2,300 x $5/1M = $0.0505 + $0.0115 = $0.062.
         // Half a month (365 h): (100 x $2 + 10 x $10) / 2 = $150
         let r = size_reserved(&b, Decimal::from(2), Decimal::from(10), 50, 365 * 60);
         assert_eq!(
@@ -302,7 +393,6 @@ mod tests {
             (100_000, 10_000, 52_800)
         );
         assert_eq!(r.fixed, Pico(150_000_000_000_000));
-        // 33 x 52,800 / 1,782,800 = 1,742,400 / 1,782,800 = $0.977339017276 (to the pico)
-        assert_eq!(r.overflow, Pico(977_339_017_276));
+        assert_eq!(r.overflow, Pico(62_000_000_000));
     }
 }

@@ -33,17 +33,17 @@ pub fn reprice(cat: &Catalog, t: &Transform, q: &Request, ttl: CacheTtl) -> Repr
     let kept = variant(cat, t, q, model, ttl);
     let result = match t.swaps.iter().find(|s| s.from_idx == model) {
         None => kept,
-        Some(s) => kept.and_then(|(k, kr)| {
-            let (m, mr) = variant(cat, t, q, s.to_idx, ttl)?;
+        Some(s) => kept.and_then(|(k, kr, knote)| {
+            let (m, mr, mnote) = variant(cat, t, q, s.to_idx, ttl)?;
             // (1 - share) of the requests stay, share move: exact to a pico-dollar.
             let cost = (k.0 * (10_000 - s.share_bp) + m.0 * s.share_bp + 5_000) / 10_000;
-            Ok((Pico(cost), kr || mr))
+            Ok((Pico(cost), kr || mr, knote.or(mnote)))
         }),
     };
     match result {
-        Ok((cost, by_ratio)) => Repriced {
+        Ok((cost, by_ratio, note)) => Repriced {
             cost,
-            unchanged: None,
+            unchanged: note,
             by_ratio,
         },
         Err(why) => Repriced {
@@ -55,39 +55,83 @@ pub fn reprice(cat: &Catalog, t: &Transform, q: &Request, ttl: CacheTtl) -> Repr
 }
 
 /// The request priced on `model` under the transform's profile, tier and cache assumption.
+/// Each step applies on its own: one that cannot (no such rate) is skipped and named in the
+/// note, and the others still apply (`batch+global` on a model without a global row is batch
+/// on its own profile). `Err` only when the model has no price at all for the request.
 fn variant(
     cat: &Catalog,
     t: &Transform,
     q: &Request,
     model: usize,
     ttl: CacheTtl,
-) -> Result<(Pico, bool), String> {
+) -> Result<(Pico, bool, Option<String>), String> {
     let m = cat.model(model);
-    let scope = match (t.profile, q.res.scope) {
+    let mut note: Option<String> = None;
+    let mut skip = |why: String| {
+        note.get_or_insert(why);
+    };
+    let region = if q.region.is_empty() {
+        "(no region)"
+    } else {
+        q.region
+    };
+    let target = match (t.profile, q.res.scope) {
         (Some(Profile::Global), _) => Scope::Global,
         (Some(Profile::Geo), Scope::Global) => Scope::Geo,
         (_, s) => s,
     };
-    let row = m.price(q.region, scope).ok_or_else(|| {
-        format!(
-            "no {} price for {} in {}",
-            scope.as_str(),
-            m.key,
-            if q.region.is_empty() {
-                "(no region)"
-            } else {
-                q.region
+    let row = match m.price(q.region, target) {
+        Some(r) => r,
+        None => {
+            let own = m
+                .price(q.region, q.res.scope)
+                .or_else(|| m.price(q.region, Scope::Regional));
+            match own {
+                Some(r) if target != q.res.scope || model != q.res.model_idx.unwrap_or(model) => {
+                    skip(format!(
+                        "no {} price for {} in {region}",
+                        target.as_str(),
+                        m.key
+                    ));
+                    r
+                }
+                _ => {
+                    return Err(format!(
+                        "no {} price for {} in {region}",
+                        target.as_str(),
+                        m.key
+                    ))
+                }
             }
-        )
-    })?;
+        }
+    };
     let (tokens, ttl) = match &t.cache {
-        Some(c) => (with_cache(q.tokens, c, row)?, c.ttl),
+        Some(c) => match with_cache(q.tokens, c, row) {
+            Ok(tokens) => (tokens, c.ttl),
+            Err(why) => {
+                skip(why);
+                (q.tokens, ttl)
+            }
+        },
         None => (q.tokens, ttl),
     };
     let long = m
         .long_context_threshold
         .is_some_and(|th| tokens.total_input() > th);
-    let (rates, by_ratio) = tier_rates(row, t.tier, long, q.batch_eligible, &m.key, &tokens)?;
+    let (rates, by_ratio) = match tier_rates(row, t.tier, long, q.batch_eligible, &m.key, &tokens) {
+        Ok(r) => r,
+        Err(why) => {
+            skip(why);
+            (
+                if long {
+                    row.long_context.clone()
+                } else {
+                    row.standard.clone()
+                },
+                false,
+            )
+        }
+    };
     let c = price_tokens(
         &rates,
         &tokens,
@@ -95,7 +139,55 @@ fn variant(
         if long { "long-context " } else { "" },
         &m.key,
     )?;
-    Ok((c.total(), by_ratio))
+    Ok((c.total(), by_ratio, note))
+}
+
+/// The per-1M-token rates a transform prices `model` at in `region` (standard context, a
+/// batch-eligible request): the "prices used" of a scenario, with their source.
+pub fn rates_used(
+    cat: &Catalog,
+    t: &Transform,
+    model: usize,
+    region: &str,
+    scope: Scope,
+) -> serde_json::Value {
+    let m = cat.model(model);
+    let target = match (t.profile, scope) {
+        (Some(Profile::Global), _) => Scope::Global,
+        (Some(Profile::Geo), Scope::Global) => Scope::Geo,
+        (_, s) => s,
+    };
+    let Some((row, used)) = m
+        .price(region, target)
+        .map(|r| (r, target))
+        .or_else(|| m.price(region, scope).map(|r| (r, scope)))
+    else {
+        return serde_json::json!({"model": m.key, "region": region, "price": null});
+    };
+    let ones = Tokens {
+        input: 1,
+        output: 1,
+        cache_read: 1,
+        cache_write: 1,
+    };
+    let (rates, by_ratio) = tier_rates(row, t.tier, false, true, &m.key, &ones)
+        .unwrap_or_else(|_| (row.standard.clone(), false));
+    let rate = |p: Option<PricePerMillion>| p.map(|p| crate::money::Num(p.to_decimal()));
+    serde_json::json!({
+        "model": m.key,
+        "region": region,
+        "scope": used.as_str(),
+        "usd_per_1m_tokens": {
+            "input": rate(rates.input),
+            "output": rate(rates.output),
+            "cache_read": rate(rates.cache_read),
+            "cache_write_5m": rate(rates.cache_write_5m),
+            "cache_write_1h": rate(rates.cache_write_1h),
+        },
+        "from_documented_ratio": by_ratio,
+        "source": row.source,
+        "as_of": row.as_of.to_string(),
+    })
 }
 
 /// Moves the cacheable share of a request's uncached input into cache reads and writes.
@@ -388,6 +480,20 @@ mod tests {
             )
             .0,
             "3"
+        );
+        // A step that cannot apply is skipped, the others still do: Nova Micro has no global
+        // row, so batch+global is batch on its own profile: 1M in x $0.0175 = $0.0175
+        let (usd, why, _) = run(
+            "amazon.nova-micro-v1:0",
+            "us-east-1",
+            t(1_000_000, 0, 0),
+            &both,
+            true,
+        );
+        assert_eq!(usd, "0.0175");
+        assert_eq!(
+            why.unwrap(),
+            "no global price for amazon.nova-micro in us-east-1"
         );
     }
 

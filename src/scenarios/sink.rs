@@ -11,7 +11,7 @@ use crate::usage::aggregate::{group_key, key_values, Agg};
 use crate::usage::ingest::Sink;
 use crate::usage::{Aggregator, GroupKey, Period, UsageRecord};
 
-use super::caching::{self, Event, EventKind, MIN_PREFIX_TOKENS};
+use super::caching::{self, Event, EventKind};
 use super::provisioned::Bins;
 use super::reprice::{reprice, Request};
 use super::spec::{Eligibility, Kind, Scenario};
@@ -67,6 +67,12 @@ pub struct Workload {
     pub agg: Agg,
     pub baseline: Pico,
     pub batch_eligible: u64,
+    /// Batch-eligible requests made with a streaming operation (someone was waiting).
+    pub eligible_streaming: u64,
+    /// Catalog index of the workload's model (every workload has one: `--by` includes it).
+    pub model: usize,
+    /// (region, price scope) pairs the workload's requests were priced at.
+    pub priced_at: Vec<(String, crate::pricing::Scope)>,
     /// One per scenario (unused for provisioned and measured caching).
     pub cells: Vec<Cell>,
     /// Price scope of the workload's first request (the reserved tier is bought per profile).
@@ -123,6 +129,9 @@ impl<'r> WhatIfSink<'r> {
             agg: Agg::default(),
             baseline: Pico(0),
             batch_eligible: 0,
+            eligible_streaming: 0,
+            model: res.model_idx.expect("priced"),
+            priced_at: vec![],
             cells: vec![Cell::default(); self.plan.scenarios.len()],
             scope: res.scope,
         });
@@ -138,7 +147,6 @@ impl<'r> WhatIfSink<'r> {
         row: u32,
         long: bool,
     ) {
-        let Some(body) = r.body else { return };
         if r.error_code.is_some() {
             return;
         }
@@ -153,6 +161,7 @@ impl<'r> WhatIfSink<'r> {
         };
         let t = &r.tokens;
         if t.cache_read > 0 || t.cache_write > 0 {
+            // Counted from the token counts alone: bodies may be elsewhere (S3) or absent.
             self.realised.read_tokens += t.cache_read;
             self.realised.write_tokens += t.cache_write;
             let cost =
@@ -166,35 +175,52 @@ impl<'r> WhatIfSink<'r> {
             self.realised.write_premium +=
                 Pico(cost(write, t.cache_write).0 - cost(rates.input, t.cache_write).0);
         }
+        let Some(body) = r.body else { return };
         if t.cache_read == 0 && t.cache_write == 0 && !self.plan.needs_candidates() {
             return;
         }
         let Some(d) = caching::digest(body) else {
             return;
         };
-        let (kind, tokens) = if t.cache_write > 0 {
-            (EventKind::Write, t.cache_write)
+        let scope = |h: u64| caching::scoped(h, model, r.account, region);
+        let clamp = |n: u64| n.min(u32::MAX as u64) as u32;
+        let mut ev = Event {
+            group: scope(d.sys.0),
+            ms: r.timestamp.timestamp_millis(),
+            prev: 0,
+            full: scope(d.full.0),
+            sys_tokens: 0,
+            prev_tokens: 0,
+            full_tokens: 0,
+            row,
+            kind: EventKind::Candidate,
+            rates,
+        };
+        if t.cache_write > 0 {
+            ev.kind = EventKind::Write;
+            ev.full_tokens = clamp(t.cache_write);
+            ev.prev_tokens = clamp(t.cache_read);
         } else if t.cache_read > 0 {
-            (EventKind::Read, t.cache_read)
+            ev.kind = EventKind::Read;
+            ev.full_tokens = clamp(t.cache_read);
         } else {
-            let tokens = d.prefix_tokens(t.input);
-            let cacheable = !long
-                && rates.cache_read.is_some()
-                && rates.input.is_some()
-                && tokens >= MIN_PREFIX_TOKENS;
-            if !cacheable {
+            let min = caching::min_prefix_tokens(&self.catalog.model(model).key);
+            let full = d.tokens(d.full.1, t.input);
+            if long || rates.cache_read.is_none() || rates.input.is_none() || full < min {
                 return;
             }
-            (EventKind::Candidate, tokens)
-        };
-        self.events.push(Event {
-            key: caching::cache_key(&d, model, r.account, region),
-            ms: r.timestamp.timestamp_millis(),
-            tokens,
-            row,
-            kind,
-            rates,
-        });
+            ev.full_tokens = clamp(full);
+            let sys = d.tokens(d.sys.1, t.input);
+            ev.sys_tokens = if sys >= min { clamp(sys) } else { 0 };
+            if let Some((h, bytes)) = d.prev {
+                let prev = d.tokens(bytes, t.input);
+                if prev >= min {
+                    ev.prev = scope(h);
+                    ev.prev_tokens = clamp(prev);
+                }
+            }
+        }
+        self.events.push(ev);
     }
 }
 
@@ -240,6 +266,14 @@ impl Sink for WhatIfSink<'_> {
         w.agg.cost_cache_read += base.cache_read;
         w.agg.cost_cache_write += base.cache_write;
         w.batch_eligible += eligible as u64;
+        w.eligible_streaming += (eligible && super::spec::is_streaming(r.operation)) as u64;
+        if !w
+            .priced_at
+            .iter()
+            .any(|(reg, s)| reg == region && *s == res.scope)
+        {
+            w.priced_at.push((region.to_string(), res.scope));
+        }
         for (i, s) in self.plan.scenarios.iter().enumerate() {
             if let Kind::Request(t) = &s.kind {
                 let p = reprice(self.catalog, t, &q, self.plan.ttl);
@@ -255,11 +289,11 @@ impl Sink for WhatIfSink<'_> {
             let b = self.bins.entry((row, region.to_string())).or_default();
             b.model = res.model_idx.expect("priced");
             let minute = r.timestamp.timestamp().div_euclid(60);
+            let input_cost = base.input + base.cache_read + base.cache_write;
             b.add(
                 minute,
-                r.tokens.total_input(),
-                r.tokens.output,
-                base.total(),
+                (r.tokens.total_input(), input_cost),
+                (r.tokens.output, base.output),
             );
         }
         self.prefix_event(r, &res, region, row, base.long_context);
@@ -279,6 +313,12 @@ impl Sink for WhatIfSink<'_> {
                     mine.agg.merge(&w.agg);
                     mine.baseline += w.baseline;
                     mine.batch_eligible += w.batch_eligible;
+                    mine.eligible_streaming += w.eligible_streaming;
+                    for p in w.priced_at {
+                        if !mine.priced_at.contains(&p) {
+                            mine.priced_at.push(p);
+                        }
+                    }
                     for (c, oc) in mine.cells.iter_mut().zip(w.cells) {
                         c.merge(oc);
                     }
@@ -299,6 +339,7 @@ impl Sink for WhatIfSink<'_> {
                 .or_default()
                 .merge(b);
         }
+        self.events.reserve_exact(o.events.len());
         self.events.extend(o.events.into_iter().map(|mut e| {
             e.row = map[e.row as usize];
             e

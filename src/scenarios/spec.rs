@@ -126,6 +126,26 @@ pub struct Scenario {
 /// Values `--scenario` takes, for help and errors.
 pub const NAMES: &str = "batch, flex, priority, reserved (needs reserved prices in the catalog), global, geo, provisioned (= provisioned-no-commit, provisioned-1m, provisioned-6m), caching (measured from the logs: caching-5m and caching-1h), cache-rate (needs --cache-hit-rate), swap (needs --swap); join with + to compose (batch+global), or a name from --scenarios-file";
 
+/// Names with a built-in meaning, which a scenarios file may not reuse.
+const BUILT_IN: &[&str] = &[
+    "baseline",
+    "batch",
+    "flex",
+    "priority",
+    "reserved",
+    "global",
+    "geo",
+    "provisioned",
+    "provisioned-no-commit",
+    "provisioned-1m",
+    "provisioned-6m",
+    "caching",
+    "caching-5m",
+    "caching-1h",
+    "cache-rate",
+    "swap",
+];
+
 /// The scenarios run when none is asked for.
 pub const DEFAULT: &[&str] = &[
     "batch",
@@ -196,6 +216,22 @@ pub fn load_file(path: &Path) -> Result<Vec<FileScenario>, String> {
                 i + 1
             ));
         }
+        if BUILT_IN.contains(&s.name.as_str()) {
+            return Err(format!(
+                "{}: scenario `{}` has the name of a built-in scenario; name it differently",
+                path.display(),
+                s.name
+            ));
+        }
+        let mut froms: Vec<&str> = s.swap.iter().map(|w| w.from.as_str()).collect();
+        froms.sort_unstable();
+        if froms.windows(2).any(|w| w[0] == w[1]) {
+            return Err(format!(
+                "{}: scenario `{}` swaps the same model twice (one swap per model: give its share)",
+                path.display(),
+                s.name
+            ));
+        }
         if f.scenario[..i].iter().any(|o| o.name == s.name) {
             return Err(format!(
                 "{}: scenario `{}` is defined twice",
@@ -250,7 +286,16 @@ pub fn parse_swap(s: &str, resolver: &Resolver) -> Result<Swap, String> {
         return Err(format!("--swap `{s}` moves a model to itself"));
     }
     let (frac, share_bp) = match share {
-        Some(p) => parse_share("--swap share", p, false)?,
+        Some(p) => {
+            let v = parse_share("--swap share", p, false)?;
+            // `@0.5` reads as 0.5% but is almost always meant as half: make the user say which.
+            if !p.trim().ends_with('%') && v.1 > 0 && v.1 < 100 {
+                return Err(format!(
+                    "--swap `{s}`: the share is a percent of requests; write @{p}% if you mean {p}%, or e.g. @50 for half"
+                ));
+            }
+            v
+        }
         None => (Decimal::ONE, 10_000),
     };
     if share_bp == 0 {
@@ -283,6 +328,9 @@ pub fn expand(
             .filter(|s| !s.is_empty())
             .collect()
     };
+    if given.is_empty() {
+        return Err("--scenario is empty".into());
+    }
     let mut out: Vec<Scenario> = vec![];
     for name in given {
         let expanded: Vec<Scenario> = match name {

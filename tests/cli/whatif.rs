@@ -3,13 +3,14 @@
 //! above it.
 //!
 //! Baseline, 2026-10-01:
-//!   Haiku 4.5 global. ($1.00 in, $5.00 out): 8 x (4,000 x $1 + 100 x $5) = 8 x $0.0045 = $0.036,
-//!     + 2 x (1,000 x $1 + 100 x $5) = $0.003 -> $0.039
+//!   Haiku 4.5 global. ($1.00 in, $5.00 out): 8 x (8,000 x $1 + 100 x $5) = 8 x $0.0085 = $0.068,
+//!     + 2 x (1,000 x $1 + 100 x $5) = $0.003, + the conversation's 8,000 + 12,000 + 16,000 in
+//!     and 3 x 100 out = $0.036 + $0.0015 -> $0.1085 (13 calls, 102,000 input tokens)
 //!   Claude 3.7 Sonnet us. ($3 in, $15 out, $0.30 read, $3.75 write): per request 500 in $0.0015
 //!     + 200 out $0.003; 3 writes of 2,000 ($0.0075) and 1 read of 2,000 ($0.0006)
 //!     -> 3 x $0.012 + $0.0051 = $0.0411
 //!   Llama 3.1 70B ($0.72 in and out): 6 x 10,000 tokens = 60,000 x $0.72 -> $0.0432
-//!   total $0.1233
+//!   total $0.1928
 
 use super::{assert_private, run, Out};
 
@@ -131,40 +132,45 @@ fn assert_adds_up(v: &serde_json::Value) {
 fn every_default_scenario_is_hand_computed() {
     let v = json(&["--tpm-per-unit", "meta.llama3-1-70b=20000"]);
     assert_eq!(v["schema"], "bedrock-lens/whatif/v1");
-    assert_eq!(v["baseline"]["total_usd"].to_usd(), "0.1233");
+    assert_eq!(v["baseline"]["total_usd"].to_usd(), "0.1928");
     assert_adds_up(&v);
 
-    // batch (all eligible by default): Haiku global batch $0.50/$2.50: 8 x (0.002 + 0.00025)
-    // + 2 x (0.0005 + 0.00025) = $0.0195; Sonnet batch $1.50/$7.50 with cache tokens at their
-    // on-demand rates: 3 x (0.00075 + 0.0015 + 0.0075) + (0.00075 + 0.0015 + 0.0006) = $0.0321;
-    // Llama $0.36: 60,000 x $0.36 = $0.0216. Total $0.0732.
+    // batch (all eligible by default): Haiku global batch $0.50/$2.50: 102,000 in x $0.50 +
+    // 1,300 out x $2.50 = $0.051 + $0.00325 = $0.05425; Sonnet batch $1.50/$7.50 with cache
+    // tokens at their on-demand rates: 3 x (0.00075 + 0.0015 + 0.0075) + (0.00075 + 0.0015 +
+    // 0.0006) = $0.0321; Llama $0.36: 60,000 x $0.36 = $0.0216. Total $0.10795.
     let b = scenario(&v, "batch");
     assert_eq!(
         rows(b),
         [
+            (HAIKU.into(), "0.05425".into()),
             (LLAMA.into(), "0.0216".into()),
-            (SONNET.into(), "0.0321".into()),
-            (HAIKU.into(), "0.0195".into())
+            (SONNET.into(), "0.0321".into())
         ]
     );
-    assert_eq!(b["total_usd"].to_usd(), "0.0732");
-    assert_eq!(b["delta_usd"].to_usd(), "-0.0501");
+    assert_eq!(b["total_usd"].to_usd(), "0.10795");
+    assert_eq!(b["delta_usd"].to_usd(), "-0.08485");
     assert_eq!(b["assumptions"]["eligible_share_pct"], 100);
     assert!(b["assumptions"]["batch_eligibility"]
         .as_str()
         .unwrap()
         .starts_with("every request counts as batch-eligible"));
 
-    // flex: no catalog flex rates for these three: 50% of standard, flagged -> $0.06165
+    // flex: no catalog flex rates for these three: 50% of standard, flagged -> $0.0964
     let f = scenario(&v, "flex");
-    assert_eq!(f["total_usd"].to_usd(), "0.06165");
-    assert_eq!(f["assumptions"]["ratio_priced_invocations"], 20);
-    // priority: 175% -> $0.215775
-    assert_eq!(scenario(&v, "priority")["total_usd"].to_usd(), "0.215775");
+    assert_eq!(f["total_usd"].to_usd(), "0.0964");
+    assert_eq!(f["assumptions"]["ratio_priced_invocations"], 23);
+    // priority: 175% -> $0.3374
+    assert_eq!(scenario(&v, "priority")["total_usd"].to_usd(), "0.3374");
+    // the prices used are listed per workload, with their source
+    let used = &row(f, HAIKU)["details"]["prices"][0];
+    assert_eq!(used["scope"], "global");
+    assert_eq!(used["usd_per_1m_tokens"]["input"], 0.5);
+    assert_eq!(used["from_documented_ratio"], true);
 
     // global: Haiku already global; Sonnet 3.7 and Llama have no global row -> unchanged
     let g = scenario(&v, "global");
-    assert_eq!(g["total_usd"].to_usd(), "0.1233");
+    assert_eq!(g["total_usd"].to_usd(), "0.1928");
     assert_eq!(
         g["assumptions"]["unchanged_invocations"]
             ["no global price for anthropic.claude-3-7-sonnet in us-east-1"],
@@ -173,9 +179,9 @@ fn every_default_scenario_is_hand_computed() {
 
     // provisioned, 1 day = 1,440 minutes = 24 h; Llama peak minute 30,000 tokens at 20,000
     // TPM per unit -> 2 units. 1-month term: 2 x $21.18 x 24 = $1,016.64; the others keep
-    // their on-demand cost (no provisioned price): $1,016.64 + $0.0411 + $0.039 = $1,016.7201
+    // their on-demand cost (no provisioned price): $1,016.64 + $0.0411 + $0.1085 = $1,016.7896
     let p = scenario(&v, "provisioned-1m");
-    assert_eq!(p["total_usd"].to_usd(), "1016.7201");
+    assert_eq!(p["total_usd"].to_usd(), "1016.7896");
     let d = &row(p, LLAMA)["details"];
     assert_eq!(
         (
@@ -199,28 +205,36 @@ fn every_default_scenario_is_hand_computed() {
         "627.84"
     );
 
-    // caching, 5m: prefix P1 (3,000 tokens = 75% of 4,000) at minutes 0 2 4 30 32 100:
-    // write read read write read write -> 3 x 3,000 x ($1.25 - $1) + 3 x 3,000 x ($0.10 - $1)
-    // = $0.00225 - $0.0081 = -$0.00585. P2 (0 and 40 min) would only write: left uncached.
-    // P3's 750-token prefix is under the 1,024-token minimum.
+    // caching, 5m ($1.25 write, $0.10 read vs $1 input): prefix P1 (6,000 tokens = 75% of
+    // 8,000) at minutes 0 2 4 30 32 100: write read read write read write -> 3 x 6,000 x $0.25
+    // - 3 x 6,000 x $0.90 = $0.0045 - $0.0162 = -$0.0117. P2 (0 and 40 min) would only write:
+    // left uncached. P3's 750-token prefix is under Haiku 4.5's 4,096-token minimum.
+    // The conversation: turn 1 writes its 6,000-token prefix (+$0.0015); turn 2 reads those
+    // 6,000 (its previous-turn prefix) and writes 4,000 (-$0.0054 + $0.001); turn 3 reads turn
+    // 2's 10,000 and writes 4,000 (-$0.009 + $0.001): -$0.0109.
+    // Haiku: $0.1085 - $0.0117 - $0.0109 = $0.0859. Reads 3 x 6,000 + 6,000 + 10,000 = 34,000
+    // tokens; writes 3 x 6,000 + 6,000 + 4,000 + 4,000 = 32,000.
     let c5 = scenario(&v, "caching-5m");
-    assert_eq!(row(c5, HAIKU)["total_usd"].to_usd(), "0.03315");
+    assert_eq!(row(c5, HAIKU)["total_usd"].to_usd(), "0.0859");
     assert_eq!(
         row(c5, HAIKU)["details"],
-        serde_json::json!({"cache_reads": 3, "cache_writes": 3})
+        serde_json::json!({"cache_reads": 5, "cache_writes": 6})
     );
     assert_eq!(
         (
             c5["assumptions"]["repeated_prefixes"].as_u64(),
-            c5["assumptions"]["unprofitable_prefixes"].as_u64()
+            c5["assumptions"]["unprofitable_prefixes"].as_u64(),
+            c5["assumptions"]["cache_read_tokens"].as_u64(),
+            c5["assumptions"]["cache_write_tokens"].as_u64()
         ),
-        (Some(1), Some(1))
+        (Some(2), Some(1), Some(34_000), Some(32_000))
     );
-    // 1h: P1 write, 4 reads, write (68 min gap): 2 x 3,000 x ($2 - $1) + 4 x 3,000 x ($0.10 - $1)
-    // = $0.006 - $0.0108 = -$0.0048. P2 write + read = +$0.003 - $0.0027 > 0: left uncached.
+    // 1h ($2 write): P1 write, 4 reads, write (68 min gap): 2 x 6,000 x $1 - 4 x 6,000 x $0.90
+    // = $0.012 - $0.0216 = -$0.0096. P2 write + read = $0.006 - $0.0054 > 0: left uncached.
+    // The conversation: $0.006 + (-$0.0054 + $0.004) + (-$0.009 + $0.004) = -$0.0004.
     let c1 = scenario(&v, "caching-1h");
-    assert_eq!(row(c1, HAIKU)["total_usd"].to_usd(), "0.0342");
-    assert_eq!(c1["delta_usd"].to_usd(), "-0.0048");
+    assert_eq!(row(c1, HAIKU)["total_usd"].to_usd(), "0.0985");
+    assert_eq!(c1["delta_usd"].to_usd(), "-0.01");
 
     // Caching already in use (Sonnet): 2,000 read x ($3 - $0.30) = $0.0054 saved; 3 writes x
     // 2,000 x ($3.75 - $3) = $0.0045 premium; net $0.0009. At 5m the writes at 14:20 (next use
@@ -248,14 +262,24 @@ fn every_default_scenario_is_hand_computed() {
     // Recommendations: batch is cheapest for each (flex is by ratio only: never recommended)
     let recs = v["recommendations"].as_array().unwrap();
     assert!(recs.iter().all(|r| r["scenario"] == "batch"), "{recs:?}");
-    assert_eq!(recs[1]["savings_usd"].to_usd(), "0.009");
-    assert_eq!(recs[1]["savings_pct"].to_string(), "21.9");
+    let sonnet = recs.iter().find(|r| r["model"] == SONNET).unwrap();
+    assert_eq!(sonnet["savings_usd"].to_usd(), "0.009");
+    assert_eq!(sonnet["savings_pct"].to_string(), "21.9");
+    // Haiku's batch saving comes with a warning: its requests stream to a waiting caller
+    let haiku = recs.iter().find(|r| r["model"] == HAIKU).unwrap();
+    assert!(
+        haiku["reason"]
+            .as_str()
+            .unwrap()
+            .contains("13 of them stream to a waiting caller"),
+        "{haiku}"
+    );
 }
 
 #[test]
 fn batch_eligibility_is_narrowed_by_flags() {
     // Only the etl role: Llama at batch rates, the rest as they ran:
-    // $0.039 + $0.0411 + $0.0216 = $0.1017; 6 of 20 requests eligible = 30%
+    // $0.1085 + $0.0411 + $0.0216 = $0.1712; 6 of 23 requests eligible = 26.1%
     let v = json(&[
         "--scenario",
         "batch",
@@ -263,13 +287,14 @@ fn batch_eligibility_is_narrowed_by_flags() {
         "identity=arn:aws:sts::111122223333:assumed-role/etl",
     ]);
     let b = scenario(&v, "batch");
-    assert_eq!(b["total_usd"].to_usd(), "0.1017");
-    assert_eq!(b["assumptions"]["eligible_share_pct"], 30);
-    // Non-streaming only: Haiku (ConverseStream) stays: $0.039 + $0.0321 + $0.0216 = $0.0927
+    assert_eq!(b["total_usd"].to_usd(), "0.1712");
+    assert_eq!(b["assumptions"]["eligible_share_pct"], 26.1);
+    // Non-streaming only: Haiku (ConverseStream) stays: $0.1085 + $0.0321 + $0.0216 = $0.1622;
+    // 10 of 23 eligible = 43.5%
     let v = json(&["--scenario", "batch,caching", "--batch-heuristic"]);
     let b = scenario(&v, "batch");
-    assert_eq!(b["total_usd"].to_usd(), "0.0927");
-    assert_eq!(b["assumptions"]["eligible_share_pct"], 50);
+    assert_eq!(b["total_usd"].to_usd(), "0.1622");
+    assert_eq!(b["assumptions"]["eligible_share_pct"], 43.5);
     // ... so Haiku's cheapest mode is caching its repeated prompt at 5m
     let haiku = v["recommendations"]
         .as_array()
@@ -278,14 +303,15 @@ fn batch_eligibility_is_narrowed_by_flags() {
         .find(|r| r["model"] == HAIKU)
         .unwrap();
     assert_eq!(haiku["scenario"], "caching-5m");
-    assert_eq!(haiku["savings_usd"].to_usd(), "0.00585");
+    assert_eq!(haiku["savings_usd"].to_usd(), "0.0226");
     assert!(haiku["reason"]
         .as_str()
         .unwrap()
-        .contains("3 reads, 3 writes"));
+        .contains("5 reads, 6 writes"));
     // meta: keys work too
     let v = json(&["--scenario", "batch", "--batch-only", "meta:team=contracts"]);
-    assert_eq!(scenario(&v, "batch")["total_usd"].to_usd(), "0.1143");
+    // $0.1085 + $0.0321 + $0.0432
+    assert_eq!(scenario(&v, "batch")["total_usd"].to_usd(), "0.1838");
 }
 
 #[test]
@@ -332,7 +358,7 @@ fn reserved_tier_where_the_catalog_has_a_price() {
     // No built-in reserved prices: every workload unchanged, with the reason
     let v = json(&["--scenario", "reserved"]);
     let r = scenario(&v, "reserved");
-    assert_eq!(r["total_usd"].to_usd(), "0.1233");
+    assert_eq!(r["total_usd"].to_usd(), "0.1928");
     assert_eq!(
         r["assumptions"]["unchanged_invocations"]
             .as_object()
@@ -341,7 +367,7 @@ fn reserved_tier_where_the_catalog_has_a_price() {
         3
     );
     // A negotiated quote for Haiku 4.5 global in us-east-1: $20 per 1K input TPM-month, $100
-    // per 1K output. Peaks 4,000 in / 100 out per minute -> the minimums, 100K and 10K:
+    // per 1K output. Peaks 16,000 in / 100 out per minute -> the minimums, 100K and 10K:
     // (100 x $20 + 10 x $100) x 1,440 min / (730 h x 60) = $3,000 x 0.0328767 = $98.630137
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("reserved.toml");
@@ -402,7 +428,8 @@ fn swap_composition_cache_rate_and_scenarios_file() {
     // swap 50% of Sonnet 3.7 (us. -> Haiku 4.5 geo/regional $1.10 in, $5.50 out, $0.11 read,
     // $1.375 write): writes 0.00055 + 0.0011 + 0.00275 = $0.0044, read 0.00055 + 0.0011 +
     // 0.00022 = $0.00187 -> $0.01507 on Haiku; half moved: ($0.0411 + $0.01507) / 2 = $0.028085.
-    // batch+global: Haiku global batch $0.0195; Sonnet and Llama have no global row: unchanged.
+    // batch+global: Haiku global batch $0.05425; Sonnet and Llama have no global row, so it is
+    // batch on their own profile ($0.0321, $0.0216), and the skipped step is named: $0.10795.
     let v = json(&[
         "--scenario",
         "swap,batch+global,cache-rate",
@@ -416,19 +443,27 @@ fn swap_composition_cache_rate_and_scenarios_file() {
     assert_adds_up(&v);
     let s = scenario(&v, "swap");
     assert_eq!(row(s, SONNET)["total_usd"].to_usd(), "0.028085");
-    assert_eq!(s["total_usd"].to_usd(), "0.110285");
+    // $0.1085 + $0.028085 + $0.0432
+    assert_eq!(s["total_usd"].to_usd(), "0.179785");
     assert_eq!(s["assumptions"]["swaps"][0]["share_pct"], 50);
-    assert_eq!(scenario(&v, "batch+global")["total_usd"].to_usd(), "0.1038");
+    let bg = scenario(&v, "batch+global");
+    assert_eq!(bg["total_usd"].to_usd(), "0.10795");
+    assert_eq!(
+        bg["assumptions"]["unchanged_invocations"]
+            ["no global price for meta.llama3-1-70b in us-west-2"],
+        6
+    );
     // cache-rate, half of the uncached input cacheable, half of that read:
-    // Haiku 4,000 in -> 2,000 in + 1,000 read + 1,000 write (5m): 0.002 + 0.0001 + 0.00125
-    // + 0.0005 out = $0.00385 x 8 = $0.0308; 1,000 in -> 500/250/250: 0.0005 + 0.000025 +
-    // 0.0003125 + 0.0005 = $0.0013375 x 2 = $0.002675 -> $0.033475.
+    // Haiku: each request's input I -> I/2 in + I/4 read + I/4 written (5m): I x ($0.50 +
+    // $0.025 + $0.3125) = $0.8375 per 1M: 102,000 x $0.8375 = $0.085425, + 1,300 out x $5 =
+    // $0.0065 -> $0.091925.
     // Sonnet 500 in -> 250 in + 125 read + 125 write: 0.00075 + 0.0000375 + 0.00046875 =
     // $0.00125625 instead of $0.0015: 4 x -$0.00024375 -> $0.040125. Llama: no cache rates.
     let c = scenario(&v, "cache-rate");
-    assert_eq!(row(c, HAIKU)["total_usd"].to_usd(), "0.033475");
+    assert_eq!(row(c, HAIKU)["total_usd"].to_usd(), "0.091925");
     assert_eq!(row(c, SONNET)["total_usd"].to_usd(), "0.040125");
-    assert_eq!(c["total_usd"].to_usd(), "0.1168");
+    // $0.091925 + $0.040125 + $0.0432
+    assert_eq!(c["total_usd"].to_usd(), "0.17525");
     // Neither a swap nor an assumed hit rate is ever a recommendation
     assert!(v["recommendations"]
         .as_array()
@@ -439,7 +474,7 @@ fn swap_composition_cache_rate_and_scenarios_file() {
     // A scenarios file: all Sonnet traffic to Haiku, everything on batch.
     // Sonnet on Haiku batch ($0.55/$2.75, cache at on-demand $1.375/$0.11): writes 0.000275 +
     // 0.00055 + 0.00275 = $0.003575, read 0.000275 + 0.00055 + 0.00022 = $0.001045 -> $0.01177;
-    // + Haiku batch $0.0195 + Llama batch $0.0216 = $0.05287
+    // + Haiku batch $0.05425 + Llama batch $0.0216 = $0.08762
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("s.toml");
     std::fs::write(
@@ -453,7 +488,7 @@ fn swap_composition_cache_rate_and_scenarios_file() {
         "--scenario",
         "haiku-batch",
     ]);
-    assert_eq!(scenario(&v, "haiku-batch")["total_usd"].to_usd(), "0.05287");
+    assert_eq!(scenario(&v, "haiku-batch")["total_usd"].to_usd(), "0.08762");
 }
 
 #[test]
@@ -480,9 +515,37 @@ fn usage_errors_explain_themselves() {
             &["--scenario", "cache-rate", "--cache-hit-rate", "150%"],
             "outside 0-100%",
         ),
-        (&["--tpm-per-unit", "lots"], "not a positive whole number"),
+        (
+            &["--tpm-per-unit", "lots"],
+            "not a whole number of tokens per minute",
+        ),
+        (
+            &["--tpm-per-unit", "18446744073709551615"],
+            "from 1 to 100,000,000",
+        ),
         (&["--batch-only", "etl"], "is not KEY=VALUE"),
         (&["--scenario", "batch,batch"], "asked for twice"),
+        (&["--scenario", ""], "--scenario is empty"),
+        (
+            &[
+                "--swap",
+                "anthropic.claude-3-7-sonnet=anthropic.claude-haiku-4-5@0.5",
+            ],
+            "write @0.5% if you mean 0.5%",
+        ),
+        (
+            &[
+                "--swap",
+                "anthropic.claude-3-7-sonnet=anthropic.claude-haiku-4-5@50",
+                "--swap",
+                "anthropic.claude-3-7-sonnet=amazon.nova-micro@50",
+            ],
+            "moves anthropic.claude-3-7-sonnet twice",
+        ),
+        (
+            &["--scenario", "provisioned"],
+            "needs the tokens per minute one model unit serves",
+        ),
     ];
     for (args, want) in cases {
         let o = whatif(args);
