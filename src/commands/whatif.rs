@@ -278,6 +278,13 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let mut diags = Diagnostics::default();
     let sources = ingest::discover(&a.logs, &mut stats, &mut diags);
     let r = run(env, &sources, &s, stats, diags)?;
+    if r.result.baseline.counts.invocations == 0 && !r.result.unpriced.is_empty() {
+        // Nothing to compare, and a table of $0.00 would read as free: say so instead.
+        warn_diagnostics(&r.stats, &r.diags);
+        warn_unpriced_list(&r.result.unpriced);
+        eprintln!("error: nothing to compare: no invocation in the period could be priced");
+        return Ok(Outcome::Partial);
+    }
     let text = render::whatif::render(&r.result, a.format)?;
     match &a.output {
         Some(p) => write_atomic(p, text.as_bytes())?,

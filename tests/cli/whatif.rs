@@ -563,6 +563,28 @@ fn usage_errors_explain_themselves() {
 }
 
 #[test]
+fn only_unpriced_usage_is_never_shown_as_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("unknown.jsonl");
+    let line = std::fs::read_to_string(super::root().join(LOGS)).unwrap();
+    let line = line.lines().next().unwrap().replace(
+        "meta.llama3-1-70b-instruct-v1:0",
+        "us.anthropic.claude-opus-5-20261015-v1:0",
+    );
+    std::fs::write(&f, line).unwrap();
+    let o = run(&["whatif", "--logs", f.to_str().unwrap()]);
+    assert_private(&o);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    assert!(
+        o.stderr.contains("no price for 1 model id(s)"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("nothing to compare"), "{}", o.stderr);
+}
+
+#[test]
 fn whatif_snapshots() {
     let o = whatif(&["--tpm-per-unit", "meta.llama3-1-70b=20000"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
