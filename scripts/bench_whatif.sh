@@ -52,7 +52,29 @@ import json, sys
 w = json.load(open(sys.argv[1]))
 for s in w["scenarios"]:
     a = s["assumptions"]
-    print("%s: %s repeated prefixes cached (%s too sparse), %s reads / %s writes, change %s USD on a %s USD baseline"
+    print("%s: %s applications cached (%s too sparse), %s requests read / %s write the cache, change %s USD on a %s USD baseline"
+          % (s["name"], a["repeated_prefixes"], a["unprofitable_prefixes"], a["cache_reads"], a["cache_writes"],
+             s["delta_usd"], w["baseline"]["total_usd"]))
+PY
+
+# The estimator under heavy repetition (every request has a cacheable prefix):
+# REP_RECORDS records from scripts/gen_repeated_prompts.py (default 1,000,000, ~2.9 GB).
+REP_RECORDS=${REP_RECORDS:-1000000}
+rep="$DATA/repeated-$REP_RECORDS.jsonl"
+[ -f "$rep" ] || python3 "$here/gen_repeated_prompts.py" "$rep" "$REP_RECORDS"
+bytes=$(stat -c %s "$rep")
+echo
+echo "input: $((bytes / 1000000)) MB, $REP_RECORDS records, every one with a cacheable prompt prefix; best of $RUNS"
+printf '| command | seconds | MB/s | peak RSS (MB) |\n|---|---|---|---|\n'
+run "report --by model" report --logs "$rep" --by model --format json
+run "whatif -s caching" whatif --logs "$rep" -s caching --format json
+"$bin" -q whatif --logs "$rep" -s caching --format json > "$data/whatif-rep.json"
+python3 - "$data/whatif-rep.json" <<'PY'
+import json, sys
+w = json.load(open(sys.argv[1]))
+for s in w["scenarios"]:
+    a = s["assumptions"]
+    print("%s: %s applications cached (%s too sparse), %s requests read / %s write the cache, change %s USD on a %s USD baseline"
           % (s["name"], a["repeated_prefixes"], a["unprofitable_prefixes"], a["cache_reads"], a["cache_writes"],
              s["delta_usd"], w["baseline"]["total_usd"]))
 PY
