@@ -39,15 +39,8 @@ run() { # label, then bedrock-lens arguments
   printf '| %s | %s | %s | %s |\n' "$label" "$best" "$(awk "BEGIN{printf \"%.0f\", $bytes/1e6/$best}")" "$rss"
 }
 
-echo "input: $((bytes / 1000000)) MB plain in $FILES files, $records records; best of $RUNS"
-printf '| command | seconds | MB/s | peak RSS (MB) |\n|---|---|---|---|\n'
-run "report --by model (baseline only)" report --logs "$data/plain" --by model --format json
-run "whatif -s batch,flex,priority,global (per request)" whatif --logs "$data/plain" -s batch,flex,priority,global --format json
-run "whatif -s caching (prefix estimator)" whatif --logs "$data/plain" -s caching --format json
-run "whatif (all defaults, provisioned sized)" whatif --logs "$data/plain" --tpm-per-unit 20000 --format json
-run "whatif (all defaults), gzip input" whatif --logs "$data/gz" --tpm-per-unit 20000 --format json
-"$bin" -q whatif --logs "$data/plain" -s caching --format json > "$data/whatif.json"
-python3 - "$data/whatif.json" <<'PY'
+summary() { # what the caching estimator found, from a whatif JSON
+  python3 - "$1" <<'PY'
 import json, sys
 w = json.load(open(sys.argv[1]))
 for s in w["scenarios"]:
@@ -56,6 +49,17 @@ for s in w["scenarios"]:
           % (s["name"], a["repeated_prefixes"], a["unprofitable_prefixes"], a["cache_reads"], a["cache_writes"],
              s["delta_usd"], w["baseline"]["total_usd"]))
 PY
+}
+
+echo "input: $((bytes / 1000000)) MB plain in $FILES files, $records records; best of $RUNS"
+printf '| command | seconds | MB/s | peak RSS (MB) |\n|---|---|---|---|\n'
+run "report --by model (baseline only)" report --logs "$data/plain" --by model --format json
+run "whatif -s batch,flex,priority,global (per request)" whatif --logs "$data/plain" -s batch,flex,priority,global --format json
+run "whatif -s caching (prefix estimator)" whatif --logs "$data/plain" -s caching --format json
+run "whatif (all defaults, provisioned sized)" whatif --logs "$data/plain" --tpm-per-unit 20000 --format json
+run "whatif (all defaults), gzip input" whatif --logs "$data/gz" --tpm-per-unit 20000 --format json
+"$bin" -q whatif --logs "$data/plain" -s caching --format json > "$data/whatif.json"
+summary "$data/whatif.json"
 
 # The estimator under heavy repetition (every request has a cacheable prefix):
 # REP_RECORDS records from scripts/gen_repeated_prompts.py (default 1,000,000, ~2.9 GB).
@@ -69,12 +73,4 @@ printf '| command | seconds | MB/s | peak RSS (MB) |\n|---|---|---|---|\n'
 run "report --by model" report --logs "$rep" --by model --format json
 run "whatif -s caching" whatif --logs "$rep" -s caching --format json
 "$bin" -q whatif --logs "$rep" -s caching --format json > "$data/whatif-rep.json"
-python3 - "$data/whatif-rep.json" <<'PY'
-import json, sys
-w = json.load(open(sys.argv[1]))
-for s in w["scenarios"]:
-    a = s["assumptions"]
-    print("%s: %s applications cached (%s too sparse), %s requests read / %s write the cache, change %s USD on a %s USD baseline"
-          % (s["name"], a["repeated_prefixes"], a["unprofitable_prefixes"], a["cache_reads"], a["cache_writes"],
-             s["delta_usd"], w["baseline"]["total_usd"]))
-PY
+summary "$data/whatif-rep.json"
