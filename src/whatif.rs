@@ -90,6 +90,9 @@ pub struct ScenarioOut {
     pub rows: Vec<ScenarioRow>,
     #[serde(skip)]
     pub recommendable: bool,
+    /// What kind of scenario this is (reasons are worded by kind, not by name).
+    #[serde(skip)]
+    pub kind: Option<Kind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -122,6 +125,9 @@ pub struct CachingInUse {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnreadOut {
     pub ttl: CacheTtl,
+    /// Logged requests that wrote the cache; `writes` of them could be matched to a prompt
+    /// (the rest have no body in the log, or one of an unknown shape) and were checked.
+    pub logged_write_requests: u64,
     #[serde(flatten)]
     pub counts: caching::Unread,
     pub premium_usd: Usd6,
@@ -293,7 +299,7 @@ pub fn build(
                 let e = estimates
                     .entry(*ttl as u8)
                     .or_insert_with(|| caching::simulate(&sink.events, *ttl, sink.rows.len()));
-                measured_scenario(sink, e, *ttl, &order)
+                measured_scenario(sink, catalog, e, *ttl, &order)
             }
         };
         // Rounded as baseline + rounded change, so a workload the scenario does not change
@@ -334,6 +340,7 @@ pub fn build(
             assumptions,
             rows,
             recommendable: s.recommendable,
+            kind: Some(s.kind.clone()),
         });
     }
     let recommendations = order
@@ -351,6 +358,7 @@ pub fn build(
         realised_savings_usd: Usd6(usd6(r.read_savings).0 - usd6(r.write_premium).0),
         unread_writes: UnreadOut {
             ttl: plan.ttl,
+            logged_write_requests: r.write_requests,
             premium_usd: usd6(unread.premium),
             counts: unread,
         },
@@ -403,6 +411,8 @@ fn request_scenario(
     order: &[usize],
 ) -> Parts {
     let mut unchanged: BTreeMap<String, u64> = BTreeMap::new();
+    let mut partial: BTreeMap<String, u64> = BTreeMap::new();
+    let mut prices_used: Vec<Value> = vec![];
     let mut by_ratio = 0;
     let (mut eligible, mut total) = (0u64, 0u64);
     let mut exact = vec![];
@@ -415,6 +425,9 @@ fn request_scenario(
         for (k, n) in &c.unchanged {
             *unchanged.entry(k.clone()).or_default() += n;
         }
+        for (k, n) in &c.partial {
+            *partial.entry(k.clone()).or_default() += n;
+        }
         eligible += w.batch_eligible;
         total += w.agg.invocations;
         let left: u64 = c.unchanged.values().sum();
@@ -424,7 +437,8 @@ fn request_scenario(
                    "eligible_share_pct": share_pct(w.batch_eligible, w.agg.invocations),
                    "unchanged_invocations": left})
         } else {
-            json!({"unchanged_invocations": left, "ratio_priced_invocations": c.by_ratio})
+            json!({"unchanged_invocations": left, "ratio_priced_invocations": c.by_ratio,
+                   "partly_applied_invocations": c.partial.values().sum::<u64>()})
         };
         // The prices used: the workload's model (and a swap's target) where it ran.
         let mut models = vec![w.model];
@@ -434,19 +448,23 @@ fn request_scenario(
                 .filter(|s| s.from_idx == w.model)
                 .map(|s| s.to_idx),
         );
-        d["prices"] = Value::Array(
-            models
-                .iter()
-                .flat_map(|&m| {
-                    w.priced_at
-                        .iter()
-                        .map(move |(region, scope)| (m, region, *scope))
-                })
-                .map(|(m, region, scope)| {
-                    crate::scenarios::reprice::rates_used(catalog, t, m, region, scope)
-                })
-                .collect(),
-        );
+        let used: Vec<Value> = models
+            .iter()
+            .flat_map(|&m| {
+                w.priced_at
+                    .iter()
+                    .map(move |(region, scope)| (m, region, *scope))
+            })
+            .map(|(m, region, scope)| {
+                crate::scenarios::reprice::rates_used(catalog, t, m, region, scope)
+            })
+            .collect();
+        for u in &used {
+            if !prices_used.contains(u) {
+                prices_used.push(u.clone());
+            }
+        }
+        d["prices"] = Value::Array(used);
         details.push(d);
     }
     let mut a = serde_json::Map::new();
@@ -487,6 +505,13 @@ fn request_scenario(
         a.insert("cache".into(), json!(c));
     }
     a.insert("unchanged_invocations".into(), unchanged_json(&unchanged));
+    if !partial.is_empty() {
+        a.insert(
+            "partly_applied_invocations".into(),
+            unchanged_json(&partial),
+        );
+    }
+    a.insert("prices_used".into(), Value::Array(prices_used));
     (exact, details, Value::Object(a))
 }
 
@@ -512,10 +537,15 @@ fn capacity_rows(
     let mut bins: Vec<(&(u32, String), &provisioned::Bins)> = sink.bins.iter().collect();
     bins.sort_by(|a, b| a.0.cmp(b.0));
     for ((row, region), b) in bins {
-        let w = &sink.rows[*row as usize];
         let entry = per_row.entry(*row).or_insert((Pico(0), vec![]));
-        match plan(b, catalog.model(b.model), region, w.scope) {
+        match plan(
+            b,
+            catalog.model(b.model),
+            region,
+            b.scope.unwrap_or(Scope::Regional),
+        ) {
             Ok((fixed, overflow, mut d)) => {
+                d["model"] = json!(catalog.model(b.model).key);
                 entry.0 += fixed + overflow;
                 d["region"] = json!(region);
                 d["fixed_usd"] = json!(usd6(fixed));
@@ -534,6 +564,22 @@ fn capacity_rows(
     }
     let (exact, details) = collect_rows(sink, order, per_row);
     (exact, details, unchanged)
+}
+
+/// The sized capacity of every workload and region, for a scenario's assumptions.
+fn sizing_of(details: &[Value]) -> Value {
+    let one = |d: &Value| -> Option<Value> {
+        (d.get("units").is_some() || d.get("input_tpm").is_some()).then(|| d.clone())
+    };
+    Value::Array(
+        details
+            .iter()
+            .flat_map(|d| match d.as_array() {
+                Some(a) => a.iter().filter_map(one).collect::<Vec<_>>(),
+                None => one(d).into_iter().collect(),
+            })
+            .collect(),
+    )
 }
 
 fn provisioned_scenario(
@@ -597,6 +643,7 @@ fn provisioned_scenario(
         "tokens_counted": "input + cache read + cache write + output tokens per minute",
         "overflow": "tokens above capacity in a minute, priced at the workload's average on-demand cost per token",
         "break_even": "utilisation at which the units cost what the same tokens cost on demand",
+        "sizing": sizing_of(&details),
         "unchanged_invocations": unchanged_json(&unchanged),
     });
     (exact, details, assumptions)
@@ -636,7 +683,8 @@ fn reserved_scenario(
         "size_percentile": st.percentile,
         "period_minutes": st.period_minutes,
         "months": "period hours / 730",
-        "overflow": "tokens above the reservation in a minute, priced at the workload's average on-demand cost per token",
+        "overflow": "tokens above the reservation in a minute, input priced at the workload's average on-demand input-side cost per token and output at its output cost",
+        "sizing": sizing_of(&details),
         "unchanged_invocations": unchanged_json(&unchanged),
     });
     (exact, details, assumptions)
@@ -665,19 +713,47 @@ fn collect_rows(
     (exact, details)
 }
 
-fn measured_scenario(sink: &WhatIfSink, e: &Estimate, ttl: CacheTtl, order: &[usize]) -> Parts {
+fn measured_scenario(
+    sink: &WhatIfSink,
+    catalog: &Catalog,
+    e: &Estimate,
+    ttl: CacheTtl,
+    order: &[usize],
+) -> Parts {
     let mut exact = vec![];
     let mut details = vec![];
+    let mut prices_used: Vec<Value> = vec![];
     for &i in order {
-        exact.push(Pico(sink.rows[i].baseline.0 + e.delta[i]));
+        let w = &sink.rows[i];
+        exact.push(Pico(w.baseline.0 + e.delta[i]));
         details.push(if e.reads[i] + e.writes[i] > 0 {
-            json!({"cache_reads": e.reads[i], "cache_writes": e.writes[i]})
+            // The cache rates applied: the workload's own price rows.
+            let used: Vec<Value> = w
+                .priced_at
+                .iter()
+                .map(|(region, scope)| {
+                    crate::scenarios::reprice::rates_used(
+                        catalog,
+                        &Transform::default(),
+                        w.model,
+                        region,
+                        *scope,
+                    )
+                })
+                .collect();
+            for u in &used {
+                if !prices_used.contains(u) {
+                    prices_used.push(u.clone());
+                }
+            }
+            json!({"cache_reads": e.reads[i], "cache_writes": e.writes[i], "prices": used})
         } else {
             Value::Null
         });
     }
     let assumptions = json!({
         "ttl": ttl,
+        "prices_used": prices_used,
         "prefix": "tools + system prompt (one cache breakpoint) and every message but the last (a second one), hashed (no text kept); a request also matches its conversation's previous turn",
         "prefix_tokens": "estimated: the request's input tokens x the prefix's share of the body bytes",
         "min_prefix_tokens": "per model: 4,096 for Claude Haiku 4.5 and Opus 4.5, 2,048 for Claude 3.x Haiku, 1,024 otherwise",
@@ -735,11 +811,23 @@ fn num(v: &Value, k: &str) -> String {
     }
 }
 
+/// The sized entry of a capacity scenario's details (a workload spanning regions has one per
+/// region; the first with units or a reservation).
+pub fn sized_detail(d: &Value) -> &Value {
+    match d.as_array() {
+        Some(a) => a
+            .iter()
+            .find(|x| x.get("units").is_some() || x.get("input_tpm").is_some())
+            .unwrap_or(&a[0]),
+        None => d,
+    }
+}
+
 fn reason(s: &ScenarioOut, r: &ScenarioRow) -> String {
     let d = &r.details;
     let a = &s.assumptions;
-    match s.name.as_str() {
-        "batch" => {
+    match &s.kind {
+        Some(Kind::Request(t)) if t.tier == Tier::Batch && t.profile.is_none() && t.swaps.is_empty() => {
             let mut s = format!(
                 "batch rates on {} of {} requests ({}% eligible); only for work that can wait for a batch job",
                 num(d, "batch_eligible_invocations"),
@@ -754,27 +842,41 @@ fn reason(s: &ScenarioOut, r: &ScenarioRow) -> String {
             }
             s
         }
-        "flex" => "flex tier rates; only for work that tolerates slower, queued service".into(),
-        "global" => "global cross-region profile rates; requests may be served in any commercial region".into(),
-        n if n.starts_with("provisioned") => {
-            let one = if d.is_array() { &d[0] } else { d };
-            format!(
-                "{} model unit(s) ({}), {}% utilised, break-even at {}% utilisation",
+        Some(Kind::Request(t)) if t.tier == Tier::Flex && t.profile.is_none() => {
+            "flex tier rates; only for work that tolerates slower, queued service".into()
+        }
+        Some(Kind::Request(t)) if t.profile == Some(Profile::Global) && t.tier == Tier::Standard => {
+            "global cross-region profile rates; requests may be served in any commercial region".into()
+        }
+        Some(Kind::Provisioned(term)) => {
+            let one = sized_detail(d);
+            let mut s = format!(
+                "{} model unit(s), {}, {}% utilised, break-even at {}% utilisation",
                 num(one, "units"),
-                s.description.split(',').nth(1).unwrap_or("").split(':').next().unwrap_or("").trim(),
+                term.label(),
                 num(one, "utilisation_pct"),
                 num(one, "break_even_utilisation_pct")
-            )
+            );
+            if *term != Term::NoCommitment {
+                s.push_str(&format!(
+                    "; commits to {} for the whole term",
+                    one["term_commitment_usd"]
+                        .as_f64()
+                        .map(|c| format!("${c:.2}"))
+                        .unwrap_or_else(|| "the term".into())
+                ));
+            }
+            s
         }
-        "reserved" => {
-            let one = if d.is_array() { &d[0] } else { d };
+        Some(Kind::Reserved) => {
+            let one = sized_detail(d);
             format!(
                 "reserve {} input and {} output tokens per minute at the catalog's reserved-tier price",
                 num(one, "input_tpm"),
                 num(one, "output_tpm")
             )
         }
-        n if n.starts_with("caching-") => format!(
+        Some(Kind::Measured(_)) => format!(
             "cache the repeated prompt prefixes ({} TTL): {} reads, {} writes estimated from the logs",
             num(a, "ttl"),
             num(d, "cache_reads"),

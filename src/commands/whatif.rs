@@ -45,6 +45,12 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
             "e.g. --by model or --by model,meta:team",
         ));
     }
+    if let Some(k) = keys.iter().find(|k| k.is_time()) {
+        return Err(usage(
+            format!("--by {}: whatif compares the whole period, and provisioned or reserved capacity is sized and billed for all of it", k.name()),
+            "run whatif once per day or month with --start/--end instead",
+        ));
+    }
     let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
     let resolver = Resolver::new(&env.catalog, &env.map);
     let hint_names = format!("--scenario takes: {}", spec::NAMES);
@@ -127,17 +133,6 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
         && scenarios
             .iter()
             .any(|s| matches!(s.kind, Kind::Provisioned(_)));
-    // Explained before reading anything when no figure can come from anywhere.
-    if provisioned_asked
-        && tpm_all.is_none()
-        && tpm_by_model.is_empty()
-        && env.catalog.models.iter().all(|m| m.tpm_per_unit.is_none())
-    {
-        return Err(usage(
-            "provisioned throughput needs the tokens per minute one model unit serves (AWS does not publish it, and the catalog has no figure)".into(),
-            "pass --tpm-per-unit MODEL=N per model (or N for all), e.g. --tpm-per-unit meta.llama3-1-70b=25000; ask your AWS account team for the figure",
-        ));
-    }
     Ok(Setup {
         plan: Plan {
             keys,
@@ -278,9 +273,21 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let mut diags = Diagnostics::default();
     let sources = ingest::discover(&a.logs, &mut stats, &mut diags);
     let r = run(env, &sources, &s, stats, diags)?;
-    if r.result.baseline.counts.invocations == 0 && !r.result.unpriced.is_empty() {
+    if r.result.baseline.counts.invocations == 0 {
         // Nothing to compare, and a table of $0.00 would read as free: say so instead.
         warn_diagnostics(&r.stats, &r.diags);
+        if r.result.unpriced.is_empty() {
+            eprintln!(
+                "warning: nothing to compare: no invocation in the period ({} record(s) read, {} outside the period)",
+                group_thousands(r.stats.records),
+                group_thousands(r.result.input.outside_period)
+            );
+            return Ok(if a.strict {
+                Outcome::Partial
+            } else {
+                Outcome::Ok
+            });
+        }
         warn_unpriced_list(&r.result.unpriced);
         eprintln!("error: nothing to compare: no invocation in the period could be priced");
         return Ok(Outcome::Partial);

@@ -446,6 +446,9 @@ impl Catalog {
             return Err(ctx.err("`source` is empty: say where the prices come from"));
         }
         let as_of = ctx.date("as_of", &m.as_of)?;
+        if m.tpm_per_unit == Some(0) || m.long_context_threshold == Some(0) {
+            return Err(ctx.err("`tpm_per_unit` and `long_context_threshold` must be positive"));
+        }
         let existing = self.by_key.get(&m.key).copied();
         if existing.is_some() && !is_override {
             return Err(ctx.err("duplicate model key (already defined in an earlier file)"));

@@ -40,11 +40,7 @@ fn pct_text(p: Option<Num>) -> String {
 
 /// A short note on one workload under one scenario.
 fn note(details: &Value) -> String {
-    let one = if details.is_array() {
-        &details[0]
-    } else {
-        details
-    };
+    let one = crate::whatif::sized_detail(details);
     let n = |k: &str| match &one[k] {
         Value::Number(x) => x
             .as_u64()
@@ -94,6 +90,12 @@ fn note(details: &Value) -> String {
     }
     if one["unchanged_invocations"].as_u64().unwrap_or(0) > 0 {
         parts.push(format!("{} calls unchanged", n("unchanged_invocations")));
+    }
+    if one["partly_applied_invocations"].as_u64().unwrap_or(0) > 0 {
+        parts.push(format!(
+            "{} calls with a step not applicable",
+            n("partly_applied_invocations")
+        ));
     }
     if one["ratio_priced_invocations"].as_u64().unwrap_or(0) > 0 {
         parts.push(format!(
@@ -146,9 +148,11 @@ fn total_note(a: &Value) -> String {
             group_thousands(ratio)
         ));
     }
-    let left: u64 = a["unchanged_invocations"]
-        .as_object()
-        .map_or(0, |m| m.values().filter_map(Value::as_u64).sum());
+    let sum = |k: &str| -> u64 {
+        a[k].as_object()
+            .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+    };
+    let left = sum("unchanged_invocations") + sum("partly_applied_invocations");
     if left > 0 {
         parts.push(format!(
             "{} calls not (fully) applicable",
@@ -300,21 +304,27 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
                 a["repeated_prefixes"], a["unprofitable_prefixes"], a["cache_reads"], a["cache_writes"]
             ));
         }
-        if let Some(u) = a["unchanged_invocations"].as_object() {
+        for (key, label) in [
+            ("unchanged_invocations", "Unchanged"),
+            ("partly_applied_invocations", "A step not applied"),
+        ] {
+            let Some(u) = a[key].as_object() else {
+                continue;
+            };
             // What the user can act on (`pass --...`) first; at most 3, the rest in JSON.
             let mut reasons: Vec<(&String, &Value)> = u.iter().collect();
             reasons
                 .sort_by_key(|(why, n)| (!why.contains("pass --"), std::cmp::Reverse(n.as_u64())));
             for (why, n) in reasons.iter().take(3) {
                 line.push_str(&format!(
-                    " Unchanged ({} calls): {why}.",
+                    " {label} ({} calls): {why}.",
                     group_thousands(n.as_u64().unwrap_or(0))
                 ));
             }
             if reasons.len() > 3 {
                 let rest: u64 = reasons[3..].iter().filter_map(|(_, n)| n.as_u64()).sum();
                 line.push_str(&format!(
-                    " {} more reasons leave {} calls unchanged (all listed in --format json).",
+                    " {} more reasons ({} calls; all listed in --format json).",
                     reasons.len() - 3,
                     group_thousands(rest)
                 ));
@@ -326,7 +336,7 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
     if c.cache_read_tokens + c.cache_write_tokens > 0 {
         let u = &c.unread_writes;
         out.push(format!(
-            "caching already in use: {} cache-read and {} cache-write tokens saved {} net (reads {}, write premium {}); {} of {} logged cache writes were not read back within {} ({} tokens, {} premium).",
+            "caching already in use: {} cache-read and {} cache-write tokens saved {} net (reads {}, write premium {}); {} of {} logged cache writes were not read back within {} ({} tokens, {} premium){}.",
             group_thousands(c.cache_read_tokens),
             group_thousands(c.cache_write_tokens),
             usd_text(c.realised_savings_usd),
@@ -337,6 +347,15 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
             ttl_name(u.ttl),
             group_thousands(u.counts.unread_tokens),
             usd_text(u.premium_usd),
+            if u.counts.writes < u.logged_write_requests {
+                format!(
+                    "; only {} of the {} logged writes could be checked (the others have no request body in the log, or one of an unknown shape)",
+                    group_thousands(u.counts.writes),
+                    group_thousands(u.logged_write_requests)
+                )
+            } else {
+                String::new()
+            },
         ));
     }
     out

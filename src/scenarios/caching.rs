@@ -182,7 +182,19 @@ pub struct Estimate {
 
 /// Sorts events by application and time (in place).
 pub fn sort(events: &mut [Event]) {
-    events.sort_unstable_by_key(|e| (e.group, e.ms, e.kind as u8));
+    // Ties in time (logs have one-second timestamps) break on the prefix, so the replay never
+    // depends on the order of the input files.
+    events.sort_unstable_by_key(|e| {
+        (
+            e.group,
+            e.ms,
+            e.full_tokens,
+            e.full,
+            e.prev,
+            e.kind as u8,
+            e.row,
+        )
+    });
 }
 
 fn groups<'a, 'c>(events: &'a [Event<'c>]) -> impl Iterator<Item = &'a [Event<'c>]> {

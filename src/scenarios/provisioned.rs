@@ -27,6 +27,9 @@ pub struct Bins {
     pub input_tokens: u64,
     pub input_cost: Pico,
     pub model: usize,
+    /// The price scope the reserved tier is bought at: the lowest (regional before geo before
+    /// global) the workload used here, whatever order the files were read in.
+    pub scope: Option<crate::pricing::Scope>,
 }
 
 impl Bins {
@@ -58,6 +61,10 @@ impl Bins {
         self.baseline += o.baseline;
         self.input_tokens += o.input_tokens;
         self.input_cost += o.input_cost;
+        self.scope = match (self.scope, o.scope) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         self.model = o.model;
     }
 }
@@ -125,6 +132,7 @@ pub fn size(
 ) -> Sizing {
     let per_minute: Vec<u64> = b.minutes.values().map(|(i, o)| i + o).collect();
     let (peak_tpm, sized_tpm) = peak_and_percentile(per_minute.clone(), percentile);
+    let tpm_per_unit = tpm_per_unit.max(1);
     let units = sized_tpm.div_ceil(tpm_per_unit).max(1);
     let capacity = units * tpm_per_unit;
     let overflow_tokens: u64 = per_minute.iter().map(|&t| t.saturating_sub(capacity)).sum();

@@ -13,7 +13,8 @@ use super::spec::{tier_ratio, CacheRate, Profile, Tier, Transform};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repriced {
     pub cost: Pico,
-    /// Why the request kept its baseline cost, when it did.
+    /// Why a step did not apply to the request, when one did not. The request kept its
+    /// baseline cost when `cost` equals it; otherwise the other steps applied.
     pub unchanged: Option<String>,
     /// Some rate came from a documented ratio rather than the catalog.
     pub by_ratio: bool,

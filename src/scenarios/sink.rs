@@ -1,7 +1,7 @@
 //! The pass over the logs for `whatif`: the baseline (the report's aggregator), every
 //! per-request scenario, per-minute bins for provisioned sizing and prefix events for caching.
-//! One streaming pass; state is bounded by workloads x minutes plus 40 bytes per request with a
-//! cacheable prefix (never any prompt text).
+//! One streaming pass; state is bounded by workloads x regions x busy minutes plus 64 bytes per
+//! request with a cacheable prefix (never any prompt text).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -46,6 +46,8 @@ pub struct Cell {
     pub cost: Pico,
     /// Requests left at their baseline cost, by reason.
     pub unchanged: BTreeMap<String, u64>,
+    /// Requests where one step of a composed scenario did not apply (the others did), by reason.
+    pub partial: BTreeMap<String, u64>,
     /// Requests with a rate taken from a documented ratio.
     pub by_ratio: u64,
 }
@@ -56,6 +58,9 @@ impl Cell {
         self.by_ratio += o.by_ratio;
         for (k, n) in o.unchanged {
             *self.unchanged.entry(k).or_default() += n;
+        }
+        for (k, n) in o.partial {
+            *self.partial.entry(k).or_default() += n;
         }
     }
 }
@@ -75,14 +80,14 @@ pub struct Workload {
     pub priced_at: Vec<(String, crate::pricing::Scope)>,
     /// One per scenario (unused for provisioned and measured caching).
     pub cells: Vec<Cell>,
-    /// Price scope of the workload's first request (the reserved tier is bought per profile).
-    pub scope: crate::pricing::Scope,
 }
 
 /// Savings the cache already brings: reads at the read rate instead of input, minus the
 /// premium of writes over input.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Realised {
+    /// Requests that wrote the cache (the unread-write check covers those with a usable body).
+    pub write_requests: u64,
     pub read_tokens: u64,
     pub write_tokens: u64,
     pub read_savings: Pico,
@@ -133,7 +138,6 @@ impl<'r> WhatIfSink<'r> {
             model: res.model_idx.expect("priced"),
             priced_at: vec![],
             cells: vec![Cell::default(); self.plan.scenarios.len()],
-            scope: res.scope,
         });
         self.index.insert(self.key_buf.clone(), i);
         i
@@ -164,6 +168,7 @@ impl<'r> WhatIfSink<'r> {
             // Counted from the token counts alone: bodies may be elsewhere (S3) or absent.
             self.realised.read_tokens += t.cache_read;
             self.realised.write_tokens += t.cache_write;
+            self.realised.write_requests += (t.cache_write > 0) as u64;
             let cost =
                 |p: Option<crate::money::PricePerMillion>, n| p.map_or(Pico(0), |p| p.cost(n));
             self.realised.read_savings +=
@@ -281,13 +286,19 @@ impl Sink for WhatIfSink<'_> {
                 c.cost += p.cost;
                 c.by_ratio += p.by_ratio as u64;
                 if let Some(why) = p.unchanged {
-                    *c.unchanged.entry(why).or_default() += 1;
+                    let map = if p.cost == q.baseline {
+                        &mut c.unchanged
+                    } else {
+                        &mut c.partial
+                    };
+                    *map.entry(why).or_default() += 1;
                 }
             }
         }
         if self.plan.needs_bins() {
             let b = self.bins.entry((row, region.to_string())).or_default();
             b.model = res.model_idx.expect("priced");
+            b.scope = Some(b.scope.map_or(res.scope, |s| s.min(res.scope)));
             let minute = r.timestamp.timestamp().div_euclid(60);
             let input_cost = base.input + base.cache_read + base.cache_write;
             b.add(
@@ -346,6 +357,7 @@ impl Sink for WhatIfSink<'_> {
         }));
         let r = &mut self.realised;
         r.read_tokens += o.realised.read_tokens;
+        r.write_requests += o.realised.write_requests;
         r.write_tokens += o.realised.write_tokens;
         r.read_savings += o.realised.read_savings;
         r.write_premium += o.realised.write_premium;

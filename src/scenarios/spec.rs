@@ -35,7 +35,7 @@ pub fn tier_ratio(t: Tier) -> Option<(i64, i64)> {
 }
 
 /// Move a share of one model's requests to another model (token price effect only).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Swap {
     pub from: String,
     pub to: String,
@@ -52,7 +52,7 @@ pub struct Swap {
 
 /// Prompt caching at an assumed hit rate: `prefix_share` of each request's uncached input is a
 /// cacheable prefix; `hit_rate` of those tokens are read from cache, the rest written to it.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CacheRate {
     pub hit_rate: Num,
     pub prefix_share: Num,
@@ -72,7 +72,7 @@ pub enum Profile {
 }
 
 /// A per-request repricing: composable steps applied to every request.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Transform {
     pub tier: Tier,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,7 +102,7 @@ impl Term {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
     /// Repriced request by request.
     Request(Transform),

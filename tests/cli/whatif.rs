@@ -216,10 +216,13 @@ fn every_default_scenario_is_hand_computed() {
     // tokens; writes 3 x 6,000 + 6,000 + 4,000 + 4,000 = 32,000.
     let c5 = scenario(&v, "caching-5m");
     assert_eq!(row(c5, HAIKU)["total_usd"].to_usd(), "0.0859");
+    let d = &row(c5, HAIKU)["details"];
     assert_eq!(
-        row(c5, HAIKU)["details"],
-        serde_json::json!({"cache_reads": 5, "cache_writes": 6})
+        (d["cache_reads"].as_u64(), d["cache_writes"].as_u64()),
+        (Some(5), Some(6))
     );
+    // the cache rates applied
+    assert_eq!(d["prices"][0]["usd_per_1m_tokens"]["cache_write_5m"], 1.25);
     assert_eq!(
         (
             c5["assumptions"]["repeated_prefixes"].as_u64(),
@@ -449,7 +452,7 @@ fn swap_composition_cache_rate_and_scenarios_file() {
     let bg = scenario(&v, "batch+global");
     assert_eq!(bg["total_usd"].to_usd(), "0.10795");
     assert_eq!(
-        bg["assumptions"]["unchanged_invocations"]
+        bg["assumptions"]["partly_applied_invocations"]
             ["no global price for meta.llama3-1-70b in us-west-2"],
         6
     );
@@ -526,6 +529,7 @@ fn usage_errors_explain_themselves() {
         (&["--batch-only", "etl"], "is not KEY=VALUE"),
         (&["--scenario", "batch,batch"], "asked for twice"),
         (&["--scenario", ""], "--scenario is empty"),
+        (&["--by", "model,day"], "whatif compares the whole period"),
         (
             &[
                 "--swap",
@@ -582,6 +586,116 @@ fn only_unpriced_usage_is_never_shown_as_free() {
         o.stderr
     );
     assert!(o.stderr.contains("nothing to compare"), "{}", o.stderr);
+}
+
+#[test]
+fn nothing_in_the_period_prints_no_table() {
+    let o = whatif_at("2027-01-01", &["-s", "batch"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    assert!(o.stderr.contains("nothing to compare: no invocation in the period (23 record(s) read, 23 outside the period)"), "{}", o.stderr);
+}
+
+fn whatif_at(day: &str, extra: &[&str]) -> Out {
+    let mut args = vec!["whatif", "--logs", LOGS, "--start", day, "--end", day];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn a_zero_tokens_per_unit_price_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("t.toml");
+    std::fs::write(&f, "[[model]]\nkey = \"meta.llama3-1-70b\"\ntpm_per_unit = 0\nsource = \"t\"\nas_of = \"2026-11-01\"\n").unwrap();
+    let o = run(&[
+        "--pricing",
+        f.to_str().unwrap(),
+        "whatif",
+        "--logs",
+        LOGS,
+        "-s",
+        "provisioned",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("must be positive"), "{}", o.stderr);
+}
+
+#[test]
+fn unread_writes_say_how_many_could_be_checked() {
+    // The fixture with every request body removed (as when bodies go to S3): the realised
+    // savings still come from the token counts, but no logged write can be matched to a prompt.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("nobody.jsonl");
+    let text: String = std::fs::read_to_string(super::root().join(LOGS))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["input"].as_object_mut().unwrap().remove("inputBodyJson");
+            format!("{v}\n")
+        })
+        .collect();
+    std::fs::write(&f, text).unwrap();
+    let o = run(&[
+        "whatif",
+        "--logs",
+        f.to_str().unwrap(),
+        "-s",
+        "batch",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let c = &o.json()["caching_in_use"];
+    assert_eq!(c["realised_savings_usd"].to_usd(), "0.0009");
+    let u = &c["unread_writes"];
+    assert_eq!(
+        (u["logged_write_requests"].as_u64(), u["writes"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let o = run(&["whatif", "--logs", f.to_str().unwrap(), "-s", "batch"]);
+    assert!(
+        o.stdout
+            .contains("only 0 of the 3 logged writes could be checked"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn file_order_and_splitting_change_nothing() {
+    // The same records reversed, and split one per file (several workers, merged): the same
+    // result, to the micro-dollar, in every scenario.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(super::root().join(LOGS)).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.reverse();
+    std::fs::write(dir.path().join("rev.jsonl"), lines.join("\n")).unwrap();
+    let split = dir.path().join("split");
+    std::fs::create_dir(&split).unwrap();
+    for (i, l) in lines.iter().enumerate() {
+        std::fs::write(split.join(format!("{i:02}.jsonl")), l).unwrap();
+    }
+    let args = [
+        "--start",
+        "2026-10-01",
+        "--end",
+        "2026-10-01",
+        "--tpm-per-unit",
+        "20000",
+        "--format",
+        "json",
+    ];
+    let result = |path: &std::path::Path| {
+        let mut a = vec!["whatif", "--logs", path.to_str().unwrap()];
+        a.extend(args);
+        let mut v = run(&a).json();
+        v.as_object_mut().unwrap().remove("input");
+        v
+    };
+    let original = result(&super::root().join(LOGS));
+    assert_eq!(result(&dir.path().join("rev.jsonl")), original);
+    assert_eq!(result(&split), original);
 }
 
 #[test]
