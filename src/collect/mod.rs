@@ -1,0 +1,6 @@
+//! Collectors: fetch and parse AWS data (CloudWatch metrics, invocation logs from CloudWatch
+//! Logs and S3, Cost Explorer). They know nothing of prices.
+
+pub mod iam;
+pub mod metric_plan;
+pub mod usage_type;
