@@ -2,5 +2,6 @@
 //! Logs and S3, Cost Explorer). They know nothing of prices.
 
 pub mod iam;
+pub mod insights_split;
 pub mod metric_plan;
 pub mod usage_type;
