@@ -5,4 +5,5 @@ pub mod aws;
 pub mod iam;
 pub mod insights_split;
 pub mod metric_plan;
+pub mod metrics;
 pub mod usage_type;
