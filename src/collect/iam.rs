@@ -47,7 +47,11 @@ pub fn policy(n: &Needs) -> Value {
             groups,
         ));
         // GetQueryResults takes a query id, not a log group: it cannot be narrowed.
-        st.push(statement("ReadInsightsResults", &["logs:GetQueryResults"], vec!["*".into()]));
+        st.push(statement(
+            "ReadInsightsResults",
+            &["logs:GetQueryResults"],
+            vec!["*".into()],
+        ));
     }
     for (bucket, prefix) in &n.s3 {
         let prefix = prefix.trim_matches('/');
@@ -69,7 +73,11 @@ pub fn policy(n: &Needs) -> Value {
         ));
     }
     if n.costs {
-        st.push(statement("ReadBedrockCost", &["ce:GetCostAndUsage"], vec!["*".into()]));
+        st.push(statement(
+            "ReadBedrockCost",
+            &["ce:GetCostAndUsage"],
+            vec!["*".into()],
+        ));
     }
     if n.profiles {
         st.push(statement(
@@ -137,18 +145,40 @@ mod tests {
         let sids: Vec<&str> = st.iter().map(|s| s["Sid"].as_str().unwrap()).collect();
         assert_eq!(
             sids,
-            ["ReadInvocationLogs", "ReadInsightsResults", "ListInvocationLogObjects", "ReadInvocationLogObjects", "ReadBedrockCost", "DeployDashboard"]
+            [
+                "ReadInvocationLogs",
+                "ReadInsightsResults",
+                "ListInvocationLogObjects",
+                "ReadInvocationLogObjects",
+                "ReadBedrockCost",
+                "DeployDashboard"
+            ]
         );
-        assert_eq!(st[0]["Resource"][0], "arn:aws:logs:*:*:log-group:/bedrock/invocations:*");
-        assert_eq!(st[2]["Condition"]["StringLike"]["s3:prefix"][0], "bedrock/*");
+        assert_eq!(
+            st[0]["Resource"][0],
+            "arn:aws:logs:*:*:log-group:/bedrock/invocations:*"
+        );
+        assert_eq!(
+            st[2]["Condition"]["StringLike"]["s3:prefix"][0],
+            "bedrock/*"
+        );
         assert_eq!(st[3]["Resource"][0], "arn:aws:s3:::logs-bucket/bedrock/*");
-        assert_eq!(st[5]["Resource"][0], "arn:aws:cloudwatch::*:dashboard/genai");
+        assert_eq!(
+            st[5]["Resource"][0],
+            "arn:aws:cloudwatch::*:dashboard/genai"
+        );
     }
 
     #[test]
     fn actions_for_access_denied() {
-        assert_eq!(action_of("cloudwatch", "GetMetricData"), "cloudwatch:GetMetricData");
+        assert_eq!(
+            action_of("cloudwatch", "GetMetricData"),
+            "cloudwatch:GetMetricData"
+        );
         assert_eq!(action_of("s3", "ListObjectsV2"), "s3:ListBucket");
-        assert_eq!(action_of("costexplorer", "GetCostAndUsage"), "ce:GetCostAndUsage");
+        assert_eq!(
+            action_of("costexplorer", "GetCostAndUsage"),
+            "ce:GetCostAndUsage"
+        );
     }
 }

@@ -61,6 +61,9 @@ mod tests {
         // split once into two one-hour bins, which cannot be split further
         assert_eq!((rows.len(), n), (20, 3));
         let mut bad = |_: Range| -> Result<Vec<u8>, &str> { Err("AccessDenied") };
-        assert_eq!(run_split((0, 10), 10, 1, &mut bad).unwrap_err(), "AccessDenied");
+        assert_eq!(
+            run_split((0, 10), 10, 1, &mut bad).unwrap_err(),
+            "AccessDenied"
+        );
     }
 }

@@ -72,7 +72,12 @@ pub fn cost_micros(metrics_requested: u64) -> u64 {
 }
 
 /// Checks a period and time range against CloudWatch's rules, before any call.
-pub fn check_period(start: DateTime<Utc>, end: DateTime<Utc>, period_s: u32, now: DateTime<Utc>) -> Result<(), String> {
+pub fn check_period(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    period_s: u32,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
     if end <= start {
         return Err("the end of the time range must be after its start".into());
     }
@@ -80,11 +85,15 @@ pub fn check_period(start: DateTime<Utc>, end: DateTime<Utc>, period_s: u32, now
         return Err("the time range ends in the future".into());
     }
     if period_s == 0 || period_s % 60 != 0 {
-        return Err(format!("--period {period_s}s: CloudWatch periods are multiples of 60 seconds"));
+        return Err(format!(
+            "--period {period_s}s: CloudWatch periods are multiples of 60 seconds"
+        ));
     }
     let age = now - start;
     if age > Duration::days(455) {
-        return Err("CloudWatch keeps Bedrock metrics for 455 days: the start is older than that".into());
+        return Err(
+            "CloudWatch keeps Bedrock metrics for 455 days: the start is older than that".into(),
+        );
     }
     if age > Duration::days(63) && period_s % 3600 != 0 {
         return Err(format!(
@@ -109,7 +118,11 @@ mod tests {
         // 20 model ids x all 13 metrics = 20 x (10 x 1 + 2 x 4 + 1) ... counted exactly:
         // stats per model: 7 Sum-only cache/count metrics + 4 more Sum + 2 x 4 = 19 queries.
         let found: Vec<(String, String)> = (0..20)
-            .flat_map(|i| METRICS.iter().map(move |(m, _)| (format!("model-{i:02}"), m.to_string())))
+            .flat_map(|i| {
+                METRICS
+                    .iter()
+                    .map(move |(m, _)| (format!("model-{i:02}"), m.to_string()))
+            })
             .collect();
         let q = queries(&found);
         assert_eq!(q.len(), 20 * 19);
@@ -117,11 +130,18 @@ mod tests {
         // 380 queries: one call
         assert_eq!(c.len(), 1);
         let many: Vec<(String, String)> = (0..30)
-            .flat_map(|i| METRICS.iter().map(move |(m, _)| (format!("model-{i:02}"), m.to_string())))
+            .flat_map(|i| {
+                METRICS
+                    .iter()
+                    .map(move |(m, _)| (format!("model-{i:02}"), m.to_string()))
+            })
             .collect();
         let q = queries(&many);
         assert_eq!(q.len(), 570);
-        assert_eq!(calls(&q).iter().map(|c| c.len()).collect::<Vec<_>>(), [500, 70]);
+        assert_eq!(
+            calls(&q).iter().map(|c| c.len()).collect::<Vec<_>>(),
+            [500, 70]
+        );
         // ids: unique, lowercase letter first
         assert!(q.iter().all(|x| x.id.starts_with('q')));
         assert_eq!(q[569].id, "q569");
@@ -134,12 +154,22 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
         let ago = |d: i64| now - Duration::days(d);
         assert!(check_period(ago(2), ago(1), 60, now).is_ok());
-        assert!(check_period(ago(20), ago(1), 60, now).unwrap_err().contains("multiple of 300"));
+        assert!(check_period(ago(20), ago(1), 60, now)
+            .unwrap_err()
+            .contains("multiple of 300"));
         assert!(check_period(ago(20), ago(1), 300, now).is_ok());
-        assert!(check_period(ago(70), ago(1), 300, now).unwrap_err().contains("multiple of 3600"));
+        assert!(check_period(ago(70), ago(1), 300, now)
+            .unwrap_err()
+            .contains("multiple of 3600"));
         assert!(check_period(ago(70), ago(1), 3600, now).is_ok());
-        assert!(check_period(ago(500), ago(1), 3600, now).unwrap_err().contains("455 days"));
-        assert!(check_period(ago(1), ago(2), 60, now).unwrap_err().contains("after its start"));
-        assert!(check_period(ago(1), ago(0), 90, now).unwrap_err().contains("multiples of 60"));
+        assert!(check_period(ago(500), ago(1), 3600, now)
+            .unwrap_err()
+            .contains("455 days"));
+        assert!(check_period(ago(1), ago(2), 60, now)
+            .unwrap_err()
+            .contains("after its start"));
+        assert!(check_period(ago(1), ago(0), 90, now)
+            .unwrap_err()
+            .contains("multiples of 60"));
     }
 }

@@ -2,9 +2,9 @@
 //! values and metric names present; the queries are packed 500 per call and NextToken followed,
 //! so the number of calls is the minimum.
 
+use aws_sdk_cloudwatch::primitives::DateTime as SmithyTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_cloudwatch::Client;
-use aws_sdk_cloudwatch::primitives::DateTime as SmithyTime;
 use chrono::{DateTime, Utc};
 
 use super::metric_plan::{self, Query, NAMESPACE};
@@ -29,7 +29,10 @@ pub struct Calls {
 }
 
 /// (model id, metric name) pairs present in the namespace, following NextToken.
-pub async fn discover(client: &Client, calls: &mut Calls) -> Result<Vec<(String, String)>, aws_sdk_cloudwatch::Error> {
+pub async fn discover(
+    client: &Client,
+    calls: &mut Calls,
+) -> Result<Vec<(String, String)>, aws_sdk_cloudwatch::Error> {
     let mut out = vec![];
     let mut token: Option<String> = None;
     loop {
@@ -63,11 +66,22 @@ fn query(q: &Query, period: i32) -> MetricDataQuery {
     let metric = Metric::builder()
         .namespace(NAMESPACE)
         .metric_name(q.metric)
-        .dimensions(Dimension::builder().name("ModelId").value(&q.model_id).build())
+        .dimensions(
+            Dimension::builder()
+                .name("ModelId")
+                .value(&q.model_id)
+                .build(),
+        )
         .build();
     MetricDataQuery::builder()
         .id(&q.id)
-        .metric_stat(MetricStat::builder().metric(metric).period(period).stat(q.stat).build())
+        .metric_stat(
+            MetricStat::builder()
+                .metric(metric)
+                .period(period)
+                .stat(q.stat)
+                .build(),
+        )
         .return_data(true)
         .build()
 }

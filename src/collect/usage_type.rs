@@ -94,7 +94,10 @@ pub fn parse(usage_type: &str) -> Option<UsageType> {
         }
     }
     let (model_len, kind) = [
-        ("-cache-write-input-token-count-1-hour", TokenKind::CacheWrite1h),
+        (
+            "-cache-write-input-token-count-1-hour",
+            TokenKind::CacheWrite1h,
+        ),
         ("-cache-write-input-token-count", TokenKind::CacheWrite5m),
         ("-cache-read-input-token-count", TokenKind::CacheRead),
         ("-input-tokens", TokenKind::Input),
@@ -154,32 +157,73 @@ mod tests {
     fn first_party_forms() {
         assert_eq!(
             p("USE1-NovaMicro-input-tokens"),
-            (Some("us-east-1".into()), Some("NovaMicro".into()), TokenKind::Input, Mode::Standard)
+            (
+                Some("us-east-1".into()),
+                Some("NovaMicro".into()),
+                TokenKind::Input,
+                Mode::Standard
+            )
         );
         assert_eq!(
             p("USW2-Claude4.5Sonnet-output-tokens-cross-region-global"),
-            (Some("us-west-2".into()), Some("Claude4.5Sonnet".into()), TokenKind::Output, Mode::GlobalCrossRegion)
+            (
+                Some("us-west-2".into()),
+                Some("Claude4.5Sonnet".into()),
+                TokenKind::Output,
+                Mode::GlobalCrossRegion
+            )
         );
         assert_eq!(p("EU-NovaLite-input-tokens-batch").3, Mode::Batch);
-        assert_eq!(p("EU-NovaLite-input-tokens-batch").0.as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            p("EU-NovaLite-input-tokens-batch").0.as_deref(),
+            Some("eu-west-1")
+        );
         assert_eq!(p("USE1-NovaPro-output-tokens-flex").3, Mode::Flex);
         assert_eq!(p("USE1-NovaPro-output-tokens-priority").3, Mode::Priority);
-        assert_eq!(p("USE1-Claude4Sonnet-cache-read-input-token-count").2, TokenKind::CacheRead);
-        assert_eq!(p("USE1-Claude4Sonnet-cache-write-input-token-count").2, TokenKind::CacheWrite5m);
-        assert_eq!(p("USE1-Claude4Sonnet-cache-write-input-token-count-1-hour").2, TokenKind::CacheWrite1h);
+        assert_eq!(
+            p("USE1-Claude4Sonnet-cache-read-input-token-count").2,
+            TokenKind::CacheRead
+        );
+        assert_eq!(
+            p("USE1-Claude4Sonnet-cache-write-input-token-count").2,
+            TokenKind::CacheWrite5m
+        );
+        assert_eq!(
+            p("USE1-Claude4Sonnet-cache-write-input-token-count-1-hour").2,
+            TokenKind::CacheWrite1h
+        );
     }
 
     #[test]
     fn marketplace_forms() {
         let u = parse("USW2-MP:USW2_InputTokenCount-Units").unwrap();
-        assert_eq!((u.region.as_deref(), u.kind, u.mode, u.marketplace), (Some("us-west-2"), TokenKind::Input, Mode::Standard, true));
-        assert_eq!(parse("USE1-MP:USE1_OutputTokenCount-Units_Global").unwrap().mode, Mode::GlobalCrossRegion);
-        assert_eq!(parse("USE1-MP:USE1_OutputTokenCount-Units_Batch").unwrap().mode, Mode::Batch);
+        assert_eq!(
+            (u.region.as_deref(), u.kind, u.mode, u.marketplace),
+            (Some("us-west-2"), TokenKind::Input, Mode::Standard, true)
+        );
+        assert_eq!(
+            parse("USE1-MP:USE1_OutputTokenCount-Units_Global")
+                .unwrap()
+                .mode,
+            Mode::GlobalCrossRegion
+        );
+        assert_eq!(
+            parse("USE1-MP:USE1_OutputTokenCount-Units_Batch")
+                .unwrap()
+                .mode,
+            Mode::Batch
+        );
     }
 
     #[test]
     fn unknown_forms_are_not_guessed() {
-        for s in ["USE1-ProvisionedThroughput-ModelUnits", "garbage", "USE1--input-tokens", "USE1-MP:USE1_Requests-Units", "USE1-NovaMicro-images"] {
+        for s in [
+            "USE1-ProvisionedThroughput-ModelUnits",
+            "garbage",
+            "USE1--input-tokens",
+            "USE1-MP:USE1_Requests-Units",
+            "USE1-NovaMicro-images",
+        ] {
             assert!(parse(s).is_none(), "{s}");
         }
         // An unknown region prefix keeps the rest
