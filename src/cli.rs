@@ -57,6 +57,41 @@ pub enum Command {
     /// flex/priority tiers, global profiles or another model, and the cheapest mode per workload.
     #[command(after_help = WHATIF_EXAMPLES)]
     Whatif(WhatifArgs),
+    /// Print the least-privilege IAM policy for what you will run (collect, dashboard --put).
+    #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]
+    IamPolicy(IamPolicyArgs),
+}
+
+const IAM_EXAMPLES: &str = "Examples:
+  bedrock-lens iam-policy                                  # everything collect does
+  bedrock-lens iam-policy --collect metrics,costs
+  bedrock-lens iam-policy --collect logs --log-group /bedrock/invocations --s3 s3://my-logs/bedrock
+  bedrock-lens iam-policy --put-dashboard --dashboard-name genai-prod
+
+Attach the JSON to the role or user that runs bedrock-lens. Nothing here writes to AWS unless you add
+--put-dashboard (cloudwatch:PutDashboard on that dashboard only).";
+
+#[derive(Args, Debug, Clone)]
+pub struct IamPolicyArgs {
+    /// Sources you will collect: metrics, logs, costs (comma-separated). Default: all three.
+    #[arg(long, value_delimiter = ',', value_name = "SOURCE[,SOURCE...]")]
+    pub collect: Vec<String>,
+
+    /// CloudWatch Logs groups holding invocation logs (repeatable; default: any group).
+    #[arg(long, value_name = "NAME")]
+    pub log_group: Vec<String>,
+
+    /// S3 locations of invocation logs, s3://bucket/prefix (repeatable).
+    #[arg(long, value_name = "S3_URL")]
+    pub s3: Vec<String>,
+
+    /// Also allow deploying a dashboard (`dashboard --put`).
+    #[arg(long)]
+    pub put_dashboard: bool,
+
+    /// Name of that dashboard (default: any dashboard whose name starts with bedrock-lens).
+    #[arg(long, value_name = "NAME", requires = "put_dashboard")]
+    pub dashboard_name: Option<String>,
 }
 
 const WHATIF_EXAMPLES: &str = "Scenarios (--scenario, repeatable or comma-separated; default: batch, flex, priority, global,

@@ -14,6 +14,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Report(a) => commands::report::cmd(&Env::load(&cli.global)?, a),
         Command::Demo(a) => commands::demo::cmd(&Env::load(&cli.global)?, a),
         Command::Whatif(a) => commands::whatif::cmd(&Env::load(&cli.global)?, a),
+        Command::IamPolicy(a) => commands::iam::cmd(a),
     }
 }
 
