@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::money::{Num, Pico};
+use crate::money::{percent, Num, Pico};
 use crate::pricing::PriceRow;
 
 use super::spec::Term;
@@ -111,17 +111,6 @@ fn dec(n: i128) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(n, 0).ok()
 }
 
-/// `num / den` in percent, one decimal; `None` when it cannot be computed.
-fn pct(num: u128, den: u128) -> Option<Decimal> {
-    let (n, d) = (dec(num as i128)?, dec(den as i128)?);
-    if d.is_zero() {
-        return None;
-    }
-    (n / d)
-        .checked_mul(Decimal::from(100))
-        .map(|p| p.round_dp(1))
-}
-
 /// Sizes units for the `percentile` (1-100) of the busy minutes' token counts.
 pub fn size(
     b: &Bins,
@@ -145,7 +134,7 @@ pub fn size(
     let overflow = share(overflow_tokens);
     let served = b.tokens - overflow_tokens;
     let capacity_tokens = capacity as u128 * period_minutes as u128;
-    let utilisation_pct = pct(served as u128, capacity_tokens).unwrap_or_default();
+    let utilisation_pct = percent(served as i128, capacity_tokens as i128).unwrap_or_default();
     // On demand, the served tokens cost share(served); at utilisation u they would cost
     // share(served) * u / utilisation. Break-even: that equals the fixed cost, so
     // u* = utilisation x fixed / share(served). Divided first so nothing overflows.
@@ -168,7 +157,7 @@ pub fn size(
         fixed,
         overflow_tokens,
         overflow,
-        utilisation_pct: Num(utilisation_pct),
+        utilisation_pct,
         break_even_utilisation_pct,
     }
 }
