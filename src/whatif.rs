@@ -225,9 +225,10 @@ pub fn build(
     let mut order: Vec<usize> = (0..sink.rows.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&sink.rows[a], &sink.rows[b]);
-        y.baseline
+        y.agg
+            .cost()
             .0
-            .cmp(&x.baseline.0)
+            .cmp(&x.agg.cost().0)
             .then_with(|| x.values.cmp(&y.values))
     });
     let key = |i: usize| {
@@ -237,7 +238,7 @@ pub fn build(
             .zip(sink.rows[i].values.iter().cloned())
             .collect())
     };
-    let base_exact: Vec<Pico> = order.iter().map(|&i| sink.rows[i].baseline).collect();
+    let base_exact: Vec<Pico> = order.iter().map(|&i| sink.rows[i].agg.cost()).collect();
     // Rounded exactly as `report` rounds, so the two commands show the same baseline.
     let aggs: Vec<&crate::usage::aggregate::Agg> =
         order.iter().map(|&i| &sink.rows[i].agg).collect();
@@ -251,12 +252,7 @@ pub fn build(
         .zip(&base_usd)
         .map(|(&i, &u)| {
             let c = Counts::of(&sink.rows[i].agg);
-            counts.invocations += c.invocations;
-            counts.errors += c.errors;
-            counts.input_tokens += c.input_tokens;
-            counts.output_tokens += c.output_tokens;
-            counts.cache_read_tokens += c.cache_read_tokens;
-            counts.cache_write_tokens += c.cache_write_tokens;
+            counts.add(&c);
             BaselineRow {
                 key: key(i),
                 counts: c,
@@ -677,7 +673,7 @@ fn collect_rows(
     for &i in order {
         let (p, d) = per_row
             .remove(&(i as u32))
-            .unwrap_or((sink.rows[i].baseline, vec![]));
+            .unwrap_or((sink.rows[i].agg.cost(), vec![]));
         exact.push(p);
         details.push(match d.len() {
             0 => Value::Null,
@@ -700,7 +696,7 @@ fn measured_scenario(
     let mut prices_used: Vec<Value> = vec![];
     for &i in order {
         let w = &sink.rows[i];
-        exact.push(Pico(w.baseline.0 + e.delta[i]));
+        exact.push(Pico(w.agg.cost().0 + e.delta[i]));
         details.push(if e.reads[i] + e.writes[i] > 0 {
             // The cache rates applied: the workload's own price rows.
             let used: Vec<Value> = w
