@@ -67,9 +67,6 @@ fn note(details: &Value) -> String {
                 format!("break-even at {}% used", n("break_even_utilisation_pct"))
             }
         ));
-        if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
-            parts.push(format!("{} tokens overflow", n("overflow_tokens")));
-        }
     }
     if one.get("input_tpm").is_some() {
         parts.push(format!(
@@ -77,9 +74,10 @@ fn note(details: &Value) -> String {
             n("input_tpm"),
             n("output_tpm")
         ));
-        if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
-            parts.push(format!("{} tokens overflow", n("overflow_tokens")));
-        }
+    }
+    // Capacity (units or a reservation) exceeded in busy minutes.
+    if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
+        parts.push(format!("{} tokens overflow", n("overflow_tokens")));
     }
     if one.get("cache_reads").is_some() {
         parts.push(format!(

@@ -270,10 +270,9 @@ pub fn size_reserved(
 mod tests {
     use super::*;
 
-    #[test]
-    fn sizes_for_peak_and_breaks_even() {
-        // 60 busy minutes of 10,000 tokens and one of 40,000; on demand $0.72/1M (Llama 3.1 70B
-        // in and out): 640,000 tokens -> $0.4608.
+    /// 60 busy minutes of 10,000 tokens and one of 40,000, half input and half output, at
+    /// $0.72/1M (Llama 3.1 70B in and out): 640,000 tokens, $0.4608.
+    fn llama_hour() -> Bins {
         let mut b = Bins::default();
         for m in 0..60 {
             b.add(
@@ -287,6 +286,14 @@ mod tests {
             (20_000, Pico(14_400_000_000)),
             (20_000, Pico(14_400_000_000)),
         );
+        b
+    }
+
+    #[test]
+    fn sizes_for_peak_and_breaks_even() {
+        // 60 busy minutes of 10,000 tokens and one of 40,000; on demand $0.72/1M (Llama 3.1 70B
+        // in and out): 640,000 tokens -> $0.4608.
+        let b = llama_hour();
         assert_eq!(b.baseline, Pico(460_800_000_000));
         // Period: one day (1,440 minutes, 24 hours) at $21.18/hour, 25,000 TPM per unit.
         let s = size(&b, Decimal::new(2118, 2), 25_000, 100, 1440);
@@ -328,19 +335,7 @@ mod tests {
 
     #[test]
     fn overflow_goes_on_demand() {
-        let mut b = Bins::default();
-        for m in 0..60 {
-            b.add(
-                m,
-                (5_000, Pico(3_600_000_000)),
-                (5_000, Pico(3_600_000_000)),
-            );
-        }
-        b.add(
-            60,
-            (20_000, Pico(14_400_000_000)),
-            (20_000, Pico(14_400_000_000)),
-        );
+        let b = llama_hour();
         // p50 of the busy minutes is 10,000 -> 1 unit of 25,000; the 40,000 minute overflows by
         // 15,000 tokens: 15,000/640,000 of $0.4608 = $0.0108 on demand.
         let s = size(&b, Decimal::new(2400, 2), 25_000, 50, 60);
