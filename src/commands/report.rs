@@ -207,8 +207,8 @@ pub fn check_paths(paths: &[PathBuf]) -> anyhow::Result<()> {
 
 pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let keys = parse_keys(&a.by)?;
-    let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
-    check_paths(&a.logs)?;
+    let period = parse_period(a.input.start.as_deref(), a.input.end.as_deref())?;
+    check_paths(&a.input.logs)?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
     let table = match &a.export_usage {
@@ -223,7 +223,7 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
-    let sources = ingest::discover(&a.logs, &mut stats, &mut diags);
+    let sources = ingest::discover(&a.input.logs, &mut stats, &mut diags);
     let run = {
         let plan = Plan {
             groupings: &[keys],

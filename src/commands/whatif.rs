@@ -51,7 +51,7 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
             "run whatif once per day or month with --start/--end instead",
         ));
     }
-    let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
+    let period = parse_period(a.input.start.as_deref(), a.input.end.as_deref())?;
     let resolver = Resolver::new(&env.catalog, &env.map);
     let hint_names = format!("--scenario takes: {}", spec::NAMES);
     let swaps = a
@@ -268,10 +268,10 @@ fn missing_tpm(env: &Env, s: &Setup, sink: &WhatIfSink) -> Vec<String> {
 
 pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let s = setup(env, a)?;
-    check_paths(&a.logs)?;
+    check_paths(&a.input.logs)?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
-    let sources = ingest::discover(&a.logs, &mut stats, &mut diags);
+    let sources = ingest::discover(&a.input.logs, &mut stats, &mut diags);
     let r = run(env, &sources, &s, stats, diags)?;
     if r.result.baseline.counts.invocations == 0 {
         // Nothing to compare, and a table of $0.00 would read as free: say so instead.
