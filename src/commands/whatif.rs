@@ -18,7 +18,7 @@ use crate::usage::{GroupKey, Period};
 use crate::whatif::{self, Settings, WhatIf};
 
 use super::report::{check_paths, parse_keys, period_out, progress_bar, warn_unpriced_list};
-use super::{emit, parse_period, warn_diagnostics, write_atomic, Env};
+use super::{emit, input_outcome, parse_period, warn_diagnostics, write_atomic, Env};
 
 /// Flags resolved once: the pass plan and the end-of-run settings.
 pub struct Setup {
@@ -320,14 +320,5 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
             eprintln!("note: every request counts as batch-eligible; narrow it with --batch-only KEY=VALUE or --batch-heuristic");
         }
     }
-    if r.stats.records == 0 {
-        eprintln!("warning: no invocation records found in the input");
-    }
-    let bad = r.stats.skipped_lines + r.stats.file_errors + (r.stats.records == 0) as u64;
-    Ok(if a.strict && bad > 0 {
-        eprintln!("error: --strict: {bad} line(s) or file(s) could not be used");
-        Outcome::Partial
-    } else {
-        Outcome::Ok
-    })
+    Ok(input_outcome(&r.stats, a.strict))
 }
