@@ -116,17 +116,8 @@ Examples:
 
 #[derive(Args, Debug, Clone)]
 pub struct WhatifArgs {
-    /// Log files or directories, as for `report`.
-    #[arg(long, num_args = 1.., required = true, value_name = "PATH")]
-    pub logs: Vec<PathBuf>,
-
-    /// First day to include (UTC), as for `report`.
-    #[arg(long, value_name = "DATE")]
-    pub start: Option<String>,
-
-    /// Last day to include (UTC), as for `report`.
-    #[arg(long, value_name = "DATE")]
-    pub end: Option<String>,
+    #[command(flatten)]
+    pub input: LogsArgs,
 
     /// Workloads to compare, comma-separated keys as for `report`; must include `model` or
     /// `model_id` (each workload is repriced and sized on its own), e.g. model,meta:team.
@@ -208,8 +199,9 @@ const REPORT_EXAMPLES: &str = "Examples:
 Dates are UTC. --start and --end take YYYY-MM-DD (whole days, both inclusive), YYYY-MM (whole
 months) or an RFC 3339 timestamp (exact instant; --end exclusive).";
 
+/// The logs a command reads and the period it covers (`report`, `whatif`).
 #[derive(Args, Debug, Clone)]
-pub struct ReportArgs {
+pub struct LogsArgs {
     /// Log files or directories (walked recursively): NDJSON .json/.jsonl, gzip .json.gz as Bedrock
     /// delivers to S3, or CloudWatch Logs exports (events whose `message` is a record).
     #[arg(long, num_args = 1.., required = true, value_name = "PATH")]
@@ -224,6 +216,12 @@ pub struct ReportArgs {
     /// timestamp (exclusive; without an offset it is UTC).
     #[arg(long, value_name = "DATE")]
     pub end: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: LogsArgs,
 
     /// Group rows by these keys, comma-separated: model, model_id, day, month, identity (role,
     /// without session name), identity_arn, region, operation, profile (in_region, geo, global,

@@ -61,6 +61,22 @@ impl Pico {
     pub fn to_decimal(self) -> Decimal {
         Decimal::from_i128_with_scale(self.0, 12).normalize()
     }
+
+    /// Rounded to whole micro-dollars, half away from zero (single amounts; rows that must add
+    /// up are apportioned instead).
+    pub fn to_usd6(self) -> Usd6 {
+        Usd6(round_half_away(self.0, 1_000_000))
+    }
+}
+
+/// `x / unit` rounded half away from zero.
+fn round_half_away(x: i128, unit: i128) -> i128 {
+    let half = unit / 2;
+    if x >= 0 {
+        (x + half) / unit
+    } else {
+        -((-x + half) / unit)
+    }
 }
 
 /// An amount in whole micro-dollars: what reports show (6 decimals) and sum.
@@ -89,6 +105,11 @@ impl std::iter::Sum for Usd6 {
 impl Usd6 {
     pub fn to_decimal(self) -> Decimal {
         Decimal::from_i128_with_scale(self.0, 6)
+    }
+
+    /// `$1,234.57`: rounded (half away from zero) to cents, for a single amount in text.
+    pub fn dollars(self) -> String {
+        cents_text(round_half_away(self.0, 10_000), self.0)
     }
 
     /// `12.345678` (always 6 decimals), as JSON/CSV carry it.
@@ -180,6 +201,19 @@ pub fn apportion_signed(exact: &[i128], unit: i128) -> Vec<i128> {
         .collect()
 }
 
+/// `num / den` in percent, one decimal; `None` when `den` is 0 or the numbers are out of range.
+pub fn percent(num: i128, den: i128) -> Option<Num> {
+    let n = Decimal::try_from_i128_with_scale(num, 0).ok()?;
+    let d = Decimal::try_from_i128_with_scale(den, 0).ok()?;
+    if d.is_zero() {
+        return None;
+    }
+    Some(Num(n
+        .checked_mul(Decimal::from(100))?
+        .checked_div(d)?
+        .round_dp(1)))
+}
+
 /// `1234567` -> `1,234,567`.
 pub fn group_thousands<T: std::fmt::Display>(n: T) -> String {
     let s = n.to_string();
@@ -208,6 +242,20 @@ mod tests {
         // 1 token of Nova Micro input = $0.000000035
         assert_eq!(p.cost(1).to_decimal().to_string(), "0.000000035");
         assert_eq!(p.cost(1_000_000).to_decimal().to_string(), "0.035");
+    }
+
+    #[test]
+    fn rounding_half_away_from_zero() {
+        assert_eq!(Pico(1_499_999).to_usd6(), Usd6(1));
+        assert_eq!(Pico(1_500_000).to_usd6(), Usd6(2));
+        assert_eq!(Pico(-1_500_000).to_usd6(), Usd6(-2));
+        assert_eq!(Usd6(1_234_567_890_000).dollars(), "$1,234,567.89");
+        assert_eq!(Usd6(4_999).dollars(), "<$0.01");
+        assert_eq!(Usd6(5_000).dollars(), "$0.01");
+        assert_eq!(Usd6(-15_000).dollars(), "-$0.02");
+        assert_eq!(percent(1, 3), Some(Num(Decimal::new(333, 1))));
+        assert_eq!(percent(-1, 8), Some(Num(Decimal::new(-125, 1))));
+        assert_eq!(percent(1, 0), None);
     }
 
     #[test]

@@ -72,7 +72,7 @@ impl Counts {
         }
     }
 
-    fn add(&mut self, o: &Counts) {
+    pub fn add(&mut self, o: &Counts) {
         self.invocations += o.invocations;
         self.errors += o.errors;
         self.input_tokens += o.input_tokens;

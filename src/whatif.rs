@@ -13,7 +13,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::money::{apportion_signed, group_thousands, Num, Pico, Usd6};
+use crate::money::{apportion_signed, group_thousands, percent, Num, Pico, Usd6};
 use crate::pricing::{CacheTtl, Catalog, Scope};
 use crate::report::{Counts, InputOut, PeriodOut, PricingOut, UnpricedEntry};
 use crate::scenarios::caching::{self, Estimate};
@@ -158,27 +158,6 @@ pub struct Settings {
     pub period_minutes: u64,
 }
 
-/// Rounds a signed pico amount to micro-dollars, half away from zero.
-pub fn usd6(p: Pico) -> Usd6 {
-    let half = 500_000;
-    Usd6(if p.0 >= 0 {
-        (p.0 + half) / 1_000_000
-    } else {
-        -((-p.0 + half) / 1_000_000)
-    })
-}
-
-/// Change in percent of `base`, one decimal.
-pub fn pct(delta: Usd6, base: Usd6) -> Option<Num> {
-    (base.0 != 0).then(|| {
-        Num(
-            (Decimal::from_i128_with_scale(delta.0, 0) * Decimal::from(100)
-                / Decimal::from_i128_with_scale(base.0, 0))
-            .round_dp(1),
-        )
-    })
-}
-
 fn describe_transform(t: &Transform) -> String {
     let mut parts = vec![];
     match t.tier {
@@ -246,9 +225,10 @@ pub fn build(
     let mut order: Vec<usize> = (0..sink.rows.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&sink.rows[a], &sink.rows[b]);
-        y.baseline
+        y.agg
+            .cost()
             .0
-            .cmp(&x.baseline.0)
+            .cmp(&x.agg.cost().0)
             .then_with(|| x.values.cmp(&y.values))
     });
     let key = |i: usize| {
@@ -258,7 +238,7 @@ pub fn build(
             .zip(sink.rows[i].values.iter().cloned())
             .collect())
     };
-    let base_exact: Vec<Pico> = order.iter().map(|&i| sink.rows[i].baseline).collect();
+    let base_exact: Vec<Pico> = order.iter().map(|&i| sink.rows[i].agg.cost()).collect();
     // Rounded exactly as `report` rounds, so the two commands show the same baseline.
     let aggs: Vec<&crate::usage::aggregate::Agg> =
         order.iter().map(|&i| &sink.rows[i].agg).collect();
@@ -272,12 +252,7 @@ pub fn build(
         .zip(&base_usd)
         .map(|(&i, &u)| {
             let c = Counts::of(&sink.rows[i].agg);
-            counts.invocations += c.invocations;
-            counts.errors += c.errors;
-            counts.input_tokens += c.input_tokens;
-            counts.output_tokens += c.output_tokens;
-            counts.cache_read_tokens += c.cache_read_tokens;
-            counts.cache_write_tokens += c.cache_write_tokens;
+            counts.add(&c);
             BaselineRow {
                 key: key(i),
                 counts: c,
@@ -324,7 +299,7 @@ pub fn build(
                     key: key(i),
                     total_usd: usd[pos],
                     delta_usd: delta,
-                    delta_pct: pct(delta, base_usd[pos]),
+                    delta_pct: percent(delta.0, base_usd[pos].0),
                     details: details[pos].clone(),
                 }
             })
@@ -336,7 +311,7 @@ pub fn build(
             description: describe(s),
             total_usd: total,
             delta_usd: delta,
-            delta_pct: pct(delta, base_total),
+            delta_pct: percent(delta.0, base_total.0),
             assumptions,
             rows,
             recommendable: s.recommendable,
@@ -353,13 +328,13 @@ pub fn build(
     let caching_in_use = CachingInUse {
         cache_read_tokens: r.read_tokens,
         cache_write_tokens: r.write_tokens,
-        read_savings_usd: usd6(r.read_savings),
-        write_premium_usd: usd6(r.write_premium),
-        realised_savings_usd: Usd6(usd6(r.read_savings).0 - usd6(r.write_premium).0),
+        read_savings_usd: r.read_savings.to_usd6(),
+        write_premium_usd: r.write_premium.to_usd6(),
+        realised_savings_usd: Usd6(r.read_savings.to_usd6().0 - r.write_premium.to_usd6().0),
         unread_writes: UnreadOut {
             ttl: plan.ttl,
             logged_write_requests: r.write_requests,
-            premium_usd: usd6(unread.premium),
+            premium_usd: unread.premium.to_usd6(),
             counts: unread,
         },
     };
@@ -434,7 +409,7 @@ fn request_scenario(
         let mut d = if t.tier == Tier::Batch {
             json!({"batch_eligible_invocations": w.batch_eligible, "invocations": w.agg.invocations,
                    "eligible_streaming_invocations": w.eligible_streaming,
-                   "eligible_share_pct": share_pct(w.batch_eligible, w.agg.invocations),
+                   "eligible_share_pct": percent(w.batch_eligible as i128, w.agg.invocations as i128),
                    "unchanged_invocations": left})
         } else {
             json!({"unchanged_invocations": left, "ratio_priced_invocations": c.by_ratio,
@@ -477,7 +452,7 @@ fn request_scenario(
         );
         a.insert(
             "eligible_share_pct".into(),
-            json!(share_pct(eligible, total)),
+            json!(percent(eligible as i128, total as i128)),
         );
         a.insert("batch_eligible_invocations".into(), json!(eligible));
     }
@@ -515,10 +490,6 @@ fn request_scenario(
     (exact, details, Value::Object(a))
 }
 
-fn share_pct(n: u64, of: u64) -> Option<Num> {
-    (of > 0).then(|| Num((Decimal::from(n) * Decimal::from(100) / Decimal::from(of)).round_dp(1)))
-}
-
 /// A capacity plan (provisioned units or a reservation) for one workload in one region: its
 /// cost and details, or why the workload keeps its on-demand cost.
 type Plan1 = Result<(Pico, Pico, Value), String>;
@@ -548,8 +519,8 @@ fn capacity_rows(
                 d["model"] = json!(catalog.model(b.model).key);
                 entry.0 += fixed + overflow;
                 d["region"] = json!(region);
-                d["fixed_usd"] = json!(usd6(fixed));
-                d["overflow_usd"] = json!(usd6(overflow));
+                d["fixed_usd"] = json!(fixed.to_usd6());
+                d["overflow_usd"] = json!(overflow.to_usd6());
                 entry.1.push(d);
             }
             Err(why) => {
@@ -625,7 +596,7 @@ fn provisioned_scenario(
             Term::OneMonth => Some(provisioned::HOURS_PER_MONTH as i128),
             Term::SixMonths => Some(6 * provisioned::HOURS_PER_MONTH as i128),
         };
-        let commitment = term_hours.map(|h| usd6(Pico(s.fixed.0 / s.hours.max(1) as i128 * h)));
+        let commitment = term_hours.map(|h| Pico(s.fixed.0 / s.hours.max(1) as i128 * h).to_usd6());
         let mut d = serde_json::to_value(&s).expect("serializable");
         if let Some(c) = commitment {
             d["term_commitment_usd"] = json!(c);
@@ -702,7 +673,7 @@ fn collect_rows(
     for &i in order {
         let (p, d) = per_row
             .remove(&(i as u32))
-            .unwrap_or((sink.rows[i].baseline, vec![]));
+            .unwrap_or((sink.rows[i].agg.cost(), vec![]));
         exact.push(p);
         details.push(match d.len() {
             0 => Value::Null,
@@ -725,7 +696,7 @@ fn measured_scenario(
     let mut prices_used: Vec<Value> = vec![];
     for &i in order {
         let w = &sink.rows[i];
-        exact.push(Pico(w.baseline.0 + e.delta[i]));
+        exact.push(Pico(w.agg.cost().0 + e.delta[i]));
         details.push(if e.reads[i] + e.writes[i] > 0 {
             // The cache rates applied: the workload's own price rows.
             let used: Vec<Value> = w

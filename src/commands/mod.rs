@@ -181,6 +181,21 @@ pub fn clean(s: &str) -> String {
         .collect()
 }
 
+/// Warns when nothing was read; with `--strict`, any unusable line or file (or no record at
+/// all) makes the run exit 1.
+pub fn input_outcome(stats: &IngestStats, strict: bool) -> crate::error::Outcome {
+    if stats.records == 0 {
+        eprintln!("warning: no invocation records found in the input");
+    }
+    let bad = stats.skipped_lines + stats.file_errors + (stats.records == 0) as u64;
+    if strict && bad > 0 {
+        eprintln!("error: --strict: {bad} line(s) or file(s) could not be used");
+        crate::error::Outcome::Partial
+    } else {
+        crate::error::Outcome::Ok
+    }
+}
+
 /// Prints what could not be read: first few in full (location and reason, never content).
 pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
     if diags.total == 0 {

@@ -12,7 +12,7 @@ use crate::usage::aggregate::KEY_HELP;
 use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
 use crate::usage::{Aggregator, GroupKey, Period, TableFormat, UsageTable};
 
-use super::{clean, emit, parse_period, warn_diagnostics, write_atomic, Env};
+use super::{clean, emit, input_outcome, parse_period, warn_diagnostics, write_atomic, Env};
 
 pub fn parse_keys(by: &[String]) -> anyhow::Result<Vec<GroupKey>> {
     let keys = by
@@ -207,8 +207,8 @@ pub fn check_paths(paths: &[PathBuf]) -> anyhow::Result<()> {
 
 pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let keys = parse_keys(&a.by)?;
-    let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
-    check_paths(&a.logs)?;
+    let period = parse_period(a.input.start.as_deref(), a.input.end.as_deref())?;
+    check_paths(&a.input.logs)?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
     let table = match &a.export_usage {
@@ -223,7 +223,7 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
-    let sources = ingest::discover(&a.logs, &mut stats, &mut diags);
+    let sources = ingest::discover(&a.input.logs, &mut stats, &mut diags);
     let run = {
         let plan = Plan {
             groupings: &[keys],
@@ -267,14 +267,5 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
             }
         );
     }
-    if run.stats.records == 0 {
-        eprintln!("warning: no invocation records found in the input");
-    }
-    let bad = run.stats.skipped_lines + run.stats.file_errors + (run.stats.records == 0) as u64;
-    Ok(if a.strict && bad > 0 {
-        eprintln!("error: --strict: {bad} line(s) or file(s) could not be used");
-        Outcome::Partial
-    } else {
-        Outcome::Ok
-    })
+    Ok(input_outcome(&run.stats, a.strict))
 }

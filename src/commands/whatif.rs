@@ -18,7 +18,7 @@ use crate::usage::{GroupKey, Period};
 use crate::whatif::{self, Settings, WhatIf};
 
 use super::report::{check_paths, parse_keys, period_out, progress_bar, warn_unpriced_list};
-use super::{emit, parse_period, warn_diagnostics, write_atomic, Env};
+use super::{emit, input_outcome, parse_period, warn_diagnostics, write_atomic, Env};
 
 /// Flags resolved once: the pass plan and the end-of-run settings.
 pub struct Setup {
@@ -51,7 +51,7 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
             "run whatif once per day or month with --start/--end instead",
         ));
     }
-    let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
+    let period = parse_period(a.input.start.as_deref(), a.input.end.as_deref())?;
     let resolver = Resolver::new(&env.catalog, &env.map);
     let hint_names = format!("--scenario takes: {}", spec::NAMES);
     let swaps = a
@@ -268,10 +268,10 @@ fn missing_tpm(env: &Env, s: &Setup, sink: &WhatIfSink) -> Vec<String> {
 
 pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let s = setup(env, a)?;
-    check_paths(&a.logs)?;
+    check_paths(&a.input.logs)?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
-    let sources = ingest::discover(&a.logs, &mut stats, &mut diags);
+    let sources = ingest::discover(&a.input.logs, &mut stats, &mut diags);
     let r = run(env, &sources, &s, stats, diags)?;
     if r.result.baseline.counts.invocations == 0 {
         // Nothing to compare, and a table of $0.00 would read as free: say so instead.
@@ -320,14 +320,5 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
             eprintln!("note: every request counts as batch-eligible; narrow it with --batch-only KEY=VALUE or --batch-heuristic");
         }
     }
-    if r.stats.records == 0 {
-        eprintln!("warning: no invocation records found in the input");
-    }
-    let bad = r.stats.skipped_lines + r.stats.file_errors + (r.stats.records == 0) as u64;
-    Ok(if a.strict && bad > 0 {
-        eprintln!("error: --strict: {bad} line(s) or file(s) could not be used");
-        Outcome::Partial
-    } else {
-        Outcome::Ok
-    })
+    Ok(input_outcome(&r.stats, a.strict))
 }

@@ -67,9 +67,6 @@ fn note(details: &Value) -> String {
                 format!("break-even at {}% used", n("break_even_utilisation_pct"))
             }
         ));
-        if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
-            parts.push(format!("{} tokens overflow", n("overflow_tokens")));
-        }
     }
     if one.get("input_tpm").is_some() {
         parts.push(format!(
@@ -77,9 +74,10 @@ fn note(details: &Value) -> String {
             n("input_tpm"),
             n("output_tpm")
         ));
-        if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
-            parts.push(format!("{} tokens overflow", n("overflow_tokens")));
-        }
+    }
+    // Capacity (units or a reservation) exceeded in busy minutes.
+    if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
+        parts.push(format!("{} tokens overflow", n("overflow_tokens")));
     }
     if one.get("cache_reads").is_some() {
         parts.push(format!(
@@ -339,14 +337,14 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
             "caching already in use: {} cache-read and {} cache-write tokens saved {} net (reads {}, write premium {}); {} of {} logged cache writes were not read back within {} ({} tokens, {} premium){}.",
             group_thousands(c.cache_read_tokens),
             group_thousands(c.cache_write_tokens),
-            usd_text(c.realised_savings_usd),
-            usd_text(c.read_savings_usd),
-            usd_text(c.write_premium_usd),
+            c.realised_savings_usd.dollars(),
+            c.read_savings_usd.dollars(),
+            c.write_premium_usd.dollars(),
             group_thousands(u.counts.unread_writes),
             group_thousands(u.counts.writes),
             ttl_name(u.ttl),
             group_thousands(u.counts.unread_tokens),
-            usd_text(u.premium_usd),
+            u.premium_usd.dollars(),
             if u.counts.writes < u.logged_write_requests {
                 format!(
                     "; only {} of the {} logged writes could be checked (the others have no request body in the log, or one of an unknown shape)",
@@ -361,15 +359,6 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
     out
 }
 
-fn usd_text(u: Usd6) -> String {
-    let c = if u.0 >= 0 {
-        (u.0 + 5_000) / 10_000
-    } else {
-        -((-u.0 + 5_000) / 10_000)
-    };
-    cents_text(c, u.0)
-}
-
 fn headline(w: &WhatIf) -> String {
     let mut s = format!(
         "What if: {} to {}, {} priced invocations by {} (baseline {})",
@@ -377,7 +366,7 @@ fn headline(w: &WhatIf) -> String {
         w.period.end.as_deref().unwrap_or("?"),
         group_thousands(w.baseline.counts.invocations),
         w.group_by.join(", "),
-        usd_text(w.baseline.total_usd)
+        w.baseline.total_usd.dollars()
     );
     if !w.unpriced.is_empty() {
         let calls: u64 = w.unpriced.iter().map(|u| u.counts.invocations).sum();

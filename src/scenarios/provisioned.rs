@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::money::{Num, Pico};
+use crate::money::{percent, Num, Pico};
 use crate::pricing::PriceRow;
 
 use super::spec::Term;
@@ -111,17 +111,6 @@ fn dec(n: i128) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(n, 0).ok()
 }
 
-/// `num / den` in percent, one decimal; `None` when it cannot be computed.
-fn pct(num: u128, den: u128) -> Option<Decimal> {
-    let (n, d) = (dec(num as i128)?, dec(den as i128)?);
-    if d.is_zero() {
-        return None;
-    }
-    (n / d)
-        .checked_mul(Decimal::from(100))
-        .map(|p| p.round_dp(1))
-}
-
 /// Sizes units for the `percentile` (1-100) of the busy minutes' token counts.
 pub fn size(
     b: &Bins,
@@ -145,7 +134,7 @@ pub fn size(
     let overflow = share(overflow_tokens);
     let served = b.tokens - overflow_tokens;
     let capacity_tokens = capacity as u128 * period_minutes as u128;
-    let utilisation_pct = pct(served as u128, capacity_tokens).unwrap_or_default();
+    let utilisation_pct = percent(served as i128, capacity_tokens as i128).unwrap_or_default();
     // On demand, the served tokens cost share(served); at utilisation u they would cost
     // share(served) * u / utilisation. Break-even: that equals the fixed cost, so
     // u* = utilisation x fixed / share(served). Divided first so nothing overflows.
@@ -168,7 +157,7 @@ pub fn size(
         fixed,
         overflow_tokens,
         overflow,
-        utilisation_pct: Num(utilisation_pct),
+        utilisation_pct,
         break_even_utilisation_pct,
     }
 }
@@ -281,10 +270,9 @@ pub fn size_reserved(
 mod tests {
     use super::*;
 
-    #[test]
-    fn sizes_for_peak_and_breaks_even() {
-        // 60 busy minutes of 10,000 tokens and one of 40,000; on demand $0.72/1M (Llama 3.1 70B
-        // in and out): 640,000 tokens -> $0.4608.
+    /// 60 busy minutes of 10,000 tokens and one of 40,000, half input and half output, at
+    /// $0.72/1M (Llama 3.1 70B in and out): 640,000 tokens, $0.4608.
+    fn llama_hour() -> Bins {
         let mut b = Bins::default();
         for m in 0..60 {
             b.add(
@@ -298,6 +286,14 @@ mod tests {
             (20_000, Pico(14_400_000_000)),
             (20_000, Pico(14_400_000_000)),
         );
+        b
+    }
+
+    #[test]
+    fn sizes_for_peak_and_breaks_even() {
+        // 60 busy minutes of 10,000 tokens and one of 40,000; on demand $0.72/1M (Llama 3.1 70B
+        // in and out): 640,000 tokens -> $0.4608.
+        let b = llama_hour();
         assert_eq!(b.baseline, Pico(460_800_000_000));
         // Period: one day (1,440 minutes, 24 hours) at $21.18/hour, 25,000 TPM per unit.
         let s = size(&b, Decimal::new(2118, 2), 25_000, 100, 1440);
@@ -339,19 +335,7 @@ mod tests {
 
     #[test]
     fn overflow_goes_on_demand() {
-        let mut b = Bins::default();
-        for m in 0..60 {
-            b.add(
-                m,
-                (5_000, Pico(3_600_000_000)),
-                (5_000, Pico(3_600_000_000)),
-            );
-        }
-        b.add(
-            60,
-            (20_000, Pico(14_400_000_000)),
-            (20_000, Pico(14_400_000_000)),
-        );
+        let b = llama_hour();
         // p50 of the busy minutes is 10,000 -> 1 unit of 25,000; the 40,000 minute overflows by
         // 15,000 tokens: 15,000/640,000 of $0.4608 = $0.0108 on demand.
         let s = size(&b, Decimal::new(2400, 2), 25_000, 50, 60);

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::money::Pico;
-use crate::pricing::{price_request, CacheTtl, Catalog, Resolution, Resolver};
-use crate::usage::aggregate::{group_key, key_values, Agg};
+use crate::pricing::{CacheTtl, Catalog, Resolution, Resolver};
+use crate::usage::aggregate::{group_key, key_values, pricing_region, Added, Agg};
 use crate::usage::ingest::Sink;
 use crate::usage::{Aggregator, GroupKey, Period, UsageRecord};
 
@@ -70,7 +70,6 @@ impl Cell {
 pub struct Workload {
     pub values: Vec<Option<String>>,
     pub agg: Agg,
-    pub baseline: Pico,
     pub batch_eligible: u64,
     /// Batch-eligible requests made with a streaming operation (someone was waiting).
     pub eligible_streaming: u64,
@@ -106,6 +105,9 @@ pub struct WhatIfSink<'r> {
     pub bins: HashMap<(u32, String), Bins>,
     pub events: Vec<Event<'r>>,
     pub realised: Realised,
+    /// What the plan's scenarios need, decided once rather than per record.
+    needs_bins: bool,
+    needs_candidates: bool,
 }
 
 impl<'r> WhatIfSink<'r> {
@@ -120,6 +122,8 @@ impl<'r> WhatIfSink<'r> {
             bins: HashMap::new(),
             events: vec![],
             realised: Realised::default(),
+            needs_bins: plan.needs_bins(),
+            needs_candidates: plan.needs_candidates(),
         }
     }
 
@@ -132,7 +136,6 @@ impl<'r> WhatIfSink<'r> {
         self.rows.push(Workload {
             values: key_values(&self.plan.keys, r, res),
             agg: Agg::default(),
-            baseline: Pico(0),
             batch_eligible: 0,
             eligible_streaming: 0,
             model: res.model_idx.expect("priced"),
@@ -181,7 +184,7 @@ impl<'r> WhatIfSink<'r> {
                 Pico(cost(write, t.cache_write).0 - cost(rates.input, t.cache_write).0);
         }
         let Some(body) = r.body else { return };
-        if t.cache_read == 0 && t.cache_write == 0 && !self.plan.needs_candidates() {
+        if t.cache_read == 0 && t.cache_write == 0 && !self.needs_candidates {
             return;
         }
         let Some(d) = caching::digest(body) else {
@@ -229,26 +232,19 @@ impl<'r> WhatIfSink<'r> {
     }
 }
 
-/// The region a request is priced in: its own, else its ARN's.
-pub fn pricing_region<'a>(r: &'a UsageRecord, res: &'a Resolution) -> &'a str {
-    if r.region.is_empty() {
-        res.arn_region.as_deref().unwrap_or("")
-    } else {
-        r.region
-    }
-}
-
 impl Sink for WhatIfSink<'_> {
     fn record(&mut self, r: &UsageRecord) {
-        self.agg.record(r);
-        if !self.plan.period.contains(r.timestamp) {
+        // The baseline as `report` prices it; outside the period or unpriced (reported by the
+        // aggregator), the request is left out of every scenario.
+        let Some(Added {
+            res,
+            one,
+            cost: Some(base),
+        }) = self.agg.add(r)
+        else {
             return;
-        }
-        let res = self.agg.resolution(r.model_id);
-        let region = pricing_region(r, &res);
-        let Ok(base) = price_request(self.catalog, &res, region, &r.tokens, self.plan.ttl) else {
-            return; // unpriced: reported by the aggregator, left out of every scenario
         };
+        let region = pricing_region(r, &res);
         let row = self.row(r, &res);
         let eligible = self.plan.eligibility.eligible(r, &res);
         let q = Request {
@@ -259,17 +255,7 @@ impl Sink for WhatIfSink<'_> {
             batch_eligible: eligible,
         };
         let w = &mut self.rows[row as usize];
-        w.agg.invocations += 1;
-        w.agg.errors += r.error_code.is_some() as u64;
-        w.agg.tokens.input += r.tokens.input;
-        w.agg.tokens.output += r.tokens.output;
-        w.agg.tokens.cache_read += r.tokens.cache_read;
-        w.agg.tokens.cache_write += r.tokens.cache_write;
-        w.baseline += base.total();
-        w.agg.cost_input += base.input;
-        w.agg.cost_output += base.output;
-        w.agg.cost_cache_read += base.cache_read;
-        w.agg.cost_cache_write += base.cache_write;
+        w.agg.merge(&one);
         w.batch_eligible += eligible as u64;
         w.eligible_streaming += (eligible && super::spec::is_streaming(r.operation)) as u64;
         if !w
@@ -295,7 +281,7 @@ impl Sink for WhatIfSink<'_> {
                 }
             }
         }
-        if self.plan.needs_bins() {
+        if self.needs_bins {
             let b = self.bins.entry((row, region.to_string())).or_default();
             b.model = res.model_idx.expect("priced");
             b.scope = Some(b.scope.map_or(res.scope, |s| s.min(res.scope)));
@@ -322,7 +308,6 @@ impl Sink for WhatIfSink<'_> {
                 Some(&i) => {
                     let mine = &mut self.rows[i as usize];
                     mine.agg.merge(&w.agg);
-                    mine.baseline += w.baseline;
                     mine.batch_eligible += w.batch_eligible;
                     mine.eligible_streaming += w.eligible_streaming;
                     for p in w.priced_at {

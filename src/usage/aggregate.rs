@@ -12,7 +12,7 @@ use super::ingest::Sink;
 use super::record::UsageRecord;
 use super::table::{TableBuffer, UsageTable};
 use crate::money::Pico;
-use crate::pricing::{price_request, CacheTtl, Resolution, Resolver, Tokens};
+use crate::pricing::{price_request, CacheTtl, CostBreakdown, Resolution, Resolver, Tokens};
 
 /// A `--by` key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -120,6 +120,11 @@ impl Agg {
         self.cost_output += o.cost_output;
         self.cost_cache_read += o.cost_cache_read;
         self.cost_cache_write += o.cost_cache_write;
+    }
+
+    /// The exact cost of the priced invocations.
+    pub fn cost(&self) -> Pico {
+        self.cost_input + self.cost_output + self.cost_cache_read + self.cost_cache_write
     }
 
     pub fn priced_invocations(&self) -> u64 {
@@ -283,20 +288,35 @@ pub fn key_value(k: &GroupKey, r: &UsageRecord, res: &Resolution) -> Option<Stri
     write_key(k, r, res, &mut s).then_some(s)
 }
 
-impl Sink for Aggregator<'_> {
-    fn record(&mut self, r: &UsageRecord) {
+/// The region a request is priced in: its own, else its ARN's.
+pub fn pricing_region<'a>(r: &'a UsageRecord, res: &'a Resolution) -> &'a str {
+    if r.region.is_empty() {
+        res.arn_region.as_deref().unwrap_or("")
+    } else {
+        r.region
+    }
+}
+
+/// What `Aggregator::add` computed for one request of the period, for a caller that builds
+/// more on it (`whatif`): its resolution, its sums as one invocation (costs included) and its
+/// cost breakdown, `None` when it could not be priced.
+pub struct Added {
+    pub res: Arc<Resolution>,
+    pub one: Agg,
+    pub cost: Option<CostBreakdown>,
+}
+
+impl Aggregator<'_> {
+    /// Adds one record; `None` when it is outside the period.
+    pub fn add(&mut self, r: &UsageRecord) -> Option<Added> {
         if !self.period.contains(r.timestamp) {
             self.outside_period += 1;
-            return;
+            return None;
         }
         self.first = min_opt(self.first, Some(r.timestamp));
         self.last = self.last.max(Some(r.timestamp));
         let res = self.resolution(r.model_id);
-        let region = if r.region.is_empty() {
-            res.arn_region.as_deref().unwrap_or("")
-        } else {
-            r.region
-        };
+        let region = pricing_region(r, &res);
         let mut one = Agg {
             invocations: 1,
             errors: r.error_code.is_some() as u64,
@@ -307,7 +327,7 @@ impl Sink for Aggregator<'_> {
         if let Some(t) = &mut self.table {
             t.push(r, &res, &priced);
         }
-        match priced {
+        let cost = match priced {
             Ok(c) => {
                 one.cost_input = c.input;
                 one.cost_output = c.output;
@@ -315,14 +335,16 @@ impl Sink for Aggregator<'_> {
                 one.cost_cache_write = c.cache_write;
                 one.long_context_invocations = c.long_context as u64;
                 self.prices_as_of = min_opt(self.prices_as_of, c.as_of);
+                Some(c)
             }
             Err(reason) => {
                 one.unpriced_invocations = 1;
                 let u = self.unpriced.entry(r.model_id.to_string()).or_default();
                 u.agg.merge(&one);
                 *u.reasons.entry(reason).or_default() += 1;
+                None
             }
-        }
+        };
         self.totals.merge(&one);
         for g in &mut self.groupings {
             group_key(&g.keys, r, &res, &mut self.key_buf);
@@ -334,6 +356,13 @@ impl Sink for Aggregator<'_> {
                 }
             }
         }
+        Some(Added { res, one, cost })
+    }
+}
+
+impl Sink for Aggregator<'_> {
+    fn record(&mut self, r: &UsageRecord) {
+        self.add(r);
     }
 
     fn merge(&mut self, mut o: Self) {
