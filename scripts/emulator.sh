@@ -16,7 +16,9 @@ emulator_start() {
     "$venv/bin/pip" install -q "moto[server]${MOTO_VERSION:->=5.1,<5.3}" || return 1
   fi
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-  "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "${TMPDIR:-/tmp}/bedrock-lens-emulator-$port.log" 2>&1 &
+  # The request recorder (tests count API calls with it) writes here, not into the repository.
+  MOTO_RECORDER_FILEPATH="${TMPDIR:-/tmp}/bedrock-lens-emulator-$port.recording" \
+    "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "${TMPDIR:-/tmp}/bedrock-lens-emulator-$port.log" 2>&1 &
   EMULATOR_PID=$!
   for i in $(seq 50); do
     if curl -fs "http://127.0.0.1:$port/moto-api/" > /dev/null 2>&1; then

@@ -14,5 +14,6 @@ pub mod pricing;
 pub mod render;
 pub mod report;
 pub mod scenarios;
+pub mod snapshot;
 pub mod usage;
 pub mod whatif;

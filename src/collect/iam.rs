@@ -75,7 +75,7 @@ pub fn policy(n: &Needs) -> Value {
     if n.costs {
         st.push(statement(
             "ReadBedrockCost",
-            &["ce:GetCostAndUsage"],
+            &["ce:GetCostAndUsage", "ce:GetDimensionValues"],
             vec!["*".into()],
         ));
     }
@@ -84,7 +84,6 @@ pub fn policy(n: &Needs) -> Value {
             "ResolveInferenceProfiles",
             &[
                 "bedrock:ListInferenceProfiles",
-                "bedrock:GetInferenceProfile",
                 "bedrock:ListTagsForResource",
             ],
             vec!["*".into()],

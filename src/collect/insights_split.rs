@@ -7,6 +7,17 @@
 /// A time range in epoch seconds, start inclusive, end exclusive.
 pub type Range = (i64, i64);
 
+/// The two halves to run instead of `range`, when its `rows` reached `limit` (presumed
+/// truncated) and it is wider than one bin; halves are cut on a bin boundary.
+pub fn split(range: Range, rows: usize, limit: usize, min_width: i64) -> Option<(Range, Range)> {
+    let (s, e) = range;
+    if rows < limit || e - s <= min_width {
+        return None;
+    }
+    let mid = s + ((e - s) / 2 / min_width).max(1) * min_width;
+    Some(((s, mid), (mid, e)))
+}
+
 /// Runs `query` over `range`, splitting where a result reaches `limit` rows. `min_width` is the
 /// narrowest range worth splitting (the aggregation bin: narrower pieces cannot have fewer rows).
 /// Returns the rows of every piece, in time order, and the number of queries run.
@@ -22,11 +33,10 @@ pub fn run_split<R, E>(
     while let Some((s, e)) = stack.pop() {
         let rows = query((s, e))?;
         queries += 1;
-        if rows.len() >= limit && e - s > min_width {
+        if let Some((first, second)) = split((s, e), rows.len(), limit, min_width) {
             // Later half pushed first so the earlier half runs (and lands) first.
-            let mid = s + ((e - s) / 2 / min_width).max(1) * min_width;
-            stack.push((mid, e));
-            stack.push((s, mid));
+            stack.push(second);
+            stack.push(first);
             continue;
         }
         out.extend(rows);

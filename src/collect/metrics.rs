@@ -7,6 +7,7 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_cloudwatch::Client;
 use chrono::{DateTime, Utc};
 
+use super::fault::{describe, Failure};
 use super::metric_plan::{self, Query, NAMESPACE};
 
 /// One datapoint.
@@ -31,8 +32,9 @@ pub struct Calls {
 /// (model id, metric name) pairs present in the namespace, following NextToken.
 pub async fn discover(
     client: &Client,
+    region: &str,
     calls: &mut Calls,
-) -> Result<Vec<(String, String)>, aws_sdk_cloudwatch::Error> {
+) -> Result<Vec<(String, String)>, Failure> {
     let mut out = vec![];
     let mut token: Option<String> = None;
     loop {
@@ -41,7 +43,8 @@ pub async fn discover(
             .namespace(NAMESPACE)
             .set_next_token(token.take())
             .send()
-            .await?;
+            .await
+            .map_err(|e| describe("metrics", Some(region), "cloudwatch", "ListMetrics", &e))?;
         calls.list_metrics += 1;
         for m in page.metrics() {
             let model = m
@@ -95,7 +98,7 @@ pub async fn fetch(
     end: DateTime<Utc>,
     period: i32,
     calls: &mut Calls,
-) -> Result<Vec<Point>, aws_sdk_cloudwatch::Error> {
+) -> Result<Vec<Point>, Failure> {
     let mut out = vec![];
     for batch in metric_plan::calls(queries) {
         let built: Vec<MetricDataQuery> = batch.iter().map(|q| query(q, period)).collect();
@@ -108,7 +111,10 @@ pub async fn fetch(
                 .set_metric_data_queries(Some(built.clone()))
                 .set_next_token(token.take())
                 .send()
-                .await?;
+                .await
+                .map_err(|e| {
+                    describe("metrics", Some(region), "cloudwatch", "GetMetricData", &e)
+                })?;
             calls.get_metric_data += 1;
             calls.metrics_requested += built.len() as u64;
             for r in page.metric_data_results() {

@@ -15,7 +15,7 @@ pub fn parse_s3(url: &str) -> Option<(String, String)> {
 
 pub fn cmd(a: &IamPolicyArgs) -> anyhow::Result<Outcome> {
     let sources: Vec<&str> = if a.collect.is_empty() {
-        vec!["metrics", "logs", "costs"]
+        vec!["metrics", "logs", "costs", "profiles"]
     } else {
         a.collect
             .iter()
@@ -29,17 +29,16 @@ pub fn cmd(a: &IamPolicyArgs) -> anyhow::Result<Outcome> {
             "metrics" => n.metrics = true,
             "logs" => n.logs = true,
             "costs" => n.costs = true,
+            "profiles" => n.profiles = true,
             other => {
                 return Err(UsageError::new(
                     format!("--collect: unknown source `{other}`"),
-                    "--collect takes metrics, logs and costs, comma-separated",
+                    "--collect takes metrics, logs, costs and profiles, comma-separated",
                 )
                 .into())
             }
         }
     }
-    // Collecting resolves application inference profiles to their models.
-    n.profiles = n.metrics || n.logs;
     n.log_groups = a.log_group.clone();
     for url in &a.s3 {
         let loc = parse_s3(url).ok_or_else(|| {
