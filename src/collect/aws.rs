@@ -18,10 +18,16 @@ pub struct AwsArgs {
 /// Attempts per call, including the first (throttling backs off exponentially with jitter).
 pub const MAX_ATTEMPTS: u32 = 6;
 
+/// Adaptive retries: exponential backoff with jitter, and a client-side rate limiter that slows
+/// down while the service throttles.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS)
+}
+
 /// The SDK configuration for one region.
 pub async fn config(args: &AwsArgs, region: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(retry_config())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))

@@ -625,59 +625,53 @@ async fn logs_run(
     let mut done = Done::new();
     let resolver = Resolver::new(&env.catalog, &env.map);
     let groupings = [vec![GroupKey::Model]];
+    let ttl = a.cache_write_ttl;
     let period = Period {
         start: Some(ctx.window.start),
         end: Some(ctx.window.end),
     };
-    let table = match &ctx.out {
-        Some(dir) => Some(UsageTable::create(
-            &dir.join(snapshot::INVOCATIONS),
-            TableFormat::Parquet,
-        )?),
-        None => None,
-    };
-    let seen: Mutex<HashSet<Box<str>>> = Mutex::new(HashSet::new());
-    let mut agg = Aggregator::new(
-        &resolver,
-        &groupings,
-        a.cache_write_ttl,
-        period,
-        table.as_ref(),
-    );
-    let mut duplicates = 0u64;
-    let mut accounts: BTreeSet<String> = BTreeSet::new();
+    // Each part (a log group in a region, an S3 location) lands in its own table first; only
+    // the parts that complete go into the snapshot and the summary, so a failure half-way
+    // through a part leaves none of it behind.
+    let parts_dir = match &ctx.out {
+        Some(dir) => tempfile::Builder::new()
+            .prefix(".bedrock-lens-parts-")
+            .tempdir_in(dir),
+        None => tempfile::Builder::new()
+            .prefix("bedrock-lens-parts-")
+            .tempdir(),
+    }
+    .context("creating a working directory for the collection")?;
+    let mut parts: Vec<PathBuf> = vec![];
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
+    let mut outside_period = 0u64;
     let opts = IngestOptions::default();
     let bar = progress(ctx, "collecting invocation logs");
-    let mut feed = |name: String, data: Vec<u8>| {
+    let mut log_calls = LogCalls::default();
+    let mut s3_calls = S3Calls::default();
+    let mut regions_read = vec![];
+    let mut n_part = 0usize;
+    // Reads one page or object into the part's table.
+    let feed = |table: &UsageTable,
+                name: String,
+                data: Vec<u8>,
+                stats: &mut IngestStats,
+                diags: &mut Diagnostics,
+                outside: &mut u64| {
         let src = Source::Memory {
             name,
             data: Arc::new(data),
         };
-        let d = ingest::ingest(
+        let mut agg = ingest::ingest(
             std::slice::from_ref(&src),
-            || Dedup {
-                inner: Aggregator::new(
-                    &resolver,
-                    &groupings,
-                    a.cache_write_ttl,
-                    period,
-                    table.as_ref(),
-                ),
-                seen: &seen,
-                duplicates: 0,
-                accounts: BTreeSet::new(),
-            },
+            || Aggregator::new(&resolver, &groupings, ttl, period, Some(table)),
             &opts,
-            &mut stats,
-            &mut diags,
+            stats,
+            diags,
         );
-        duplicates += d.duplicates;
-        accounts.extend(d.accounts);
-        let mut inner = d.inner;
-        inner.flush_table();
-        agg.merge(inner);
+        agg.flush_table();
+        *outside += agg.outside_period;
         if let Some(b) = &bar {
             b.set_message(format!(
                 "collecting invocation logs: {} records",
@@ -685,16 +679,13 @@ async fn logs_run(
             ));
         }
     };
-    let mut log_calls = LogCalls::default();
-    let mut ok_parts = 0;
-    let mut regions_read = vec![];
-    for region in &ctx.regions {
-        if a.log_group.is_empty() {
-            break;
-        }
+    for region in ctx.regions.iter().filter(|_| !a.log_group.is_empty()) {
         let conf = aws::config(&ctx.aws, Some(region)).await;
         let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
         for group in &a.log_group {
+            n_part += 1;
+            let path = parts_dir.path().join(format!("part-{n_part}.parquet"));
+            let table = UsageTable::create(&path, TableFormat::Parquet)?;
             let r = logs::filter(
                 &client,
                 region,
@@ -702,12 +693,22 @@ async fn logs_run(
                 ctx.window.start,
                 ctx.window.end,
                 &mut log_calls,
-                |bytes, page| feed(format!("{region}:{group} page {page}"), bytes),
+                |bytes, page| {
+                    feed(
+                        &table,
+                        format!("{region}:{group} page {page}"),
+                        bytes,
+                        &mut stats,
+                        &mut diags,
+                        &mut outside_period,
+                    )
+                },
             )
             .await;
             match r {
                 Ok(()) => {
-                    ok_parts += 1;
+                    table.finish()?;
+                    parts.push(path);
                     if !regions_read.contains(region) {
                         regions_read.push(region.clone());
                     }
@@ -716,7 +717,6 @@ async fn logs_run(
             }
         }
     }
-    let mut s3_calls = S3Calls::default();
     if !s3_locations.is_empty() {
         let region = ctx.regions[0].clone();
         let conf = aws::config(&ctx.aws, Some(&region)).await;
@@ -726,6 +726,9 @@ async fn logs_run(
                 .build(),
         );
         for (bucket, prefix) in s3_locations {
+            n_part += 1;
+            let path = parts_dir.path().join(format!("part-{n_part}.parquet"));
+            let table = UsageTable::create(&path, TableFormat::Parquet)?;
             let mut failures = vec![];
             let r = s3::fetch(
                 &client,
@@ -735,34 +738,81 @@ async fn logs_run(
                 ctx.window.end,
                 &mut s3_calls,
                 &mut failures,
-                &mut feed,
+                |name, bytes| {
+                    feed(
+                        &table,
+                        name,
+                        bytes,
+                        &mut stats,
+                        &mut diags,
+                        &mut outside_period,
+                    )
+                },
             )
             .await;
-            let object_failures = failures.len();
-            done.failures.extend(failures);
             match r {
-                Ok(()) if object_failures == 0 => ok_parts += 1,
-                Ok(()) => {}
-                Err(f) => done.failures.push(f),
+                // Objects are whole: those read are kept, those that failed are listed (a
+                // re-run of the window replaces the location's rows).
+                Ok(()) => {
+                    table.finish()?;
+                    parts.push(path);
+                    done.failures.extend(failures);
+                    if !regions_read.contains(&region) {
+                        regions_read.push(region.clone());
+                    }
+                }
+                Err(f) => {
+                    done.failures.extend(failures);
+                    done.failures.push(f);
+                }
             }
         }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    agg.flush_table();
     done.count("FilterLogEvents", log_calls.filter_log_events);
     done.count("ListObjectsV2", s3_calls.list_objects);
     done.count("GetObject", s3_calls.get_object);
-    done.any_ok = ok_parts > 0;
-    // The summary: the collected records priced by model, as `report` prints them.
-    let reports =
-        super::report::reports_of(env, &agg, &groupings, a.cache_write_ttl, &period, &stats);
-    drop(agg);
-    let rep = &reports[0];
-    done.summary = render::report::render(rep, render::Format::Table)?;
+    done.any_ok = !parts.is_empty();
     warn_diagnostics(&stats, &diags);
-    super::report::warn_unpriced(rep);
+
+    // The parts that completed, each request once, into the snapshot's table and the summary.
+    let table = match (&ctx.out, done.any_ok) {
+        (Some(dir), true) => Some(UsageTable::create(
+            &dir.join(snapshot::INVOCATIONS),
+            TableFormat::Parquet,
+        )?),
+        _ => None,
+    };
+    let seen: Mutex<HashSet<Box<str>>> = Mutex::new(HashSet::new());
+    let sources: Vec<Source> = parts.iter().cloned().map(Source::Table).collect();
+    let mut kept_stats = IngestStats::default();
+    let mut merged = ingest::ingest(
+        &sources,
+        || Dedup {
+            inner: Aggregator::new(&resolver, &groupings, ttl, period, table.as_ref()),
+            seen: &seen,
+            duplicates: 0,
+            accounts: BTreeSet::new(),
+        },
+        &opts,
+        &mut kept_stats,
+        &mut Diagnostics::default(),
+    );
+    merged.inner.flush_table();
+    let duplicates = merged.duplicates;
+    let accounts = std::mem::take(&mut merged.accounts);
+    let mut input_stats = stats.clone();
+    input_stats.records = kept_stats.records - duplicates;
+    input_stats.error_records = kept_stats.error_records;
+    let mut reports =
+        super::report::reports_of(env, &merged.inner, &groupings, ttl, &period, &input_stats);
+    drop(merged);
+    let mut rep = reports.remove(0);
+    rep.input.outside_period = outside_period;
+    done.summary = render::report::render(&rep, render::Format::Table)?;
+    super::report::warn_unpriced(&rep);
     done.notes.push(format!(
         "read {} record(s): {} event(s) in {} FilterLogEvents page(s) ({} empty), {} S3 object(s) ({:.1} MB, {} skipped by name or hour folder); {} duplicate(s) dropped; {} outside the period",
         group_thousands(stats.records),
@@ -773,16 +823,11 @@ async fn logs_run(
         s3_calls.bytes as f64 / 1e6,
         group_thousands(s3_calls.skipped_objects),
         group_thousands(duplicates),
-        group_thousands(rep.input.outside_period),
+        group_thousands(outside_period),
     ));
     let (Some(dir), Some(table)) = (&ctx.out, table) else {
         return Ok(done);
     };
-    if !done.any_ok {
-        // Nothing completed: the old file stays (the new table's temporary file is dropped).
-        drop(table);
-        return Ok(done);
-    }
     // Earlier rows outside this window, and not re-collected here, are kept.
     let old = dir.join(snapshot::INVOCATIONS);
     let mut kept = 0u64;
@@ -790,7 +835,7 @@ async fn logs_run(
         let mut keep = Aggregator::new(
             &resolver,
             &groupings,
-            a.cache_write_ttl,
+            ttl,
             Period {
                 start: None,
                 end: None,

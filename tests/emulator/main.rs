@@ -5,6 +5,8 @@
 //!
 //! One test runs the scenarios in order: the recorder is server-wide, so they must not overlap.
 
+mod faults;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
