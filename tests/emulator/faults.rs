@@ -119,11 +119,15 @@ async fn throttling_that_outlasts_the_retries_is_reported() {
         .http_status(400, Some(THROTTLED.into()))
         .times(MAX_ATTEMPTS as usize)
         .build();
+    // Standard (not adaptive) mode with our attempt count: the adaptive rate limiter would make
+    // the test wait out real throttling delays (about a minute) for the same outcome.
     let client = mocked!(
         aws_sdk_cloudwatchlogs,
         RuleMode::Sequential,
         [&rule],
-        fast_retries()
+        aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(MAX_ATTEMPTS)
+            .with_initial_backoff(Duration::from_millis(1))
     );
     let (r, _, _) = filter_all(&client, "eu-west-1").await;
     let f = r.unwrap_err();
