@@ -14,9 +14,20 @@ fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-/// Our retry settings, with a 1 ms first backoff so the test does not sleep for seconds.
+/// Our attempt count with a 1 ms first backoff, in standard mode: the adaptive rate limiter of
+/// `retry_config()` would make each test wait out real throttling delays (up to a minute) for
+/// the same outcome.
 fn fast_retries() -> aws_config::retry::RetryConfig {
-    retry_config().with_initial_backoff(Duration::from_millis(1))
+    aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(1))
+}
+
+#[test]
+fn collect_retries_adaptively_six_times() {
+    let r = retry_config();
+    assert_eq!(r.mode(), aws_config::retry::RetryMode::Adaptive);
+    assert_eq!(r.max_attempts(), 6);
 }
 
 /// A client of `$crate` whose calls are answered by the rules (no network), with fake
@@ -119,15 +130,11 @@ async fn throttling_that_outlasts_the_retries_is_reported() {
         .http_status(400, Some(THROTTLED.into()))
         .times(MAX_ATTEMPTS as usize)
         .build();
-    // Standard (not adaptive) mode with our attempt count: the adaptive rate limiter would make
-    // the test wait out real throttling delays (about a minute) for the same outcome.
     let client = mocked!(
         aws_sdk_cloudwatchlogs,
         RuleMode::Sequential,
         [&rule],
-        aws_config::retry::RetryConfig::standard()
-            .with_max_attempts(MAX_ATTEMPTS)
-            .with_initial_backoff(Duration::from_millis(1))
+        fast_retries()
     );
     let (r, _, _) = filter_all(&client, "eu-west-1").await;
     let f = r.unwrap_err();
