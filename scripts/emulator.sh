@@ -21,7 +21,7 @@ emulator_start() {
     "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "${TMPDIR:-/tmp}/bedrock-lens-emulator-$port.log" 2>&1 &
   EMULATOR_PID=$!
   for i in $(seq 50); do
-    if curl -fs "http://127.0.0.1:$port/moto-api/" > /dev/null 2>&1; then
+    if "$venv/bin/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" > /dev/null 2>&1; then
       export BEDROCK_LENS_EMULATOR="http://127.0.0.1:$port"
       echo "AWS emulator on $BEDROCK_LENS_EMULATOR (pid $EMULATOR_PID)" >&2
       return 0

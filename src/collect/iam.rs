@@ -43,7 +43,7 @@ pub fn policy(n: &Needs) -> Value {
         };
         st.push(statement(
             "ReadInvocationLogs",
-            &["logs:FilterLogEvents", "logs:StartQuery", "logs:StopQuery"],
+            &["logs:FilterLogEvents", "logs:StartQuery"],
             groups,
         ));
         // GetQueryResults takes a query id, not a log group: it cannot be narrowed.

@@ -62,6 +62,12 @@ pub async fn fetch(
     failures: &mut Vec<Failure>,
     mut on_object: impl FnMut(String, Vec<u8>),
 ) -> Result<(), Failure> {
+    // A prefix is a folder: `bedrock` lists `bedrock/...` only (not `bedrock-old/`), and matches
+    // the `s3:prefix` condition `bedrock/*` of the policy `iam-policy` prints.
+    let prefix = match prefix.trim_matches('/') {
+        "" => String::new(),
+        p => format!("{p}/"),
+    };
     let mut token: Option<String> = None;
     let mut tasks: JoinSet<(String, Result<Vec<u8>, Failure>)> = JoinSet::new();
     let mut finish = |r: (String, Result<Vec<u8>, Failure>),
@@ -80,7 +86,7 @@ pub async fn fetch(
         let page = client
             .list_objects_v2()
             .bucket(bucket)
-            .prefix(prefix)
+            .prefix(&prefix)
             .set_continuation_token(token.take())
             .send()
             .await
