@@ -298,10 +298,12 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
 
 /// `$0.012345` from micro-dollars.
 fn micros_usd(m: u64) -> String {
-    format!(
-        "${}",
-        Decimal::new(m as i64, 6).normalize().max(Decimal::ZERO)
-    )
+    format!("${}", micros_decimal(m))
+}
+
+/// `0.012345` (for the manifest) from micro-dollars.
+fn micros_decimal(m: u64) -> String {
+    Decimal::new(m as i64, 6).normalize().to_string()
 }
 
 async fn regions_of(a: &AwsArgs, given: &[String]) -> anyhow::Result<Vec<String>> {
@@ -431,7 +433,7 @@ async fn metrics_run(ctx: &Ctx, _a: &CollectMetricsArgs, period: u32) -> anyhow:
         let n = rows.len() as u64;
         snapshot::write_parquet(&path, &mut metrics_df(&rows, period)?)?;
         let calls_map = done.calls.clone();
-        let cost = micros_usd(done.cost_micros);
+        let cost = micros_decimal(done.cost_micros);
         save_manifest(dir, "metrics", |e| {
             e.file = snapshot::METRICS.into();
             e.rows = n;
@@ -813,15 +815,27 @@ async fn logs_run(
     rep.input.outside_period = outside_period;
     done.summary = render::report::render(&rep, render::Format::Table)?;
     super::report::warn_unpriced(&rep);
+    let mut read = vec![];
+    if !a.log_group.is_empty() {
+        read.push(format!(
+            "{} event(s) in {} FilterLogEvents page(s) ({} empty)",
+            group_thousands(log_calls.events),
+            group_thousands(log_calls.filter_log_events),
+            group_thousands(log_calls.empty_pages)
+        ));
+    }
+    if !s3_locations.is_empty() {
+        read.push(format!(
+            "{} S3 object(s) ({:.1} MB as stored; {} skipped by name or hour folder)",
+            group_thousands(s3_calls.get_object),
+            s3_calls.bytes as f64 / 1e6,
+            group_thousands(s3_calls.skipped_objects)
+        ));
+    }
     done.notes.push(format!(
-        "read {} record(s): {} event(s) in {} FilterLogEvents page(s) ({} empty), {} S3 object(s) ({:.1} MB, {} skipped by name or hour folder); {} duplicate(s) dropped; {} outside the period",
+        "read {} record(s) from {}; {} duplicate(s) dropped; {} outside the period",
         group_thousands(stats.records),
-        group_thousands(log_calls.events),
-        group_thousands(log_calls.filter_log_events),
-        group_thousands(log_calls.empty_pages),
-        group_thousands(s3_calls.get_object),
-        s3_calls.bytes as f64 / 1e6,
-        group_thousands(s3_calls.skipped_objects),
+        read.join(" and "),
         group_thousands(duplicates),
         group_thousands(outside_period),
     ));
@@ -1005,7 +1019,7 @@ async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
         snapshot::write_parquet(&dir.join(snapshot::LOG_AGGREGATES), &mut df)?;
         let n = rows.len() as u64;
         let calls_map = done.calls.clone();
-        let cost = micros_usd(done.cost_micros);
+        let cost = micros_decimal(done.cost_micros);
         let w = ctx.window.clone();
         let regions = ctx.regions.clone();
         save_manifest(dir, "log_aggregates", |e| {
@@ -1094,7 +1108,7 @@ async fn costs_run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
             .filter_map(|r| r.linked_account.clone())
             .collect();
         let calls_map = done.calls.clone();
-        let cost = micros_usd(done.cost_micros);
+        let cost = micros_decimal(done.cost_micros);
         let w = Window {
             start: start.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
             end: end.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),

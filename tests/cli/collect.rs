@@ -256,3 +256,56 @@ fn snapshot_errors_are_usage_errors() {
         both.stderr
     );
 }
+
+#[test]
+fn ctrl_c_leaves_the_snapshot_as_it_was() {
+    // An endpoint that accepts connections and never answers: the collection hangs until Ctrl-C.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hold = std::thread::spawn(move || {
+        let mut open = vec![];
+        for s in listener.incoming().take(4) {
+            open.push(s);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snap");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .args([
+            "collect",
+            "logs",
+            "--log-group",
+            "g",
+            "--region",
+            "us-east-1",
+        ])
+        .args(["--endpoint-url", &endpoint, "--out", out.to_str().unwrap()])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "interrupted (Ctrl-C): nothing was written; the snapshot holds what it held before"
+        ),
+        "{err}"
+    );
+    // The directory was created for the snapshot, and holds nothing (no part files either).
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    drop(hold);
+}
