@@ -57,6 +57,45 @@ pub enum Command {
     /// flex/priority tiers, global profiles or another model, and the cheapest mode per workload.
     #[command(after_help = WHATIF_EXAMPLES)]
     Whatif(WhatifArgs),
+    /// Pull a period of Bedrock usage and cost from AWS (CloudWatch metrics, invocation logs from
+    /// CloudWatch Logs or S3, Cost Explorer, inference profiles) and save it as a snapshot.
+    #[command(subcommand)]
+    Collect(CollectCommand),
+    /// Print the least-privilege IAM policy for what you will run (collect, dashboard --put).
+    #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]
+    IamPolicy(IamPolicyArgs),
+}
+
+const IAM_EXAMPLES: &str = "Examples:
+  bedrock-lens iam-policy                                  # everything collect does
+  bedrock-lens iam-policy --collect metrics,costs
+  bedrock-lens iam-policy --collect logs --log-group /bedrock/invocations --s3 s3://my-logs/bedrock
+  bedrock-lens iam-policy --put-dashboard --dashboard-name genai-prod
+
+Attach the JSON to the role or user that runs bedrock-lens. Nothing here writes to AWS unless you add
+--put-dashboard (cloudwatch:PutDashboard on that dashboard only).";
+
+#[derive(Args, Debug, Clone)]
+pub struct IamPolicyArgs {
+    /// Sources you will collect: metrics, logs, costs (comma-separated). Default: all three.
+    #[arg(long, value_delimiter = ',', value_name = "SOURCE[,SOURCE...]")]
+    pub collect: Vec<String>,
+
+    /// CloudWatch Logs groups holding invocation logs (repeatable; default: any group).
+    #[arg(long, value_name = "NAME")]
+    pub log_group: Vec<String>,
+
+    /// S3 locations of invocation logs, s3://bucket/prefix (repeatable).
+    #[arg(long, value_name = "S3_URL")]
+    pub s3: Vec<String>,
+
+    /// Also allow deploying a dashboard (`dashboard --put`).
+    #[arg(long)]
+    pub put_dashboard: bool,
+
+    /// Name of that dashboard (default: any dashboard whose name starts with bedrock-lens).
+    #[arg(long, value_name = "NAME", requires = "put_dashboard")]
+    pub dashboard_name: Option<String>,
 }
 
 const WHATIF_EXAMPLES: &str = "Scenarios (--scenario, repeatable or comma-separated; default: batch, flex, priority, global,
@@ -169,8 +208,19 @@ months) or an RFC 3339 timestamp (exact instant; --end exclusive).";
 pub struct LogsArgs {
     /// Log files or directories (walked recursively): NDJSON .json/.jsonl, gzip .json.gz as Bedrock
     /// delivers to S3, or CloudWatch Logs exports (events whose `message` is a record).
-    #[arg(long, num_args = 1.., required = true, value_name = "PATH")]
+    #[arg(
+        long,
+        num_args = 1..,
+        required_unless_present = "snapshot",
+        conflicts_with = "snapshot",
+        value_name = "PATH"
+    )]
     pub logs: Vec<PathBuf>,
+
+    /// Read a snapshot written by `bedrock-lens collect ... --out DIR` instead of log files (its
+    /// invocations, and its inference-profiles.toml unless --inference-profiles is given).
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
 
     /// First day to include (UTC): YYYY-MM-DD, YYYY-MM (from the month's first day), or a
     /// timestamp (2026-10-01T12:00:00Z; without an offset it is UTC).
@@ -285,4 +335,126 @@ pub struct DemoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DemoFormat::Table)]
     pub format: DemoFormat,
+}
+
+const COLLECT_EXAMPLES: &str = "Examples:
+  bedrock-lens collect metrics --region us-east-1,us-west-2 --start 2026-10 --end 2026-10 --out snap/
+  bedrock-lens collect metrics --period 1m --start 2026-11-20 --out snap/   # for provisioned sizing
+  bedrock-lens collect logs --log-group /bedrock/invocations --start 2026-10 --end 2026-10 --out snap/
+  bedrock-lens collect logs --s3 s3://my-log-bucket/bedrock --start 2026-10 --end 2026-10 --out snap/
+  bedrock-lens collect costs --start 2026-10 --end 2026-10 --linked-account --out snap/
+  bedrock-lens collect profiles --region us-east-1 --out snap/
+  bedrock-lens report --snapshot snap/ --by model,identity
+
+Credentials and region come from the AWS default chain (environment, ~/.aws profiles, SSO,
+container and instance roles), as for the AWS CLI. Nothing is written to AWS. `bedrock-lens
+iam-policy` prints the permissions each source needs. Re-collecting a window into the same --out
+replaces its rows (invocations are de-duplicated by request id).";
+
+/// Where and when to collect: shared by every `collect` source.
+#[derive(Args, Debug, Clone)]
+pub struct AwsTarget {
+    /// Named profile from ~/.aws/config (default: AWS_PROFILE, else the default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Region(s) to collect from, repeatable or comma-separated (default: AWS_REGION or the
+    /// profile's region).
+    #[arg(long, value_delimiter = ',', value_name = "REGION")]
+    pub region: Vec<String>,
+
+    /// Send every call to this endpoint (as the AWS CLI's --endpoint-url; AWS_ENDPOINT_URL is
+    /// also honoured), e.g. a local emulator.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Start of the period (UTC): YYYY-MM-DD, YYYY-MM or a timestamp. Default: the first day of
+    /// the current month.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+
+    /// End of the period, inclusive for days and months (exclusive for a timestamp). Default: now.
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+
+    /// Snapshot directory to write (Parquet per source + manifest.json; created if missing).
+    /// Without it, only the summary is printed.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CollectCommand {
+    /// CloudWatch metrics of AWS/Bedrock per model (tokens, invocations, latency percentiles,
+    /// errors, throttles, time to first token, TPM quota usage), 500 queries per call.
+    #[command(after_help = COLLECT_EXAMPLES)]
+    Metrics(CollectMetricsArgs),
+    /// Model-invocation log records from CloudWatch Logs groups (FilterLogEvents, or Logs
+    /// Insights aggregates with --server-side) or from S3 (--s3).
+    #[command(after_help = COLLECT_EXAMPLES)]
+    Logs(CollectLogsArgs),
+    /// Daily Cost Explorer cost and usage of "Amazon Bedrock" and the Marketplace
+    /// "... (Amazon Bedrock Edition)" services, per usage type (parsed into model, token kind, mode).
+    #[command(after_help = COLLECT_EXAMPLES)]
+    Costs(CollectCostsArgs),
+    /// Application inference profiles: the model each ARN runs, its name and tags (written as the
+    /// snapshot's inference-profiles.toml, used by `--snapshot`).
+    #[command(after_help = COLLECT_EXAMPLES)]
+    Profiles(CollectProfilesArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CollectMetricsArgs {
+    #[command(flatten)]
+    pub target: AwsTarget,
+
+    /// Datapoint period: 1m, 5m, 1h, 1d or seconds (a multiple of 60). 1-minute data is kept
+    /// 15 days, 5-minute data 63 days; older data needs whole hours.
+    #[arg(long, default_value = "1h", value_name = "PERIOD")]
+    pub period: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CollectLogsArgs {
+    #[command(flatten)]
+    pub target: AwsTarget,
+
+    /// CloudWatch Logs group holding the invocation logs (repeatable; read in every --region).
+    #[arg(long, value_name = "NAME")]
+    pub log_group: Vec<String>,
+
+    /// S3 location of invocation logs, s3://bucket/prefix (repeatable; the bucket's region is
+    /// the first --region).
+    #[arg(long, value_name = "S3_URL")]
+    pub s3: Vec<String>,
+
+    /// Aggregate in CloudWatch with Logs Insights (requests and tokens per model, region and
+    /// hour) instead of downloading every event; billed per GB scanned ($0.005), reported.
+    #[arg(long)]
+    pub server_side: bool,
+
+    /// TTL to price cache-write tokens at in the summary.
+    #[arg(long, value_enum, default_value_t = CacheTtl::FiveMinutes)]
+    pub cache_write_ttl: CacheTtl,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CollectCostsArgs {
+    #[command(flatten)]
+    pub target: AwsTarget,
+
+    /// Group by linked account (member accounts of an organization) instead of by service.
+    #[arg(long)]
+    pub linked_account: bool,
+
+    /// Cost Explorer service names to read (repeatable). Default: looked up (GetDimensionValues):
+    /// "Amazon Bedrock" and every "... (Amazon Bedrock Edition)" service with usage.
+    #[arg(long, value_name = "NAME")]
+    pub service: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CollectProfilesArgs {
+    #[command(flatten)]
+    pub target: AwsTarget,
 }

@@ -5,6 +5,7 @@
 //! canonical result of a command in every format, `commands` wires a subcommand together.
 
 pub mod cli;
+pub mod collect;
 pub mod commands;
 pub mod demo;
 pub mod error;
@@ -13,5 +14,6 @@ pub mod pricing;
 pub mod render;
 pub mod report;
 pub mod scenarios;
+pub mod snapshot;
 pub mod usage;
 pub mod whatif;

@@ -11,9 +11,17 @@ use clap::Parser;
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match &cli.command {
         Command::Pricing(c) => commands::pricing::cmd(&cli.global, c),
-        Command::Report(a) => commands::report::cmd(&Env::load(&cli.global)?, a),
+        Command::Report(a) => {
+            let g = commands::with_snapshot_profiles(&cli.global, a.input.snapshot.as_deref());
+            commands::report::cmd(&Env::load(&g)?, a)
+        }
         Command::Demo(a) => commands::demo::cmd(&Env::load(&cli.global)?, a),
-        Command::Whatif(a) => commands::whatif::cmd(&Env::load(&cli.global)?, a),
+        Command::Whatif(a) => {
+            let g = commands::with_snapshot_profiles(&cli.global, a.input.snapshot.as_deref());
+            commands::whatif::cmd(&Env::load(&g)?, a)
+        }
+        Command::Collect(c) => commands::collect::cmd(&Env::load(&cli.global)?, c),
+        Command::IamPolicy(a) => commands::iam::cmd(a),
     }
 }
 

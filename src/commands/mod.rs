@@ -1,6 +1,8 @@
 //! Subcommands, and what they share: loading the catalog and profile map, dates, output.
 
+pub mod collect;
 pub mod demo;
+pub mod iam;
 pub mod pricing;
 pub mod report;
 pub mod whatif;
@@ -210,4 +212,55 @@ pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
     if diags.hidden() > 0 {
         eprintln!("  ... and {} more", diags.hidden());
     }
+}
+
+/// The sources a command reads: the log paths given, or a snapshot's usage table.
+pub fn input_sources(
+    a: &crate::cli::LogsArgs,
+    stats: &mut IngestStats,
+    diags: &mut Diagnostics,
+) -> anyhow::Result<Vec<crate::usage::Source>> {
+    let Some(dir) = &a.snapshot else {
+        report::check_paths(&a.logs)?;
+        return Ok(crate::usage::ingest::discover(&a.logs, stats, diags));
+    };
+    let snap = crate::snapshot::open(dir).map_err(|e| {
+        UsageError::new(
+            format!("--snapshot: {e:#}"),
+            "give the directory `bedrock-lens collect ... --out DIR` wrote",
+        )
+    })?;
+    match snap.invocations {
+        Some(p) => Ok(vec![crate::usage::Source::Table(p)]),
+        None => Err(UsageError::new(
+            format!(
+                "--snapshot {}: holds no invocation records (sources: {})",
+                dir.display(),
+                if snap.manifest.sources.is_empty() {
+                    "none".to_string()
+                } else {
+                    snap.manifest
+                        .sources
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+            "collect them first: `bedrock-lens collect logs --log-group NAME --out DIR` (or --s3)",
+        )
+        .into()),
+    }
+}
+
+/// A snapshot's inference-profile map stands in for --inference-profiles when none is given.
+pub fn with_snapshot_profiles(g: &GlobalArgs, snapshot: Option<&Path>) -> GlobalArgs {
+    let mut g = g.clone();
+    if let Some(dir) = snapshot {
+        let map = dir.join(crate::snapshot::PROFILE_MAP);
+        if g.inference_profiles.is_none() && map.exists() {
+            g.inference_profiles = Some(map);
+        }
+    }
+    g
 }

@@ -82,12 +82,29 @@ pub fn run(
     if let Some(bar) = &opts.progress {
         bar.finish_and_clear();
     }
-    let period_out = period_out(&period, &agg);
-    let unpriced = report::unpriced_of(&agg);
-    let input = report::input_of(&stats, &agg);
-    let reports = (0..groupings.len())
+    let reports = reports_of(env, &agg, groupings, ttl, &period, &stats);
+    Run {
+        reports,
+        stats,
+        diags,
+    }
+}
+
+/// One report per grouping from an aggregator that has seen every record.
+pub fn reports_of(
+    env: &Env,
+    agg: &Aggregator,
+    groupings: &[Vec<GroupKey>],
+    ttl: CacheTtl,
+    period: &Period,
+    stats: &IngestStats,
+) -> Vec<Report> {
+    let period_out = period_out(period, agg);
+    let unpriced = report::unpriced_of(agg);
+    let input = report::input_of(stats, agg);
+    (0..groupings.len())
         .map(|i| {
-            let rows = report::rows_of(&agg, i);
+            let rows = report::rows_of(agg, i);
             Report {
                 schema: report::SCHEMA,
                 period: period_out.clone(),
@@ -106,12 +123,7 @@ pub fn run(
                 },
             }
         })
-        .collect();
-    Run {
-        reports,
-        stats,
-        diags,
-    }
+        .collect()
 }
 
 /// The period a result covers: the bounds asked for, else the first and last day seen.
@@ -208,9 +220,9 @@ pub fn check_paths(paths: &[PathBuf]) -> anyhow::Result<()> {
 pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let keys = parse_keys(&a.by)?;
     let period = parse_period(a.input.start.as_deref(), a.input.end.as_deref())?;
-    check_paths(&a.input.logs)?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
+    let sources = super::input_sources(&a.input, &mut stats, &mut diags)?;
     let table = match &a.export_usage {
         Some(p) => {
             let format = TableFormat::from_path(p).ok_or_else(|| {
@@ -223,7 +235,6 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
-    let sources = ingest::discover(&a.input.logs, &mut stats, &mut diags);
     let run = {
         let plan = Plan {
             groupings: &[keys],

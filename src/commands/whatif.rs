@@ -17,7 +17,7 @@ use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source
 use crate::usage::{GroupKey, Period};
 use crate::whatif::{self, Settings, WhatIf};
 
-use super::report::{check_paths, parse_keys, period_out, progress_bar, warn_unpriced_list};
+use super::report::{parse_keys, period_out, progress_bar, warn_unpriced_list};
 use super::{emit, input_outcome, parse_period, warn_diagnostics, write_atomic, Env};
 
 /// Flags resolved once: the pass plan and the end-of-run settings.
@@ -268,10 +268,9 @@ fn missing_tpm(env: &Env, s: &Setup, sink: &WhatIfSink) -> Vec<String> {
 
 pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let s = setup(env, a)?;
-    check_paths(&a.input.logs)?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
-    let sources = ingest::discover(&a.input.logs, &mut stats, &mut diags);
+    let sources = super::input_sources(&a.input, &mut stats, &mut diags)?;
     let r = run(env, &sources, &s, stats, diags)?;
     if r.result.baseline.counts.invocations == 0 {
         // Nothing to compare, and a table of $0.00 would read as free: say so instead.

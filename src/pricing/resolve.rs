@@ -80,6 +80,9 @@ pub struct MapEntry {
     pub model: String,
     /// A label for reports (e.g. the team).
     pub name: Option<String>,
+    /// The resource's tags (collected with `collect profiles`), for attribution.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl ProfileMap {

@@ -38,12 +38,14 @@ pub enum Source {
         name: String,
         data: Arc<Vec<u8>>,
     },
+    /// A usage table (Parquet) of a snapshot: records without bodies.
+    Table(PathBuf),
 }
 
 impl Source {
     pub fn name(&self) -> String {
         match self {
-            Source::File(p) => p.display().to_string(),
+            Source::File(p) | Source::Table(p) => p.display().to_string(),
             Source::Memory { name, .. } => name.clone(),
         }
     }
@@ -68,7 +70,9 @@ pub fn total_size(sources: &[Source]) -> u64 {
     sources
         .iter()
         .map(|s| match s {
-            Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Source::File(p) | Source::Table(p) => {
+                std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+            }
             Source::Memory { data, .. } => data.len() as u64,
         })
         .sum()
@@ -320,6 +324,9 @@ impl<S: Sink> FileReader<'_, S> {
 
     fn read(&mut self, src: &Source, progress: Option<&indicatif::ProgressBar>, bufs: &mut Bufs) {
         self.st.files += 1;
+        if let Source::Table(p) = src {
+            return self.read_table(p, progress);
+        }
         let reader = match open(src, progress, bufs) {
             Ok(r) => r,
             Err(e) => return self.file_error(0, format!("cannot open: {}", e.kind())),
@@ -362,6 +369,26 @@ impl<S: Sink> FileReader<'_, S> {
             self.file_error(0, "no records in this file (empty)".into());
         }
         self.st.bytes += r.n;
+    }
+
+    /// A snapshot's usage table: rows are records already validated when collected.
+    fn read_table(&mut self, p: &Path, progress: Option<&indicatif::ProgressBar>) {
+        let (st, sink) = (&mut *self.st, &mut *self.sink);
+        let res = crate::snapshot::read_table(p, |r| {
+            st.records += 1;
+            if r.error_code.is_some() {
+                st.error_records += 1;
+            }
+            sink.record(r);
+        });
+        let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        self.st.bytes += size;
+        if let Some(b) = progress {
+            b.inc(size);
+        }
+        if let Err(e) = res {
+            self.file_error(0, format!("{e:#}"));
+        }
     }
 
     /// One value of an export document: an event or a record, on its own.

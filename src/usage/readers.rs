@@ -126,6 +126,11 @@ pub(super) fn open<'b>(
     let mut raw: Box<dyn Read + Send> = match src {
         Source::File(p) => Box::new(File::open(p)?),
         Source::Memory { data, .. } => Box::new(io::Cursor::new(ArcBytes(data.clone()))),
+        Source::Table(_) => {
+            return Err(io::Error::other(
+                "a usage table is read by snapshot::read_table",
+            ))
+        }
     };
     if let Some(bar) = progress {
         raw = Box::new(Progress {

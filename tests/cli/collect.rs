@@ -1,0 +1,311 @@
+//! `collect` argument checks (all before any AWS call), `iam-policy`, and `report --snapshot`
+//! offline. The collectors' AWS round trips are in tests/emulator.
+
+use serde_json::json;
+
+use super::{assert_private, run};
+
+/// Nothing listens here: a call would fail with exit 1, so exit 2 proves none was made.
+const NOWHERE: &str = "http://127.0.0.1:9";
+
+fn collect(args: &[&str]) -> super::Out {
+    let mut all = vec!["collect"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--endpoint-url", NOWHERE, "--region", "us-east-1"]);
+    run(&all)
+}
+
+#[test]
+fn bad_arguments_are_explained_before_any_call() {
+    let month_ago = (chrono::Utc::now() - chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec!["metrics", "--period", "90"],
+            "error: --period 90s: CloudWatch periods are multiples of 60 seconds",
+            "hint: CloudWatch keeps 1-minute data 15 days",
+        ),
+        (
+            vec!["metrics", "--period", "1m", "--start", &month_ago],
+            "data older than 15 days is kept at 5-minute resolution",
+            "hint:",
+        ),
+        (
+            vec!["metrics", "--period", "1w"],
+            "error: --period `1w`: unknown unit `w`",
+            "hint: use 1m, 5m, 1h, 1d",
+        ),
+        (
+            vec!["metrics", "--start", "2026-11-10", "--end", "2026-11-01"],
+            "error: the period is empty: --start 2026-11-10T00:00:00Z is not before 2026-11-02T00:00:00Z",
+            "hint: --end is the last day to include",
+        ),
+        (
+            vec!["metrics", "--start", "yesterday"],
+            "error: --start `yesterday` is not a date",
+            "hint: use YYYY-MM-DD",
+        ),
+        (
+            vec!["logs"],
+            "error: collect logs needs --log-group NAME or --s3 s3://bucket/prefix",
+            "hint: give the CloudWatch Logs group or S3 location",
+        ),
+        (
+            vec!["logs", "--s3", "https://bucket/p"],
+            "error: --s3 https://bucket/p: not an s3://bucket/prefix location",
+            "hint: e.g. --s3 s3://my-log-bucket/bedrock",
+        ),
+        (
+            vec!["logs", "--s3", "s3://b/p", "--server-side"],
+            "error: --server-side aggregates CloudWatch Logs groups only, not S3",
+            "hint:",
+        ),
+        (
+            vec!["metrics", "--region", "US East"],
+            "error: --region `US East` is not a region name",
+            "hint: e.g. --region us-east-1,eu-west-1",
+        ),
+        (
+            vec!["metrics", "--out", "Cargo.toml"],
+            "error: --out Cargo.toml: exists and is not a directory",
+            "hint: give a directory for the snapshot",
+        ),
+    ];
+    for (args, message, hint) in cases {
+        let o = collect(&args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.all());
+        assert!(o.stderr.contains(message), "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains(hint), "{args:?}: {}", o.stderr);
+        assert!(o.stdout.is_empty(), "{args:?}: {}", o.stdout);
+    }
+}
+
+#[test]
+fn collect_help_teaches() {
+    let o = run(&["collect", "logs", "--help"]);
+    assert_eq!(o.code, 0);
+    for s in [
+        "--log-group",
+        "--s3",
+        "--server-side",
+        "--endpoint-url",
+        "--profile",
+        "--out",
+        "bedrock-lens report --snapshot snap/",
+        "iam-policy",
+    ] {
+        assert!(o.stdout.contains(s), "{s}: {}", o.stdout);
+    }
+}
+
+#[test]
+fn iam_policy_is_least_privilege_per_source() {
+    let o = run(&["iam-policy", "--collect", "metrics,costs"]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(
+        o.json(),
+        json!({
+            "Statement": [
+                {"Action": ["cloudwatch:ListMetrics", "cloudwatch:GetMetricData"], "Effect": "Allow",
+                 "Resource": ["*"], "Sid": "ReadBedrockMetrics"},
+                {"Action": ["ce:GetCostAndUsage", "ce:GetDimensionValues"], "Effect": "Allow",
+                 "Resource": ["*"], "Sid": "ReadBedrockCost"}
+            ],
+            "Version": "2012-10-17"
+        })
+    );
+    insta::assert_snapshot!(
+        "iam_policy_logs_s3_dashboard",
+        run(&[
+            "iam-policy",
+            "--collect",
+            "logs",
+            "--log-group",
+            "/bedrock/invocations",
+            "--s3",
+            "s3://my-logs/bedrock",
+            "--put-dashboard",
+            "--dashboard-name",
+            "genai-prod"
+        ])
+        .all()
+    );
+    let bad = run(&["iam-policy", "--collect", "metrics,bills"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad
+        .stderr
+        .contains("error: --collect: unknown source `bills`"));
+    assert!(bad
+        .stderr
+        .contains("hint: --collect takes metrics, logs, costs and profiles"));
+}
+
+/// A snapshot made offline: `--export-usage` writes the same usage table `collect logs` does.
+fn offline_snapshot(dir: &std::path::Path, logs: &str) {
+    let table = dir.join("invocations.parquet");
+    let o = run(&[
+        "report",
+        "--logs",
+        logs,
+        "--export-usage",
+        table.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    std::fs::write(
+        dir.join("manifest.json"),
+        json!({"schema": "bedrock-lens/snapshot/v1", "tool_version": "test",
+               "updated_at": "2026-11-01T00:00:00Z",
+               "sources": {"invocations": {"file": "invocations.parquet", "rows": 0, "windows": [],
+                   "regions": [], "accounts": [], "collected_at": null, "api_calls": {},
+                   "api_cost_usd": "0"}}})
+        .to_string(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn report_and_whatif_from_a_snapshot_match_the_logs() {
+    let tmp = tempfile::tempdir().unwrap();
+    offline_snapshot(tmp.path(), "tests/fixtures/whatif/logs.jsonl");
+    let snap = tmp.path().to_str().unwrap();
+    for by in [
+        "model",
+        "identity,operation",
+        "meta:team,region,day",
+        "account,profile",
+    ] {
+        let from_logs = run(&[
+            "report",
+            "--logs",
+            "tests/fixtures/whatif/logs.jsonl",
+            "--by",
+            by,
+            "--format",
+            "json",
+        ]);
+        let from_snap = run(&["report", "--snapshot", snap, "--by", by, "--format", "json"]);
+        assert_eq!(from_snap.code, 0, "{}", from_snap.all());
+        assert_private(&from_snap);
+        let (mut a, mut b) = (from_logs.json(), from_snap.json());
+        // Only where the records were read from differs.
+        for v in [&mut a, &mut b] {
+            v["input"]["files"] = json!(null);
+            v["input"]["bytes"] = json!(null);
+        }
+        assert_eq!(a, b, "--by {by}");
+    }
+    // whatif without bodies: the same baseline and batch figures ($0.1928 -> $0.10795).
+    let w = run(&[
+        "whatif",
+        "--snapshot",
+        snap,
+        "-s",
+        "batch",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(w.code, 0, "{}", w.all());
+    let v = w.json();
+    assert_eq!(v["baseline"]["total_usd"], json!(0.1928));
+    assert_eq!(v["scenarios"][0]["total_usd"], json!(0.10795));
+}
+
+#[test]
+fn snapshot_errors_are_usage_errors() {
+    let o = run(&["report", "--snapshot", "tests/fixtures"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("no manifest.json here, so not a snapshot"),
+        "{}",
+        o.stderr
+    );
+    assert!(o
+        .stderr
+        .contains("hint: give the directory `bedrock-lens collect ... --out DIR` wrote"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("manifest.json"),
+        json!({"schema": "bedrock-lens/snapshot/v1", "tool_version": "test",
+               "updated_at": "2026-11-01T00:00:00Z",
+               "sources": {"metrics": {"file": "metrics.parquet", "rows": 0, "windows": [],
+                   "regions": [], "accounts": [], "collected_at": null, "api_calls": {},
+                   "api_cost_usd": "0"}}})
+        .to_string(),
+    )
+    .unwrap();
+    let o = run(&["report", "--snapshot", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("holds no invocation records (sources: metrics)"),
+        "{}",
+        o.stderr
+    );
+    assert!(o
+        .stderr
+        .contains("hint: collect them first: `bedrock-lens collect logs"));
+
+    let both = run(&["report", "--snapshot", "x", "--logs", "y"]);
+    assert_eq!(both.code, 2);
+    assert!(
+        both.stderr.contains("cannot be used with"),
+        "{}",
+        both.stderr
+    );
+}
+
+#[test]
+fn ctrl_c_leaves_the_snapshot_as_it_was() {
+    // An endpoint that accepts connections and never answers: the collection hangs until Ctrl-C.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hold = std::thread::spawn(move || {
+        let mut open = vec![];
+        for s in listener.incoming().take(4) {
+            open.push(s);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snap");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .args([
+            "collect",
+            "logs",
+            "--log-group",
+            "g",
+            "--region",
+            "us-east-1",
+        ])
+        .args(["--endpoint-url", &endpoint, "--out", out.to_str().unwrap()])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "interrupted (Ctrl-C): nothing was written; the snapshot holds what it held before"
+        ),
+        "{err}"
+    );
+    // The directory was created for the snapshot, and holds nothing (no part files either).
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    drop(hold);
+}

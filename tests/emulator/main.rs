@@ -1,0 +1,539 @@
+//! `collect` against the local AWS emulator (moto server; scripts/emulator.sh starts it and sets
+//! BEDROCK_LENS_EMULATOR). Data is seeded through the emulator's own API, the real binary runs
+//! with --endpoint-url, and the API calls it made are counted from the emulator's request
+//! recorder. Without the emulator the test is skipped, except under CI=true, where it fails.
+//!
+//! One test runs the scenarios in order: the recorder is server-wide, so they must not overlap.
+
+mod faults;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Output};
+
+use aws_sdk_cloudwatch::primitives::DateTime as SmithyTime;
+use base64::Engine;
+use chrono::{DateTime, Duration, Timelike, Utc};
+use serde_json::{json, Value};
+
+fn endpoint() -> Option<String> {
+    match std::env::var("BEDROCK_LENS_EMULATOR") {
+        Ok(e) => Some(e),
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!(
+                "CI=true and no emulator: run the suite through scripts/test.sh, which starts it"
+            )
+        }
+        Err(_) => {
+            eprintln!("skipped: no BEDROCK_LENS_EMULATOR (scripts/test.sh starts the emulator)");
+            None
+        }
+    }
+}
+
+/// A plain HTTP/1.0 request to the emulator's control API (no chunked replies).
+fn http(ep: &str, method: &str, path: &str, body: &str) -> String {
+    let addr = ep.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(addr).expect("emulator reachable");
+    write!(
+        s,
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    assert!(
+        head.split(' ').nth(1).is_some_and(|c| c.starts_with('2')),
+        "{method} {path}: {head}"
+    );
+    body.to_string()
+}
+
+/// The operation of one recorded request.
+fn operation(entry: &Value) -> String {
+    let headers = &entry["headers"];
+    for (k, v) in headers.as_object().unwrap() {
+        if k.eq_ignore_ascii_case("x-amz-target") {
+            return v.as_str().unwrap().rsplit('.').next().unwrap().to_string();
+        }
+    }
+    let body = entry["body"].as_str().unwrap_or("");
+    let body = if entry["body_encoded"].as_bool() == Some(true) {
+        String::from_utf8_lossy(
+            &base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap_or_default(),
+        )
+        .into_owned()
+    } else {
+        body.to_string()
+    };
+    if let Some(a) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return a.to_string();
+    }
+    // S3, path style: GET /bucket?list-type=2 lists, GET /bucket/key reads.
+    let url = entry["url"].as_str().unwrap();
+    let path = url
+        .split("://")
+        .nth(1)
+        .map_or(url, |r| &r[r.find('/').unwrap_or(r.len())..]);
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let method = entry["method"].as_str().unwrap();
+    let segments = path.trim_matches('/').split('/').count();
+    match (method, segments, query.contains("list-type=2")) {
+        ("GET", 1, true) => "ListObjectsV2".into(),
+        ("GET", n, false) if n > 1 => "GetObject".into(),
+        _ => format!("{method} {path}"),
+    }
+}
+
+/// Runs `f` with the recorder on and returns the calls per operation.
+fn recorded(ep: &str, f: impl FnOnce()) -> BTreeMap<String, u64> {
+    http(ep, "POST", "/moto-api/recorder/reset-recording", "");
+    http(ep, "POST", "/moto-api/recorder/start-recording", "");
+    f();
+    http(ep, "POST", "/moto-api/recorder/stop-recording", "");
+    let log = http(ep, "GET", "/moto-api/recorder/download-recording", "");
+    let mut ops = BTreeMap::new();
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        *ops.entry(operation(&v)).or_default() += 1;
+    }
+    ops
+}
+
+fn ops(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+fn bin(ep: &str, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .args(args)
+        .args(["--endpoint-url", ep])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .unwrap();
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn offline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn manifest(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+async fn sdk_config(ep: &str, region: &str) -> aws_config::SdkConfig {
+    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+    bedrock_lens::collect::aws::config(
+        &bedrock_lens::collect::aws::AwsArgs {
+            profile: None,
+            endpoint_url: Some(ep.to_string()),
+        },
+        Some(region),
+    )
+    .await
+}
+
+/// One invocation record (Nova Micro in us-east-1: $0.035 / $0.14 per 1M tokens).
+fn record(id: &str, t: DateTime<Utc>, input: u64, output: u64) -> String {
+    json!({
+        "schemaType": "ModelInvocationLog", "schemaVersion": "1.0",
+        "timestamp": t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "accountId": "111122223333", "region": "us-east-1", "requestId": id,
+        "operation": "Converse", "modelId": "amazon.nova-micro-v1:0",
+        "identity": {"arn": "arn:aws:sts::111122223333:assumed-role/app/s"},
+        "input": {"inputContentType": "application/json",
+                  "inputBodyJson": {"messages": [{"role": "user", "content": [{"text": "SECRET prompt"}]}]},
+                  "inputTokenCount": input},
+        "output": {"outputContentType": "application/json",
+                   "outputBodyJson": {"output": {"message": {"content": [{"text": "SECRET answer"}]}}},
+                   "outputTokenCount": output}
+    })
+    .to_string()
+}
+
+fn report_totals(snapshot: &Path) -> Value {
+    let o = offline(&[
+        "report",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["totals"].clone()
+}
+
+#[test]
+fn collectors_against_the_emulator() {
+    let Some(ep) = endpoint() else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    http(&ep, "POST", "/moto-api/reset", "");
+    let now = Utc::now();
+    let t0 = (now - Duration::hours(30))
+        .with_minute(0)
+        .unwrap()
+        .with_second(0)
+        .unwrap()
+        .with_nanosecond(0)
+        .unwrap();
+    let start = (now - Duration::days(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let end = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    let snap_s = snap.to_str().unwrap().to_string();
+
+    // ---- metrics: two models, token sums per hour; ListMetrics + GetMetricData once each.
+    rt.block_on(async {
+        let cw = aws_sdk_cloudwatch::Client::new(&sdk_config(&ep, "us-east-1").await);
+        for (model, metric, values) in [
+            ("amazon.nova-micro-v1:0", "InputTokenCount", [1200.0, 800.0]),
+            ("amazon.nova-micro-v1:0", "OutputTokenCount", [300.0, 200.0]),
+            ("amazon.nova-micro-v1:0", "Invocations", [3.0, 2.0]),
+            (
+                "anthropic.claude-3-haiku-20240307-v1:0",
+                "InputTokenCount",
+                [5000.0, 0.0],
+            ),
+        ] {
+            for (h, v) in values.iter().enumerate() {
+                cw.put_metric_data()
+                    .namespace("AWS/Bedrock")
+                    .metric_data(
+                        aws_sdk_cloudwatch::types::MetricDatum::builder()
+                            .metric_name(metric)
+                            .dimensions(
+                                aws_sdk_cloudwatch::types::Dimension::builder()
+                                    .name("ModelId")
+                                    .value(model)
+                                    .build(),
+                            )
+                            .timestamp(SmithyTime::from_secs(
+                                (t0 + Duration::hours(h as i64)).timestamp() + 60,
+                            ))
+                            .value(*v)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    let mut out = None;
+    let calls = recorded(&ep, || {
+        out = Some(bin(
+            &ep,
+            &[
+                "collect",
+                "metrics",
+                "--region",
+                "us-east-1",
+                "--start",
+                &start,
+                "--end",
+                &end,
+                "--out",
+                &snap_s,
+            ],
+        ))
+    });
+    let o = out.unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(calls, ops(&[("GetMetricData", 1), ("ListMetrics", 1)]));
+    let text = stdout(&o);
+    assert!(
+        text.contains("│ us-east-1 │ amazon.nova-micro-v1:0                 │           5 │        2,000 │           500 │"),
+        "{text}"
+    );
+    assert!(
+        text.contains("anthropic.claude-3-haiku-20240307-v1:0 │           0 │        5,000 │"),
+        "{text}"
+    );
+    // 4 series found, each asked for its Sum (plus nothing else for these metric names).
+    assert!(
+        stderr(&o).contains("metrics requested: 4 "),
+        "{}",
+        stderr(&o)
+    );
+    let m = manifest(&snap);
+    assert_eq!(m["schema"], "bedrock-lens/snapshot/v1");
+    assert_eq!(
+        m["sources"]["metrics"]["api_calls"],
+        json!({"GetMetricData": 1, "ListMetrics": 1})
+    );
+    assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
+    assert_eq!(m["sources"]["metrics"]["api_cost_usd"], "0.00004");
+
+    // ---- CloudWatch Logs: 12,000 events over two streams; FilterLogEvents pages through them.
+    let n_events = 12_000u64;
+    rt.block_on(async {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk_config(&ep, "us-east-1").await);
+        logs.create_log_group()
+            .log_group_name("/bedrock/invocations")
+            .send()
+            .await
+            .unwrap();
+        for stream in ["a", "b"] {
+            logs.create_log_stream()
+                .log_group_name("/bedrock/invocations")
+                .log_stream_name(stream)
+                .send()
+                .await
+                .unwrap();
+        }
+        let events: Vec<_> = (0..n_events)
+            .map(|i| {
+                let t = t0 + Duration::seconds(i as i64);
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(t.timestamp_millis())
+                    .message(record(&format!("req-{i}"), t, 100 + i % 7, 20 + i % 3))
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        for (k, chunk) in events.chunks(2_000).enumerate() {
+            logs.put_log_events()
+                .log_group_name("/bedrock/invocations")
+                .log_stream_name(if k % 2 == 0 { "a" } else { "b" })
+                .set_log_events(Some(chunk.to_vec()))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let collect_logs = |regions: &str| {
+        bin(
+            &ep,
+            &[
+                "collect",
+                "logs",
+                "--log-group",
+                "/bedrock/invocations",
+                "--region",
+                regions,
+                "--start",
+                &start,
+                "--end",
+                &end,
+                "--out",
+                &snap_s,
+            ],
+        )
+    };
+    let mut out = None;
+    let calls = recorded(&ep, || out = Some(collect_logs("us-east-1")));
+    let o = out.unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 12,000 events, 10,000 per page: two pages.
+    assert_eq!(calls, ops(&[("FilterLogEvents", 2)]));
+    assert!(!stdout(&o).contains("SECRET") && !stderr(&o).contains("SECRET"));
+    // Input: 12,000 x 100 + sum(i % 7) = 1,200,000 + 1,714 x 21 + (0 + 1) = 1,235,995.
+    // Output: 12,000 x 20 + 4,000 x (0 + 1 + 2) = 252,000.
+    // Cost: 1,235,995 x $0.035/1M + 252,000 x $0.14/1M = $0.043259825 + $0.03528 = $0.078539825.
+    let totals = report_totals(&snap);
+    assert_eq!(totals["invocations"], json!(12_000));
+    assert_eq!(totals["input_tokens"], json!(1_235_995));
+    assert_eq!(totals["output_tokens"], json!(252_000));
+    // Rounded to a micro-dollar: $0.078540.
+    assert_eq!(totals["cost_usd"].to_string(), "0.07854");
+    let m = manifest(&snap);
+    let inv = &m["sources"]["invocations"];
+    assert_eq!(inv["rows"], json!(12_000));
+    assert_eq!(inv["api_calls"], json!({"FilterLogEvents": 2}));
+    assert_eq!(inv["accounts"], json!(["111122223333"]));
+    // The metrics collected before are still in the snapshot.
+    assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
+
+    // Re-collecting the same window replaces its rows; a region that fails (no such group in
+    // us-west-2) is reported, the other completes and is saved, exit 1.
+    let o = collect_logs("us-east-1,us-west-2");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("1 part(s) of the collection failed"), "{err}");
+    assert!(
+        err.contains("logs in us-west-2: logs:FilterLogEvents failed: ResourceNotFoundException"),
+        "{err}"
+    );
+    assert_eq!(report_totals(&snap)["invocations"], json!(12_000));
+    assert_eq!(
+        manifest(&snap)["sources"]["invocations"]["rows"],
+        json!(12_000)
+    );
+
+    // ---- S3: delivery layout, gzip; one object re-delivered (same request ids), one not a log.
+    let prefix = "bedrock/AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1";
+    let hour = t0.format("%Y/%m/%d/%H").to_string();
+    rt.block_on(async {
+        let conf = sdk_config(&ep, "us-east-1").await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&conf)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket().bucket("logs").send().await.unwrap();
+        let gz = |lines: &[String]| {
+            let mut e = flate2::write::GzEncoder::new(vec![], flate2::Compression::default());
+            for l in lines {
+                e.write_all(l.as_bytes()).unwrap();
+                e.write_all(b"\n").unwrap();
+            }
+            e.finish().unwrap()
+        };
+        let a: Vec<String> = (0..3)
+            .map(|i| record(&format!("s3-a{i}"), t0, 1000, 100))
+            .collect();
+        let b: Vec<String> = (0..2)
+            .map(|i| record(&format!("s3-b{i}"), t0, 2000, 300))
+            .collect();
+        for (key, body) in [
+            (format!("{prefix}/{hour}/part-a.json.gz"), gz(&a)),
+            (format!("{prefix}/{hour}/part-b.json.gz"), gz(&b)),
+            (format!("{prefix}/{hour}/part-a-again.json.gz"), gz(&a)),
+            (
+                "bedrock/amazon-bedrock-logs-permission-check".to_string(),
+                b"ok".to_vec(),
+            ),
+        ] {
+            s3.put_object()
+                .bucket("logs")
+                .key(key)
+                .body(body.into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let snap2 = tmp.path().join("snap-s3");
+    let mut out = None;
+    let calls = recorded(&ep, || {
+        out = Some(bin(
+            &ep,
+            &[
+                "collect",
+                "logs",
+                "--s3",
+                "s3://logs/bedrock",
+                "--region",
+                "us-east-1",
+                "--start",
+                &start,
+                "--end",
+                &end,
+                "--out",
+                snap2.to_str().unwrap(),
+            ],
+        ))
+    });
+    let o = out.unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(calls, ops(&[("GetObject", 3), ("ListObjectsV2", 1)]));
+    assert!(
+        stderr(&o).contains("3 duplicate(s) dropped"),
+        "{}",
+        stderr(&o)
+    );
+    // 3 x (1,000 in, 100 out) + 2 x (2,000 in, 300 out) = 7,000 in, 900 out:
+    // 7,000 x $0.035/1M + 900 x $0.14/1M = $0.000245 + $0.000126 = $0.000371.
+    let totals = report_totals(&snap2);
+    assert_eq!(totals["invocations"], json!(5));
+    assert_eq!(totals["input_tokens"], json!(7_000));
+    assert_eq!(totals["output_tokens"], json!(900));
+    assert_eq!(totals["cost_usd"].to_string(), "0.000371");
+
+    // ---- Cost Explorer: two pages (NextPageToken), first-party and Marketplace services.
+    let day = (now - Duration::days(1)).format("%Y-%m-%d").to_string();
+    let next = now.format("%Y-%m-%d").to_string();
+    let group = |svc: &str, ut: &str, cost: &str, q: &str| {
+        json!({"Keys": [svc, ut], "Metrics": {
+            "UnblendedCost": {"Amount": cost, "Unit": "USD"},
+            "UsageQuantity": {"Amount": q, "Unit": "N/A"}}})
+    };
+    let page1 = json!({"ResultsByTime": [{"TimePeriod": {"Start": day, "End": next}, "Estimated": false,
+        "Groups": [group("Amazon Bedrock", "USE1-NovaMicro-input-tokens", "0.0432598250", "1235.995"),
+                   group("Amazon Bedrock", "USE1-NovaMicro-output-tokens", "0.03528", "252")]}],
+        "NextPageToken": "page-2", "DimensionValueAttributes": [], "GroupDefinitions": []});
+    let page2 = json!({"ResultsByTime": [{"TimePeriod": {"Start": day, "End": next}, "Estimated": false,
+        "Groups": [group("Claude 3 Haiku (Amazon Bedrock Edition)", "USE1-MP:USE1_InputTokenCount-Units", "1.25", "5000000"),
+                   group("Amazon Bedrock", "USE1-SomethingNew-Hours", "0.10", "1")]}],
+        "DimensionValueAttributes": [], "GroupDefinitions": []});
+    http(
+        &ep,
+        "POST",
+        "/moto-api/static/ce/cost-and-usage-results",
+        &json!({"account_id": "123456789012", "results": [page1, page2]}).to_string(),
+    );
+    let mut out = None;
+    let calls = recorded(&ep, || {
+        out = Some(bin(
+            &ep,
+            &[
+                "collect",
+                "costs",
+                "--start",
+                &start,
+                "--end",
+                &end,
+                "--service",
+                "Amazon Bedrock",
+                "--service",
+                "Claude 3 Haiku (Amazon Bedrock Edition)",
+                "--out",
+                &snap_s,
+            ],
+        ))
+    });
+    let o = out.unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(calls, ops(&[("GetCostAndUsage", 2)]));
+    let text = stdout(&o);
+    // Exact, as Cost Explorer sent it: $0.0432598250 + $0.03528 + $1.25 + $0.10 = $1.428539825.
+    assert!(text.contains("│ Total "), "{text}");
+    assert!(text.contains("$1.428539825 │"), "{text}");
+    assert!(text.contains("│ USE1-NovaMicro-input-tokens        │ us-east-1 │ NovaMicro │ input      │ standard │ 1,235.995 │ $0.043259825 │"), "{text}");
+    assert!(text.contains("│ USE1-SomethingNew-Hours            │           │           │ (unparsed) │          │         1 │        $0.10 │"), "{text}");
+    assert!(text.contains("│ USE1-MP:USE1_InputTokenCount-Units │ us-east-1 │           │ input      │ standard │ 5,000,000 │        $1.25 │"), "{text}");
+    assert!(text.contains("(unparsed)"), "{text}");
+    assert!(
+        stderr(&o).contains("USE1-SomethingNew-Hours"),
+        "{}",
+        stderr(&o)
+    );
+    let m = manifest(&snap);
+    assert_eq!(m["sources"]["costs"]["rows"], json!(4));
+    assert_eq!(
+        m["sources"]["costs"]["api_calls"],
+        json!({"GetCostAndUsage": 2})
+    );
+    assert_eq!(m["sources"]["costs"]["api_cost_usd"], "0.02");
+    assert_eq!(
+        m["sources"]["costs"]["details"]["unparsed_usage_types"],
+        json!(["USE1-SomethingNew-Hours"])
+    );
+}
