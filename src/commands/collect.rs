@@ -655,12 +655,7 @@ async fn logs_run(
     let mut regions_read = vec![];
     let mut n_part = 0usize;
     // Reads one page or object into the part's table.
-    let feed = |table: &UsageTable,
-                name: String,
-                data: Vec<u8>,
-                stats: &mut IngestStats,
-                diags: &mut Diagnostics,
-                outside: &mut u64| {
+    let mut feed = |table: &UsageTable, name: String, data: Vec<u8>| {
         let src = Source::Memory {
             name,
             data: Arc::new(data),
@@ -669,11 +664,11 @@ async fn logs_run(
             std::slice::from_ref(&src),
             || Aggregator::new(&resolver, &groupings, ttl, period, Some(table)),
             &opts,
-            stats,
-            diags,
+            &mut stats,
+            &mut diags,
         );
         agg.flush_table();
-        *outside += agg.outside_period;
+        outside_period += agg.outside_period;
         if let Some(b) = &bar {
             b.set_message(format!(
                 "collecting invocation logs: {} records",
@@ -695,16 +690,7 @@ async fn logs_run(
                 ctx.window.start,
                 ctx.window.end,
                 &mut log_calls,
-                |bytes, page| {
-                    feed(
-                        &table,
-                        format!("{region}:{group} page {page}"),
-                        bytes,
-                        &mut stats,
-                        &mut diags,
-                        &mut outside_period,
-                    )
-                },
+                |bytes, page| feed(&table, format!("{region}:{group} page {page}"), bytes),
             )
             .await;
             match r {
@@ -740,16 +726,7 @@ async fn logs_run(
                 ctx.window.end,
                 &mut s3_calls,
                 &mut failures,
-                |name, bytes| {
-                    feed(
-                        &table,
-                        name,
-                        bytes,
-                        &mut stats,
-                        &mut diags,
-                        &mut outside_period,
-                    )
-                },
+                |name, bytes| feed(&table, name, bytes),
             )
             .await;
             match r {
