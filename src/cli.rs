@@ -77,7 +77,7 @@ Attach the JSON to the role or user that runs bedrock-lens. Nothing here writes 
 
 #[derive(Args, Debug, Clone)]
 pub struct IamPolicyArgs {
-    /// Sources you will collect: metrics, logs, costs (comma-separated). Default: all three.
+    /// Sources you will collect: metrics, logs, costs, profiles (comma-separated). Default: all.
     #[arg(long, value_delimiter = ',', value_name = "SOURCE[,SOURCE...]")]
     pub collect: Vec<String>,
 
@@ -412,6 +412,11 @@ pub struct CollectMetricsArgs {
     /// 15 days, 5-minute data 63 days; older data needs whole hours.
     #[arg(long, default_value = "1h", value_name = "PERIOD")]
     pub period: String,
+
+    /// Also ask for this model id's metrics (repeatable). ListMetrics, which finds the models,
+    /// only lists metrics with data in the last two weeks: name models idle since then here.
+    #[arg(long, value_name = "ID")]
+    pub model_id: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]

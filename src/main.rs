@@ -20,7 +20,12 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let g = commands::with_snapshot_profiles(&cli.global, a.input.snapshot.as_deref());
             commands::whatif::cmd(&Env::load(&g)?, a)
         }
-        Command::Collect(c) => commands::collect::cmd(&Env::load(&cli.global)?, c),
+        Command::Collect(c) => {
+            // Collecting into a snapshot that holds inference profiles prices with them.
+            let out = commands::collect::out_of(c);
+            let g = commands::with_snapshot_profiles(&cli.global, out);
+            commands::collect::cmd(&Env::load(&g)?, c)
+        }
         Command::IamPolicy(a) => commands::iam::cmd(a),
     }
 }

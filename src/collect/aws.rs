@@ -46,3 +46,20 @@ pub async fn config(args: &AwsArgs, region: Option<&str>) -> SdkConfig {
     }
     loader.load().await
 }
+
+/// The configuration for another region, sharing `base`'s credentials (resolved once).
+pub fn for_region(base: &SdkConfig, region: &str) -> SdkConfig {
+    base.to_builder()
+        .region(Region::new(region.to_string()))
+        .build()
+}
+
+/// The account the credentials belong to (STS GetCallerIdentity: no IAM permission needed).
+pub async fn account(conf: &SdkConfig) -> Result<String, super::fault::Failure> {
+    let r = aws_sdk_sts::Client::new(conf)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| super::fault::describe("account", None, "sts", "GetCallerIdentity", &e))?;
+    Ok(r.account().unwrap_or_default().to_string())
+}

@@ -160,20 +160,25 @@ pub async fn fetch(
                         continue;
                     };
                     let m = g.metrics();
-                    let amount = |name: &str| -> (Decimal, String) {
-                        m.and_then(|m| m.get(name))
-                            .map(|v| {
-                                (
-                                    v.amount()
-                                        .and_then(|a| a.parse::<Decimal>().ok())
-                                        .unwrap_or_default(),
-                                    v.unit().unwrap_or_default().to_string(),
-                                )
-                            })
-                            .unwrap_or_default()
+                    // An amount that is missing or unreadable fails the collection: never $0.
+                    let amount = |name: &str| -> Result<(Decimal, String), Failure> {
+                        let v = m.and_then(|m| m.get(name));
+                        let text = v.and_then(|v| v.amount()).unwrap_or_default();
+                        let d = parse_amount(text).ok_or_else(|| Failure {
+                            source: "costs".into(),
+                            region: None,
+                            call: "ce:GetCostAndUsage".into(),
+                            message: format!(
+                                "{name} of {ut} on {day}: {} amount `{}`",
+                                if text.is_empty() { "no" } else { "unreadable" },
+                                crate::commands::clean(text)
+                            ),
+                            hint: None,
+                        })?;
+                        Ok((d, v.and_then(|v| v.unit()).unwrap_or_default().to_string()))
                     };
-                    let (cost, cost_unit) = amount("UnblendedCost");
-                    let (quantity, quantity_unit) = amount("UsageQuantity");
+                    let (cost, cost_unit) = amount("UnblendedCost")?;
+                    let (quantity, quantity_unit) = amount("UsageQuantity")?;
                     out.push(CostRow {
                         day,
                         service: if by_account {
@@ -200,9 +205,29 @@ pub async fn fetch(
     Ok(out)
 }
 
+/// A Cost Explorer amount: plain (`0.0432598250`) or scientific (`1.2E-7`), exactly.
+pub fn parse_amount(s: &str) -> Option<Decimal> {
+    let s = s.trim();
+    s.parse::<Decimal>()
+        .ok()
+        .or_else(|| Decimal::from_scientific(s).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_exact_in_both_notations() {
+        assert_eq!(
+            parse_amount("0.0432598250").unwrap().to_string(),
+            "0.0432598250"
+        );
+        assert_eq!(parse_amount("1.2E-7").unwrap().to_string(), "0.00000012");
+        assert_eq!(parse_amount("5e3").unwrap().to_string(), "5000");
+        assert_eq!(parse_amount(""), None);
+        assert_eq!(parse_amount("n/a"), None);
+    }
 
     #[test]
     fn bedrock_services_first_party_and_marketplace() {

@@ -37,6 +37,21 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+impl Failure {
+    /// Adds the location to the `iam-policy` command of an AccessDenied hint (e.g.
+    /// `--log-group NAME`), so the policy it prints covers that log group or bucket.
+    pub fn with_policy_args(mut self, args: &str) -> Failure {
+        if let Some(h) = &mut self.hint {
+            if let Some(i) = h.find("iam-policy --collect ") {
+                if let Some(end) = h[i..].find('`') {
+                    h.insert_str(i + end, &format!(" {args}"));
+                }
+            }
+        }
+        self
+    }
+}
+
 const ACCESS_DENIED: &[&str] = &[
     "AccessDenied",
     "AccessDeniedException",

@@ -53,17 +53,25 @@ pub fn policy(n: &Needs) -> Value {
             vec!["*".into()],
         ));
     }
-    for (bucket, prefix) in &n.s3 {
+    for (i, (bucket, prefix)) in n.s3.iter().enumerate() {
+        // Statement ids are unique within a policy: number the second location on.
+        let sid = |base: &str| {
+            if i == 0 {
+                base.to_string()
+            } else {
+                format!("{base}{}", i + 1)
+            }
+        };
         let prefix = prefix.trim_matches('/');
         st.push(json!({
-            "Sid": "ListInvocationLogObjects",
+            "Sid": sid("ListInvocationLogObjects"),
             "Effect": "Allow",
             "Action": ["s3:ListBucket"],
             "Resource": [format!("arn:aws:s3:::{bucket}")],
             "Condition": {"StringLike": {"s3:prefix": [if prefix.is_empty() { "*".to_string() } else { format!("{prefix}/*") }]}}
         }));
         st.push(statement(
-            "ReadInvocationLogObjects",
+            &sid("ReadInvocationLogObjects"),
             &["s3:GetObject"],
             vec![if prefix.is_empty() {
                 format!("arn:aws:s3:::{bucket}/*")

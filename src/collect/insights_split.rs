@@ -8,14 +8,22 @@
 pub type Range = (i64, i64);
 
 /// The two halves to run instead of `range`, when its `rows` reached `limit` (presumed
-/// truncated) and it is wider than one bin; halves are cut on a bin boundary.
+/// truncated) and it is wider than one bin; halves are cut on a bin boundary since the epoch.
 pub fn split(range: Range, rows: usize, limit: usize, min_width: i64) -> Option<(Range, Range)> {
     let (s, e) = range;
     if rows < limit || e - s <= min_width {
         return None;
     }
-    let mid = s + ((e - s) / 2 / min_width).max(1) * min_width;
-    Some(((s, mid), (mid, e)))
+    // Cut on a bin boundary (a multiple of `min_width` since the epoch, as `bin()` counts),
+    // near the middle, strictly inside the range.
+    let w = min_width;
+    let near_mid = (s + (e - s) / 2).div_euclid(w) * w;
+    let mid = if near_mid > s {
+        near_mid
+    } else {
+        (s.div_euclid(w) + 1) * w
+    };
+    (mid < e).then_some(((s, mid), (mid, e)))
 }
 
 /// Runs `query` over `range`, splitting where a result reaches `limit` rows. `min_width` is the

@@ -81,12 +81,22 @@ pub async fn filter(
 }
 
 /// The Logs Insights aggregation: per model, hour and region, requests and token sums.
-pub const INSIGHTS_QUERY: &str = "filter schemaType = \"ModelInvocationLog\" \
-| stats count(*) as invocations, sum(input.inputTokenCount) as input_tokens, \
+pub const INSIGHTS_QUERY: &str =
+    "stats count(*) as invocations, sum(input.inputTokenCount) as input_tokens, \
 sum(output.outputTokenCount) as output_tokens, \
 sum(input.cacheReadInputTokenCount) as cache_read_tokens, \
 sum(input.cacheWriteInputTokenCount) as cache_write_tokens \
 by modelId, region, bin(1h) as hour";
+
+/// The query for `[s, e)` (epoch seconds): the time filter is in milliseconds inside the query,
+/// so an event is counted in exactly one piece whatever the API does with the end second.
+pub fn insights_query(s: i64, e: i64) -> String {
+    format!(
+        "filter schemaType = \"ModelInvocationLog\" and toMillis(@timestamp) >= {} and toMillis(@timestamp) < {} | {INSIGHTS_QUERY}",
+        s * 1000,
+        e * 1000
+    )
+}
 
 /// Rows per GetQueryResults (and the most a query returns here: no paging in that API).
 pub const INSIGHTS_ROW_LIMIT: usize = 10_000;
@@ -132,8 +142,8 @@ async fn insights_once(
         .start_query()
         .log_group_name(group)
         .start_time(s)
-        .end_time(e - 1)
-        .query_string(INSIGHTS_QUERY)
+        .end_time(e)
+        .query_string(insights_query(s, e))
         .limit(INSIGHTS_ROW_LIMIT as i32)
         .send()
         .await

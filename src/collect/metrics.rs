@@ -2,6 +2,8 @@
 //! values and metric names present; the queries are packed 500 per call and NextToken followed,
 //! so the number of calls is the minimum.
 
+use std::sync::Arc;
+
 use aws_sdk_cloudwatch::primitives::DateTime as SmithyTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_cloudwatch::Client;
@@ -13,8 +15,8 @@ use super::metric_plan::{self, Query, NAMESPACE};
 /// One datapoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
-    pub region: String,
-    pub model_id: String,
+    pub region: Arc<str>,
+    pub model_id: Arc<str>,
     pub metric: &'static str,
     pub stat: &'static str,
     pub timestamp: DateTime<Utc>,
@@ -100,8 +102,14 @@ pub async fn fetch(
     calls: &mut Calls,
 ) -> Result<Vec<Point>, Failure> {
     let mut out = vec![];
+    // One shared string per region and model id: a 1-minute month is millions of points.
+    let region: Arc<str> = region.into();
     for batch in metric_plan::calls(queries) {
         let built: Vec<MetricDataQuery> = batch.iter().map(|q| query(q, period)).collect();
+        let models: Vec<Arc<str>> = batch
+            .iter()
+            .map(|q| Arc::from(q.model_id.as_str()))
+            .collect();
         let mut token: Option<String> = None;
         loop {
             let page = client
@@ -113,21 +121,22 @@ pub async fn fetch(
                 .send()
                 .await
                 .map_err(|e| {
-                    describe("metrics", Some(region), "cloudwatch", "GetMetricData", &e)
+                    describe("metrics", Some(&region), "cloudwatch", "GetMetricData", &e)
                 })?;
             calls.get_metric_data += 1;
             calls.metrics_requested += built.len() as u64;
             for r in page.metric_data_results() {
-                let Some(q) = r.id().and_then(|id| batch.iter().find(|q| q.id == id)) else {
+                let Some(i) = r.id().and_then(|id| batch.iter().position(|q| q.id == id)) else {
                     continue;
                 };
+                let q = &batch[i];
                 for (t, v) in r.timestamps().iter().zip(r.values()) {
                     let Some(ts) = DateTime::from_timestamp(t.secs(), t.subsec_nanos()) else {
                         continue;
                     };
                     out.push(Point {
-                        region: region.to_string(),
-                        model_id: q.model_id.clone(),
+                        region: region.clone(),
+                        model_id: models[i].clone(),
                         metric: q.metric,
                         stat: q.stat,
                         timestamp: ts,

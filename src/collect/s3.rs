@@ -20,6 +20,24 @@ pub struct S3Calls {
     pub bytes: u64,
 }
 
+impl S3Calls {
+    /// S3 Standard request charges (us-east-1 list prices: LIST $0.005 and GET $0.0004 per
+    /// 1,000), in micro-dollars rounded up. Other regions and storage classes differ slightly.
+    pub fn cost_micros(&self) -> u64 {
+        let nano = self.list_objects * 5_000 + self.get_object * 400;
+        nano.div_ceil(1_000)
+    }
+}
+
+/// `.../YYYY/MM/DD/HH/data/...`: where Bedrock puts bodies too large for the record.
+fn in_data_folder(key: &str) -> bool {
+    let parts: Vec<&str> = key.split('/').collect();
+    parts.windows(5).any(|w| {
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        digits(w[0], 4) && digits(w[1], 2) && digits(w[2], 2) && digits(w[3], 2) && w[4] == "data"
+    })
+}
+
 /// The hour a delivery key is filed under (`.../YYYY/MM/DD/HH/file`), if it has that layout.
 pub fn key_hour(key: &str) -> Option<DateTime<Utc>> {
     let parts: Vec<&str> = key.split('/').collect();
@@ -34,14 +52,12 @@ pub fn key_hour(key: &str) -> Option<DateTime<Utc>> {
     })
 }
 
-/// Whether an object may hold records in `[start, end)`: log files only (the `data/` folder of
-/// large bodies is skipped), and hour folders within the window (one hour of slack either side
-/// for delivery delay).
+/// Whether an object may hold records in `[start, end)`: log files only (the `data/` folder
+/// of large bodies, right under an hour folder, is skipped), and hour folders within the window
+/// (one hour of slack either side for delivery delay).
 pub fn wanted(key: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
     let name = key.rsplit('/').next().unwrap_or(key);
-    if !crate::usage::ingest::is_log_file(std::path::Path::new(name))
-        || key.split('/').any(|p| p == "data")
-    {
+    if !crate::usage::ingest::is_log_file(std::path::Path::new(name)) || in_data_folder(key) {
         return false;
     }
     match key_hour(key) {
@@ -99,8 +115,10 @@ pub async fn fetch(
                 continue;
             }
             while tasks.len() >= CONCURRENCY {
-                if let Some(Ok(r)) = tasks.join_next().await {
-                    finish(r, calls, failures);
+                match tasks.join_next().await {
+                    Some(Ok(r)) => finish(r, calls, failures),
+                    Some(Err(e)) => failures.push(lost(e)),
+                    None => break,
                 }
             }
             let (c, b, k) = (client.clone(), bucket.to_string(), key.to_string());
@@ -137,11 +155,23 @@ pub async fn fetch(
         }
     }
     while let Some(r) = tasks.join_next().await {
-        if let Ok(r) = r {
-            finish(r, calls, failures);
+        match r {
+            Ok(r) => finish(r, calls, failures),
+            Err(e) => failures.push(lost(e)),
         }
     }
     Ok(())
+}
+
+/// A fetch task that ended without a result (it panicked or was cancelled).
+fn lost(e: tokio::task::JoinError) -> Failure {
+    Failure {
+        source: "s3".into(),
+        region: None,
+        call: "s3:GetObject".into(),
+        message: format!("an object fetch did not complete: {e}"),
+        hint: None,
+    }
 }
 
 #[cfg(test)]
@@ -171,6 +201,23 @@ mod tests {
         ));
         assert!(!wanted("logs/amazon-bedrock-logs-permission-check", s, e));
         assert!(!wanted("p/us-east-1/2026/10/05/13/data/big.json.gz", s, e));
+        // A `data` folder elsewhere (the user's own prefix) is not the bodies folder.
+        assert!(wanted(
+            "data/bedrock/us-east-1/2026/10/05/13/x.json.gz",
+            s,
+            e
+        ));
         assert!(wanted("anything/x.jsonl", s, e));
+    }
+
+    #[test]
+    fn request_charges() {
+        let c = S3Calls {
+            list_objects: 1,
+            get_object: 155,
+            ..Default::default()
+        };
+        // 5,000 + 155 x 400 = 67,000 nano-dollars -> 67 micro-dollars.
+        assert_eq!(c.cost_micros(), 67);
     }
 }

@@ -54,11 +54,13 @@ struct Done {
 }
 
 impl Done {
-    fn new() -> Done {
+    fn new(ctx: &Ctx) -> Done {
+        let mut calls = BTreeMap::new();
+        calls.insert("GetCallerIdentity".to_string(), 1);
         Done {
             summary: String::new(),
-            failures: vec![],
-            calls: BTreeMap::new(),
+            failures: ctx.account_failure.iter().cloned().collect(),
+            calls,
             cost_micros: 0,
             any_ok: false,
             notes: vec![],
@@ -73,11 +75,20 @@ impl Done {
 
 /// Period and regions, checked before any call.
 struct Ctx {
-    aws: AwsArgs,
+    /// Configuration (credentials resolved once); `aws::for_region` derives each region's.
+    base: aws_config::SdkConfig,
+    /// The account of the credentials (None when STS could not tell: `account_failure`).
+    account: Option<String>,
+    account_failure: Option<Failure>,
     regions: Vec<String>,
     window: Window,
     out: Option<PathBuf>,
     quiet: bool,
+}
+
+/// The snapshot directory a collection writes, if any.
+pub fn out_of(c: &CollectCommand) -> Option<&Path> {
+    target_of(c).out.as_deref()
 }
 
 fn target_of(c: &CollectCommand) -> &AwsTarget {
@@ -123,6 +134,21 @@ fn window_of(t: &AwsTarget, now: DateTime<Utc>) -> anyhow::Result<(Window, bool)
     Ok((Window { start, end }, cut && t.end.is_some()))
 }
 
+/// The window on whole buckets of `period` seconds: the start rounded down, the end rounded up
+/// (but never past now).
+fn align(w: &Window, period: u32, now: DateTime<Utc>) -> Window {
+    let p = i64::from(period);
+    let down = |t: i64| t.div_euclid(p) * p;
+    let start = down(w.start.timestamp());
+    let e = w.end.timestamp();
+    let end = if e % p == 0 { e } else { down(e) + p };
+    let at = |s: i64| DateTime::from_timestamp(s, 0).expect("in range");
+    Window {
+        start: at(start),
+        end: at(end).min(now.max(w.end)),
+    }
+}
+
 /// `1m`, `5m`, `1h`, `1d` or seconds.
 pub fn parse_period_flag(s: &str) -> Result<u32, String> {
     let s = s.trim();
@@ -148,7 +174,19 @@ pub fn parse_period_flag(s: &str) -> Result<u32, String> {
 pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
     let t = target_of(c);
     let now = Utc::now();
-    let (window, cut) = window_of(t, now)?;
+    let (mut window, cut) = window_of(t, now)?;
+    if let Some(u) = &t.endpoint_url {
+        if !(u.starts_with("http://") || u.starts_with("https://"))
+            || u.contains(char::is_whitespace)
+        {
+            return Err(UsageError::new(
+                format!("--endpoint-url `{}` is not an http(s) URL", super::clean(u)),
+                "e.g. --endpoint-url http://127.0.0.1:5000 (as for the AWS CLI)",
+            )
+            .into());
+        }
+    }
+    let mut notes = vec![];
     // Source-specific checks, all before the first call.
     let period = match c {
         CollectCommand::Metrics(a) => {
@@ -161,6 +199,24 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
                     "CloudWatch keeps 1-minute data 15 days, 5-minute data 63 days, hourly data 455 days",
                 )
             })?;
+            // CloudWatch buckets start at multiples of the period: a window on those bounds
+            // never overlaps a bucket collected before.
+            let aligned = align(&window, p, now);
+            if aligned != window {
+                notes.push(format!(
+                    "note: the period is aligned to whole {}-second buckets: {} to {}",
+                    p,
+                    aligned.start.format("%Y-%m-%dT%H:%M:%SZ"),
+                    aligned.end.format("%Y-%m-%dT%H:%M:%SZ")
+                ));
+                window = aligned;
+            }
+            if a.model_id.is_empty() && window.start < now - chrono::Duration::days(14) {
+                notes.push(
+                    "note: ListMetrics lists only metrics with data in the last 14 days: models idle since then are not found (name them with --model-id)"
+                        .to_string(),
+                );
+            }
             Some(p)
         }
         _ => None,
@@ -211,6 +267,11 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
     if cut && !quiet {
         eprintln!("note: --end is in the future; collecting up to now");
     }
+    if !quiet {
+        for n in &notes {
+            eprintln!("{n}");
+        }
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -221,13 +282,21 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         endpoint_url: t.endpoint_url.clone(),
     };
     let work = async {
+        let base = aws::config(&aws_args, None).await;
         let regions = match c {
             // Cost Explorer has one endpoint, in us-east-1.
             CollectCommand::Costs(_) => vec!["us-east-1".to_string()],
-            _ => regions_of(&aws_args, &t.region).await?,
+            _ => regions_of(&base, &t.region)?,
+        };
+        let base = aws::for_region(&base, &regions[0]);
+        let (account, account_failure) = match aws::account(&base).await {
+            Ok(a) => (Some(a), None),
+            Err(f) => (None, Some(f)),
         };
         let ctx = Ctx {
-            aws: aws_args.clone(),
+            base,
+            account,
+            account_failure,
             regions,
             window: window.clone(),
             out: t.out.clone(),
@@ -306,7 +375,7 @@ fn micros_decimal(m: u64) -> String {
     Decimal::new(m as i64, 6).normalize().to_string()
 }
 
-async fn regions_of(a: &AwsArgs, given: &[String]) -> anyhow::Result<Vec<String>> {
+fn regions_of(base: &aws_config::SdkConfig, given: &[String]) -> anyhow::Result<Vec<String>> {
     let mut out: Vec<String> = vec![];
     for r in given.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
         if !r
@@ -324,8 +393,7 @@ async fn regions_of(a: &AwsArgs, given: &[String]) -> anyhow::Result<Vec<String>
         }
     }
     if out.is_empty() {
-        let conf = aws::config(a, None).await;
-        match conf.region() {
+        match base.region() {
             Some(r) => out.push(r.to_string()),
             None => return Err(UsageError::new(
                 "no region: none given and none configured",
@@ -369,17 +437,26 @@ fn datetime_col(name: &str, v: Vec<i64>) -> anyhow::Result<Column> {
 
 // ---------------------------------------------------------------- metrics
 
-async fn metrics_run(ctx: &Ctx, _a: &CollectMetricsArgs, period: u32) -> anyhow::Result<Done> {
-    let mut done = Done::new();
+async fn metrics_run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::Result<Done> {
+    let mut done = Done::new(ctx);
     let mut calls = Calls::default();
     let mut points: Vec<Point> = vec![];
     let mut ok_regions = vec![];
     let bar = progress(ctx, "collecting CloudWatch metrics");
     for region in &ctx.regions {
-        let conf = aws::config(&ctx.aws, Some(region)).await;
+        let conf = aws::for_region(&ctx.base, region);
         let client = aws_sdk_cloudwatch::Client::new(&conf);
         let r = async {
-            let found = metrics::discover(&client, region, &mut calls).await?;
+            let mut found = metrics::discover(&client, region, &mut calls).await?;
+            // Models named on the command line are asked for every metric, found or not
+            // (ListMetrics only lists metrics with data in the last two weeks).
+            for m in &a.model_id {
+                found.extend(
+                    metric_plan::METRICS
+                        .iter()
+                        .map(|(name, _)| (m.clone(), name.to_string())),
+                );
+            }
             let queries = metric_plan::queries(&found);
             metrics::fetch(
                 &client,
@@ -416,29 +493,37 @@ async fn metrics_run(ctx: &Ctx, _a: &CollectMetricsArgs, period: u32) -> anyhow:
     if let (Some(dir), true) = (&ctx.out, done.any_ok) {
         let path = dir.join(snapshot::METRICS);
         let w = &ctx.window;
-        let mut rows = points.clone();
+        let account: Option<Arc<str>> = ctx.account.as_deref().map(Arc::from);
+        let mut rows: Vec<MetricRow> = points
+            .into_iter()
+            .map(|point| MetricRow {
+                account: account.clone(),
+                period,
+                point,
+            })
+            .collect();
         if path.exists() {
-            // Rows of another region or outside this window are kept; the rest is replaced.
-            rows.extend(
-                read_metrics(&path)?
-                    .into_iter()
-                    .filter(|p| {
-                        !(ok_regions.contains(&p.0.region)
-                            && p.0.timestamp >= w.start
-                            && p.0.timestamp < w.end)
-                    })
-                    .map(|(p, _)| p),
-            );
+            // Replaced: this account's points of the regions read here, at this period, in
+            // this window. Everything else (other accounts, regions, periods, times) is kept.
+            rows.extend(read_metrics(&path)?.into_iter().filter(|r| {
+                !(r.account == account
+                    && r.period == period
+                    && ok_regions.iter().any(|o| **o == *r.point.region)
+                    && r.point.timestamp >= w.start
+                    && r.point.timestamp < w.end)
+            }));
         }
         let n = rows.len() as u64;
-        snapshot::write_parquet(&path, &mut metrics_df(&rows, period)?)?;
+        snapshot::write_parquet(&path, &mut metrics_df(&rows)?)?;
         let calls_map = done.calls.clone();
         let cost = micros_decimal(done.cost_micros);
+        let acct = ctx.account.clone();
         save_manifest(dir, "metrics", |e| {
             e.file = snapshot::METRICS.into();
             e.rows = n;
             e.windows = add_window(&e.windows, w.clone());
             e.regions = snapshot::sorted(e.regions.drain(..).chain(ok_regions.clone()));
+            e.accounts = snapshot::sorted(e.accounts.drain(..).chain(acct));
             e.api_calls = calls_map;
             e.api_cost_usd = cost;
             e.details
@@ -452,40 +537,59 @@ async fn metrics_run(ctx: &Ctx, _a: &CollectMetricsArgs, period: u32) -> anyhow:
     Ok(done)
 }
 
-fn metrics_df(points: &[Point], period: u32) -> anyhow::Result<DataFrame> {
-    let s = |f: &dyn Fn(&Point) -> String| -> Vec<String> { points.iter().map(f).collect() };
+/// A datapoint as stored: with the account and period it was collected at.
+struct MetricRow {
+    account: Option<Arc<str>>,
+    period: u32,
+    point: Point,
+}
+
+fn metrics_df(rows: &[MetricRow]) -> anyhow::Result<DataFrame> {
+    let s = |f: &dyn Fn(&MetricRow) -> Option<&str>| -> Vec<Option<&str>> {
+        rows.iter().map(f).collect()
+    };
     Ok(DataFrame::new(
-        points.len(),
+        rows.len(),
         vec![
-            Column::new("region".into(), s(&|p| p.region.clone())),
-            Column::new("model_id".into(), s(&|p| p.model_id.clone())),
-            Column::new("metric".into(), s(&|p| p.metric.to_string())),
-            Column::new("stat".into(), s(&|p| p.stat.to_string())),
+            Column::new("account".into(), s(&|r| r.account.as_deref())),
+            Column::new("region".into(), s(&|r| Some(&r.point.region))),
+            Column::new("model_id".into(), s(&|r| Some(&r.point.model_id))),
+            Column::new("metric".into(), s(&|r| Some(r.point.metric))),
+            Column::new("stat".into(), s(&|r| Some(r.point.stat))),
             datetime_col(
                 "timestamp",
-                points.iter().map(|p| ms(p.timestamp)).collect(),
+                rows.iter().map(|r| ms(r.point.timestamp)).collect(),
             )?,
             Column::new(
                 "value".into(),
-                points.iter().map(|p| p.value).collect::<Vec<f64>>(),
+                rows.iter().map(|r| r.point.value).collect::<Vec<f64>>(),
             ),
-            Column::new("period_seconds".into(), vec![period; points.len()]),
+            Column::new(
+                "period_seconds".into(),
+                rows.iter().map(|r| r.period).collect::<Vec<u32>>(),
+            ),
         ],
     )?)
 }
 
-/// An earlier metrics file's rows (with their period).
-fn read_metrics(path: &Path) -> anyhow::Result<Vec<(Point, u32)>> {
+/// An earlier metrics file's rows.
+fn read_metrics(path: &Path) -> anyhow::Result<Vec<MetricRow>> {
     let df = snapshot::read_parquet(path)?;
-    let s = |n: &str| -> anyhow::Result<Vec<String>> {
+    let s = |n: &str| -> anyhow::Result<Vec<Option<Arc<str>>>> {
         Ok(df
             .column(n)?
             .str()?
             .iter()
-            .map(|v| v.unwrap_or("").to_string())
+            .map(|v| v.map(Arc::from))
             .collect())
     };
-    let (region, model, metric, stat) = (s("region")?, s("model_id")?, s("metric")?, s("stat")?);
+    let (account, region, model, metric, stat) = (
+        s("account")?,
+        s("region")?,
+        s("model_id")?,
+        s("metric")?,
+        s("stat")?,
+    );
     let ts: Vec<Option<i64>> = df
         .column("timestamp")?
         .datetime()?
@@ -497,23 +601,27 @@ fn read_metrics(path: &Path) -> anyhow::Result<Vec<(Point, u32)>> {
     let mut out = vec![];
     for i in 0..df.height() {
         // Names outside the plan (from a newer version) cannot be held as &'static str.
-        let (Some(m), Some(st)) = (static_metric(&metric[i]), static_stat(&stat[i])) else {
+        let (Some(m), Some(st)) = (
+            metric[i].as_deref().and_then(static_metric),
+            stat[i].as_deref().and_then(static_stat),
+        ) else {
             continue;
         };
         let (Some(t), Some(v)) = (ts[i].and_then(DateTime::from_timestamp_millis), value[i]) else {
             continue;
         };
-        out.push((
-            Point {
-                region: region[i].clone(),
-                model_id: model[i].clone(),
+        out.push(MetricRow {
+            account: account[i].clone(),
+            period: period[i].unwrap_or(0),
+            point: Point {
+                region: region[i].clone().unwrap_or_else(|| Arc::from("")),
+                model_id: model[i].clone().unwrap_or_else(|| Arc::from("")),
                 metric: m,
                 stat: st,
                 timestamp: t,
                 value: v,
             },
-            period[i].unwrap_or(0),
-        ));
+        });
     }
     Ok(out)
 }
@@ -541,16 +649,25 @@ const SUMMED: &[(&str, &str)] = &[
     ("InvocationThrottles", "Throttles"),
 ];
 
+/// The other spelling of a cache-token metric (both are seen; a model publishing both must not
+/// count twice).
+const ALIASES: &[(&str, &str)] = &[
+    ("CacheReadInputTokens", "CacheReadInputTokenCount"),
+    ("CacheWriteInputTokens", "CacheWriteInputTokenCount"),
+];
+
 fn metrics_summary(points: &[Point]) -> String {
     // Sums are exact: CloudWatch counts are whole numbers well inside f64's exact range.
-    let mut rows: BTreeMap<(String, String), [f64; 6]> = BTreeMap::new();
+    // Per (region, model): one column per summed metric, the alias spellings apart.
+    let mut rows: BTreeMap<(Arc<str>, Arc<str>), [f64; 8]> = BTreeMap::new();
     for p in points.iter().filter(|p| p.stat == "Sum") {
-        let metric = match p.metric {
-            "CacheReadInputTokens" => "CacheReadInputTokenCount",
-            "CacheWriteInputTokens" => "CacheWriteInputTokenCount",
-            m => m,
-        };
-        if let Some(i) = SUMMED.iter().position(|(m, _)| *m == metric) {
+        let i = SUMMED.iter().position(|(m, _)| *m == p.metric).or_else(|| {
+            ALIASES
+                .iter()
+                .position(|(m, _)| *m == p.metric)
+                .map(|k| 6 + k)
+        });
+        if let Some(i) = i {
             rows.entry((p.region.clone(), p.model_id.clone()))
                 .or_default()[i] += p.value;
         }
@@ -564,11 +681,15 @@ fn metrics_summary(points: &[Point]) -> String {
     let mut out_rows: Vec<Vec<String>> = rows
         .iter()
         .map(|((r, m), v)| {
-            for (t, x) in total.iter_mut().zip(v) {
+            let mut v6 = [v[0], v[1], v[2], v[3], v[4], v[5]];
+            // Whichever spelling the model publishes (the larger, if both).
+            v6[3] = v6[3].max(v[6]);
+            v6[4] = v6[4].max(v[7]);
+            for (t, x) in total.iter_mut().zip(v6) {
                 *t += x;
             }
-            let mut row = vec![r.clone(), m.clone()];
-            row.extend(v.iter().map(|x| group_thousands(*x as u64)));
+            let mut row = vec![r.to_string(), m.to_string()];
+            row.extend(v6.iter().map(|x| group_thousands(*x as u64)));
             row
         })
         .collect();
@@ -589,7 +710,7 @@ fn metrics_summary(points: &[Point]) -> String {
 /// re-delivered file) is counted and dropped.
 struct Dedup<'a, S> {
     inner: S,
-    seen: &'a Mutex<HashSet<Box<str>>>,
+    seen: &'a Mutex<HashSet<u128>>,
     duplicates: u64,
     accounts: BTreeSet<String>,
 }
@@ -598,7 +719,7 @@ impl<S: Sink> Sink for Dedup<'_, S> {
     fn record(&mut self, r: &UsageRecord) {
         if !r.request_id.is_empty() {
             let mut seen = self.seen.lock().expect("no panics while held");
-            if !seen.insert(r.request_id.into()) {
+            if !seen.insert(id_hash(r.request_id)) {
                 self.duplicates += 1;
                 return;
             }
@@ -615,6 +736,19 @@ impl<S: Sink> Sink for Dedup<'_, S> {
     }
 }
 
+/// A request id as 128 bits (two independent 64-bit hashes): 16 bytes per request remembered
+/// instead of the id's text, with collisions out of reach (~1e-20 for 1e9 requests).
+fn id_hash(id: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        id.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(1)) << 64) | u128::from(half(2))
+}
+
 async fn logs_run(
     env: &Env,
     ctx: &Ctx,
@@ -624,7 +758,7 @@ async fn logs_run(
     if a.server_side {
         return insights_run(ctx, a).await;
     }
-    let mut done = Done::new();
+    let mut done = Done::new(ctx);
     let resolver = Resolver::new(&env.catalog, &env.map);
     let groupings = [vec![GroupKey::Model]];
     let ttl = a.cache_write_ttl;
@@ -677,7 +811,7 @@ async fn logs_run(
         }
     };
     for region in ctx.regions.iter().filter(|_| !a.log_group.is_empty()) {
-        let conf = aws::config(&ctx.aws, Some(region)).await;
+        let conf = aws::for_region(&ctx.base, region);
         let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
         for group in &a.log_group {
             n_part += 1;
@@ -701,16 +835,18 @@ async fn logs_run(
                         regions_read.push(region.clone());
                     }
                 }
-                Err(f) => done.failures.push(f),
+                Err(f) => done
+                    .failures
+                    .push(f.with_policy_args(&format!("--log-group {group}"))),
             }
         }
     }
     if !s3_locations.is_empty() {
         let region = ctx.regions[0].clone();
-        let conf = aws::config(&ctx.aws, Some(&region)).await;
+        let conf = aws::for_region(&ctx.base, &region);
         let client = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&conf)
-                .force_path_style(ctx.aws.endpoint_url.is_some())
+                .force_path_style(conf.endpoint_url().is_some())
                 .build(),
         );
         for (bucket, prefix) in s3_locations {
@@ -742,7 +878,8 @@ async fn logs_run(
                 }
                 Err(f) => {
                     done.failures.extend(failures);
-                    done.failures.push(f);
+                    done.failures
+                        .push(f.with_policy_args(&format!("--s3 s3://{bucket}/{prefix}")));
                 }
             }
         }
@@ -753,6 +890,7 @@ async fn logs_run(
     done.count("FilterLogEvents", log_calls.filter_log_events);
     done.count("ListObjectsV2", s3_calls.list_objects);
     done.count("GetObject", s3_calls.get_object);
+    done.cost_micros = s3_calls.cost_micros();
     done.any_ok = !parts.is_empty();
     warn_diagnostics(&stats, &diags);
 
@@ -764,7 +902,7 @@ async fn logs_run(
         )?),
         _ => None,
     };
-    let seen: Mutex<HashSet<Box<str>>> = Mutex::new(HashSet::new());
+    let seen: Mutex<HashSet<u128>> = Mutex::new(HashSet::new());
     let sources: Vec<Source> = parts.iter().cloned().map(Source::Table).collect();
     let mut kept_stats = IngestStats::default();
     let mut merged = ingest::ingest(
@@ -819,7 +957,8 @@ async fn logs_run(
     let (Some(dir), Some(table)) = (&ctx.out, table) else {
         return Ok(done);
     };
-    // Earlier rows outside this window, and not re-collected here, are kept.
+    // Earlier rows are kept unless their request was collected again here: rows of other log
+    // groups, regions or locations (and of parts that failed this time) stay.
     let old = dir.join(snapshot::INVOCATIONS);
     let mut kept = 0u64;
     if old.exists() {
@@ -833,12 +972,9 @@ async fn logs_run(
             },
             Some(&table),
         );
-        let w = &ctx.window;
         let seen = seen.lock().expect("no panics while held");
         snapshot::read_table(&old, |r| {
-            if (r.timestamp >= w.start && r.timestamp < w.end)
-                || (!r.request_id.is_empty() && seen.contains(r.request_id))
-            {
+            if !r.request_id.is_empty() && seen.contains(&id_hash(r.request_id)) {
                 return;
             }
             kept += 1;
@@ -878,11 +1014,12 @@ async fn logs_run(
 }
 
 async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
-    let mut done = Done::new();
+    let mut done = Done::new(ctx);
     let mut calls = LogCalls::default();
     let mut rows: Vec<(String, logs::Row)> = vec![];
+    let mut ok_parts: Vec<(String, String)> = vec![];
     for region in &ctx.regions {
-        let conf = aws::config(&ctx.aws, Some(region)).await;
+        let conf = aws::for_region(&ctx.base, region);
         let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
         for group in &a.log_group {
             match logs::insights(
@@ -898,7 +1035,12 @@ async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
             {
                 Ok(r) => {
                     done.any_ok = true;
-                    rows.extend(r.into_iter().map(|row| (region.clone(), row)));
+                    ok_parts.push((region.clone(), group.clone()));
+                    rows.extend(r.into_iter().map(|row| {
+                        let mut row = row;
+                        row.push(("log_group".into(), group.clone()));
+                        (region.clone(), row)
+                    }));
                 }
                 Err(f) => done.failures.push(f),
             }
@@ -970,40 +1112,78 @@ async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
     }
     .render(false);
     if let (Some(dir), true) = (&ctx.out, done.any_ok) {
-        let col = |f: &str| -> Vec<String> { rows.iter().map(|(_, r)| get(r, f)).collect() };
-        let num = |f: &str| -> Vec<u64> {
-            rows.iter()
-                .map(|(_, r)| get(r, f).parse::<f64>().unwrap_or(0.0) as u64)
-                .collect()
-        };
-        let mut df = DataFrame::new(
-            rows.len(),
-            vec![
+        let account = ctx.account.clone().unwrap_or_default();
+        let mut table: Vec<Vec<String>> = rows
+            .iter()
+            .map(|(collected_in, r)| {
+                let mut v = vec![account.clone(), collected_in.clone(), get(r, "log_group")];
+                v.extend(AGG_FIELDS.iter().map(|f| get(r, f)));
+                v
+            })
+            .collect();
+        let path = dir.join(snapshot::LOG_AGGREGATES);
+        if path.exists() {
+            // Replaced: this account's log groups read here, for the hours of this window.
+            let w = &ctx.window;
+            let in_window = |hour: &str| {
+                chrono::NaiveDateTime::parse_from_str(hour, "%Y-%m-%d %H:%M:%S%.f")
+                    .map(|h| h.and_utc() >= w.start && h.and_utc() < w.end)
+                    .unwrap_or(false)
+            };
+            let old = snapshot::read_parquet(&path)?;
+            let cols: Vec<Vec<String>> = AGG_COLUMNS
+                .iter()
+                .map(|c| -> anyhow::Result<Vec<String>> {
+                    Ok(old
+                        .column(c)?
+                        .cast(&DataType::String)?
+                        .str()?
+                        .iter()
+                        .map(|v| v.unwrap_or_default().to_string())
+                        .collect())
+                })
+                .collect::<anyhow::Result<_>>()?;
+            for i in 0..old.height() {
+                let row: Vec<String> = cols.iter().map(|c| c[i].clone()).collect();
+                let replaced = row[0] == account
+                    && ok_parts.iter().any(|(r, g)| *r == row[1] && *g == row[2])
+                    && in_window(&row[3]);
+                if !replaced {
+                    table.push(row);
+                }
+            }
+        }
+        let column = |i: usize| -> Column {
+            let name = AGG_COLUMNS[i];
+            if i >= 6 {
                 Column::new(
-                    "collected_in".into(),
-                    rows.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>(),
-                ),
-                Column::new("hour".into(), col("hour")),
-                Column::new("model_id".into(), col("modelId")),
-                Column::new("region".into(), col("region")),
-                Column::new("invocations".into(), num("invocations")),
-                Column::new("input_tokens".into(), num("input_tokens")),
-                Column::new("output_tokens".into(), num("output_tokens")),
-                Column::new("cache_read_tokens".into(), num("cache_read_tokens")),
-                Column::new("cache_write_tokens".into(), num("cache_write_tokens")),
-            ],
-        )?;
-        snapshot::write_parquet(&dir.join(snapshot::LOG_AGGREGATES), &mut df)?;
-        let n = rows.len() as u64;
+                    name.into(),
+                    table
+                        .iter()
+                        .map(|r| parse_count(&r[i]))
+                        .collect::<Vec<u64>>(),
+                )
+            } else {
+                Column::new(
+                    name.into(),
+                    table.iter().map(|r| r[i].clone()).collect::<Vec<String>>(),
+                )
+            }
+        };
+        let mut df = DataFrame::new(table.len(), (0..AGG_COLUMNS.len()).map(column).collect())?;
+        snapshot::write_parquet(&path, &mut df)?;
+        let n = table.len() as u64;
         let calls_map = done.calls.clone();
         let cost = micros_decimal(done.cost_micros);
         let w = ctx.window.clone();
-        let regions = ctx.regions.clone();
+        let regions: Vec<String> = ok_parts.iter().map(|(r, _)| r.clone()).collect();
+        let acct = ctx.account.clone();
         save_manifest(dir, "log_aggregates", |e| {
             e.file = snapshot::LOG_AGGREGATES.into();
             e.rows = n;
-            e.windows = vec![w];
-            e.regions = regions;
+            e.windows = add_window(&e.windows, w);
+            e.regions = snapshot::sorted(e.regions.drain(..).chain(regions));
+            e.accounts = snapshot::sorted(e.accounts.drain(..).chain(acct));
             e.api_calls = calls_map;
             e.api_cost_usd = cost;
             e.details.insert(
@@ -1017,10 +1197,45 @@ async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
     Ok(done)
 }
 
+/// Logs Insights fields kept, in the order of `AGG_COLUMNS` after the first three.
+const AGG_FIELDS: &[&str] = &[
+    "hour",
+    "modelId",
+    "region",
+    "invocations",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+];
+
+/// Columns of log-aggregates.parquet (the last five are counts).
+const AGG_COLUMNS: &[&str] = &[
+    "account",
+    "collected_in",
+    "log_group",
+    "hour",
+    "model_id",
+    "region",
+    "invocations",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+];
+
+/// A Logs Insights sum (sent as text, sometimes as `123.0`).
+fn parse_count(s: &str) -> u64 {
+    s.parse::<u64>()
+        .ok()
+        .or_else(|| s.parse::<f64>().ok().map(|f| f as u64))
+        .unwrap_or(0)
+}
+
 // ---------------------------------------------------------------- costs
 
 async fn costs_run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
-    let mut done = Done::new();
+    let mut done = Done::new(ctx);
     let mut calls = CeCalls::default();
     let start = ctx.window.start.date_naive();
     // Cost Explorer takes whole days, end exclusive: a partial last day is included.
@@ -1029,7 +1244,7 @@ async fn costs_run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
     } else {
         ctx.window.end.date_naive() + chrono::Days::new(1)
     };
-    let conf = aws::config(&ctx.aws, Some("us-east-1")).await;
+    let conf = aws::for_region(&ctx.base, "us-east-1");
     let client = aws_sdk_costexplorer::Client::new(&conf);
     let services = if a.service.is_empty() {
         costs::services(&client, start, end, &mut calls).await
@@ -1070,12 +1285,16 @@ async fn costs_run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
     }
     if let Some(dir) = &ctx.out {
         let path = dir.join(snapshot::COSTS);
-        let mut all = rows.clone();
+        let mut all: Vec<(Option<String>, CostRow)> = rows
+            .iter()
+            .map(|r| (ctx.account.clone(), r.clone()))
+            .collect();
         if path.exists() {
+            // Replaced: this account's days collected here; other accounts and days stay.
             all.extend(
                 read_costs(&path)?
                     .into_iter()
-                    .filter(|r| r.day < start || r.day >= end),
+                    .filter(|(acct, r)| *acct != ctx.account || r.day < start || r.day >= end),
             );
         }
         let n = all.len() as u64;
@@ -1097,9 +1316,14 @@ async fn costs_run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
             e.windows = add_window(&e.windows, w);
             e.regions = snapshot::sorted(
                 all.iter()
-                    .filter_map(|r| r.parsed.as_ref().and_then(|p| p.region.clone())),
+                    .filter_map(|(_, r)| r.parsed.as_ref().and_then(|p| p.region.clone())),
             );
-            e.accounts = snapshot::sorted(e.accounts.drain(..).chain(accounts));
+            e.accounts = snapshot::sorted(
+                e.accounts
+                    .drain(..)
+                    .chain(accounts)
+                    .chain(ctx.account.clone()),
+            );
             e.api_calls = calls_map;
             e.api_cost_usd = cost;
             e.details
@@ -1129,13 +1353,18 @@ fn mode_name(p: &UsageType) -> String {
         .unwrap_or_default()
 }
 
-fn costs_df(rows: &[CostRow]) -> anyhow::Result<DataFrame> {
+fn costs_df(all: &[(Option<String>, CostRow)]) -> anyhow::Result<DataFrame> {
+    let rows: Vec<&CostRow> = all.iter().map(|(_, r)| r).collect();
     let s = |f: &dyn Fn(&CostRow) -> Option<String>| -> Vec<Option<String>> {
-        rows.iter().map(f).collect()
+        rows.iter().map(|r| f(r)).collect()
     };
     Ok(DataFrame::new(
         rows.len(),
         vec![
+            Column::new(
+                "account".into(),
+                all.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>(),
+            ),
             Column::new("day".into(), s(&|r| Some(r.day.to_string()))),
             Column::new("service".into(), s(&|r| Some(r.service.clone()))),
             Column::new("usage_type".into(), s(&|r| Some(r.usage_type.clone()))),
@@ -1176,7 +1405,7 @@ fn costs_df(rows: &[CostRow]) -> anyhow::Result<DataFrame> {
     )?)
 }
 
-fn read_costs(path: &Path) -> anyhow::Result<Vec<CostRow>> {
+fn read_costs(path: &Path) -> anyhow::Result<Vec<(Option<String>, CostRow)>> {
     let df = snapshot::read_parquet(path)?;
     let s = |n: &str| -> anyhow::Result<Vec<Option<String>>> {
         Ok(df
@@ -1186,7 +1415,8 @@ fn read_costs(path: &Path) -> anyhow::Result<Vec<CostRow>> {
             .map(|v| v.map(str::to_string))
             .collect())
     };
-    let (day, service, ut, acct, cost, cu, q, qu) = (
+    let (account, day, service, ut, acct, cost, cu, q, qu) = (
+        s("account")?,
         s("day")?,
         s("service")?,
         s("usage_type")?,
@@ -1205,23 +1435,25 @@ fn read_costs(path: &Path) -> anyhow::Result<Vec<CostRow>> {
             continue;
         };
         let usage_type = ut[i].clone().unwrap_or_default();
-        out.push(CostRow {
-            day: d,
-            service: service[i].clone().unwrap_or_default(),
-            parsed: crate::collect::usage_type::parse(&usage_type),
-            usage_type,
-            linked_account: acct[i].clone(),
-            cost: cost[i]
-                .as_deref()
-                .and_then(|c| c.parse().ok())
-                .unwrap_or_default(),
-            cost_unit: cu[i].clone().unwrap_or_default(),
-            quantity: q[i]
-                .as_deref()
-                .and_then(|c| c.parse().ok())
-                .unwrap_or_default(),
-            quantity_unit: qu[i].clone().unwrap_or_default(),
-        });
+        let amount = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(costs::parse_amount)
+                .with_context(|| format!("{}: row {}: unreadable amount", path.display(), i + 1))
+        };
+        out.push((
+            account[i].clone(),
+            CostRow {
+                day: d,
+                service: service[i].clone().unwrap_or_default(),
+                parsed: crate::collect::usage_type::parse(&usage_type),
+                usage_type,
+                linked_account: acct[i].clone(),
+                cost: amount(&cost[i])?,
+                cost_unit: cu[i].clone().unwrap_or_default(),
+                quantity: amount(&q[i])?,
+                quantity_unit: qu[i].clone().unwrap_or_default(),
+            },
+        ));
     }
     Ok(out)
 }
@@ -1331,20 +1563,22 @@ fn decimal_thousands_raw(d: Decimal) -> String {
 // ---------------------------------------------------------------- profiles
 
 async fn profiles_run(ctx: &Ctx, _a: &CollectProfilesArgs) -> anyhow::Result<Done> {
-    let mut done = Done::new();
+    let mut done = Done::new(ctx);
     let mut calls = ProfileCalls::default();
     let mut all: Vec<AppProfile> = vec![];
+    let mut ok_regions: Vec<String> = vec![];
     for region in &ctx.regions {
-        let conf = aws::config(&ctx.aws, Some(region)).await;
+        let conf = aws::for_region(&ctx.base, region);
         let client = aws_sdk_bedrock::Client::new(&conf);
         match profiles::fetch(&client, region, &mut calls).await {
             Ok(p) => {
-                done.any_ok = true;
+                ok_regions.push(region.clone());
                 all.extend(p);
             }
             Err(f) => done.failures.push(f),
         }
     }
+    done.any_ok = !ok_regions.is_empty();
     done.count("ListInferenceProfiles", calls.list_inference_profiles);
     done.count("ListTagsForResource", calls.list_tags_for_resource);
     let rows: Vec<Vec<String>> = all
@@ -1373,6 +1607,19 @@ async fn profiles_run(ctx: &Ctx, _a: &CollectProfilesArgs) -> anyhow::Result<Don
         .render(false)
     };
     if let (Some(dir), true) = (&ctx.out, done.any_ok) {
+        let path = dir.join(snapshot::PROFILES);
+        if path.exists() {
+            // Replaced: this account's profiles in the regions listed here (a deleted profile
+            // goes); profiles of other regions and accounts stay.
+            let account_of = |arn: &str| arn.split(':').nth(4).map(str::to_string);
+            for old in read_profiles(&path)? {
+                let listed_here =
+                    ok_regions.contains(&old.region) && account_of(&old.arn) == ctx.account;
+                if !listed_here && !all.iter().any(|p| p.arn == old.arn) {
+                    all.push(old);
+                }
+            }
+        }
         let col =
             |f: &dyn Fn(&AppProfile) -> String| -> Vec<String> { all.iter().map(f).collect() };
         let mut df = DataFrame::new(
@@ -1388,23 +1635,57 @@ async fn profiles_run(ctx: &Ctx, _a: &CollectProfilesArgs) -> anyhow::Result<Don
                 ),
             ],
         )?;
-        snapshot::write_parquet(&dir.join(snapshot::PROFILES), &mut df)?;
+        snapshot::write_parquet(&path, &mut df)?;
         super::write_atomic(
             &dir.join(snapshot::PROFILE_MAP),
             profiles::profile_map_toml(&all).as_bytes(),
         )?;
         let n = all.len() as u64;
         let calls_map = done.calls.clone();
-        let regions = ctx.regions.clone();
+        let acct = ctx.account.clone();
         save_manifest(dir, "profiles", |e| {
             e.file = snapshot::PROFILES.into();
             e.rows = n;
-            e.regions = regions;
+            e.regions = snapshot::sorted(e.regions.drain(..).chain(ok_regions));
+            e.accounts = snapshot::sorted(e.accounts.drain(..).chain(acct));
             e.api_calls = calls_map;
             e.api_cost_usd = "0".into();
         })?;
     }
     Ok(done)
+}
+
+/// An earlier profiles file's rows.
+fn read_profiles(path: &Path) -> anyhow::Result<Vec<AppProfile>> {
+    let df = snapshot::read_parquet(path)?;
+    let s = |n: &str| -> anyhow::Result<Vec<String>> {
+        Ok(df
+            .column(n)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
+    };
+    let (region, arn, name, models, tags) = (
+        s("region")?,
+        s("arn")?,
+        s("name")?,
+        s("models")?,
+        s("tags")?,
+    );
+    Ok((0..df.height())
+        .map(|i| AppProfile {
+            region: region[i].clone(),
+            arn: arn[i].clone(),
+            name: name[i].clone(),
+            models: models[i]
+                .split(',')
+                .filter(|m| !m.is_empty())
+                .map(str::to_string)
+                .collect(),
+            tags: serde_json::from_str(&tags[i]).unwrap_or_default(),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -304,8 +304,10 @@ fn ctrl_c_leaves_the_snapshot_as_it_was() {
         ),
         "{err}"
     );
-    // The directory was created for the snapshot, and holds nothing (no part files either).
-    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    // Nothing was written (no manifest, no part files; the directory may not even exist).
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .map(|d| d.collect())
+        .unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
     drop(hold);
 }

@@ -266,7 +266,15 @@ fn collectors_against_the_emulator() {
     });
     let o = out.unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(calls, ops(&[("GetMetricData", 1), ("ListMetrics", 1)]));
+    // GetCallerIdentity names the account the metrics belong to (moto's is 123456789012).
+    assert_eq!(
+        calls,
+        ops(&[
+            ("GetCallerIdentity", 1),
+            ("GetMetricData", 1),
+            ("ListMetrics", 1)
+        ])
+    );
     let text = stdout(&o);
     assert!(
         text.contains("│ us-east-1 │ amazon.nova-micro-v1:0                 │           5 │        2,000 │           500 │"),
@@ -286,8 +294,9 @@ fn collectors_against_the_emulator() {
     assert_eq!(m["schema"], "bedrock-lens/snapshot/v1");
     assert_eq!(
         m["sources"]["metrics"]["api_calls"],
-        json!({"GetMetricData": 1, "ListMetrics": 1})
+        json!({"GetCallerIdentity": 1, "GetMetricData": 1, "ListMetrics": 1})
     );
+    assert_eq!(m["sources"]["metrics"]["accounts"], json!(["123456789012"]));
     assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
     assert_eq!(m["sources"]["metrics"]["api_cost_usd"], "0.00004");
 
@@ -352,7 +361,10 @@ fn collectors_against_the_emulator() {
     let o = out.unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     // 12,000 events, 10,000 per page: two pages.
-    assert_eq!(calls, ops(&[("FilterLogEvents", 2)]));
+    assert_eq!(
+        calls,
+        ops(&[("FilterLogEvents", 2), ("GetCallerIdentity", 1)])
+    );
     assert!(!stdout(&o).contains("SECRET") && !stderr(&o).contains("SECRET"));
     // Input: 12,000 x 100 + sum(i % 7) = 1,200,000 + 1,714 x 21 + (0 + 1) = 1,235,995.
     // Output: 12,000 x 20 + 4,000 x (0 + 1 + 2) = 252,000.
@@ -366,7 +378,10 @@ fn collectors_against_the_emulator() {
     let m = manifest(&snap);
     let inv = &m["sources"]["invocations"];
     assert_eq!(inv["rows"], json!(12_000));
-    assert_eq!(inv["api_calls"], json!({"FilterLogEvents": 2}));
+    assert_eq!(
+        inv["api_calls"],
+        json!({"FilterLogEvents": 2, "GetCallerIdentity": 1})
+    );
     assert_eq!(inv["accounts"], json!(["111122223333"]));
     // The metrics collected before are still in the snapshot.
     assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
@@ -385,6 +400,90 @@ fn collectors_against_the_emulator() {
     assert_eq!(
         manifest(&snap)["sources"]["invocations"]["rows"],
         json!(12_000)
+    );
+
+    // Another log group into the same snapshot adds its requests and keeps the first group's.
+    rt.block_on(async {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk_config(&ep, "us-east-1").await);
+        logs.create_log_group()
+            .log_group_name("/bedrock/other")
+            .send()
+            .await
+            .unwrap();
+        logs.create_log_stream()
+            .log_group_name("/bedrock/other")
+            .log_stream_name("s")
+            .send()
+            .await
+            .unwrap();
+        logs.put_log_events()
+            .log_group_name("/bedrock/other")
+            .log_stream_name("s")
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(t0.timestamp_millis())
+                    .message(record("other-1", t0, 1_000, 1_000))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let o = bin(
+        &ep,
+        &[
+            "collect",
+            "logs",
+            "--log-group",
+            "/bedrock/other",
+            "--region",
+            "us-east-1",
+            "--start",
+            &start,
+            "--end",
+            &end,
+            "--out",
+            &snap_s,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let totals = report_totals(&snap);
+    assert_eq!(totals["invocations"], json!(12_001));
+    assert_eq!(totals["input_tokens"], json!(1_236_995));
+    assert_eq!(
+        manifest(&snap)["sources"]["invocations"]["rows"],
+        json!(12_001)
+    );
+
+    // --server-side: moto answers StartQuery/GetQueryResults with raw events (it ignores
+    // `stats`), so only the calls are meaningful here; the aggregation and its splitting are
+    // tested with aws-smithy-mocks (faults.rs).
+    let mut out = None;
+    let calls = recorded(&ep, || {
+        out = Some(bin(
+            &ep,
+            &[
+                "collect",
+                "logs",
+                "--server-side",
+                "--log-group",
+                "/bedrock/other",
+                "--region",
+                "us-east-1",
+                "--start",
+                &start,
+                "--end",
+                &end,
+            ],
+        ))
+    });
+    let o = out.unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(calls.get("StartQuery"), Some(&1), "{calls:?}");
+    assert!(
+        calls.get("GetQueryResults").is_some_and(|n| *n >= 1),
+        "{calls:?}"
     );
 
     // ---- S3: delivery layout, gzip; one object re-delivered (same request ids), one not a log.
@@ -453,7 +552,14 @@ fn collectors_against_the_emulator() {
     });
     let o = out.unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(calls, ops(&[("GetObject", 3), ("ListObjectsV2", 1)]));
+    assert_eq!(
+        calls,
+        ops(&[
+            ("GetCallerIdentity", 1),
+            ("GetObject", 3),
+            ("ListObjectsV2", 1)
+        ])
+    );
     assert!(
         stderr(&o).contains("3 duplicate(s) dropped"),
         "{}",
@@ -511,7 +617,10 @@ fn collectors_against_the_emulator() {
     });
     let o = out.unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(calls, ops(&[("GetCostAndUsage", 2)]));
+    assert_eq!(
+        calls,
+        ops(&[("GetCallerIdentity", 1), ("GetCostAndUsage", 2)])
+    );
     let text = stdout(&o);
     // Exact, as Cost Explorer sent it: $0.0432598250 + $0.03528 + $1.25 + $0.10 = $1.428539825.
     assert!(text.contains("│ Total "), "{text}");
@@ -529,7 +638,7 @@ fn collectors_against_the_emulator() {
     assert_eq!(m["sources"]["costs"]["rows"], json!(4));
     assert_eq!(
         m["sources"]["costs"]["api_calls"],
-        json!({"GetCostAndUsage": 2})
+        json!({"GetCallerIdentity": 1, "GetCostAndUsage": 2})
     );
     assert_eq!(m["sources"]["costs"]["api_cost_usd"], "0.02");
     assert_eq!(
