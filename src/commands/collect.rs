@@ -1000,6 +1000,7 @@ async fn logs_run(
         serde_json::json!(kept),
     );
     let w = ctx.window.clone();
+    let cost = micros_decimal(done.cost_micros);
     save_manifest(dir, "invocations", |e| {
         e.file = snapshot::INVOCATIONS.into();
         e.rows = rows;
@@ -1007,7 +1008,7 @@ async fn logs_run(
         e.regions = snapshot::sorted(e.regions.drain(..).chain(regions_read));
         e.accounts = snapshot::sorted(e.accounts.drain(..).chain(accounts));
         e.api_calls = calls_map;
-        e.api_cost_usd = "0".into();
+        e.api_cost_usd = cost;
         e.details = details;
     })?;
     Ok(done)
