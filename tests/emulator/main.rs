@@ -147,16 +147,15 @@ fn manifest(dir: &Path) -> Value {
 }
 
 async fn sdk_config(ep: &str, region: &str) -> aws_config::SdkConfig {
-    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
-    bedrock_lens::collect::aws::config(
-        &bedrock_lens::collect::aws::AwsArgs {
-            profile: None,
-            endpoint_url: Some(ep.to_string()),
-        },
-        Some(region),
-    )
-    .await
+    // Credentials given here, not through the environment: other tests run in parallel threads.
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .endpoint_url(ep)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .load()
+        .await
 }
 
 /// One invocation record (Nova Micro in us-east-1: $0.035 / $0.14 per 1M tokens).
