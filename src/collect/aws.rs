@@ -61,5 +61,14 @@ pub async fn account(conf: &SdkConfig) -> Result<String, super::fault::Failure> 
         .send()
         .await
         .map_err(|e| super::fault::describe("account", None, "sts", "GetCallerIdentity", &e))?;
-    Ok(r.account().unwrap_or_default().to_string())
+    match r.account() {
+        Some(a) if !a.is_empty() => Ok(a.to_string()),
+        _ => Err(super::fault::Failure {
+            source: "account".into(),
+            region: None,
+            call: "sts:GetCallerIdentity".into(),
+            message: "the answer names no account".into(),
+            hint: None,
+        }),
+    }
 }

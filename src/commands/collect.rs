@@ -193,24 +193,26 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
             let p = parse_period_flag(&a.period).map_err(|e| {
                 UsageError::new(e, "use 1m, 5m, 1h, 1d or seconds (multiple of 60)")
             })?;
-            metric_plan::check_period(window.start, window.end, p, now).map_err(|e| {
+            // CloudWatch buckets start at multiples of the period: a window on those bounds
+            // never overlaps a bucket collected before. Retention is checked on it.
+            let aligned = align(&window, p, now);
+            metric_plan::check_period(aligned.start, aligned.end, p, now).map_err(|e| {
                 UsageError::new(
                     e,
                     "CloudWatch keeps 1-minute data 15 days, 5-minute data 63 days, hourly data 455 days",
                 )
             })?;
-            // CloudWatch buckets start at multiples of the period: a window on those bounds
-            // never overlaps a bucket collected before.
-            let aligned = align(&window, p, now);
-            if aligned != window {
+            let moved = aligned.start != window.start
+                || (t.end.is_some() && aligned.end.timestamp() != window.end.timestamp());
+            if moved {
                 notes.push(format!(
                     "note: the period is aligned to whole {}-second buckets: {} to {}",
                     p,
                     aligned.start.format("%Y-%m-%dT%H:%M:%SZ"),
                     aligned.end.format("%Y-%m-%dT%H:%M:%SZ")
                 ));
-                window = aligned;
             }
+            window = aligned;
             if a.model_id.is_empty() && window.start < now - chrono::Duration::days(14) {
                 notes.push(
                     "note: ListMetrics lists only metrics with data in the last 14 days: models idle since then are not found (name them with --model-id)"
@@ -223,6 +225,17 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
     };
     let mut s3_locations = vec![];
     if let CollectCommand::Logs(a) = c {
+        if a.server_side {
+            // Aggregates are per hour: whole hours replace whole hours in a snapshot.
+            let aligned = align(&window, 3600, now);
+            if aligned.start != window.start {
+                notes.push(format!(
+                    "note: --server-side sums whole hours: from {}",
+                    aligned.start.format("%Y-%m-%dT%H:%M:%SZ")
+                ));
+            }
+            window = aligned;
+        }
         if a.log_group.is_empty() && a.s3.is_empty() {
             return Err(UsageError::new(
                 "collect logs needs --log-group NAME or --s3 s3://bucket/prefix",
@@ -291,6 +304,13 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         let base = aws::for_region(&base, &regions[0]);
         let (account, account_failure) = match aws::account(&base).await {
             Ok(a) => (Some(a), None),
+            // A snapshot files every row under its account: without one, a later collection
+            // could not tell its rows from these. Stop before any data call.
+            Err(f) if t.out.is_some() => {
+                anyhow::bail!(
+                    "cannot tell which account the credentials belong to, so nothing is collected into --out: {f}"
+                )
+            }
             Err(f) => (None, Some(f)),
         };
         let ctx = Ctx {
@@ -442,6 +462,9 @@ async fn metrics_run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::
     let mut calls = Calls::default();
     let mut points: Vec<Point> = vec![];
     let mut ok_regions = vec![];
+    // (region, model id, metric, statistic) of every series asked for: only those replace
+    // earlier rows (a model ListMetrics no longer lists keeps its saved points).
+    let mut asked: HashSet<(String, String, &'static str, &'static str)> = HashSet::new();
     let bar = progress(ctx, "collecting CloudWatch metrics");
     for region in &ctx.regions {
         let conf = aws::for_region(&ctx.base, region);
@@ -458,6 +481,10 @@ async fn metrics_run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::
                 );
             }
             let queries = metric_plan::queries(&found);
+            let series: Vec<_> = queries
+                .iter()
+                .map(|q| (region.clone(), q.model_id.clone(), q.metric, q.stat))
+                .collect();
             metrics::fetch(
                 &client,
                 region,
@@ -468,10 +495,12 @@ async fn metrics_run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::
                 &mut calls,
             )
             .await
+            .map(|p| (p, series))
         }
         .await;
         match r {
-            Ok(p) => {
+            Ok((p, series)) => {
+                asked.extend(series);
                 points.extend(p);
                 ok_regions.push(region.clone());
             }
@@ -506,11 +535,17 @@ async fn metrics_run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::
             // Replaced: this account's points of the regions read here, at this period, in
             // this window. Everything else (other accounts, regions, periods, times) is kept.
             rows.extend(read_metrics(&path)?.into_iter().filter(|r| {
+                let p = &r.point;
                 !(r.account == account
                     && r.period == period
-                    && ok_regions.iter().any(|o| **o == *r.point.region)
-                    && r.point.timestamp >= w.start
-                    && r.point.timestamp < w.end)
+                    && p.timestamp >= w.start
+                    && p.timestamp < w.end
+                    && asked.contains(&(
+                        p.region.to_string(),
+                        p.model_id.to_string(),
+                        p.metric,
+                        p.stat,
+                    )))
             }));
         }
         let n = rows.len() as u64;
@@ -584,7 +619,7 @@ fn read_metrics(path: &Path) -> anyhow::Result<Vec<MetricRow>> {
             .collect())
     };
     let (account, region, model, metric, stat) = (
-        s("account")?,
+        s("account").unwrap_or_else(|_| vec![None; df.height()]),
         s("region")?,
         s("model_id")?,
         s("metric")?,
@@ -985,8 +1020,19 @@ async fn logs_run(
     let rows = table.finish()?;
     let calls_map = done.calls.clone();
     let mut details = BTreeMap::new();
-    details.insert("log_groups".to_string(), serde_json::json!(a.log_group));
-    details.insert("s3".to_string(), serde_json::json!(a.s3));
+    let manifest_now = Manifest::load_or_new(dir)?;
+    let earlier = |key: &str| -> Vec<String> {
+        manifest_now
+            .sources
+            .get("invocations")
+            .and_then(|e| e.details.get(key))
+            .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
+            .unwrap_or_default()
+    };
+    let groups = snapshot::sorted(earlier("log_groups").into_iter().chain(a.log_group.clone()));
+    let locations = snapshot::sorted(earlier("s3").into_iter().chain(a.s3.clone()));
+    details.insert("log_groups".to_string(), serde_json::json!(groups));
+    details.insert("s3".to_string(), serde_json::json!(locations));
     details.insert(
         "duplicates_dropped".to_string(),
         serde_json::json!(duplicates),
@@ -1135,6 +1181,9 @@ async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
             let cols: Vec<Vec<String>> = AGG_COLUMNS
                 .iter()
                 .map(|c| -> anyhow::Result<Vec<String>> {
+                    if old.column(c).is_err() && (*c == "account" || *c == "log_group") {
+                        return Ok(vec![String::new(); old.height()]);
+                    }
                     Ok(old
                         .column(c)?
                         .cast(&DataType::String)?
@@ -1191,8 +1240,13 @@ async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
                 "bytes_scanned".into(),
                 serde_json::json!(calls.bytes_scanned),
             );
-            e.details
-                .insert("query".into(), serde_json::json!(logs::INSIGHTS_QUERY));
+            e.details.insert(
+                "query".into(),
+                serde_json::json!(logs::insights_query(
+                    ctx.window.start.timestamp(),
+                    ctx.window.end.timestamp()
+                )),
+            );
         })?;
     }
     Ok(done)
@@ -1292,11 +1346,12 @@ async fn costs_run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
             .collect();
         if path.exists() {
             // Replaced: this account's days collected here; other accounts and days stay.
-            all.extend(
-                read_costs(&path)?
-                    .into_iter()
-                    .filter(|(acct, r)| *acct != ctx.account || r.day < start || r.day >= end),
-            );
+            all.extend(read_costs(&path)?.into_iter().filter(|(acct, r)| {
+                *acct != ctx.account
+                    || r.day < start
+                    || r.day >= end
+                    || !services.contains(&r.service)
+            }));
         }
         let n = all.len() as u64;
         snapshot::write_parquet(&path, &mut costs_df(&all)?)?;
@@ -1417,7 +1472,7 @@ fn read_costs(path: &Path) -> anyhow::Result<Vec<(Option<String>, CostRow)>> {
             .collect())
     };
     let (account, day, service, ut, acct, cost, cu, q, qu) = (
-        s("account")?,
+        s("account").unwrap_or_else(|_| vec![None; df.height()]),
         s("day")?,
         s("service")?,
         s("usage_type")?,
@@ -1692,6 +1747,40 @@ fn read_profiles(path: &Path) -> anyhow::Result<Vec<AppProfile>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_align_to_whole_buckets_and_never_pass_now() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let w = |a: &str, b: &str| Window {
+            start: t(a),
+            end: t(b),
+        };
+        let now = t("2026-11-22T06:59:30Z");
+        assert_eq!(
+            align(
+                &w("2026-11-20T10:30:00Z", "2026-11-21T11:10:00Z"),
+                3600,
+                now
+            ),
+            w("2026-11-20T10:00:00Z", "2026-11-21T12:00:00Z")
+        );
+        // Already aligned: unchanged.
+        let a = w("2026-11-20T10:00:00Z", "2026-11-21T12:00:00Z");
+        assert_eq!(align(&a, 3600, now), a);
+        // Rounding the end up stops at now.
+        assert_eq!(
+            align(
+                &w("2026-11-22T05:10:00Z", "2026-11-22T06:59:30Z"),
+                3600,
+                now
+            ),
+            w("2026-11-22T05:00:00Z", "2026-11-22T06:59:30Z")
+        );
+        assert_eq!(
+            align(&w("2026-11-22T06:58:10Z", "2026-11-22T06:59:00Z"), 60, now),
+            w("2026-11-22T06:58:00Z", "2026-11-22T06:59:00Z")
+        );
+    }
 
     #[test]
     fn periods() {

@@ -298,6 +298,24 @@ fn collectors_against_the_emulator() {
     assert_eq!(m["sources"]["metrics"]["accounts"], json!(["123456789012"]));
     assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
     assert_eq!(m["sources"]["metrics"]["api_cost_usd"], "0.00004");
+    // The same window again replaces its points: still 8 rows.
+    let o = bin(
+        &ep,
+        &[
+            "collect",
+            "metrics",
+            "--region",
+            "us-east-1",
+            "--start",
+            &start,
+            "--end",
+            &end,
+            "--out",
+            &snap_s,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(manifest(&snap)["sources"]["metrics"]["rows"], json!(8));
 
     // ---- CloudWatch Logs: 12,000 events over two streams; FilterLogEvents pages through them.
     let n_events = 12_000u64;
@@ -644,4 +662,33 @@ fn collectors_against_the_emulator() {
         m["sources"]["costs"]["details"]["unparsed_usage_types"],
         json!(["USE1-SomethingNew-Hours"])
     );
+
+    // Costs of one service again: its rows are replaced, the Marketplace service's stay.
+    let page = json!({"ResultsByTime": [{"TimePeriod": {"Start": day, "End": next}, "Estimated": false,
+        "Groups": [group("Amazon Bedrock", "USE1-NovaMicro-input-tokens", "0.05", "1428.571")]}],
+        "DimensionValueAttributes": [], "GroupDefinitions": []});
+    http(
+        &ep,
+        "POST",
+        "/moto-api/static/ce/cost-and-usage-results",
+        &json!({"account_id": "123456789012", "results": [page]}).to_string(),
+    );
+    let o = bin(
+        &ep,
+        &[
+            "collect",
+            "costs",
+            "--start",
+            &start,
+            "--end",
+            &end,
+            "--service",
+            "Amazon Bedrock",
+            "--out",
+            &snap_s,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 1 new "Amazon Bedrock" row + the Claude 3 Haiku (Marketplace) row kept.
+    assert_eq!(manifest(&snap)["sources"]["costs"]["rows"], json!(2));
 }
