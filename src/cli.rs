@@ -61,6 +61,10 @@ pub enum Command {
     /// CloudWatch Logs or S3, Cost Explorer, inference profiles) and save it as a snapshot.
     #[command(subcommand)]
     Collect(CollectCommand),
+    /// Generate (and validate, and optionally deploy) the CloudWatch dashboard and alarms for a
+    /// Bedrock workload: usage, latency, errors, quota and estimated cost per model.
+    #[command(after_help = DASHBOARD_EXAMPLES)]
+    Dashboard(DashboardArgs),
     /// Print the least-privilege IAM policy for what you will run (collect, dashboard --put).
     #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]
     IamPolicy(IamPolicyArgs),
@@ -462,4 +466,87 @@ pub struct CollectCostsArgs {
 pub struct CollectProfilesArgs {
     #[command(flatten)]
     pub target: AwsTarget,
+}
+
+const DASHBOARD_EXAMPLES: &str = "Examples:
+  bedrock-lens dashboard --model anthropic.claude-sonnet-4-5-20250929-v1:0 --region us-east-1 > body.json
+  bedrock-lens dashboard --snapshot oct/ --name support-bot --budget 2000 --log-group /bedrock/invocations
+  bedrock-lens dashboard --model us.amazon.nova-pro-v1:0 --region us-east-1,us-west-2 --alarms --budget 500 \\
+      --name genai-prod --format cloudformation --out genai-prod.template.json
+  bedrock-lens dashboard --model amazon.nova-micro-v1:0 --region us-east-1 --name genai-prod --put
+  bedrock-lens dashboard --check my-dashboard.json
+
+Every body is validated (grid, ids, expressions, regions, limits) before it is written or sent.
+Nothing is written to AWS without --put. Costs are estimates: token metrics x catalog list prices.
+Set SOURCE_DATE_EPOCH for a reproducible generation date in the header.";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DashboardFormat {
+    /// The dashboard body JSON (what PutDashboard takes).
+    #[default]
+    Body,
+    /// A CloudFormation template: AWS::CloudWatch::Dashboard (and the alarms with --alarms).
+    Cloudformation,
+    /// The alarms as PutMetricAlarm inputs (JSON array; needs --alarms).
+    Alarms,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DashboardArgs {
+    /// Model ids or profile ids as they appear in the metrics (ModelId), repeatable or
+    /// comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub model: Vec<String>,
+
+    /// Regions to show, repeatable or comma-separated (each model in each region).
+    #[arg(long, value_delimiter = ',', value_name = "REGION")]
+    pub region: Vec<String>,
+
+    /// Take the models and regions from a snapshot (its metrics, else its invocations).
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Find the models with ListMetrics in each --region (read-only AWS call).
+    #[arg(long)]
+    pub discover: bool,
+
+    /// Invocation-log group: adds Logs Insights tables (top identities, largest requests).
+    #[arg(long, value_name = "NAME")]
+    pub log_group: Option<String>,
+
+    /// Workload name: the header title, the dashboard name for --put and the alarm prefix.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Monthly budget in USD: shown in the header, and the cost burn-rate alarm's threshold.
+    #[arg(long, value_name = "USD")]
+    pub budget: Option<String>,
+
+    /// Also generate alarms: throttle rate, error rate and (with --budget) cost burn rate.
+    #[arg(long)]
+    pub alarms: bool,
+
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = DashboardFormat::Body)]
+    pub format: DashboardFormat,
+
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Deploy with PutDashboard under --name (prints CloudWatch's validation messages).
+    #[arg(long, requires = "name")]
+    pub put: bool,
+
+    /// Validate a dashboard body file instead of generating one.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "snapshot", "discover", "put"])]
+    pub check: Option<PathBuf>,
+
+    /// Named AWS profile (for --put and --discover).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Endpoint for --put and --discover (as the AWS CLI's --endpoint-url).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }

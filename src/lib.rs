@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod money;

@@ -27,6 +27,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             commands::collect::cmd(&Env::load(&g)?, c)
         }
         Command::IamPolicy(a) => commands::iam::cmd(a),
+        Command::Dashboard(a) => {
+            let g = commands::with_snapshot_profiles(&cli.global, a.snapshot.as_deref());
+            commands::dashboard::cmd(&Env::load(&g)?, a)
+        }
     }
 }
 

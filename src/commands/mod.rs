@@ -1,6 +1,7 @@
 //! Subcommands, and what they share: loading the catalog and profile map, dates, output.
 
 pub mod collect;
+pub mod dashboard;
 pub mod demo;
 pub mod iam;
 pub mod pricing;
