@@ -211,7 +211,10 @@ fn cost_inputs(model: &str, suffix: &str) -> Vec<Value> {
 /// The dashboard body.
 pub fn build(spec: &Spec, priced: &[Priced]) -> Value {
     let mut g = Grid::new();
-    let title = spec.workload.as_deref().unwrap_or("Amazon Bedrock workload");
+    let title = spec
+        .workload
+        .as_deref()
+        .unwrap_or("Amazon Bedrock workload");
     let as_of = priced
         .iter()
         .filter_map(|p| p.rates.as_ref().map(|r| r.as_of))

@@ -2,6 +2,7 @@
 //! stdout, stderr and exit codes. One module per command.
 
 mod collect;
+mod dashboard;
 mod demo;
 mod generated;
 mod pricing;

@@ -691,4 +691,48 @@ fn collectors_against_the_emulator() {
     assert!(o.status.success(), "{}", stderr(&o));
     // 1 new "Amazon Bedrock" row + the Claude 3 Haiku (Marketplace) row kept.
     assert_eq!(manifest(&snap)["sources"]["costs"]["rows"], json!(2));
+
+    // ---- Dashboard: PutDashboard, then GetDashboard returns the body that was generated.
+    let args = [
+        "dashboard",
+        "--model",
+        "amazon.nova-micro-v1:0,anthropic.claude-haiku-4-5-20251001-v1:0",
+        "--region",
+        "us-east-1",
+        "--name",
+        "bedrock-lens-test",
+        "--budget",
+        "100",
+    ];
+    let generated = offline(&args);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let mut out = None;
+    let calls = recorded(&ep, || {
+        let mut a = args.to_vec();
+        a.push("--put");
+        out = Some(bin(&ep, &a))
+    });
+    let o = out.unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(calls, ops(&[("PutDashboard", 1)]));
+    assert!(
+        stderr(&o).contains("deployed dashboard `bedrock-lens-test`"),
+        "{}",
+        stderr(&o)
+    );
+    let stored = rt.block_on(async {
+        let cw = aws_sdk_cloudwatch::Client::new(&sdk_config(&ep, "us-east-1").await);
+        cw.get_dashboard()
+            .dashboard_name("bedrock-lens-test")
+            .send()
+            .await
+            .unwrap()
+            .dashboard_body()
+            .unwrap()
+            .to_string()
+    });
+    let stored: Value = serde_json::from_str(&stored).unwrap();
+    let generated: Value = serde_json::from_slice(&generated.stdout).unwrap();
+    assert_eq!(stored, generated);
+    assert_eq!(stored["widgets"].as_array().unwrap().len(), 18);
 }

@@ -1,0 +1,274 @@
+//! `dashboard`: golden bodies for several workloads (insta, and the checked-in examples in
+//! dashboards/), every generated body valid, the validation suite through `--check`, usage
+//! errors. The PutDashboard/GetDashboard round trip is in tests/emulator.
+
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+use super::{root, Out};
+
+/// 2026-11-18T... UTC: the generation date shown in the header.
+const EPOCH: &str = "1795000000";
+
+fn dash(args: &[&str]) -> Out {
+    let o = Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .arg("dashboard")
+        .args(args)
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(o.stdout).unwrap(),
+        stderr: String::from_utf8(o.stderr).unwrap(),
+    }
+}
+
+/// The example workloads: (file in dashboards/examples, arguments).
+const EXAMPLES: &[(&str, &[&str])] = &[
+    (
+        "nova-micro.json",
+        &["--model", "amazon.nova-micro-v1:0", "--region", "us-east-1"],
+    ),
+    (
+        "support-bot.json",
+        &[
+            "--model",
+            "anthropic.claude-sonnet-4-5-20250929-v1:0,anthropic.claude-haiku-4-5-20251001-v1:0",
+            "--region",
+            "us-east-1",
+            "--name",
+            "support-bot",
+            "--budget",
+            "2000",
+            "--log-group",
+            "/bedrock/invocations",
+        ],
+    ),
+    (
+        "multi-region-with-unpriced.json",
+        &[
+            "--model",
+            "us.amazon.nova-pro-v1:0,us.anthropic.claude-opus-5-20261015-v1:0",
+            "--region",
+            "us-east-1,us-west-2",
+            "--name",
+            "genai-prod",
+        ],
+    ),
+    (
+        "genai-prod.template.json",
+        &[
+            "--model",
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "--region",
+            "eu-west-1",
+            "--name",
+            "genai-prod",
+            "--budget",
+            "500",
+            "--alarms",
+            "--format",
+            "cloudformation",
+        ],
+    ),
+];
+
+#[test]
+fn golden_bodies_for_several_workloads() {
+    for (file, args) in EXAMPLES {
+        let o = dash(args);
+        assert_eq!(o.code, 0, "{file}: {}", o.all());
+        insta::assert_snapshot!(format!("dashboard_{file}"), o.stdout);
+        // dashboards/examples/ holds the same files, checked in: regenerate them with
+        // `UPDATE_EXAMPLES=1 cargo test --test cli dashboard`.
+        let path = root().join("dashboards/examples").join(file);
+        if std::env::var("UPDATE_EXAMPLES").is_ok() {
+            std::fs::write(&path, &o.stdout).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(checked_in, o.stdout, "{} is out of date", path.display());
+    }
+}
+
+#[test]
+fn every_generated_body_passes_the_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (file, args) in EXAMPLES.iter().filter(|(f, _)| !f.contains("template")) {
+        let p = tmp.path().join(file);
+        let mut a = args.to_vec();
+        a.extend(["--out", p.to_str().unwrap()]);
+        assert_eq!(dash(&a).code, 0);
+        let c = dash(&["--check", p.to_str().unwrap()]);
+        assert_eq!(c.code, 0, "{file}: {}", c.all());
+        assert!(c.stderr.contains("valid dashboard body"));
+    }
+}
+
+#[test]
+fn layout_facts_of_a_generated_body() {
+    let o = dash(EXAMPLES[1].1);
+    let b: Value = serde_json::from_str(&o.stdout).unwrap();
+    let widgets = b["widgets"].as_array().unwrap();
+    // Header, totals, per model (2 x (title + 6)), 2 log tables.
+    assert_eq!(widgets.len(), 1 + 3 + 2 * 7 + 2);
+    // Every widget has a title or is text; every metric widget has its region.
+    for w in widgets {
+        match w["type"].as_str().unwrap() {
+            "text" => assert!(w["properties"]["markdown"].is_string()),
+            _ => {
+                assert!(w["properties"]["title"]
+                    .as_str()
+                    .is_some_and(|t| t.len() > 10));
+                assert_eq!(w["properties"]["region"], "us-east-1");
+            }
+        }
+    }
+    // Models in id order: Haiku 4.5 (0), then Sonnet 4.5 (1). In-region (not global.) list prices
+    // per 1M tokens in us-east-1: Sonnet 4.5 $3.30 in, $16.50 out, $0.33 cache read, $4.125
+    // cache write (5 min); Haiku 4.5 $1.10, $5.50, $0.11, $1.375.
+    let text = o.stdout;
+    assert!(text.contains(
+        "(FILL(in1,0)*3.3+FILL(out1,0)*16.5+MAX([FILL(cra1,0),FILL(crb1,0)])*0.33+MAX([FILL(cwa1,0),FILL(cwb1,0)])*4.125)/1000000"
+    ), "{text}");
+    assert!(text.contains(
+        "(FILL(in0,0)*1.1+FILL(out0,0)*5.5+MAX([FILL(cra0,0),FILL(crb0,0)])*0.11+MAX([FILL(cwa0,0),FILL(cwb0,0)])*1.375)/1000000"
+    ));
+    // The account-wide cost adds both models' estimates.
+    assert!(text.contains(r#""expression": "SUM([c0,c1])""#));
+    assert!(text.contains("monthly budget $2000"));
+    // The log tables show sizes and ids, never the bodies.
+    assert!(!text.contains("inputBodyJson") && !text.contains("outputBodyJson"));
+    assert!(text.contains("SOURCE '/bedrock/invocations'"));
+}
+
+#[test]
+fn unpriced_models_get_no_cost_widget_and_a_warning() {
+    let o = dash(EXAMPLES[2].1);
+    assert_eq!(o.code, 0);
+    assert!(o.stderr.contains(
+        "warning: no price for `us.anthropic.claude-opus-5-20261015-v1:0` in us-east-1: its cost widgets are left out (not $0)"
+    ), "{}", o.stderr);
+    assert!(o
+        .stdout
+        .contains("**Not priced** (not in the catalog; no cost shown rather than $0)"));
+    assert!(o
+        .stdout
+        .contains("No cost estimate for `us.anthropic.claude-opus-5-20261015-v1:0`"));
+}
+
+#[test]
+fn alarms_as_put_metric_alarm_json() {
+    let o = dash(&[
+        "--model",
+        "amazon.nova-micro-v1:0",
+        "--region",
+        "us-east-1",
+        "--name",
+        "w",
+        "--budget",
+        "$1,500",
+        "--alarms",
+        "--format",
+        "alarms",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["AlarmName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "w-us-east-1-throttle-rate",
+            "w-us-east-1-error-rate",
+            "w-us-east-1-cost-burn-rate"
+        ]
+    );
+    let burn = &v[2];
+    assert_eq!(burn["Threshold"], json!(1500));
+    let exprs: Vec<&str> = burn["Metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["Expression"].as_str())
+        .collect();
+    assert_eq!(exprs.last(), Some(&"(c0)*730"));
+    // Only the final expression is returned (an alarm watches one series).
+    let returned = burn["Metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["ReturnData"] == json!(true))
+        .count();
+    assert_eq!(returned, 1);
+}
+
+#[test]
+fn check_reports_each_problem_with_widget_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("bad.json");
+    std::fs::write(
+        &p,
+        json!({"widgets": [
+            {"type": "metric", "x": 20, "y": 0, "width": 6, "height": 6,
+             "properties": {"title": "Cost", "region": "us-east-1",
+               "metrics": [[{"id": "total", "expression": "c0*2"}]]}},
+            {"type": "log", "x": 0, "y": 0, "width": 6, "height": 6,
+             "properties": {"title": "Logs", "query": "fields @timestamp"}}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let o = dash(&["--check", p.to_str().unwrap()]);
+    assert_eq!(o.code, 1);
+    let err = o.stderr.replace(p.to_str().unwrap(), "bad.json");
+    insta::assert_snapshot!("dashboard_check_invalid", err);
+}
+
+#[test]
+fn usage_errors() {
+    for (args, message) in [
+        (vec![], "error: no models: nothing to build a dashboard for"),
+        (
+            vec!["--model", "m"],
+            "error: no region: --model and --discover need --region",
+        ),
+        (
+            vec!["--model", "m", "--region", "us-east-1", "--name", "my dash"],
+            "error: --name `my dash`: dashboard name contains ` `",
+        ),
+        (
+            vec!["--model", "m", "--region", "us-east-1", "--budget", "0"],
+            "error: --budget `0` is not a positive amount",
+        ),
+        (
+            vec![
+                "--model",
+                "m",
+                "--region",
+                "us-east-1",
+                "--format",
+                "alarms",
+            ],
+            "error: --format alarms needs --alarms",
+        ),
+        (
+            vec!["--check", "nope.json"],
+            "error: --check nope.json: entity not found",
+        ),
+    ] {
+        let o = dash(&args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.all());
+        assert!(o.stderr.contains(message), "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains("hint:"), "{args:?}: {}", o.stderr);
+    }
+    let o = dash(&["--model", "m", "--region", "us-east-1", "--put"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("--name"), "{}", o.stderr);
+}
