@@ -142,7 +142,7 @@ fn iam_policy_is_least_privilege_per_source() {
 }
 
 /// A snapshot made offline: `--export-usage` writes the same usage table `collect logs` does.
-fn offline_snapshot(dir: &std::path::Path, logs: &str) {
+pub fn offline_snapshot(dir: &std::path::Path, logs: &str) {
     let table = dir.join("invocations.parquet");
     let o = run(&[
         "report",

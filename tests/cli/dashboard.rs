@@ -272,3 +272,34 @@ fn usage_errors() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("--name"), "{}", o.stderr);
 }
+
+#[test]
+fn models_and_regions_from_a_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    super::collect::offline_snapshot(tmp.path(), "tests/fixtures/whatif/logs.jsonl");
+    let o = dash(&["--snapshot", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let b: Value = serde_json::from_str(&o.stdout).unwrap();
+    let header = b["widgets"][0]["properties"]["markdown"].as_str().unwrap();
+    // The fixture's (model id, region) pairs, each once.
+    let mut pairs: Vec<(String, String)> = b["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["properties"]["markdown"].as_str())
+        .filter_map(|m| m.strip_prefix("## `"))
+        .map(|m| {
+            let (id, region) = m.split_once("` in ").unwrap();
+            (id.to_string(), region.to_string())
+        })
+        .collect();
+    pairs.sort();
+    let n = pairs.len();
+    pairs.dedup();
+    assert_eq!(pairs.len(), n);
+    assert!(n >= 2, "{pairs:?}");
+    assert!(header.contains("Regions: "), "{header}");
+    let c = dash(&["--snapshot", "tests/fixtures"]);
+    assert_eq!(c.code, 2);
+    assert!(c.stderr.contains("not a snapshot"), "{}", c.stderr);
+}
