@@ -124,6 +124,14 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
                 })
         })
         .transpose()?;
+    if let Some(g) = &a.log_group {
+        validate::check_log_group(g).map_err(|e| {
+            UsageError::new(
+                format!("--log-group: {e}"),
+                "give the log group's name, e.g. /bedrock/invocations",
+            )
+        })?;
+    }
     if a.format == DashboardFormat::Alarms && !a.alarms {
         return Err(UsageError::new("--format alarms needs --alarms", "add --alarms").into());
     }
@@ -221,18 +229,44 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
             p.unpriced_reason.as_deref().unwrap_or("unknown")
         );
     }
+    if a.alarms && a.format == DashboardFormat::Cloudformation && spec.regions.len() > 1 {
+        return Err(UsageError::new(
+            format!(
+                "--alarms with --format cloudformation covers one region; {} were given",
+                spec.regions.len()
+            ),
+            "a stack and its alarms live in one region: generate one template per --region (the dashboard itself can show several regions without --alarms)",
+        )
+        .into());
+    }
     let body = dashboard::build(&spec, &priced);
     let errs = validate::check(&body);
     if !errs.is_empty() {
-        // A generated body that fails validation is a bug: say so, write nothing.
         for e in &errs {
-            eprintln!("error: generated dashboard is invalid: {e}");
+            eprintln!("error: the dashboard would be invalid: {e}");
         }
+        eprintln!(
+            "hint: {} model/region pairs make too large a dashboard? build one per region or per workload (--region, --model)",
+            priced.len()
+        );
         return Ok(Outcome::Partial);
     }
     let name = a.name.clone().unwrap_or_else(|| "bedrock-lens".into());
     let alarms = if a.alarms {
-        dashboard::alarms(&spec, &priced, &name)
+        let (alarms, warnings) = dashboard::alarms(&spec, &priced, &name);
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+        for al in &alarms {
+            let errs = validate::check_alarm(al);
+            if !errs.is_empty() {
+                for e in &errs {
+                    eprintln!("error: generated alarm is invalid: {e}");
+                }
+                return Ok(Outcome::Partial);
+            }
+        }
+        alarms
     } else {
         vec![]
     };
@@ -263,6 +297,18 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
             .send()
             .await
             .map_err(|e| {
+                // CloudWatch's reasons for refusing a body: print them all.
+                if let Some(aws_sdk_cloudwatch::operation::put_dashboard::PutDashboardError::DashboardInvalidInputError(inv)) =
+                    e.as_service_error()
+                {
+                    for m in inv.dashboard_validation_messages() {
+                        eprintln!(
+                            "CloudWatch: {}: {}",
+                            m.data_path().unwrap_or("(body)"),
+                            m.message().unwrap_or("")
+                        );
+                    }
+                }
                 let mut f = crate::collect::fault::describe(
                     "dashboard",
                     Some(&region),

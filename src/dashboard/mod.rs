@@ -301,17 +301,22 @@ pub fn build(spec: &Spec, priced: &[Priced]) -> Value {
             } else {
                 format!("SUM([{}])", parts.join(","))
             };
+            // Month to date: daily totals over the last 31 days (the widget's own range), summed
+            // from the first day of the latest day's month. `last` is that day's day of month;
+            // a day is in the month when it lies less than `last` days before the latest one.
             let mut series = costs.clone();
-            series.push(json!([{"id": "total", "expression": total.clone(), "label": "Estimated cost (USD)"}]));
+            series.push(json!([{"id": "day", "expression": total.clone(), "visible": false}]));
+            series.push(json!([{"id": "last", "expression": "MAX(IF(EPOCH(day) == MAX(EPOCH(day)), DAY(day), 0))", "visible": false}]));
+            series.push(json!([{"id": "mtd", "expression": "RUNNING_SUM(IF(MAX(EPOCH(day)) - EPOCH(day) < last*86400, day, 0))", "label": "Estimated cost this month so far (USD)"}]));
             let mut w = metric_widget(
-                &format!("Estimated cost (USD) of these models in {region}, over the dashboard's time range"),
+                &format!("Estimated cost (USD) of these models in {region}, month to date"),
                 region,
                 "singleValue",
                 "Sum",
                 series,
             );
-            // One value for the whole time range: choose "This month" for month-to-date.
-            w["properties"]["setPeriodToTimeRange"] = json!(true);
+            w["properties"]["period"] = json!(86400);
+            w["properties"]["start"] = json!("-P31D");
             g.place(6, 6, w);
             let mut series = costs;
             series.push(json!([{"id": "total", "expression": total, "label": "Estimated cost per hour (USD)"}]));
@@ -442,17 +447,20 @@ pub fn build(spec: &Spec, priced: &[Priced]) -> Value {
             12,
             6,
             metric_widget(
-                &format!("{m}: share of the tokens-per-minute quota used"),
+                &format!("{m}: tokens counted against the tokens-per-minute quota, per minute"),
                 region,
                 "timeSeries",
-                "Maximum",
+                "Sum",
                 vec![metric(
                     "EstimatedTPMQuotaUsage",
                     Some(m),
-                    s("tpm", "Maximum", "Estimated TPM quota usage"),
+                    s("tpm", "Sum", "Quota tokens per minute"),
                 )],
             ),
         );
+        if let Some(w) = g.widgets.last_mut() {
+            w["properties"]["period"] = json!(60);
+        }
         if let Some(e) = p.rates.as_ref().and_then(|r| cost_expression(r, &sfx)) {
             let mut series = cost_inputs(m, &sfx);
             series.push(json!([{"id": format!("c{sfx}"), "expression": e, "label": "Estimated cost (USD)"}]));
@@ -504,8 +512,8 @@ pub fn build(spec: &Spec, priced: &[Priced]) -> Value {
                 "Largest requests by input tokens (no prompt text)",
                 format!(
                     "SOURCE '{group}' | filter schemaType = \"ModelInvocationLog\" \
-                     | fields @timestamp, modelId, identity.arn, requestId, input.inputTokenCount, output.outputTokenCount \
-                     | sort input.inputTokenCount desc | limit 20"
+                     | stats max(input.inputTokenCount) as input_tokens, max(output.outputTokenCount) as output_tokens, \
+                     max(@timestamp) as at by requestId, modelId, identity.arn | sort input_tokens desc | limit 20"
                 ),
             ),
         );
@@ -513,10 +521,15 @@ pub fn build(spec: &Spec, priced: &[Priced]) -> Value {
     json!({"start": "-P7D", "periodOverride": "inherit", "widgets": g.widgets})
 }
 
+/// Metrics (series and expressions) one PutMetricAlarm takes.
+pub const MAX_ALARM_METRICS: usize = 10;
+
 /// The alarms: throttle rate and error rate per region (account-wide metrics), and the cost burn
-/// rate against the monthly budget (when given). PutMetricAlarm inputs, as JSON.
-pub fn alarms(spec: &Spec, priced: &[Priced], name: &str) -> Vec<Value> {
+/// rate against the monthly budget (when given). PutMetricAlarm inputs, as JSON, and warnings for
+/// alarms that could not be built.
+pub fn alarms(spec: &Spec, priced: &[Priced], name: &str) -> (Vec<Value>, Vec<String>) {
     let mut out = vec![];
+    let mut warnings = vec![];
     for region in &spec.regions {
         let m = |id: &str, metric_name: &str| {
             json!({"Id": id, "ReturnData": false, "MetricStat": {
@@ -536,7 +549,7 @@ pub fn alarms(spec: &Spec, priced: &[Priced], name: &str) -> Vec<Value> {
                 m("thr", "InvocationThrottles"),
                 m("inv", "Invocations"),
                 {"Id": "rate", "Label": "Throttled requests (%)", "ReturnData": true,
-                 "Expression": "100*FILL(thr,0)/MAX([FILL(inv,0),1])"}
+                 "Expression": "IF(FILL(inv,0)+FILL(thr,0) > 0, 100*FILL(thr,0)/(FILL(inv,0)+FILL(thr,0)), 0)"}
             ]
         }));
         out.push(json!({
@@ -553,49 +566,93 @@ pub fn alarms(spec: &Spec, priced: &[Priced], name: &str) -> Vec<Value> {
                 m("serr", "InvocationServerErrors"),
                 m("inv", "Invocations"),
                 {"Id": "rate", "Label": "Failed requests (%)", "ReturnData": true,
-                 "Expression": "100*(FILL(cerr,0)+FILL(serr,0))/MAX([FILL(inv,0),1])"}
+                 "Expression": "IF(FILL(inv,0) > 0, 100*(FILL(cerr,0)+FILL(serr,0))/FILL(inv,0), 0)"}
             ]
         }));
         if let Some(budget) = spec.budget {
-            let mut metrics: Vec<Value> = vec![];
-            let mut parts = vec![];
-            for (i, p) in priced
+            let models: Vec<(usize, &Priced, &Rates)> = priced
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| p.region == *region)
-            {
-                let sfx = i.to_string();
-                if let Some(e) = p.rates.as_ref().and_then(|r| cost_expression(r, &sfx)) {
-                    for v in cost_inputs(&p.model_id, &sfx) {
-                        let a = v.as_array().expect("a metric row");
-                        metrics.push(json!({
-                            "Id": a[4]["id"], "ReturnData": false,
-                            "MetricStat": {"Metric": {"Namespace": NAMESPACE, "MetricName": a[1],
-                                "Dimensions": [{"Name": "ModelId", "Value": a[3]}]},
-                                "Period": 3600, "Stat": "Sum"}}));
-                    }
-                    metrics.push(
-                        json!({"Id": format!("c{sfx}"), "ReturnData": false, "Expression": e}),
-                    );
-                    parts.push(format!("c{sfx}"));
-                }
-            }
-            if parts.is_empty() {
+                .filter_map(|(i, p)| p.rates.as_ref().map(|r| (i, p, r)))
+                .collect();
+            // PutMetricAlarm takes at most 10 metrics (series and expressions together).
+            let n = models.len();
+            if n == 0 {
                 continue;
             }
-            let hourly = if parts.len() == 1 {
-                parts[0].clone()
-            } else {
-                format!("SUM([{}])", parts.join(","))
-            };
-            metrics.push(
-                json!({"Id": "burn", "Label": "Estimated cost per month at this hour's rate (USD)",
-                "ReturnData": true, "Expression": format!("({hourly})*730")}),
-            );
+            if 2 * n + 1 > MAX_ALARM_METRICS {
+                warnings.push(format!(
+                    "no cost burn-rate alarm in {region}: {n} priced models need {} metrics and an alarm takes {MAX_ALARM_METRICS}; use one dashboard (and alarm) per workload of at most 4 models",
+                    2 * n + 1
+                ));
+                continue;
+            }
+            // One model: every token kind, both cache spellings (7 metrics). Several: input and
+            // output only (the cache spellings would pass the limit), said in the description.
+            let with_cache = n == 1;
+            if !with_cache {
+                warnings.push(format!(
+                    "the cost burn-rate alarm in {region} counts input and output tokens only ({n} models; an alarm takes at most {MAX_ALARM_METRICS} metrics)"
+                ));
+            }
+            let mut metrics: Vec<Value> = vec![];
+            let mut terms: Vec<String> = vec![];
+            for (i, p, r) in models {
+                let mut add = |id: String, metric_name: &str, price: Option<Decimal>| {
+                    if let Some(price) = price {
+                        metrics.push(json!({
+                            "Id": id, "ReturnData": false,
+                            "MetricStat": {"Metric": {"Namespace": NAMESPACE, "MetricName": metric_name,
+                                "Dimensions": [{"Name": "ModelId", "Value": p.model_id}]},
+                                "Period": 3600, "Stat": "Sum"}}));
+                        terms.push(format!("FILL({id},0)*{}", num(price)));
+                    }
+                };
+                add(format!("in{i}"), "InputTokenCount", r.input);
+                add(format!("out{i}"), "OutputTokenCount", r.output);
+                if with_cache {
+                    for (id, a, b, price) in [
+                        (
+                            "cr",
+                            "CacheReadInputTokenCount",
+                            "CacheReadInputTokens",
+                            r.cache_read,
+                        ),
+                        (
+                            "cw",
+                            "CacheWriteInputTokenCount",
+                            "CacheWriteInputTokens",
+                            r.cache_write,
+                        ),
+                    ] {
+                        let Some(price) = price else { continue };
+                        let ids = [format!("{id}a{i}"), format!("{id}b{i}")];
+                        for (id, metric_name) in ids.iter().zip([a, b]) {
+                            metrics.push(json!({
+                                "Id": id, "ReturnData": false,
+                                "MetricStat": {"Metric": {"Namespace": NAMESPACE, "MetricName": metric_name,
+                                    "Dimensions": [{"Name": "ModelId", "Value": p.model_id}]},
+                                    "Period": 3600, "Stat": "Sum"}}));
+                        }
+                        terms.push(format!(
+                            "MAX([FILL({},0),FILL({},0)])*{}",
+                            ids[0],
+                            ids[1],
+                            num(price)
+                        ));
+                    }
+                }
+            }
+            metrics.push(json!({
+                "Id": "burn", "Label": "Estimated cost per month at this hour's rate (USD)",
+                "ReturnData": true,
+                "Expression": format!("({})*730/1000000", terms.join("+"))}));
             out.push(json!({
                 "AlarmName": format!("{name}-{region}-cost-burn-rate"),
                 "AlarmDescription": format!(
-                    "Estimated Bedrock spend in {region} (token metrics x list prices) running above the monthly budget of ${} for 3 hours (bedrock-lens; an estimate, not the bill).",
+                    "Estimated Bedrock spend in {region} (token metrics x list prices{}) running above the monthly budget of ${} for 3 hours (bedrock-lens; an estimate, not the bill).",
+                    if with_cache { "" } else { "; input and output tokens only: an alarm takes at most 10 metrics" },
                     num(budget)),
                 "Region": region,
                 "ComparisonOperator": "GreaterThanThreshold",
@@ -607,7 +664,7 @@ pub fn alarms(spec: &Spec, priced: &[Priced], name: &str) -> Vec<Value> {
             }));
         }
     }
-    out
+    (out, warnings)
 }
 
 /// A CloudFormation template: the dashboard and (optionally) the alarms.

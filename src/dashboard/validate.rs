@@ -10,6 +10,28 @@ use serde_json::Value;
 pub const MAX_WIDGETS: usize = 500;
 /// Metrics (rows) per metric widget.
 pub const MAX_METRICS_PER_WIDGET: usize = 500;
+/// Metrics (rows, hidden ones included) per dashboard.
+pub const MAX_METRICS_PER_DASHBOARD: usize = 2500;
+
+/// A log group name: 1-512 of letters, digits, `.`, `-`, `_`, `/`, `#`.
+pub fn check_log_group(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 512 {
+        return Err(format!(
+            "log group name is {} characters long (1 to 512)",
+            name.len()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._-/#".contains(*c)))
+    {
+        return Err(format!(
+            "log group name contains `{}`: only letters, digits and . _ - / # are allowed",
+            c.escape_default()
+        ));
+    }
+    Ok(())
+}
 
 /// A dashboard name: 1-255 characters of A-Z, a-z, 0-9, `-` and `_`.
 pub fn check_name(name: &str) -> Result<(), String> {
@@ -87,6 +109,16 @@ pub fn check(body: &Value) -> Vec<String> {
         errs.push(format!(
             "body: {} widgets (at most {MAX_WIDGETS})",
             widgets.len()
+        ));
+    }
+    let total_metrics: usize = widgets
+        .iter()
+        .filter_map(|w| w["properties"]["metrics"].as_array())
+        .map(Vec::len)
+        .sum();
+    if total_metrics > MAX_METRICS_PER_DASHBOARD {
+        errs.push(format!(
+            "body: {total_metrics} metrics in all (at most {MAX_METRICS_PER_DASHBOARD}, hidden ones included)"
         ));
     }
     let mut cells: Vec<(usize, i64, i64, i64, i64)> = vec![];
@@ -246,6 +278,66 @@ fn check_metric(props: &Value, at: &dyn Fn(&str) -> String, errs: &mut Vec<Strin
     }
 }
 
+/// Checks a PutMetricAlarm input: at most 10 metrics, exactly one returned, valid and unique
+/// ids, expressions referring only to defined ids.
+pub fn check_alarm(alarm: &Value) -> Vec<String> {
+    let name = alarm["AlarmName"].as_str().unwrap_or("(no name)");
+    let at = |f: &str| format!("alarm {name}: {f}");
+    let mut errs = vec![];
+    let Some(metrics) = alarm["Metrics"].as_array() else {
+        return vec![at("Metrics: missing")];
+    };
+    if metrics.len() > crate::dashboard::MAX_ALARM_METRICS {
+        errs.push(format!(
+            "{}: {} metrics (at most {})",
+            at("Metrics"),
+            metrics.len(),
+            crate::dashboard::MAX_ALARM_METRICS
+        ));
+    }
+    let returned = metrics
+        .iter()
+        .filter(|m| m["ReturnData"] == Value::Bool(true))
+        .count();
+    if returned != 1 {
+        errs.push(format!(
+            "{}: {returned} metrics return data (exactly one must)",
+            at("Metrics")
+        ));
+    }
+    let mut ids = HashSet::new();
+    for (k, m) in metrics.iter().enumerate() {
+        match m["Id"].as_str() {
+            Some(id) if valid_id(id) => {
+                if !ids.insert(id.to_string()) {
+                    errs.push(format!(
+                        "{}: id `{id}` is used twice",
+                        at(&format!("Metrics[{k}]"))
+                    ));
+                }
+            }
+            other => errs.push(format!(
+                "{}: id `{}` must start with a lowercase letter",
+                at(&format!("Metrics[{k}]")),
+                other.unwrap_or("")
+            )),
+        }
+    }
+    for (k, m) in metrics.iter().enumerate() {
+        if let Some(e) = m["Expression"].as_str() {
+            for r in referenced_ids(e) {
+                if !ids.contains(&r) {
+                    errs.push(format!(
+                        "{}: expression refers to `{r}`, which no metric of this alarm defines",
+                        at(&format!("Metrics[{k}]"))
+                    ));
+                }
+            }
+        }
+    }
+    errs
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -348,6 +440,29 @@ mod tests {
         assert_eq!(
             referenced_ids("SUM([c0,c1])*1e6+FILL(in_0,0)+SEARCH('{AWS/Bedrock} x', 'Sum')"),
             vec!["c0", "c1", "in_0"]
+        );
+    }
+
+    #[test]
+    fn alarms_are_checked() {
+        let m = |id: &str| json!({"Id": id, "ReturnData": false, "MetricStat": {}});
+        let mut metrics: Vec<Value> = (0..10).map(|i| m(&format!("m{i}"))).collect();
+        metrics.push(json!({"Id": "e", "ReturnData": true, "Expression": "m0+zz"}));
+        let errs = check_alarm(&json!({"AlarmName": "a", "Metrics": metrics}));
+        assert_eq!(
+            errs,
+            [
+                "alarm a: Metrics: 11 metrics (at most 10)",
+                "alarm a: Metrics[10]: expression refers to `zz`, which no metric of this alarm defines"
+            ]
+        );
+        let errs = check_alarm(&json!({"AlarmName": "b", "Metrics": [m("x"), m("x")]}));
+        assert_eq!(
+            errs,
+            [
+                "alarm b: Metrics: 0 metrics return data (exactly one must)",
+                "alarm b: Metrics[1]: id `x` is used twice"
+            ]
         );
     }
 

@@ -198,7 +198,17 @@ fn alarms_as_put_metric_alarm_json() {
         .iter()
         .filter_map(|m| m["Expression"].as_str())
         .collect();
-    assert_eq!(exprs.last(), Some(&"(c0)*730"));
+    // Nova Micro in us-east-1: $0.035 in, $0.14 out, $0.00875 cache read, $0.035 cache write per
+    // 1M; the hourly estimate x 730 hours against the $1,500 budget.
+    assert_eq!(
+        exprs.last(),
+        Some(&"(FILL(in0,0)*0.035+FILL(out0,0)*0.14+MAX([FILL(cra0,0),FILL(crb0,0)])*0.00875+MAX([FILL(cwa0,0),FILL(cwb0,0)])*0.035)*730/1000000")
+    );
+    assert_eq!(burn["Metrics"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        v[0]["Metrics"][2]["Expression"],
+        "IF(FILL(inv,0)+FILL(thr,0) > 0, 100*FILL(thr,0)/(FILL(inv,0)+FILL(thr,0)), 0)"
+    );
     // Only the final expression is returned (an alarm watches one series).
     let returned = burn["Metrics"]
         .as_array()
@@ -302,4 +312,79 @@ fn models_and_regions_from_a_snapshot() {
     let c = dash(&["--snapshot", "tests/fixtures"]);
     assert_eq!(c.code, 2);
     assert!(c.stderr.contains("not a snapshot"), "{}", c.stderr);
+}
+
+#[test]
+fn alarms_stay_within_ten_metrics_and_templates_within_one_region() {
+    // Two models: the burn-rate alarm counts input and output only (2 x 2 + 1 metrics), said.
+    let o = dash(&[
+        "--model",
+        "amazon.nova-micro-v1:0,amazon.nova-lite-v1:0",
+        "--region",
+        "us-east-1",
+        "--budget",
+        "100",
+        "--alarms",
+        "--format",
+        "alarms",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(o.stderr.contains(
+        "warning: the cost burn-rate alarm in us-east-1 counts input and output tokens only (2 models; an alarm takes at most 10 metrics)"
+    ), "{}", o.stderr);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    for a in v.as_array().unwrap() {
+        assert!(a["Metrics"].as_array().unwrap().len() <= 10, "{a}");
+    }
+    assert_eq!(v[2]["Metrics"].as_array().unwrap().len(), 5);
+    // Five models: no burn-rate alarm (11 metrics), said.
+    let o = dash(&[
+        "--model",
+        "amazon.nova-micro-v1:0,amazon.nova-lite-v1:0,amazon.nova-pro-v1:0,meta.llama3-3-70b-instruct-v1:0,anthropic.claude-3-5-haiku-20241022-v1:0",
+        "--region",
+        "us-east-1",
+        "--budget",
+        "100",
+        "--alarms",
+        "--format",
+        "alarms",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("no cost burn-rate alarm in us-east-1: 5 priced models need 11 metrics"),
+        "{}",
+        o.stderr
+    );
+    let o = dash(&[
+        "--model",
+        "amazon.nova-micro-v1:0",
+        "--region",
+        "us-east-1,us-west-2",
+        "--alarms",
+        "--format",
+        "cloudformation",
+    ]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("--alarms with --format cloudformation covers one region; 2 were given"),
+        "{}",
+        o.stderr
+    );
+    let o = dash(&[
+        "--model",
+        "amazon.nova-micro-v1:0",
+        "--region",
+        "us-east-1",
+        "--log-group",
+        "x' | fields @message #",
+    ]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("--log-group: log group name contains `\\'`"),
+        "{}",
+        o.stderr
+    );
 }
