@@ -171,41 +171,28 @@ fn cost_expression(r: &Rates, suffix: &str) -> Option<String> {
     (!terms.is_empty()).then(|| format!("({})/1000000", terms.join("+")))
 }
 
+/// The token metrics a cost expression reads, and the id prefix each gets.
+const COST_INPUTS: &[(&str, &str)] = &[
+    ("InputTokenCount", "in"),
+    ("OutputTokenCount", "out"),
+    ("CacheReadInputTokenCount", "cra"),
+    ("CacheReadInputTokens", "crb"),
+    ("CacheWriteInputTokenCount", "cwa"),
+    ("CacheWriteInputTokens", "cwb"),
+];
+
 /// The hidden token series a cost expression reads, for one model.
 fn cost_inputs(model: &str, suffix: &str) -> Vec<Value> {
-    let hidden = |id: String| json!({"id": id, "visible": false, "stat": "Sum"});
-    vec![
-        metric(
-            "InputTokenCount",
-            Some(model),
-            hidden(format!("in{suffix}")),
-        ),
-        metric(
-            "OutputTokenCount",
-            Some(model),
-            hidden(format!("out{suffix}")),
-        ),
-        metric(
-            "CacheReadInputTokenCount",
-            Some(model),
-            hidden(format!("cra{suffix}")),
-        ),
-        metric(
-            "CacheReadInputTokens",
-            Some(model),
-            hidden(format!("crb{suffix}")),
-        ),
-        metric(
-            "CacheWriteInputTokenCount",
-            Some(model),
-            hidden(format!("cwa{suffix}")),
-        ),
-        metric(
-            "CacheWriteInputTokens",
-            Some(model),
-            hidden(format!("cwb{suffix}")),
-        ),
-    ]
+    COST_INPUTS
+        .iter()
+        .map(|(name, id)| {
+            metric(
+                name,
+                Some(model),
+                json!({"id": format!("{id}{suffix}"), "visible": false, "stat": "Sum"}),
+            )
+        })
+        .collect()
 }
 
 /// The dashboard body.
