@@ -33,7 +33,7 @@ use crate::error::{Outcome, UsageError};
 use crate::money::group_thousands;
 use crate::pricing::Resolver;
 use crate::render::{self, Grid};
-use crate::snapshot::{self, add_window, Entry, Manifest, Window};
+use crate::snapshot::{self, add_window, Manifest, Window};
 use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Sink, Source};
 use crate::usage::{Aggregator, GroupKey, Period, TableFormat, UsageRecord, UsageTable};
 
@@ -436,11 +436,49 @@ fn progress(ctx: &Ctx, what: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// Updates one source's manifest entry after its files were written.
-fn save_manifest(dir: &Path, name: &str, update: impl FnOnce(&mut Entry)) -> anyhow::Result<()> {
+/// What a collection adds to its source's manifest entry.
+struct Saved {
+    /// Manifest key (`metrics`, `invocations`...) and the file it describes.
+    name: &'static str,
+    file: &'static str,
+    rows: u64,
+    /// The window collected (merged into the entry's windows).
+    window: Option<Window>,
+    regions: Regions,
+    /// Accounts added to the entry's.
+    accounts: Vec<String>,
+}
+
+enum Regions {
+    /// Added to the entry's regions.
+    Add(Vec<String>),
+    /// The entry's regions from now on (derived from the whole file).
+    Exactly(Vec<String>),
+}
+
+/// Updates one source's manifest entry after its files were written: the common fields from
+/// `s` and the collection's calls and their cost, then the source's own `details`.
+fn save_manifest(
+    dir: &Path,
+    done: &Done,
+    s: Saved,
+    details: impl FnOnce(&mut BTreeMap<String, serde_json::Value>),
+) -> anyhow::Result<()> {
     let mut m = Manifest::load_or_new(dir)?;
-    let e = m.sources.entry(name.to_string()).or_default();
-    update(e);
+    let e = m.sources.entry(s.name.to_string()).or_default();
+    e.file = s.file.into();
+    e.rows = s.rows;
+    if let Some(w) = s.window {
+        e.windows = add_window(&e.windows, w);
+    }
+    e.regions = match s.regions {
+        Regions::Add(r) => snapshot::sorted(e.regions.drain(..).chain(r)),
+        Regions::Exactly(r) => snapshot::sorted(r),
+    };
+    e.accounts = snapshot::sorted(e.accounts.drain(..).chain(s.accounts));
+    e.api_calls = done.calls.clone();
+    e.api_cost_usd = micros_decimal(done.cost_micros);
+    details(&mut e.details);
     e.collected_at = Some(Utc::now());
     m.save(dir)
 }
@@ -550,20 +588,17 @@ async fn metrics_run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::
         }
         let n = rows.len() as u64;
         snapshot::write_parquet(&path, &mut metrics_df(&rows)?)?;
-        let calls_map = done.calls.clone();
-        let cost = micros_decimal(done.cost_micros);
-        let acct = ctx.account.clone();
-        save_manifest(dir, "metrics", |e| {
-            e.file = snapshot::METRICS.into();
-            e.rows = n;
-            e.windows = add_window(&e.windows, w.clone());
-            e.regions = snapshot::sorted(e.regions.drain(..).chain(ok_regions.clone()));
-            e.accounts = snapshot::sorted(e.accounts.drain(..).chain(acct));
-            e.api_calls = calls_map;
-            e.api_cost_usd = cost;
-            e.details
-                .insert("period_seconds".into(), serde_json::json!(period));
-            e.details.insert(
+        let saved = Saved {
+            name: "metrics",
+            file: snapshot::METRICS,
+            rows: n,
+            window: Some(w.clone()),
+            regions: Regions::Add(ok_regions),
+            accounts: ctx.account.iter().cloned().collect(),
+        };
+        save_manifest(dir, &done, saved, |d| {
+            d.insert("period_seconds".into(), serde_json::json!(period));
+            d.insert(
                 "metrics_requested".into(),
                 serde_json::json!(calls.metrics_requested),
             );
@@ -1018,44 +1053,35 @@ async fn logs_run(
         keep.flush_table();
     }
     let rows = table.finish()?;
-    let calls_map = done.calls.clone();
-    let mut details = BTreeMap::new();
-    let manifest_now = Manifest::load_or_new(dir)?;
-    let earlier = |key: &str| -> Vec<String> {
-        manifest_now
-            .sources
-            .get("invocations")
-            .and_then(|e| e.details.get(key))
-            .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
-            .unwrap_or_default()
+    let saved = Saved {
+        name: "invocations",
+        file: snapshot::INVOCATIONS,
+        rows,
+        window: Some(ctx.window.clone()),
+        regions: Regions::Add(regions_read),
+        accounts: accounts.into_iter().collect(),
     };
-    let groups = snapshot::sorted(earlier("log_groups").into_iter().chain(a.log_group.clone()));
-    let locations = snapshot::sorted(earlier("s3").into_iter().chain(a.s3.clone()));
-    details.insert("log_groups".to_string(), serde_json::json!(groups));
-    details.insert("s3".to_string(), serde_json::json!(locations));
-    details.insert(
-        "duplicates_dropped".to_string(),
-        serde_json::json!(duplicates),
-    );
-    details.insert(
-        "skipped_lines".to_string(),
-        serde_json::json!(stats.skipped_lines),
-    );
-    details.insert(
-        "kept_from_earlier_collections".to_string(),
-        serde_json::json!(kept),
-    );
-    let w = ctx.window.clone();
-    let cost = micros_decimal(done.cost_micros);
-    save_manifest(dir, "invocations", |e| {
-        e.file = snapshot::INVOCATIONS.into();
-        e.rows = rows;
-        e.windows = add_window(&e.windows, w);
-        e.regions = snapshot::sorted(e.regions.drain(..).chain(regions_read));
-        e.accounts = snapshot::sorted(e.accounts.drain(..).chain(accounts));
-        e.api_calls = calls_map;
-        e.api_cost_usd = cost;
-        e.details = details;
+    save_manifest(dir, &done, saved, |d| {
+        // Every log group and location collected into this file so far.
+        let mut union = |key: &str, new: &[String]| {
+            let earlier: Vec<String> = d
+                .get(key)
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default();
+            let all = snapshot::sorted(earlier.into_iter().chain(new.iter().cloned()));
+            d.insert(key.to_string(), serde_json::json!(all));
+        };
+        union("log_groups", &a.log_group);
+        union("s3", &a.s3);
+        d.insert("duplicates_dropped".into(), serde_json::json!(duplicates));
+        d.insert(
+            "skipped_lines".into(),
+            serde_json::json!(stats.skipped_lines),
+        );
+        d.insert(
+            "kept_from_earlier_collections".into(),
+            serde_json::json!(kept),
+        );
     })?;
     Ok(done)
 }
@@ -1102,16 +1128,6 @@ async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
         group_thousands(calls.records_scanned),
         micros_usd(done.cost_micros)
     ));
-    let fields = [
-        "hour",
-        "modelId",
-        "region",
-        "invocations",
-        "input_tokens",
-        "output_tokens",
-        "cache_read_tokens",
-        "cache_write_tokens",
-    ];
     let get = |row: &logs::Row, f: &str| -> String {
         row.iter()
             .find(|(k, _)| k == f)
@@ -1121,8 +1137,8 @@ async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
     let mut totals: BTreeMap<String, [u64; 5]> = BTreeMap::new();
     for (_, r) in &rows {
         let t = totals.entry(get(r, "modelId")).or_default();
-        for (i, f) in fields[3..].iter().enumerate() {
-            t[i] += get(r, f).parse::<f64>().unwrap_or(0.0) as u64;
+        for (i, f) in AGG_FIELDS[3..].iter().enumerate() {
+            t[i] += parse_count(&get(r, f));
         }
     }
     let mut grid_rows: Vec<Vec<String>> = totals
@@ -1222,25 +1238,20 @@ async fn insights_run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
         };
         let mut df = DataFrame::new(table.len(), (0..AGG_COLUMNS.len()).map(column).collect())?;
         snapshot::write_parquet(&path, &mut df)?;
-        let n = table.len() as u64;
-        let calls_map = done.calls.clone();
-        let cost = micros_decimal(done.cost_micros);
-        let w = ctx.window.clone();
-        let regions: Vec<String> = ok_parts.iter().map(|(r, _)| r.clone()).collect();
-        let acct = ctx.account.clone();
-        save_manifest(dir, "log_aggregates", |e| {
-            e.file = snapshot::LOG_AGGREGATES.into();
-            e.rows = n;
-            e.windows = add_window(&e.windows, w);
-            e.regions = snapshot::sorted(e.regions.drain(..).chain(regions));
-            e.accounts = snapshot::sorted(e.accounts.drain(..).chain(acct));
-            e.api_calls = calls_map;
-            e.api_cost_usd = cost;
-            e.details.insert(
+        let saved = Saved {
+            name: "log_aggregates",
+            file: snapshot::LOG_AGGREGATES,
+            rows: table.len() as u64,
+            window: Some(ctx.window.clone()),
+            regions: Regions::Add(ok_parts.iter().map(|(r, _)| r.clone()).collect()),
+            accounts: ctx.account.iter().cloned().collect(),
+        };
+        save_manifest(dir, &done, saved, |d| {
+            d.insert(
                 "bytes_scanned".into(),
                 serde_json::json!(calls.bytes_scanned),
             );
-            e.details.insert(
+            d.insert(
                 "query".into(),
                 serde_json::json!(logs::insights_query(
                     ctx.window.start.timestamp(),
@@ -1359,34 +1370,28 @@ async fn costs_run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
             .iter()
             .filter_map(|r| r.linked_account.clone())
             .collect();
-        let calls_map = done.calls.clone();
-        let cost = micros_decimal(done.cost_micros);
-        let w = Window {
-            start: start.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
-            end: end.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+        let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        let saved = Saved {
+            name: "costs",
+            file: snapshot::COSTS,
+            rows: n,
+            window: Some(Window {
+                start: midnight(start),
+                end: midnight(end),
+            }),
+            // Those of the file's rows (replaced rows take theirs along).
+            regions: Regions::Exactly(
+                all.iter()
+                    .filter_map(|(_, r)| r.parsed.as_ref().and_then(|p| p.region.clone()))
+                    .collect(),
+            ),
+            accounts: accounts.into_iter().chain(ctx.account.clone()).collect(),
         };
         let unparsed: Vec<String> = unparsed.iter().map(|s| s.to_string()).collect();
-        save_manifest(dir, "costs", |e| {
-            e.file = snapshot::COSTS.into();
-            e.rows = n;
-            e.windows = add_window(&e.windows, w);
-            e.regions = snapshot::sorted(
-                all.iter()
-                    .filter_map(|(_, r)| r.parsed.as_ref().and_then(|p| p.region.clone())),
-            );
-            e.accounts = snapshot::sorted(
-                e.accounts
-                    .drain(..)
-                    .chain(accounts)
-                    .chain(ctx.account.clone()),
-            );
-            e.api_calls = calls_map;
-            e.api_cost_usd = cost;
-            e.details
-                .insert("services".into(), serde_json::json!(services));
-            e.details
-                .insert("unparsed_usage_types".into(), serde_json::json!(unparsed));
-            e.details.insert(
+        save_manifest(dir, &done, saved, |d| {
+            d.insert("services".into(), serde_json::json!(services));
+            d.insert("unparsed_usage_types".into(), serde_json::json!(unparsed));
+            d.insert(
                 "grouped_by_linked_account".into(),
                 serde_json::json!(a.linked_account),
             );
@@ -1696,17 +1701,15 @@ async fn profiles_run(ctx: &Ctx, _a: &CollectProfilesArgs) -> anyhow::Result<Don
             &dir.join(snapshot::PROFILE_MAP),
             profiles::profile_map_toml(&all).as_bytes(),
         )?;
-        let n = all.len() as u64;
-        let calls_map = done.calls.clone();
-        let acct = ctx.account.clone();
-        save_manifest(dir, "profiles", |e| {
-            e.file = snapshot::PROFILES.into();
-            e.rows = n;
-            e.regions = snapshot::sorted(e.regions.drain(..).chain(ok_regions));
-            e.accounts = snapshot::sorted(e.accounts.drain(..).chain(acct));
-            e.api_calls = calls_map;
-            e.api_cost_usd = "0".into();
-        })?;
+        let saved = Saved {
+            name: "profiles",
+            file: snapshot::PROFILES,
+            rows: all.len() as u64,
+            window: None,
+            regions: Regions::Add(ok_regions),
+            accounts: ctx.account.iter().cloned().collect(),
+        };
+        save_manifest(dir, &done, saved, |_| {})?;
     }
     Ok(done)
 }
