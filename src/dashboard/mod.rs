@@ -195,6 +195,99 @@ fn cost_inputs(model: &str, suffix: &str) -> Vec<Value> {
         .collect()
 }
 
+/// One per-model graph: width, title after the model id, widget statistic, period when not 5
+/// minutes, and its series (metric, id, statistic, label).
+struct Panel {
+    width: i64,
+    title: &'static str,
+    stat: &'static str,
+    period: Option<u32>,
+    series: &'static [(&'static str, &'static str, &'static str, &'static str)],
+}
+
+/// The per-model graphs, left to right then top to bottom.
+const PANELS: &[Panel] = &[
+    Panel {
+        width: 6,
+        title: "requests, errors, throttles",
+        stat: "Sum",
+        period: None,
+        series: &[
+            ("Invocations", "inv", "Sum", "Invocations"),
+            (
+                "InvocationClientErrors",
+                "cerr",
+                "Sum",
+                "Client errors (4xx)",
+            ),
+            (
+                "InvocationServerErrors",
+                "serr",
+                "Sum",
+                "Server errors (5xx)",
+            ),
+            ("InvocationThrottles", "thr", "Sum", "Throttled"),
+        ],
+    },
+    Panel {
+        width: 6,
+        title: "tokens in and out",
+        stat: "Sum",
+        period: None,
+        series: &[
+            ("InputTokenCount", "tin", "Sum", "Input tokens"),
+            ("OutputTokenCount", "tout", "Sum", "Output tokens"),
+        ],
+    },
+    Panel {
+        width: 6,
+        title: "prompt-cache tokens read and written",
+        stat: "Sum",
+        period: None,
+        series: &[
+            ("CacheReadInputTokenCount", "cra", "Sum", "Cache read"),
+            (
+                "CacheReadInputTokens",
+                "crb",
+                "Sum",
+                "Cache read (other name)",
+            ),
+            ("CacheWriteInputTokenCount", "cwa", "Sum", "Cache write"),
+            (
+                "CacheWriteInputTokens",
+                "cwb",
+                "Sum",
+                "Cache write (other name)",
+            ),
+        ],
+    },
+    Panel {
+        width: 6,
+        title: "latency and time to first token (ms)",
+        stat: "p50",
+        period: None,
+        series: &[
+            ("InvocationLatency", "l50", "p50", "Latency p50"),
+            ("InvocationLatency", "l90", "p90", "Latency p90"),
+            ("InvocationLatency", "l99", "p99", "Latency p99"),
+            ("TimeToFirstToken", "f50", "p50", "First token p50"),
+            ("TimeToFirstToken", "f90", "p90", "First token p90"),
+        ],
+    },
+    Panel {
+        width: 12,
+        title: "tokens counted against the tokens-per-minute quota, per minute",
+        stat: "Sum",
+        period: Some(60),
+        series: &[(
+            "EstimatedTPMQuotaUsage",
+            "tpm",
+            "Sum",
+            "Quota tokens per minute",
+        )],
+    },
+];
+
 /// The dashboard body.
 pub fn build(spec: &Spec, priced: &[Priced]) -> Value {
     let mut g = Grid::new();
@@ -331,122 +424,23 @@ pub fn build(spec: &Spec, priced: &[Priced]) -> Value {
             json!({"type": "text", "properties": {"markdown": format!("## `{m}` in {region}")}}),
         );
         g.new_row();
-        g.place(
-            6,
-            6,
-            metric_widget(
-                &format!("{m}: requests, errors, throttles"),
+        for panel in PANELS {
+            let series = panel
+                .series
+                .iter()
+                .map(|(name, id, stat, label)| metric(name, Some(m), s(id, stat, label)))
+                .collect();
+            let mut w = metric_widget(
+                &format!("{m}: {}", panel.title),
                 region,
                 "timeSeries",
-                "Sum",
-                vec![
-                    metric("Invocations", Some(m), s("inv", "Sum", "Invocations")),
-                    metric(
-                        "InvocationClientErrors",
-                        Some(m),
-                        s("cerr", "Sum", "Client errors (4xx)"),
-                    ),
-                    metric(
-                        "InvocationServerErrors",
-                        Some(m),
-                        s("serr", "Sum", "Server errors (5xx)"),
-                    ),
-                    metric("InvocationThrottles", Some(m), s("thr", "Sum", "Throttled")),
-                ],
-            ),
-        );
-        g.place(
-            6,
-            6,
-            metric_widget(
-                &format!("{m}: tokens in and out"),
-                region,
-                "timeSeries",
-                "Sum",
-                vec![
-                    metric("InputTokenCount", Some(m), s("tin", "Sum", "Input tokens")),
-                    metric(
-                        "OutputTokenCount",
-                        Some(m),
-                        s("tout", "Sum", "Output tokens"),
-                    ),
-                ],
-            ),
-        );
-        g.place(
-            6,
-            6,
-            metric_widget(
-                &format!("{m}: prompt-cache tokens read and written"),
-                region,
-                "timeSeries",
-                "Sum",
-                vec![
-                    metric(
-                        "CacheReadInputTokenCount",
-                        Some(m),
-                        s("cra", "Sum", "Cache read"),
-                    ),
-                    metric(
-                        "CacheReadInputTokens",
-                        Some(m),
-                        s("crb", "Sum", "Cache read (other name)"),
-                    ),
-                    metric(
-                        "CacheWriteInputTokenCount",
-                        Some(m),
-                        s("cwa", "Sum", "Cache write"),
-                    ),
-                    metric(
-                        "CacheWriteInputTokens",
-                        Some(m),
-                        s("cwb", "Sum", "Cache write (other name)"),
-                    ),
-                ],
-            ),
-        );
-        g.place(
-            6,
-            6,
-            metric_widget(
-                &format!("{m}: latency and time to first token (ms)"),
-                region,
-                "timeSeries",
-                "p50",
-                vec![
-                    metric("InvocationLatency", Some(m), s("l50", "p50", "Latency p50")),
-                    metric("InvocationLatency", Some(m), s("l90", "p90", "Latency p90")),
-                    metric("InvocationLatency", Some(m), s("l99", "p99", "Latency p99")),
-                    metric(
-                        "TimeToFirstToken",
-                        Some(m),
-                        s("f50", "p50", "First token p50"),
-                    ),
-                    metric(
-                        "TimeToFirstToken",
-                        Some(m),
-                        s("f90", "p90", "First token p90"),
-                    ),
-                ],
-            ),
-        );
-        g.place(
-            12,
-            6,
-            metric_widget(
-                &format!("{m}: tokens counted against the tokens-per-minute quota, per minute"),
-                region,
-                "timeSeries",
-                "Sum",
-                vec![metric(
-                    "EstimatedTPMQuotaUsage",
-                    Some(m),
-                    s("tpm", "Sum", "Quota tokens per minute"),
-                )],
-            ),
-        );
-        if let Some(w) = g.widgets.last_mut() {
-            w["properties"]["period"] = json!(60);
+                panel.stat,
+                series,
+            );
+            if let Some(period) = panel.period {
+                w["properties"]["period"] = json!(period);
+            }
+            g.place(panel.width, 6, w);
         }
         if let Some(e) = p.rates.as_ref().and_then(|r| cost_expression(r, &sfx)) {
             let mut series = cost_inputs(m, &sfx);
