@@ -4,31 +4,32 @@
 use std::process::ExitCode;
 
 use bedrock_lens::cli::{Cli, Command};
-use bedrock_lens::commands::{self, Env};
+use bedrock_lens::commands;
 use bedrock_lens::error::{Outcome, UsageError};
+use bedrock_lens::settings::{with_snapshot_profiles, Env};
 use clap::Parser;
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match &cli.command {
         Command::Pricing(c) => commands::pricing::cmd(&cli.global, c),
         Command::Report(a) => {
-            let g = commands::with_snapshot_profiles(&cli.global, a.input.snapshot.as_deref());
+            let g = with_snapshot_profiles(&cli.global, a.input.snapshot.as_deref());
             commands::report::cmd(&Env::load(&g)?, a)
         }
         Command::Demo(a) => commands::demo::cmd(&Env::load(&cli.global)?, a),
         Command::Whatif(a) => {
-            let g = commands::with_snapshot_profiles(&cli.global, a.input.snapshot.as_deref());
+            let g = with_snapshot_profiles(&cli.global, a.input.snapshot.as_deref());
             commands::whatif::cmd(&Env::load(&g)?, a)
         }
         Command::Collect(c) => {
             // Collecting into a snapshot that holds inference profiles prices with them.
             let out = commands::collect::out_of(c);
-            let g = commands::with_snapshot_profiles(&cli.global, out);
+            let g = with_snapshot_profiles(&cli.global, out);
             commands::collect::cmd(&Env::load(&g)?, c)
         }
-        Command::IamPolicy(a) => commands::iam::cmd(a),
+        Command::IamPolicy(a) => commands::iam_policy::cmd(a),
         Command::Dashboard(a) => {
-            let g = commands::with_snapshot_profiles(&cli.global, a.snapshot.as_deref());
+            let g = with_snapshot_profiles(&cli.global, a.snapshot.as_deref());
             commands::dashboard::cmd(&Env::load(&g)?, a)
         }
     }

@@ -33,28 +33,33 @@ impl PricePerMillion {
     }
 }
 
+/// `+`, `+=` and `sum()` for an integer amount type.
+macro_rules! additive {
+    ($t:ident) => {
+        impl std::ops::Add for $t {
+            type Output = $t;
+            fn add(self, o: $t) -> $t {
+                $t(self.0 + o.0)
+            }
+        }
+        impl std::ops::AddAssign for $t {
+            fn add_assign(&mut self, o: $t) {
+                self.0 += o.0;
+            }
+        }
+        impl std::iter::Sum for $t {
+            fn sum<I: Iterator<Item = $t>>(iter: I) -> $t {
+                iter.fold($t(0), |a, b| a + b)
+            }
+        }
+    };
+}
+
 /// An exact amount of money in pico-dollars (1e-12 USD).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct Pico(pub i128);
 
-impl std::ops::Add for Pico {
-    type Output = Pico;
-    fn add(self, o: Pico) -> Pico {
-        Pico(self.0 + o.0)
-    }
-}
-
-impl std::ops::AddAssign for Pico {
-    fn add_assign(&mut self, o: Pico) {
-        self.0 += o.0;
-    }
-}
-
-impl std::iter::Sum for Pico {
-    fn sum<I: Iterator<Item = Pico>>(iter: I) -> Pico {
-        iter.fold(Pico(0), |a, b| a + b)
-    }
-}
+additive!(Pico);
 
 impl Pico {
     /// The exact amount as a decimal (up to 12 places).
@@ -83,24 +88,7 @@ fn round_half_away(x: i128, unit: i128) -> i128 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct Usd6(pub i128);
 
-impl std::ops::Add for Usd6 {
-    type Output = Usd6;
-    fn add(self, o: Usd6) -> Usd6 {
-        Usd6(self.0 + o.0)
-    }
-}
-
-impl std::ops::AddAssign for Usd6 {
-    fn add_assign(&mut self, o: Usd6) {
-        self.0 += o.0;
-    }
-}
-
-impl std::iter::Sum for Usd6 {
-    fn sum<I: Iterator<Item = Usd6>>(iter: I) -> Usd6 {
-        iter.fold(Usd6(0), |a, b| a + b)
-    }
-}
+additive!(Usd6);
 
 impl Usd6 {
     pub fn to_decimal(self) -> Decimal {
@@ -228,6 +216,49 @@ pub fn group_thousands<T: std::fmt::Display>(n: T) -> String {
     format!("{sign}{out}")
 }
 
+/// `$0.012345` from micro-dollars.
+pub fn micros_usd(m: u64) -> String {
+    format!("${}", micros_decimal(m))
+}
+
+/// `0.012345` (for the manifest) from micro-dollars.
+pub fn micros_decimal(m: u64) -> String {
+    Decimal::new(m as i64, 6).normalize().to_string()
+}
+
+/// Dollars, exact, with at least cents: $0.10, $0.043259825.
+pub fn usd_exact(d: Decimal) -> String {
+    let mut d = d.normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    format!("${}", decimal_thousands_raw(d))
+}
+
+/// An exact decimal with thousands separators in its whole part, as Cost Explorer sent it
+/// (trailing zeros dropped): 1235.995 -> 1,235.995.
+pub fn decimal_thousands(d: Decimal) -> String {
+    decimal_thousands_raw(d.normalize())
+}
+
+fn decimal_thousands_raw(d: Decimal) -> String {
+    let text = d.to_string();
+    let (sign, text) = match text.strip_prefix('-') {
+        Some(t) => ("-", t),
+        None => ("", text.as_str()),
+    };
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let whole = whole
+        .parse::<u128>()
+        .map(group_thousands)
+        .unwrap_or(whole.to_string());
+    if frac.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{frac}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +323,24 @@ mod tests {
     #[test]
     fn serializes_as_number_with_six_decimals() {
         assert_eq!(serde_json::to_string(&Usd6(1_500_000)).unwrap(), "1.500000");
+    }
+
+    #[test]
+    fn cost_explorer_amounts_print_exactly() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(decimal_thousands(d("1235.995")), "1,235.995");
+        assert_eq!(decimal_thousands(d("0.0432598250")), "0.043259825");
+        assert_eq!(decimal_thousands(d("5000000")), "5,000,000");
+        assert_eq!(decimal_thousands(d("-1234.5")), "-1,234.5");
+        assert_eq!(usd_exact(d("0.10")), "$0.10");
+        assert_eq!(usd_exact(d("1234")), "$1,234.00");
+        assert_eq!(usd_exact(d("0.0432598250")), "$0.043259825");
+    }
+
+    #[test]
+    fn micro_dollars_print_exactly() {
+        assert_eq!(micros_usd(10), "$0.00001");
+        assert_eq!(micros_usd(40_000), "$0.04");
+        assert_eq!(micros_usd(0), "$0");
     }
 }

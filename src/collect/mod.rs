@@ -1,14 +1,13 @@
 //! Collectors: fetch and parse AWS data (CloudWatch metrics, invocation logs from CloudWatch
-//! Logs and S3, Cost Explorer). They know nothing of prices.
+//! Logs and S3, Cost Explorer, inference profiles) and the built-in demo month. They know
+//! nothing of prices and write no files: `commands::collect` stores what they return.
 
 pub mod aws;
-pub mod costs;
-pub mod fault;
-pub mod iam;
+pub mod cloudwatch_logs;
+pub mod cloudwatch_metrics;
+pub mod cost_explorer;
+pub mod demo_month;
+pub mod inference_profiles;
 pub mod insights_split;
-pub mod logs;
 pub mod metric_plan;
-pub mod metrics;
-pub mod profiles;
-pub mod s3;
-pub mod usage_type;
+pub mod s3_logs;

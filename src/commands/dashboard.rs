@@ -2,20 +2,24 @@
 //! written or deployed.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use anyhow::Context;
+use aws_sdk_cloudwatch::operation::put_dashboard::PutDashboardError;
 use chrono::{NaiveDate, Utc};
-use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::cli::{DashboardArgs, DashboardFormat};
+use crate::collect::aws::fault::describe;
 use crate::collect::aws::{self, AwsArgs};
-use crate::dashboard::{self, validate, Priced, Spec};
+use crate::collect::cloudwatch_metrics;
 use crate::error::{Outcome, UsageError};
+use crate::io::{emit, write_atomic};
 use crate::pricing::Resolver;
+use crate::render;
+use crate::render::dashboard::{self, validate, Priced, Spec};
+use crate::settings::{self, Env};
 use crate::snapshot;
-
-use super::{emit, write_atomic, Env};
 
 /// The generation date: SOURCE_DATE_EPOCH when set (reproducible output), else today (UTC).
 fn today() -> NaiveDate {
@@ -34,158 +38,15 @@ fn output(a: &DashboardArgs, text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// (model id, region) pairs from a snapshot: its metrics, else its invocations.
-fn from_snapshot(dir: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
-    let opened = snapshot::open(dir).map_err(|e| {
-        UsageError::new(
-            format!("--snapshot: {e:#}"),
-            "give a directory `bedrock-lens collect ... --out DIR` wrote",
-        )
-    })?;
-    let metrics = dir.join(snapshot::METRICS);
-    let mut pairs = BTreeSet::new();
-    if metrics.exists() {
-        let df = snapshot::read_parquet(&metrics)?;
-        let col = |n: &str| -> anyhow::Result<Vec<String>> {
-            Ok(df
-                .column(n)?
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or_default().to_string())
-                .collect())
-        };
-        let (m, r) = (col("model_id")?, col("region")?);
-        pairs.extend(m.into_iter().zip(r));
-    } else if let Some(inv) = opened.invocations {
-        snapshot::read_table(&inv, |rec| {
-            pairs.insert((rec.model_id.to_string(), rec.region.to_string()));
-        })?;
-    }
-    Ok(pairs
-        .into_iter()
-        .filter(|(m, r)| !m.is_empty() && !r.is_empty())
-        .collect())
-}
-
 pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
     if let Some(path) = &a.check {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            UsageError::new(
-                format!("--check {}: {}", path.display(), e.kind()),
-                "give a dashboard body JSON file",
-            )
-        })?;
-        let body: Value = serde_json::from_str(&text).map_err(|e| {
-            UsageError::new(
-                format!(
-                    "--check {}: not JSON (line {}, column {})",
-                    path.display(),
-                    e.line(),
-                    e.column()
-                ),
-                "a dashboard body is a JSON object with a `widgets` array",
-            )
-        })?;
-        let errs = validate::check(&body);
-        if errs.is_empty() {
-            if !env.quiet {
-                eprintln!("{}: valid dashboard body", path.display());
-            }
-            return Ok(Outcome::Ok);
-        }
-        for e in &errs {
-            eprintln!("{}: {e}", path.display());
-        }
-        return Ok(Outcome::Partial);
+        return check_file(env, path);
     }
-    if let Some(n) = &a.name {
-        validate::check_name(n).map_err(|e| {
-            UsageError::new(
-                format!("--name `{}`: {e}", super::clean(n)),
-                "e.g. --name genai-prod",
-            )
-        })?;
-    }
-    let budget = a
-        .budget
-        .as_deref()
-        .map(|b| {
-            b.trim()
-                .trim_start_matches('$')
-                .replace(',', "")
-                .parse::<Decimal>()
-                .ok()
-                .filter(|d| *d > Decimal::ZERO)
-                .ok_or_else(|| {
-                    UsageError::new(
-                        format!("--budget `{}` is not a positive amount", super::clean(b)),
-                        "the monthly budget in USD, e.g. --budget 2000",
-                    )
-                })
-        })
-        .transpose()?;
-    if let Some(g) = &a.log_group {
-        validate::check_log_group(g).map_err(|e| {
-            UsageError::new(
-                format!("--log-group: {e}"),
-                "give the log group's name, e.g. /bedrock/invocations",
-            )
-        })?;
-    }
-    if a.format == DashboardFormat::Alarms && !a.alarms {
-        return Err(UsageError::new("--format alarms needs --alarms", "add --alarms").into());
-    }
-    // The (model, region) pairs.
-    let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut regions: Vec<String> = a
-        .region
-        .iter()
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty())
-        .collect();
-    if let Some(dir) = &a.snapshot {
-        for (m, r) in from_snapshot(dir)? {
-            if regions.is_empty() || a.region.iter().any(|x| x.trim() == r) {
-                pairs.insert((m, r));
-            }
-        }
-    }
-    if !a.model.is_empty() || a.discover {
-        if regions.is_empty() {
-            return Err(UsageError::new(
-                "no region: --model and --discover need --region",
-                "e.g. --region us-east-1 (repeatable)",
-            )
-            .into());
-        }
-    }
-    for m in a.model.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
-        for r in &regions {
-            pairs.insert((m.to_string(), r.clone()));
-        }
-    }
-    let aws_args = AwsArgs {
-        profile: a.profile.clone(),
-        endpoint_url: a.endpoint_url.clone(),
-    };
-    let rt = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")
-    };
+    let d = settings::dashboard::resolve(a)?;
+    let mut pairs = d.pairs;
+    let mut regions = d.regions;
     if a.discover {
-        let rt = rt()?;
-        for r in &regions {
-            let found = rt.block_on(async {
-                let conf = aws::config(&aws_args, Some(r)).await;
-                let client = aws_sdk_cloudwatch::Client::new(&conf);
-                crate::collect::metrics::discover(&client, r, &mut Default::default()).await
-            })?;
-            for (m, _) in found {
-                pairs.insert((m, r.clone()));
-            }
-        }
+        pairs.extend(discover(&d.aws, &regions)?);
     }
     if pairs.is_empty() {
         return Err(UsageError::new(
@@ -195,40 +56,17 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
         .into());
     }
     if regions.is_empty() {
-        regions = pairs
-            .iter()
-            .map(|(_, r)| r.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        regions = snapshot::sorted(pairs.iter().map(|(_, r)| r.clone()));
     }
-    let models: Vec<String> = pairs
-        .iter()
-        .map(|(m, _)| m.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
     let spec = Spec {
-        models,
+        models: snapshot::sorted(pairs.iter().map(|(m, _)| m.clone())),
         regions,
         log_group: a.log_group.clone(),
         workload: a.name.clone(),
-        budget,
+        budget: d.budget,
         generated: today(),
     };
-    let resolver = Resolver::new(&env.catalog, &env.map);
-    let priced: Vec<Priced> = pairs
-        .iter()
-        .map(|(m, r)| dashboard::price(&env.catalog, &resolver, m, r))
-        .collect();
-    for p in priced.iter().filter(|p| p.rates.is_none()) {
-        eprintln!(
-            "warning: no price for `{}` in {}: its cost widgets are left out (not $0): {}",
-            p.model_id,
-            p.region,
-            p.unpriced_reason.as_deref().unwrap_or("unknown")
-        );
-    }
+    let priced = priced_of(env, &pairs);
     if a.alarms && a.format == DashboardFormat::Cloudformation && spec.regions.len() > 1 {
         return Err(UsageError::new(
             format!(
@@ -252,30 +90,19 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Partial);
     }
     let name = a.name.clone().unwrap_or_else(|| "bedrock-lens".into());
-    let alarms = if a.alarms {
-        let (alarms, warnings) = dashboard::alarms(&spec, &priced, &name);
-        for w in warnings {
-            eprintln!("warning: {w}");
-        }
-        for al in &alarms {
-            let errs = validate::check_alarm(al);
-            if !errs.is_empty() {
-                for e in &errs {
-                    eprintln!("error: generated alarm is invalid: {e}");
-                }
-                return Ok(Outcome::Partial);
-            }
-        }
-        alarms
-    } else {
-        vec![]
+    let alarms = match a.alarms {
+        true => match alarms_of(&spec, &priced, &name) {
+            Some(alarms) => alarms,
+            None => return Ok(Outcome::Partial),
+        },
+        false => vec![],
     };
     let text = match a.format {
-        DashboardFormat::Body => crate::render::json(&body)?,
+        DashboardFormat::Body => render::json(&body)?,
         DashboardFormat::Cloudformation => {
-            crate::render::json(&dashboard::cloudformation(&name, &body, &alarms))?
+            render::json(&dashboard::cloudformation(&name, &body, &alarms))?
         }
-        DashboardFormat::Alarms => crate::render::json(&alarms)?,
+        DashboardFormat::Alarms => render::json(&alarms)?,
     };
     if !a.put || a.out.is_some() {
         output(a, &text)?;
@@ -284,11 +111,122 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let name = a.name.as_deref().expect("clap requires --name with --put");
-    let rt = rt()?;
+    put(env, &d.aws, name, &spec.regions[0], &body)
+}
+
+/// `--check FILE`: validates a dashboard body written earlier (or by hand).
+fn check_file(env: &Env, path: &Path) -> anyhow::Result<Outcome> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        UsageError::new(
+            format!("--check {}: {}", path.display(), e.kind()),
+            "give a dashboard body JSON file",
+        )
+    })?;
+    let body: Value = serde_json::from_str(&text).map_err(|e| {
+        UsageError::new(
+            format!(
+                "--check {}: not JSON (line {}, column {})",
+                path.display(),
+                e.line(),
+                e.column()
+            ),
+            "a dashboard body is a JSON object with a `widgets` array",
+        )
+    })?;
+    let errs = validate::check(&body);
+    if errs.is_empty() {
+        if !env.quiet {
+            eprintln!("{}: valid dashboard body", path.display());
+        }
+        return Ok(Outcome::Ok);
+    }
+    for e in &errs {
+        eprintln!("{}: {e}", path.display());
+    }
+    Ok(Outcome::Partial)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// `--discover`: the models with metrics in each region (ListMetrics, read-only).
+fn discover(aws_args: &AwsArgs, regions: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    let rt = runtime()?;
+    let mut pairs = vec![];
+    for r in regions {
+        let found = rt.block_on(async {
+            let conf = aws::config(aws_args, Some(r)).await;
+            let client = aws_sdk_cloudwatch::Client::new(&conf);
+            cloudwatch_metrics::discover(&client, r, &mut Default::default()).await
+        })?;
+        pairs.extend(found.into_iter().map(|(m, _)| (m, r.clone())));
+    }
+    Ok(pairs)
+}
+
+/// Each (model, region) priced; the unpriced ones are said once each (their cost widgets are
+/// left out, never $0).
+fn priced_of(env: &Env, pairs: &BTreeSet<(String, String)>) -> Vec<Priced> {
+    let resolver = Resolver::new(&env.catalog, &env.map);
+    let priced: Vec<Priced> = pairs
+        .iter()
+        .map(|(m, r)| dashboard::price(&env.catalog, &resolver, m, r))
+        .collect();
+    for p in priced.iter().filter(|p| p.rates.is_none()) {
+        eprintln!(
+            "warning: no price for `{}` in {}: its cost widgets are left out (not $0): {}",
+            p.model_id,
+            p.region,
+            p.unpriced_reason.as_deref().unwrap_or("unknown")
+        );
+    }
+    priced
+}
+
+/// The alarms, each validated; `None` (said on stderr) when one would be invalid.
+fn alarms_of(spec: &Spec, priced: &[Priced], name: &str) -> Option<Vec<Value>> {
+    let (alarms, warnings) = dashboard::alarms(spec, priced, name);
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    for al in &alarms {
+        let errs = validate::check_alarm(al);
+        if !errs.is_empty() {
+            for e in &errs {
+                eprintln!("error: generated alarm is invalid: {e}");
+            }
+            return None;
+        }
+    }
+    Some(alarms)
+}
+
+/// Prints CloudWatch's validation messages about a body.
+fn print_messages(msgs: &[aws_sdk_cloudwatch::types::DashboardValidationMessage]) {
+    for m in msgs {
+        eprintln!(
+            "CloudWatch: {}: {}",
+            m.data_path().unwrap_or("(body)"),
+            m.message().unwrap_or("")
+        );
+    }
+}
+
+/// `--put`: PutDashboard in the first region; CloudWatch's messages are printed.
+fn put(
+    env: &Env,
+    aws_args: &AwsArgs,
+    name: &str,
+    region: &str,
+    body: &Value,
+) -> anyhow::Result<Outcome> {
     let body_text = body.to_string();
-    let region = spec.regions[0].clone();
-    let messages = rt.block_on(async {
-        let conf = aws::config(&aws_args, Some(&region)).await;
+    let answer = runtime()?.block_on(async {
+        let conf = aws::config(aws_args, Some(region)).await;
         let client = aws_sdk_cloudwatch::Client::new(&conf);
         client
             .put_dashboard()
@@ -298,24 +236,12 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
             .await
             .map_err(|e| {
                 // CloudWatch's reasons for refusing a body: print them all.
-                if let Some(aws_sdk_cloudwatch::operation::put_dashboard::PutDashboardError::DashboardInvalidInputError(inv)) =
+                if let Some(PutDashboardError::DashboardInvalidInputError(inv)) =
                     e.as_service_error()
                 {
-                    for m in inv.dashboard_validation_messages() {
-                        eprintln!(
-                            "CloudWatch: {}: {}",
-                            m.data_path().unwrap_or("(body)"),
-                            m.message().unwrap_or("")
-                        );
-                    }
+                    print_messages(inv.dashboard_validation_messages());
                 }
-                let mut f = crate::collect::fault::describe(
-                    "dashboard",
-                    Some(&region),
-                    "cloudwatch",
-                    "PutDashboard",
-                    &e,
-                );
+                let mut f = describe("dashboard", Some(region), "cloudwatch", "PutDashboard", &e);
                 if f.hint.as_deref().is_some_and(|h| h.contains("iam-policy")) {
                     f.hint = Some(format!(
                         "`bedrock-lens iam-policy --put-dashboard --dashboard-name {name}` prints the permission"
@@ -324,14 +250,8 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
                 f
             })
     })?;
-    let msgs = messages.dashboard_validation_messages();
-    for m in msgs {
-        eprintln!(
-            "CloudWatch: {}: {}",
-            m.data_path().unwrap_or("(body)"),
-            m.message().unwrap_or("")
-        );
-    }
+    let msgs = answer.dashboard_validation_messages();
+    print_messages(msgs);
     if !env.quiet {
         eprintln!(
             "deployed dashboard `{name}` ({} widgets){}",

@@ -1,38 +1,28 @@
 //! `demo`: the built-in sample month through the real pipeline: month by model, top identities.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use serde::Serialize;
 
+use super::pipeline::{run_report, run_whatif, ReportPlan};
+use super::{warn_diagnostics, warn_unpriced};
 use crate::cli::{DemoArgs, DemoFormat};
-use crate::demo;
+use crate::collect::demo_month as demo;
 use crate::error::Outcome;
+use crate::io::{emit, write_atomic};
+use crate::output::demo::{Demo, SCHEMA, TOP};
+use crate::output::report::totals_of;
 use crate::pricing::CacheTtl;
 use crate::render;
-use crate::report::Report;
-use crate::usage::ingest::{Diagnostics, IngestStats, Source};
-use crate::usage::{GroupKey, Period};
-
-use super::report::{run, warn_unpriced, Plan};
-use super::whatif as whatif_cmd;
-use super::{emit, warn_diagnostics, write_atomic, Env};
 use crate::scenarios::sink::Plan as WhatifPlan;
 use crate::scenarios::spec::{self, Eligibility};
-use crate::whatif::WhatIf;
-
-/// How many identities the demo lists.
-const TOP: usize = 5;
-
-#[derive(Serialize)]
-struct DemoResult<'a> {
-    schema: &'static str,
-    by_model: &'a Report,
-    top_identities: &'a Report,
-    whatif: &'a WhatIf,
-}
+use crate::settings::whatif::Setup;
+use crate::settings::Env;
+use crate::usage::ingest::{Diagnostics, IngestStats, Source};
+use crate::usage::{GroupKey, Period};
 
 /// The demo's what-if: every per-request mode and measured caching (provisioned throughput
 /// needs a tokens-per-minute figure per model unit that AWS does not publish).
@@ -52,38 +42,20 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         })
         .collect();
     if let Some(dir) = &a.out {
-        let mut n = 0;
-        for ((acct, region, day), bytes) in &files {
-            let path = dir.join(format!(
-                "AWSLogs/{acct}/BedrockModelInvocationLogs/{region}/{:04}/{:02}/{day:02}/00/demo-{acct}-{region}-{day:02}.json.gz",
-                demo::YEAR,
-                demo::MONTH
-            ));
-            let mut gz = GzEncoder::new(Vec::new(), Compression::default());
-            gz.write_all(bytes)?;
-            write_atomic(&path, &gz.finish()?)?;
-            n += 1;
-        }
-        if !env.quiet {
-            eprintln!(
-                "wrote {n} log files under {} (S3 delivery layout); rerun with: bedrock-lens report --logs {}",
-                dir.display(),
-                dir.display()
-            );
-        }
+        write_logs(env, dir, &files)?;
     }
     let groupings = vec![vec![GroupKey::Model], vec![GroupKey::Identity]];
     let period = Period {
         start: None,
         end: None,
     };
-    let plan = Plan {
+    let plan = ReportPlan {
         groupings: &groupings,
         ttl: CacheTtl::FiveMinutes,
         period,
         table: None,
     };
-    let mut r = run(
+    let mut r = run_report(
         env,
         &sources,
         &plan,
@@ -100,7 +72,7 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         CacheTtl::FiveMinutes,
     )
     .map_err(anyhow::Error::msg)?;
-    let setup = whatif_cmd::Setup {
+    let setup = Setup {
         plan: WhatifPlan {
             keys: vec![GroupKey::Model],
             scenarios,
@@ -113,7 +85,7 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         percentile: 100,
         provisioned_asked: false,
     };
-    let w = whatif_cmd::run(
+    let w = run_whatif(
         env,
         &sources,
         &setup,
@@ -123,67 +95,43 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
     let by_model = r.reports.remove(0);
     let mut top = r.reports.remove(0);
     top.rows.truncate(TOP);
-    top.totals = crate::report::totals_of(&top.rows);
+    top.totals = totals_of(&top.rows);
+    let demo = Demo {
+        schema: SCHEMA,
+        by_model: &by_model,
+        top_identities: &top,
+        whatif: &w.result,
+    };
     let text = match a.format {
-        DemoFormat::Json => render::json(&DemoResult {
-            schema: "bedrock-lens/demo/v1",
-            by_model: &by_model,
-            top_identities: &top,
-            whatif: &w.result,
-        })?,
-        f => {
-            let md = f == DemoFormat::Markdown;
-            let title = |s: &str| {
-                if md {
-                    format!("### {s}\n\n")
-                } else {
-                    format!("{s}\n")
-                }
-            };
-            let mut s = title(&format!(
-                "bedrock-lens demo: a sample month of Amazon Bedrock usage ({} to {}, {} invocations, 2 accounts, {} models)",
-                by_model.period.start.as_deref().unwrap_or("-"),
-                by_model.period.end.as_deref().unwrap_or("-"),
-                by_model.totals.counts.invocations,
-                by_model.rows.len(),
-            ));
-            s.push('\n');
-            s.push_str(&title("Month by model"));
-            if md {
-                s.push('\n');
-            }
-            s.push_str(&render::report::grid(&by_model, "TOTAL").render(md));
-            s.push('\n');
-            s.push_str(&title(&format!(
-                "Top {TOP} identities by cost (roles, session names removed)"
-            )));
-            if md {
-                s.push('\n');
-            }
-            s.push_str(&render::report::grid(&top, &format!("TOTAL (top {TOP})")).render(md));
-            s.push('\n');
-            s.push_str(&title(
-                "What if the same month ran differently (bedrock-lens whatif)",
-            ));
-            if md {
-                s.push('\n');
-            }
-            s.push_str(&render::whatif::summary(&w.result, md));
-            s.push_str(
-                "Every request counts as batch-eligible here; flex/priority use the documented ratios where the catalog has no rate\n\
-                 (never recommended on that basis). `bedrock-lens whatif --logs DIR` shows each model and every assumption.\n",
-            );
-            s.push_str(&format!(
-                "\nPrices: built-in catalog as of {}. Cost is computed per request (long-context and cache rates included);\n\
-                 models the catalog does not know are listed on stderr and left out of the totals.\n\
-                 Try: bedrock-lens demo --out demo-logs && bedrock-lens report --logs demo-logs --by day,model\n",
-                by_model.pricing.catalog_as_of.as_deref().unwrap_or("-")
-            ));
-            s
-        }
+        DemoFormat::Json => render::json(&demo)?,
+        f => render::demo::human(&demo, f == DemoFormat::Markdown),
     };
     emit(&text)?;
     warn_diagnostics(&r.stats, &r.diags);
     warn_unpriced(&by_model);
     Ok(Outcome::Ok)
+}
+
+/// `--out DIR`: the month as gzipped log files in the S3 delivery layout.
+fn write_logs(env: &Env, dir: &Path, files: &demo::Month) -> anyhow::Result<()> {
+    let mut n = 0;
+    for ((acct, region, day), bytes) in files {
+        let path = dir.join(format!(
+            "AWSLogs/{acct}/BedrockModelInvocationLogs/{region}/{:04}/{:02}/{day:02}/00/demo-{acct}-{region}-{day:02}.json.gz",
+            demo::YEAR,
+            demo::MONTH
+        ));
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        gz.write_all(bytes)?;
+        write_atomic(&path, &gz.finish()?)?;
+        n += 1;
+    }
+    if !env.quiet {
+        eprintln!(
+            "wrote {n} log files under {} (S3 delivery layout); rerun with: bedrock-lens report --logs {}",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(())
 }

@@ -12,7 +12,8 @@ use crate::pricing::{
 };
 use crate::render::{self, Format, Grid};
 
-use super::{emit, Env};
+use crate::io::emit;
+use crate::settings::Env;
 
 /// Every rate a row has, as (field name, exact decimal text), in file order.
 pub fn rate_fields(row: &PriceRow) -> Vec<(String, String)> {

@@ -9,9 +9,10 @@ use serde::Serialize;
 use super::catalog::{Catalog, PriceRow, TokenRates};
 use super::resolve::Resolution;
 use crate::money::{Pico, PricePerMillion};
+use crate::usage::Tokens;
 
 /// TTL to price cache writes at. Invocation logs report cache-write tokens without their TTL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, clap::ValueEnum)]
 pub enum CacheTtl {
     /// 5-minute cache (the default TTL of prompt caching).
     #[default]
@@ -22,21 +23,6 @@ pub enum CacheTtl {
     #[value(name = "1h")]
     #[serde(rename = "1h")]
     OneHour,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tokens {
-    pub input: u64,
-    pub output: u64,
-    pub cache_read: u64,
-    pub cache_write: u64,
-}
-
-impl Tokens {
-    /// What counts against a long-context threshold: all input, cached or not.
-    pub fn total_input(&self) -> u64 {
-        self.input + self.cache_read + self.cache_write
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

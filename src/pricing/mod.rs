@@ -1,10 +1,15 @@
-//! Prices: the catalog (pricing/ files), model-id resolution and the per-request cost engine.
-//! Knows nothing of AWS APIs or log formats.
+//! Prices: the catalog (pricing/ files), model-id resolution, the per-request cost engine, the
+//! aggregator that prices and groups usage, and the priced usage table it writes. Knows nothing
+//! of AWS APIs or log formats.
 
+pub mod aggregate;
 pub mod catalog;
 pub mod cost;
 pub mod resolve;
+pub mod table;
 
+pub use aggregate::{Agg, Aggregator};
 pub use catalog::{Catalog, CatalogError, Model, PriceRow, Scope, TokenRates};
-pub use cost::{price_request, CacheTtl, CostBreakdown, Tokens};
+pub use cost::{price_request, CacheTtl, CostBreakdown};
 pub use resolve::{ProfileKind, ProfileMap, Resolution, Resolver};
+pub use table::UsageTable;

@@ -1,10 +1,15 @@
 //! Renderers: every command builds one canonical result; these turn it into table, JSON, CSV or
 //! Markdown. Human formats share one grid so they cannot disagree.
 
+pub mod collect;
+pub mod dashboard;
+pub mod demo;
 pub mod report;
 pub mod whatif;
 
 use tabled::builder::Builder;
+
+use crate::io::csv_cell;
 use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Style};
 
@@ -71,15 +76,6 @@ fn cell_text(s: &str, markdown: bool) -> String {
         s.replace('|', "\\|")
     } else {
         s
-    }
-}
-
-/// A CSV cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`
-/// gets a leading `'` (numbers we write are never negative).
-pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
-        _ => s.into(),
     }
 }
 

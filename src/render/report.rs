@@ -2,7 +2,7 @@
 
 use super::{csv, json, Format, Grid};
 use crate::money::{apportion, cents_text, group_thousands, Usd6};
-use crate::report::{Counts, Report};
+use crate::output::report::{Counts, Report};
 
 const COUNT_HEADERS: [&str; 6] = [
     "Calls",

@@ -1,11 +1,12 @@
 //! `whatif` in every format. Human formats show cents apportioned per scenario (largest
 //! remainder), so every scenario's workloads add up to its total on screen as in JSON.
 
-use serde_json::Value;
+use rust_decimal::Decimal;
 
 use super::{csv_guarded, json, Format, Grid};
 use crate::money::{apportion, apportion_signed, cents_text, group_thousands, Num, Usd6};
-use crate::whatif::{ttl_name, WhatIf};
+use crate::output::whatif::WhatIf;
+use crate::scenarios::evaluate::{ttl_name, Assumptions, CapacityDetail, CapacityPlan, Details};
 
 /// Cents per workload (and the total) for one column of micro-dollar amounts.
 fn cents(micros: &[Usd6]) -> (Vec<i128>, i128) {
@@ -38,74 +39,88 @@ fn pct_text(p: Option<Num>) -> String {
     }
 }
 
+/// A number of a note, as JSON shows it (empty where it could not be computed).
+fn num(n: Option<Num>) -> String {
+    n.map(|n| n.0.normalize().to_string()).unwrap_or_default()
+}
+
 /// A short note on one workload under one scenario.
-fn note(details: &Value) -> String {
-    let one = crate::whatif::sized_detail(details);
-    let n = |k: &str| match &one[k] {
-        Value::Number(x) => x
-            .as_u64()
-            .map(group_thousands)
-            .unwrap_or_else(|| x.to_string()),
-        Value::String(s) => s.clone(),
-        _ => String::new(),
+fn note(details: Option<&Details>) -> String {
+    let Some(d) = details else {
+        return String::new();
     };
     let mut parts = vec![];
-    if one.get("eligible_share_pct").is_some() {
-        parts.push(format!("{}% batch-eligible", n("eligible_share_pct")));
-    }
-    if one.get("units").is_some() {
-        let be = one["break_even_utilisation_pct"]
-            .as_f64()
-            .unwrap_or(f64::MAX);
-        parts.push(format!(
-            "{} unit(s), {}% used, {}",
-            n("units"),
-            n("utilisation_pct"),
-            if be > 100.0 {
-                "cannot break even".to_string()
-            } else {
-                format!("break-even at {}% used", n("break_even_utilisation_pct"))
-            }
-        ));
-    }
-    if one.get("input_tpm").is_some() {
-        parts.push(format!(
-            "{} in / {} out TPM reserved",
-            n("input_tpm"),
-            n("output_tpm")
-        ));
-    }
-    // Capacity (units or a reservation) exceeded in busy minutes.
-    if one["overflow_tokens"].as_u64().unwrap_or(0) > 0 {
-        parts.push(format!("{} tokens overflow", n("overflow_tokens")));
-    }
-    if one.get("cache_reads").is_some() {
-        parts.push(format!(
+    let (mut unchanged, mut partly, mut ratio) = (0, 0, 0);
+    match d {
+        Details::Batch(b) => {
+            parts.push(format!("{}% batch-eligible", num(b.eligible_share_pct)));
+            unchanged = b.unchanged_invocations;
+        }
+        Details::Request(r) => {
+            unchanged = r.unchanged_invocations;
+            partly = r.partly_applied_invocations;
+            ratio = r.ratio_priced_invocations;
+        }
+        Details::Caching(c) => parts.push(format!(
             "{} reads, {} writes",
-            n("cache_reads"),
-            n("cache_writes")
-        ));
+            group_thousands(c.cache_reads),
+            group_thousands(c.cache_writes)
+        )),
+        Details::Capacity(_) | Details::Regions(_) => match d.main() {
+            Some(CapacityDetail::Sized(one)) => {
+                let overflow = match &one.plan {
+                    CapacityPlan::Provisioned(p) => {
+                        let s = &p.sizing;
+                        let breaks_even = s
+                            .break_even_utilisation_pct
+                            .is_some_and(|b| b.0 <= Decimal::from(100));
+                        parts.push(format!(
+                            "{} unit(s), {}% used, {}",
+                            group_thousands(s.units),
+                            num(Some(s.utilisation_pct)),
+                            if breaks_even {
+                                format!("break-even at {}% used", num(s.break_even_utilisation_pct))
+                            } else {
+                                "cannot break even".to_string()
+                            }
+                        ));
+                        s.overflow_tokens
+                    }
+                    CapacityPlan::Reserved(r) => {
+                        parts.push(format!(
+                            "{} in / {} out TPM reserved",
+                            group_thousands(r.input_tpm),
+                            group_thousands(r.output_tpm)
+                        ));
+                        r.overflow_tokens
+                    }
+                };
+                // Capacity (units or a reservation) exceeded in busy minutes.
+                if overflow > 0 {
+                    parts.push(format!("{} tokens overflow", group_thousands(overflow)));
+                }
+            }
+            Some(CapacityDetail::Unchanged(u)) => unchanged = u.unchanged_invocations,
+            None => {}
+        },
     }
-    if one["unchanged_invocations"].as_u64().unwrap_or(0) > 0 {
-        parts.push(format!("{} calls unchanged", n("unchanged_invocations")));
+    if unchanged > 0 {
+        parts.push(format!("{} calls unchanged", group_thousands(unchanged)));
     }
-    if one["partly_applied_invocations"].as_u64().unwrap_or(0) > 0 {
+    if partly > 0 {
         parts.push(format!(
             "{} calls with a step not applicable",
-            n("partly_applied_invocations")
+            group_thousands(partly)
         ));
     }
-    if one["ratio_priced_invocations"].as_u64().unwrap_or(0) > 0 {
+    if ratio > 0 {
         parts.push(format!(
             "{} calls at documented ratio",
-            n("ratio_priced_invocations")
+            group_thousands(ratio)
         ));
     }
-    if details.is_array() {
-        parts.push(format!(
-            "{} regions",
-            details.as_array().map_or(0, Vec::len)
-        ));
+    if let Details::Regions(v) = d {
+        parts.push(format!("{} regions", v.len()));
     }
     parts.join("; ")
 }
@@ -134,33 +149,51 @@ pub fn cents_of(w: &WhatIf) -> Cents {
 }
 
 /// What a scenario total rests on, in a few words (the assumptions say it in full).
-fn total_note(a: &Value) -> String {
+fn total_note(a: &Assumptions) -> String {
     let mut parts = vec![];
-    if let Some(p) = a["eligible_share_pct"].as_f64() {
-        parts.push(format!("{p}% batch-eligible"));
+    let mut partly = 0;
+    match a {
+        Assumptions::Request(r) => {
+            if let Some(p) = r.batch.as_ref().and_then(|b| b.eligible_share_pct) {
+                parts.push(format!("{}% batch-eligible", num(Some(p))));
+            }
+            let ratio = r.ratio_priced_invocations.unwrap_or(0);
+            if ratio > 0 {
+                parts.push(format!(
+                    "{} calls at documented ratio",
+                    group_thousands(ratio)
+                ));
+            }
+            partly = r.partly_applied_invocations.values().sum();
+        }
+        Assumptions::Provisioned(_) | Assumptions::Reserved(_) | Assumptions::Caching(_) => {}
     }
-    let ratio = a["ratio_priced_invocations"].as_u64().unwrap_or(0);
-    if ratio > 0 {
-        parts.push(format!(
-            "{} calls at documented ratio",
-            group_thousands(ratio)
-        ));
-    }
-    let sum = |k: &str| -> u64 {
-        a[k].as_object()
-            .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
-    };
-    let left = sum("unchanged_invocations") + sum("partly_applied_invocations");
+    let left = a.unchanged().values().sum::<u64>() + partly;
     if left > 0 {
         parts.push(format!(
             "{} calls not (fully) applicable",
             group_thousands(left)
         ));
     }
-    if let Some(n) = a["repeated_prefixes"].as_u64() {
-        parts.push(format!("{n} application(s) cached"));
+    if let Assumptions::Caching(c) = a {
+        parts.push(format!("{} application(s) cached", c.repeated_prefixes));
     }
     parts.join("; ")
+}
+
+/// A table of scenarios (baseline first): cost, change, percent and a note.
+fn scenario_grid(rows: Vec<Vec<String>>) -> Grid {
+    Grid {
+        header: vec![
+            "Scenario".into(),
+            "Cost (USD)".into(),
+            "Change".into(),
+            "%".into(),
+            super::NOTE.into(),
+        ],
+        rows,
+        first_numeric: 1,
+    }
 }
 
 /// Scenario totals: one line per scenario.
@@ -182,17 +215,7 @@ pub fn totals_grid(w: &WhatIf, c: &Cents) -> Grid {
             total_note(&s.assumptions),
         ]);
     }
-    Grid {
-        header: vec![
-            "Scenario".into(),
-            "Cost (USD)".into(),
-            "Change".into(),
-            "%".into(),
-            super::NOTE.into(),
-        ],
-        rows,
-        first_numeric: 1,
-    }
+    scenario_grid(rows)
 }
 
 /// One workload: baseline and every scenario.
@@ -212,20 +235,10 @@ pub fn workload_grid(w: &WhatIf, c: &Cents, pos: usize) -> Grid {
             money(c.rows[i + 1][pos], r.total_usd.0),
             change(c.rows[i + 1][pos] - c.rows[0][pos], r.delta_usd.0),
             pct_text(r.delta_pct),
-            note(&r.details),
+            note(r.details.as_ref()),
         ]);
     }
-    Grid {
-        header: vec![
-            "Scenario".into(),
-            "Cost (USD)".into(),
-            "Change".into(),
-            "%".into(),
-            super::NOTE.into(),
-        ],
-        rows,
-        first_numeric: 1,
-    }
+    scenario_grid(rows)
 }
 
 /// Recommendations, one line per workload.
@@ -267,60 +280,66 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
     let mut out = vec![];
     for s in &w.scenarios {
         let mut line = format!("{}: {}.", s.name, s.description);
-        let a = &s.assumptions;
-        if let Some(e) = a["batch_eligibility"].as_str() {
-            match a["eligible_share_pct"].as_f64() {
-                Some(p) => line.push_str(&format!(" Eligible: {e} ({p}% of requests).")),
-                None => line.push_str(&format!(" Eligible: {e}.")),
+        let mut partly = None;
+        match &s.assumptions {
+            Assumptions::Request(a) => {
+                if let Some(b) = &a.batch {
+                    let e = &b.batch_eligibility;
+                    match b.eligible_share_pct {
+                        Some(p) => line.push_str(&format!(
+                            " Eligible: {e} ({}% of requests).",
+                            num(Some(p))
+                        )),
+                        None => line.push_str(&format!(" Eligible: {e}.")),
+                    }
+                }
+                line.push_str(&format!(" Prices: {}.", a.prices));
+                if let Some(p) = &a.profile {
+                    line.push_str(&format!(" What changes: {}.", p.what_changes));
+                }
+                partly = Some(&a.partly_applied_invocations);
             }
-        }
-        if let Some(p) = a["prices"].as_str() {
-            line.push_str(&format!(" Prices: {p}."));
-        }
-        if let Some(wc) = a["what_changes"].as_str() {
-            line.push_str(&format!(" What changes: {wc}."));
-        }
-        if let Some(t) = a["tpm_per_unit"].as_object() {
-            let list: Vec<String> = t
-                .iter()
-                .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or("")))
-                .collect();
-            if !list.is_empty() {
+            Assumptions::Provisioned(a) => {
+                let list: Vec<String> = a
+                    .tpm_per_unit
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect();
+                if !list.is_empty() {
+                    line.push_str(&format!(
+                        " Tokens per minute per unit: {}.",
+                        list.join(", ")
+                    ));
+                }
                 line.push_str(&format!(
-                    " Tokens per minute per unit: {}.",
-                    list.join(", ")
+                    " Sized for the p{} busy minute.",
+                    a.size_percentile
                 ));
             }
-            line.push_str(&format!(
-                " Sized for the p{} busy minute.",
-                a["size_percentile"]
-            ));
-        }
-        if a.get("repeated_prefixes").is_some() {
-            line.push_str(&format!(
+            Assumptions::Reserved(a) => line.push_str(&format!(" Prices: {}.", a.prices)),
+            Assumptions::Caching(a) => line.push_str(&format!(
                 " {} application(s) (system prompt x model x account x region) worth caching, {} more reusing prefixes too sparsely to pay: {} requests would read the cache, {} write it.",
-                a["repeated_prefixes"], a["unprofitable_prefixes"], a["cache_reads"], a["cache_writes"]
-            ));
+                a.repeated_prefixes, a.unprofitable_prefixes, a.cache_reads, a.cache_writes
+            )),
         }
-        for (key, label) in [
-            ("unchanged_invocations", "Unchanged"),
-            ("partly_applied_invocations", "A step not applied"),
+        for (u, label) in [
+            (Some(s.assumptions.unchanged()), "Unchanged"),
+            (partly, "A step not applied"),
         ] {
-            let Some(u) = a[key].as_object() else {
+            let Some(u) = u else {
                 continue;
             };
             // What the user can act on (`pass --...`) first; at most 3, the rest in JSON.
-            let mut reasons: Vec<(&String, &Value)> = u.iter().collect();
-            reasons
-                .sort_by_key(|(why, n)| (!why.contains("pass --"), std::cmp::Reverse(n.as_u64())));
+            let mut reasons: Vec<(&String, &u64)> = u.iter().collect();
+            reasons.sort_by_key(|(why, n)| (!why.contains("pass --"), std::cmp::Reverse(**n)));
             for (why, n) in reasons.iter().take(3) {
                 line.push_str(&format!(
                     " {label} ({} calls): {why}.",
-                    group_thousands(n.as_u64().unwrap_or(0))
+                    group_thousands(**n)
                 ));
             }
             if reasons.len() > 3 {
-                let rest: u64 = reasons[3..].iter().filter_map(|(_, n)| n.as_u64()).sum();
+                let rest: u64 = reasons[3..].iter().map(|(_, n)| **n).sum();
                 line.push_str(&format!(
                     " {} more reasons ({} calls; all listed in --format json).",
                     reasons.len() - 3,

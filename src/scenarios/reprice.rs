@@ -3,9 +3,12 @@
 //! leaves the request at its baseline cost and says why: a scenario total always covers the same
 //! requests as the baseline, so totals compare like for like.
 
-use crate::money::{Pico, PricePerMillion};
+use serde::Serialize;
+
+use crate::money::{Num, Pico, PricePerMillion};
 use crate::pricing::cost::price_tokens;
-use crate::pricing::{CacheTtl, Catalog, PriceRow, Resolution, Scope, TokenRates, Tokens};
+use crate::pricing::{CacheTtl, Catalog, PriceRow, Resolution, Scope, TokenRates};
+use crate::usage::Tokens;
 
 use super::spec::{tier_ratio, CacheRate, Profile, Tier, Transform};
 
@@ -143,6 +146,37 @@ fn variant(
     Ok((c.total(), by_ratio, note))
 }
 
+/// The per-1M-token rates of one price row as a scenario applies them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RatesPerMillion {
+    pub input: Option<Num>,
+    pub output: Option<Num>,
+    pub cache_read: Option<Num>,
+    pub cache_write_5m: Option<Num>,
+    pub cache_write_1h: Option<Num>,
+}
+
+/// A price row a scenario used for a model in a region, with its source; or none found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum RatesUsed {
+    Priced {
+        model: String,
+        region: String,
+        scope: &'static str,
+        usd_per_1m_tokens: RatesPerMillion,
+        from_documented_ratio: bool,
+        source: String,
+        as_of: String,
+    },
+    NoPrice {
+        model: String,
+        region: String,
+        /// Always null: no row prices the model there.
+        price: Option<()>,
+    },
+}
+
 /// The per-1M-token rates a transform prices `model` at in `region` (standard context, a
 /// batch-eligible request): the "prices used" of a scenario, with their source.
 pub fn rates_used(
@@ -151,7 +185,7 @@ pub fn rates_used(
     model: usize,
     region: &str,
     scope: Scope,
-) -> serde_json::Value {
+) -> RatesUsed {
     let m = cat.model(model);
     let target = match (t.profile, scope) {
         (Some(Profile::Global), _) => Scope::Global,
@@ -163,7 +197,11 @@ pub fn rates_used(
         .map(|r| (r, target))
         .or_else(|| m.price(region, scope).map(|r| (r, scope)))
     else {
-        return serde_json::json!({"model": m.key, "region": region, "price": null});
+        return RatesUsed::NoPrice {
+            model: m.key.clone(),
+            region: region.to_string(),
+            price: None,
+        };
     };
     let ones = Tokens {
         input: 1,
@@ -173,22 +211,22 @@ pub fn rates_used(
     };
     let (rates, by_ratio) = tier_rates(row, t.tier, false, true, &m.key, &ones)
         .unwrap_or_else(|_| (row.standard.clone(), false));
-    let rate = |p: Option<PricePerMillion>| p.map(|p| crate::money::Num(p.to_decimal()));
-    serde_json::json!({
-        "model": m.key,
-        "region": region,
-        "scope": used.as_str(),
-        "usd_per_1m_tokens": {
-            "input": rate(rates.input),
-            "output": rate(rates.output),
-            "cache_read": rate(rates.cache_read),
-            "cache_write_5m": rate(rates.cache_write_5m),
-            "cache_write_1h": rate(rates.cache_write_1h),
+    let rate = |p: Option<PricePerMillion>| p.map(|p| Num(p.to_decimal()));
+    RatesUsed::Priced {
+        model: m.key.clone(),
+        region: region.to_string(),
+        scope: used.as_str(),
+        usd_per_1m_tokens: RatesPerMillion {
+            input: rate(rates.input),
+            output: rate(rates.output),
+            cache_read: rate(rates.cache_read),
+            cache_write_5m: rate(rates.cache_write_5m),
+            cache_write_1h: rate(rates.cache_write_1h),
         },
-        "from_documented_ratio": by_ratio,
-        "source": row.source,
-        "as_of": row.as_of.to_string(),
-    })
+        from_documented_ratio: by_ratio,
+        source: row.source.clone(),
+        as_of: row.as_of.to_string(),
+    }
 }
 
 /// Moves the cacheable share of a request's uncached input into cache reads and writes.

@@ -6,10 +6,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::money::Pico;
+use crate::pricing::aggregate::{group_key, key_values, pricing_region, Added, Agg, Aggregator};
 use crate::pricing::{CacheTtl, Catalog, Resolution, Resolver};
-use crate::usage::aggregate::{group_key, key_values, pricing_region, Added, Agg};
 use crate::usage::ingest::Sink;
-use crate::usage::{Aggregator, GroupKey, Period, UsageRecord};
+use crate::usage::{GroupKey, Period, UsageRecord};
 
 use super::caching::{self, Event, EventKind};
 use super::provisioned::Bins;

@@ -8,9 +8,10 @@ use rust_decimal::Decimal;
 use crate::money::Num;
 use serde::{Deserialize, Serialize};
 
+use crate::pricing::aggregate::key_value;
 use crate::pricing::Resolution;
 use crate::pricing::{CacheTtl, Resolver};
-use crate::usage::aggregate::{key_value, GroupKey};
+use crate::usage::GroupKey;
 use crate::usage::UsageRecord;
 
 /// Which rates a request is priced at.

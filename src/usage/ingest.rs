@@ -374,7 +374,7 @@ impl<S: Sink> FileReader<'_, S> {
     /// A snapshot's usage table: rows are records already validated when collected.
     fn read_table(&mut self, p: &Path, progress: Option<&indicatif::ProgressBar>) {
         let (st, sink) = (&mut *self.st, &mut *self.sink);
-        let res = crate::snapshot::read_table(p, |r| {
+        let res = super::table::read_table(p, |r| {
             st.records += 1;
             if r.error_code.is_some() {
                 st.error_records += 1;

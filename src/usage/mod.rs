@@ -1,13 +1,16 @@
-//! Usage: invocation-log records in, validated and normalized, aggregated by group keys.
+//! Normalize: invocation logs (files, pages, objects, a snapshot's table) read into one record
+//! schema, validated once at the border; grouping keys and periods; request-id de-duplication;
+//! the usage table's schema and read-back. Knows nothing of prices.
 
-pub mod aggregate;
+pub mod dedup;
 mod documents;
+pub mod group;
 pub mod ingest;
 mod readers;
 pub mod record;
 pub mod table;
 
-pub use aggregate::{Agg, Aggregator, GroupKey, Grouping, Period};
+pub use group::{identity_principal, GroupKey, Period, KEY_HELP};
 pub use ingest::{Diagnostics, IngestOptions, IngestStats, Source};
-pub use record::UsageRecord;
-pub use table::{TableFormat, UsageTable};
+pub use record::{Tokens, UsageRecord};
+pub use table::TableFormat;

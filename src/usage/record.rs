@@ -15,8 +15,6 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::pricing::Tokens;
-
 /// A string field, borrowed from the input when possible.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Str<'a>(pub Cow<'a, str>);
@@ -441,6 +439,22 @@ pub fn describe_json_error(e: &serde_json::Error, text: &str) -> String {
         }
     };
     format!("{what} at column {}", e.column())
+}
+
+/// A request's token counts, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tokens {
+    pub input: u64,
+    pub output: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+}
+
+impl Tokens {
+    /// What counts against a long-context threshold: all input, cached or not.
+    pub fn total_input(&self) -> u64 {
+        self.input + self.cache_read + self.cache_write
+    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,12 @@
 use std::time::Duration;
 
 use aws_smithy_mocks::{mock, RuleMode};
+use bedrock_lens::collect::aws::fault::Failure;
 use bedrock_lens::collect::aws::{retry_config, MAX_ATTEMPTS};
-use bedrock_lens::collect::fault::Failure;
-use bedrock_lens::collect::{costs, logs, metric_plan, metrics, profiles};
+use bedrock_lens::collect::{
+    cloudwatch_logs as logs, cloudwatch_metrics as metrics, cost_explorer as costs,
+    inference_profiles as profiles, metric_plan,
+};
 use chrono::{DateTime, Utc};
 
 fn t(s: &str) -> DateTime<Utc> {

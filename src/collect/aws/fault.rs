@@ -1,0 +1,160 @@
+//! What went wrong in an AWS call, in words a user can act on: AccessDenied names the missing
+//! IAM action and points at `bedrock-lens iam-policy`; expired or invalid credentials say how to
+//! refresh them; throttling says it persisted through the retries.
+
+use std::fmt;
+
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use super::iam_policy::action_of;
+use super::MAX_ATTEMPTS;
+
+/// A failed call: what failed, why, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// `metrics`, `logs`, `s3`, `costs`, `profiles`.
+    pub source: String,
+    pub region: Option<String>,
+    /// `Service:Operation`.
+    pub call: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}", self.source)?;
+        if let Some(r) = &self.region {
+            write!(f, " in {r}")?;
+        }
+        write!(f, ": {} failed: {}", self.call, self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, " (hint: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl Failure {
+    /// Adds the location to the `iam-policy` command of an AccessDenied hint (e.g.
+    /// `--log-group NAME`), so the policy it prints covers that log group or bucket.
+    pub fn with_policy_args(mut self, args: &str) -> Failure {
+        if let Some(h) = &mut self.hint {
+            if let Some(i) = h.find("iam-policy --collect ") {
+                if let Some(end) = h[i..].find('`') {
+                    h.insert_str(i + end, &format!(" {args}"));
+                }
+            }
+        }
+        self
+    }
+}
+
+const ACCESS_DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+    "AuthorizationError",
+];
+const BAD_CREDENTIALS: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidSignatureException",
+];
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "SlowDown",
+];
+
+/// Describes a failed SDK call. `service` is the IAM prefix (`cloudwatch`, `logs`, `s3`, `ce`,
+/// `bedrock`), `operation` the API name (`GetMetricData`).
+pub fn describe<E, R>(
+    source: &str,
+    region: Option<&str>,
+    service: &str,
+    operation: &str,
+    e: &SdkError<E, R>,
+) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    let action = action_of(service, operation);
+    let code = e.code().unwrap_or("");
+    let detail = e.message().map(str::to_string);
+    let (message, hint) = match e {
+        SdkError::ServiceError(_) if ACCESS_DENIED.contains(&code) => (
+            format!("access denied ({code}): the credentials lack the IAM permission `{action}`"),
+            Some(format!(
+                "grant `{action}`: `bedrock-lens iam-policy --collect {}` prints the whole least-privilege policy",
+                policy_source(source)
+            )),
+        ),
+        SdkError::ServiceError(_) if BAD_CREDENTIALS.contains(&code) => (
+            format!("the credentials were refused ({code}): expired or invalid"),
+            Some(
+                "refresh them (e.g. `aws sso login --profile NAME`, or new keys) and run again"
+                    .into(),
+            ),
+        ),
+        SdkError::ServiceError(_) if THROTTLED.contains(&code) => (
+            format!("still throttled ({code}) after {MAX_ATTEMPTS} attempts with backoff"),
+            Some("run again later, or collect a shorter time range or fewer regions".into()),
+        ),
+        SdkError::ServiceError(_) => (
+            match detail {
+                Some(d) if !code.is_empty() => format!("{code}: {}", crate::io::clean(&d)),
+                _ if !code.is_empty() => code.to_string(),
+                _ => crate::io::clean(&DisplayErrorContext(e).to_string()),
+            },
+            None,
+        ),
+        SdkError::TimeoutError(_) => (
+            "timed out".into(),
+            Some("check the network or --endpoint-url; the call is retried before this".into()),
+        ),
+        SdkError::DispatchFailure(_) => {
+            let text = DisplayErrorContext(e).to_string();
+            if text.contains("credentials") || text.contains("identity") {
+                (
+                    "no usable AWS credentials".into(),
+                    Some("set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".into()),
+                )
+            } else {
+                (
+                    format!("could not reach the service: {}", crate::io::clean(&text)),
+                    Some("check the network, --region and --endpoint-url".into()),
+                )
+            }
+        }
+        _ => (crate::io::clean(&DisplayErrorContext(e).to_string()), None),
+    };
+    Failure {
+        source: source.to_string(),
+        region: region.map(str::to_string),
+        call: action,
+        message,
+        hint,
+    }
+}
+
+fn policy_source(source: &str) -> &str {
+    match source {
+        "s3" => "logs",
+        "profiles" => "profiles",
+        other => other,
+    }
+}

@@ -1,0 +1,77 @@
+//! AWS configuration as AWS tools do it: the default chain (environment, profiles, SSO,
+//! container and instance roles), `--profile`, `--region` (repeatable), `--endpoint-url` (also
+//! AWS_ENDPOINT_URL, read by the default chain), adaptive retries on throttling, timeouts.
+
+pub mod fault;
+pub mod iam_policy;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// Connection settings from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct AwsArgs {
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Attempts per call, including the first (throttling backs off exponentially with jitter).
+pub const MAX_ATTEMPTS: u32 = 6;
+
+/// Adaptive retries: exponential backoff with jitter, and a client-side rate limiter that slows
+/// down while the service throttles.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS)
+}
+
+/// The SDK configuration for one region.
+pub async fn config(args: &AwsArgs, region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry_config())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_timeout(Duration::from_secs(300))
+                .build(),
+        );
+    if let Some(p) = &args.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    if let Some(u) = &args.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
+}
+
+/// The configuration for another region, sharing `base`'s credentials (resolved once).
+pub fn for_region(base: &SdkConfig, region: &str) -> SdkConfig {
+    base.to_builder()
+        .region(Region::new(region.to_string()))
+        .build()
+}
+
+/// The account the credentials belong to (STS GetCallerIdentity: no IAM permission needed).
+pub async fn account(conf: &SdkConfig) -> Result<String, fault::Failure> {
+    let r = aws_sdk_sts::Client::new(conf)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| fault::describe("account", None, "sts", "GetCallerIdentity", &e))?;
+    match r.account() {
+        Some(a) if !a.is_empty() => Ok(a.to_string()),
+        _ => Err(fault::Failure {
+            source: "account".into(),
+            region: None,
+            call: "sts:GetCallerIdentity".into(),
+            message: "the answer names no account".into(),
+            hint: None,
+        }),
+    }
+}

@@ -1,0 +1,95 @@
+//! `collect costs`: Cost Explorer's daily Bedrock cost into `costs.parquet`.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use super::{Ctx, Done};
+use crate::cli::CollectCostsArgs;
+use crate::collect::aws;
+use crate::collect::cost_explorer::{self as costs, CeCalls};
+use crate::render;
+use crate::snapshot::{self, Regions, Saved, Window};
+
+pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
+    let mut done = Done::new(ctx);
+    let mut calls = CeCalls::default();
+    let start = ctx.window.start.date_naive();
+    // Cost Explorer takes whole days, end exclusive: a partial last day is included.
+    let end = if ctx.window.end.time() == chrono::NaiveTime::MIN {
+        ctx.window.end.date_naive()
+    } else {
+        ctx.window.end.date_naive() + chrono::Days::new(1)
+    };
+    let conf = aws::for_region(&ctx.base, "us-east-1");
+    let client = aws_sdk_costexplorer::Client::new(&conf);
+    let services = if a.service.is_empty() {
+        costs::services(&client, start, end, &mut calls).await
+    } else {
+        Ok(a.service.clone())
+    };
+    let r = match services {
+        Ok(s) if s.is_empty() => Ok((s, vec![])),
+        Ok(s) => costs::fetch(&client, &s, a.linked_account, start, end, &mut calls)
+            .await
+            .map(|rows| (s, rows)),
+        Err(f) => Err(f),
+    };
+    done.count("GetCostAndUsage", calls.get_cost_and_usage);
+    done.count("GetDimensionValues", calls.get_dimension_values);
+    done.cost_micros = calls.cost_micros();
+    let (services, rows) = match r {
+        Ok(x) => x,
+        Err(f) => {
+            done.failures.push(f);
+            done.summary = "No cost collected.\n".into();
+            return Ok(done);
+        }
+    };
+    done.any_ok = true;
+    done.summary = render::collect::costs_summary(&rows, &services);
+    let unparsed: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.parsed.is_none())
+        .map(|r| r.usage_type.as_str())
+        .collect();
+    if !unparsed.is_empty() {
+        done.notes.push(format!(
+            "note: {} usage type(s) not recognised, kept as unparsed rows: {}",
+            unparsed.len(),
+            unparsed.iter().copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if let Some(dir) = &ctx.out {
+        let path = dir.join(snapshot::COSTS);
+        let (n, regions) =
+            snapshot::costs::save(&path, &rows, ctx.account.as_deref(), start, end, &services)?;
+        let accounts: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.linked_account.clone())
+            .collect();
+        let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        let saved = Saved {
+            name: "costs",
+            file: snapshot::COSTS,
+            rows: n,
+            window: Some(Window {
+                start: midnight(start),
+                end: midnight(end),
+            }),
+            // Those of the file's rows (replaced rows take theirs along).
+            regions: Regions::Exactly(regions),
+            accounts: accounts.into_iter().chain(ctx.account.clone()).collect(),
+        };
+        let unparsed: Vec<String> = unparsed.iter().map(|s| s.to_string()).collect();
+        done.save(dir, saved, |d| {
+            d.insert("services".into(), serde_json::json!(services));
+            d.insert("unparsed_usage_types".into(), serde_json::json!(unparsed));
+            d.insert(
+                "grouped_by_linked_account".into(),
+                serde_json::json!(a.linked_account),
+            );
+        })?;
+    }
+    Ok(done)
+}

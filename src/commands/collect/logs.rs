@@ -1,0 +1,413 @@
+//! `collect logs`: invocation logs from CloudWatch Logs (FilterLogEvents) and S3, each request
+//! once, into `invocations.parquet` (or `--server-side`: `insights`).
+//!
+//! Each part (a log group in a region, an S3 location) lands in its own table first; only the
+//! parts that complete go into the snapshot and the summary, so a failure half-way through a
+//! part leaves none of it behind.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+
+use super::{progress, Ctx, Done};
+use crate::cli::CollectLogsArgs;
+use crate::collect::aws;
+use crate::collect::cloudwatch_logs::{self as logs, LogCalls};
+use crate::collect::s3_logs::{self as s3, S3Calls};
+use crate::commands::{warn_diagnostics, warn_unpriced};
+use crate::money::group_thousands;
+use crate::output::report::reports_of;
+use crate::pricing::{Aggregator, CacheTtl, Resolver, UsageTable};
+use crate::render;
+use crate::settings::Env;
+use crate::snapshot::{self, Regions, Saved};
+use crate::usage::dedup::{id_hash, Dedup};
+use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
+use crate::usage::{GroupKey, Period, TableFormat};
+
+/// How every record is read and priced in this collection.
+struct Pass<'a> {
+    resolver: Resolver<'a>,
+    groupings: [Vec<GroupKey>; 1],
+    ttl: CacheTtl,
+    period: Period,
+    opts: IngestOptions,
+}
+
+impl Pass<'_> {
+    fn aggregator<'t>(&'t self, table: Option<&'t UsageTable>) -> Aggregator<'t> {
+        Aggregator::new(
+            &self.resolver,
+            &self.groupings,
+            self.ttl,
+            self.period,
+            table,
+        )
+    }
+}
+
+/// The parts read, each a finished table in a working directory.
+struct Fetched {
+    /// Removed when dropped.
+    _dir: tempfile::TempDir,
+    parts: Vec<PathBuf>,
+    regions_read: Vec<String>,
+    stats: IngestStats,
+    diags: Diagnostics,
+    outside_period: u64,
+    log_calls: LogCalls,
+    s3_calls: S3Calls,
+}
+
+/// Parts being read: each page or object goes through the same validation as `report`.
+struct Reader<'p, 'r> {
+    pass: &'p Pass<'r>,
+    f: Fetched,
+    n_part: usize,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Reader<'_, '_> {
+    /// A new part's table.
+    fn part(&mut self) -> anyhow::Result<(PathBuf, UsageTable)> {
+        self.n_part += 1;
+        let path = self
+            .f
+            ._dir
+            .path()
+            .join(format!("part-{}.parquet", self.n_part));
+        let table = UsageTable::create(&path, TableFormat::Parquet)?;
+        Ok((path, table))
+    }
+
+    /// Reads one page or object into the part's table.
+    fn feed(&mut self, table: &UsageTable, name: String, data: Vec<u8>) {
+        let src = Source::Memory {
+            name,
+            data: Arc::new(data),
+        };
+        let mut agg = ingest::ingest(
+            std::slice::from_ref(&src),
+            || self.pass.aggregator(Some(table)),
+            &self.pass.opts,
+            &mut self.f.stats,
+            &mut self.f.diags,
+        );
+        agg.flush_table();
+        self.f.outside_period += agg.outside_period;
+        if let Some(b) = &self.bar {
+            b.set_message(format!(
+                "collecting invocation logs: {} records",
+                group_thousands(self.f.stats.records)
+            ));
+        }
+    }
+
+    /// A part that completed: kept.
+    fn completed(&mut self, path: PathBuf, table: UsageTable, region: &str) -> anyhow::Result<()> {
+        table.finish()?;
+        self.f.parts.push(path);
+        if !self.f.regions_read.iter().any(|r| r == region) {
+            self.f.regions_read.push(region.to_string());
+        }
+        Ok(())
+    }
+}
+
+/// The completed parts merged, each request once.
+struct Merged {
+    duplicates: u64,
+    accounts: BTreeSet<String>,
+    seen: Mutex<HashSet<u128>>,
+}
+
+pub async fn run(
+    env: &Env,
+    ctx: &Ctx,
+    a: &CollectLogsArgs,
+    s3_locations: &[(String, String)],
+) -> anyhow::Result<Done> {
+    if a.server_side {
+        return super::insights::run(ctx, a).await;
+    }
+    let mut done = Done::new(ctx);
+    let pass = Pass {
+        resolver: Resolver::new(&env.catalog, &env.map),
+        groupings: [vec![GroupKey::Model]],
+        ttl: a.cache_write_ttl,
+        period: Period {
+            start: Some(ctx.window.start),
+            end: Some(ctx.window.end),
+        },
+        opts: IngestOptions::default(),
+    };
+    let f = fetch(ctx, a, s3_locations, &pass, &mut done).await?;
+    done.count("FilterLogEvents", f.log_calls.filter_log_events);
+    done.count("ListObjectsV2", f.s3_calls.list_objects);
+    done.count("GetObject", f.s3_calls.get_object);
+    done.cost_micros = f.s3_calls.cost_micros();
+    done.any_ok = !f.parts.is_empty();
+    warn_diagnostics(&f.stats, &f.diags);
+    let table = match (&ctx.out, done.any_ok) {
+        (Some(dir), true) => Some(UsageTable::create(
+            &dir.join(snapshot::INVOCATIONS),
+            TableFormat::Parquet,
+        )?),
+        _ => None,
+    };
+    let m = merge(env, &pass, &f, table.as_ref(), &mut done)?;
+    done.notes
+        .push(read_note(a, s3_locations, &f, m.duplicates));
+    let (Some(dir), Some(table)) = (&ctx.out, table) else {
+        return Ok(done);
+    };
+    let kept = keep_earlier(dir, &pass, &table, &m.seen)?;
+    let saved = Saved {
+        name: "invocations",
+        file: snapshot::INVOCATIONS,
+        rows: table.finish()?,
+        window: Some(ctx.window.clone()),
+        regions: Regions::Add(f.regions_read.clone()),
+        accounts: m.accounts.iter().cloned().collect(),
+    };
+    done.save(dir, saved, |d| {
+        // Every log group and location collected into this file so far.
+        let mut union = |key: &str, new: &[String]| {
+            let earlier: Vec<String> = d
+                .get(key)
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default();
+            let all = snapshot::sorted(earlier.into_iter().chain(new.iter().cloned()));
+            d.insert(key.to_string(), serde_json::json!(all));
+        };
+        union("log_groups", &a.log_group);
+        union("s3", &a.s3);
+        d.insert("duplicates_dropped".into(), serde_json::json!(m.duplicates));
+        d.insert(
+            "skipped_lines".into(),
+            serde_json::json!(f.stats.skipped_lines),
+        );
+        d.insert(
+            "kept_from_earlier_collections".into(),
+            serde_json::json!(kept),
+        );
+    })?;
+    Ok(done)
+}
+
+/// Reads every log group (per region) and S3 location into its own part table.
+async fn fetch(
+    ctx: &Ctx,
+    a: &CollectLogsArgs,
+    s3_locations: &[(String, String)],
+    pass: &Pass<'_>,
+    done: &mut Done,
+) -> anyhow::Result<Fetched> {
+    let dir = match &ctx.out {
+        Some(dir) => tempfile::Builder::new()
+            .prefix(".bedrock-lens-parts-")
+            .tempdir_in(dir),
+        None => tempfile::Builder::new()
+            .prefix("bedrock-lens-parts-")
+            .tempdir(),
+    }
+    .context("creating a working directory for the collection")?;
+    let mut r = Reader {
+        pass,
+        f: Fetched {
+            _dir: dir,
+            parts: vec![],
+            regions_read: vec![],
+            stats: IngestStats::default(),
+            diags: Diagnostics::default(),
+            outside_period: 0,
+            log_calls: LogCalls::default(),
+            s3_calls: S3Calls::default(),
+        },
+        n_part: 0,
+        bar: progress(ctx, "collecting invocation logs"),
+    };
+    for region in ctx.regions.iter().filter(|_| !a.log_group.is_empty()) {
+        let conf = aws::for_region(&ctx.base, region);
+        let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
+        for group in &a.log_group {
+            let (path, table) = r.part()?;
+            let (start, end) = (ctx.window.start, ctx.window.end);
+            let mut calls = std::mem::take(&mut r.f.log_calls);
+            let result = logs::filter(
+                &client,
+                region,
+                group,
+                start,
+                end,
+                &mut calls,
+                |bytes, page| r.feed(&table, format!("{region}:{group} page {page}"), bytes),
+            )
+            .await;
+            r.f.log_calls = calls;
+            match result {
+                Ok(()) => r.completed(path, table, region)?,
+                Err(f) => done
+                    .failures
+                    .push(f.with_policy_args(&format!("--log-group {group}"))),
+            }
+        }
+    }
+    if !s3_locations.is_empty() {
+        let region = ctx.regions[0].clone();
+        let conf = aws::for_region(&ctx.base, &region);
+        let client = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&conf)
+                .force_path_style(conf.endpoint_url().is_some())
+                .build(),
+        );
+        for (bucket, prefix) in s3_locations {
+            let (path, table) = r.part()?;
+            let (start, end) = (ctx.window.start, ctx.window.end);
+            let mut failures = vec![];
+            let mut calls = std::mem::take(&mut r.f.s3_calls);
+            let result = s3::fetch(
+                &client,
+                bucket,
+                prefix,
+                start,
+                end,
+                &mut calls,
+                &mut failures,
+                |name, bytes| r.feed(&table, name, bytes),
+            )
+            .await;
+            r.f.s3_calls = calls;
+            // Objects are whole: those read are kept, those that failed are listed (a re-run
+            // of the window replaces the location's rows).
+            done.failures.extend(failures);
+            match result {
+                Ok(()) => r.completed(path, table, &region)?,
+                Err(f) => done
+                    .failures
+                    .push(f.with_policy_args(&format!("--s3 s3://{bucket}/{prefix}"))),
+            }
+        }
+    }
+    if let Some(b) = r.bar {
+        b.finish_and_clear();
+    }
+    Ok(r.f)
+}
+
+/// The completed parts, each request once, into the snapshot's table (if any) and the summary.
+fn merge(
+    env: &Env,
+    pass: &Pass<'_>,
+    f: &Fetched,
+    table: Option<&UsageTable>,
+    done: &mut Done,
+) -> anyhow::Result<Merged> {
+    let seen: Mutex<HashSet<u128>> = Mutex::new(HashSet::new());
+    let sources: Vec<Source> = f.parts.iter().cloned().map(Source::Table).collect();
+    let mut kept_stats = IngestStats::default();
+    let mut merged = ingest::ingest(
+        &sources,
+        || Dedup::new(pass.aggregator(table), &seen),
+        &pass.opts,
+        &mut kept_stats,
+        &mut Diagnostics::default(),
+    );
+    merged.inner.flush_table();
+    let duplicates = merged.duplicates;
+    let accounts = std::mem::take(&mut merged.accounts);
+    let mut input_stats = f.stats.clone();
+    input_stats.records = kept_stats.records - duplicates;
+    input_stats.error_records = kept_stats.error_records;
+    let mut reports = reports_of(
+        &env.catalog,
+        &env.overrides,
+        &merged.inner,
+        &pass.groupings,
+        pass.ttl,
+        &pass.period,
+        &input_stats,
+    );
+    drop(merged);
+    let mut rep = reports.remove(0);
+    rep.input.outside_period = f.outside_period;
+    done.summary = render::report::render(&rep, render::Format::Table)?;
+    warn_unpriced(&rep);
+    Ok(Merged {
+        duplicates,
+        accounts,
+        seen,
+    })
+}
+
+/// What was read, for stderr.
+fn read_note(
+    a: &CollectLogsArgs,
+    s3_locations: &[(String, String)],
+    f: &Fetched,
+    duplicates: u64,
+) -> String {
+    let mut read = vec![];
+    if !a.log_group.is_empty() {
+        read.push(format!(
+            "{} event(s) in {} FilterLogEvents page(s) ({} empty)",
+            group_thousands(f.log_calls.events),
+            group_thousands(f.log_calls.filter_log_events),
+            group_thousands(f.log_calls.empty_pages)
+        ));
+    }
+    if !s3_locations.is_empty() {
+        read.push(format!(
+            "{} S3 object(s) ({:.1} MB as stored; {} skipped by name or hour folder)",
+            group_thousands(f.s3_calls.get_object),
+            f.s3_calls.bytes as f64 / 1e6,
+            group_thousands(f.s3_calls.skipped_objects)
+        ));
+    }
+    format!(
+        "read {} record(s) from {}; {} duplicate(s) dropped; {} outside the period",
+        group_thousands(f.stats.records),
+        read.join(" and "),
+        group_thousands(duplicates),
+        group_thousands(f.outside_period),
+    )
+}
+
+/// Copies the snapshot's earlier rows into `table` unless their request was collected again
+/// here: rows of other log groups, regions or locations (and of parts that failed this time)
+/// stay. Returns the rows kept.
+fn keep_earlier(
+    dir: &std::path::Path,
+    pass: &Pass<'_>,
+    table: &UsageTable,
+    seen: &Mutex<HashSet<u128>>,
+) -> anyhow::Result<u64> {
+    let old = dir.join(snapshot::INVOCATIONS);
+    if !old.exists() {
+        return Ok(0);
+    }
+    let mut kept = 0u64;
+    let all_time = Period {
+        start: None,
+        end: None,
+    };
+    let mut keep = Aggregator::new(
+        &pass.resolver,
+        &pass.groupings,
+        pass.ttl,
+        all_time,
+        Some(table),
+    );
+    let seen = seen.lock().expect("no panics while held");
+    snapshot::read_table(&old, |r| {
+        if !r.request_id.is_empty() && seen.contains(&id_hash(r.request_id)) {
+            return;
+        }
+        kept += 1;
+        keep.add(r);
+    })?;
+    keep.flush_table();
+    Ok(kept)
+}

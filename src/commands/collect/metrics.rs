@@ -1,0 +1,97 @@
+//! `collect metrics`: ListMetrics + GetMetricData per region into `metrics.parquet`.
+
+use std::collections::HashSet;
+
+use super::{progress, Ctx, Done};
+use crate::cli::CollectMetricsArgs;
+use crate::collect::aws;
+use crate::collect::cloudwatch_metrics::{self as metrics, Calls, Point};
+use crate::collect::metric_plan;
+use crate::money::group_thousands;
+use crate::render;
+use crate::snapshot::{self, Regions, Saved};
+
+pub async fn run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::Result<Done> {
+    let mut done = Done::new(ctx);
+    let mut calls = Calls::default();
+    let mut points: Vec<Point> = vec![];
+    let mut ok_regions = vec![];
+    // (region, model id, metric, statistic) of every series asked for: only those replace
+    // earlier rows (a model ListMetrics no longer lists keeps its saved points).
+    let mut asked: HashSet<(String, String, &'static str, &'static str)> = HashSet::new();
+    let bar = progress(ctx, "collecting CloudWatch metrics");
+    for region in &ctx.regions {
+        let conf = aws::for_region(&ctx.base, region);
+        let client = aws_sdk_cloudwatch::Client::new(&conf);
+        let r = async {
+            let mut found = metrics::discover(&client, region, &mut calls).await?;
+            // Models named on the command line are asked for every metric, found or not
+            // (ListMetrics only lists metrics with data in the last two weeks).
+            for m in &a.model_id {
+                found.extend(
+                    metric_plan::METRICS
+                        .iter()
+                        .map(|(name, _)| (m.clone(), name.to_string())),
+                );
+            }
+            let queries = metric_plan::queries(&found);
+            let series: Vec<_> = queries
+                .iter()
+                .map(|q| (region.clone(), q.model_id.clone(), q.metric, q.stat))
+                .collect();
+            metrics::fetch(
+                &client,
+                region,
+                &queries,
+                ctx.window.start,
+                ctx.window.end,
+                period as i32,
+                &mut calls,
+            )
+            .await
+            .map(|p| (p, series))
+        }
+        .await;
+        match r {
+            Ok((p, series)) => {
+                asked.extend(series);
+                points.extend(p);
+                ok_regions.push(region.clone());
+            }
+            Err(f) => done.failures.push(f),
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    done.count("ListMetrics", calls.list_metrics);
+    done.count("GetMetricData", calls.get_metric_data);
+    done.cost_micros = metric_plan::cost_micros(calls.metrics_requested);
+    done.notes.push(format!(
+        "metrics requested: {} (GetMetricData bills $0.01 per 1,000)",
+        group_thousands(calls.metrics_requested)
+    ));
+    done.any_ok = !ok_regions.is_empty();
+    done.summary = render::collect::metrics_summary(&points);
+    if let (Some(dir), true) = (&ctx.out, done.any_ok) {
+        let path = dir.join(snapshot::METRICS);
+        let w = &ctx.window;
+        let n = snapshot::metrics::save(&path, points, ctx.account.as_deref(), period, w, &asked)?;
+        let saved = Saved {
+            name: "metrics",
+            file: snapshot::METRICS,
+            rows: n,
+            window: Some(w.clone()),
+            regions: Regions::Add(ok_regions),
+            accounts: ctx.account.iter().cloned().collect(),
+        };
+        done.save(dir, saved, |d| {
+            d.insert("period_seconds".into(), serde_json::json!(period));
+            d.insert(
+                "metrics_requested".into(),
+                serde_json::json!(calls.metrics_requested),
+            );
+        })?;
+    }
+    Ok(done)
+}

@@ -1,0 +1,209 @@
+//! `collect`: pull a period of usage and cost from AWS into a snapshot directory. One file per
+//! source (`metrics`, `logs`, `costs`, `profiles`), each: call the collector per region, render
+//! the summary, store what completed in the snapshot.
+//!
+//! Every argument is checked before the first call (`settings::collect`). Each (source, region)
+//! runs on its own: one that fails is reported (with the IAM action or credential problem) and
+//! the others complete; the run then exits 1 with a summary. Files are written only when their
+//! source completed, each atomically, and the manifest last; Ctrl-C leaves the snapshot as it was.
+
+mod costs;
+mod insights;
+mod logs;
+mod metrics;
+mod profiles;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::Utc;
+
+use crate::cli::CollectCommand;
+use crate::collect::aws::fault::Failure;
+use crate::collect::aws::{self, AwsArgs};
+use crate::error::Outcome;
+use crate::io::emit;
+use crate::money::{group_thousands, micros_usd};
+use crate::settings::{self, Env};
+use crate::snapshot::{self, Saved, Window};
+
+pub use crate::settings::collect::out_of;
+
+/// What a collection did, for the summary and the manifest.
+struct Done {
+    /// Text for stdout.
+    summary: String,
+    failures: Vec<Failure>,
+    /// API calls per operation, and their cost in micro-dollars.
+    calls: BTreeMap<String, u64>,
+    cost_micros: u64,
+    /// Something completed (a source with no success writes nothing).
+    any_ok: bool,
+    /// Notes for stderr (metrics requested, bytes scanned...).
+    notes: Vec<String>,
+}
+
+impl Done {
+    fn new(ctx: &Ctx) -> Done {
+        let mut calls = BTreeMap::new();
+        calls.insert("GetCallerIdentity".to_string(), 1);
+        Done {
+            summary: String::new(),
+            failures: ctx.account_failure.iter().cloned().collect(),
+            calls,
+            cost_micros: 0,
+            any_ok: false,
+            notes: vec![],
+        }
+    }
+    /// Updates `name`'s manifest entry in `dir` with what this collection saved and its calls.
+    fn save(
+        &self,
+        dir: &Path,
+        saved: Saved,
+        details: impl FnOnce(&mut BTreeMap<String, serde_json::Value>),
+    ) -> anyhow::Result<()> {
+        let calls = snapshot::Calls {
+            per_operation: &self.calls,
+            cost_micros: self.cost_micros,
+        };
+        snapshot::save_manifest(dir, saved, calls, details)
+    }
+
+    fn count(&mut self, op: &str, n: u64) {
+        if n > 0 {
+            *self.calls.entry(op.to_string()).or_default() += n;
+        }
+    }
+}
+
+/// Period and regions, checked before any call.
+struct Ctx {
+    /// Configuration (credentials resolved once); `aws::for_region` derives each region's.
+    base: aws_config::SdkConfig,
+    /// The account of the credentials (None when STS could not tell: `account_failure`).
+    account: Option<String>,
+    account_failure: Option<Failure>,
+    regions: Vec<String>,
+    window: Window,
+    out: Option<PathBuf>,
+    quiet: bool,
+}
+
+pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
+    let s = settings::collect::resolve(c, Utc::now())?;
+    let t = s.target;
+    let quiet = env.quiet;
+    if s.cut && !quiet {
+        eprintln!("note: --end is in the future; collecting up to now");
+    }
+    if !quiet {
+        for n in &s.notes {
+            eprintln!("{n}");
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let aws_args = AwsArgs {
+        profile: t.profile.clone(),
+        endpoint_url: t.endpoint_url.clone(),
+    };
+    let work = async {
+        let base = aws::config(&aws_args, None).await;
+        let regions = match c {
+            // Cost Explorer has one endpoint, in us-east-1.
+            CollectCommand::Costs(_) => vec!["us-east-1".to_string()],
+            _ => settings::collect::regions_of(base.region().map(|r| r.as_ref()), &t.region)?,
+        };
+        let base = aws::for_region(&base, &regions[0]);
+        let (account, account_failure) = match aws::account(&base).await {
+            Ok(a) => (Some(a), None),
+            // A snapshot files every row under its account: without one, a later collection
+            // could not tell its rows from these. Stop before any data call.
+            Err(f) if t.out.is_some() => {
+                anyhow::bail!(
+                    "cannot tell which account the credentials belong to, so nothing is collected into --out: {f}"
+                )
+            }
+            Err(f) => (None, Some(f)),
+        };
+        let ctx = Ctx {
+            base,
+            account,
+            account_failure,
+            regions,
+            window: s.window.clone(),
+            out: t.out.clone(),
+            quiet,
+        };
+        if let Some(dir) = &ctx.out {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the snapshot directory {}", dir.display()))?;
+        }
+        let done = match c {
+            CollectCommand::Metrics(a) => metrics::run(&ctx, a, s.period.unwrap_or(3600)).await?,
+            CollectCommand::Logs(a) => logs::run(env, &ctx, a, &s.s3_locations).await?,
+            CollectCommand::Costs(a) => costs::run(&ctx, a).await?,
+            CollectCommand::Profiles(a) => profiles::run(&ctx, a).await?,
+        };
+        anyhow::Ok(done)
+    };
+    let done = rt.block_on(async {
+        tokio::select! {
+            r = work => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!(
+                "interrupted (Ctrl-C): nothing was written; the snapshot holds what it held before"
+            )),
+        }
+    })?;
+    emit(&done.summary)?;
+    if !quiet {
+        let calls: Vec<String> = done
+            .calls
+            .iter()
+            .map(|(k, v)| format!("{} {k}", group_thousands(v)))
+            .collect();
+        eprintln!(
+            "API calls: {}; cost of these calls: {}",
+            if calls.is_empty() {
+                "none".to_string()
+            } else {
+                calls.join(", ")
+            },
+            micros_usd(done.cost_micros)
+        );
+        for n in &done.notes {
+            eprintln!("{n}");
+        }
+        if let Some(dir) = &t.out {
+            if done.any_ok {
+                eprintln!("snapshot: {}", dir.display());
+            }
+        }
+    }
+    if done.failures.is_empty() {
+        return Ok(Outcome::Ok);
+    }
+    eprintln!(
+        "error: {} part(s) of the collection failed; the rest completed{}:",
+        done.failures.len(),
+        if t.out.is_some() && done.any_ok {
+            " and was saved"
+        } else {
+            ""
+        }
+    );
+    for f in &done.failures {
+        eprintln!("  - {f}");
+    }
+    Ok(Outcome::Partial)
+}
+
+/// A spinner while `what` runs (a terminal, not --quiet).
+fn progress(ctx: &Ctx, what: &str) -> Option<indicatif::ProgressBar> {
+    crate::io::spinner(ctx.quiet, what)
+}

@@ -1,0 +1,369 @@
+//! The canonical result of `report` (`bedrock-lens/report/v1`): built once from the aggregator,
+//! rendered to every format from this struct so table, JSON, CSV and Markdown always agree.
+//!
+//! Rounding: costs are exact (pico-dollars) until rendered. Each cost component is then rounded
+//! to micro-dollars across the rows with the largest-remainder method, so a component's rows add
+//! up to its exact total rounded, whatever the grouping; a row's cost is the sum of its
+//! components and the totals are the sums of the rows, so every printed total adds up.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::money::Usd6;
+use crate::pricing::aggregate::{Agg, Aggregator};
+use crate::pricing::{CacheTtl, Catalog};
+use crate::usage::ingest::IngestStats;
+use crate::usage::{GroupKey, Period};
+
+pub const SCHEMA: &str = "bedrock-lens/report/v1";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Breakdown {
+    pub input: Usd6,
+    pub output: Usd6,
+    pub cache_read: Usd6,
+    pub cache_write: Usd6,
+}
+
+impl Breakdown {
+    pub fn total(&self) -> Usd6 {
+        self.input + self.output + self.cache_read + self.cache_write
+    }
+
+    fn add(&mut self, o: &Breakdown) {
+        self.input += o.input;
+        self.output += o.output;
+        self.cache_read += o.cache_read;
+        self.cache_write += o.cache_write;
+    }
+}
+
+/// Token and call counts shared by rows, totals and unpriced entries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub invocations: u64,
+    pub errors: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+}
+
+impl Counts {
+    /// Calls, errors, input, output, cache read, cache write: the column order of every format.
+    pub fn array(&self) -> [u64; 6] {
+        [
+            self.invocations,
+            self.errors,
+            self.input_tokens,
+            self.output_tokens,
+            self.cache_read_tokens,
+            self.cache_write_tokens,
+        ]
+    }
+
+    pub fn of(a: &Agg) -> Counts {
+        Counts {
+            invocations: a.invocations,
+            errors: a.errors,
+            input_tokens: a.tokens.input,
+            output_tokens: a.tokens.output,
+            cache_read_tokens: a.tokens.cache_read,
+            cache_write_tokens: a.tokens.cache_write,
+        }
+    }
+
+    pub fn add(&mut self, o: &Counts) {
+        self.invocations += o.invocations;
+        self.errors += o.errors;
+        self.input_tokens += o.input_tokens;
+        self.output_tokens += o.output_tokens;
+        self.cache_read_tokens += o.cache_read_tokens;
+        self.cache_write_tokens += o.cache_write_tokens;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// (key name, value) in `--by` order; `None` where the records have no value.
+    pub keys: Vec<(String, Option<String>)>,
+    pub counts: Counts,
+    /// Invocations in this row that could not be priced (their tokens are in `counts`).
+    pub unpriced_invocations: u64,
+    pub long_context_invocations: u64,
+    /// `None` when nothing in the row could be priced.
+    pub cost: Option<Breakdown>,
+}
+
+impl Row {
+    pub fn cost_usd(&self) -> Option<Usd6> {
+        self.cost.map(|b| b.total())
+    }
+}
+
+impl Serialize for Row {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in &self.keys {
+            m.serialize_entry(k, v)?;
+        }
+        let c = &self.counts;
+        m.serialize_entry("invocations", &c.invocations)?;
+        m.serialize_entry("errors", &c.errors)?;
+        m.serialize_entry("input_tokens", &c.input_tokens)?;
+        m.serialize_entry("output_tokens", &c.output_tokens)?;
+        m.serialize_entry("cache_read_tokens", &c.cache_read_tokens)?;
+        m.serialize_entry("cache_write_tokens", &c.cache_write_tokens)?;
+        m.serialize_entry("cost_usd", &self.cost_usd())?;
+        m.serialize_entry("cost_breakdown", &self.cost)?;
+        m.serialize_entry("unpriced_invocations", &self.unpriced_invocations)?;
+        m.serialize_entry("long_context_invocations", &self.long_context_invocations)?;
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Over the priced rows only; `None` when there were invocations and none could be priced.
+    pub cost_usd: Option<Usd6>,
+    pub cost_breakdown: Breakdown,
+    pub unpriced_invocations: u64,
+    pub long_context_invocations: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnpricedEntry {
+    pub model_id: String,
+    /// Why, with how many invocations each reason applied to.
+    pub reasons: Vec<String>,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodOut {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputOut {
+    pub files: u64,
+    pub records: u64,
+    pub skipped_lines: u64,
+    pub error_records: u64,
+    pub outside_period: u64,
+    pub file_errors: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PricingOut {
+    /// The oldest as-of date of the catalog rows in use.
+    pub catalog_as_of: Option<String>,
+    pub cache_write_ttl: CacheTtl,
+    /// Override files given with --pricing.
+    pub overrides: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub period: PeriodOut,
+    pub group_by: Vec<String>,
+    pub rows: Vec<Row>,
+    pub totals: Totals,
+    pub unpriced: Vec<UnpricedEntry>,
+    pub input: InputOut,
+    pub pricing: PricingOut,
+}
+
+/// Rows of one grouping, sorted: by key for time groupings, else by cost (unpriced last).
+pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
+    let g = &agg.groupings[grouping];
+    let names: Vec<String> = g.keys.iter().map(GroupKey::name).collect();
+    let mut rows: Vec<(Row, &Agg)> = g
+        .rows
+        .values()
+        .map(|(values, a)| {
+            let row = Row {
+                keys: names.iter().cloned().zip(values.iter().cloned()).collect(),
+                counts: Counts::of(a),
+                unpriced_invocations: a.unpriced_invocations,
+                long_context_invocations: a.long_context_invocations,
+                cost: None,
+            };
+            (row, a)
+        })
+        .collect();
+    let key_of = |r: &Row| r.keys.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let exact = |a: &Agg| (a.cost_input + a.cost_output + a.cost_cache_read + a.cost_cache_write).0;
+    if g.keys.iter().any(GroupKey::is_time) {
+        rows.sort_by_key(|(r, _)| key_of(r));
+    } else {
+        rows.sort_by(|(ra, a), (rb, b)| {
+            let priced = |x: &Agg| x.priced_invocations() > 0;
+            priced(b)
+                .cmp(&priced(a))
+                .then(exact(b).cmp(&exact(a)))
+                .then(rb.counts.invocations.cmp(&ra.counts.invocations))
+                .then_with(|| key_of(ra).cmp(&key_of(rb)))
+        });
+    }
+    let aggs: Vec<&Agg> = rows.iter().map(|(_, a)| *a).collect();
+    let costs = breakdowns(&aggs);
+    rows.into_iter()
+        .zip(costs)
+        .map(|((mut row, a), b)| {
+            row.cost = (a.priced_invocations() > 0).then_some(b);
+            row
+        })
+        .collect()
+}
+
+/// Each cost component rounded to micro-dollars across the rows (largest remainder), so every
+/// component's rows add up to its exact total rounded.
+pub fn breakdowns(aggs: &[&Agg]) -> Vec<Breakdown> {
+    let column = |f: fn(&Agg) -> i128| -> Vec<Usd6> {
+        let exact: Vec<i128> = aggs.iter().map(|a| f(a)).collect();
+        crate::money::apportion(&exact, 1_000_000)
+            .into_iter()
+            .map(Usd6)
+            .collect()
+    };
+    let input = column(|a| a.cost_input.0);
+    let output = column(|a| a.cost_output.0);
+    let cache_read = column(|a| a.cost_cache_read.0);
+    let cache_write = column(|a| a.cost_cache_write.0);
+    (0..aggs.len())
+        .map(|i| Breakdown {
+            input: input[i],
+            output: output[i],
+            cache_read: cache_read[i],
+            cache_write: cache_write[i],
+        })
+        .collect()
+}
+
+pub fn totals_of(rows: &[Row]) -> Totals {
+    let mut t = Totals::default();
+    let mut priced = false;
+    for r in rows {
+        t.counts.add(&r.counts);
+        t.unpriced_invocations += r.unpriced_invocations;
+        t.long_context_invocations += r.long_context_invocations;
+        if let Some(b) = &r.cost {
+            t.cost_breakdown.add(b);
+            priced = true;
+        }
+    }
+    let nothing_ran = t.counts.invocations == 0;
+    t.cost_usd = (priced || nothing_ran).then(|| t.cost_breakdown.total());
+    t
+}
+
+pub fn unpriced_of(agg: &Aggregator) -> Vec<UnpricedEntry> {
+    agg.unpriced
+        .iter()
+        .map(|(id, u)| UnpricedEntry {
+            model_id: id.clone(),
+            reasons: u
+                .reasons
+                .iter()
+                .map(|(r, n)| format!("{r} ({n} invocations)"))
+                .collect(),
+            counts: Counts::of(&u.agg),
+        })
+        .collect()
+}
+
+pub fn input_of(stats: &IngestStats, agg: &Aggregator) -> InputOut {
+    InputOut {
+        files: stats.files,
+        records: stats.records,
+        skipped_lines: stats.skipped_lines,
+        error_records: stats.error_records,
+        outside_period: agg.outside_period,
+        file_errors: stats.file_errors,
+        bytes: stats.bytes,
+    }
+}
+
+/// One report per grouping from an aggregator that has seen every record.
+pub fn reports_of(
+    catalog: &Catalog,
+    overrides: &[String],
+    agg: &Aggregator,
+    groupings: &[Vec<GroupKey>],
+    ttl: CacheTtl,
+    period: &Period,
+    stats: &IngestStats,
+) -> Vec<Report> {
+    let period_out = period_out(period, agg);
+    let unpriced = unpriced_of(agg);
+    let input = input_of(stats, agg);
+    (0..groupings.len())
+        .map(|i| {
+            let rows = rows_of(agg, i);
+            Report {
+                schema: SCHEMA,
+                period: period_out.clone(),
+                group_by: groupings[i].iter().map(GroupKey::name).collect(),
+                totals: totals_of(&rows),
+                rows,
+                unpriced: unpriced.clone(),
+                input: input.clone(),
+                pricing: pricing_out(agg, catalog, ttl, overrides),
+            }
+        })
+        .collect()
+}
+
+/// The prices a result used: the oldest catalog date among the rows that priced it.
+pub fn pricing_out(
+    agg: &Aggregator,
+    catalog: &Catalog,
+    ttl: CacheTtl,
+    overrides: &[String],
+) -> PricingOut {
+    PricingOut {
+        catalog_as_of: agg
+            .prices_as_of
+            .or_else(|| catalog.oldest_as_of())
+            .map(|d| d.to_string()),
+        cache_write_ttl: ttl,
+        overrides: overrides.to_vec(),
+    }
+}
+
+/// The period a result covers: the bounds asked for, else the first and last day seen.
+pub fn period_out(period: &Period, agg: &Aggregator) -> PeriodOut {
+    // A bound at midnight shows as its day; any other instant in full.
+    let day = |t: chrono::DateTime<chrono::Utc>| {
+        if t.time() == chrono::NaiveTime::MIN {
+            t.format("%Y-%m-%d").to_string()
+        } else {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        }
+    };
+    PeriodOut {
+        start: period
+            .start
+            .map(day)
+            .or_else(|| agg.first_day().map(|d| d.to_string())),
+        // --end is exclusive internally; show the last day included.
+        // --end of a day or month is exclusive at the next midnight: show the last day included.
+        end: period
+            .end
+            .map(|e| {
+                if e.time() == chrono::NaiveTime::MIN {
+                    (e - chrono::Days::new(1)).format("%Y-%m-%d").to_string()
+                } else {
+                    day(e)
+                }
+            })
+            .or_else(|| agg.last_day().map(|d| d.to_string())),
+    }
+}

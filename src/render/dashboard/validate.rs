@@ -1,0 +1,479 @@
+//! Checks a dashboard body before it is written or sent: grid bounds and overlaps, widget and
+//! metric counts, metric-math ids and the ids expressions use, regions, log queries, and the
+//! dashboard name. Each problem names the widget (its index and title) and the field.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+/// Widgets per dashboard (facts sheet, section D).
+pub const MAX_WIDGETS: usize = 500;
+/// Metrics (rows) per metric widget.
+pub const MAX_METRICS_PER_WIDGET: usize = 500;
+/// Metrics (rows, hidden ones included) per dashboard.
+pub const MAX_METRICS_PER_DASHBOARD: usize = 2500;
+
+/// A log group name: 1-512 of letters, digits, `.`, `-`, `_`, `/`, `#`.
+pub fn check_log_group(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 512 {
+        return Err(format!(
+            "log group name is {} characters long (1 to 512)",
+            name.len()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._-/#".contains(*c)))
+    {
+        return Err(format!(
+            "log group name contains `{}`: only letters, digits and . _ - / # are allowed",
+            c.escape_default()
+        ));
+    }
+    Ok(())
+}
+
+/// A dashboard name: 1-255 characters of A-Z, a-z, 0-9, `-` and `_`.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 255 {
+        return Err(format!(
+            "dashboard name is {} characters long (1 to 255)",
+            name.len()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "dashboard name contains `{}`: only letters, digits, `-` and `_` are allowed",
+            c.escape_default()
+        ));
+    }
+    Ok(())
+}
+
+/// Metric-math id: starts with a lowercase letter; letters, digits and `_` after it.
+fn valid_id(id: &str) -> bool {
+    let mut c = id.chars();
+    c.next().is_some_and(|f| f.is_ascii_lowercase())
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+}
+
+/// Identifiers an expression refers to: words starting with a lowercase letter (functions
+/// such as `SUM`, `FILL`, `MAX` are upper case; string literals are skipped).
+fn referenced_ids(expr: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut chars = expr.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch == '"' || ch == '\'' {
+            for c in chars.by_ref() {
+                if c == ch {
+                    break;
+                }
+            }
+        } else if ch.is_ascii_alphabetic() || ch == '_' {
+            let mut word = ch.to_string();
+            while let Some(&c) = chars.peek() {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    word.push(c);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            if ch.is_ascii_lowercase() {
+                out.push(word);
+            }
+        } else if ch.is_ascii_digit() {
+            // A number such as 1e6 is not an id.
+            while let Some(&c) = chars.peek() {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every problem found (empty: valid).
+pub fn check(body: &Value) -> Vec<String> {
+    let mut errs = vec![];
+    let Some(widgets) = body.get("widgets").and_then(Value::as_array) else {
+        return vec!["body: `widgets` is missing or not an array".into()];
+    };
+    if widgets.len() > MAX_WIDGETS {
+        errs.push(format!(
+            "body: {} widgets (at most {MAX_WIDGETS})",
+            widgets.len()
+        ));
+    }
+    let total_metrics: usize = widgets
+        .iter()
+        .filter_map(|w| w["properties"]["metrics"].as_array())
+        .map(Vec::len)
+        .sum();
+    if total_metrics > MAX_METRICS_PER_DASHBOARD {
+        errs.push(format!(
+            "body: {total_metrics} metrics in all (at most {MAX_METRICS_PER_DASHBOARD}, hidden ones included)"
+        ));
+    }
+    let mut cells: Vec<(usize, i64, i64, i64, i64)> = vec![];
+    for (i, w) in widgets.iter().enumerate() {
+        let title = w["properties"]["title"]
+            .as_str()
+            .map(|t| format!(" \"{t}\""))
+            .unwrap_or_default();
+        let at = |field: &str| format!("widget {i}{title}: {field}");
+        let int = |k: &str| w.get(k).and_then(Value::as_i64);
+        let (x, y, wd, h) = (int("x"), int("y"), int("width"), int("height"));
+        match (x, y, wd, h) {
+            (Some(x), Some(y), Some(wd), Some(h)) => {
+                if !(0..=23).contains(&x) {
+                    errs.push(format!("{}: {x} is outside 0..23", at("x")));
+                }
+                if y < 0 {
+                    errs.push(format!("{}: {y} is negative", at("y")));
+                }
+                if !(1..=24).contains(&wd) {
+                    errs.push(format!("{}: {wd} is outside 1..24", at("width")));
+                }
+                if !(1..=1000).contains(&h) {
+                    errs.push(format!("{}: {h} is outside 1..1000", at("height")));
+                }
+                if x + wd > 24 {
+                    errs.push(format!(
+                        "{}: x {x} + width {wd} passes the 24-column grid",
+                        at("width")
+                    ));
+                }
+                for &(j, ox, oy, ow, oh) in &cells {
+                    if x < ox + ow && ox < x + wd && y < oy + oh && oy < y + h {
+                        errs.push(format!("{}: overlaps widget {j}", at("x/y")));
+                    }
+                }
+                cells.push((i, x, y, wd, h));
+            }
+            _ => errs.push(format!(
+                "{}: x, y, width and height must all be integers",
+                at("position")
+            )),
+        }
+        let props = &w["properties"];
+        match w["type"].as_str() {
+            Some("text") => {
+                if props["markdown"].as_str().is_none() {
+                    errs.push(format!("{}: missing", at("properties.markdown")));
+                }
+            }
+            Some("metric") => check_metric(props, &at, &mut errs),
+            Some("log") => {
+                if props["region"].as_str().is_none_or(str::is_empty) {
+                    errs.push(format!("{}: missing", at("properties.region")));
+                }
+                if !props["query"]
+                    .as_str()
+                    .is_some_and(|q| q.trim_start().starts_with("SOURCE '"))
+                {
+                    errs.push(format!(
+                        "{}: must start with SOURCE '<log group>'",
+                        at("properties.query")
+                    ));
+                }
+            }
+            Some("alarm") | Some("explorer") => {}
+            other => errs.push(format!(
+                "{}: `{}` is not metric, text, log, alarm or explorer",
+                at("type"),
+                other.unwrap_or("(missing)")
+            )),
+        }
+    }
+    errs
+}
+
+fn check_metric(props: &Value, at: &dyn Fn(&str) -> String, errs: &mut Vec<String>) {
+    if props["region"].as_str().is_none_or(str::is_empty) {
+        errs.push(format!("{}: missing", at("properties.region")));
+    }
+    if let Some(p) = props.get("period").and_then(Value::as_i64) {
+        if p <= 0 || p % 60 != 0 {
+            errs.push(format!(
+                "{}: {p} is not a multiple of 60",
+                at("properties.period")
+            ));
+        }
+    }
+    let Some(rows) = props["metrics"].as_array() else {
+        errs.push(format!(
+            "{}: missing or not an array",
+            at("properties.metrics")
+        ));
+        return;
+    };
+    if rows.is_empty() {
+        errs.push(format!("{}: empty", at("properties.metrics")));
+    }
+    if rows.len() > MAX_METRICS_PER_WIDGET {
+        errs.push(format!(
+            "{}: {} metrics (at most {MAX_METRICS_PER_WIDGET})",
+            at("properties.metrics"),
+            rows.len()
+        ));
+    }
+    let mut ids: HashSet<String> = HashSet::new();
+    let mut expressions: Vec<(usize, String)> = vec![];
+    for (k, row) in rows.iter().enumerate() {
+        let field = format!("properties.metrics[{k}]");
+        let Some(items) = row.as_array() else {
+            errs.push(format!("{}: not an array", at(&field)));
+            continue;
+        };
+        let opts = items.last().filter(|v| v.is_object());
+        let strings = items.iter().take_while(|v| v.is_string()).count();
+        let is_expr = opts.is_some_and(|o| o.get("expression").is_some());
+        if !is_expr && strings < 2 {
+            errs.push(format!(
+                "{}: needs at least a namespace and a metric name",
+                at(&field)
+            ));
+        }
+        if !is_expr && strings % 2 != 0 {
+            errs.push(format!(
+                "{}: dimension names and values must come in pairs",
+                at(&field)
+            ));
+        }
+        if let Some(o) = opts {
+            if let Some(id) = o.get("id").and_then(Value::as_str) {
+                if !valid_id(id) {
+                    errs.push(format!(
+                        "{}: id `{id}` must start with a lowercase letter and hold only letters, digits and _",
+                        at(&field)
+                    ));
+                }
+                if !ids.insert(id.to_string()) {
+                    errs.push(format!("{}: id `{id}` is used twice", at(&field)));
+                }
+            } else if is_expr {
+                errs.push(format!("{}: an expression needs an id", at(&field)));
+            }
+            if let Some(e) = o.get("expression").and_then(Value::as_str) {
+                expressions.push((k, e.to_string()));
+            }
+        }
+    }
+    for (k, e) in expressions {
+        for r in referenced_ids(&e) {
+            if !ids.contains(&r) {
+                errs.push(format!(
+                    "{}: expression refers to `{r}`, which no metric in this widget defines",
+                    at(&format!("properties.metrics[{k}]"))
+                ));
+            }
+        }
+    }
+}
+
+/// Checks a PutMetricAlarm input: at most 10 metrics, exactly one returned, valid and unique
+/// ids, expressions referring only to defined ids.
+pub fn check_alarm(alarm: &Value) -> Vec<String> {
+    let name = alarm["AlarmName"].as_str().unwrap_or("(no name)");
+    let at = |f: &str| format!("alarm {name}: {f}");
+    let mut errs = vec![];
+    let Some(metrics) = alarm["Metrics"].as_array() else {
+        return vec![at("Metrics: missing")];
+    };
+    if metrics.len() > crate::render::dashboard::MAX_ALARM_METRICS {
+        errs.push(format!(
+            "{}: {} metrics (at most {})",
+            at("Metrics"),
+            metrics.len(),
+            crate::render::dashboard::MAX_ALARM_METRICS
+        ));
+    }
+    let returned = metrics
+        .iter()
+        .filter(|m| m["ReturnData"] == Value::Bool(true))
+        .count();
+    if returned != 1 {
+        errs.push(format!(
+            "{}: {returned} metrics return data (exactly one must)",
+            at("Metrics")
+        ));
+    }
+    let mut ids = HashSet::new();
+    for (k, m) in metrics.iter().enumerate() {
+        match m["Id"].as_str() {
+            Some(id) if valid_id(id) => {
+                if !ids.insert(id.to_string()) {
+                    errs.push(format!(
+                        "{}: id `{id}` is used twice",
+                        at(&format!("Metrics[{k}]"))
+                    ));
+                }
+            }
+            other => errs.push(format!(
+                "{}: id `{}` must start with a lowercase letter",
+                at(&format!("Metrics[{k}]")),
+                other.unwrap_or("")
+            )),
+        }
+    }
+    for (k, m) in metrics.iter().enumerate() {
+        if let Some(e) = m["Expression"].as_str() {
+            for r in referenced_ids(e) {
+                if !ids.contains(&r) {
+                    errs.push(format!(
+                        "{}: expression refers to `{r}`, which no metric of this alarm defines",
+                        at(&format!("Metrics[{k}]"))
+                    ));
+                }
+            }
+        }
+    }
+    errs
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn body(widgets: Value) -> Value {
+        json!({ "widgets": widgets })
+    }
+
+    fn metric_w(x: i64, y: i64, w: i64, metrics: Value) -> Value {
+        json!({"type": "metric", "x": x, "y": y, "width": w, "height": 6,
+               "properties": {"title": "T", "region": "us-east-1", "period": 300, "metrics": metrics}})
+    }
+
+    #[test]
+    fn a_valid_body_passes() {
+        let b = body(json!([
+            {"type": "text", "x": 0, "y": 0, "width": 24, "height": 2, "properties": {"markdown": "# hi"}},
+            metric_w(0, 2, 12, json!([
+                ["AWS/Bedrock", "InputTokenCount", "ModelId", "m", {"id": "in0", "visible": false}],
+                [{"id": "c0", "expression": "FILL(in0,0)*3/1000000"}]
+            ])),
+            metric_w(12, 2, 12, json!([["AWS/Bedrock", "Invocations"]]))
+        ]));
+        assert_eq!(check(&b), Vec::<String>::new());
+    }
+
+    #[test]
+    fn invalid_bodies_name_the_widget_and_field() {
+        let cases = [
+            (
+                body(json!([metric_w(20, 0, 6, json!([["AWS/Bedrock", "Invocations"]]))])),
+                "widget 0 \"T\": width: x 20 + width 6 passes the 24-column grid",
+            ),
+            (
+                body(json!([
+                    metric_w(0, 0, 12, json!([["AWS/Bedrock", "Invocations"]])),
+                    metric_w(6, 3, 12, json!([["AWS/Bedrock", "Invocations"]]))
+                ])),
+                "widget 1 \"T\": x/y: overlaps widget 0",
+            ),
+            (
+                body(json!([metric_w(0, 0, 6, json!([["AWS/Bedrock", "Invocations", {"id": "Inv"}]]))])),
+                "widget 0 \"T\": properties.metrics[0]: id `Inv` must start with a lowercase letter",
+            ),
+            (
+                body(json!([metric_w(0, 0, 6, json!([
+                    ["AWS/Bedrock", "Invocations", {"id": "a"}],
+                    ["AWS/Bedrock", "InputTokenCount", {"id": "a"}]
+                ]))])),
+                "widget 0 \"T\": properties.metrics[1]: id `a` is used twice",
+            ),
+            (
+                body(json!([metric_w(0, 0, 6, json!([
+                    ["AWS/Bedrock", "Invocations", {"id": "inv"}],
+                    [{"id": "e", "expression": "100*thr/inv"}]
+                ]))])),
+                "widget 0 \"T\": properties.metrics[1]: expression refers to `thr`, which no metric in this widget defines",
+            ),
+            (
+                body(json!([{"type": "metric", "x": 0, "y": 0, "width": 6, "height": 6,
+                    "properties": {"title": "T", "metrics": [["AWS/Bedrock", "Invocations"]]}}])),
+                "widget 0 \"T\": properties.region: missing",
+            ),
+            (
+                body(json!([metric_w(0, 0, 6, json!([["AWS/Bedrock", "Invocations", "ModelId"]]))])),
+                "widget 0 \"T\": properties.metrics[0]: dimension names and values must come in pairs",
+            ),
+            (
+                body(json!([{"type": "log", "x": 0, "y": 0, "width": 6, "height": 6,
+                    "properties": {"title": "L", "region": "us-east-1", "query": "fields @message"}}])),
+                "widget 0 \"L\": properties.query: must start with SOURCE '<log group>'",
+            ),
+            (
+                body(json!([{"type": "chart", "x": 0, "y": 0, "width": 6, "height": 6, "properties": {}}])),
+                "widget 0: type: `chart` is not metric, text, log, alarm or explorer",
+            ),
+            (
+                body(json!([metric_w(0, -1, 6, json!([["AWS/Bedrock", "Invocations"]]))])),
+                "widget 0 \"T\": y: -1 is negative",
+            ),
+            (
+                json!({"widgets": (0..501).map(|i| json!({"type": "text", "x": 0, "y": i, "width": 1, "height": 1, "properties": {"markdown": "."}})).collect::<Vec<_>>()}),
+                "body: 501 widgets (at most 500)",
+            ),
+            (json!({}), "body: `widgets` is missing or not an array"),
+        ];
+        for (b, want) in cases {
+            let errs = check(&b);
+            assert!(
+                errs.iter().any(|e| e.starts_with(want)),
+                "want {want}\ngot {errs:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn expression_ids_skip_functions_numbers_and_strings() {
+        assert_eq!(
+            referenced_ids("SUM([c0,c1])*1e6+FILL(in_0,0)+SEARCH('{AWS/Bedrock} x', 'Sum')"),
+            vec!["c0", "c1", "in_0"]
+        );
+    }
+
+    #[test]
+    fn alarms_are_checked() {
+        let m = |id: &str| json!({"Id": id, "ReturnData": false, "MetricStat": {}});
+        let mut metrics: Vec<Value> = (0..10).map(|i| m(&format!("m{i}"))).collect();
+        metrics.push(json!({"Id": "e", "ReturnData": true, "Expression": "m0+zz"}));
+        let errs = check_alarm(&json!({"AlarmName": "a", "Metrics": metrics}));
+        assert_eq!(
+            errs,
+            [
+                "alarm a: Metrics: 11 metrics (at most 10)",
+                "alarm a: Metrics[10]: expression refers to `zz`, which no metric of this alarm defines"
+            ]
+        );
+        let errs = check_alarm(&json!({"AlarmName": "b", "Metrics": [m("x"), m("x")]}));
+        assert_eq!(
+            errs,
+            [
+                "alarm b: Metrics: 0 metrics return data (exactly one must)",
+                "alarm b: Metrics[1]: id `x` is used twice"
+            ]
+        );
+    }
+
+    #[test]
+    fn dashboard_names() {
+        assert!(check_name("genai-prod_1").is_ok());
+        assert_eq!(
+            check_name("genai prod").unwrap_err(),
+            "dashboard name contains ` `: only letters, digits, `-` and `_` are allowed"
+        );
+        assert!(check_name("").is_err());
+        assert!(check_name(&"a".repeat(256)).is_err());
+    }
+}

@@ -1,0 +1,312 @@
+//! `collect`'s flags resolved before the first call: the window (default: this month up to
+//! now; aligned to whole buckets for metrics and --server-side), the metrics period, S3
+//! locations, the endpoint URL, the regions, the --out directory; and the notes to print.
+
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+
+use super::parse_bound;
+use crate::cli::{AwsTarget, CollectCommand};
+use crate::collect::aws::iam_policy::parse_s3;
+use crate::collect::metric_plan;
+use crate::error::UsageError;
+use crate::io::clean;
+use crate::snapshot::{self, Manifest, Window};
+
+/// A collection's settings, all checked.
+pub struct CollectSettings<'a> {
+    pub target: &'a AwsTarget,
+    /// The window to collect (aligned where the source needs whole buckets).
+    pub window: Window,
+    /// The end asked for is in the future and was cut to now.
+    pub cut: bool,
+    /// `collect metrics --period`, in seconds.
+    pub period: Option<u32>,
+    /// `collect logs --s3`: (bucket, prefix).
+    pub s3_locations: Vec<(String, String)>,
+    /// Notes for stderr (alignment, ListMetrics' 14-day limit).
+    pub notes: Vec<String>,
+}
+
+/// The snapshot directory a collection writes, if any.
+pub fn out_of(c: &CollectCommand) -> Option<&Path> {
+    target_of(c).out.as_deref()
+}
+
+fn target_of(c: &CollectCommand) -> &AwsTarget {
+    match c {
+        CollectCommand::Metrics(a) => &a.target,
+        CollectCommand::Logs(a) => &a.target,
+        CollectCommand::Costs(a) => &a.target,
+        CollectCommand::Profiles(a) => &a.target,
+    }
+}
+
+/// The window asked for: default from the first day of this month to now; an end in the
+/// future is cut to now.
+fn window_of(t: &AwsTarget, now: DateTime<Utc>) -> anyhow::Result<(Window, bool)> {
+    let start = match &t.start {
+        Some(s) => parse_bound("--start", s, false)?,
+        None => Utc
+            .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+            .single()
+            .expect("first of the month exists"),
+    };
+    let asked_end = match &t.end {
+        Some(s) => parse_bound("--end", s, true)?,
+        None => now,
+    };
+    let cut = asked_end > now;
+    let end = asked_end.min(now);
+    if start >= end {
+        return Err(UsageError::new(
+            format!(
+                "the period is empty: --start {} is not before {}",
+                start.format("%Y-%m-%dT%H:%M:%SZ"),
+                if cut {
+                    "now".to_string()
+                } else {
+                    end.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+                }
+            ),
+            "--end is the last day to include (default: now); --start must come before it",
+        )
+        .into());
+    }
+    Ok((Window { start, end }, cut && t.end.is_some()))
+}
+
+/// The window on whole buckets of `period` seconds: the start rounded down, the end rounded up
+/// (but never past now).
+fn align(w: &Window, period: u32, now: DateTime<Utc>) -> Window {
+    let p = i64::from(period);
+    let down = |t: i64| t.div_euclid(p) * p;
+    let start = down(w.start.timestamp());
+    let e = w.end.timestamp();
+    let end = if e % p == 0 { e } else { down(e) + p };
+    let at = |s: i64| DateTime::from_timestamp(s, 0).expect("in range");
+    Window {
+        start: at(start),
+        end: at(end).min(now.max(w.end)),
+    }
+}
+
+/// `1m`, `5m`, `1h`, `1d` or seconds.
+pub fn parse_period_flag(s: &str) -> Result<u32, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: u32 = num
+        .parse()
+        .map_err(|_| format!("--period `{s}` is not a duration"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("--period `{s}`: unknown unit `{unit}`")),
+    };
+    n.checked_mul(mult)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("--period `{s}` is out of range"))
+}
+
+/// Checks every flag of `c` before any AWS call.
+pub fn resolve(c: &CollectCommand, now: DateTime<Utc>) -> anyhow::Result<CollectSettings<'_>> {
+    let t = target_of(c);
+    let (mut window, cut) = window_of(t, now)?;
+    if let Some(u) = &t.endpoint_url {
+        if !(u.starts_with("http://") || u.starts_with("https://"))
+            || u.contains(char::is_whitespace)
+        {
+            return Err(UsageError::new(
+                format!("--endpoint-url `{}` is not an http(s) URL", clean(u)),
+                "e.g. --endpoint-url http://127.0.0.1:5000 (as for the AWS CLI)",
+            )
+            .into());
+        }
+    }
+    let mut notes = vec![];
+    // Source-specific checks, all before the first call.
+    let period = match c {
+        CollectCommand::Metrics(a) => {
+            let p = parse_period_flag(&a.period).map_err(|e| {
+                UsageError::new(e, "use 1m, 5m, 1h, 1d or seconds (multiple of 60)")
+            })?;
+            // CloudWatch buckets start at multiples of the period: a window on those bounds
+            // never overlaps a bucket collected before. Retention is checked on it.
+            let aligned = align(&window, p, now);
+            metric_plan::check_period(aligned.start, aligned.end, p, now).map_err(|e| {
+                UsageError::new(
+                    e,
+                    "CloudWatch keeps 1-minute data 15 days, 5-minute data 63 days, hourly data 455 days",
+                )
+            })?;
+            let moved = aligned.start != window.start
+                || (t.end.is_some() && aligned.end.timestamp() != window.end.timestamp());
+            if moved {
+                notes.push(format!(
+                    "note: the period is aligned to whole {}-second buckets: {} to {}",
+                    p,
+                    aligned.start.format("%Y-%m-%dT%H:%M:%SZ"),
+                    aligned.end.format("%Y-%m-%dT%H:%M:%SZ")
+                ));
+            }
+            window = aligned;
+            if a.model_id.is_empty() && window.start < now - chrono::Duration::days(14) {
+                notes.push(
+                    "note: ListMetrics lists only metrics with data in the last 14 days: models idle since then are not found (name them with --model-id)"
+                        .to_string(),
+                );
+            }
+            Some(p)
+        }
+        _ => None,
+    };
+    let mut s3_locations = vec![];
+    if let CollectCommand::Logs(a) = c {
+        if a.server_side {
+            // Aggregates are per hour: whole hours replace whole hours in a snapshot.
+            let aligned = align(&window, 3600, now);
+            if aligned.start != window.start {
+                notes.push(format!(
+                    "note: --server-side sums whole hours: from {}",
+                    aligned.start.format("%Y-%m-%dT%H:%M:%SZ")
+                ));
+            }
+            window = aligned;
+        }
+        if a.log_group.is_empty() && a.s3.is_empty() {
+            return Err(UsageError::new(
+                "collect logs needs --log-group NAME or --s3 s3://bucket/prefix",
+                "give the CloudWatch Logs group or S3 location your model-invocation logging writes to (Bedrock console > Settings)",
+            )
+            .into());
+        }
+        if a.server_side && !a.s3.is_empty() {
+            return Err(UsageError::new(
+                "--server-side aggregates CloudWatch Logs groups only, not S3",
+                "drop --server-side for --s3 (objects are streamed), or collect them in two runs",
+            )
+            .into());
+        }
+        for url in &a.s3 {
+            s3_locations.push(parse_s3(url).ok_or_else(|| {
+                UsageError::new(
+                    format!("--s3 {url}: not an s3://bucket/prefix location"),
+                    "e.g. --s3 s3://my-log-bucket/bedrock",
+                )
+            })?);
+        }
+    }
+    if let Some(dir) = &t.out {
+        if dir.exists() && !dir.is_dir() {
+            return Err(UsageError::new(
+                format!("--out {}: exists and is not a directory", dir.display()),
+                "give a directory for the snapshot (created if missing)",
+            )
+            .into());
+        }
+        if dir.join(snapshot::MANIFEST).exists() {
+            Manifest::load(dir).map_err(|e| {
+                UsageError::new(
+                    format!("--out: {e:#}"),
+                    "collect into an empty directory or an existing bedrock-lens snapshot",
+                )
+            })?;
+        }
+    }
+    Ok(CollectSettings {
+        target: t,
+        window,
+        cut,
+        period,
+        s3_locations,
+        notes,
+    })
+}
+
+/// The regions to read: those given (checked, de-duplicated), else the configured one.
+pub fn regions_of(configured: Option<&str>, given: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut out: Vec<String> = vec![];
+    for r in given.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        if !r
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(UsageError::new(
+                format!("--region `{}` is not a region name", clean(r)),
+                "e.g. --region us-east-1,eu-west-1",
+            )
+            .into());
+        }
+        if !out.iter().any(|o| o == r) {
+            out.push(r.to_string());
+        }
+    }
+    if out.is_empty() {
+        match configured {
+            Some(r) => out.push(r.to_string()),
+            None => return Err(UsageError::new(
+                "no region: none given and none configured",
+                "pass --region us-east-1 (repeatable), or set AWS_REGION or the profile's region",
+            )
+            .into()),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_align_to_whole_buckets_and_never_pass_now() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let w = |a: &str, b: &str| Window {
+            start: t(a),
+            end: t(b),
+        };
+        let now = t("2026-11-22T06:59:30Z");
+        assert_eq!(
+            align(
+                &w("2026-11-20T10:30:00Z", "2026-11-21T11:10:00Z"),
+                3600,
+                now
+            ),
+            w("2026-11-20T10:00:00Z", "2026-11-21T12:00:00Z")
+        );
+        // Already aligned: unchanged.
+        let a = w("2026-11-20T10:00:00Z", "2026-11-21T12:00:00Z");
+        assert_eq!(align(&a, 3600, now), a);
+        // Rounding the end up stops at now.
+        assert_eq!(
+            align(
+                &w("2026-11-22T05:10:00Z", "2026-11-22T06:59:30Z"),
+                3600,
+                now
+            ),
+            w("2026-11-22T05:00:00Z", "2026-11-22T06:59:30Z")
+        );
+        assert_eq!(
+            align(&w("2026-11-22T06:58:10Z", "2026-11-22T06:59:00Z"), 60, now),
+            w("2026-11-22T06:58:00Z", "2026-11-22T06:59:00Z")
+        );
+    }
+
+    #[test]
+    fn periods() {
+        assert_eq!(parse_period_flag("1m"), Ok(60));
+        assert_eq!(parse_period_flag("5m"), Ok(300));
+        assert_eq!(parse_period_flag("1h"), Ok(3600));
+        assert_eq!(parse_period_flag("1d"), Ok(86_400));
+        assert_eq!(parse_period_flag("120"), Ok(120));
+        assert!(parse_period_flag("0").is_err());
+        assert!(parse_period_flag("1w").is_err());
+        assert!(parse_period_flag("h").is_err());
+    }
+}

@@ -1,0 +1,107 @@
+//! `dashboard`'s flags resolved before anything is built or called: the workload name, budget
+//! and log group checked, the (model, region) pairs from --model and --snapshot.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use crate::cli::{DashboardArgs, DashboardFormat};
+use crate::collect::aws::AwsArgs;
+use crate::error::UsageError;
+use crate::io::clean;
+use crate::render::dashboard::validate;
+use crate::snapshot;
+
+/// A dashboard's settings, all checked.
+pub struct DashboardSettings {
+    /// Monthly budget in USD.
+    pub budget: Option<Decimal>,
+    /// The regions given (none: those of the models found).
+    pub regions: Vec<String>,
+    /// (model id, region) from --model x --region and the snapshot.
+    pub pairs: BTreeSet<(String, String)>,
+    pub aws: AwsArgs,
+}
+
+pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
+    if let Some(n) = &a.name {
+        validate::check_name(n).map_err(|e| {
+            UsageError::new(
+                format!("--name `{}`: {e}", clean(n)),
+                "e.g. --name genai-prod",
+            )
+        })?;
+    }
+    let budget = a
+        .budget
+        .as_deref()
+        .map(|b| {
+            b.trim()
+                .trim_start_matches('$')
+                .replace(',', "")
+                .parse::<Decimal>()
+                .ok()
+                .filter(|d| *d > Decimal::ZERO)
+                .ok_or_else(|| {
+                    UsageError::new(
+                        format!("--budget `{}` is not a positive amount", clean(b)),
+                        "the monthly budget in USD, e.g. --budget 2000",
+                    )
+                })
+        })
+        .transpose()?;
+    if let Some(g) = &a.log_group {
+        validate::check_log_group(g).map_err(|e| {
+            UsageError::new(
+                format!("--log-group: {e}"),
+                "give the log group's name, e.g. /bedrock/invocations",
+            )
+        })?;
+    }
+    if a.format == DashboardFormat::Alarms && !a.alarms {
+        return Err(UsageError::new("--format alarms needs --alarms", "add --alarms").into());
+    }
+    // The (model, region) pairs.
+    let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
+    let regions: Vec<String> = a
+        .region
+        .iter()
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if let Some(dir) = &a.snapshot {
+        for (m, r) in snapshot::models_and_regions(dir).map_err(|e| {
+            UsageError::new(
+                format!("--snapshot: {e:#}"),
+                "give a directory `bedrock-lens collect ... --out DIR` wrote",
+            )
+        })? {
+            if regions.is_empty() || a.region.iter().any(|x| x.trim() == r) {
+                pairs.insert((m, r));
+            }
+        }
+    }
+    if !a.model.is_empty() || a.discover {
+        if regions.is_empty() {
+            return Err(UsageError::new(
+                "no region: --model and --discover need --region",
+                "e.g. --region us-east-1 (repeatable)",
+            )
+            .into());
+        }
+    }
+    for m in a.model.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
+        for r in &regions {
+            pairs.insert((m.to_string(), r.clone()));
+        }
+    }
+    Ok(DashboardSettings {
+        budget,
+        regions,
+        pairs,
+        aws: AwsArgs {
+            profile: a.profile.clone(),
+            endpoint_url: a.endpoint_url.clone(),
+        },
+    })
+}

@@ -1,0 +1,215 @@
+//! Raw flags (`cli`) resolved once into typed values: the catalog and profile map, periods,
+//! group keys, the sources a command reads; `collect` and `whatif` have their own resolution
+//! beside this file. Every usage error (exit 2, with a hint) is raised here or there.
+
+pub mod collect;
+pub mod dashboard;
+pub mod whatif;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+
+use crate::cli::GlobalArgs;
+use crate::error::UsageError;
+use crate::pricing::{Catalog, ProfileMap};
+use crate::usage::ingest::{Diagnostics, IngestStats};
+use crate::usage::{GroupKey, Period, KEY_HELP};
+
+/// Catalog (with overrides) and inference-profile map, loaded once per run.
+pub struct Env {
+    pub catalog: Catalog,
+    pub map: ProfileMap,
+    pub quiet: bool,
+    pub overrides: Vec<String>,
+}
+
+impl Env {
+    pub fn load(g: &GlobalArgs) -> anyhow::Result<Env> {
+        for p in &g.pricing {
+            if !p.exists() {
+                return Err(UsageError::new(
+                    format!("--pricing {}: no such file or directory", p.display()),
+                    "give a TOML/JSON price file or a directory of them",
+                )
+                .into());
+            }
+        }
+        let catalog = Catalog::load(&g.pricing).map_err(|e| {
+            UsageError::new(
+                format!("--pricing: {e}"),
+                "`bedrock-lens pricing check FILE` validates a price file; the README shows the format",
+            )
+        })?;
+        let map = match &g.inference_profiles {
+            Some(p) if !p.exists() => {
+                return Err(UsageError::new(
+                    format!("--inference-profiles {}: no such file", p.display()),
+                    "see `bedrock-lens --help` for the file format",
+                )
+                .into())
+            }
+            Some(p) => ProfileMap::load(p).map_err(|e| {
+                UsageError::new(
+                    format!("{e:#}"),
+                    "the file holds [[application_profile]] / [[provisioned_model]] tables with `arn`, `model` and optional `name`",
+                )
+            })?,
+            None => ProfileMap::default(),
+        };
+        Ok(Env {
+            catalog,
+            map,
+            quiet: g.quiet,
+            overrides: g.pricing.iter().map(|p| p.display().to_string()).collect(),
+        })
+    }
+}
+
+fn date_hint() -> &'static str {
+    "use YYYY-MM-DD (e.g. 2026-10-31), YYYY-MM (a whole month) or an RFC 3339 timestamp (2026-10-31T12:00:00Z)"
+}
+
+/// Parses `--start`/`--end`. Dates and months cover whole days/months: the end is exclusive
+/// after the last day given.
+pub fn parse_bound(flag: &str, s: &str, is_end: bool) -> anyhow::Result<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t.and_utc());
+        }
+    }
+    let day = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(if is_end {
+            day(d + chrono::Days::new(1))
+        } else {
+            day(d)
+        });
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d") {
+        return Ok(if is_end {
+            day(d + Months::new(1))
+        } else {
+            day(d)
+        });
+    }
+    Err(UsageError::new(format!("{flag} `{s}` is not a date"), date_hint()).into())
+}
+
+pub fn parse_period(start: Option<&str>, end: Option<&str>) -> anyhow::Result<Period> {
+    let p = Period {
+        start: start
+            .map(|s| parse_bound("--start", s, false))
+            .transpose()?,
+        end: end.map(|s| parse_bound("--end", s, true)).transpose()?,
+    };
+    if let (Some(s), Some(e)) = (p.start, p.end) {
+        if s >= e {
+            return Err(UsageError::new(
+                format!(
+                    "--start {} is not before --end {}",
+                    start.unwrap(),
+                    end.unwrap()
+                ),
+                "--end is the last day to include; swap the two dates?",
+            )
+            .into());
+        }
+    }
+    Ok(p)
+}
+
+pub fn parse_keys(by: &[String]) -> anyhow::Result<Vec<GroupKey>> {
+    let keys = by
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| GroupKey::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| UsageError::new(e, format!("--by takes: {KEY_HELP}")))?;
+    if keys.is_empty() {
+        return Err(UsageError::new("--by is empty", format!("--by takes: {KEY_HELP}")).into());
+    }
+    for (i, k) in keys.iter().enumerate() {
+        if keys[..i].contains(k) {
+            return Err(UsageError::new(
+                format!("--by lists `{}` twice", k.name()),
+                "give each key once, e.g. --by day,model",
+            )
+            .into());
+        }
+    }
+    Ok(keys)
+}
+
+/// Every --logs path exists.
+pub fn check_paths(paths: &[PathBuf]) -> anyhow::Result<()> {
+    for p in paths {
+        if !p.exists() {
+            return Err(UsageError::new(
+                format!("--logs {}: no such file or directory", p.display()),
+                "give invocation-log files (.json, .jsonl, .json.gz) or directories that hold them",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The sources a command reads: the log paths given, or a snapshot's usage table.
+pub fn input_sources(
+    a: &crate::cli::LogsArgs,
+    stats: &mut IngestStats,
+    diags: &mut Diagnostics,
+) -> anyhow::Result<Vec<crate::usage::Source>> {
+    let Some(dir) = &a.snapshot else {
+        check_paths(&a.logs)?;
+        return Ok(crate::usage::ingest::discover(&a.logs, stats, diags));
+    };
+    let snap = crate::snapshot::open(dir).map_err(|e| {
+        UsageError::new(
+            format!("--snapshot: {e:#}"),
+            "give the directory `bedrock-lens collect ... --out DIR` wrote",
+        )
+    })?;
+    match snap.invocations {
+        Some(p) => Ok(vec![crate::usage::Source::Table(p)]),
+        None => Err(UsageError::new(
+            format!(
+                "--snapshot {}: holds no invocation records (sources: {})",
+                dir.display(),
+                if snap.manifest.sources.is_empty() {
+                    "none".to_string()
+                } else {
+                    snap.manifest
+                        .sources
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+            "collect them first: `bedrock-lens collect logs --log-group NAME --out DIR` (or --s3)",
+        )
+        .into()),
+    }
+}
+
+/// A snapshot's inference-profile map stands in for --inference-profiles when none is given.
+pub fn with_snapshot_profiles(g: &GlobalArgs, snapshot: Option<&Path>) -> GlobalArgs {
+    let mut g = g.clone();
+    if let Some(dir) = snapshot {
+        let map = dir.join(crate::snapshot::PROFILE_MAP);
+        if g.inference_profiles.is_none() && map.exists() {
+            g.inference_profiles = Some(map);
+        }
+    }
+    g
+}

@@ -1,0 +1,140 @@
+//! `whatif`'s flags resolved once: group keys, scenarios (names, file, swaps, cache rates),
+//! batch eligibility, tokens per minute per model unit, the size percentile.
+
+use std::collections::HashMap;
+
+use super::{parse_keys, parse_period, Env};
+use crate::cli::WhatifArgs;
+use crate::error::UsageError;
+use crate::pricing::Resolver;
+use crate::scenarios::sink::Plan;
+use crate::scenarios::spec::{self, Eligibility, Kind, Params};
+use crate::usage::GroupKey;
+
+/// Flags resolved once: the pass plan and the end-of-run settings.
+pub struct Setup {
+    pub plan: Plan,
+    pub tpm_by_model: HashMap<usize, u64>,
+    pub tpm_all: Option<u64>,
+    pub percentile: u32,
+    /// Provisioned asked for by name: a missing tokens-per-minute figure is then an error.
+    pub provisioned_asked: bool,
+}
+
+fn usage(e: String, hint: &str) -> anyhow::Error {
+    UsageError::new(e, hint).into()
+}
+
+pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
+    let keys = parse_keys(&a.by)?;
+    if !keys
+        .iter()
+        .any(|k| matches!(k, GroupKey::Model | GroupKey::ModelId))
+    {
+        return Err(usage(
+            "--by must include model or model_id: each workload is repriced and sized on its own model".into(),
+            "e.g. --by model or --by model,meta:team",
+        ));
+    }
+    if let Some(k) = keys.iter().find(|k| k.is_time()) {
+        return Err(usage(
+            format!("--by {}: whatif compares the whole period, and provisioned or reserved capacity is sized and billed for all of it", k.name()),
+            "run whatif once per day or month with --start/--end instead",
+        ));
+    }
+    let period = parse_period(a.input.start.as_deref(), a.input.end.as_deref())?;
+    let resolver = Resolver::new(&env.catalog, &env.map);
+    let hint_names = format!("--scenario takes: {}", spec::NAMES);
+    let swaps = a
+        .swap
+        .iter()
+        .map(|s| spec::parse_swap(s, &resolver))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| usage(e, "e.g. --swap anthropic.claude-sonnet-4-5=anthropic.claude-haiku-4-5@50 (`bedrock-lens pricing list` shows the keys)"))?;
+    let cache_rate = a
+        .cache_hit_rate
+        .as_deref()
+        .map(|h| spec::cache_rate(h, &a.cache_prefix_share, a.cache_write_ttl))
+        .transpose()
+        .map_err(|e| usage(e, "give a fraction (0.7) or a percentage (70%)"))?;
+    let file = match &a.scenarios_file {
+        None => vec![],
+        Some(p) => spec::load_file(p).map_err(|e| {
+            usage(e, "the file holds [[scenario]] tables: name, tier (standard|batch|flex|priority), profile (global|geo), [[scenario.swap]] from/to/share, cache_hit_rate, cache_prefix_share, cache_ttl")
+        })?,
+    };
+    for (i, s) in swaps.iter().enumerate() {
+        if swaps[..i].iter().any(|o| o.from_idx == s.from_idx) {
+            return Err(usage(
+                format!("--swap moves {} twice", s.from),
+                "give one --swap per model (FROM=TO@PERCENT); to split a model's traffic three ways, use a scenarios file per split",
+            ));
+        }
+    }
+    let params = Params { swaps, cache_rate };
+    let mut names = a.scenario.clone();
+    if names.is_empty() && !file.is_empty() {
+        // A scenarios file without --scenario: its scenarios after the defaults.
+        names = spec::DEFAULT.iter().map(|s| s.to_string()).collect();
+        names.extend(file.iter().map(|f| f.name.clone()));
+    }
+    let scenarios = spec::expand(&names, &params, &file, &resolver, a.cache_write_ttl)
+        .map_err(|e| usage(e, &hint_names))?;
+    let eligibility = Eligibility::parse(&a.batch_only, a.batch_heuristic)
+        .map_err(|e| usage(e, "keys as for --by: identity, identity_arn, operation, model, model_id, region, account, meta:<key>"))?;
+    let mut tpm_by_model = HashMap::new();
+    let mut tpm_all = None;
+    let tpm_hint =
+        "--tpm-per-unit N (every model) or MODEL=N, N a whole number of tokens per minute";
+    for t in &a.tpm_per_unit {
+        let (model, n) = match t.rsplit_once('=') {
+            Some((m, n)) => (Some(m.trim()), n),
+            None => (None, t.as_str()),
+        };
+        let n: u64 = n
+            .trim()
+            .replace('_', "")
+            .parse()
+            .ok()
+            .filter(|&n| n > 0 && n <= 100_000_000)
+            .ok_or_else(|| {
+                usage(
+                    format!("--tpm-per-unit `{t}`: not a whole number of tokens per minute from 1 to 100,000,000"),
+                    tpm_hint,
+                )
+            })?;
+        match model {
+            None => tpm_all = Some(n),
+            Some(m) => {
+                let idx = env
+                    .catalog
+                    .index_of_key(m)
+                    .or_else(|| resolver.resolve(m).model_idx)
+                    .ok_or_else(|| {
+                        usage(
+                            format!("--tpm-per-unit: `{m}` is not a model the catalog knows"),
+                            "`bedrock-lens pricing list` shows the keys",
+                        )
+                    })?;
+                tpm_by_model.insert(idx, n);
+            }
+        }
+    }
+    let provisioned_asked = !a.scenario.is_empty()
+        && scenarios
+            .iter()
+            .any(|s| matches!(s.kind, Kind::Provisioned(_)));
+    Ok(Setup {
+        plan: Plan {
+            keys,
+            scenarios,
+            eligibility,
+            ttl: a.cache_write_ttl,
+            period,
+        },
+        tpm_by_model,
+        tpm_all,
+        percentile: a.size_percentile,
+        provisioned_asked,
+    })
+}

@@ -1,0 +1,161 @@
+//! `metrics.parquet`: CloudWatch datapoints (account, region, model id, metric, statistic, time,
+//! value, period), and the rule a re-collection replaces rows by.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use polars::prelude::{
+    Column, DataFrame, DataType, IntoColumn, NamedFrom, Series, TimeUnit, TimeZone as PlTz,
+};
+
+use super::Window;
+use crate::collect::cloudwatch_metrics::Point;
+use crate::collect::metric_plan;
+use crate::usage::table::millis;
+
+/// The (region, model id, metric, statistic) of a series asked for.
+pub type SeriesKey = (String, String, &'static str, &'static str);
+
+/// Writes `points` into the metrics file at `path`, merged with its earlier rows, and returns
+/// the rows written. Replaced: this account's points of the series asked for (`asked`), at
+/// this period, in this window; everything else (other accounts, regions, periods, times, and
+/// models no longer listed) is kept.
+pub fn save(
+    path: &Path,
+    points: Vec<Point>,
+    account: Option<&str>,
+    period: u32,
+    w: &Window,
+    asked: &HashSet<SeriesKey>,
+) -> anyhow::Result<u64> {
+    let account: Option<Arc<str>> = account.map(Arc::from);
+    let mut rows: Vec<MetricRow> = points
+        .into_iter()
+        .map(|point| MetricRow {
+            account: account.clone(),
+            period,
+            point,
+        })
+        .collect();
+    if path.exists() {
+        rows.extend(read(path)?.into_iter().filter(|r| {
+            let p = &r.point;
+            !(r.account == account
+                && r.period == period
+                && p.timestamp >= w.start
+                && p.timestamp < w.end
+                && asked.contains(&(
+                    p.region.to_string(),
+                    p.model_id.to_string(),
+                    p.metric,
+                    p.stat,
+                )))
+        }));
+    }
+    let n = rows.len() as u64;
+    super::write_parquet(path, &mut frame(&rows)?)?;
+    Ok(n)
+}
+
+/// A datapoint as stored: with the account and period it was collected at.
+pub struct MetricRow {
+    pub account: Option<Arc<str>>,
+    pub period: u32,
+    pub point: Point,
+}
+
+fn frame(rows: &[MetricRow]) -> anyhow::Result<DataFrame> {
+    let s = |f: &dyn Fn(&MetricRow) -> Option<&str>| -> Vec<Option<&str>> {
+        rows.iter().map(f).collect()
+    };
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("account".into(), s(&|r| r.account.as_deref())),
+            Column::new("region".into(), s(&|r| Some(&r.point.region))),
+            Column::new("model_id".into(), s(&|r| Some(&r.point.model_id))),
+            Column::new("metric".into(), s(&|r| Some(r.point.metric))),
+            Column::new("stat".into(), s(&|r| Some(r.point.stat))),
+            datetime_col(
+                "timestamp",
+                rows.iter().map(|r| ms(r.point.timestamp)).collect(),
+            )?,
+            Column::new(
+                "value".into(),
+                rows.iter().map(|r| r.point.value).collect::<Vec<f64>>(),
+            ),
+            Column::new(
+                "period_seconds".into(),
+                rows.iter().map(|r| r.period).collect::<Vec<u32>>(),
+            ),
+        ],
+    )?)
+}
+
+/// An earlier metrics file's rows.
+pub fn read(path: &Path) -> anyhow::Result<Vec<MetricRow>> {
+    let df = super::read_parquet(path)?;
+    let s = |n: &str| super::text(&df, n, |v| Arc::<str>::from(v));
+    let (account, region, model, metric, stat) = (
+        super::text_added(&df, "account", |v| Arc::<str>::from(v))?,
+        s("region")?,
+        s("model_id")?,
+        s("metric")?,
+        s("stat")?,
+    );
+    let ts = millis(&df, "timestamp")?;
+    let value: Vec<Option<f64>> = df.column("value")?.f64()?.iter().collect();
+    let period: Vec<Option<u32>> = df.column("period_seconds")?.u32()?.iter().collect();
+    let mut out = vec![];
+    for i in 0..df.height() {
+        // Names outside the plan (from a newer version) cannot be held as &'static str.
+        let (Some(m), Some(st)) = (
+            metric[i].as_deref().and_then(static_metric),
+            stat[i].as_deref().and_then(static_stat),
+        ) else {
+            continue;
+        };
+        let (Some(t), Some(v)) = (ts[i].and_then(DateTime::from_timestamp_millis), value[i]) else {
+            continue;
+        };
+        out.push(MetricRow {
+            account: account[i].clone(),
+            period: period[i].unwrap_or(0),
+            point: Point {
+                region: region[i].clone().unwrap_or_else(|| Arc::from("")),
+                model_id: model[i].clone().unwrap_or_else(|| Arc::from("")),
+                metric: m,
+                stat: st,
+                timestamp: t,
+                value: v,
+            },
+        });
+    }
+    Ok(out)
+}
+
+fn static_metric(s: &str) -> Option<&'static str> {
+    metric_plan::METRICS
+        .iter()
+        .map(|(m, _)| *m)
+        .find(|m| *m == s)
+}
+
+fn static_stat(s: &str) -> Option<&'static str> {
+    metric_plan::METRICS
+        .iter()
+        .flat_map(|(_, st)| st.iter().copied())
+        .find(|x| *x == s)
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn datetime_col(name: &str, v: Vec<i64>) -> anyhow::Result<Column> {
+    Ok(Series::new(name.into(), v)
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(PlTz::UTC)))?
+        .into_column())
+}
