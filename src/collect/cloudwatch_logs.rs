@@ -36,17 +36,29 @@ pub fn page_bytes<'a>(messages: impl Iterator<Item = &'a str>) -> Vec<u8> {
     out
 }
 
-/// Streams the group's events in `[start, end)`, calling `on_page` with each non-empty page as
+/// A log group in a region, and the window `[start, end)` to read.
+pub struct Target<'a> {
+    pub client: &'a Client,
+    pub region: &'a str,
+    pub group: &'a str,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// Streams the group's events in the window, calling `on_page` with each non-empty page as
 /// NDJSON. Follows nextToken through empty pages.
 pub async fn filter(
-    client: &Client,
-    region: &str,
-    group: &str,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    t: &Target<'_>,
     calls: &mut LogCalls,
     mut on_page: impl FnMut(Vec<u8>, u64),
 ) -> Result<(), Failure> {
+    let Target {
+        client,
+        region,
+        group,
+        start,
+        end,
+    } = *t;
     let mut token: Option<String> = None;
     let mut page_no = 0u64;
     loop {
@@ -132,21 +144,17 @@ pub fn parse_count(s: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs the aggregation over `[start, end)`, splitting the range while a result is at the row
+/// Runs the aggregation over the window, splitting the range while a result is at the row
 /// limit. Polls GetQueryResults until the query completes.
 pub async fn insights(
-    client: &Client,
-    region: &str,
-    group: &str,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    t: &Target<'_>,
     calls: &mut LogCalls,
     poll: std::time::Duration,
 ) -> Result<Vec<Row>, Failure> {
-    let mut pending = vec![(start.timestamp(), end.timestamp())];
+    let mut pending = vec![(t.start.timestamp(), t.end.timestamp())];
     let mut out = vec![];
     while let Some(range) = pending.pop() {
-        let rows = insights_once(client, region, group, range, calls, poll).await?;
+        let rows = insights_once(t, range, calls, poll).await?;
         // One bin is an hour: a narrower range cannot return fewer rows.
         if let Some((first, second)) = split(range, rows.len(), INSIGHTS_ROW_LIMIT, 3600) {
             pending.push(second);
@@ -159,9 +167,12 @@ pub async fn insights(
 }
 
 async fn insights_once(
-    client: &Client,
-    region: &str,
-    group: &str,
+    &Target {
+        client,
+        region,
+        group,
+        ..
+    }: &Target<'_>,
     (s, e): (i64, i64),
     calls: &mut LogCalls,
     poll: std::time::Duration,

@@ -11,7 +11,7 @@ use crate::scenarios::evaluate::Settings;
 use crate::scenarios::sink::WhatIfSink;
 use crate::settings::whatif::Setup;
 use crate::settings::Env;
-use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
+use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Sink, Source};
 use crate::usage::{GroupKey, Period};
 
 /// The result of one pass over the input: one report per grouping.
@@ -45,21 +45,13 @@ pub fn run_report(
         table,
     } = *plan;
     let resolver = Resolver::new(&env.catalog, &env.map);
-    let opts = IngestOptions {
-        progress: progress_bar(env, sources),
-        ..Default::default()
-    };
-    let mut agg = ingest::ingest(
+    let mut agg = read_all(
+        env,
         sources,
         || Aggregator::new(&resolver, groupings, ttl, period, table),
-        &opts,
-        &mut stats,
-        &mut diags,
+        (&mut stats, &mut diags),
     );
     agg.flush_table();
-    if let Some(bar) = &opts.progress {
-        bar.finish_and_clear();
-    }
     let reports = reports_of(
         &env.catalog,
         &env.overrides,
@@ -74,6 +66,24 @@ pub fn run_report(
         stats,
         diags,
     }
+}
+
+/// Reads every source once into sinks made by `make`, merged; a progress bar on a terminal.
+fn read_all<S: Sink, F: Fn() -> S + Sync + Send>(
+    env: &Env,
+    sources: &[Source],
+    make: F,
+    (stats, diags): (&mut IngestStats, &mut Diagnostics),
+) -> S {
+    let opts = IngestOptions {
+        progress: progress_bar(env, sources),
+        ..Default::default()
+    };
+    let sink = ingest::ingest(sources, make, &opts, stats, diags);
+    if let Some(bar) = &opts.progress {
+        bar.finish_and_clear();
+    }
+    sink
 }
 
 /// A byte progress bar over the files to read (none for in-memory sources).
@@ -119,20 +129,12 @@ pub fn run_whatif(
     mut diags: Diagnostics,
 ) -> anyhow::Result<WhatifRun> {
     let resolver = Resolver::new(&env.catalog, &env.map);
-    let opts = IngestOptions {
-        progress: progress_bar(env, sources),
-        ..Default::default()
-    };
-    let mut sink = ingest::ingest(
+    let mut sink = read_all(
+        env,
         sources,
         || WhatIfSink::new(&resolver, &s.plan),
-        &opts,
-        &mut stats,
-        &mut diags,
+        (&mut stats, &mut diags),
     );
-    if let Some(bar) = &opts.progress {
-        bar.finish_and_clear();
-    }
     if s.provisioned_asked {
         let missing: Vec<String> = missing_tpm(env, s, &sink);
         if !missing.is_empty() {

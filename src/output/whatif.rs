@@ -15,10 +15,8 @@ use super::report::{breakdowns, Counts, InputOut, PeriodOut, PricingOut, Unprice
 use crate::money::{apportion_signed, group_thousands, percent, Num, Pico, Usd6};
 use crate::pricing::{Agg, CacheTtl, Catalog};
 use crate::scenarios::caching::{self, Estimate};
-use crate::scenarios::evaluate::{
-    describe, evaluate, ttl_name, Assumptions, CapacityDetail, CapacityPlan, Context, Details,
-    Evaluated, Settings,
-};
+use crate::scenarios::details::{Assumptions, CapacityDetail, CapacityPlan, Details};
+use crate::scenarios::evaluate::{describe, evaluate, ttl_name, Context, Evaluated, Settings};
 use crate::scenarios::sink::{Plan, WhatIfSink};
 use crate::scenarios::spec::{Kind, Profile, Scenario, Term, Tier};
 use crate::usage::GroupKey;

@@ -6,7 +6,8 @@ use rust_decimal::Decimal;
 use super::{csv_guarded, json, Format, Grid};
 use crate::money::{apportion, apportion_signed, cents_text, group_thousands, Num, Usd6};
 use crate::output::whatif::WhatIf;
-use crate::scenarios::evaluate::{ttl_name, Assumptions, CapacityDetail, CapacityPlan, Details};
+use crate::scenarios::details::{Assumptions, CapacityDetail, CapacityPlan, Details};
+use crate::scenarios::evaluate::ttl_name;
 
 /// Cents per workload (and the total) for one column of micro-dollar amounts.
 fn cents(micros: &[Usd6]) -> (Vec<i128>, i128) {

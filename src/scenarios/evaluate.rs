@@ -5,14 +5,19 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use super::caching::{self, Estimate};
-use super::provisioned::{self, Bins, Reserved, Sizing};
+use super::details::{
+    Assumptions, BatchAssumptions, BatchDetails, CachingAssumptions, CachingDetails,
+    CapacityDetail, CapacityPlan, Details, ProfileAssumptions, ProvisionedAssumptions,
+    ProvisionedPlan, RequestAssumptions, RequestDetails, ReservedAssumptions, SizedDetail,
+    SwapAssumptions, UnchangedDetail,
+};
+use super::provisioned::{self, Bins, Sizing};
 use super::reprice::{rates_used, RatesUsed};
 use super::sink::{Plan, WhatIfSink};
-use super::spec::{CacheRate, Kind, Profile, Scenario, Swap, Term, Tier, Transform};
-use crate::money::{group_thousands, percent, Num, Pico, Usd6};
+use super::spec::{Kind, Profile, Scenario, Term, Tier, Transform};
+use crate::money::{group_thousands, percent, Pico};
 use crate::pricing::{CacheTtl, Catalog, Model, Scope};
 
 /// Settings of the end-of-run scenarios.
@@ -41,218 +46,6 @@ pub struct Evaluated {
     pub exact: Vec<Pico>,
     pub details: Vec<Option<Details>>,
     pub assumptions: Assumptions,
-}
-
-/// Scenario-specific facts for one workload.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Details {
-    Batch(BatchDetails),
-    Request(RequestDetails),
-    /// A capacity plan in the workload's one region.
-    Capacity(CapacityDetail),
-    /// A capacity plan per region the workload ran in.
-    Regions(Vec<CapacityDetail>),
-    Caching(CachingDetails),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BatchDetails {
-    pub batch_eligible_invocations: u64,
-    pub invocations: u64,
-    pub eligible_streaming_invocations: u64,
-    pub eligible_share_pct: Option<Num>,
-    pub unchanged_invocations: u64,
-    pub prices: Vec<RatesUsed>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RequestDetails {
-    pub unchanged_invocations: u64,
-    pub ratio_priced_invocations: u64,
-    pub partly_applied_invocations: u64,
-    pub prices: Vec<RatesUsed>,
-}
-
-/// Provisioned units or a reservation in one region, or why the workload keeps its cost there.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum CapacityDetail {
-    Sized(SizedDetail),
-    Unchanged(UnchangedDetail),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SizedDetail {
-    #[serde(flatten)]
-    pub plan: CapacityPlan,
-    pub model: String,
-    pub region: String,
-    pub fixed_usd: Usd6,
-    pub overflow_usd: Usd6,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum CapacityPlan {
-    Provisioned(ProvisionedPlan),
-    Reserved(Reserved),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProvisionedPlan {
-    #[serde(flatten)]
-    pub sizing: Sizing,
-    /// A term's whole commitment (the period shows it pro rata).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub term_commitment_usd: Option<Usd6>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UnchangedDetail {
-    pub region: String,
-    pub unchanged_invocations: u64,
-    pub why: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CachingDetails {
-    pub cache_reads: u64,
-    pub cache_writes: u64,
-    pub prices: Vec<RatesUsed>,
-}
-
-impl Details {
-    /// The entry a short note describes: a capacity plan that was sized (the first region with
-    /// units or a reservation), else the first.
-    pub fn main(&self) -> Option<&CapacityDetail> {
-        match self {
-            Details::Capacity(c) => Some(c),
-            Details::Regions(v) => v
-                .iter()
-                .find(|c| matches!(c, CapacityDetail::Sized(_)))
-                .or(v.first()),
-            _ => None,
-        }
-    }
-
-    /// Requests priced at a documented ratio instead of a catalog rate.
-    pub fn ratio_priced(&self) -> u64 {
-        match self {
-            Details::Request(r) => r.ratio_priced_invocations,
-            _ => 0,
-        }
-    }
-}
-
-/// Every assumption a scenario's numbers rest on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Assumptions {
-    Request(RequestAssumptions),
-    Provisioned(ProvisionedAssumptions),
-    Reserved(ReservedAssumptions),
-    Caching(CachingAssumptions),
-}
-
-impl Assumptions {
-    /// Invocations left as they ran, by reason.
-    pub fn unchanged(&self) -> &BTreeMap<String, u64> {
-        match self {
-            Assumptions::Request(a) => &a.unchanged_invocations,
-            Assumptions::Provisioned(a) => &a.unchanged_invocations,
-            Assumptions::Reserved(a) => &a.unchanged_invocations,
-            Assumptions::Caching(a) => &a.unchanged_invocations,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RequestAssumptions {
-    pub tier: Tier,
-    pub prices: &'static str,
-    #[serde(flatten)]
-    pub batch: Option<BatchAssumptions>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ratio_priced_invocations: Option<u64>,
-    #[serde(flatten)]
-    pub profile: Option<ProfileAssumptions>,
-    #[serde(flatten)]
-    pub swaps: Option<SwapAssumptions>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache: Option<CacheRate>,
-    pub unchanged_invocations: BTreeMap<String, u64>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub partly_applied_invocations: BTreeMap<String, u64>,
-    pub prices_used: Vec<RatesUsed>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BatchAssumptions {
-    pub batch_eligibility: String,
-    pub eligible_share_pct: Option<Num>,
-    pub batch_eligible_invocations: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProfileAssumptions {
-    pub profile: Profile,
-    pub what_changes: &'static str,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SwapAssumptions {
-    pub swaps: Vec<Swap>,
-    pub swap_effect: &'static str,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProvisionedAssumptions {
-    pub term: Term,
-    pub commitment: &'static str,
-    pub hourly_price: &'static str,
-    pub billed_hours: &'static str,
-    pub period_minutes: u64,
-    /// Model key -> the figure used and where it came from.
-    pub tpm_per_unit: BTreeMap<String, String>,
-    pub size_percentile: u32,
-    pub tokens_counted: &'static str,
-    pub overflow: &'static str,
-    pub break_even: &'static str,
-    pub sizing: Vec<SizedDetail>,
-    pub unchanged_invocations: BTreeMap<String, u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReservedAssumptions {
-    pub prices: &'static str,
-    pub sizing_rule: &'static str,
-    pub size_percentile: u32,
-    pub period_minutes: u64,
-    pub months: &'static str,
-    pub overflow: &'static str,
-    pub sizing: Vec<SizedDetail>,
-    pub unchanged_invocations: BTreeMap<String, u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CachingAssumptions {
-    pub ttl: CacheTtl,
-    pub prices_used: Vec<RatesUsed>,
-    pub prefix: &'static str,
-    pub prefix_tokens: &'static str,
-    pub min_prefix_tokens: &'static str,
-    pub replay: &'static str,
-    pub cached_applications: &'static str,
-    pub repeated_prefixes: u64,
-    pub unprofitable_prefixes: u64,
-    pub cache_reads: u64,
-    pub cache_writes: u64,
-    pub cache_read_tokens: u64,
-    pub cache_write_tokens: u64,
-    /// Always empty: requests the replay leaves uncached are in the baseline as they ran.
-    #[serde(skip)]
-    pub unchanged_invocations: BTreeMap<String, u64>,
 }
 
 /// Evaluates scenario `si` of the plan; measured caching estimates are computed once per TTL.

@@ -5,6 +5,7 @@
 //! scenario's exact costs, typed details and assumptions.
 
 pub mod caching;
+pub mod details;
 pub mod evaluate;
 pub mod provisioned;
 pub mod reprice;

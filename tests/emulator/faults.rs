@@ -90,16 +90,14 @@ async fn filter_all(
 ) -> (Result<(), Failure>, Vec<Vec<u8>>, logs::LogCalls) {
     let mut calls = logs::LogCalls::default();
     let mut pages = vec![];
-    let r = logs::filter(
+    let target = logs::Target {
         client,
         region,
-        "/bedrock/invocations",
-        t("2026-10-01T00:00:00Z"),
-        t("2026-10-02T00:00:00Z"),
-        &mut calls,
-        |b, _| pages.push(b),
-    )
-    .await;
+        group: "/bedrock/invocations",
+        start: t("2026-10-01T00:00:00Z"),
+        end: t("2026-10-02T00:00:00Z"),
+    };
+    let r = logs::filter(&target, &mut calls, |b, _| pages.push(b)).await;
     (r, pages, calls)
 }
 
@@ -385,17 +383,16 @@ async fn logs_insights_splits_a_range_whose_result_hits_the_row_limit() {
         [&start, &running, &full, &start2, &h1, &start3, &h2]
     );
     let mut calls = logs::LogCalls::default();
-    let rows = logs::insights(
-        &client,
-        "us-east-1",
-        "/bedrock/invocations",
-        t("2026-10-01T00:00:00Z"),
-        t("2026-10-02T00:00:00Z"),
-        &mut calls,
-        Duration::from_millis(1),
-    )
-    .await
-    .unwrap();
+    let target = logs::Target {
+        client: &client,
+        region: "us-east-1",
+        group: "/bedrock/invocations",
+        start: t("2026-10-01T00:00:00Z"),
+        end: t("2026-10-02T00:00:00Z"),
+    };
+    let rows = logs::insights(&target, &mut calls, Duration::from_millis(1))
+        .await
+        .unwrap();
     // The truncated result is discarded; the two halves are kept.
     assert_eq!(rows.len(), 2);
     assert_eq!((calls.start_query, calls.get_query_results), (3, 4));

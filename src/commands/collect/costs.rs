@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
-use super::{Ctx, Done};
+use serde_json::json;
+
+use super::{details, Ctx, Done};
 use crate::cli::CollectCostsArgs;
 use crate::collect::aws;
 use crate::collect::cost_explorer::{self as costs, CeCalls};
@@ -82,14 +84,12 @@ pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
             accounts: accounts.into_iter().chain(ctx.account.clone()).collect(),
         };
         let unparsed: Vec<String> = unparsed.iter().map(|s| s.to_string()).collect();
-        done.save(dir, saved, |d| {
-            d.insert("services".into(), serde_json::json!(services));
-            d.insert("unparsed_usage_types".into(), serde_json::json!(unparsed));
-            d.insert(
-                "grouped_by_linked_account".into(),
-                serde_json::json!(a.linked_account),
-            );
-        })?;
+        let fields = details([
+            ("services", json!(services)),
+            ("unparsed_usage_types", json!(unparsed)),
+            ("grouped_by_linked_account", json!(a.linked_account)),
+        ]);
+        done.save(dir, saved, fields)?;
     }
     Ok(done)
 }

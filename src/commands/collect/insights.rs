@@ -1,7 +1,9 @@
 //! `collect logs --server-side`: Logs Insights sums per model, region and hour into
 //! `log-aggregates.parquet` (the logs stay in CloudWatch; only sums come back).
 
-use super::{Ctx, Done};
+use serde_json::json;
+
+use super::{details, Ctx, Done};
 use crate::cli::CollectLogsArgs;
 use crate::collect::aws;
 use crate::collect::cloudwatch_logs::{self as logs, LogCalls};
@@ -18,17 +20,9 @@ pub async fn run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
         let conf = aws::for_region(&ctx.base, region);
         let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
         for group in &a.log_group {
-            match logs::insights(
-                &client,
-                region,
-                group,
-                ctx.window.start,
-                ctx.window.end,
-                &mut calls,
-                std::time::Duration::from_millis(500),
-            )
-            .await
-            {
+            let target = ctx.log_target(&client, region, group);
+            let poll = std::time::Duration::from_millis(500);
+            match logs::insights(&target, &mut calls, poll).await {
                 Ok(r) => {
                     done.any_ok = true;
                     ok_parts.push((region.clone(), group.clone()));
@@ -64,19 +58,12 @@ pub async fn run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
             regions: Regions::Add(ok_parts.iter().map(|(r, _)| r.clone()).collect()),
             accounts: ctx.account.iter().cloned().collect(),
         };
-        done.save(dir, saved, |d| {
-            d.insert(
-                "bytes_scanned".into(),
-                serde_json::json!(calls.bytes_scanned),
-            );
-            d.insert(
-                "query".into(),
-                serde_json::json!(logs::insights_query(
-                    ctx.window.start.timestamp(),
-                    ctx.window.end.timestamp()
-                )),
-            );
-        })?;
+        let (s, e) = (ctx.window.start.timestamp(), ctx.window.end.timestamp());
+        let fields = details([
+            ("bytes_scanned", json!(calls.bytes_scanned)),
+            ("query", json!(logs::insights_query(s, e))),
+        ]);
+        done.save(dir, saved, fields)?;
     }
     Ok(done)
 }

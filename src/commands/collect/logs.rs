@@ -229,24 +229,18 @@ async fn fetch(
         n_part: 0,
         bar: progress(ctx, "collecting invocation logs"),
     };
+    let mut log_calls = LogCalls::default();
+    let mut s3_calls = S3Calls::default();
     for region in ctx.regions.iter().filter(|_| !a.log_group.is_empty()) {
         let conf = aws::for_region(&ctx.base, region);
         let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
         for group in &a.log_group {
+            let target = ctx.log_target(&client, region, group);
             let (path, table) = r.part()?;
-            let (start, end) = (ctx.window.start, ctx.window.end);
-            let mut calls = std::mem::take(&mut r.f.log_calls);
-            let result = logs::filter(
-                &client,
-                region,
-                group,
-                start,
-                end,
-                &mut calls,
-                |bytes, page| r.feed(&table, format!("{region}:{group} page {page}"), bytes),
-            )
+            let result = logs::filter(&target, &mut log_calls, |bytes, page| {
+                r.feed(&table, format!("{region}:{group} page {page}"), bytes)
+            })
             .await;
-            r.f.log_calls = calls;
             match result {
                 Ok(()) => r.completed(path, table, region)?,
                 Err(f) => done
@@ -265,21 +259,19 @@ async fn fetch(
         );
         for (bucket, prefix) in s3_locations {
             let (path, table) = r.part()?;
-            let (start, end) = (ctx.window.start, ctx.window.end);
             let mut failures = vec![];
-            let mut calls = std::mem::take(&mut r.f.s3_calls);
+            let (start, end) = (ctx.window.start, ctx.window.end);
             let result = s3::fetch(
                 &client,
                 bucket,
                 prefix,
                 start,
                 end,
-                &mut calls,
+                &mut s3_calls,
                 &mut failures,
                 |name, bytes| r.feed(&table, name, bytes),
             )
             .await;
-            r.f.s3_calls = calls;
             // Objects are whole: those read are kept, those that failed are listed (a re-run
             // of the window replaces the location's rows).
             done.failures.extend(failures);
@@ -294,6 +286,8 @@ async fn fetch(
     if let Some(b) = r.bar {
         b.finish_and_clear();
     }
+    r.f.log_calls = log_calls;
+    r.f.s3_calls = s3_calls;
     Ok(r.f)
 }
 

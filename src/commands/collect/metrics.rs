@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use super::{progress, Ctx, Done};
+use serde_json::json;
+
+use super::{details, progress, Ctx, Done};
 use crate::cli::CollectMetricsArgs;
 use crate::collect::aws;
 use crate::collect::cloudwatch_metrics::{self as metrics, Calls, Point};
@@ -85,13 +87,11 @@ pub async fn run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::Resu
             regions: Regions::Add(ok_regions),
             accounts: ctx.account.iter().cloned().collect(),
         };
-        done.save(dir, saved, |d| {
-            d.insert("period_seconds".into(), serde_json::json!(period));
-            d.insert(
-                "metrics_requested".into(),
-                serde_json::json!(calls.metrics_requested),
-            );
-        })?;
+        let fields = details([
+            ("period_seconds", json!(period)),
+            ("metrics_requested", json!(calls.metrics_requested)),
+        ]);
+        done.save(dir, saved, fields)?;
     }
     Ok(done)
 }

@@ -203,6 +203,31 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
     Ok(Outcome::Partial)
 }
 
+impl Ctx {
+    /// A log group in a region, over the window collected.
+    fn log_target<'a>(
+        &self,
+        client: &'a aws_sdk_cloudwatchlogs::Client,
+        region: &'a str,
+        group: &'a str,
+    ) -> crate::collect::cloudwatch_logs::Target<'a> {
+        crate::collect::cloudwatch_logs::Target {
+            client,
+            region,
+            group,
+            start: self.window.start,
+            end: self.window.end,
+        }
+    }
+}
+
+/// A manifest entry's details: these fields set.
+fn details<const N: usize>(
+    fields: [(&'static str, serde_json::Value); N],
+) -> impl FnOnce(&mut BTreeMap<String, serde_json::Value>) {
+    move |d| d.extend(fields.map(|(k, v)| (k.to_string(), v)))
+}
+
 /// A spinner while `what` runs (a terminal, not --quiet).
 fn progress(ctx: &Ctx, what: &str) -> Option<indicatif::ProgressBar> {
     crate::io::spinner(ctx.quiet, what)

@@ -1,7 +1,7 @@
 //! `collect profiles`: the application inference profiles per region into `profiles.parquet`
 //! and the `--inference-profiles` map.
 
-use super::{Ctx, Done};
+use super::{details, Ctx, Done};
 use crate::cli::CollectProfilesArgs;
 use crate::collect::aws;
 use crate::collect::inference_profiles::{self as profiles, AppProfile, ProfileCalls};
@@ -38,7 +38,7 @@ pub async fn run(ctx: &Ctx, _a: &CollectProfilesArgs) -> anyhow::Result<Done> {
             regions: Regions::Add(ok_regions),
             accounts: ctx.account.iter().cloned().collect(),
         };
-        done.save(dir, saved, |_| {})?;
+        done.save(dir, saved, details([]))?;
     }
     Ok(done)
 }

@@ -15,38 +15,46 @@ pub const MAX_METRICS_PER_DASHBOARD: usize = 2500;
 
 /// A log group name: 1-512 of letters, digits, `.`, `-`, `_`, `/`, `#`.
 pub fn check_log_group(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 512 {
-        return Err(format!(
-            "log group name is {} characters long (1 to 512)",
-            name.len()
-        ));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "._-/#".contains(*c)))
-    {
-        return Err(format!(
-            "log group name contains `{}`: only letters, digits and . _ - / # are allowed",
-            c.escape_default()
-        ));
-    }
-    Ok(())
+    check_text(
+        "log group name",
+        name,
+        512,
+        "._-/#",
+        "letters, digits and . _ - / # are allowed",
+    )
 }
 
 /// A dashboard name: 1-255 characters of A-Z, a-z, 0-9, `-` and `_`.
 pub fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 255 {
+    check_text(
+        "dashboard name",
+        name,
+        255,
+        "-_",
+        "letters, digits, `-` and `_` are allowed",
+    )
+}
+
+/// `name` (a `what`) is 1 to `max` characters of ASCII letters, digits and `extra`.
+fn check_text(
+    what: &str,
+    name: &str,
+    max: usize,
+    extra: &str,
+    allowed: &str,
+) -> Result<(), String> {
+    if name.is_empty() || name.len() > max {
         return Err(format!(
-            "dashboard name is {} characters long (1 to 255)",
+            "{what} is {} characters long (1 to {max})",
             name.len()
         ));
     }
     if let Some(c) = name
         .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        .find(|c| !(c.is_ascii_alphanumeric() || extra.contains(*c)))
     {
         return Err(format!(
-            "dashboard name contains `{}`: only letters, digits, `-` and `_` are allowed",
+            "{what} contains `{}`: only {allowed}",
             c.escape_default()
         ));
     }
