@@ -100,6 +100,14 @@ impl Usd6 {
         cents_text(round_half_away(self.0, 10_000), self.0)
     }
 
+    /// `30922.80`: rounded to cents (half away from zero), no thousands separators.
+    pub fn cents_plain(self) -> String {
+        let c = round_half_away(self.0, 10_000);
+        let sign = if c < 0 { "-" } else { "" };
+        let c = c.unsigned_abs();
+        format!("{sign}{}.{:02}", c / 100, c % 100)
+    }
+
     /// `12.345678` (always 6 decimals), as JSON/CSV carry it.
     pub fn fixed6(self) -> String {
         let d = self.to_decimal();

@@ -62,7 +62,7 @@ fn code_only(text: &str) -> String {
                 i += 1;
             }
             i += 2;
-        } else if b[i..].starts_with(b"r#\"") || b[i..].starts_with(b"r\"") {
+        } else if raw_string_at(b, i) {
             let hashes = b[i + 1..].iter().take_while(|c| **c == b'#').count();
             let close: Vec<u8> = std::iter::once(b'"')
                 .chain(std::iter::repeat_n(b'#', hashes))
@@ -94,6 +94,17 @@ fn code_only(text: &str) -> String {
         }
     }
     out
+}
+
+/// A raw string (`r"`, `r#"`, `r##"`..., also after `b`) starts at `i`.
+fn raw_string_at(b: &[u8], i: usize) -> bool {
+    if b[i] != b'r'
+        || (i > 0 && is_ident(b[i - 1]) && !(b[i - 1] == b'b' && (i < 2 || !is_ident(b[i - 2]))))
+    {
+        return false;
+    }
+    let hashes = b[i + 1..].iter().take_while(|c| **c == b'#').count();
+    b.get(i + 1 + hashes) == Some(&b'"')
 }
 
 fn is_ident(c: u8) -> bool {
@@ -151,12 +162,37 @@ fn expand(s: &[u8], mut i: usize, prefix: Vec<String>, out: &mut Vec<Vec<String>
     }
 }
 
-/// Every module path the file refers to, absolute (from the crate root).
+/// Every module path the file refers to, absolute (from the crate root). `super` and `self`
+/// inside an inline `mod name { ... }` are relative to that module.
 fn references(module: &[String], code: &str) -> Vec<Vec<String>> {
     let s = code.as_bytes();
     let mut found = vec![];
+    let mut here = module.to_vec();
+    // Inline modules open at these brace depths.
+    let mut inline: Vec<usize> = vec![];
+    let mut depth = 0usize;
     let mut i = 0;
     while i < s.len() {
+        match s[i] {
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if inline.last() == Some(&depth) {
+                    inline.pop();
+                    here.pop();
+                }
+            }
+            _ => {}
+        }
+        if s[i..].starts_with(b"mod ") && (i == 0 || !is_ident(s[i - 1])) {
+            let start = i + 4;
+            let end = start + s[start..].iter().take_while(|c| is_ident(**c)).count();
+            let rest = s[end..].iter().find(|c| !c.is_ascii_whitespace());
+            if end > start && rest == Some(&b'{') {
+                here.push(String::from_utf8_lossy(&s[start..end]).to_string());
+                inline.push(depth);
+            }
+        }
         let root = ["crate", "super", "self"]
             .into_iter()
             .find(|r| s[i..].starts_with(r.as_bytes()) && s[i + r.len()..].starts_with(b"::"));
@@ -168,7 +204,7 @@ fn references(module: &[String], code: &str) -> Vec<Vec<String>> {
         let mut paths = vec![];
         i = expand(s, i + root.len(), vec![root.to_string()], &mut paths);
         for p in paths {
-            found.push(resolve(module, &p));
+            found.push(resolve(&here, &p));
         }
     }
     found
@@ -234,10 +270,41 @@ fn violations(src: &Path) -> Vec<String> {
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in &files {
         let module = module_of(src, f);
-        if module.is_empty() || module == ["main"] || module == ["lib"] {
+        if module == ["lib"] {
+            // The crate root declares the layers and nothing else: a re-export there would
+            // let any module reach a later layer as `crate::name`.
+            let code = code_only(&std::fs::read_to_string(f).expect("readable"));
+            if code.split_whitespace().any(|w| w == "use") {
+                bad.push(format!(
+                    "{}: the crate root holds `mod` declarations only (no `use`)",
+                    f.display()
+                ));
+            }
+            continue;
+        }
+        if module.is_empty() || module == ["main"] {
             continue;
         }
         let text = std::fs::read_to_string(f).expect("readable");
+        let code = code_only(&text);
+        // `crate as name` would hide every path behind another name.
+        if code
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .any(|w| w == ["crate", "as"])
+        {
+            bad.push(format!(
+                "{}: aliases the crate root (`crate as ...`)",
+                f.display()
+            ));
+        }
+        // Paths in attributes are strings (`#[serde(with = "crate::x")]`): read those lines too.
+        let attributes: String = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("#["))
+            .map(|l| l.replace('"', " ") + "\n")
+            .collect();
         let here = &module[0];
         let Some(my_rank) = rank(here) else {
             bad.push(format!(
@@ -247,8 +314,14 @@ fn violations(src: &Path) -> Vec<String> {
             continue;
         };
         let from_folder = folder_of(src, &module);
-        for target in references(&module, &code_only(&text)) {
-            let Some(top) = target.first() else { continue };
+        for target in references(&module, &(code + &attributes)) {
+            let Some(top) = target.first() else {
+                bad.push(format!(
+                    "{}: imports the crate root itself (a glob or an alias), which hides what it uses",
+                    f.display()
+                ));
+                continue;
+            };
             if let Some(r) = rank(top) {
                 if r > my_rank {
                     bad.push(format!(
@@ -342,11 +415,19 @@ fn the_check_catches_what_it_should() {
         "usage/mod.rs",
         "use crate::{money::Pico, pricing::{Catalog, Scope}};\n// crate::commands in a comment\nfn f() { let s = \"crate::snapshot\"; }\n",
     );
+    // Hidden behind a raw string with hashes, in an attribute, a glob of the root, an alias.
+    write(
+        "usage/record.rs",
+        "const S: &str = r##\"a \"# b\"##;\nuse crate::render::x;\n#[serde(with = \"crate::output::y\")]\nstruct T;\n",
+    );
+    write("money.rs", "use super::*;\n");
+    write("io.rs", "use crate as root;\n");
+    write("lib.rs", "pub mod usage;\npub use commands::run;\n");
     // a command using another command through `super::`.
     write("commands/mod.rs", "pub mod a;\npub mod b;\n");
     write(
         "commands/a.rs",
-        "use super::b::run;\nuse super::pipeline::x;\n",
+        "use super::b::run;\nuse super::pipeline::x;\nmod inner {\n    use super::super::b::stop;\n}\n",
     );
     write("commands/b.rs", "pub fn run() {}\n");
     write("commands/pipeline.rs", "pub fn x() {}\n");
@@ -363,7 +444,8 @@ fn the_check_catches_what_it_should() {
     let bad = violations(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     let has = |text: &str| bad.iter().filter(|b| b.contains(text)).count();
-    assert_eq!(has("command `a` imports command `b`"), 1, "{bad:#?}");
+    // Once at the top, once from an inline module (`super::super` from `a::inner`).
+    assert_eq!(has("command `a` imports command `b`"), 2, "{bad:#?}");
     assert_eq!(
         has("`usage` imports `pricing::Catalog`, a later layer"),
         1,
@@ -379,6 +461,27 @@ fn the_check_catches_what_it_should() {
         1,
         "{bad:#?}"
     );
+    assert_eq!(
+        has("`usage` imports `render::x`, a later layer"),
+        1,
+        "{bad:#?}"
+    );
+    assert_eq!(
+        has("`usage` imports `output::y`, a later layer"),
+        1,
+        "{bad:#?}"
+    );
+    assert_eq!(
+        has("money.rs: imports the crate root itself"),
+        1,
+        "{bad:#?}"
+    );
+    assert_eq!(has("io.rs: aliases the crate root"), 1, "{bad:#?}");
+    assert_eq!(
+        has("lib.rs: the crate root holds `mod` declarations only"),
+        1,
+        "{bad:#?}"
+    );
     // Comments, strings and the shared `pipeline` are not imports.
-    assert_eq!(bad.len(), 4, "{bad:#?}");
+    assert_eq!(bad.len(), 10, "{bad:#?}");
 }

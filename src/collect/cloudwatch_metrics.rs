@@ -152,3 +152,34 @@ pub async fn fetch(
     }
     Ok(out)
 }
+
+/// The (region, model id, metric, statistic) of a series asked for.
+pub type SeriesKey = (String, String, &'static str, &'static str);
+
+/// One region's collection: the models ListMetrics finds plus `model_ids` (asked for every
+/// metric, found or not: ListMetrics lists only metrics with data in the last two weeks), all
+/// their series fetched over `[start, end)`. Returns the points and the series asked for.
+pub async fn collect(
+    client: &Client,
+    region: &str,
+    model_ids: &[String],
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    period: i32,
+    calls: &mut Calls,
+) -> Result<(Vec<Point>, Vec<SeriesKey>), Failure> {
+    let mut found = discover(client, region, calls).await?;
+    for m in model_ids {
+        found.extend(
+            metric_plan::METRICS
+                .iter()
+                .map(|(name, _)| (m.clone(), name.to_string())),
+        );
+    }
+    let queries = metric_plan::queries(&found);
+    let series = queries
+        .iter()
+        .map(|q| (region.to_string(), q.model_id.clone(), q.metric, q.stat))
+        .collect();
+    let points = fetch(client, region, &queries, start, end, period, calls).await?;
+    Ok((points, series))
+}

@@ -394,7 +394,7 @@ fn reason(s: &ScenarioOut, r: &ScenarioRow) -> String {
                 text.push_str(&format!(
                     "; commits to {} for the whole term",
                     p.term_commitment_usd
-                        .map(|c| format!("${:.2}", c.to_decimal().round_dp(2)))
+                        .map(|c| format!("${}", c.cents_plain()))
                         .unwrap_or_else(|| "the term".into())
                 ));
             }

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::provisioned::{Reserved, Sizing};
-use super::reprice::RatesUsed;
 use super::spec::{CacheRate, Profile, Swap, Term, Tier};
 use crate::money::{Num, Usd6};
 use crate::pricing::CacheTtl;
@@ -195,12 +194,12 @@ pub struct ProvisionedAssumptions {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReservedAssumptions {
     pub prices: &'static str,
+    pub sizing: Vec<SizedDetail>,
     pub sizing_rule: &'static str,
     pub size_percentile: u32,
     pub period_minutes: u64,
     pub months: &'static str,
     pub overflow: &'static str,
-    pub sizing: Vec<SizedDetail>,
     pub unchanged_invocations: BTreeMap<String, u64>,
 }
 
@@ -222,4 +221,35 @@ pub struct CachingAssumptions {
     /// Always empty: requests the replay leaves uncached are in the baseline as they ran.
     #[serde(skip)]
     pub unchanged_invocations: BTreeMap<String, u64>,
+}
+
+/// The per-1M-token rates of one price row as a scenario applies them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RatesPerMillion {
+    pub input: Option<Num>,
+    pub output: Option<Num>,
+    pub cache_read: Option<Num>,
+    pub cache_write_5m: Option<Num>,
+    pub cache_write_1h: Option<Num>,
+}
+
+/// A price row a scenario used for a model in a region, with its source; or none found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum RatesUsed {
+    Priced {
+        model: String,
+        region: String,
+        scope: &'static str,
+        usd_per_1m_tokens: RatesPerMillion,
+        from_documented_ratio: bool,
+        source: String,
+        as_of: String,
+    },
+    NoPrice {
+        model: String,
+        region: String,
+        /// Always null: no row prices the model there.
+        price: Option<()>,
+    },
 }

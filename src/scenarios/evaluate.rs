@@ -10,11 +10,11 @@ use super::caching::{self, Estimate};
 use super::details::{
     Assumptions, BatchAssumptions, BatchDetails, CachingAssumptions, CachingDetails,
     CapacityDetail, CapacityPlan, Details, ProfileAssumptions, ProvisionedAssumptions,
-    ProvisionedPlan, RequestAssumptions, RequestDetails, ReservedAssumptions, SizedDetail,
-    SwapAssumptions, UnchangedDetail,
+    ProvisionedPlan, RatesUsed, RequestAssumptions, RequestDetails, ReservedAssumptions,
+    SizedDetail, SwapAssumptions, UnchangedDetail,
 };
 use super::provisioned::{self, Bins, Sizing};
-use super::reprice::{rates_used, RatesUsed};
+use super::reprice::rates_used;
 use super::sink::{Plan, WhatIfSink};
 use super::spec::{Kind, Profile, Scenario, Term, Tier, Transform};
 use crate::money::{group_thousands, percent, Pico};
@@ -390,12 +390,12 @@ fn reserved_scenario(cx: &Context) -> Evaluated {
     });
     let assumptions = ReservedAssumptions {
         prices: "catalog reserved_input_1k_tpm_month / reserved_output_1k_tpm_month for the workload's region and profile",
+        sizing: rows.sized,
         sizing_rule: "input (incl. cache) and output tokens per minute at the size percentile, rounded up to 1K, at least 100K input and 10K output",
         size_percentile: st.percentile,
         period_minutes: st.period_minutes,
         months: "period hours / 730",
         overflow: "tokens above the reservation in a minute, input priced at the workload's average on-demand input-side cost per token and output at its output cost",
-        sizing: rows.sized,
         unchanged_invocations: rows.unchanged,
     };
     Evaluated {

@@ -2,7 +2,7 @@
 //! the user asks for, `reprice` handles per-request changes (batch, tiers, cross-region, model
 //! swap, assumed caching), `provisioned` and `caching` work on the whole period, `sink` is the
 //! one streaming pass that feeds them all, `evaluate` turns a finished pass into each
-//! scenario's exact costs, typed details and assumptions.
+//! scenario's exact costs, and `details` types what they rest on (details and assumptions).
 
 pub mod caching;
 pub mod details;

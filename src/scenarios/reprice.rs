@@ -3,13 +3,12 @@
 //! leaves the request at its baseline cost and says why: a scenario total always covers the same
 //! requests as the baseline, so totals compare like for like.
 
-use serde::Serialize;
-
 use crate::money::{Num, Pico, PricePerMillion};
 use crate::pricing::cost::price_tokens;
 use crate::pricing::{CacheTtl, Catalog, PriceRow, Resolution, Scope, TokenRates};
 use crate::usage::Tokens;
 
+use super::details::{RatesPerMillion, RatesUsed};
 use super::spec::{tier_ratio, CacheRate, Profile, Tier, Transform};
 
 /// The outcome of repricing one request.
@@ -144,37 +143,6 @@ fn variant(
         &m.key,
     )?;
     Ok((c.total(), by_ratio, note))
-}
-
-/// The per-1M-token rates of one price row as a scenario applies them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RatesPerMillion {
-    pub input: Option<Num>,
-    pub output: Option<Num>,
-    pub cache_read: Option<Num>,
-    pub cache_write_5m: Option<Num>,
-    pub cache_write_1h: Option<Num>,
-}
-
-/// A price row a scenario used for a model in a region, with its source; or none found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum RatesUsed {
-    Priced {
-        model: String,
-        region: String,
-        scope: &'static str,
-        usd_per_1m_tokens: RatesPerMillion,
-        from_documented_ratio: bool,
-        source: String,
-        as_of: String,
-    },
-    NoPrice {
-        model: String,
-        region: String,
-        /// Always null: no row prices the model there.
-        price: Option<()>,
-    },
 }
 
 /// The per-1M-token rates a transform prices `model` at in `region` (standard context, a

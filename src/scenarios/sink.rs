@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{Days, NaiveTime};
+
 use crate::money::Pico;
 use crate::pricing::aggregate::{group_key, key_values, pricing_region, Added, Agg, Aggregator};
 use crate::pricing::{CacheTtl, Catalog, Resolution, Resolver};
@@ -111,6 +113,25 @@ pub struct WhatIfSink<'r> {
 }
 
 impl<'r> WhatIfSink<'r> {
+    /// Minutes the period covers: the bounds asked for, else whole days from the first to the last
+    /// record.
+    pub fn period_minutes(&self, p: &Period) -> u64 {
+        let start = p.start.or_else(|| {
+            self.agg
+                .first_day()
+                .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+        });
+        let end = p.end.or_else(|| {
+            self.agg
+                .last_day()
+                .map(|d| (d + Days::new(1)).and_time(NaiveTime::MIN).and_utc())
+        });
+        match (start, end) {
+            (Some(s), Some(e)) if e > s => (e - s).num_minutes().max(1) as u64,
+            _ => 0,
+        }
+    }
+
     pub fn new(resolver: &'r Resolver<'r>, plan: &'r Plan) -> Self {
         WhatIfSink {
             agg: Aggregator::new(resolver, &[], plan.ttl, plan.period, None),

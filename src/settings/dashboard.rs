@@ -70,12 +70,13 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
         .filter(|r| !r.is_empty())
         .collect();
     if let Some(dir) = &a.snapshot {
-        for (m, r) in snapshot::models_and_regions(dir).map_err(|e| {
+        let opened = snapshot::open(dir).map_err(|e| {
             UsageError::new(
                 format!("--snapshot: {e:#}"),
                 "give a directory `bedrock-lens collect ... --out DIR` wrote",
             )
-        })? {
+        })?;
+        for (m, r) in snapshot::models_and_regions(dir, &opened)? {
             if regions.is_empty() || a.region.iter().any(|x| x.trim() == r) {
                 pairs.insert((m, r));
             }

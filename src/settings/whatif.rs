@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use super::{parse_keys, parse_period, Env};
 use crate::cli::WhatifArgs;
 use crate::error::UsageError;
-use crate::pricing::Resolver;
-use crate::scenarios::sink::Plan;
+use crate::pricing::{Catalog, Resolver};
+use crate::scenarios::sink::{Plan, WhatIfSink};
 use crate::scenarios::spec::{self, Eligibility, Kind, Params};
 use crate::usage::GroupKey;
 
@@ -137,4 +137,54 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
         percentile: a.size_percentile,
         provisioned_asked,
     })
+}
+
+/// After the pass: provisioned throughput asked for by name needs a tokens-per-minute figure
+/// for every model with traffic and a provisioned price (a usage error naming them).
+pub fn check_tpm(catalog: &Catalog, s: &Setup, sink: &WhatIfSink) -> anyhow::Result<()> {
+    if !s.provisioned_asked {
+        return Ok(());
+    }
+    let missing: Vec<String> = missing_tpm(catalog, s, sink);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(UsageError::new(
+        format!(
+            "provisioned throughput needs the tokens per minute one model unit serves for {} (AWS does not publish it)",
+            missing.join(", ")
+        ),
+        format!(
+            "pass --tpm-per-unit MODEL=N for each, e.g. --tpm-per-unit {}=25000 (ask your AWS account team for the figure)",
+            missing[0]
+        ),
+    )
+    .into())
+}
+
+/// Models with traffic and a provisioned price but no tokens-per-minute figure.
+fn missing_tpm(catalog: &Catalog, s: &Setup, sink: &WhatIfSink) -> Vec<String> {
+    let mut out: Vec<String> = sink
+        .bins
+        .iter()
+        .filter(|((_, region), b)| {
+            let m = catalog.model(b.model);
+            let priced = m
+                .price(region, crate::pricing::Scope::Regional)
+                .is_some_and(|r| {
+                    r.provisioned_1_month_hour
+                        .or(r.provisioned_no_commit_hour)
+                        .or(r.provisioned_6_month_hour)
+                        .is_some()
+                });
+            priced
+                && m.tpm_per_unit.is_none()
+                && s.tpm_all.is_none()
+                && !s.tpm_by_model.contains_key(&b.model)
+        })
+        .map(|(_, b)| catalog.model(b.model).key.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }

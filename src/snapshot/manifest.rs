@@ -159,6 +159,16 @@ pub fn sorted(set: impl IntoIterator<Item = String>) -> Vec<String> {
         .collect()
 }
 
+/// Adds `new` to the sorted list of text under `key` in a manifest entry's details.
+pub fn add_to_list(details: &mut BTreeMap<String, serde_json::Value>, key: &str, new: &[String]) {
+    let earlier: Vec<String> = details
+        .get(key)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let all = sorted(earlier.into_iter().chain(new.iter().cloned()));
+    details.insert(key.to_string(), serde_json::json!(all));
+}
+
 /// Windows after adding `w`: windows it overlaps are merged with it.
 pub fn add_window(windows: &[Window], w: Window) -> Vec<Window> {
     let mut out: Vec<Window> = vec![];

@@ -11,12 +11,9 @@ use polars::prelude::{
 };
 
 use super::Window;
-use crate::collect::cloudwatch_metrics::Point;
+use crate::collect::cloudwatch_metrics::{Point, SeriesKey};
 use crate::collect::metric_plan;
 use crate::usage::table::millis;
-
-/// The (region, model id, metric, statistic) of a series asked for.
-pub type SeriesKey = (String, String, &'static str, &'static str);
 
 /// Writes `points` into the metrics file at `path`, merged with its earlier rows, and returns
 /// the rows written. Replaced: this account's points of the series asked for (`asked`), at

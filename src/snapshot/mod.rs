@@ -16,6 +16,7 @@
 //! never half-written: after an error or Ctrl-C it holds the previous complete files.
 
 pub mod costs;
+pub mod invocations;
 pub mod log_aggregates;
 pub mod manifest;
 pub mod metrics;
@@ -26,7 +27,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use polars::prelude::{DataFrame, ParquetReader, ParquetWriter, SerReader};
 
-pub use manifest::{add_window, save_manifest, sorted, Calls, Manifest, Regions, Saved, Window};
+pub use manifest::{
+    add_to_list, add_window, save_manifest, sorted, Calls, Manifest, Regions, Saved, Window,
+};
 
 pub use crate::usage::table::read_table;
 
@@ -120,15 +123,14 @@ pub fn open(dir: &Path) -> anyhow::Result<Opened> {
 }
 
 /// (model id, region) pairs from a snapshot: its metrics, else its invocations.
-pub fn models_and_regions(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let opened = open(dir)?;
+pub fn models_and_regions(dir: &Path, opened: &Opened) -> anyhow::Result<Vec<(String, String)>> {
     let metrics = dir.join(METRICS);
     let mut pairs = std::collections::BTreeSet::new();
     if metrics.exists() {
         let df = read_parquet(&metrics)?;
         let (m, r) = (strings(&df, "model_id")?, strings(&df, "region")?);
         pairs.extend(m.into_iter().zip(r));
-    } else if let Some(inv) = opened.invocations {
+    } else if let Some(inv) = &opened.invocations {
         read_table(&inv, |rec| {
             pairs.insert((rec.model_id.to_string(), rec.region.to_string()));
         })?;

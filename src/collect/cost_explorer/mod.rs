@@ -9,7 +9,7 @@ use aws_sdk_costexplorer::types::{
     GroupDefinitionType,
 };
 use aws_sdk_costexplorer::Client;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 pub mod usage_type;
@@ -213,6 +213,17 @@ pub fn parse_amount(s: &str) -> Option<Decimal> {
     s.parse::<Decimal>()
         .ok()
         .or_else(|| Decimal::from_scientific(s).ok())
+}
+
+/// The whole days Cost Explorer is asked for to cover `[start, end)`, end exclusive: a
+/// partial last day is included.
+pub fn days(start: DateTime<Utc>, end: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
+    let last = if end.time() == chrono::NaiveTime::MIN {
+        end.date_naive()
+    } else {
+        end.date_naive() + chrono::Days::new(1)
+    };
+    (start.date_naive(), last)
 }
 
 #[cfg(test)]

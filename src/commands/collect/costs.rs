@@ -16,13 +16,7 @@ use crate::snapshot::{self, Regions, Saved, Window};
 pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
     let mut done = Done::new(ctx);
     let mut calls = CeCalls::default();
-    let start = ctx.window.start.date_naive();
-    // Cost Explorer takes whole days, end exclusive: a partial last day is included.
-    let end = if ctx.window.end.time() == chrono::NaiveTime::MIN {
-        ctx.window.end.date_naive()
-    } else {
-        ctx.window.end.date_naive() + chrono::Days::new(1)
-    };
+    let (start, end) = costs::days(ctx.window.start, ctx.window.end);
     let conf = aws::for_region(&ctx.base, "us-east-1");
     let client = aws_sdk_costexplorer::Client::new(&conf);
     let services = if a.service.is_empty() {

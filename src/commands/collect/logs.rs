@@ -23,7 +23,7 @@ use crate::pricing::{Aggregator, CacheTtl, Resolver, UsageTable};
 use crate::render;
 use crate::settings::Env;
 use crate::snapshot::{self, Regions, Saved};
-use crate::usage::dedup::{id_hash, Dedup};
+use crate::usage::dedup::Dedup;
 use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
 use crate::usage::{GroupKey, Period, TableFormat};
 
@@ -174,16 +174,8 @@ pub async fn run(
     };
     done.save(dir, saved, |d| {
         // Every log group and location collected into this file so far.
-        let mut union = |key: &str, new: &[String]| {
-            let earlier: Vec<String> = d
-                .get(key)
-                .and_then(|v| serde_json::from_value(v.clone()).ok())
-                .unwrap_or_default();
-            let all = snapshot::sorted(earlier.into_iter().chain(new.iter().cloned()));
-            d.insert(key.to_string(), serde_json::json!(all));
-        };
-        union("log_groups", &a.log_group);
-        union("s3", &a.s3);
+        snapshot::add_to_list(d, "log_groups", &a.log_group);
+        snapshot::add_to_list(d, "s3", &a.s3);
         d.insert("duplicates_dropped".into(), serde_json::json!(m.duplicates));
         d.insert(
             "skipped_lines".into(),
@@ -369,20 +361,14 @@ fn read_note(
     )
 }
 
-/// Copies the snapshot's earlier rows into `table` unless their request was collected again
-/// here: rows of other log groups, regions or locations (and of parts that failed this time)
-/// stay. Returns the rows kept.
+/// The snapshot's earlier rows, priced again into `table`, except those collected again here
+/// (`snapshot::invocations::kept`). Returns the rows kept.
 fn keep_earlier(
     dir: &std::path::Path,
     pass: &Pass<'_>,
     table: &UsageTable,
     seen: &Mutex<HashSet<u128>>,
 ) -> anyhow::Result<u64> {
-    let old = dir.join(snapshot::INVOCATIONS);
-    if !old.exists() {
-        return Ok(0);
-    }
-    let mut kept = 0u64;
     let all_time = Period {
         start: None,
         end: None,
@@ -395,11 +381,7 @@ fn keep_earlier(
         Some(table),
     );
     let seen = seen.lock().expect("no panics while held");
-    snapshot::read_table(&old, |r| {
-        if !r.request_id.is_empty() && seen.contains(&id_hash(r.request_id)) {
-            return;
-        }
-        kept += 1;
+    let kept = snapshot::invocations::kept(dir, &seen, |r| {
         keep.add(r);
     })?;
     keep.flush_table();

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{details, progress, Ctx, Done};
 use crate::cli::CollectMetricsArgs;
 use crate::collect::aws;
-use crate::collect::cloudwatch_metrics::{self as metrics, Calls, Point};
+use crate::collect::cloudwatch_metrics::{self as metrics, Calls, Point, SeriesKey};
 use crate::collect::metric_plan;
 use crate::money::group_thousands;
 use crate::render;
@@ -20,39 +20,20 @@ pub async fn run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::Resu
     let mut ok_regions = vec![];
     // (region, model id, metric, statistic) of every series asked for: only those replace
     // earlier rows (a model ListMetrics no longer lists keeps its saved points).
-    let mut asked: HashSet<(String, String, &'static str, &'static str)> = HashSet::new();
+    let mut asked: HashSet<SeriesKey> = HashSet::new();
     let bar = progress(ctx, "collecting CloudWatch metrics");
     for region in &ctx.regions {
         let conf = aws::for_region(&ctx.base, region);
         let client = aws_sdk_cloudwatch::Client::new(&conf);
-        let r = async {
-            let mut found = metrics::discover(&client, region, &mut calls).await?;
-            // Models named on the command line are asked for every metric, found or not
-            // (ListMetrics only lists metrics with data in the last two weeks).
-            for m in &a.model_id {
-                found.extend(
-                    metric_plan::METRICS
-                        .iter()
-                        .map(|(name, _)| (m.clone(), name.to_string())),
-                );
-            }
-            let queries = metric_plan::queries(&found);
-            let series: Vec<_> = queries
-                .iter()
-                .map(|q| (region.clone(), q.model_id.clone(), q.metric, q.stat))
-                .collect();
-            metrics::fetch(
-                &client,
-                region,
-                &queries,
-                ctx.window.start,
-                ctx.window.end,
-                period as i32,
-                &mut calls,
-            )
-            .await
-            .map(|p| (p, series))
-        }
+        let window = (ctx.window.start, ctx.window.end);
+        let r = metrics::collect(
+            &client,
+            region,
+            &a.model_id,
+            window,
+            period as i32,
+            &mut calls,
+        )
         .await;
         match r {
             Ok((p, series)) => {
