@@ -193,7 +193,9 @@ pub struct WhatifArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Write the result to this file (atomically) instead of stdout.
+    /// Write the result to this file instead of stdout (`-`: stdout). A file is replaced atomically
+    /// (through a symlink, the link kept); a device or FIFO is written straight through; a
+    /// directory or one of the input files is refused.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -273,7 +275,9 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE.parquet|FILE.csv")]
     pub export_usage: Option<PathBuf>,
 
-    /// Write the report to this file (atomically) instead of stdout.
+    /// Write the report to this file instead of stdout (`-`: stdout). A file is replaced atomically
+    /// (through a symlink, the link kept); a device or FIFO is written straight through; a
+    /// directory or one of the input files is refused.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -530,7 +534,9 @@ pub struct DashboardArgs {
     #[arg(long, value_enum, default_value_t = DashboardFormat::Body)]
     pub format: DashboardFormat,
 
-    /// Write to this file (atomically) instead of stdout.
+    /// Write it to this file instead of stdout (`-`: stdout). A file is replaced atomically
+    /// (through a symlink, the link kept); a device or FIFO is written straight through; a
+    /// directory or one of the input files is refused.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
 

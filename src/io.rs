@@ -2,27 +2,183 @@
 //! the input made safe for terminals and spreadsheets, and progress on stderr.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::error::UsageError;
+
 /// Writes data to stdout; a closed pipe (`| head`) is a normal end.
 pub fn emit(text: &str) -> anyhow::Result<()> {
+    emit_bytes(text.as_bytes())
+}
+
+fn emit_bytes(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r.context("writing to stdout"),
     }
 }
 
 /// Writes a file atomically: a temp file in the same directory, renamed over the target, so a
-/// reader never sees half a file and an interrupted run leaves the old one in place.
+/// reader never sees half a file and an interrupted run leaves the old one in place. A symlink
+/// is followed (the file it points to is replaced, the link stays); anything but a regular
+/// file or a new path is refused.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut tmp = temp_beside(path)?;
+    let path = replaceable(path)?;
+    let mut tmp = temp_beside(&path)?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
-    persist(tmp, path)
+    persist(tmp, &path)
+}
+
+/// The file a write to `path` replaces: `path` itself, or where its symlinks lead. An existing
+/// target that is not a regular file (a device, FIFO, socket or directory) is an error.
+pub fn replaceable(path: &Path) -> anyhow::Result<PathBuf> {
+    let real = follow_links(path)?;
+    match std::fs::symlink_metadata(&real) {
+        Ok(m) if !m.is_file() => anyhow::bail!(
+            "refusing to replace {}: it is not a regular file",
+            path.display()
+        ),
+        _ => Ok(real),
+    }
+}
+
+/// `path` with its symlinks followed (also a dangling one: the path it names); `path` itself
+/// when it is not a link.
+fn follow_links(path: &Path) -> anyhow::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&p)
+                    .with_context(|| format!("reading the link {}", p.display()))?;
+                p = match p.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    anyhow::bail!("{}: too many levels of symbolic links", path.display())
+}
+
+/// Where a command writes its result (`-o`, `--out`, `--export-usage`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// `-`: standard output.
+    Stdout,
+    /// A regular file or a new path (symlinks followed to the real file): replaced atomically.
+    File(PathBuf),
+    /// A device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe): written straight
+    /// through, never replaced.
+    Stream(PathBuf),
+}
+
+impl Output {
+    /// Resolves `flag`'s `path` before any work: `-` is stdout; a directory is a usage error; a
+    /// file that is one of `inputs` (what the command reads) is refused, so the output cannot
+    /// destroy its input.
+    pub fn resolve(flag: &str, path: &Path, inputs: &[PathBuf]) -> Result<Output, UsageError> {
+        if path.as_os_str() == "-" {
+            return Ok(Output::Stdout);
+        }
+        let shown = clean(&path.display().to_string());
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            // A new file (or a dangling link: the file it names is created).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return follow_links(path).map(Output::File).map_err(|e| {
+                    UsageError::new(format!("{flag} {shown}: {e}"), "give another file name")
+                });
+            }
+            Err(e) => {
+                return Err(UsageError::new(
+                    format!("{flag} {shown}: cannot be written ({})", io_reason(&e)),
+                    "give a file you can write, or - for stdout",
+                ))
+            }
+        };
+        if meta.is_dir() {
+            return Err(UsageError::new(
+                format!("{flag} {shown}: is a directory"),
+                format!(
+                    "give a file name inside it, e.g. {flag} {shown}/result.txt, or - for stdout"
+                ),
+            ));
+        }
+        // `/dev/stdout` may lead to the file a shell redirected stdout to: append to it there.
+        let under_dev = path.starts_with("/dev") || path.starts_with("/proc");
+        if !meta.is_file() || under_dev {
+            return Ok(Output::Stream(path.to_path_buf()));
+        }
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let is_input = inputs
+            .iter()
+            .filter_map(|i| std::fs::canonicalize(i).ok())
+            .any(|i| i == real);
+        if is_input {
+            return Err(UsageError::new(
+                format!("{flag} {shown}: is one of the input files; writing it would destroy it"),
+                "write the result to another file",
+            ));
+        }
+        Ok(Output::File(real))
+    }
+
+    /// Writes `bytes` there: atomically into a file, straight through into a stream.
+    pub fn write(&self, bytes: &[u8]) -> anyhow::Result<()> {
+        match self {
+            Output::Stdout => emit_bytes(bytes),
+            Output::File(p) => write_atomic(p, bytes),
+            Output::Stream(p) => {
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(p)
+                    .with_context(|| format!("opening {}", p.display()))?;
+                match f.write_all(bytes).and_then(|_| f.flush()) {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    r => r.with_context(|| format!("writing {}", p.display())),
+                }
+            }
+        }
+    }
+
+    /// Delivers a finished temporary file there (a table written in the background).
+    pub fn deliver(&self, tmp: tempfile::NamedTempFile) -> anyhow::Result<()> {
+        match self {
+            Output::File(p) => persist(tmp, p),
+            Output::Stdout | Output::Stream(_) => {
+                let bytes = std::fs::read(tmp.path()).context("reading the finished table")?;
+                self.write(&bytes)
+            }
+        }
+    }
+
+    /// A temporary file to write into before `deliver`: beside a file (so the rename is
+    /// atomic), in the temporary directory for a stream.
+    pub fn temp(&self) -> anyhow::Result<tempfile::NamedTempFile> {
+        match self {
+            Output::File(p) => temp_beside(p),
+            Output::Stdout | Output::Stream(_) => tempfile::Builder::new()
+                .prefix("bedrock-lens-")
+                .tempfile()
+                .context("creating a temporary file"),
+        }
+    }
+}
+
+/// Why an I/O call failed, in words (not Rust's error kinds).
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
 }
 
 /// A temporary file in `path`'s directory (created if missing), to be renamed over `path` by
@@ -98,4 +254,37 @@ pub fn byte_bar(quiet: bool, total: u64) -> Option<indicatif::ProgressBar> {
             .expect("valid progress template"),
     );
     Some(bar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_replace_only_regular_files() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory (or a device, FIFO, socket) is never replaced.
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let e = write_atomic(&sub, b"x").unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        assert!(sub.is_dir());
+        // Through a symlink: the file it names is written, the link stays.
+        let real = dir.path().join("real");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        // A link loop is an error, not a hang.
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        assert!(write_atomic(&a, b"x").is_err());
+    }
 }

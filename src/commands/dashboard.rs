@@ -14,7 +14,6 @@ use crate::collect::aws::fault::describe;
 use crate::collect::aws::{self, AwsArgs};
 use crate::collect::cloudwatch_metrics;
 use crate::error::{Outcome, UsageError};
-use crate::io::{emit, write_atomic};
 use crate::pricing::Resolver;
 use crate::render;
 use crate::render::dashboard::{self, validate, Priced, Spec};
@@ -29,13 +28,6 @@ fn today() -> NaiveDate {
         .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
         .unwrap_or_else(Utc::now)
         .date_naive()
-}
-
-fn output(a: &DashboardArgs, text: &str) -> anyhow::Result<()> {
-    match &a.out {
-        Some(p) => write_atomic(p, text.as_bytes()),
-        None => emit(text),
-    }
 }
 
 pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
@@ -105,7 +97,7 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
         DashboardFormat::Alarms => render::json(&alarms)?,
     };
     if !a.put || a.out.is_some() {
-        output(a, &text)?;
+        d.out.write(text.as_bytes())?;
     }
     if !a.put {
         return Ok(Outcome::Ok);

@@ -4,11 +4,11 @@ use super::pipeline::{run_report, ReportPlan};
 use super::{input_outcome, warn_diagnostics, warn_unpriced};
 use crate::cli::ReportArgs;
 use crate::error::{Outcome, UsageError};
-use crate::io::{emit, write_atomic};
+use crate::io::Output;
 use crate::money::group_thousands;
 use crate::pricing::UsageTable;
 use crate::render;
-use crate::settings::{input_sources, parse_keys, parse_period, Env};
+use crate::settings::{input_sources, output_of, parse_keys, parse_period, Env};
 use crate::usage::ingest::{Diagnostics, IngestStats};
 use crate::usage::TableFormat;
 
@@ -18,15 +18,27 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
     let sources = input_sources(&a.input, &mut stats, &mut diags)?;
+    let output = output_of("--output", a.output.as_deref(), &sources)?;
     let table = match &a.export_usage {
         Some(p) => {
+            let out = output_of("--export-usage", Some(p), &sources)?;
+            if out == Output::Stdout || (out == output && matches!(out, Output::File(_))) {
+                return Err(UsageError::new(
+                    format!(
+                        "--export-usage {}: the report is written there",
+                        p.display()
+                    ),
+                    "give the usage table a file of its own",
+                )
+                .into());
+            }
             let format = TableFormat::from_path(p).ok_or_else(|| {
                 UsageError::new(
                     format!("--export-usage {}: unknown file type", p.display()),
                     "name the file *.parquet or *.csv",
                 )
             })?;
-            Some(UsageTable::create(p, format)?)
+            Some(UsageTable::create_at(&out, format, p)?)
         }
         None => None,
     };
@@ -51,10 +63,7 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     }
     let rep = &run.reports[0];
     let text = render::report::render(rep, a.format)?;
-    match &a.output {
-        Some(p) => write_atomic(p, text.as_bytes())?,
-        None => emit(&text)?,
-    }
+    output.write(text.as_bytes())?;
     warn_diagnostics(&run.stats, &run.diags);
     warn_unpriced(rep);
     if !env.quiet {

@@ -5,11 +5,10 @@ use super::pipeline::run_whatif;
 use super::{input_outcome, warn_diagnostics, warn_unpriced_list};
 use crate::cli::WhatifArgs;
 use crate::error::Outcome;
-use crate::io::{emit, write_atomic};
 use crate::money::group_thousands;
 use crate::render;
 use crate::settings::whatif::setup;
-use crate::settings::{input_sources, Env};
+use crate::settings::{input_sources, output_of, Env};
 use crate::usage::ingest::{Diagnostics, IngestStats};
 
 pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
@@ -17,6 +16,7 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
     let sources = input_sources(&a.input, &mut stats, &mut diags)?;
+    let output = output_of("--output", a.output.as_deref(), &sources)?;
     let r = run_whatif(env, &sources, &s, stats, diags)?;
     if r.result.baseline.counts.invocations == 0 {
         // Nothing to compare, and a table of $0.00 would read as free: say so instead.
@@ -38,10 +38,7 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Partial);
     }
     let text = render::whatif::render(&r.result, a.format)?;
-    match &a.output {
-        Some(p) => write_atomic(p, text.as_bytes())?,
-        None => emit(&text)?,
-    }
+    output.write(text.as_bytes())?;
     warn_diagnostics(&r.stats, &r.diags);
     warn_unpriced_list(&r.result.unpriced);
     if !env.quiet {

@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 use polars::prelude::*;
 
 use super::{CostBreakdown, Resolution};
+use crate::io::Output;
 use crate::usage::table::{schema, TableFormat, BATCH_ROWS};
 use crate::usage::{identity_principal, UsageRecord};
 
@@ -48,12 +49,21 @@ pub struct UsageTable {
     /// Text cells a spreadsheet would run as formulas get a leading `'` (CSV only).
     guard_formulas: bool,
     writer: JoinHandle<Result<(u64, tempfile::NamedTempFile), String>>,
+    /// Where the finished table goes, and its name in messages.
+    out: Output,
     path: PathBuf,
 }
 
 impl UsageTable {
+    /// A table written to `path` (replaced atomically when finished).
     pub fn create(path: &Path, format: TableFormat) -> anyhow::Result<UsageTable> {
-        let tmp = crate::io::temp_beside(path)?;
+        let out = Output::File(crate::io::replaceable(path)?);
+        UsageTable::create_at(&out, format, path)
+    }
+
+    /// A table delivered to `out` when finished (`name` is how messages call it).
+    pub fn create_at(out: &Output, format: TableFormat, name: &Path) -> anyhow::Result<UsageTable> {
+        let tmp = out.temp()?;
         let file = tmp.reopen()?;
         let schema = schema();
         let mut writer = match format {
@@ -81,7 +91,8 @@ impl UsageTable {
             tx,
             guard_formulas: format == TableFormat::Csv,
             writer,
-            path: path.to_path_buf(),
+            out: out.clone(),
+            path: name.to_path_buf(),
         })
     }
 
@@ -95,7 +106,7 @@ impl UsageTable {
             .map_err(|_| anyhow::anyhow!("the usage-table writer panicked"))?
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", self.path.display()))?;
         tmp.as_file().sync_all()?;
-        crate::io::persist(tmp, &self.path)?;
+        self.out.deliver(tmp)?;
         Ok(rows)
     }
 }

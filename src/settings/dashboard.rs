@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use crate::cli::{DashboardArgs, DashboardFormat};
 use crate::collect::aws::AwsArgs;
 use crate::error::UsageError;
-use crate::io::clean;
+use crate::io::{clean, Output};
 use crate::render::dashboard::validate;
 use crate::snapshot;
 
@@ -21,6 +21,8 @@ pub struct DashboardSettings {
     /// (model id, region) from --model x --region and the snapshot.
     pub pairs: BTreeSet<(String, String)>,
     pub aws: AwsArgs,
+    /// Where the body, template or alarms go (`--out`, default stdout).
+    pub out: Output,
 }
 
 pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
@@ -96,7 +98,12 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
             pairs.insert((m.to_string(), r.clone()));
         }
     }
+    let out = match &a.out {
+        Some(p) => Output::resolve("--out", p, &[])?,
+        None => Output::Stdout,
+    };
     Ok(DashboardSettings {
+        out,
         budget,
         regions,
         pairs,

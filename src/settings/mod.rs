@@ -12,8 +12,9 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 
 use crate::cli::GlobalArgs;
 use crate::error::UsageError;
+use crate::io::Output;
 use crate::pricing::{Catalog, ProfileMap};
-use crate::usage::ingest::{Diagnostics, IngestStats};
+use crate::usage::ingest::{Diagnostics, IngestStats, Source};
 use crate::usage::{GroupKey, Period, KEY_HELP};
 
 /// Catalog (with overrides) and inference-profile map, loaded once per run.
@@ -212,4 +213,20 @@ pub fn with_snapshot_profiles(g: &GlobalArgs, snapshot: Option<&Path>) -> Global
         }
     }
     g
+}
+
+/// Where `flag` sends the result: stdout without it (or with `-`), else the file or stream it
+/// names, checked against the files the command reads (`sources`).
+pub fn output_of(flag: &str, path: Option<&Path>, sources: &[Source]) -> anyhow::Result<Output> {
+    let Some(path) = path else {
+        return Ok(Output::Stdout);
+    };
+    let inputs: Vec<PathBuf> = sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::File(p) | Source::Table(p) => Some(p.clone()),
+            Source::Memory { .. } => None,
+        })
+        .collect();
+    Ok(Output::resolve(flag, path, &inputs)?)
 }

@@ -5,6 +5,7 @@ mod collect;
 mod dashboard;
 mod demo;
 mod generated;
+mod output;
 mod pricing;
 mod report;
 mod whatif;
