@@ -87,22 +87,34 @@ pub fn parse_bound(flag: &str, s: &str, is_end: bool) -> anyhow::Result<DateTime
             return Ok(t.and_utc());
         }
     }
-    let day = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let shown = crate::io::clean(s);
+    // The end of a day or month is the next midnight, which may not exist at the end of
+    // chrono's range.
+    let day = |d: Option<NaiveDate>| -> anyhow::Result<DateTime<Utc>> {
+        d.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+            .ok_or_else(|| {
+                UsageError::new(
+                    format!("{flag} `{shown}` is out of range"),
+                    "give a date such as 2026-10-31",
+                )
+                .into()
+            })
+    };
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(if is_end {
-            day(d + chrono::Days::new(1))
+        return day(if is_end {
+            d.checked_add_days(chrono::Days::new(1))
         } else {
-            day(d)
+            Some(d)
         });
     }
     if let Ok(d) = NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d") {
-        return Ok(if is_end {
-            day(d + Months::new(1))
+        return day(if is_end {
+            d.checked_add_months(Months::new(1))
         } else {
-            day(d)
+            Some(d)
         });
     }
-    Err(UsageError::new(format!("{flag} `{s}` is not a date"), date_hint()).into())
+    Err(UsageError::new(format!("{flag} `{shown}` is not a date"), date_hint()).into())
 }
 
 pub fn parse_period(start: Option<&str>, end: Option<&str>) -> anyhow::Result<Period> {

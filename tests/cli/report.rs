@@ -357,6 +357,19 @@ fn usage_errors_exit_2_with_a_hint() {
             "invalid value 'xml'",
         ),
         (&["report"], "--logs <PATH>"),
+        // The day or month after the last date chrono represents: a usage error, not a panic.
+        (
+            &["report", "--logs", LOGS, "--end", "+262142-12-31"],
+            "error: --end `+262142-12-31` is out of range",
+        ),
+        (
+            &["whatif", "--logs", LOGS, "--end", "+262142-12"],
+            "error: --end `+262142-12` is out of range",
+        ),
+        (
+            &["collect", "costs", "--end", "+262142-12-31"],
+            "error: --end `+262142-12-31` is out of range",
+        ),
     ];
     for (args, msg) in cases {
         let o = run(args);
