@@ -15,13 +15,25 @@ use crate::money::group_thousands;
 use crate::output::report::UnpricedEntry;
 use crate::usage::ingest::{Diagnostics, IngestStats};
 
-/// Warns when nothing was read; with `--strict`, any unusable line or file (or no record at
-/// all) makes the run exit 1.
-pub fn input_outcome(stats: &IngestStats, strict: bool) -> crate::error::Outcome {
-    if stats.records == 0 {
-        eprintln!("warning: no invocation records found in the input");
+/// What a run found in its period: the records in it and those outside it.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub records: u64,
+    pub outside_period: u64,
+}
+
+/// How a run over logs ends: with no record in scope (none read, or none in the period) it
+/// says so and exits 1; with `--strict`, any unusable line or file also makes it exit 1.
+pub fn input_outcome(stats: &IngestStats, scope: Scope, strict: bool) -> crate::error::Outcome {
+    if scope.records == 0 {
+        eprintln!(
+            "error: no invocation records in scope: {} read, {} outside the period",
+            group_thousands(stats.records),
+            group_thousands(scope.outside_period),
+        );
+        return crate::error::Outcome::Partial;
     }
-    let bad = stats.skipped_lines + stats.file_errors + (stats.records == 0) as u64;
+    let bad = stats.skipped_lines + stats.file_errors;
     if strict && bad > 0 {
         eprintln!("error: --strict: {bad} line(s) or file(s) could not be used");
         crate::error::Outcome::Partial

@@ -1,7 +1,7 @@
 //! `report`: invocation logs -> priced usage grouped by the keys asked for.
 
 use super::pipeline::{run_report, ReportPlan};
-use super::{input_outcome, warn_diagnostics, warn_unpriced};
+use super::{input_outcome, warn_diagnostics, warn_unpriced, Scope};
 use crate::cli::ReportArgs;
 use crate::error::{Outcome, UsageError};
 use crate::io::Output;
@@ -82,5 +82,9 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
             }
         );
     }
-    Ok(input_outcome(&run.stats, a.strict))
+    let scope = Scope {
+        records: rep.totals.counts.invocations,
+        outside_period: rep.input.outside_period,
+    };
+    Ok(input_outcome(&run.stats, scope, a.strict))
 }

@@ -2,7 +2,7 @@
 //! cheapest inference mode recommended for each.
 
 use super::pipeline::run_whatif;
-use super::{input_outcome, warn_diagnostics, warn_unpriced_list};
+use super::{input_outcome, warn_diagnostics, warn_unpriced_list, Scope};
 use crate::cli::WhatifArgs;
 use crate::error::Outcome;
 use crate::money::group_thousands;
@@ -18,25 +18,6 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let sources = input_sources(&a.input, &mut stats, &mut diags)?;
     let output = output_of("--output", a.output.as_deref(), &sources)?;
     let r = run_whatif(env, &sources, &s, stats, diags)?;
-    if r.result.baseline.counts.invocations == 0 {
-        // Nothing to compare, and a table of $0.00 would read as free: say so instead.
-        warn_diagnostics(&r.stats, &r.diags);
-        if r.result.unpriced.is_empty() {
-            eprintln!(
-                "warning: nothing to compare: no invocation in the period ({} record(s) read, {} outside the period)",
-                group_thousands(r.stats.records),
-                group_thousands(r.result.input.outside_period)
-            );
-            return Ok(if a.strict {
-                Outcome::Partial
-            } else {
-                Outcome::Ok
-            });
-        }
-        warn_unpriced_list(&r.result.unpriced);
-        eprintln!("error: nothing to compare: no invocation in the period could be priced");
-        return Ok(Outcome::Partial);
-    }
     let text = render::whatif::render(&r.result, a.format)?;
     output.write(text.as_bytes())?;
     warn_diagnostics(&r.stats, &r.diags);
@@ -62,5 +43,15 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
             eprintln!("note: every request counts as batch-eligible; narrow it with --batch-only KEY=VALUE or --batch-heuristic");
         }
     }
-    Ok(input_outcome(&r.stats, a.strict))
+    let unpriced: u64 = r.result.unpriced.iter().map(|u| u.counts.invocations).sum();
+    let scope = Scope {
+        records: r.result.baseline.counts.invocations + unpriced,
+        outside_period: r.result.input.outside_period,
+    };
+    if scope.records > 0 && r.result.baseline.counts.invocations == 0 {
+        // A table of $0.00 would read as free.
+        eprintln!("error: nothing to compare: no invocation in the period could be priced");
+        return Ok(Outcome::Partial);
+    }
+    Ok(input_outcome(&r.stats, scope, a.strict))
 }

@@ -105,6 +105,17 @@ pub fn csv_guarded(
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
+/// A result's period in a heading: `2026-10-01 to 2026-10-31`, `from 2027-01-01`, or that no
+/// record was in scope (no bound given and none seen).
+pub fn period_text(start: Option<&str>, end: Option<&str>) -> String {
+    match (start, end) {
+        (Some(s), Some(e)) => format!("{s} to {e}"),
+        (Some(s), None) => format!("from {s}"),
+        (None, Some(e)) => format!("up to {e}"),
+        (None, None) => "(no records in scope)".into(),
+    }
+}
+
 pub fn json<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
     let mut s = serde_json::to_string_pretty(v)?;
     s.push('\n');

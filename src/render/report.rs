@@ -96,12 +96,12 @@ pub fn render(rep: &Report, format: Format) -> anyhow::Result<String> {
         Format::Json => json(rep)?,
         Format::Table => {
             let mut s = period_line(rep);
-            s.push_str(&grid(rep, "TOTAL").render(false));
+            s.push_str(&table_or_none(rep, false));
             s
         }
         Format::Markdown => {
             let mut s = format!("**{}**\n\n", period_line(rep).trim_end());
-            s.push_str(&grid(rep, "TOTAL").render(true));
+            s.push_str(&table_or_none(rep, true));
             s
         }
         Format::Csv => {
@@ -148,12 +148,24 @@ pub fn render(rep: &Report, format: Format) -> anyhow::Result<String> {
     })
 }
 
+/// The table, or a line saying there is nothing in scope (a table of zeros would read as a
+/// month that cost nothing).
+fn table_or_none(rep: &Report, markdown: bool) -> String {
+    if rep.totals.counts.invocations > 0 {
+        return grid(rep, "TOTAL").render(markdown);
+    }
+    format!(
+        "No invocation records in scope: {} read, {} outside the period.\n",
+        group_thousands(rep.input.records),
+        group_thousands(rep.input.outside_period)
+    )
+}
+
 fn period_line(rep: &Report) -> String {
     let p = &rep.period;
     format!(
-        "Bedrock usage {} to {} (UTC), by {}; cost at catalog prices as of {}\n",
-        p.start.as_deref().unwrap_or("-"),
-        p.end.as_deref().unwrap_or("-"),
+        "Bedrock usage {} (UTC), by {}; cost at catalog prices as of {}\n",
+        super::period_text(p.start.as_deref(), p.end.as_deref()),
         rep.group_by.join(", "),
         rep.pricing.catalog_as_of.as_deref().unwrap_or("-"),
     )

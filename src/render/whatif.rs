@@ -381,12 +381,15 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
 
 fn headline(w: &WhatIf) -> String {
     let mut s = format!(
-        "What if: {} to {}, {} priced invocations by {} (baseline {})",
-        w.period.start.as_deref().unwrap_or("?"),
-        w.period.end.as_deref().unwrap_or("?"),
+        "What if: {}, {} priced invocations by {}{}",
+        super::period_text(w.period.start.as_deref(), w.period.end.as_deref()),
         group_thousands(w.baseline.counts.invocations),
         w.group_by.join(", "),
-        w.baseline.total_usd.dollars()
+        match w.baseline.counts.invocations {
+            // No baseline: not a $0.00 one.
+            0 => String::new(),
+            _ => format!(" (baseline {})", w.baseline.total_usd.dollars()),
+        }
     );
     if !w.unpriced.is_empty() {
         let calls: u64 = w.unpriced.iter().map(|u| u.counts.invocations).sum();
@@ -426,6 +429,15 @@ fn human(w: &WhatIf, markdown: bool) -> String {
     let c = cents_of(w);
     let (h2, h3) = if markdown { ("## ", "### ") } else { ("", "") };
     let mut s = format!("{h2}{}\n\n", headline(w));
+    if w.baseline.counts.invocations == 0 {
+        // Scenario tables of $0.00 would read as free.
+        s.push_str(&format!(
+            "Nothing to compare: no priced invocation in scope ({} record(s) read, {} outside the period).\n",
+            group_thousands(w.input.records),
+            group_thousands(w.input.outside_period)
+        ));
+        return s;
+    }
     s.push_str(&format!(
         "{h3}All workloads\n\n{}\n",
         totals_grid(w, &c).render(markdown)

@@ -299,21 +299,46 @@ fn only_the_first_problems_are_shown_in_full() {
     let lines: String = (0..25).map(|i| format!("{{not json {i}\n")).collect();
     std::fs::write(dir.path().join("junk.jsonl"), lines).unwrap();
     let o = run_in(dir.path(), &["report", "--logs", "junk.jsonl", "-q"]);
-    assert_eq!(o.code, 0);
+    // Nothing usable: no record in scope, exit 1.
+    assert_eq!(o.code, 1);
     assert_eq!(o.stderr.matches("junk.jsonl:").count(), 10);
     assert!(o.stderr.contains("... and 15 more"), "{}", o.stderr);
 }
 
 #[test]
-fn empty_directory_is_a_warning_and_strict_fails() {
+fn no_record_in_scope_is_said_and_exits_1() {
+    // An empty directory: JSON is still a document, the table says so (not a $0.00 month).
     let dir = tempfile::tempdir().unwrap();
     let o = run_in(dir.path(), &["report", "--logs", ".", "--format", "json"]);
-    assert_eq!(o.code, 0);
+    assert_eq!(o.code, 1);
     assert!(o.stderr.contains(".: no log files"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error: no invocation records in scope: 0 read, 0 outside the period"),
+        "{}",
+        o.stderr
+    );
     assert_eq!(o.json()["totals"]["invocations"], 0);
+    let o = run_in(dir.path(), &["report", "--logs", "."]);
+    assert_eq!(o.code, 1);
     assert_eq!(
-        run_in(dir.path(), &["report", "--logs", ".", "--strict"]).code,
-        1
+        o.stdout,
+        "Bedrock usage (no records in scope) (UTC), by model; cost at catalog prices as of 2026-11-01\n\
+         No invocation records in scope: 0 read, 0 outside the period.\n"
+    );
+    // A period that matches nothing: the records read are counted as outside it.
+    let o = run(&["report", "--logs", LOGS, "--start", "2027-01"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(!o.stdout.contains("$0.00"), "{}", o.stdout);
+    assert!(
+        o.stdout.starts_with("Bedrock usage from 2027-01-01 (UTC)"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("No invocation records in scope: "),
+        "{}",
+        o.stdout
     );
 }
 

@@ -579,7 +579,9 @@ fn only_unpriced_usage_is_never_shown_as_free() {
     let o = run(&["whatif", "--logs", f.to_str().unwrap()]);
     assert_private(&o);
     assert_eq!(o.code, 1, "{}", o.stderr);
-    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    // Said, never a $0.00 baseline.
+    assert!(o.stdout.contains("Nothing to compare"), "{}", o.stdout);
+    assert!(!o.stdout.contains("$0"), "{}", o.stdout);
     assert!(
         o.stderr.contains("no price for 1 model id(s)"),
         "{}",
@@ -591,9 +593,25 @@ fn only_unpriced_usage_is_never_shown_as_free() {
 #[test]
 fn nothing_in_the_period_prints_no_table() {
     let o = whatif_at("2027-01-01", &["-s", "batch"]);
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stdout.is_empty(), "{}", o.stdout);
-    assert!(o.stderr.contains("nothing to compare: no invocation in the period (23 record(s) read, 23 outside the period)"), "{}", o.stderr);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(
+        o.stdout,
+        "What if: 2027-01-01 to 2027-01-01, 0 priced invocations by model\n\n\
+         Nothing to compare: no priced invocation in scope (23 record(s) read, 23 outside the period).\n"
+    );
+    assert!(
+        o.stderr
+            .contains("error: no invocation records in scope: 23 read, 23 outside the period"),
+        "{}",
+        o.stderr
+    );
+    // JSON is still a document, like report's.
+    let o = whatif_at("2027-01-01", &["-s", "batch", "--format", "json"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let v = o.json();
+    assert_eq!(v["schema"], "bedrock-lens/whatif/v1");
+    assert_eq!(v["baseline"]["invocations"], 0);
+    assert_eq!(v["input"]["outside_period"], 23);
 }
 
 fn whatif_at(day: &str, extra: &[&str]) -> Out {
