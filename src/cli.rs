@@ -237,6 +237,12 @@ pub struct LogsArgs {
     /// timestamp (exclusive; without an offset it is UTC).
     #[arg(long, value_name = "DATE")]
     pub end: Option<String>,
+
+    /// Count a request as often as it is read. By default a request id read twice (the
+    /// CloudWatch export and the S3 copy of the same month, overlapping files) counts once;
+    /// how many were dropped, and their cost, is said on stderr.
+    #[arg(long)]
+    pub keep_duplicates: bool,
 }
 
 #[derive(Args, Debug, Clone)]

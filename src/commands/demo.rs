@@ -54,6 +54,7 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         ttl: CacheTtl::FiveMinutes,
         period,
         table: None,
+        keep_duplicates: false,
     };
     let mut r = run_report(
         env,
@@ -84,6 +85,7 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         tpm_all: None,
         percentile: 100,
         provisioned_asked: false,
+        keep_duplicates: false,
     };
     let w = run_whatif(
         env,

@@ -89,3 +89,21 @@ pub fn warn_unpriced_list(unpriced: &[UnpricedEntry]) {
     }
     eprintln!("  hint: add prices with --pricing FILE (see `bedrock-lens pricing show <model>` for the format)");
 }
+
+/// Says how many requests were read more than once and left out, and what they would have
+/// added.
+pub fn warn_duplicates(d: &pipeline::Dropped) {
+    if d.requests == 0 {
+        return;
+    }
+    let unpriced = match d.unpriced {
+        0 => String::new(),
+        n => format!(", {} of them unpriced", group_thousands(n)),
+    };
+    eprintln!(
+        "warning: {} duplicate request(s) dropped (a request id read more than once: overlapping inputs?); counted once, they leave out {}{unpriced}",
+        group_thousands(d.requests),
+        d.cost.to_usd6().dollars(),
+    );
+    eprintln!("  hint: --keep-duplicates counts every copy");
+}

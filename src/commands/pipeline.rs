@@ -1,6 +1,7 @@
 //! The passes the commands share: one read of the sources into reports (`report`, `demo`,
 //! `collect logs`) or into a what-if (`whatif`, `demo`), with a progress bar on a terminal.
 
+use crate::money::Pico;
 use crate::output::report::{input_of, period_out, pricing_out, reports_of, unpriced_of, Report};
 use crate::output::whatif::{self, WhatIf};
 use crate::pricing::{Aggregator, CacheTtl, Resolver, UsageTable};
@@ -8,6 +9,7 @@ use crate::scenarios::evaluate::Settings;
 use crate::scenarios::sink::WhatIfSink;
 use crate::settings::whatif::{check_tpm, Setup};
 use crate::settings::Env;
+use crate::usage::dedup::{Dedup, Seen};
 use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Sink, Source};
 use crate::usage::{GroupKey, Period};
 
@@ -16,6 +18,26 @@ pub struct ReportRun {
     pub reports: Vec<Report>,
     pub stats: IngestStats,
     pub diags: Diagnostics,
+    pub dropped: Dropped,
+}
+
+/// Requests read more than once (the same request id) and left out, and what those in the
+/// period would have cost.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Dropped {
+    pub requests: u64,
+    pub cost: Pico,
+    pub unpriced: u64,
+}
+
+/// How a pass prices what it reads.
+#[derive(Clone, Copy)]
+struct Pricing<'r> {
+    resolver: &'r Resolver<'r>,
+    ttl: CacheTtl,
+    period: Period,
+    /// `--keep-duplicates`: count a request id as often as it is read.
+    keep_duplicates: bool,
 }
 
 /// What one pass computes.
@@ -25,6 +47,8 @@ pub struct ReportPlan<'a> {
     pub period: Period,
     /// Also write every request as a row of the usage table.
     pub table: Option<&'a UsageTable>,
+    /// `--keep-duplicates`: count a request id as often as it is read.
+    pub keep_duplicates: bool,
 }
 
 /// Reads all sources once and builds a report for each grouping.
@@ -40,16 +64,24 @@ pub fn run_report(
         ttl,
         period,
         table,
+        keep_duplicates,
     } = *plan;
     let resolver = Resolver::new(&env.catalog, &env.map);
-    let mut agg = read_all(
+    let pricing = Pricing {
+        resolver: &resolver,
+        ttl,
+        period,
+        keep_duplicates,
+    };
+    let (mut agg, dropped) = read_all(
         env,
         sources,
         || Aggregator::new(&resolver, groupings, ttl, period, table),
+        pricing,
         (&mut stats, &mut diags),
     );
     agg.flush_table();
-    let reports = reports_of(
+    let mut reports = reports_of(
         &env.catalog,
         &env.overrides,
         &agg,
@@ -58,29 +90,54 @@ pub fn run_report(
         &period,
         &stats,
     );
+    for r in &mut reports {
+        r.input.duplicates_dropped = dropped.requests;
+    }
     ReportRun {
         reports,
         stats,
         diags,
+        dropped,
     }
 }
 
-/// Reads every source once into sinks made by `make`, merged; a progress bar on a terminal.
+/// Reads every source once into sinks made by `make`, merged, each request id once (unless
+/// `--keep-duplicates`); a progress bar on a terminal.
 fn read_all<S: Sink, F: Fn() -> S + Sync + Send>(
     env: &Env,
     sources: &[Source],
     make: F,
+    p: Pricing,
     (stats, diags): (&mut IngestStats, &mut Diagnostics),
-) -> S {
+) -> (S, Dropped) {
     let opts = IngestOptions {
         progress: progress_bar(env, sources),
         ..Default::default()
     };
-    let sink = ingest::ingest(sources, make, &opts, stats, diags);
+    let out = if p.keep_duplicates {
+        (
+            ingest::ingest(sources, make, &opts, stats, diags),
+            Dropped::default(),
+        )
+    } else {
+        let seen = Seen::default();
+        // The duplicates are priced on their own, to say what leaving them out changed.
+        let dedup = || {
+            let dropped = Aggregator::new(p.resolver, &[], p.ttl, p.period, None);
+            Dedup::with_dropped(make(), dropped, &seen)
+        };
+        let d = ingest::ingest(sources, dedup, &opts, stats, diags);
+        let dropped = Dropped {
+            requests: d.duplicates,
+            cost: d.dropped.totals.cost(),
+            unpriced: d.dropped.totals.unpriced_invocations,
+        };
+        (d.inner, dropped)
+    };
     if let Some(bar) = &opts.progress {
         bar.finish_and_clear();
     }
-    sink
+    out
 }
 
 /// A byte progress bar over the files to read (none for in-memory sources).
@@ -96,6 +153,7 @@ pub struct WhatifRun {
     pub result: WhatIf,
     pub stats: IngestStats,
     pub diags: Diagnostics,
+    pub dropped: Dropped,
 }
 
 /// One pass over the sources, then every scenario.
@@ -107,10 +165,17 @@ pub fn run_whatif(
     mut diags: Diagnostics,
 ) -> anyhow::Result<WhatifRun> {
     let resolver = Resolver::new(&env.catalog, &env.map);
-    let mut sink = read_all(
+    let pricing = Pricing {
+        resolver: &resolver,
+        ttl: s.plan.ttl,
+        period: s.plan.period,
+        keep_duplicates: s.keep_duplicates,
+    };
+    let (mut sink, dropped) = read_all(
         env,
         sources,
         || WhatIfSink::new(&resolver, &s.plan),
+        pricing,
         (&mut stats, &mut diags),
     );
     check_tpm(&env.catalog, s, &sink)?;
@@ -120,9 +185,11 @@ pub fn run_whatif(
         percentile: s.percentile,
         period_minutes: sink.period_minutes(&s.plan.period),
     };
+    let mut input = input_of(&stats, &sink.agg);
+    input.duplicates_dropped = dropped.requests;
     let head = (
         period_out(&s.plan.period, &sink.agg),
-        input_of(&stats, &sink.agg),
+        input,
         pricing_out(&sink.agg, &env.catalog, s.plan.ttl, &env.overrides),
         unpriced_of(&sink.agg),
     );
@@ -131,5 +198,6 @@ pub fn run_whatif(
         result,
         stats,
         diags,
+        dropped,
     })
 }

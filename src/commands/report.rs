@@ -1,7 +1,7 @@
 //! `report`: invocation logs -> priced usage grouped by the keys asked for.
 
 use super::pipeline::{run_report, ReportPlan};
-use super::{input_outcome, warn_diagnostics, warn_unpriced, Scope};
+use super::{input_outcome, warn_diagnostics, warn_duplicates, warn_unpriced, Scope};
 use crate::cli::ReportArgs;
 use crate::error::{Outcome, UsageError};
 use crate::io::Output;
@@ -48,6 +48,7 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
             ttl: a.cache_write_ttl,
             period,
             table: table.as_ref(),
+            keep_duplicates: a.input.keep_duplicates,
         };
         run_report(env, &sources, &plan, stats, diags)
     };
@@ -66,6 +67,7 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     output.write(text.as_bytes())?;
     warn_diagnostics(&run.stats, &run.diags);
     warn_unpriced(rep);
+    warn_duplicates(&run.dropped);
     if !env.quiet {
         eprintln!(
             "read {} record(s) from {} file(s) ({:.1} MB){}",

@@ -2,7 +2,7 @@
 //! cheapest inference mode recommended for each.
 
 use super::pipeline::run_whatif;
-use super::{input_outcome, warn_diagnostics, warn_unpriced_list, Scope};
+use super::{input_outcome, warn_diagnostics, warn_duplicates, warn_unpriced_list, Scope};
 use crate::cli::WhatifArgs;
 use crate::error::Outcome;
 use crate::money::group_thousands;
@@ -22,6 +22,7 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     output.write(text.as_bytes())?;
     warn_diagnostics(&r.stats, &r.diags);
     warn_unpriced_list(&r.result.unpriced);
+    warn_duplicates(&r.dropped);
     if !env.quiet {
         let outside = r.result.input.outside_period;
         eprintln!(

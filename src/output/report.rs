@@ -157,6 +157,8 @@ pub struct InputOut {
     pub outside_period: u64,
     pub file_errors: u64,
     pub bytes: u64,
+    /// Requests read again (the same request id) and counted once.
+    pub duplicates_dropped: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -288,6 +290,7 @@ pub fn input_of(stats: &IngestStats, agg: &Aggregator) -> InputOut {
         outside_period: agg.outside_period,
         file_errors: stats.file_errors,
         bytes: stats.bytes,
+        duplicates_dropped: 0,
     }
 }
 

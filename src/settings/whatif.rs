@@ -19,6 +19,8 @@ pub struct Setup {
     pub percentile: u32,
     /// Provisioned asked for by name: a missing tokens-per-minute figure is then an error.
     pub provisioned_asked: bool,
+    /// `--keep-duplicates`: count a request id as often as it is read.
+    pub keep_duplicates: bool,
 }
 
 fn usage(e: String, hint: &str) -> anyhow::Error {
@@ -136,6 +138,7 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
         tpm_all,
         percentile: a.size_percentile,
         provisioned_asked,
+        keep_duplicates: a.input.keep_duplicates,
     })
 }
 

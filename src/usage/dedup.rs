@@ -1,5 +1,6 @@
 //! Request-id de-duplication: the same request read twice (overlapping log pages or objects, a
-//! re-delivered file, two copies of one month) is counted once.
+//! re-delivered file, the CloudWatch export and the S3 copy of one month) is counted once.
+//! Each id is remembered as a 16-byte hash, in shards so parallel readers rarely wait.
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Mutex;
@@ -7,11 +8,57 @@ use std::sync::Mutex;
 use super::ingest::Sink;
 use super::record::UsageRecord;
 
-/// Passes each request on once: a request id already seen (overlapping pages or objects, a
-/// re-delivered file) is counted and dropped.
-pub struct Dedup<'a, S> {
+const SHARDS: usize = 64;
+
+/// The request ids seen so far (as hashes), shared by every reader.
+pub struct Seen {
+    shards: Vec<Mutex<HashSet<u128>>>,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashSet::new())).collect(),
+        }
+    }
+}
+
+impl Seen {
+    fn shard(&self, h: u128) -> &Mutex<HashSet<u128>> {
+        &self.shards[(h as usize) % SHARDS]
+    }
+
+    /// Remembers `h`; false when it was seen before.
+    pub fn insert(&self, h: u128) -> bool {
+        self.shard(h)
+            .lock()
+            .expect("no panics while held")
+            .insert(h)
+    }
+
+    pub fn contains(&self, h: u128) -> bool {
+        self.shard(h)
+            .lock()
+            .expect("no panics while held")
+            .contains(&h)
+    }
+}
+
+/// A sink that takes nothing (duplicates nobody needs to price).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn record(&mut self, _: &UsageRecord) {}
+    fn merge(&mut self, _: Self) {}
+}
+
+/// Passes each request on once: a request id already seen is counted and handed to `dropped`
+/// instead (to price what was left out). Records without a request id always pass.
+pub struct Dedup<'a, S, D = Discard> {
     pub inner: S,
-    seen: &'a Mutex<HashSet<u128>>,
+    /// What was dropped, for its cost.
+    pub dropped: D,
+    seen: &'a Seen,
     /// Requests dropped as seen before.
     pub duplicates: u64,
     /// Accounts of the requests passed on.
@@ -19,9 +66,16 @@ pub struct Dedup<'a, S> {
 }
 
 impl<'a, S> Dedup<'a, S> {
-    pub fn new(inner: S, seen: &'a Mutex<HashSet<u128>>) -> Self {
+    pub fn new(inner: S, seen: &'a Seen) -> Self {
+        Dedup::with_dropped(inner, Discard, seen)
+    }
+}
+
+impl<'a, S, D> Dedup<'a, S, D> {
+    pub fn with_dropped(inner: S, dropped: D, seen: &'a Seen) -> Self {
         Dedup {
             inner,
+            dropped,
             seen,
             duplicates: 0,
             accounts: BTreeSet::new(),
@@ -29,14 +83,12 @@ impl<'a, S> Dedup<'a, S> {
     }
 }
 
-impl<S: Sink> Sink for Dedup<'_, S> {
+impl<S: Sink, D: Sink> Sink for Dedup<'_, S, D> {
     fn record(&mut self, r: &UsageRecord) {
-        if !r.request_id.is_empty() {
-            let mut seen = self.seen.lock().expect("no panics while held");
-            if !seen.insert(id_hash(r.request_id)) {
-                self.duplicates += 1;
-                return;
-            }
+        if !r.request_id.is_empty() && !self.seen.insert(id_hash(r.request_id)) {
+            self.duplicates += 1;
+            self.dropped.record(r);
+            return;
         }
         if !self.accounts.contains(r.account) {
             self.accounts.insert(r.account.to_string());
@@ -45,6 +97,7 @@ impl<S: Sink> Sink for Dedup<'_, S> {
     }
     fn merge(&mut self, o: Self) {
         self.inner.merge(o.inner);
+        self.dropped.merge(o.dropped);
         self.duplicates += o.duplicates;
         self.accounts.extend(o.accounts);
     }

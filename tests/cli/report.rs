@@ -690,9 +690,11 @@ fn cells_from_logs_cannot_break_tables_or_spreadsheets() {
     let recs = basic_records();
     let dir = tempfile::tempdir().unwrap();
     let mut lines = vec![];
-    for team in ["a|b", "x\ny", "=SUM(A1)"] {
+    for (i, team) in ["a|b", "x\ny", "=SUM(A1)"].into_iter().enumerate() {
         let mut r: serde_json::Value = serde_json::from_str(&recs[2]).unwrap();
         r["requestMetadata"] = json!({"team": team});
+        // Three requests (the same request id would count once).
+        r["requestId"] = json!(format!("cells-{i}"));
         lines.push(format!("{r}\n"));
     }
     write_lines(dir.path(), "teams.jsonl", &lines);
@@ -912,4 +914,53 @@ fn input_cannot_drive_the_terminal_or_a_spreadsheet() {
     );
     let csv = std::fs::read_to_string(dir.path().join("u.csv")).unwrap();
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
+}
+
+/// The same month read twice (e.g. the CloudWatch export and the S3 copy): each request id
+/// counts once by default, the duplicates and their cost are said; --keep-duplicates opts out.
+#[test]
+fn duplicate_request_ids_count_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for copy in ["a.jsonl", "b.jsonl"] {
+        std::fs::copy(root().join(LOGS).join("basic.jsonl"), dir.path().join(copy)).unwrap();
+    }
+    let d = dir.path().to_str().unwrap();
+    // basic.jsonl alone: 4 requests, $1.302 (json_totals_are_hand_computed).
+    for cmd in ["report", "whatif"] {
+        let o = run(&[cmd, "--logs", d, "--format", "json"]);
+        assert_eq!(o.code, 0, "{cmd}: {}", o.stderr);
+        let v = o.json();
+        let (calls, cost) = match cmd {
+            "report" => (&v["totals"]["invocations"], &v["totals"]["cost_usd"]),
+            _ => (&v["baseline"]["invocations"], &v["baseline"]["total_usd"]),
+        };
+        assert_eq!(
+            (calls.as_u64(), cost.to_string()),
+            (Some(4), "1.302".into())
+        );
+        assert_eq!(v["input"]["records"], 8);
+        assert_eq!(v["input"]["duplicates_dropped"], 4);
+        assert!(
+            o.stderr.contains("warning: 4 duplicate request(s) dropped (a request id read more than once: overlapping inputs?); counted once, they leave out $1.30"),
+            "{cmd}: {}",
+            o.stderr
+        );
+        assert!(o
+            .stderr
+            .contains("hint: --keep-duplicates counts every copy"));
+    }
+    let o = run(&[
+        "report",
+        "--logs",
+        d,
+        "--format",
+        "json",
+        "--keep-duplicates",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = o.json();
+    assert_eq!(v["totals"]["invocations"], 8);
+    assert_eq!(v["totals"]["cost_usd"].to_string(), "2.604");
+    assert_eq!(v["input"]["duplicates_dropped"], 0);
+    assert!(!o.stderr.contains("duplicate"), "{}", o.stderr);
 }

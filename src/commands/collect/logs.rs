@@ -5,9 +5,9 @@
 //! parts that complete go into the snapshot and the summary, so a failure half-way through a
 //! part leaves none of it behind.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Context;
 
@@ -23,7 +23,7 @@ use crate::pricing::{Aggregator, CacheTtl, Resolver, UsageTable};
 use crate::render;
 use crate::settings::Env;
 use crate::snapshot::{self, Regions, Saved};
-use crate::usage::dedup::Dedup;
+use crate::usage::dedup::{Dedup, Seen};
 use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
 use crate::usage::{GroupKey, Period, TableFormat};
 
@@ -120,7 +120,7 @@ impl Reader<'_, '_> {
 struct Merged {
     duplicates: u64,
     accounts: BTreeSet<String>,
-    seen: Mutex<HashSet<u128>>,
+    seen: Seen,
 }
 
 pub async fn run(
@@ -291,7 +291,7 @@ fn merge(
     table: Option<&UsageTable>,
     done: &mut Done,
 ) -> anyhow::Result<Merged> {
-    let seen: Mutex<HashSet<u128>> = Mutex::new(HashSet::new());
+    let seen = Seen::default();
     let sources: Vec<Source> = f.parts.iter().cloned().map(Source::Table).collect();
     let mut kept_stats = IngestStats::default();
     let mut merged = ingest::ingest(
@@ -319,6 +319,7 @@ fn merge(
     drop(merged);
     let mut rep = reports.remove(0);
     rep.input.outside_period = f.outside_period;
+    rep.input.duplicates_dropped = duplicates;
     done.summary = render::report::render(&rep, render::Format::Table)?;
     warn_unpriced(&rep);
     Ok(Merged {
@@ -367,7 +368,7 @@ fn keep_earlier(
     dir: &std::path::Path,
     pass: &Pass<'_>,
     table: &UsageTable,
-    seen: &Mutex<HashSet<u128>>,
+    seen: &Seen,
 ) -> anyhow::Result<u64> {
     let all_time = Period {
         start: None,
@@ -380,8 +381,7 @@ fn keep_earlier(
         all_time,
         Some(table),
     );
-    let seen = seen.lock().expect("no panics while held");
-    let kept = snapshot::invocations::kept(dir, &seen, |r| {
+    let kept = snapshot::invocations::kept(dir, seen, |r| {
         keep.add(r);
     })?;
     keep.flush_table();
