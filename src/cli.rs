@@ -180,10 +180,17 @@ pub struct WhatifArgs {
     #[arg(long, default_value = "100%", value_name = "SHARE")]
     pub cache_prefix_share: String,
 
-    /// TTL cache writes are priced at (the baseline's logged writes, `cache-rate`, and the check
-    /// of writes never read back).
+    /// TTL of the cache writes an assumed hit rate makes (`cache-rate`, and scenarios-file
+    /// entries without cache_ttl). What the logs already cost is priced with
+    /// --logged-cache-write-ttl: a scenario never changes the past.
     #[arg(long, value_enum, default_value_t = CacheTtl::FiveMinutes)]
     pub cache_write_ttl: CacheTtl,
+
+    /// TTL the logged cache writes are priced at, in the baseline and every scenario (logs do not
+    /// say which TTL a write used; as `report --cache-write-ttl`), and the TTL of the check of
+    /// writes never read back.
+    #[arg(long, value_enum, default_value_t = CacheTtl::FiveMinutes)]
+    pub logged_cache_write_ttl: CacheTtl,
 
     /// Output format: stdout carries only this; warnings go to stderr.
     #[arg(long, value_enum, default_value_t = Format::Table)]

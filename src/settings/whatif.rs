@@ -131,7 +131,7 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
             keys,
             scenarios,
             eligibility,
-            ttl: a.cache_write_ttl,
+            ttl: a.logged_cache_write_ttl,
             period,
         },
         tpm_by_model,

@@ -745,3 +745,46 @@ fn demo_whatif_adds_up_and_matches_report() {
         v["by_model"]["totals"]["cost_usd"]
     );
 }
+
+/// A scenario's cache TTL never reprices what the logs already cost: only
+/// --logged-cache-write-ttl does (as report's --cache-write-ttl).
+#[test]
+fn a_scenario_ttl_never_reprices_the_baseline() {
+    let base = json(&[]);
+    let v = json(&[
+        "-s",
+        "cache-rate",
+        "--cache-hit-rate",
+        "70%",
+        "--cache-write-ttl",
+        "1h",
+    ]);
+    assert_eq!(v["baseline"], base["baseline"]);
+    assert_eq!(v["baseline"]["total_usd"].to_usd(), "0.1928");
+    assert_eq!(v["pricing"]["cache_write_ttl"], "5m");
+    assert!(v["unpriced"].as_array().unwrap().is_empty());
+    assert_eq!(
+        scenario(&v, "cache-rate")["assumptions"]["cache"]["ttl"],
+        "1h"
+    );
+    // Pricing the logged writes at 1h is asked for on its own, and matches report: Sonnet 3.7
+    // has no 1-hour write rate, so its 3 writing calls are unpriced.
+    let v = json(&["--logged-cache-write-ttl", "1h"]);
+    assert_eq!(v["baseline"]["invocations"], 20);
+    assert_eq!(v["baseline"]["total_usd"].to_usd(), "0.1568");
+    let r = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "--start",
+        "2026-10-01",
+        "--end",
+        "2026-10-01",
+        "--cache-write-ttl",
+        "1h",
+        "--format",
+        "json",
+    ])
+    .json();
+    assert_eq!(r["totals"]["cost_usd"].to_usd(), "0.1568");
+}
