@@ -8,7 +8,7 @@ use crate::cli::WhatifArgs;
 use crate::error::UsageError;
 use crate::pricing::{Catalog, Resolver};
 use crate::scenarios::sink::{Plan, WhatIfSink};
-use crate::scenarios::spec::{self, Eligibility, Kind, Params};
+use crate::scenarios::spec::{self, Eligibility, Kind, Params, Scenario, Transform};
 use crate::usage::GroupKey;
 
 /// Flags resolved once: the pass plan and the end-of-run settings.
@@ -75,13 +75,21 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
     }
     let params = Params { swaps, cache_rate };
     let mut names = a.scenario.clone();
-    if names.is_empty() && !file.is_empty() {
-        // A scenarios file without --scenario: its scenarios after the defaults.
+    if names.is_empty() {
+        // The defaults, then what the flags given imply (--swap: swap; --cache-hit-rate:
+        // cache-rate), then a scenarios file's own.
         names = spec::DEFAULT.iter().map(|s| s.to_string()).collect();
+        if !params.swaps.is_empty() {
+            names.push("swap".into());
+        }
+        if params.cache_rate.is_some() {
+            names.push("cache-rate".into());
+        }
         names.extend(file.iter().map(|f| f.name.clone()));
     }
     let scenarios = spec::expand(&names, &params, &file, &resolver, a.cache_write_ttl)
         .map_err(|e| usage(e, &hint_names))?;
+    unused_flags(a, &scenarios)?;
     let eligibility = Eligibility::parse(&a.batch_only, a.batch_heuristic)
         .map_err(|e| usage(e, "keys as for --by: identity, identity_arn, operation, model, model_id, region, account, meta:<key>"))?;
     let mut tpm_by_model = HashMap::new();
@@ -190,4 +198,27 @@ fn missing_tpm(catalog: &Catalog, s: &Setup, sink: &WhatIfSink) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// A flag that only a scenario uses, given without any scenario asked for using it: said, not
+/// ignored.
+fn unused_flags(a: &WhatifArgs, scenarios: &[Scenario]) -> anyhow::Result<()> {
+    let uses = |f: &dyn Fn(&Transform) -> bool| {
+        scenarios
+            .iter()
+            .any(|s| matches!(&s.kind, Kind::Request(t) if f(t)))
+    };
+    if !a.swap.is_empty() && !uses(&|t| !t.swaps.is_empty()) {
+        return Err(usage(
+            "--swap is given but no scenario asked for swaps models".into(),
+            "add the swap scenario: -s swap (or swap+batch, ...), or drop --swap",
+        ));
+    }
+    if a.cache_hit_rate.is_some() && !uses(&|t| t.cache.is_some()) {
+        return Err(usage(
+            "--cache-hit-rate is given but no scenario asked for assumes a hit rate".into(),
+            "add the cache-rate scenario: -s cache-rate, or drop --cache-hit-rate",
+        ));
+    }
+    Ok(())
 }

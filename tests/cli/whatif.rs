@@ -788,3 +788,39 @@ fn a_scenario_ttl_never_reprices_the_baseline() {
     .json();
     assert_eq!(r["totals"]["cost_usd"].to_usd(), "0.1568");
 }
+
+/// --swap and --cache-hit-rate are never silently ignored: without --scenario they add the
+/// scenario that uses them; with scenarios that do not use them they are a usage error.
+#[test]
+fn scenario_flags_are_never_ignored() {
+    let swap = "anthropic.claude-haiku-4-5=amazon.nova-micro@50";
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let v = json(&["--swap", swap, "--tpm-per-unit", "20000"]);
+    assert!(names(&v).contains(&"swap".to_string()), "{:?}", names(&v));
+    let v = json(&["--cache-hit-rate", "70%", "--tpm-per-unit", "20000"]);
+    assert!(
+        names(&v).contains(&"cache-rate".to_string()),
+        "{:?}",
+        names(&v)
+    );
+    for (flag, value, hint) in [
+        ("--swap", swap, "hint: add the swap scenario: -s swap"),
+        (
+            "--cache-hit-rate",
+            "70%",
+            "hint: add the cache-rate scenario",
+        ),
+    ] {
+        let o = whatif(&["-s", "batch", flag, value]);
+        assert_eq!(o.code, 2, "{flag}: {}", o.stderr);
+        assert!(o.stderr.contains(hint), "{flag}: {}", o.stderr);
+        assert!(o.stdout.is_empty());
+    }
+}
