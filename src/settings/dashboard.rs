@@ -63,6 +63,22 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
     if a.format == DashboardFormat::Alarms && !a.alarms {
         return Err(UsageError::new("--format alarms needs --alarms", "add --alarms").into());
     }
+    // Alarms are printed, never dropped: the body alone has no place for them, and --put
+    // deploys the dashboard only (nothing else is written to AWS).
+    if a.alarms && a.put {
+        return Err(UsageError::new(
+            "--alarms with --put: --put deploys the dashboard only",
+            "print the alarms with --format alarms (PutMetricAlarm inputs) or --format cloudformation, and deploy them yourself",
+        )
+        .into());
+    }
+    if a.alarms && a.format == DashboardFormat::Body {
+        return Err(UsageError::new(
+            "--alarms with --format body: the dashboard body has no place for alarms",
+            "add --format alarms (PutMetricAlarm inputs) or --format cloudformation (dashboard and alarms)",
+        )
+        .into());
+    }
     // The (model, region) pairs.
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
     let regions: Vec<String> = a

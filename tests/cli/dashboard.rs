@@ -388,3 +388,33 @@ fn alarms_stay_within_ten_metrics_and_templates_within_one_region() {
         o.stderr
     );
 }
+
+/// --alarms is never dropped silently: with the body format or --put it is a usage error.
+#[test]
+fn alarms_are_printed_or_refused() {
+    let base = [
+        "dashboard",
+        "--model",
+        "amazon.nova-micro-v1:0",
+        "--region",
+        "us-east-1",
+        "--alarms",
+    ];
+    for extra in [
+        vec![],
+        vec!["--format", "body"],
+        vec!["--put", "--name", "x"],
+    ] {
+        let mut args = base.to_vec();
+        args.extend(extra.iter().copied());
+        let o = super::run(&args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains("hint: "), "{}", o.stderr);
+        assert!(o.stdout.is_empty());
+    }
+    let mut args = base.to_vec();
+    args.extend(["--format", "alarms"]);
+    let o = super::run(&args);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.json().as_array().unwrap().len(), 2);
+}
