@@ -14,6 +14,7 @@ use crate::collect::aws::fault::describe;
 use crate::collect::aws::{self, AwsArgs};
 use crate::collect::cloudwatch_metrics;
 use crate::error::{Outcome, UsageError};
+use crate::io::io_reason;
 use crate::pricing::Resolver;
 use crate::render;
 use crate::render::dashboard::{self, validate, Priced, Spec};
@@ -110,7 +111,7 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
 fn check_file(env: &Env, path: &Path) -> anyhow::Result<Outcome> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         UsageError::new(
-            format!("--check {}: {}", path.display(), e.kind()),
+            format!("--check {}: {}", path.display(), io_reason(&e)),
             "give a dashboard body JSON file",
         )
     })?;

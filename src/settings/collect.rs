@@ -233,16 +233,7 @@ pub fn resolve(c: &CollectCommand, now: DateTime<Utc>) -> anyhow::Result<Collect
 pub fn regions_of(configured: Option<&str>, given: &[String]) -> anyhow::Result<Vec<String>> {
     let mut out: Vec<String> = vec![];
     for r in given.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
-        if !r
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
-            return Err(UsageError::new(
-                format!("--region `{}` is not a region name", clean(r)),
-                "e.g. --region us-east-1,eu-west-1",
-            )
-            .into());
-        }
+        super::check_region(r)?;
         if !out.iter().any(|o| o == r) {
             out.push(r.to_string());
         }

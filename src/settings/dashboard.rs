@@ -87,6 +87,9 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty())
         .collect();
+    for r in &regions {
+        super::check_region(r)?;
+    }
     if let Some(dir) = &a.snapshot {
         let opened = snapshot::open(dir).map_err(|e| {
             UsageError::new(

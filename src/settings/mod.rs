@@ -242,3 +242,22 @@ pub fn output_of(flag: &str, path: Option<&Path>, sources: &[Source]) -> anyhow:
         .collect();
     Ok(Output::resolve(flag, path, &inputs)?)
 }
+
+/// A `--region` value: a region name (`us-east-1`), never text that could end up in a request
+/// or a dashboard body as something else.
+pub fn check_region(r: &str) -> Result<(), UsageError> {
+    let mut parts = r.split('-');
+    let valid = !r.is_empty()
+        && r.len() <= 32
+        && r.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && parts.next().is_some_and(|p| !p.is_empty())
+        && parts.all(|p| !p.is_empty());
+    if valid {
+        return Ok(());
+    }
+    Err(UsageError::new(
+        format!("--region `{}` is not a region name", crate::io::clean(r)),
+        "e.g. --region us-east-1,eu-west-1",
+    ))
+}

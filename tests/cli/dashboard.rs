@@ -270,7 +270,7 @@ fn usage_errors() {
         ),
         (
             vec!["--check", "nope.json"],
-            "error: --check nope.json: entity not found",
+            "error: --check nope.json: no such file or directory",
         ),
     ] {
         let o = dash(&args);
@@ -417,4 +417,35 @@ fn alarms_are_printed_or_refused() {
     let o = super::run(&args);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(o.json().as_array().unwrap().len(), 2);
+}
+
+/// Text given on the command line cannot land in the body as something else.
+#[test]
+fn regions_are_checked_and_model_ids_quoted_safely() {
+    let o = super::run(&[
+        "dashboard",
+        "--model",
+        "amazon.nova-micro-v1:0",
+        "--region",
+        "US East 1\"}",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("is not a region name"), "{}", o.stderr);
+    assert!(o.stdout.is_empty());
+    let o = super::run(&["dashboard", "--model", "a`b", "--region", "us-east-1"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let header = o.json()["widgets"][0]["properties"]["markdown"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(header.contains("Models: `` a`b ``."), "{header}");
+    // A missing or non-UTF-8 --check file is said in words.
+    let o = super::run(&["dashboard", "--check", "no/such/body.json"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("--check no/such/body.json: no such file or directory"),
+        "{}",
+        o.stderr
+    );
 }

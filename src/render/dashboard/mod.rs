@@ -291,6 +291,15 @@ const PANELS: &[Panel] = &[
     },
 ];
 
+/// `text` as a Markdown code span: fenced with more backticks than it holds in a row, so a
+/// backtick in a model id cannot end the span (or start one).
+fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if longest > 0 { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 /// The dashboard body.
 pub fn build(spec: &Spec, priced: &[Priced]) -> Value {
     let mut g = Grid::new();
@@ -325,7 +334,7 @@ fn header(spec: &Spec, priced: &[Priced]) -> String {
     let unpriced: Vec<String> = priced
         .iter()
         .filter(|p| p.rates.is_none())
-        .map(|p| format!("`{}` in {}", p.model_id, p.region))
+        .map(|p| format!("{} in {}", code(&p.model_id), p.region))
         .collect();
     let mut header = format!(
         "# {title}: usage, latency and estimated cost\n\
@@ -335,7 +344,7 @@ fn header(spec: &Spec, priced: &[Priced]) -> String {
          throughput, discounts and credits are not in it; the bill (Cost Explorer) is the reference.",
         spec.models
             .iter()
-            .map(|m| format!("`{m}`"))
+            .map(|m| code(m))
             .collect::<Vec<_>>()
             .join(", "),
         spec.regions.join(", "),
@@ -441,7 +450,7 @@ fn model_rows(g: &mut Grid, i: usize, p: &Priced) {
     g.place(
         24,
         1,
-        json!({"type": "text", "properties": {"markdown": format!("## `{m}` in {region}")}}),
+        json!({"type": "text", "properties": {"markdown": format!("## {} in {region}", code(m))}}),
     );
     g.new_row();
     for panel in PANELS {

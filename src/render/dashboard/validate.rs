@@ -107,6 +107,28 @@ fn referenced_ids(expr: &str) -> Vec<String> {
     out
 }
 
+/// `overlaps widget 3`, or `overlaps 12 widgets: 0, 1, ... and 2 more` (each widget's
+/// overlaps said once, at most ten named).
+fn overlaps(with: &[usize]) -> Option<String> {
+    const NAMED: usize = 10;
+    match with {
+        [] => None,
+        [j] => Some(format!("overlaps widget {j}")),
+        _ => {
+            let named: Vec<String> = with.iter().take(NAMED).map(|j| j.to_string()).collect();
+            let more = match with.len().saturating_sub(NAMED) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            Some(format!(
+                "overlaps {} widgets: {}{more}",
+                with.len(),
+                named.join(", ")
+            ))
+        }
+    }
+}
+
 /// Every problem found (empty: valid).
 pub fn check(body: &Value) -> Vec<String> {
     let mut errs = vec![];
@@ -114,10 +136,12 @@ pub fn check(body: &Value) -> Vec<String> {
         return vec!["body: `widgets` is missing or not an array".into()];
     };
     if widgets.len() > MAX_WIDGETS {
-        errs.push(format!(
+        // Counts first: a body this large is refused whole, without a report per widget (the
+        // overlap check compares widgets pairwise).
+        return vec![format!(
             "body: {} widgets (at most {MAX_WIDGETS})",
             widgets.len()
-        ));
+        )];
     }
     let total_metrics: usize = widgets
         .iter()
@@ -129,11 +153,11 @@ pub fn check(body: &Value) -> Vec<String> {
             "body: {total_metrics} metrics in all (at most {MAX_METRICS_PER_DASHBOARD}, hidden ones included)"
         ));
     }
-    let mut cells: Vec<(usize, i64, i64, i64, i64)> = vec![];
+    let mut cells: Vec<(usize, i128, i128, i128, i128)> = vec![];
     for (i, w) in widgets.iter().enumerate() {
         let title = w["properties"]["title"]
             .as_str()
-            .map(|t| format!(" \"{t}\""))
+            .map(|t| format!(" \"{}\"", crate::io::clean(t)))
             .unwrap_or_default();
         let at = |field: &str| format!("widget {i}{title}: {field}");
         let int = |k: &str| w.get(k).and_then(Value::as_i64);
@@ -158,10 +182,17 @@ pub fn check(body: &Value) -> Vec<String> {
                         at("width")
                     ));
                 }
-                for &(j, ox, oy, ow, oh) in &cells {
-                    if x < ox + ow && ox < x + wd && y < oy + oh && oy < y + h {
-                        errs.push(format!("{}: overlaps widget {j}", at("x/y")));
-                    }
+                // i128: no sum of two i64 overflows.
+                let (x, y, wd, h) = (x as i128, y as i128, wd as i128, h as i128);
+                let over: Vec<usize> = cells
+                    .iter()
+                    .filter(|&&(_, ox, oy, ow, oh)| {
+                        x < ox + ow && ox < x + wd && y < oy + oh && oy < y + h
+                    })
+                    .map(|c| c.0)
+                    .collect();
+                if let Some(e) = overlaps(&over) {
+                    errs.push(format!("{}: {e}", at("x/y")));
                 }
                 cells.push((i, x, y, wd, h));
             }
@@ -483,5 +514,48 @@ mod tests {
         );
         assert!(check_name("").is_err());
         assert!(check_name(&"a".repeat(256)).is_err());
+    }
+
+    fn text_w(x: i64, y: i64) -> Value {
+        json!({"type": "text", "x": x, "y": y, "width": 6, "height": 6,
+               "properties": {"markdown": "t"}})
+    }
+
+    #[test]
+    fn each_widget_says_its_overlaps_once() {
+        // 400 widgets on one spot: each says once how many it overlaps, ten named.
+        let b = body(Value::Array((0..400).map(|_| text_w(0, 0)).collect()));
+        let errs = check(&b);
+        assert_eq!(errs.len(), 399);
+        assert_eq!(errs[0], "widget 1: x/y: overlaps widget 0");
+        assert_eq!(
+            errs[398],
+            "widget 399: x/y: overlaps 399 widgets: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 389 more"
+        );
+        // Past the widget limit, one line: the count.
+        let b = body(Value::Array((0..20_000).map(|_| text_w(0, 0)).collect()));
+        assert_eq!(
+            check(&b),
+            vec!["body: 20000 widgets (at most 500)".to_string()]
+        );
+    }
+
+    #[test]
+    fn extreme_positions_do_not_overflow() {
+        let far = json!({"type": "text", "x": 0, "y": i64::MAX, "width": 6, "height": 1000,
+                         "properties": {"markdown": "t"}});
+        let errs = check(&body(json!([far.clone(), far])));
+        assert_eq!(errs, vec!["widget 1: x/y: overlaps widget 0".to_string()]);
+    }
+
+    #[test]
+    fn titles_in_messages_are_cleaned() {
+        let mut w = text_w(0, 0);
+        w["properties"]["title"] = json!("a\u{1b}[2Jb");
+        let errs = check(&body(json!([w.clone(), w])));
+        assert_eq!(
+            errs,
+            vec!["widget 1 \"a?[2Jb\": x/y: overlaps widget 0".to_string()]
+        );
     }
 }
