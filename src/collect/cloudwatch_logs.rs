@@ -67,7 +67,7 @@ pub async fn filter(
             .log_group_name(group)
             .start_time(start.timestamp_millis())
             .end_time(end.timestamp_millis() - 1)
-            .set_next_token(token.take())
+            .set_next_token(token.clone())
             .send()
             .await
             .map_err(|e| describe("logs", Some(region), "logs", "FilterLogEvents", &e))?;
@@ -84,8 +84,8 @@ pub async fn filter(
             );
         }
         match page.next_token() {
-            // A token equal to the one just sent would loop forever.
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            // A token equal to the one just sent would ask for the same page forever.
+            Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
             _ => break,
         }
     }

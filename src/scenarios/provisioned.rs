@@ -93,8 +93,9 @@ pub struct Sizing {
     pub break_even_utilisation_pct: Option<Num>,
 }
 
+#[cfg(test)]
 impl Sizing {
-    pub fn cost(&self) -> Pico {
+    fn cost(&self) -> Pico {
         self.fixed + self.overflow
     }
 }
@@ -211,8 +212,9 @@ pub struct Reserved {
     pub overflow: Pico,
 }
 
+#[cfg(test)]
 impl Reserved {
-    pub fn cost(&self) -> Pico {
+    fn cost(&self) -> Pico {
         self.fixed + self.overflow
     }
 }

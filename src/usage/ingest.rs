@@ -53,17 +53,12 @@ impl Source {
 
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
-    /// Problems shown in full; the rest are only counted (default 10).
-    pub max_shown: Option<usize>,
     /// Advanced by the bytes read from each source (compressed bytes for gzip).
     pub progress: Option<indicatif::ProgressBar>,
 }
 
-impl IngestOptions {
-    fn shown(&self) -> usize {
-        self.max_shown.unwrap_or(10)
-    }
-}
+/// Problems shown in full; the rest are only counted.
+const SHOWN: usize = 10;
 
 /// Total bytes on disk of the sources (for a progress bar).
 pub fn total_size(sources: &[Source]) -> u64 {
@@ -126,7 +121,7 @@ pub struct Diagnostics {
 
 impl Default for Diagnostics {
     fn default() -> Self {
-        Diagnostics::new(IngestOptions::default().shown())
+        Diagnostics::new(SHOWN)
     }
 }
 
@@ -258,13 +253,7 @@ pub fn ingest<S: Sink, F: Fn() -> S + Sync + Send>(
     stats: &mut IngestStats,
     diags: &mut Diagnostics,
 ) -> S {
-    let fresh = || {
-        (
-            make(),
-            IngestStats::default(),
-            Diagnostics::new(opts.shown()),
-        )
-    };
+    let fresh = || (make(), IngestStats::default(), Diagnostics::new(SHOWN));
     let (sink, st, dg) = sources
         .par_iter()
         .enumerate()

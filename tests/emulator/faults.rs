@@ -124,6 +124,28 @@ async fn a_throttling_burst_is_retried_with_backoff() {
     assert_eq!(pages.len(), 1);
 }
 
+/// A page whose next token is the one just sent would be asked for forever: the stream ends.
+#[tokio::test]
+async fn a_repeated_next_token_ends_the_stream() {
+    let rule = mock!(cwl::Client::filter_log_events)
+        .sequence()
+        .output(|| page(vec![event("r1", 10)], Some("t1")))
+        .output(|| page(vec![event("r2", 20)], Some("t1")))
+        .output(|| page(vec![event("r3", 30)], None))
+        .build();
+    let client = mocked!(
+        aws_sdk_cloudwatchlogs,
+        RuleMode::Sequential,
+        [&rule],
+        fast_retries()
+    );
+    let (r, pages, calls) = filter_all(&client, "us-east-1").await;
+    r.unwrap();
+    assert_eq!(rule.num_calls(), 2);
+    assert_eq!(calls.filter_log_events, 2);
+    assert_eq!(pages.len(), 2);
+}
+
 #[tokio::test]
 async fn throttling_that_outlasts_the_retries_is_reported() {
     let rule = mock!(cwl::Client::filter_log_events)
