@@ -42,8 +42,22 @@ pub fn input_outcome(stats: &IngestStats, scope: Scope, strict: bool) -> crate::
     }
 }
 
-/// Prints what could not be read: first few in full (location and reason, never content).
+/// Prints what could not be read: first few in full (location and reason, never content);
+/// and the files found in --logs directories that are not logs.
 pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
+    if !stats.ignored_files.is_empty() {
+        let n: u64 = stats.ignored_files.values().sum();
+        let kinds: Vec<String> = stats
+            .ignored_files
+            .iter()
+            .map(|(k, n)| format!("{} {}", group_thousands(*n), clean(k)))
+            .collect();
+        eprintln!(
+            "note: {} other file(s) left alone in the --logs directories ({}): not named like logs",
+            group_thousands(n),
+            kinds.join(", ")
+        );
+    }
     if diags.total == 0 {
         return;
     }

@@ -7,7 +7,7 @@
 //! memory depends on the number of workers and groups, not on the number of files. Lines longer
 //! than [`MAX_LINE`] are skipped without being held in memory.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -83,8 +83,9 @@ pub struct IngestStats {
     pub error_records: u64,
     /// Uncompressed bytes read.
     pub bytes: u64,
-    /// Files in the given directories that are not logs (other extensions), left alone.
-    pub ignored_files: u64,
+    /// Files in the given directories that are not logs, left alone: how many of each kind
+    /// (`.log`, `hidden`, `no extension`...).
+    pub ignored_files: BTreeMap<String, u64>,
     /// Files or directories that could not be read completely, or held no records.
     pub file_errors: u64,
 }
@@ -96,7 +97,9 @@ impl IngestStats {
         self.skipped_lines += o.skipped_lines;
         self.error_records += o.error_records;
         self.bytes += o.bytes;
-        self.ignored_files += o.ignored_files;
+        for (k, n) in &o.ignored_files {
+            *self.ignored_files.entry(k.clone()).or_default() += n;
+        }
         self.file_errors += o.file_errors;
     }
 }
@@ -179,9 +182,26 @@ pub const LOG_EXTENSIONS: &[&str] = &[
     ".ndjson.gz",
 ];
 
+/// A log by its name: one of `LOG_EXTENSIONS`, in any case (`.JSON` too); hidden files are not.
 pub fn is_log_file(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let name = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     !name.starts_with('.') && LOG_EXTENSIONS.iter().any(|e| name.ends_with(e))
+}
+
+/// What kind of file a directory held that is not a log, for the note about files left alone.
+fn kind_of(p: &Path) -> String {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.starts_with('.') {
+        return "hidden".into();
+    }
+    match p.extension().and_then(|e| e.to_str()) {
+        Some(e) => format!(".{}", e.to_ascii_lowercase()),
+        None => "no extension".into(),
+    }
 }
 
 /// Expands paths into sources, each file once (a file named twice, or also found in a directory
@@ -209,7 +229,7 @@ pub fn discover(
                         if is_log_file(e.path()) {
                             files.push(e.into_path());
                         } else {
-                            stats.ignored_files += 1;
+                            *stats.ignored_files.entry(kind_of(e.path())).or_default() += 1;
                         }
                     }
                     Ok(_) => {}

@@ -964,3 +964,22 @@ fn duplicate_request_ids_count_once() {
     assert_eq!(v["input"]["duplicates_dropped"], 0);
     assert!(!o.stderr.contains("duplicate"), "{}", o.stderr);
 }
+
+/// Log extensions match in any case; what a directory holds besides logs is said, by kind.
+#[test]
+fn other_files_in_a_directory_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let basic = root().join(LOGS).join("basic.jsonl");
+    std::fs::copy(&basic, dir.path().join("UPPER.JSONL")).unwrap();
+    std::fs::copy(&basic, dir.path().join(".hidden.jsonl")).unwrap();
+    std::fs::write(dir.path().join("app.log"), "x").unwrap();
+    std::fs::write(dir.path().join("README"), "x").unwrap();
+    let o = run_in(dir.path(), &["report", "--logs", ".", "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.json()["totals"]["invocations"], 4);
+    assert!(
+        o.stderr.contains("note: 3 other file(s) left alone in the --logs directories (1 .log, 1 hidden, 1 no extension): not named like logs"),
+        "{}",
+        o.stderr
+    );
+}
