@@ -126,12 +126,55 @@ fn dash(v: Option<&String>) -> String {
     v.cloned().unwrap_or_else(|| "-".into())
 }
 
+/// `pricing list` matched no model: said, with what there is (exit 1); JSON is still a document.
+fn nothing_listed(
+    env: &Env,
+    provider: Option<&str>,
+    region: Option<&str>,
+    format: Format,
+    text: &str,
+) -> anyhow::Result<Outcome> {
+    if format == Format::Json {
+        emit(text)?;
+    }
+    let mut providers: Vec<&str> = env
+        .catalog
+        .models
+        .iter()
+        .map(|m| m.provider.as_str())
+        .collect();
+    providers.sort_unstable();
+    providers.dedup();
+    let asked = [("--provider", provider), ("--region", region)]
+        .iter()
+        .filter_map(|(f, v)| v.map(|v| format!("{f} {}", crate::io::clean(v))))
+        .collect::<Vec<_>>()
+        .join(" ");
+    eprintln!("error: no model in the catalog matches {asked}");
+    if provider.is_some() {
+        eprintln!("hint: providers: {}", providers.join(", "));
+    }
+    if region.is_some() {
+        let mut regions: Vec<&str> = env
+            .catalog
+            .models
+            .iter()
+            .flat_map(|m| m.prices.keys().map(|(r, _)| r.as_str()))
+            .collect();
+        regions.sort_unstable();
+        regions.dedup();
+        eprintln!("hint: regions with prices: {}", regions.join(", "));
+    }
+    Ok(Outcome::Partial)
+}
+
+/// The catalog's models (filtered) in `format`, and how many there are.
 fn list(
     c: &Catalog,
     provider: Option<&str>,
     region: Option<&str>,
     format: Format,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(String, usize)> {
     let models: Vec<ModelView> = c
         .models
         .iter()
@@ -146,9 +189,13 @@ fn list(
         .filter(|v| !v.prices.is_empty())
         .collect();
     if format == Format::Json {
-        return render::json(
-            &serde_json::json!({"schema": "bedrock-lens/pricing/v1", "models": models}),
-        );
+        let n = models.len();
+        return Ok((
+            render::json(
+                &serde_json::json!({"schema": "bedrock-lens/pricing/v1", "models": models}),
+            )?,
+            n,
+        ));
     }
     let header: Vec<String> = [
         "model",
@@ -220,7 +267,7 @@ fn list(
                 rows.push(row);
             }
         }
-        return render::csv(&header, &rows);
+        return Ok((render::csv(&header, &rows)?, models.len()));
     }
     let note = "USD per 1M tokens. `pricing show <model>` lists every rate with its source.\n";
     let g = Grid {
@@ -229,7 +276,7 @@ fn list(
         first_numeric: 4,
     }
     .render(format == Format::Markdown);
-    Ok(format!("{g}{note}"))
+    Ok((format!("{g}{note}"), models.len()))
 }
 
 fn find_model<'c>(env: &'c Env, name: &str) -> anyhow::Result<&'c Model> {
@@ -451,17 +498,36 @@ pub fn cmd(g: &crate::cli::GlobalArgs, c: &PricingCommand) -> anyhow::Result<Out
             provider,
             region,
             format,
-        } => list(
-            &env.catalog,
-            provider.as_deref(),
-            region.as_deref(),
-            *format,
-        )?,
+        } => {
+            let (text, n) = list(
+                &env.catalog,
+                provider.as_deref(),
+                region.as_deref(),
+                *format,
+            )?;
+            if n == 0 {
+                return nothing_listed(
+                    &env,
+                    provider.as_deref(),
+                    region.as_deref(),
+                    *format,
+                    &text,
+                );
+            }
+            text
+        }
         PricingCommand::Show { model, format } => show(&env, model, *format)?,
         PricingCommand::Resolve { id, .. } if id.trim().is_empty() => {
             return Err(UsageError::new(
                 "the id to resolve is empty",
                 "give a model id, profile id or ARN as it appears in logs, metrics or bills",
+            )
+            .into())
+        }
+        PricingCommand::Resolve { format, .. } if *format == Format::Csv => {
+            return Err(UsageError::new(
+                "pricing resolve has no CSV form (one id's resolution steps are not a table)",
+                "use --format table (the default), markdown or json",
             )
             .into())
         }

@@ -177,3 +177,46 @@ fn show_and_list() {
     let o = run(&["pricing", "list", "--provider", "meta"]);
     insta::assert_snapshot!("pricing_list_meta", o.stdout);
 }
+
+/// A filter that matches nothing is said (exit 1), not an empty table; resolve has no CSV.
+#[test]
+fn empty_lists_and_unsupported_formats_are_said() {
+    let o = super::run(&["pricing", "list", "--provider", "nobody"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    assert!(o
+        .stderr
+        .contains("error: no model in the catalog matches --provider nobody"));
+    assert!(o.stderr.contains("hint: providers: "), "{}", o.stderr);
+    assert!(o.stderr.contains("Anthropic"), "{}", o.stderr);
+    let o = super::run(&[
+        "pricing",
+        "list",
+        "--region",
+        "xx-nowhere-1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.json()["models"].as_array().unwrap().len(), 0);
+    assert!(
+        o.stderr.contains("hint: regions with prices: "),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("us-east-1"), "{}", o.stderr);
+    let o = super::run(&[
+        "pricing",
+        "resolve",
+        "amazon.nova-micro-v1:0",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("hint: use --format table"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stdout.is_empty());
+}
