@@ -270,10 +270,20 @@ impl Ctx<'_> {
     }
 
     fn date(&self, field: &str, s: &str) -> Result<NaiveDate, CatalogError> {
-        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| self.err(format!("{field}: `{s}` is not a date (YYYY-MM-DD)")))?;
+        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            self.err(format!(
+                "{field}: `{}` is not a date (YYYY-MM-DD)",
+                crate::io::clean(s)
+            ))
+        })?;
         if d < NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() {
             return Err(self.err(format!("{field}: {d} is before Bedrock existed")));
+        }
+        // as_of is the day the prices were read: it cannot be later than today.
+        if d > chrono::Utc::now().date_naive() {
+            return Err(self.err(format!(
+                "{field}: {d} is in the future (as_of is the day the prices were read)"
+            )));
         }
         Ok(d)
     }

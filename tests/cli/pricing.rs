@@ -92,6 +92,7 @@ fn pricing_check_rejects_bad_files() {
         ("dupid.toml", "[[model]]\nkey = \"mine\"\nids = [\"amazon.nova-pro-v1:0\"]\nsource = \"s\"\nas_of = \"2026-11-01\"\n[[model.price]]\nregions = [\"us-east-1\"]\ninput = 1\n".to_string(), "id `amazon.nova-pro-v1:0` is already listed under model `amazon.nova-pro`"),
         ("nosource.toml", "[[model]]\nkey = \"y\"\nsource = \"\"\nas_of = \"2026-11-01\"\n[[model.price]]\nregions = [\"us-east-1\"]\ninput = 1\n".to_string(), "`source` is empty"),
         ("syntax.toml", "[[model]\nkey = 1\n".to_string(), "syntax.toml: "),
+        ("future.toml", "[[model]]\nkey = \"z\"\nsource = \"s\"\nas_of = \"2099-01-01\"\n[[model.price]]\nregions = [\"us-east-1\"]\ninput = 1\n".to_string(), "as_of: 2099-01-01 is in the future"),
     ];
     for (name, text, msg) in cases {
         let f = write(dir.path(), name, &text);
