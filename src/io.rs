@@ -218,16 +218,38 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> 
 /// could retitle or clear the terminal) shown as `?`.
 pub fn clean(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| if unsafe_char(c) { '?' } else { c })
         .collect()
 }
 
-/// A CSV cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`
-/// gets a leading `'` (numbers we write are never negative).
+/// `clean` line by line: line breaks kept, everything else unsafe shown as `?`.
+pub fn clean_lines(s: &str) -> String {
+    s.split('\n').map(clean).collect::<Vec<_>>().join("\n")
+}
+
+/// A character that could act on a terminal or reorder what is shown: control characters
+/// (escape sequences) and the bidirectional formatting marks (which can make text read
+/// differently from what it is).
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// A CSV cell a spreadsheet will not run as a formula, nor a terminal as escape sequences:
+/// text starting with `=`, `+`, `-`, `@` gets a leading `'` (numbers we write are never
+/// negative); control characters and bidirectional marks become `?`.
 pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    let s: std::borrow::Cow<'_, str> = if s.chars().any(unsafe_char) {
+        clean(s).into()
+    } else {
+        s.into()
+    };
     match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
-        _ => s.into(),
+        Some('=' | '+' | '-' | '@') => format!("'{s}").into(),
+        _ => s,
     }
 }
 
@@ -288,5 +310,16 @@ mod tests {
         std::os::unix::fs::symlink(&b, &a).unwrap();
         std::os::unix::fs::symlink(&a, &b).unwrap();
         assert!(write_atomic(&a, b"x").is_err());
+    }
+
+    #[test]
+    fn input_text_cannot_act_on_a_terminal_or_a_spreadsheet() {
+        // An escape sequence and a right-to-left override.
+        assert_eq!(clean("a\u{1b}[2Jb\u{202E}c"), "a?[2Jb?c");
+        assert_eq!(clean_lines("x\u{1b}\ny"), "x?\ny");
+        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_cell("\u{1b}]0;title\u{7}"), "?]0;title?");
+        assert_eq!(csv_cell("-\u{2066}x"), "'-?x");
+        assert_eq!(csv_cell("plain"), "plain");
     }
 }

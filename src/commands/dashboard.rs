@@ -14,7 +14,7 @@ use crate::collect::aws::fault::describe;
 use crate::collect::aws::{self, AwsArgs};
 use crate::collect::cloudwatch_metrics;
 use crate::error::{Outcome, UsageError};
-use crate::io::io_reason;
+use crate::io::{clean, io_reason};
 use crate::pricing::Resolver;
 use crate::render;
 use crate::render::dashboard::{self, validate, Priced, Spec};
@@ -172,9 +172,9 @@ fn priced_of(env: &Env, pairs: &BTreeSet<(String, String)>) -> Vec<Priced> {
     for p in priced.iter().filter(|p| p.rates.is_none()) {
         eprintln!(
             "warning: no price for `{}` in {}: its cost widgets are left out (not $0): {}",
-            p.model_id,
+            clean(&p.model_id),
             p.region,
-            p.unpriced_reason.as_deref().unwrap_or("unknown")
+            clean(p.unpriced_reason.as_deref().unwrap_or("unknown"))
         );
     }
     priced

@@ -434,7 +434,7 @@ fn resolve(env: &Env, id: &str, region: Option<&str>, format: Format) -> anyhow:
         (Err(reason), _) => out.push_str(&format!("not priced: {reason}\n")),
         _ => {}
     }
-    Ok(out)
+    Ok(crate::io::clean_lines(&out))
 }
 
 /// Validates the built-in catalog, then each given file on top of it, reporting every bad file.

@@ -221,3 +221,16 @@ fn empty_lists_and_unsupported_formats_are_said() {
     );
     assert!(o.stdout.is_empty());
 }
+
+/// An id given to resolve is shown, never acted on by the terminal.
+#[test]
+fn resolve_cleans_the_id_it_shows() {
+    let o = super::run(&["pricing", "resolve", "x\u{1b}[2J\u{202E}y"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        !o.stdout.contains('\u{1b}') && !o.stdout.contains('\u{202E}'),
+        "{:?}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("id:       x?[2J?y"), "{}", o.stdout);
+}
