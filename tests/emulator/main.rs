@@ -473,6 +473,35 @@ fn collectors_against_the_emulator() {
         json!(12_001)
     );
 
+    // A log group that fails (it does not exist) is not recorded as collected, nor is the
+    // window: only what completed is (a re-run fills the rest).
+    let part = tempfile::tempdir().unwrap();
+    let part_s = part.path().to_str().unwrap();
+    let o = bin(
+        &ep,
+        &[
+            "collect",
+            "logs",
+            "--log-group",
+            "/bedrock/other",
+            "--log-group",
+            "/bedrock/missing",
+            "--region",
+            "us-east-1",
+            "--start",
+            &start,
+            "--end",
+            &end,
+            "--out",
+            part_s,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let inv = &manifest(part.path())["sources"]["invocations"];
+    assert_eq!(inv["details"]["log_groups"], json!(["/bedrock/other"]));
+    assert_eq!(inv["windows"], json!([]));
+    assert_eq!(inv["rows"], json!(1));
+
     // --server-side: moto answers StartQuery/GetQueryResults with raw events (it ignores
     // `stats`), so only the calls are meaningful here; the aggregation and its splitting are
     // tested with aws-smithy-mocks (faults.rs).

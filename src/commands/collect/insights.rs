@@ -54,7 +54,9 @@ pub async fn run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
             name: "log_aggregates",
             file: snapshot::LOG_AGGREGATES,
             rows: n,
-            window: Some(ctx.window.clone()),
+            // Recorded as collected only when every (region, log group) completed.
+            window: (ok_parts.len() == ctx.regions.len() * a.log_group.len())
+                .then(|| ctx.window.clone()),
             regions: Regions::Add(ok_parts.iter().map(|(r, _)| r.clone()).collect()),
             accounts: ctx.account.iter().cloned().collect(),
         };

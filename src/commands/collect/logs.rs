@@ -5,7 +5,7 @@
 //! parts that complete go into the snapshot and the summary, so a failure half-way through a
 //! part leaves none of it behind.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -54,6 +54,12 @@ struct Fetched {
     _dir: tempfile::TempDir,
     parts: Vec<PathBuf>,
     regions_read: Vec<String>,
+    /// Log groups read in every region, and S3 locations read whole (every object): only
+    /// these are recorded as collected.
+    groups_done: Vec<String>,
+    s3_done: Vec<String>,
+    /// Every part completed: only then is the window recorded as collected.
+    complete: bool,
     stats: IngestStats,
     diags: Diagnostics,
     outside_period: u64,
@@ -168,14 +174,15 @@ pub async fn run(
         name: "invocations",
         file: snapshot::INVOCATIONS,
         rows: table.finish()?,
-        window: Some(ctx.window.clone()),
+        // A window some part of which failed is not collected: a re-run fills it.
+        window: f.complete.then(|| ctx.window.clone()),
         regions: Regions::Add(f.regions_read.clone()),
         accounts: m.accounts.iter().cloned().collect(),
     };
     done.save(dir, saved, |d| {
         // Every log group and location collected into this file so far.
-        snapshot::add_to_list(d, "log_groups", &a.log_group);
-        snapshot::add_to_list(d, "s3", &a.s3);
+        snapshot::add_to_list(d, "log_groups", &f.groups_done);
+        snapshot::add_to_list(d, "s3", &f.s3_done);
         d.insert("duplicates_dropped".into(), serde_json::json!(m.duplicates));
         d.insert(
             "skipped_lines".into(),
@@ -212,6 +219,9 @@ async fn fetch(
             _dir: dir,
             parts: vec![],
             regions_read: vec![],
+            groups_done: vec![],
+            s3_done: vec![],
+            complete: true,
             stats: IngestStats::default(),
             diags: Diagnostics::default(),
             outside_period: 0,
@@ -223,6 +233,8 @@ async fn fetch(
     };
     let mut log_calls = LogCalls::default();
     let mut s3_calls = S3Calls::default();
+    let failures_before = done.failures.len();
+    let mut failed_groups: HashSet<&str> = HashSet::new();
     for region in ctx.regions.iter().filter(|_| !a.log_group.is_empty()) {
         let conf = aws::for_region(&ctx.base, region);
         let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
@@ -235,12 +247,20 @@ async fn fetch(
             .await;
             match result {
                 Ok(()) => r.completed(path, table, region)?,
-                Err(f) => done
-                    .failures
-                    .push(f.with_policy_args(&format!("--log-group {group}"))),
+                Err(f) => {
+                    failed_groups.insert(group.as_str());
+                    done.failures
+                        .push(f.with_policy_args(&format!("--log-group {group}")))
+                }
             }
         }
     }
+    r.f.groups_done = a
+        .log_group
+        .iter()
+        .filter(|g| !failed_groups.contains(g.as_str()))
+        .cloned()
+        .collect();
     if !s3_locations.is_empty() {
         let region = ctx.regions[0].clone();
         let conf = aws::for_region(&ctx.base, &region);
@@ -249,7 +269,7 @@ async fn fetch(
                 .force_path_style(conf.endpoint_url().is_some())
                 .build(),
         );
-        for (bucket, prefix) in s3_locations {
+        for ((bucket, prefix), url) in s3_locations.iter().zip(&a.s3) {
             let (path, table) = r.part()?;
             let mut failures = vec![];
             let (start, end) = (ctx.window.start, ctx.window.end);
@@ -266,9 +286,15 @@ async fn fetch(
             .await;
             // Objects are whole: those read are kept, those that failed are listed (a re-run
             // of the window replaces the location's rows).
+            let whole = failures.is_empty();
             done.failures.extend(failures);
             match result {
-                Ok(()) => r.completed(path, table, &region)?,
+                Ok(()) => {
+                    r.completed(path, table, &region)?;
+                    if whole {
+                        r.f.s3_done.push(url.clone());
+                    }
+                }
                 Err(f) => done
                     .failures
                     .push(f.with_policy_args(&format!("--s3 s3://{bucket}/{prefix}"))),
@@ -280,6 +306,7 @@ async fn fetch(
     }
     r.f.log_calls = log_calls;
     r.f.s3_calls = s3_calls;
+    r.f.complete = done.failures.len() == failures_before;
     Ok(r.f)
 }
 

@@ -64,7 +64,8 @@ pub async fn run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::Resu
             name: "metrics",
             file: snapshot::METRICS,
             rows: n,
-            window: Some(w.clone()),
+            // Recorded as collected only when every region completed.
+            window: (ok_regions.len() == ctx.regions.len()).then(|| w.clone()),
             regions: Regions::Add(ok_regions),
             accounts: ctx.account.iter().cloned().collect(),
         };
