@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use polars::prelude::{
-    Column, DataFrame, DataType, IntoColumn, NamedFrom, Series, TimeUnit, TimeZone as PlTz,
+    BooleanChunked, Column, DataFrame, DataType, IntoColumn, NamedFrom, NewChunkedArray, Series,
+    TimeUnit, TimeZone as PlTz,
 };
 
 use super::Window;
@@ -36,8 +37,13 @@ pub fn save(
             point,
         })
         .collect();
+    // Rows this version cannot hold (a metric or statistic it does not know, written by a newer
+    // one) are kept as they are.
+    let mut foreign = None;
     if path.exists() {
-        rows.extend(read(path)?.into_iter().filter(|r| {
+        let old = super::read_parquet(path)?;
+        foreign = unknown_rows(&old)?;
+        rows.extend(rows_of(&old)?.into_iter().filter(|r| {
             let p = &r.point;
             !(r.account == account
                 && r.period == period
@@ -51,9 +57,29 @@ pub fn save(
                 )))
         }));
     }
-    let n = rows.len() as u64;
-    super::write_parquet(path, &mut frame(&rows)?)?;
+    let mut df = frame(&rows)?;
+    if let Some(extra) = foreign {
+        df.vstack_mut(&extra.select(df.get_column_names_owned())?)?;
+    }
+    let n = df.height() as u64;
+    super::write_parquet(path, &mut df)?;
     Ok(n)
+}
+
+/// The rows of an earlier file whose metric or statistic this version does not know.
+fn unknown_rows(old: &DataFrame) -> anyhow::Result<Option<DataFrame>> {
+    let known_metric = super::text(old, "metric", |s| static_metric(s).is_some())?;
+    let known_stat = super::text(old, "stat", |s| static_stat(s).is_some())?;
+    let mask: Vec<bool> = known_metric
+        .iter()
+        .zip(&known_stat)
+        .map(|(m, s)| !(m.unwrap_or(false) && s.unwrap_or(false)))
+        .collect();
+    if !mask.contains(&true) {
+        return Ok(None);
+    }
+    let mask = BooleanChunked::from_slice("unknown".into(), &mask);
+    Ok(Some(old.filter(&mask)?))
 }
 
 /// A datapoint as stored: with the account and period it was collected at.
@@ -91,18 +117,21 @@ fn frame(rows: &[MetricRow]) -> anyhow::Result<DataFrame> {
     )?)
 }
 
-/// An earlier metrics file's rows.
+/// An earlier metrics file's rows (those this version knows the metric and statistic of).
 pub fn read(path: &Path) -> anyhow::Result<Vec<MetricRow>> {
-    let df = super::read_parquet(path)?;
-    let s = |n: &str| super::text(&df, n, |v| Arc::<str>::from(v));
+    rows_of(&super::read_parquet(path)?)
+}
+
+fn rows_of(df: &DataFrame) -> anyhow::Result<Vec<MetricRow>> {
+    let s = |n: &str| super::text(df, n, |v| Arc::<str>::from(v));
     let (account, region, model, metric, stat) = (
-        super::text_added(&df, "account", |v| Arc::<str>::from(v))?,
+        super::text_added(df, "account", |v| Arc::<str>::from(v))?,
         s("region")?,
         s("model_id")?,
         s("metric")?,
         s("stat")?,
     );
-    let ts = millis(&df, "timestamp")?;
+    let ts = millis(df, "timestamp")?;
     let value: Vec<Option<f64>> = df.column("value")?.f64()?.iter().collect();
     let period: Vec<Option<u32>> = df.column("period_seconds")?.u32()?.iter().collect();
     let mut out = vec![];
@@ -155,4 +184,72 @@ fn datetime_col(name: &str, v: Vec<i64>) -> anyhow::Result<Column> {
     Ok(Series::new(name.into(), v)
         .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(PlTz::UTC)))?
         .into_column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn rows_of_metrics_this_version_does_not_know_survive_a_recollection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.parquet");
+        let point = |metric: &'static str, t: &str, value: f64| Point {
+            region: Arc::from("us-east-1"),
+            model_id: Arc::from("m"),
+            metric,
+            stat: "Sum",
+            timestamp: at(t),
+            value,
+        };
+        let w = Window {
+            start: at("2026-10-01T00:00:00Z"),
+            end: at("2026-10-02T00:00:00Z"),
+        };
+        let asked: HashSet<SeriesKey> =
+            [("us-east-1".into(), "m".into(), "Invocations", "Sum")].into();
+        save(
+            &path,
+            vec![point("Invocations", "2026-10-01T01:00:00Z", 1.0)],
+            Some("1"),
+            3600,
+            &w,
+            &asked,
+        )
+        .unwrap();
+        // A newer version wrote a metric this one does not know.
+        let mut df = super::super::read_parquet(&path).unwrap();
+        let metric = df.column("metric").unwrap().str().unwrap().clone();
+        let renamed: Vec<Option<&str>> = metric.iter().map(|_| Some("FutureMetric")).collect();
+        df.with_column(Column::new("metric".into(), renamed))
+            .unwrap();
+        let mut both = frame(&[MetricRow {
+            account: Some(Arc::from("1")),
+            period: 3600,
+            point: point("Invocations", "2026-10-01T01:00:00Z", 1.0),
+        }])
+        .unwrap();
+        both.vstack_mut(&df).unwrap();
+        super::super::write_parquet(&path, &mut both).unwrap();
+        // Re-collecting the same window replaces the known series and keeps the foreign row.
+        let n = save(
+            &path,
+            vec![point("Invocations", "2026-10-01T01:00:00Z", 5.0)],
+            Some("1"),
+            3600,
+            &w,
+            &asked,
+        )
+        .unwrap();
+        assert_eq!(n, 2);
+        let df = super::super::read_parquet(&path).unwrap();
+        let metrics: Vec<String> = super::super::strings(&df, "metric").unwrap();
+        assert_eq!(metrics, vec!["Invocations", "FutureMetric"]);
+        let values: Vec<Option<f64>> = df.column("value").unwrap().f64().unwrap().iter().collect();
+        assert_eq!(values, vec![Some(5.0), Some(1.0)]);
+    }
 }
