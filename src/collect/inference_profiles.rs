@@ -36,10 +36,13 @@ where
     describe("profiles", Some(region), "bedrock", operation, e)
 }
 
+/// The region's application inference profiles with their tags. A profile whose tags cannot be
+/// read is kept without them, its failure added to `tag_failures` (its routing still prices).
 pub async fn fetch(
     client: &Client,
     region: &str,
     calls: &mut ProfileCalls,
+    tag_failures: &mut Vec<Failure>,
 ) -> Result<Vec<AppProfile>, Failure> {
     let mut out = vec![];
     let mut token: Option<String> = None;
@@ -75,14 +78,22 @@ pub async fn fetch(
             .list_tags_for_resource()
             .resource_arn(&p.arn)
             .send()
-            .await
-            .map_err(|e| failed(region, "ListTagsForResource", &e))?;
+            .await;
         calls.list_tags_for_resource += 1;
-        p.tags = tags
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
+        match tags {
+            Ok(tags) => {
+                p.tags = tags
+                    .tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect();
+            }
+            Err(e) => {
+                let mut f = failed(region, "ListTagsForResource", &e);
+                f.message = format!("{} (profile {} kept without its tags)", f.message, p.name);
+                tag_failures.push(f);
+            }
+        }
     }
     Ok(out)
 }

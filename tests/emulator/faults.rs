@@ -577,9 +577,11 @@ async fn application_profiles_resolve_to_their_model_with_tags() {
     });
     let client = mocked!(aws_sdk_bedrock, [&list, &tags]);
     let mut calls = profiles::ProfileCalls::default();
-    let got = profiles::fetch(&client, "us-east-1", &mut calls)
+    let mut tag_failures = vec![];
+    let got = profiles::fetch(&client, "us-east-1", &mut calls, &mut tag_failures)
         .await
         .unwrap();
+    assert!(tag_failures.is_empty());
     assert_eq!(
         (calls.list_inference_profiles, calls.list_tags_for_resource),
         (1, 1)
@@ -596,4 +598,60 @@ async fn application_profiles_resolve_to_their_model_with_tags() {
     let resolver = bedrock_lens::pricing::Resolver::new(&catalog, &map);
     let res = resolver.resolve(arn);
     assert_eq!(res.model.as_deref(), Some("amazon.nova-micro"));
+}
+
+/// A profile whose tags cannot be read keeps its routing: the region's profiles are not lost.
+#[tokio::test]
+async fn a_failed_tag_call_loses_only_that_profiles_tags() {
+    use aws_sdk_bedrock::error::ErrorMetadata;
+    use aws_sdk_bedrock::operation::list_inference_profiles::ListInferenceProfilesOutput;
+    use aws_sdk_bedrock::operation::list_tags_for_resource::ListTagsForResourceError;
+    use aws_sdk_bedrock::types::{
+        InferenceProfileModel, InferenceProfileStatus, InferenceProfileSummary,
+        InferenceProfileType,
+    };
+    let arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123";
+    let list = mock!(aws_sdk_bedrock::Client::list_inference_profiles).then_output(move || {
+        ListInferenceProfilesOutput::builder()
+            .inference_profile_summaries(
+                InferenceProfileSummary::builder()
+                    .inference_profile_name("support-bot")
+                    .inference_profile_arn(arn)
+                    .inference_profile_id("abc123")
+                    .status(InferenceProfileStatus::Active)
+                    .r#type(InferenceProfileType::Application)
+                    .models(
+                        InferenceProfileModel::builder()
+                            .model_arn("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0")
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let denied = mock!(aws_sdk_bedrock::Client::list_tags_for_resource).then_error(|| {
+        ListTagsForResourceError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("not authorized to perform: bedrock:ListTagsForResource")
+                .build(),
+        )
+    });
+    let client = mocked!(aws_sdk_bedrock, [&list, &denied]);
+    let mut calls = profiles::ProfileCalls::default();
+    let mut tag_failures = vec![];
+    let got = profiles::fetch(&client, "us-east-1", &mut calls, &mut tag_failures)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].arn, arn);
+    assert!(got[0].tags.is_empty());
+    assert_eq!(tag_failures.len(), 1);
+    let text = tag_failures[0].to_string();
+    assert!(text.contains("bedrock:ListTagsForResource"), "{text}");
+    assert!(
+        text.contains("profile support-bot kept without its tags"),
+        "{text}"
+    );
 }

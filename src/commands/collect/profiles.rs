@@ -16,7 +16,7 @@ pub async fn run(ctx: &Ctx, _a: &CollectProfilesArgs) -> anyhow::Result<Done> {
     for region in &ctx.regions {
         let conf = aws::for_region(&ctx.base, region);
         let client = aws_sdk_bedrock::Client::new(&conf);
-        match profiles::fetch(&client, region, &mut calls).await {
+        match profiles::fetch(&client, region, &mut calls, &mut done.failures).await {
             Ok(p) => {
                 ok_regions.push(region.clone());
                 all.extend(p);
