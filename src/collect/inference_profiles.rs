@@ -90,7 +90,11 @@ pub async fn fetch(
             }
             Err(e) => {
                 let mut f = failed(region, "ListTagsForResource", &e);
-                f.message = format!("{} (profile {} kept without its tags)", f.message, p.name);
+                f.message = format!(
+                    "{} (profile {} kept without its tags)",
+                    f.message,
+                    crate::io::clean(&p.name)
+                );
                 tag_failures.push(f);
             }
         }
