@@ -655,3 +655,34 @@ async fn a_failed_tag_call_loses_only_that_profiles_tags() {
         "{text}"
     );
 }
+
+/// Nothing listening: one line with the cause and a hint, not the SDK's debug dump.
+#[tokio::test]
+async fn an_unreachable_endpoint_is_said_in_one_line() {
+    // A port nothing listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = aws_sdk_cloudwatch::Client::from_conf(
+        aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .endpoint_url(format!("http://127.0.0.1:{port}"))
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    let f = metrics::discover(&client, "us-east-1", &mut Default::default())
+        .await
+        .unwrap_err();
+    let text = f.to_string();
+    assert!(text.contains("could not reach the service: "), "{text}");
+    assert!(!text.contains("DispatchFailure"), "{text}");
+    assert!(!text.contains("ConnectorError"), "{text}");
+    assert!(!text.contains('\n'), "{text}");
+    assert!(text.contains("check the network"), "{text}");
+}

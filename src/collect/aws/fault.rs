@@ -126,7 +126,7 @@ where
             "timed out".into(),
             Some("check the network or --endpoint-url; the call is retried before this".into()),
         ),
-        SdkError::DispatchFailure(_) => {
+        SdkError::DispatchFailure(d) => {
             let text = DisplayErrorContext(e).to_string();
             if text.contains("credentials") || text.contains("identity") {
                 (
@@ -135,7 +135,15 @@ where
                 )
             } else {
                 (
-                    format!("could not reach the service: {}", crate::io::clean(&text)),
+                    // The innermost cause (refused, DNS, TLS...), not the SDK's debug dump.
+                    format!(
+                        "could not reach the service: {}",
+                        crate::io::clean(
+                            &d.as_connector_error()
+                                .map(|c| root_cause(c))
+                                .unwrap_or_else(|| text.clone())
+                        )
+                    ),
                     Some("check the network, --region and --endpoint-url".into()),
                 )
             }
@@ -149,6 +157,15 @@ where
         message,
         hint,
     }
+}
+
+/// The last error in `e`'s chain of sources, in its own words.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
 }
 
 fn policy_source(source: &str) -> &str {
