@@ -502,6 +502,62 @@ fn collectors_against_the_emulator() {
     assert_eq!(inv["windows"], json!([]));
     assert_eq!(inv["rows"], json!(1));
 
+    // One clock decides the window for CloudWatch Logs: the event time FilterLogEvents selects
+    // by. A record whose own timestamp is a second before the window, in an event inside it, is
+    // collected (before, the record's timestamp dropped it here while the previous window's
+    // FilterLogEvents never returned it).
+    let start_t = now - Duration::days(2);
+    rt.block_on(async {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk_config(&ep, "us-east-1").await);
+        logs.create_log_group()
+            .log_group_name("/bedrock/edge")
+            .send()
+            .await
+            .unwrap();
+        logs.create_log_stream()
+            .log_group_name("/bedrock/edge")
+            .log_stream_name("s")
+            .send()
+            .await
+            .unwrap();
+        logs.put_log_events()
+            .log_group_name("/bedrock/edge")
+            .log_stream_name("s")
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp((start_t + Duration::seconds(60)).timestamp_millis())
+                    .message(record("edge-1", start_t - Duration::seconds(1), 7, 7))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let edge = tempfile::tempdir().unwrap();
+    let o = bin(
+        &ep,
+        &[
+            "collect",
+            "logs",
+            "--log-group",
+            "/bedrock/edge",
+            "--region",
+            "us-east-1",
+            "--start",
+            &start,
+            "--end",
+            &end,
+            "--out",
+            edge.path().to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        manifest(edge.path())["sources"]["invocations"]["rows"],
+        json!(1)
+    );
+
     // --server-side: moto answers StartQuery/GetQueryResults with raw events (it ignores
     // `stats`), so only the calls are meaningful here; the aggregation and its splitting are
     // tested with aws-smithy-mocks (faults.rs).

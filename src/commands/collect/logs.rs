@@ -27,6 +27,12 @@ use crate::usage::dedup::{Dedup, Seen};
 use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
 use crate::usage::{GroupKey, Period, TableFormat};
 
+/// No bound: every record passes.
+const ALL: Period = Period {
+    start: None,
+    end: None,
+};
+
 /// How every record is read and priced in this collection.
 struct Pass<'a> {
     resolver: Resolver<'a>,
@@ -37,14 +43,9 @@ struct Pass<'a> {
 }
 
 impl Pass<'_> {
-    fn aggregator<'t>(&'t self, table: Option<&'t UsageTable>) -> Aggregator<'t> {
-        Aggregator::new(
-            &self.resolver,
-            &self.groupings,
-            self.ttl,
-            self.period,
-            table,
-        )
+    /// An aggregator keeping the records in `period`.
+    fn aggregator<'t>(&'t self, table: Option<&'t UsageTable>, period: Period) -> Aggregator<'t> {
+        Aggregator::new(&self.resolver, &self.groupings, self.ttl, period, table)
     }
 }
 
@@ -89,14 +90,16 @@ impl Reader<'_, '_> {
     }
 
     /// Reads one page or object into the part's table.
-    fn feed(&mut self, table: &UsageTable, name: String, data: Vec<u8>) {
+    /// `period`: the window by the records' own timestamps (S3 objects), or none where the
+    /// source already chose the records by its own clock (CloudWatch Logs' event time).
+    fn feed(&mut self, table: &UsageTable, name: String, data: Vec<u8>, period: Period) {
         let src = Source::Memory {
             name,
             data: Arc::new(data),
         };
         let mut agg = ingest::ingest(
             std::slice::from_ref(&src),
-            || self.pass.aggregator(Some(table)),
+            || self.pass.aggregator(Some(table), period),
             &self.pass.opts,
             &mut self.f.stats,
             &mut self.f.diags,
@@ -242,7 +245,9 @@ async fn fetch(
             let target = ctx.log_target(&client, region, group);
             let (path, table) = r.part()?;
             let result = logs::filter(&target, &mut log_calls, |bytes, page| {
-                r.feed(&table, format!("{region}:{group} page {page}"), bytes)
+                // FilterLogEvents chose these by event time: one clock decides the window, so
+                // a record at an edge falls in exactly one of two adjacent collections.
+                r.feed(&table, format!("{region}:{group} page {page}"), bytes, ALL)
             })
             .await;
             match result {
@@ -281,7 +286,7 @@ async fn fetch(
                 end,
                 &mut s3_calls,
                 &mut failures,
-                |name, bytes| r.feed(&table, name, bytes),
+                |name, bytes| r.feed(&table, name, bytes, pass.period),
             )
             .await;
             // Objects are whole: those read are kept, those that failed are listed (a re-run
@@ -323,7 +328,8 @@ fn merge(
     let mut kept_stats = IngestStats::default();
     let mut merged = ingest::ingest(
         &sources,
-        || Dedup::new(pass.aggregator(table), &seen),
+        // The parts hold only records of the window already.
+        || Dedup::new(pass.aggregator(table, ALL), &seen),
         &pass.opts,
         &mut kept_stats,
         &mut Diagnostics::default(),
@@ -397,17 +403,7 @@ fn keep_earlier(
     table: &UsageTable,
     seen: &Seen,
 ) -> anyhow::Result<u64> {
-    let all_time = Period {
-        start: None,
-        end: None,
-    };
-    let mut keep = Aggregator::new(
-        &pass.resolver,
-        &pass.groupings,
-        pass.ttl,
-        all_time,
-        Some(table),
-    );
+    let mut keep = pass.aggregator(Some(table), ALL);
     let kept = snapshot::invocations::kept(dir, seen, |r| {
         keep.add(r);
     })?;
