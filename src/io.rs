@@ -10,15 +10,7 @@ use crate::error::UsageError;
 
 /// Writes data to stdout; a closed pipe (`| head`) is a normal end.
 pub fn emit(text: &str) -> anyhow::Result<()> {
-    emit_bytes(text.as_bytes())
-}
-
-fn emit_bytes(bytes: &[u8]) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r.context("writing to stdout"),
-    }
+    Output::Stdout.write(text.as_bytes())
 }
 
 /// Writes a file atomically: a temp file in the same directory, renamed over the target, so a
@@ -111,9 +103,12 @@ impl Output {
                 ),
             ));
         }
-        // `/dev/stdout` may lead to the file a shell redirected stdout to: append to it there.
-        let under_dev = path.starts_with("/dev") || path.starts_with("/proc");
-        if !meta.is_file() || under_dev {
+        // `/dev/stdout` (and `/dev/fd/N`, `/proc/self/fd/N`) names an open descriptor, which
+        // may be the file a shell redirected stdout to: write through it, never replace the file.
+        let names_descriptor = ["/dev/stdout", "/dev/stderr", "/dev/fd", "/proc"]
+            .iter()
+            .any(|d| path.starts_with(d));
+        if !meta.is_file() || names_descriptor {
             return Ok(Output::Stream(path.to_path_buf()));
         }
         let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -133,29 +128,38 @@ impl Output {
     /// Writes `bytes` there: atomically into a file, straight through into a stream.
     pub fn write(&self, bytes: &[u8]) -> anyhow::Result<()> {
         match self {
-            Output::Stdout => emit_bytes(bytes),
             Output::File(p) => write_atomic(p, bytes),
-            Output::Stream(p) => {
-                let mut f = std::fs::OpenOptions::new()
-                    .append(true)
-                    .open(p)
-                    .with_context(|| format!("opening {}", p.display()))?;
-                match f.write_all(bytes).and_then(|_| f.flush()) {
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                    r => r.with_context(|| format!("writing {}", p.display())),
-                }
-            }
+            Output::Stdout | Output::Stream(_) => self.copy_through(bytes),
         }
     }
 
-    /// Delivers a finished temporary file there (a table written in the background).
+    /// Delivers a finished temporary file there (a table written in the background): renamed
+    /// over a file, copied in pieces into a stream (memory stays bounded).
     pub fn deliver(&self, tmp: tempfile::NamedTempFile) -> anyhow::Result<()> {
         match self {
             Output::File(p) => persist(tmp, p),
             Output::Stdout | Output::Stream(_) => {
-                let bytes = std::fs::read(tmp.path()).context("reading the finished table")?;
-                self.write(&bytes)
+                let f = std::fs::File::open(tmp.path()).context("reading the finished table")?;
+                self.copy_through(std::io::BufReader::new(f))
             }
+        }
+    }
+
+    /// Copies `from` into stdout or the stream; a closed pipe (`| head`) is a normal end.
+    fn copy_through(&self, mut from: impl std::io::Read) -> anyhow::Result<()> {
+        let (mut to, name): (Box<dyn Write>, String) = match self {
+            Output::Stream(p) => {
+                let f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(p)
+                    .with_context(|| format!("opening {}", p.display()))?;
+                (Box::new(f), p.display().to_string())
+            }
+            _ => (Box::new(std::io::stdout().lock()), "stdout".into()),
+        };
+        match std::io::copy(&mut from, &mut to).and_then(|_| to.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => r.map(|_| ()).with_context(|| format!("writing to {name}")),
         }
     }
 
