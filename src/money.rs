@@ -171,9 +171,16 @@ pub fn apportion(exact: &[i128], unit: i128) -> Vec<i128> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct Num(pub Decimal);
 
+impl Num {
+    /// The number as JSON writes it: no trailing zeros (`24`, `0.5`, `2451.4`).
+    pub fn text(self) -> String {
+        self.0.normalize().to_string()
+    }
+}
+
 impl Serialize for Num {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let raw = serde_json::value::RawValue::from_string(self.0.normalize().to_string())
+        let raw = serde_json::value::RawValue::from_string(self.text())
             .map_err(serde::ser::Error::custom)?;
         raw.serialize(s)
     }

@@ -81,7 +81,7 @@ pub fn run_report(
         (&mut stats, &mut diags),
     );
     agg.flush_table();
-    let mut reports = reports_of(
+    let reports = reports_of(
         &env.catalog,
         &env.overrides,
         &agg,
@@ -90,9 +90,6 @@ pub fn run_report(
         &period,
         &stats,
     );
-    for r in &mut reports {
-        r.input.duplicates_dropped = dropped.requests;
-    }
     ReportRun {
         reports,
         stats,
@@ -112,7 +109,6 @@ fn read_all<S: Sink, F: Fn() -> S + Sync + Send>(
 ) -> (S, Dropped) {
     let opts = IngestOptions {
         progress: progress_bar(env, sources),
-        ..Default::default()
     };
     let out = if p.keep_duplicates {
         (
@@ -127,6 +123,7 @@ fn read_all<S: Sink, F: Fn() -> S + Sync + Send>(
             Dedup::with_dropped(make(), dropped, &seen)
         };
         let d = ingest::ingest(sources, dedup, &opts, stats, diags);
+        stats.duplicates = d.duplicates;
         let dropped = Dropped {
             requests: d.duplicates,
             cost: d.dropped.totals.cost(),
@@ -185,11 +182,9 @@ pub fn run_whatif(
         percentile: s.percentile,
         period_minutes: sink.period_minutes(&s.plan.period),
     };
-    let mut input = input_of(&stats, &sink.agg);
-    input.duplicates_dropped = dropped.requests;
     let head = (
         period_out(&s.plan.period, &sink.agg),
-        input,
+        input_of(&stats, &sink.agg),
         pricing_out(&sink.agg, &env.catalog, s.plan.ttl, &env.overrides),
         unpriced_of(&sink.agg),
     );

@@ -290,7 +290,7 @@ pub fn input_of(stats: &IngestStats, agg: &Aggregator) -> InputOut {
         outside_period: agg.outside_period,
         file_errors: stats.file_errors,
         bytes: stats.bytes,
-        duplicates_dropped: 0,
+        duplicates_dropped: stats.duplicates,
     }
 }
 

@@ -344,7 +344,7 @@ fn recommend(key: Key, pos: usize, base: Usd6, scenarios: &[ScenarioOut]) -> Rec
 
 /// A number a reason shows (`?` where it could not be computed).
 fn shown(n: Option<Num>) -> String {
-    n.map_or_else(|| "?".into(), |n| n.0.normalize().to_string())
+    n.map_or_else(|| "?".into(), Num::text)
 }
 
 fn reason(s: &ScenarioOut, r: &ScenarioRow) -> String {

@@ -42,7 +42,7 @@ fn pct_text(p: Option<Num>) -> String {
 
 /// A number of a note, as JSON shows it (empty where it could not be computed).
 fn num(n: Option<Num>) -> String {
-    n.map(|n| n.0.normalize().to_string()).unwrap_or_default()
+    n.map(Num::text).unwrap_or_default()
 }
 
 /// A short note on one workload under one scenario.

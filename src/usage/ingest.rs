@@ -88,6 +88,8 @@ pub struct IngestStats {
     pub ignored_files: BTreeMap<String, u64>,
     /// Files or directories that could not be read completely, or held no records.
     pub file_errors: u64,
+    /// Requests read again (the same request id) and counted once (`usage::dedup`).
+    pub duplicates: u64,
 }
 
 impl IngestStats {
@@ -101,6 +103,7 @@ impl IngestStats {
             *self.ignored_files.entry(k.clone()).or_default() += n;
         }
         self.file_errors += o.file_errors;
+        self.duplicates += o.duplicates;
     }
 }
 

@@ -51,8 +51,8 @@ impl Pass<'_> {
 
 /// The parts read, each a finished table in a working directory.
 struct Fetched {
-    /// Removed when dropped.
-    _dir: tempfile::TempDir,
+    /// The working directory of the parts (removed when dropped).
+    dir: tempfile::TempDir,
     parts: Vec<PathBuf>,
     regions_read: Vec<String>,
     /// Log groups read in every region, and S3 locations read whole (every object): only
@@ -82,7 +82,7 @@ impl Reader<'_, '_> {
         self.n_part += 1;
         let path = self
             .f
-            ._dir
+            .dir
             .path()
             .join(format!("part-{}.parquet", self.n_part));
         let table = UsageTable::create(&path, TableFormat::Parquet)?;
@@ -219,7 +219,7 @@ async fn fetch(
     let mut r = Reader {
         pass,
         f: Fetched {
-            _dir: dir,
+            dir,
             parts: vec![],
             regions_read: vec![],
             groups_done: vec![],
@@ -340,6 +340,7 @@ fn merge(
     let mut input_stats = f.stats.clone();
     input_stats.records = kept_stats.records - duplicates;
     input_stats.error_records = kept_stats.error_records;
+    input_stats.duplicates = duplicates;
     let mut reports = reports_of(
         &env.catalog,
         &env.overrides,
@@ -352,7 +353,6 @@ fn merge(
     drop(merged);
     let mut rep = reports.remove(0);
     rep.input.outside_period = f.outside_period;
-    rep.input.duplicates_dropped = duplicates;
     done.summary = render::report::render(&rep, render::Format::Table)?;
     warn_unpriced(&rep);
     Ok(Merged {
