@@ -5,13 +5,14 @@
 //! by (region, scope) so a request is priced by the row that matches where and how it ran.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::price_file::{parse_row, price_files, Ctx, FileDoc, ModelDoc};
+pub use super::price_file::{redact_quoted, toml_error};
 use crate::money::PricePerMillion;
 
 /// The catalog files compiled into the binary, in load order.
@@ -143,230 +144,6 @@ pub struct Catalog {
     by_id: HashMap<String, usize>,
     /// Files loaded, in order (embedded first, then overrides).
     pub files: Vec<String>,
-}
-
-// ---------- file format (TOML or JSON) ----------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileDoc {
-    #[serde(default)]
-    model: Vec<ModelDoc>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ModelDoc {
-    key: String,
-    name: Option<String>,
-    provider: Option<String>,
-    #[serde(default)]
-    ids: Vec<String>,
-    long_context_threshold: Option<u64>,
-    tpm_per_unit: Option<u64>,
-    source: String,
-    as_of: String,
-    #[serde(default)]
-    price: Vec<PriceDoc>,
-}
-
-/// A price as written: a string ("3.00", exact) or a TOML/JSON number.
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-enum Num {
-    Str(String),
-    Int(i64),
-    Float(f64),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PriceDoc {
-    regions: Vec<String>,
-    #[serde(default = "regional")]
-    scope: Scope,
-    source: Option<String>,
-    as_of: Option<String>,
-    input: Option<Num>,
-    output: Option<Num>,
-    cache_read: Option<Num>,
-    cache_write_5m: Option<Num>,
-    cache_write_1h: Option<Num>,
-    long_input: Option<Num>,
-    long_output: Option<Num>,
-    long_cache_read: Option<Num>,
-    long_cache_write_5m: Option<Num>,
-    long_cache_write_1h: Option<Num>,
-    batch_input: Option<Num>,
-    batch_output: Option<Num>,
-    flex_input: Option<Num>,
-    flex_output: Option<Num>,
-    flex_cache_read: Option<Num>,
-    priority_input: Option<Num>,
-    priority_output: Option<Num>,
-    priority_cache_read: Option<Num>,
-    reserved_input_1k_tpm_month: Option<Num>,
-    reserved_output_1k_tpm_month: Option<Num>,
-    provisioned_no_commit_hour: Option<Num>,
-    provisioned_1_month_hour: Option<Num>,
-    provisioned_6_month_hour: Option<Num>,
-}
-
-fn regional() -> Scope {
-    Scope::Regional
-}
-
-/// Known AWS region names look like `us-east-1`, `eu-central-2`, `ap-southeast-4`, `us-gov-west-1`.
-fn valid_region(r: &str) -> bool {
-    let parts: Vec<&str> = r.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[0].chars().all(|c| c.is_ascii_lowercase())
-        && parts.last().unwrap().chars().all(|c| c.is_ascii_digit())
-        && parts[1..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-}
-
-struct Ctx<'a> {
-    path: &'a str,
-    model: &'a str,
-}
-
-impl Ctx<'_> {
-    fn err(&self, message: impl Into<String>) -> CatalogError {
-        CatalogError::Invalid {
-            path: self.path.to_string(),
-            model: self.model.to_string(),
-            message: message.into(),
-        }
-    }
-
-    fn decimal(&self, field: &str, n: &Option<Num>) -> Result<Option<Decimal>, CatalogError> {
-        let Some(n) = n else { return Ok(None) };
-        let d = match n {
-            Num::Str(s) => Decimal::from_str(s.trim())
-                .map_err(|_| self.err(format!("{field}: `{s}` is not a decimal number")))?,
-            Num::Int(i) => Decimal::from(*i),
-            // Shortest round-trip text of the float is what the author typed.
-            Num::Float(f) => Decimal::from_str(&f.to_string())
-                .map_err(|_| self.err(format!("{field}: {f} is not a usable price")))?,
-        };
-        if d <= Decimal::ZERO {
-            return Err(self.err(format!("{field}: price must be positive, got {d}")));
-        }
-        Ok(Some(d))
-    }
-
-    fn rate(&self, field: &str, n: &Option<Num>) -> Result<Option<PricePerMillion>, CatalogError> {
-        match self.decimal(field, n)? {
-            None => Ok(None),
-            Some(d) => PricePerMillion::from_decimal(d).map(Some).ok_or_else(|| {
-                self.err(format!(
-                    "{field}: {d} has more than 6 decimals (prices are USD per 1M tokens)"
-                ))
-            }),
-        }
-    }
-
-    fn date(&self, field: &str, s: &str) -> Result<NaiveDate, CatalogError> {
-        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-            self.err(format!(
-                "{field}: `{}` is not a date (YYYY-MM-DD)",
-                crate::io::clean(s)
-            ))
-        })?;
-        if d < NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() {
-            return Err(self.err(format!("{field}: {d} is before Bedrock existed")));
-        }
-        // as_of is the day the prices were read: it cannot be later than today.
-        if d > chrono::Utc::now().date_naive() {
-            return Err(self.err(format!(
-                "{field}: {d} is in the future (as_of is the day the prices were read)"
-            )));
-        }
-        Ok(d)
-    }
-}
-
-fn parse_row(ctx: &Ctx, m: &ModelDoc, p: &PriceDoc) -> Result<PriceRow, CatalogError> {
-    if p.regions.is_empty() {
-        return Err(ctx.err("price row has no regions"));
-    }
-    if let Some(r) = p.regions.iter().find(|r| !valid_region(r)) {
-        return Err(ctx.err(format!("`{r}` is not an AWS region name (like us-east-1)")));
-    }
-    let rates =
-        |i: &str, o: &str, a: &Option<Num>, b: &Option<Num>| -> Result<TokenRates, CatalogError> {
-            Ok(TokenRates {
-                input: ctx.rate(i, a)?,
-                output: ctx.rate(o, b)?,
-                ..Default::default()
-            })
-        };
-    let standard = TokenRates {
-        input: ctx.rate("input", &p.input)?,
-        output: ctx.rate("output", &p.output)?,
-        cache_read: ctx.rate("cache_read", &p.cache_read)?,
-        cache_write_5m: ctx.rate("cache_write_5m", &p.cache_write_5m)?,
-        cache_write_1h: ctx.rate("cache_write_1h", &p.cache_write_1h)?,
-    };
-    if standard.input.is_none() {
-        return Err(ctx.err("price row needs at least `input`"));
-    }
-    let long_context = TokenRates {
-        input: ctx.rate("long_input", &p.long_input)?,
-        output: ctx.rate("long_output", &p.long_output)?,
-        cache_read: ctx.rate("long_cache_read", &p.long_cache_read)?,
-        cache_write_5m: ctx.rate("long_cache_write_5m", &p.long_cache_write_5m)?,
-        cache_write_1h: ctx.rate("long_cache_write_1h", &p.long_cache_write_1h)?,
-    };
-    if long_context.input.is_some() && m.long_context_threshold.is_none() {
-        return Err(ctx.err("long_* rates need `long_context_threshold` on the model"));
-    }
-    let mut flex = rates("flex_input", "flex_output", &p.flex_input, &p.flex_output)?;
-    flex.cache_read = ctx.rate("flex_cache_read", &p.flex_cache_read)?;
-    let mut priority = rates(
-        "priority_input",
-        "priority_output",
-        &p.priority_input,
-        &p.priority_output,
-    )?;
-    priority.cache_read = ctx.rate("priority_cache_read", &p.priority_cache_read)?;
-    Ok(PriceRow {
-        regions: p.regions.clone(),
-        scope: p.scope,
-        standard,
-        long_context,
-        batch: rates(
-            "batch_input",
-            "batch_output",
-            &p.batch_input,
-            &p.batch_output,
-        )?,
-        flex,
-        priority,
-        reserved_input_1k_tpm_month: ctx.decimal(
-            "reserved_input_1k_tpm_month",
-            &p.reserved_input_1k_tpm_month,
-        )?,
-        reserved_output_1k_tpm_month: ctx.decimal(
-            "reserved_output_1k_tpm_month",
-            &p.reserved_output_1k_tpm_month,
-        )?,
-        provisioned_no_commit_hour: ctx
-            .decimal("provisioned_no_commit_hour", &p.provisioned_no_commit_hour)?,
-        provisioned_1_month_hour: ctx
-            .decimal("provisioned_1_month_hour", &p.provisioned_1_month_hour)?,
-        provisioned_6_month_hour: ctx
-            .decimal("provisioned_6_month_hour", &p.provisioned_6_month_hour)?,
-        source: p.source.clone().unwrap_or_else(|| m.source.clone()),
-        as_of: match &p.as_of {
-            Some(s) => ctx.date("as_of", s)?,
-            None => ctx.date("as_of", &m.as_of)?,
-        },
-        origin: ctx.path.to_string(),
-    })
 }
 
 impl Catalog {
@@ -559,80 +336,6 @@ impl Catalog {
     }
 }
 
-/// Text between double quotes replaced by `...`: parser messages can quote string values, and
-/// a log file passed by mistake would put prompt text on the screen. Backticked names (keys and
-/// expected fields) stay: they name the schema, not content.
-pub fn redact_quoted(msg: &str) -> String {
-    let msg = msg.split(" at line ").next().unwrap_or(msg);
-    let mut out = String::with_capacity(msg.len());
-    let mut quote: Option<char> = None;
-    for c in msg.chars() {
-        match quote {
-            Some(q) if c == q => {
-                out.push_str("...");
-                out.push(c);
-                quote = None;
-            }
-            Some(_) => {}
-            None if c == '"' => {
-                out.push(c);
-                quote = Some(c);
-            }
-            None => out.push(c),
-        }
-    }
-    out
-}
-
-/// A TOML error by position and reason only (toml's own text quotes the offending line).
-pub fn toml_error(e: &toml::de::Error, text: &str) -> String {
-    let (line, col) = e.span().map_or((0, 0), |s| {
-        let before = &text[..s.start.min(text.len())];
-        (
-            before.matches('\n').count() + 1,
-            before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
-        )
-    });
-    format!(
-        "not valid TOML at line {line}, column {col}: {}",
-        redact_quoted(e.message().trim())
-    )
-}
-
-/// `*.toml` / `*.json` files of a path (a file, or a directory walked recursively, sorted).
-fn price_files(p: &Path) -> Result<Vec<PathBuf>, CatalogError> {
-    if p.is_file() {
-        return Ok(vec![p.to_path_buf()]);
-    }
-    if !p.exists() {
-        return Err(CatalogError::Io {
-            path: p.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
-        });
-    }
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(p)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|f| {
-            matches!(
-                f.extension().and_then(|x| x.to_str()),
-                Some("toml") | Some("json")
-            )
-        })
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(CatalogError::Parse {
-            path: p.display().to_string(),
-            message: "no *.toml or *.json price files in this directory".into(),
-        });
-    }
-    Ok(files)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -651,20 +354,5 @@ mod tests {
             redact_quoted("invalid type: string \"SECRET\", expected u64"),
             "invalid type: string \"...\", expected u64"
         );
-    }
-
-    #[test]
-    fn region_names() {
-        for ok in [
-            "us-east-1",
-            "eu-central-2",
-            "ap-southeast-4",
-            "us-gov-west-1",
-        ] {
-            assert!(valid_region(ok), "{ok}");
-        }
-        for bad in ["us-east", "USE1", "us_east_1", "east-1"] {
-            assert!(!valid_region(bad), "{bad}");
-        }
     }
 }

@@ -5,11 +5,13 @@
 pub mod aggregate;
 pub mod catalog;
 pub mod cost;
+mod price_file;
 pub mod resolve;
 pub mod table;
 
 pub use aggregate::{Agg, Aggregator};
 pub use catalog::{Catalog, CatalogError, Model, PriceRow, Scope, TokenRates};
 pub use cost::{price_request, CacheTtl, CostBreakdown};
+pub use price_file::valid_region;
 pub use resolve::{ProfileKind, ProfileMap, Resolution, Resolver};
 pub use table::UsageTable;

@@ -246,14 +246,8 @@ pub fn output_of(flag: &str, path: Option<&Path>, sources: &[Source]) -> anyhow:
 /// A `--region` value: a region name (`us-east-1`), never text that could end up in a request
 /// or a dashboard body as something else.
 pub fn check_region(r: &str) -> Result<(), UsageError> {
-    let mut parts = r.split('-');
-    let valid = !r.is_empty()
-        && r.len() <= 32
-        && r.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && parts.next().is_some_and(|p| !p.is_empty())
-        && parts.all(|p| !p.is_empty());
-    if valid {
+    // The price files' rule: a region name is the same everywhere.
+    if crate::pricing::valid_region(r) {
         return Ok(());
     }
     Err(UsageError::new(
