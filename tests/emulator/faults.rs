@@ -542,16 +542,14 @@ async fn cost_explorer_finds_the_marketplace_services_and_queries_per_account() 
     );
 }
 
-#[tokio::test]
-async fn application_profiles_resolve_to_their_model_with_tags() {
+/// ListInferenceProfiles answering one application profile, `arn`, routed to Nova Micro.
+fn one_application_profile(arn: &'static str) -> aws_smithy_mocks::Rule {
     use aws_sdk_bedrock::operation::list_inference_profiles::ListInferenceProfilesOutput;
-    use aws_sdk_bedrock::operation::list_tags_for_resource::ListTagsForResourceOutput;
     use aws_sdk_bedrock::types::{
         InferenceProfileModel, InferenceProfileStatus, InferenceProfileSummary,
-        InferenceProfileType, Tag,
+        InferenceProfileType,
     };
-    let arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123";
-    let list = mock!(aws_sdk_bedrock::Client::list_inference_profiles).then_output(move || {
+    mock!(aws_sdk_bedrock::Client::list_inference_profiles).then_output(move || {
         ListInferenceProfilesOutput::builder()
             .inference_profile_summaries(
                 InferenceProfileSummary::builder()
@@ -569,7 +567,15 @@ async fn application_profiles_resolve_to_their_model_with_tags() {
                     .unwrap(),
             )
             .build()
-    });
+    })
+}
+
+#[tokio::test]
+async fn application_profiles_resolve_to_their_model_with_tags() {
+    use aws_sdk_bedrock::operation::list_tags_for_resource::ListTagsForResourceOutput;
+    use aws_sdk_bedrock::types::Tag;
+    let arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123";
+    let list = one_application_profile(arn);
     let tags = mock!(aws_sdk_bedrock::Client::list_tags_for_resource).then_output(|| {
         ListTagsForResourceOutput::builder()
             .tags(Tag::builder().key("team").value("support").build().unwrap())
@@ -604,32 +610,9 @@ async fn application_profiles_resolve_to_their_model_with_tags() {
 #[tokio::test]
 async fn a_failed_tag_call_loses_only_that_profiles_tags() {
     use aws_sdk_bedrock::error::ErrorMetadata;
-    use aws_sdk_bedrock::operation::list_inference_profiles::ListInferenceProfilesOutput;
     use aws_sdk_bedrock::operation::list_tags_for_resource::ListTagsForResourceError;
-    use aws_sdk_bedrock::types::{
-        InferenceProfileModel, InferenceProfileStatus, InferenceProfileSummary,
-        InferenceProfileType,
-    };
     let arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123";
-    let list = mock!(aws_sdk_bedrock::Client::list_inference_profiles).then_output(move || {
-        ListInferenceProfilesOutput::builder()
-            .inference_profile_summaries(
-                InferenceProfileSummary::builder()
-                    .inference_profile_name("support-bot")
-                    .inference_profile_arn(arn)
-                    .inference_profile_id("abc123")
-                    .status(InferenceProfileStatus::Active)
-                    .r#type(InferenceProfileType::Application)
-                    .models(
-                        InferenceProfileModel::builder()
-                            .model_arn("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0")
-                            .build(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-    });
+    let list = one_application_profile(arn);
     let denied = mock!(aws_sdk_bedrock::Client::list_tags_for_resource).then_error(|| {
         ListTagsForResourceError::generic(
             ErrorMetadata::builder()

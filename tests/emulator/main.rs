@@ -176,6 +176,35 @@ fn record(id: &str, t: DateTime<Utc>, input: u64, output: u64) -> String {
     .to_string()
 }
 
+/// A new log group (in us-east-1) holding one event at `at` whose message is `message`.
+async fn one_event_group(ep: &str, group: &str, at: DateTime<Utc>, message: String) {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk_config(ep, "us-east-1").await);
+    logs.create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    logs.create_log_stream()
+        .log_group_name(group)
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap();
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name("s")
+        .log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(at.timestamp_millis())
+                .message(message)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 fn report_totals(snapshot: &Path) -> Value {
     let o = offline(&[
         "report",
@@ -420,33 +449,12 @@ fn collectors_against_the_emulator() {
     );
 
     // Another log group into the same snapshot adds its requests and keeps the first group's.
-    rt.block_on(async {
-        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk_config(&ep, "us-east-1").await);
-        logs.create_log_group()
-            .log_group_name("/bedrock/other")
-            .send()
-            .await
-            .unwrap();
-        logs.create_log_stream()
-            .log_group_name("/bedrock/other")
-            .log_stream_name("s")
-            .send()
-            .await
-            .unwrap();
-        logs.put_log_events()
-            .log_group_name("/bedrock/other")
-            .log_stream_name("s")
-            .log_events(
-                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                    .timestamp(t0.timestamp_millis())
-                    .message(record("other-1", t0, 1_000, 1_000))
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    rt.block_on(one_event_group(
+        &ep,
+        "/bedrock/other",
+        t0,
+        record("other-1", t0, 1_000, 1_000),
+    ));
     let o = bin(
         &ep,
         &[
@@ -507,33 +515,14 @@ fn collectors_against_the_emulator() {
     // collected (before, the record's timestamp dropped it here while the previous window's
     // FilterLogEvents never returned it).
     let start_t = now - Duration::days(2);
-    rt.block_on(async {
-        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk_config(&ep, "us-east-1").await);
-        logs.create_log_group()
-            .log_group_name("/bedrock/edge")
-            .send()
-            .await
-            .unwrap();
-        logs.create_log_stream()
-            .log_group_name("/bedrock/edge")
-            .log_stream_name("s")
-            .send()
-            .await
-            .unwrap();
-        logs.put_log_events()
-            .log_group_name("/bedrock/edge")
-            .log_stream_name("s")
-            .log_events(
-                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                    .timestamp((start_t + Duration::seconds(60)).timestamp_millis())
-                    .message(record("edge-1", start_t - Duration::seconds(1), 7, 7))
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    let event_time = start_t + Duration::seconds(60);
+    let edge_record = record("edge-1", start_t - Duration::seconds(1), 7, 7);
+    rt.block_on(one_event_group(
+        &ep,
+        "/bedrock/edge",
+        event_time,
+        edge_record,
+    ));
     let edge = tempfile::tempdir().unwrap();
     let o = bin(
         &ep,
