@@ -15,7 +15,7 @@ use super::report::{breakdowns, Counts, InputOut, PeriodOut, PricingOut, Unprice
 use crate::money::{apportion_signed, group_thousands, percent, Num, Pico, Usd6};
 use crate::pricing::{Agg, CacheTtl, Catalog};
 use crate::scenarios::caching::{self, Estimate};
-use crate::scenarios::details::{Assumptions, CapacityDetail, CapacityPlan, Details};
+use crate::scenarios::details::{Assumptions, CapacityDetail, CapacityPlan, Details, NotComputed};
 use crate::scenarios::evaluate::{describe, evaluate, ttl_name, Context, Evaluated, Settings};
 use crate::scenarios::sink::{Plan, WhatIfSink};
 use crate::scenarios::spec::{Kind, Profile, Scenario, Term, Tier};
@@ -81,11 +81,15 @@ pub struct ScenarioRow {
 pub struct ScenarioOut {
     pub name: String,
     pub description: String,
-    pub total_usd: Usd6,
-    pub delta_usd: Usd6,
+    /// `None` (with `not_computed` saying why) when the scenario applies to no request.
+    pub total_usd: Option<Usd6>,
+    pub delta_usd: Option<Usd6>,
     pub delta_pct: Option<Num>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_computed: Option<NotComputed>,
     /// Every assumption the numbers rest on.
     pub assumptions: Assumptions,
+    /// Empty when the scenario is not computed.
     pub rows: Vec<ScenarioRow>,
     #[serde(skip)]
     pub recommendable: bool,
@@ -197,6 +201,7 @@ pub fn build(
         })
         .collect();
     let base = Base {
+        invocations: counts.invocations,
         total: base_usd.iter().copied().sum(),
         exact: base_exact,
         usd: base_usd,
@@ -241,6 +246,7 @@ pub fn build(
 
 /// The baseline per workload (display order): exact and rounded as `report` rounds; the total.
 struct Base {
+    invocations: u64,
     exact: Vec<Pico>,
     usd: Vec<Usd6>,
     total: Usd6,
@@ -249,6 +255,20 @@ struct Base {
 /// One scenario's rows and totals. Rounded as baseline + rounded change, so a workload the
 /// scenario does not change shows exactly its baseline.
 fn scenario_out(s: &Scenario, e: Evaluated, base: &Base, keys: &[Key]) -> ScenarioOut {
+    if let Some(why) = e.assumptions.not_computed(base.invocations) {
+        return ScenarioOut {
+            name: s.name.clone(),
+            description: describe(s),
+            total_usd: None,
+            delta_usd: None,
+            delta_pct: None,
+            not_computed: Some(why),
+            assumptions: e.assumptions,
+            rows: vec![],
+            recommendable: false,
+            kind: Some(s.kind.clone()),
+        };
+    }
     let deltas: Vec<i128> = e
         .exact
         .iter()
@@ -282,9 +302,10 @@ fn scenario_out(s: &Scenario, e: Evaluated, base: &Base, keys: &[Key]) -> Scenar
     ScenarioOut {
         name: s.name.clone(),
         description: describe(s),
-        total_usd: total,
-        delta_usd: delta,
+        total_usd: Some(total),
+        delta_usd: Some(delta),
         delta_pct: percent(delta.0, base.total.0),
+        not_computed: None,
         assumptions: e.assumptions,
         rows,
         recommendable: s.recommendable,
@@ -314,11 +335,9 @@ fn caching_in_use(sink: &WhatIfSink, ttl: CacheTtl) -> CachingInUse {
 fn recommend(key: Key, pos: usize, base: Usd6, scenarios: &[ScenarioOut]) -> Recommendation {
     let best = scenarios
         .iter()
-        .filter(|s| s.recommendable)
+        .filter(|s| s.recommendable && s.not_computed.is_none())
         .map(|s| (s, &s.rows[pos]))
         .filter(|(_, r)| r.delta_usd.0 < 0)
-        // A rate assumed from a ratio is a what-if, not a basis for a recommendation.
-        .filter(|(_, r)| r.details.as_ref().map_or(0, Details::ratio_priced) == 0)
         .min_by_key(|(_, r)| r.total_usd);
     match best {
         None => Recommendation {

@@ -44,8 +44,8 @@ pub fn human(d: &Demo, md: bool) -> String {
     }
     s.push_str(&whatif::summary(w, md));
     s.push_str(
-        "Every request counts as batch-eligible here; flex/priority use the documented ratios where the catalog has no rate\n\
-         (never recommended on that basis). `bedrock-lens whatif --logs DIR` shows each model and every assumption.\n",
+        "Every request counts as batch-eligible here; flex and priority apply only where the catalog lists the model's tier\n\
+         rate. `bedrock-lens whatif --logs DIR` shows each model and every assumption.\n",
     );
     s.push_str(&format!(
         "\nPrices: built-in catalog as of {}. Cost is computed per request (long-context and cache rates included);\n\

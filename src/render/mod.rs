@@ -11,7 +11,7 @@ use tabled::builder::Builder;
 
 use crate::io::csv_cell;
 use tabled::settings::object::Columns;
-use tabled::settings::{Alignment, Style};
+use tabled::settings::{Alignment, Style, Width};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -29,6 +29,10 @@ pub enum Format {
 
 /// Header of a free-text last column, which stays left-aligned.
 pub const NOTE: &str = "Note";
+/// The header of a trailing column of reasons.
+pub const WHY: &str = "Why";
+/// The widest a trailing text column gets on a terminal before it wraps.
+const TEXT_WIDTH: usize = 72;
 
 /// A header, rows of cells, and which columns are numbers (right-aligned).
 pub struct Grid {
@@ -58,6 +62,15 @@ impl Grid {
         };
         if self.first_numeric < end {
             t.modify(Columns::new(self.first_numeric..end), Alignment::right());
+        }
+        // A trailing text column (a note, a reason) wraps on a terminal; Markdown keeps it on
+        // one line, as its table syntax needs.
+        if !markdown && matches!(self.header.last().map(String::as_str), Some(NOTE | WHY)) {
+            let last = self.header.len() - 1;
+            t.modify(
+                Columns::new(last..),
+                Width::wrap(TEXT_WIDTH).keep_words(true),
+            );
         }
         let mut s = t.to_string();
         s.push('\n');

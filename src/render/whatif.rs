@@ -5,8 +5,10 @@ use rust_decimal::Decimal;
 
 use super::{csv_guarded, json, Format, Grid};
 use crate::money::{apportion, apportion_signed, cents_text, group_thousands, Num, Usd6};
-use crate::output::whatif::WhatIf;
-use crate::scenarios::details::{Assumptions, CapacityDetail, CapacityPlan, Details};
+use crate::output::whatif::{ScenarioOut, WhatIf};
+use crate::scenarios::details::{
+    actionable_first, Assumptions, CapacityDetail, CapacityPlan, Details,
+};
 use crate::scenarios::evaluate::ttl_name;
 
 /// Cents per workload (and the total) for one column of micro-dollar amounts.
@@ -51,7 +53,7 @@ fn note(details: Option<&Details>) -> String {
         return String::new();
     };
     let mut parts = vec![];
-    let (mut unchanged, mut partly, mut ratio) = (0, 0, 0);
+    let (mut unchanged, mut partly) = (0, 0);
     match d {
         Details::Batch(b) => {
             parts.push(format!("{}% batch-eligible", num(b.eligible_share_pct)));
@@ -60,7 +62,6 @@ fn note(details: Option<&Details>) -> String {
         Details::Request(r) => {
             unchanged = r.unchanged_invocations;
             partly = r.partly_applied_invocations;
-            ratio = r.ratio_priced_invocations;
         }
         Details::Caching(c) => parts.push(format!(
             "{} reads, {} writes",
@@ -114,12 +115,6 @@ fn note(details: Option<&Details>) -> String {
             group_thousands(partly)
         ));
     }
-    if ratio > 0 {
-        parts.push(format!(
-            "{} calls at documented ratio",
-            group_thousands(ratio)
-        ));
-    }
     if let Details::Regions(v) = d {
         parts.push(format!("{} regions", v.len()));
     }
@@ -140,7 +135,11 @@ pub fn cents_of(w: &WhatIf) -> Cents {
     let mut rows = vec![b.clone()];
     let mut totals = vec![bt];
     for s in &w.scenarios {
-        let d: Vec<i128> = s.rows.iter().map(|r| r.delta_usd.0).collect();
+        // A scenario not computed has no rows: its column is never shown.
+        let d: Vec<i128> = match s.rows.is_empty() {
+            true => vec![0; b.len()],
+            false => s.rows.iter().map(|r| r.delta_usd.0).collect(),
+        };
         let dc = apportion_signed(&d, 10_000);
         let col: Vec<i128> = b.iter().zip(&dc).map(|(x, y)| x + y).collect();
         totals.push(col.iter().sum());
@@ -157,13 +156,6 @@ fn total_note(a: &Assumptions) -> String {
         Assumptions::Request(r) => {
             if let Some(p) = r.batch.as_ref().and_then(|b| b.eligible_share_pct) {
                 parts.push(format!("{}% batch-eligible", num(Some(p))));
-            }
-            let ratio = r.ratio_priced_invocations.unwrap_or(0);
-            if ratio > 0 {
-                parts.push(format!(
-                    "{} calls at documented ratio",
-                    group_thousands(ratio)
-                ));
             }
             partly = r.partly_applied_invocations.values().sum();
         }
@@ -208,13 +200,16 @@ pub fn totals_grid(w: &WhatIf, c: &Cents) -> Grid {
     ]];
     for (i, s) in w.scenarios.iter().enumerate() {
         let d = c.totals[i + 1] - c.totals[0];
-        rows.push(vec![
-            s.name.clone(),
-            money(c.totals[i + 1], s.total_usd.0),
-            change(d, s.delta_usd.0),
-            pct_text(s.delta_pct),
-            total_note(&s.assumptions),
-        ]);
+        rows.push(match (&s.not_computed, s.total_usd, s.delta_usd) {
+            (None, Some(total), Some(delta)) => vec![
+                s.name.clone(),
+                money(c.totals[i + 1], total.0),
+                change(d, delta.0),
+                pct_text(s.delta_pct),
+                total_note(&s.assumptions),
+            ],
+            _ => not_computed_row(s, None),
+        });
     }
     scenario_grid(rows)
 }
@@ -230,7 +225,13 @@ pub fn workload_grid(w: &WhatIf, c: &Cents, pos: usize) -> Grid {
         format!("{} calls", group_thousands(base.counts.invocations)),
     ]];
     for (i, s) in w.scenarios.iter().enumerate() {
-        let r = &s.rows[pos];
+        let Some(r) = s.rows.get(pos) else {
+            rows.push(not_computed_row(
+                s,
+                Some("no result for any workload (why: in the scenario totals)"),
+            ));
+            continue;
+        };
         rows.push(vec![
             s.name.clone(),
             money(c.rows[i + 1][pos], r.total_usd.0),
@@ -242,10 +243,25 @@ pub fn workload_grid(w: &WhatIf, c: &Cents, pos: usize) -> Grid {
     scenario_grid(rows)
 }
 
+/// A scenario without a result: why (`None`: said on its line in the totals), not numbers.
+fn not_computed_row(s: &ScenarioOut, why: Option<&str>) -> Vec<String> {
+    let (label, reason) = s
+        .not_computed
+        .as_ref()
+        .map_or(("n/a", ""), |n| (n.status.label(), n.reason.as_str()));
+    vec![
+        s.name.clone(),
+        label.into(),
+        String::new(),
+        String::new(),
+        why.unwrap_or(reason).into(),
+    ]
+}
+
 /// Recommendations, one line per workload.
 pub fn recommendations_grid(w: &WhatIf) -> Grid {
     let mut header: Vec<String> = w.group_by.clone();
-    header.extend(["Recommendation", "Saves", "Why"].map(String::from));
+    header.extend(["Recommendation", "Saves", super::WHY].map(String::from));
     let rows = w
         .recommendations
         .iter()
@@ -330,9 +346,8 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
             let Some(u) = u else {
                 continue;
             };
-            // What the user can act on (`pass --...`) first; at most 3, the rest in JSON.
-            let mut reasons: Vec<(&String, &u64)> = u.iter().collect();
-            reasons.sort_by_key(|(why, n)| (!why.contains("pass --"), std::cmp::Reverse(**n)));
+            // At most 3, the rest in JSON.
+            let reasons = actionable_first(u);
             for (why, n) in reasons.iter().take(3) {
                 line.push_str(&format!(
                     " {label} ({} calls): {why}.",
@@ -496,8 +511,16 @@ fn csv_text(w: &WhatIf) -> anyhow::Result<String> {
         };
         rows.push(line("baseline", b.total_usd, Usd6(0), None));
         for s in &w.scenarios {
-            let r = &s.rows[pos];
-            rows.push(line(&s.name, r.total_usd, r.delta_usd, r.delta_pct));
+            match s.rows.get(pos) {
+                Some(r) => rows.push(line(&s.name, r.total_usd, r.delta_usd, r.delta_pct)),
+                // Not computed: empty cells, never the baseline read as a result.
+                None => {
+                    let mut r = line(&s.name, b.total_usd, Usd6(0), None);
+                    let n = r.len();
+                    r[n - 3..].iter_mut().for_each(String::clear);
+                    rows.push(r);
+                }
+            }
         }
     }
     csv_guarded(&header, &rows, w.group_by.len() + 1)

@@ -37,7 +37,6 @@ pub struct BatchDetails {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestDetails {
     pub unchanged_invocations: u64,
-    pub ratio_priced_invocations: u64,
     pub partly_applied_invocations: u64,
     pub prices: Vec<RatesUsed>,
 }
@@ -103,14 +102,6 @@ impl Details {
             _ => None,
         }
     }
-
-    /// Requests priced at a documented ratio instead of a catalog rate.
-    pub fn ratio_priced(&self) -> u64 {
-        match self {
-            Details::Request(r) => r.ratio_priced_invocations,
-            _ => 0,
-        }
-    }
 }
 
 /// Every assumption a scenario's numbers rest on.
@@ -123,7 +114,75 @@ pub enum Assumptions {
     Caching(CachingAssumptions),
 }
 
+/// Why a scenario has no result: a mode the models are not offered, or a figure the input
+/// cannot give (with what to pass).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotComputed {
+    pub status: NotComputedStatus,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotComputedStatus {
+    /// The mode does not exist for these models (no such rate in the catalog).
+    NotApplicable,
+    /// The input or the settings cannot give the figure.
+    NotMeasurable,
+}
+
+impl NotComputedStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            NotComputedStatus::NotApplicable => "n/a",
+            NotComputedStatus::NotMeasurable => "not measurable",
+        }
+    }
+}
+
+/// Reasons with their counts: what the user can act on (`pass --...`) first, then by count.
+pub fn actionable_first(reasons: &BTreeMap<String, u64>) -> Vec<(&String, &u64)> {
+    let mut v: Vec<(&String, &u64)> = reasons.iter().collect();
+    v.sort_by_key(|(why, n)| (!why.contains("pass --"), std::cmp::Reverse(**n)));
+    v
+}
+
 impl Assumptions {
+    /// Why the scenario has no result, when it applies to none of the `invocations` it
+    /// covers: every one kept its baseline cost, or (measured caching) no request has a
+    /// prompt body to find repeated prefixes in.
+    pub fn not_computed(&self, invocations: u64) -> Option<NotComputed> {
+        if invocations == 0 {
+            return None;
+        }
+        if let Assumptions::Caching(c) = self {
+            return (c.requests_with_prompt_body == 0).then(|| NotComputed {
+                status: NotComputedStatus::NotMeasurable,
+                reason: "no priced request in scope has a prompt body in its log record (text data delivery is off in the invocation-logging configuration, or the bodies are in a large-data location that was not read): turn text delivery on, or assume a hit rate with `-s cache-rate --cache-hit-rate RATE`".into(),
+            });
+        }
+        let unchanged = self.unchanged();
+        if unchanged.values().sum::<u64>() < invocations {
+            return None;
+        }
+        let reasons = actionable_first(unchanged);
+        let (first, _) = reasons[0];
+        let reason = match reasons.len() {
+            1 => first.clone(),
+            n => format!(
+                "{first}; and {} more reason(s) (all in --format json)",
+                n - 1
+            ),
+        };
+        Some(NotComputed {
+            status: match self {
+                Assumptions::Request(_) => NotComputedStatus::NotApplicable,
+                _ => NotComputedStatus::NotMeasurable,
+            },
+            reason,
+        })
+    }
+
     /// Invocations left as they ran, by reason.
     pub fn unchanged(&self) -> &BTreeMap<String, u64> {
         match self {
@@ -141,8 +200,6 @@ pub struct RequestAssumptions {
     pub prices: &'static str,
     #[serde(flatten)]
     pub batch: Option<BatchAssumptions>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ratio_priced_invocations: Option<u64>,
     #[serde(flatten)]
     pub profile: Option<ProfileAssumptions>,
     #[serde(flatten)]
@@ -218,6 +275,8 @@ pub struct CachingAssumptions {
     pub cache_writes: u64,
     pub cache_read_tokens: u64,
     pub cache_write_tokens: u64,
+    /// Priced requests with a prompt body the estimate could read.
+    pub requests_with_prompt_body: u64,
     /// Always empty: requests the replay leaves uncached are in the baseline as they ran.
     #[serde(skip)]
     pub unchanged_invocations: BTreeMap<String, u64>,
@@ -242,7 +301,6 @@ pub enum RatesUsed {
         region: String,
         scope: &'static str,
         usd_per_1m_tokens: RatesPerMillion,
-        from_documented_ratio: bool,
         source: String,
         as_of: String,
     },

@@ -127,8 +127,8 @@ fn tier_prices(t: Tier) -> &'static str {
     match t {
         Tier::Standard => "catalog standard rates",
         Tier::Batch => "catalog batch rates; models without one keep their on-demand cost (no ratio is assumed: not every model runs as batch); cache tokens keep their on-demand cache rates",
-        Tier::Flex => "catalog flex rates; where the catalog has none, 50% of standard (the documented flex ratio)",
-        Tier::Priority => "catalog priority rates; where the catalog has none, 175% of standard (the documented priority ratio)",
+        Tier::Flex => "catalog flex rates; a model the catalog lists no flex rate for is not offered flex and keeps its on-demand cost (no rate is derived from a ratio)",
+        Tier::Priority => "catalog priority rates; a model the catalog lists no priority rate for is not offered priority and keeps its on-demand cost (no rate is derived from a ratio)",
     }
 }
 
@@ -145,7 +145,6 @@ fn request_scenario(cx: &Context, si: usize, t: &Transform) -> Evaluated {
     let mut unchanged: BTreeMap<String, u64> = BTreeMap::new();
     let mut partial: BTreeMap<String, u64> = BTreeMap::new();
     let mut prices_used: Vec<RatesUsed> = vec![];
-    let mut by_ratio = 0;
     let (mut eligible, mut total) = (0u64, 0u64);
     let mut exact = vec![];
     let mut details = vec![];
@@ -153,7 +152,6 @@ fn request_scenario(cx: &Context, si: usize, t: &Transform) -> Evaluated {
         let w = &cx.sink.rows[i];
         let c = &w.cells[si];
         exact.push(c.cost);
-        by_ratio += c.by_ratio;
         for (k, n) in &c.unchanged {
             *unchanged.entry(k.clone()).or_default() += n;
         }
@@ -193,7 +191,6 @@ fn request_scenario(cx: &Context, si: usize, t: &Transform) -> Evaluated {
         } else {
             Details::Request(RequestDetails {
                 unchanged_invocations: left,
-                ratio_priced_invocations: c.by_ratio,
                 partly_applied_invocations: c.partial.values().sum::<u64>(),
                 prices,
             })
@@ -207,7 +204,6 @@ fn request_scenario(cx: &Context, si: usize, t: &Transform) -> Evaluated {
             eligible_share_pct: percent(eligible as i128, total as i128),
             batch_eligible_invocations: eligible,
         }),
-        ratio_priced_invocations: matches!(t.tier, Tier::Flex | Tier::Priority).then_some(by_ratio),
         profile: t.profile.map(|p| ProfileAssumptions {
             profile: p,
             what_changes: match p {
@@ -443,6 +439,7 @@ fn measured_scenario(cx: &Context, e: &Estimate, ttl: CacheTtl) -> Evaluated {
         cache_writes: e.writes.iter().sum::<u64>(),
         cache_read_tokens: e.read_tokens,
         cache_write_tokens: e.write_tokens,
+        requests_with_prompt_body: cx.sink.readable_bodies,
         unchanged_invocations: BTreeMap::new(),
     };
     Evaluated {

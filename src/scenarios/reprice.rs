@@ -9,7 +9,7 @@ use crate::pricing::{CacheTtl, Catalog, PriceRow, Resolution, Scope, TokenRates}
 use crate::usage::Tokens;
 
 use super::details::{RatesPerMillion, RatesUsed};
-use super::spec::{tier_ratio, CacheRate, Profile, Tier, Transform};
+use super::spec::{CacheRate, Profile, Tier, Transform};
 
 /// The outcome of repricing one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +18,6 @@ pub struct Repriced {
     /// Why a step did not apply to the request, when one did not. The request kept its
     /// baseline cost when `cost` equals it; otherwise the other steps applied.
     pub unchanged: Option<String>,
-    /// Some rate came from a documented ratio rather than the catalog.
-    pub by_ratio: bool,
 }
 
 /// What the baseline of a request was: enough to price it again differently.
@@ -36,23 +34,21 @@ pub fn reprice(cat: &Catalog, t: &Transform, q: &Request, ttl: CacheTtl) -> Repr
     let kept = variant(cat, t, q, model, ttl);
     let result = match t.swaps.iter().find(|s| s.from_idx == model) {
         None => kept,
-        Some(s) => kept.and_then(|(k, kr, knote)| {
-            let (m, mr, mnote) = variant(cat, t, q, s.to_idx, ttl)?;
+        Some(s) => kept.and_then(|(k, knote)| {
+            let (m, mnote) = variant(cat, t, q, s.to_idx, ttl)?;
             // (1 - share) of the requests stay, share move: exact to a pico-dollar.
             let cost = (k.0 * (10_000 - s.share_bp) + m.0 * s.share_bp + 5_000) / 10_000;
-            Ok((Pico(cost), kr || mr, knote.or(mnote)))
+            Ok((Pico(cost), knote.or(mnote)))
         }),
     };
     match result {
-        Ok((cost, by_ratio, note)) => Repriced {
+        Ok((cost, note)) => Repriced {
             cost,
             unchanged: note,
-            by_ratio,
         },
         Err(why) => Repriced {
             cost: q.baseline,
             unchanged: Some(why),
-            by_ratio: false,
         },
     }
 }
@@ -67,7 +63,7 @@ fn variant(
     q: &Request,
     model: usize,
     ttl: CacheTtl,
-) -> Result<(Pico, bool, Option<String>), String> {
+) -> Result<(Pico, Option<String>), String> {
     let m = cat.model(model);
     let mut note: Option<String> = None;
     let mut skip = |why: String| {
@@ -121,18 +117,15 @@ fn variant(
     let long = m
         .long_context_threshold
         .is_some_and(|th| tokens.total_input() > th);
-    let (rates, by_ratio) = match tier_rates(row, t.tier, long, q.batch_eligible, &m.key, &tokens) {
+    let rates = match tier_rates(row, t.tier, long, q.batch_eligible, &m.key, &tokens) {
         Ok(r) => r,
         Err(why) => {
             skip(why);
-            (
-                if long {
-                    row.long_context.clone()
-                } else {
-                    row.standard.clone()
-                },
-                false,
-            )
+            if long {
+                row.long_context.clone()
+            } else {
+                row.standard.clone()
+            }
         }
     };
     let c = price_tokens(
@@ -142,7 +135,7 @@ fn variant(
         if long { "long-context " } else { "" },
         &m.key,
     )?;
-    Ok((c.total(), by_ratio, note))
+    Ok((c.total(), note))
 }
 
 /// The per-1M-token rates a transform prices `model` at in `region` (standard context, a
@@ -173,12 +166,15 @@ pub fn rates_used(
     };
     let ones = Tokens {
         input: 1,
-        output: 1,
-        cache_read: 1,
-        cache_write: 1,
+        ..Tokens::default()
     };
-    let (rates, by_ratio) = tier_rates(row, t.tier, false, true, &m.key, &ones)
-        .unwrap_or_else(|_| (row.standard.clone(), false));
+    let Ok(rates) = tier_rates(row, t.tier, false, true, &m.key, &ones) else {
+        return RatesUsed::NoPrice {
+            model: m.key.clone(),
+            region: region.to_string(),
+            price: None,
+        };
+    };
     let rate = |p: Option<PricePerMillion>| p.map(|p| Num(p.to_decimal()));
     RatesUsed::Priced {
         model: m.key.clone(),
@@ -191,7 +187,6 @@ pub fn rates_used(
             cache_write_5m: rate(rates.cache_write_5m),
             cache_write_1h: rate(rates.cache_write_1h),
         },
-        from_documented_ratio: by_ratio,
         source: row.source.clone(),
         as_of: row.as_of.to_string(),
     }
@@ -217,12 +212,8 @@ fn with_cache(t: Tokens, c: &CacheRate, row: &PriceRow) -> Result<Tokens, String
     })
 }
 
-fn scaled(p: Option<PricePerMillion>, (num, den): (i64, i64)) -> Option<PricePerMillion> {
-    p.map(|p| PricePerMillion(p.0 * num / den))
-}
-
-/// The rates of a tier: the catalog's, else (flex, priority) the documented ratio of standard.
-/// Batch never falls back to a ratio: not every model runs as batch.
+/// The rates of a tier, as the catalog lists them for the model: a tier without a rate is not
+/// offered for it, and no rate is derived from a ratio.
 fn tier_rates(
     row: &PriceRow,
     tier: Tier,
@@ -230,15 +221,15 @@ fn tier_rates(
     eligible: bool,
     key: &str,
     t: &Tokens,
-) -> Result<(TokenRates, bool), String> {
+) -> Result<TokenRates, String> {
     let base = if long {
         &row.long_context
     } else {
         &row.standard
     };
     match tier {
-        Tier::Standard => Ok((base.clone(), false)),
-        Tier::Batch if !eligible => Ok((base.clone(), false)),
+        Tier::Standard => Ok(base.clone()),
+        Tier::Batch if !eligible => Ok(base.clone()),
         Tier::Batch => {
             if long {
                 return Err(
@@ -250,51 +241,43 @@ fn tier_rates(
                 return Err(format!("no batch price for {key} in the catalog"));
             }
             // Cache tokens keep their on-demand cache rates unless the catalog has batch ones.
-            Ok((
-                TokenRates {
-                    input: b.input,
-                    output: b.output.or(base.output),
-                    cache_read: b.cache_read.or(base.cache_read),
-                    cache_write_5m: b.cache_write_5m.or(base.cache_write_5m),
-                    cache_write_1h: b.cache_write_1h.or(base.cache_write_1h),
-                },
-                false,
-            ))
+            Ok(TokenRates {
+                input: b.input,
+                output: b.output.or(base.output),
+                cache_read: b.cache_read.or(base.cache_read),
+                cache_write_5m: b.cache_write_5m.or(base.cache_write_5m),
+                cache_write_1h: b.cache_write_1h.or(base.cache_write_1h),
+            })
         }
         Tier::Flex | Tier::Priority => {
-            let ratio = tier_ratio(tier).expect("flex and priority have ratios");
-            let cat = if tier == Tier::Flex {
-                &row.flex
-            } else {
-                &row.priority
+            let (name, cat) = match tier {
+                Tier::Flex => ("flex", &row.flex),
+                _ => ("priority", &row.priority),
             };
-            // The catalog's tier rates are standard-context rates; long requests use the ratio.
-            // A ratio counts as used only where the request has tokens of that kind.
-            let pick =
-                |catalog: Option<PricePerMillion>, std: Option<PricePerMillion>, n: u64| match (
-                    long, catalog,
-                ) {
-                    (false, Some(p)) => (Some(p), false),
-                    _ => (scaled(std, ratio), std.is_some() && n > 0),
-                };
-            let parts = [
-                pick(cat.input, base.input, t.input),
-                pick(cat.output, base.output, t.output),
-                pick(cat.cache_read, base.cache_read, t.cache_read),
-                pick(cat.cache_write_5m, base.cache_write_5m, t.cache_write),
-                pick(cat.cache_write_1h, base.cache_write_1h, t.cache_write),
-            ];
-            let by_ratio = parts.iter().any(|p| p.1);
-            Ok((
-                TokenRates {
-                    input: parts[0].0,
-                    output: parts[1].0,
-                    cache_read: parts[2].0,
-                    cache_write_5m: parts[3].0,
-                    cache_write_1h: parts[4].0,
-                },
-                by_ratio,
-            ))
+            if long {
+                return Err(format!(
+                    "long-context request: the catalog has no long-context {name} rate"
+                ));
+            }
+            // A tier AWS does not list for a model is not offered for it: no rate is assumed.
+            // Every kind of token the request has needs the tier's own rate.
+            let ttl_write = cat.cache_write_5m.or(cat.cache_write_1h);
+            let missing = [
+                ("input", cat.input, t.input),
+                ("output", cat.output, t.output),
+                ("cache-read", cat.cache_read, t.cache_read),
+                ("cache-write", ttl_write, t.cache_write),
+            ]
+            .into_iter()
+            .find(|(_, rate, n)| rate.is_none() && (*n > 0 || cat.input.is_none()));
+            if let Some((kind, _, _)) = missing {
+                return Err(if cat.input.is_none() {
+                    format!("{name} is not offered for {key}: the catalog lists no {name} rate")
+                } else {
+                    format!("the catalog has no {name} {kind} rate for {key}")
+                });
+            }
+            Ok(cat.clone())
         }
     }
 }
@@ -316,14 +299,14 @@ mod tests {
         }
     }
 
-    /// (dollars as text, unchanged reason, by ratio) of one request under `tr`.
+    /// (dollars as text, unchanged reason) of one request under `tr`.
     fn run(
         id: &str,
         region: &str,
         tokens: Tokens,
         tr: &Transform,
         eligible: bool,
-    ) -> (String, Option<String>, bool) {
+    ) -> (String, Option<String>) {
         let cat = Catalog::embedded().unwrap();
         let resolver = Resolver::new(&cat, &ProfileMap::default());
         let res = resolver.resolve(id);
@@ -339,7 +322,7 @@ mod tests {
             batch_eligible: eligible,
         };
         let r = reprice(&cat, tr, &q, CacheTtl::FiveMinutes);
-        (r.cost.to_decimal().to_string(), r.unchanged, r.by_ratio)
+        (r.cost.to_decimal().to_string(), r.unchanged)
     }
 
     fn tier(tier: Tier) -> Transform {
@@ -370,7 +353,7 @@ mod tests {
             "0.66"
         );
         // No batch rate: Mistral Large 2407 keeps its cost and says why
-        let (usd, why, _) = run(
+        let (usd, why) = run(
             "mistral.mistral-large-2407-v1:0",
             "us-west-2",
             t(1_000_000, 0, 0),
@@ -383,7 +366,7 @@ mod tests {
             "no batch price for mistral.mistral-large-2407 in the catalog"
         );
         // Long context (Sonnet 4, 250K input): no long-context batch rate -> unchanged
-        let (_, why, _) = run(
+        let (_, why) = run(
             "us.anthropic.claude-sonnet-4-20250514-v1:0",
             "us-east-1",
             t(250_000, 0, 0),
@@ -394,34 +377,46 @@ mod tests {
     }
 
     #[test]
-    fn flex_and_priority_from_catalog_or_ratio() {
+    fn flex_and_priority_only_where_the_catalog_lists_them() {
         // gpt-oss-120b us-east-1 has catalog flex rates: 1M x $0.075 + 1M x $0.30 = $0.375
-        let (usd, _, ratio) = run(
+        let (usd, why) = run(
             "openai.gpt-oss-120b-1:0",
             "us-east-1",
             t(1_000_000, 1_000_000, 0),
             &tier(Tier::Flex),
             true,
         );
-        assert_eq!((usd.as_str(), ratio), ("0.375", false));
-        // Haiku 4.5 has none: 50% of $1.10 + $5.50 = $3.30, flagged as a ratio
-        let (usd, _, ratio) = run(
-            HAIKU_US,
+        assert_eq!((usd.as_str(), why), ("0.375", None));
+        // Haiku 4.5 has no flex or priority rate: not offered, so the request keeps its
+        // on-demand $1.10 + $5.50 = $6.60 and says why (no rate derived from a ratio)
+        for (tr, name) in [(Tier::Flex, "flex"), (Tier::Priority, "priority")] {
+            let (usd, why) = run(
+                HAIKU_US,
+                "us-east-1",
+                t(1_000_000, 1_000_000, 0),
+                &tier(tr),
+                true,
+            );
+            assert_eq!(usd, "6.6");
+            assert_eq!(
+                why.unwrap(),
+                format!("{name} is not offered for anthropic.claude-haiku-4-5: the catalog lists no {name} rate")
+            );
+        }
+        // Nova Lite has flex input/output rates but no flex cache-read rate: a request reading
+        // the cache keeps its cost (1M x $0.06 + 1K read x $0.015 = $0.060015)
+        let (usd, why) = run(
+            "amazon.nova-lite-v1:0",
             "us-east-1",
-            t(1_000_000, 1_000_000, 0),
+            t(1_000_000, 0, 1_000),
             &tier(Tier::Flex),
             true,
         );
-        assert_eq!((usd.as_str(), ratio), ("3.3", true));
-        // priority by ratio: 175% of $6.60 = $11.55
-        let (usd, _, ratio) = run(
-            HAIKU_US,
-            "us-east-1",
-            t(1_000_000, 1_000_000, 0),
-            &tier(Tier::Priority),
-            true,
+        assert_eq!(usd, "0.060015");
+        assert_eq!(
+            why.as_deref(),
+            Some("the catalog has no flex cache-read rate for amazon.nova-lite")
         );
-        assert_eq!((usd.as_str(), ratio), ("11.55", true));
     }
 
     #[test]
@@ -459,7 +454,7 @@ mod tests {
             "6.6"
         );
         // Nova Micro has no global row: unchanged, with the reason
-        let (usd, why, _) = run(
+        let (usd, why) = run(
             "amazon.nova-micro-v1:0",
             "us-east-1",
             t(1_000_000, 0, 0),
@@ -490,7 +485,7 @@ mod tests {
         );
         // A step that cannot apply is skipped, the others still do: Nova Micro has no global
         // row, so batch+global is batch on its own profile: 1M in x $0.0175 = $0.0175
-        let (usd, why, _) = run(
+        let (usd, why) = run(
             "amazon.nova-micro-v1:0",
             "us-east-1",
             t(1_000_000, 0, 0),
@@ -575,7 +570,7 @@ mod tests {
             "1.405"
         );
         // Llama has no cache rates: unchanged
-        let (_, why, _) = run(
+        let (_, why) = run(
             "meta.llama3-1-70b-instruct-v1:0",
             "us-east-1",
             t(1_000, 0, 0),

@@ -50,14 +50,11 @@ pub struct Cell {
     pub unchanged: BTreeMap<String, u64>,
     /// Requests where one step of a composed scenario did not apply (the others did), by reason.
     pub partial: BTreeMap<String, u64>,
-    /// Requests with a rate taken from a documented ratio.
-    pub by_ratio: u64,
 }
 
 impl Cell {
     fn merge(&mut self, o: Cell) {
         self.cost += o.cost;
-        self.by_ratio += o.by_ratio;
         for (k, n) in o.unchanged {
             *self.unchanged.entry(k).or_default() += n;
         }
@@ -106,6 +103,8 @@ pub struct WhatIfSink<'r> {
     /// (workload, region) -> tokens per minute.
     pub bins: HashMap<(u32, String), Bins>,
     pub events: Vec<Event<'r>>,
+    /// Priced requests whose log record has a prompt body the caching estimate can read.
+    pub readable_bodies: u64,
     pub realised: Realised,
     /// What the plan's scenarios need, decided once rather than per record.
     needs_bins: bool,
@@ -142,6 +141,7 @@ impl<'r> WhatIfSink<'r> {
             key_buf: String::new(),
             bins: HashMap::new(),
             events: vec![],
+            readable_bodies: 0,
             realised: Realised::default(),
             needs_bins: plan.needs_bins(),
             needs_candidates: plan.needs_candidates(),
@@ -211,6 +211,7 @@ impl<'r> WhatIfSink<'r> {
         let Some(d) = caching::digest(body) else {
             return;
         };
+        self.readable_bodies += 1;
         let scope = |h: u64| caching::scoped(h, model, r.account, region);
         let clamp = |n: u64| n.min(u32::MAX as u64) as u32;
         let mut ev = Event {
@@ -291,7 +292,6 @@ impl Sink for WhatIfSink<'_> {
                 let p = reprice(self.catalog, t, &q, self.plan.ttl);
                 let c = &mut w.cells[i];
                 c.cost += p.cost;
-                c.by_ratio += p.by_ratio as u64;
                 if let Some(why) = p.unchanged {
                     let map = if p.cost == q.baseline {
                         &mut c.unchanged
@@ -361,6 +361,7 @@ impl Sink for WhatIfSink<'_> {
             e.row = map[e.row as usize];
             e
         }));
+        self.readable_bodies += o.readable_bodies;
         let r = &mut self.realised;
         r.read_tokens += o.realised.read_tokens;
         r.write_requests += o.realised.write_requests;

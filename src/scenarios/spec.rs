@@ -25,16 +25,6 @@ pub enum Tier {
     Priority,
 }
 
-/// Documented tier ratios vs standard, used where the catalog has no tier rate (facts sheet:
-/// flex about 50% below, priority about 75% above standard).
-pub fn tier_ratio(t: Tier) -> Option<(i64, i64)> {
-    match t {
-        Tier::Flex => Some((50, 100)),
-        Tier::Priority => Some((175, 100)),
-        _ => None,
-    }
-}
-
 /// Move a share of one model's requests to another model (token price effect only).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Swap {

@@ -109,6 +109,12 @@ fn assert_adds_up(v: &serde_json::Value) {
         .sum();
     assert_eq!(base, base_rows);
     for s in v["scenarios"].as_array().unwrap() {
+        if !s["not_computed"].is_null() {
+            // No result: no number that could read as one.
+            assert!(s["total_usd"].is_null() && s["delta_usd"].is_null(), "{s}");
+            assert_eq!(s["rows"].as_array().map(Vec::len), Some(0), "{s}");
+            continue;
+        }
         let total = micros(&s["total_usd"]);
         let sum: i128 = s["rows"]
             .as_array()
@@ -156,17 +162,25 @@ fn every_default_scenario_is_hand_computed() {
         .unwrap()
         .starts_with("every request counts as batch-eligible"));
 
-    // flex: no catalog flex rates for these three: 50% of standard, flagged -> $0.0964
-    let f = scenario(&v, "flex");
-    assert_eq!(f["total_usd"].to_usd(), "0.0964");
-    assert_eq!(f["assumptions"]["ratio_priced_invocations"], 23);
-    // priority: 175% -> $0.3374
-    assert_eq!(scenario(&v, "priority")["total_usd"].to_usd(), "0.3374");
-    // the prices used are listed per workload, with their source
-    let used = &row(f, HAIKU)["details"]["prices"][0];
-    assert_eq!(used["scope"], "global");
-    assert_eq!(used["usd_per_1m_tokens"]["input"], 0.5);
-    assert_eq!(used["from_documented_ratio"], true);
+    // flex and priority: the catalog lists neither tier for these three models, so neither is
+    // offered: no result (never a rate derived from a ratio), and why
+    for name in ["flex", "priority"] {
+        let f = scenario(&v, name);
+        assert_eq!(f["total_usd"], serde_json::Value::Null);
+        assert_eq!(f["not_computed"]["status"], "not_applicable");
+        assert_eq!(
+            f["not_computed"]["reason"],
+            format!(
+                "{name} is not offered for anthropic.claude-haiku-4-5: the catalog lists no {name} rate; and 2 more reason(s) (all in --format json)"
+            )
+        );
+        assert_eq!(
+            f["assumptions"]["unchanged_invocations"][format!(
+                "{name} is not offered for meta.llama3-1-70b: the catalog lists no {name} rate"
+            )],
+            6
+        );
+    }
 
     // global: Haiku already global; Sonnet 3.7 and Llama have no global row -> unchanged
     let g = scenario(&v, "global");
@@ -262,7 +276,7 @@ fn every_default_scenario_is_hand_computed() {
     );
     assert_eq!(u["premium_usd"].to_usd(), "0.003");
 
-    // Recommendations: batch is cheapest for each (flex is by ratio only: never recommended)
+    // Recommendations: batch is cheapest for each
     let recs = v["recommendations"].as_array().unwrap();
     assert!(recs.iter().all(|r| r["scenario"] == "batch"), "{recs:?}");
     let sonnet = recs.iter().find(|r| r["model"] == SONNET).unwrap();
@@ -358,10 +372,11 @@ fn provisioned_overflow_and_percentile() {
 
 #[test]
 fn reserved_tier_where_the_catalog_has_a_price() {
-    // No built-in reserved prices: every workload unchanged, with the reason
+    // No built-in reserved prices: not measurable (no result, not the baseline), with the reasons
     let v = json(&["--scenario", "reserved"]);
     let r = scenario(&v, "reserved");
-    assert_eq!(r["total_usd"].to_usd(), "0.1928");
+    assert_eq!(r["total_usd"], serde_json::Value::Null);
+    assert_eq!(r["not_computed"]["status"], "not_measurable");
     assert_eq!(
         r["assumptions"]["unchanged_invocations"]
             .as_object()
@@ -823,4 +838,95 @@ fn scenario_flags_are_never_ignored() {
         assert!(o.stderr.contains(hint), "{flag}: {}", o.stderr);
         assert!(o.stdout.is_empty());
     }
+}
+
+#[test]
+fn scenarios_that_compute_nothing_say_why_instead_of_a_number() {
+    // The fixture without its prompt and response bodies (as logged with text delivery off)
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("no-bodies.jsonl");
+    let text: String = std::fs::read_to_string(LOGS)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["input"].as_object_mut().unwrap().remove("inputBodyJson");
+            v["output"]
+                .as_object_mut()
+                .unwrap()
+                .remove("outputBodyJson");
+            format!("{v}\n")
+        })
+        .collect();
+    std::fs::write(&logs, text).unwrap();
+    let args = |format: &'static str| {
+        vec![
+            "whatif".to_string(),
+            "--logs".into(),
+            logs.to_str().unwrap().into(),
+            "--start".into(),
+            "2026-10-01".into(),
+            "--end".into(),
+            "2026-10-01".into(),
+            "-s".into(),
+            "caching-5m,reserved,flex".into(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let json_args = args("json");
+    let o = run(&json_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = o.json();
+    // Measured caching: no body, so nothing to measure (not "0 cached, $0")
+    let c = scenario(&v, "caching-5m");
+    assert_eq!(c["total_usd"], serde_json::Value::Null);
+    assert_eq!(c["not_computed"]["status"], "not_measurable");
+    assert!(c["not_computed"]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("no priced request in scope has a prompt body"));
+    assert_eq!(c["assumptions"]["requests_with_prompt_body"], 0);
+    // Reserved without a reserved price for any model: not measurable; flex: not offered
+    assert_eq!(
+        scenario(&v, "reserved")["not_computed"]["status"],
+        "not_measurable"
+    );
+    assert_eq!(
+        scenario(&v, "flex")["not_computed"]["status"],
+        "not_applicable"
+    );
+    // Nothing to recommend from them
+    assert!(v["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["scenario"].is_null()));
+    // In the table: the label and the reason, never $ figures or 0.0%
+    let table_args = args("table");
+    let o = run(&table_args.iter().map(String::as_str).collect::<Vec<_>>());
+    let line = |name: &str| {
+        o.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("│ {name} ")))
+            .unwrap_or_else(|| panic!("{name} in {}", o.stdout))
+            .to_string()
+    };
+    assert!(
+        line("caching-5m").contains("│ not measurable │"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        line("reserved").contains("│ not measurable │"),
+        "{}",
+        o.stdout
+    );
+    assert!(line("flex").contains("│            n/a │"), "{}", o.stdout);
+    assert!(!line("flex").contains('%'), "{}", o.stdout);
+    // In CSV: empty cells
+    let csv_args = args("csv");
+    let o = run(&csv_args.iter().map(String::as_str).collect::<Vec<_>>());
+    let flex = o.stdout.lines().find(|l| l.contains(",flex,")).unwrap();
+    assert!(flex.ends_with(",flex,13,0.108500,,,"), "{flex}");
 }
