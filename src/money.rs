@@ -4,9 +4,12 @@
 //! price fits exactly in integer micro-dollars per 1M tokens, and `tokens x price` is an exact
 //! integer number of pico-dollars. Summing i128 is exact and fast on the ingest hot path; nothing
 //! is rounded until a row is rendered.
+//!
+//! One rounding rule everywhere: half away from zero (`round_half_away`, `round_dp`), for
+//! money, percentages, shares and sizing alike.
 
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 /// A price per 1M tokens, in integer micro-dollars (USD 3.00 per 1M -> 3_000_000).
@@ -74,6 +77,11 @@ impl Pico {
     }
 }
 
+/// `d` rounded to `dp` decimals by the one rule: half away from zero.
+pub fn round_dp(d: Decimal, dp: u32) -> Decimal {
+    d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+}
+
 /// `x / unit` rounded half away from zero.
 fn round_half_away(x: i128, unit: i128) -> i128 {
     let half = unit / 2;
@@ -115,11 +123,14 @@ impl Usd6 {
     }
 }
 
-/// `$1,234.57` from a number of cents; `<$0.01` where the cents are 0 but the amount (`micros`)
-/// is not, so a row that cost something never reads as free.
+/// `$1,234.57` from a number of cents; `<$0.01` (`-<$0.01`) where the cents are 0 but the
+/// amount (`micros`) is not, so a row that cost something never reads as free and a change
+/// under a cent never reads as none.
 pub fn cents_text(cents: i128, micros: i128) -> String {
-    if cents == 0 && micros > 0 {
-        return "<$0.01".into();
+    match (cents, micros.signum()) {
+        (0, 1) => return "<$0.01".into(),
+        (0, -1) => return "-<$0.01".into(),
+        _ => {}
     }
     let neg = cents < 0;
     let c = cents.unsigned_abs();
@@ -141,28 +152,32 @@ impl Serialize for Usd6 {
 }
 
 /// Rounds non-negative exact amounts to whole `unit`s so that they add up to their exact sum
-/// rounded (half up) to a whole `unit` (largest-remainder method; ties go to the earlier item).
-/// Each result is within one `unit` of its own amount, and the sum never depends on how the
-/// amounts were grouped. Returns counts of `unit`.
+/// rounded (half away from zero) to a whole `unit`: the largest-remainder method, where equal
+/// amounts always round alike. Amounts are rounded up in order of their remainder, equal amounts
+/// as one group; a group the remaining units cannot all go to is rounded up as a whole when at
+/// least half of it could be (else not at all), so with `n` equal amounts at the cut the sum
+/// may differ from the rounded total by up to `n / 2` units. Each result is within one `unit`
+/// of its own amount. Returns counts of `unit`.
 pub fn apportion(exact: &[i128], unit: i128) -> Vec<i128> {
     assert!(
         unit > 0 && exact.iter().all(|&x| x >= 0),
         "apportion takes non-negative amounts"
     );
     let total: i128 = exact.iter().sum();
-    let target = (total + unit / 2) / unit;
+    let target = round_half_away(total, unit);
     let mut out: Vec<i128> = exact.iter().map(|&x| x / unit).collect();
     let mut extra = target - out.iter().sum::<i128>();
-    let mut order: Vec<usize> = (0..exact.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(exact[i] % unit), i));
-    for i in order {
+    let mut order: Vec<usize> = (0..exact.len()).filter(|&i| exact[i] % unit > 0).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse((exact[i] % unit, exact[i])), i));
+    for group in order.chunk_by(|&a, &b| exact[a] == exact[b]) {
         if extra <= 0 {
             break;
         }
-        if exact[i] % unit > 0 {
-            out[i] += 1;
-            extra -= 1;
+        let n = group.len() as i128;
+        if extra >= n || 2 * extra >= n {
+            group.iter().for_each(|&i| out[i] += 1);
         }
+        extra -= n;
     }
     out
 }
@@ -211,10 +226,10 @@ pub fn percent(num: i128, den: i128) -> Option<Num> {
     if d.is_zero() {
         return None;
     }
-    Some(Num(n
-        .checked_mul(Decimal::from(100))?
-        .checked_div(d)?
-        .round_dp(1)))
+    Some(Num(round_dp(
+        n.checked_mul(Decimal::from(100))?.checked_div(d)?,
+        1,
+    )))
 }
 
 /// `1234567` -> `1,234,567`.
@@ -298,6 +313,16 @@ mod tests {
         assert_eq!(Usd6(1_234_567_890_000).dollars(), "$1,234,567.89");
         assert_eq!(Usd6(4_999).dollars(), "<$0.01");
         assert_eq!(Usd6(5_000).dollars(), "$0.01");
+        // a change under a cent is never "$0.00"
+        assert_eq!(Usd6(-4_999).dollars(), "-<$0.01");
+        assert_eq!(Usd6(0).dollars(), "$0.00");
+        // one rule for decimals too (rust_decimal's default is half-even): 0.25 -> 0.3
+        assert_eq!(
+            round_dp(Decimal::from_str("0.25").unwrap(), 1).to_string(),
+            "0.3"
+        );
+        assert_eq!(percent(1, 8).unwrap().text(), "12.5");
+        assert_eq!(percent(1, 16).unwrap().text(), "6.3");
         assert_eq!(Usd6(-15_000).dollars(), "-$0.02");
         assert_eq!(percent(1, 3), Some(Num(Decimal::new(333, 1))));
         assert_eq!(percent(-1, 8), Some(Num(Decimal::new(-125, 1))));
@@ -317,8 +342,16 @@ mod tests {
 
     #[test]
     fn apportioned_amounts_add_up_to_the_rounded_total() {
-        // 3 x 0.4 cents: each rounds to 0, the total 1.2 rounds to 1: the first gets it
-        assert_eq!(apportion(&[40, 40, 40], 100), vec![1, 0, 0]);
+        // 0.4 + 0.4 + 0.8 cents: the total 1.6 rounds to 2: the 0.8 first, then one of the
+        // two equal 0.4s would be due: equal amounts round alike, and 1 of 2 is half: both up
+        assert_eq!(apportion(&[40, 40, 80], 100), vec![1, 1, 1]);
+        // 3 x 0.4 cents: the total 1.2 rounds to 1, but one of three equal amounts is under
+        // half of them: all stay at 0 (never $0.01 next to <$0.01 for the same usage)
+        assert_eq!(apportion(&[40, 40, 40], 100), vec![0, 0, 0]);
+        // equal amounts among others: 0.6 + 0.5 + 0.5 + 0.3 = 1.9 -> 2: the 0.6 and both 0.5s
+        assert_eq!(apportion(&[60, 50, 50, 30], 100), vec![1, 1, 1, 0]);
+        // equal remainders of different amounts are still separate: 1.5 and 0.5 -> 2: 1.5 first
+        assert_eq!(apportion(&[150, 50], 100), vec![2, 0]);
         // largest remainder wins: 1.45 + 2.55 + 0.0 = 4.0
         assert_eq!(apportion(&[145, 255, 0], 100), vec![1, 3, 0]);
         // exact multiples stay as they are

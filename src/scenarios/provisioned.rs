@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::money::{percent, Num, Pico};
+use crate::money::{percent, round_dp, Num, Pico};
 use crate::pricing::PriceRow;
 
 use super::spec::Term;
@@ -127,9 +127,7 @@ pub fn size(
     let capacity = units * tpm_per_unit;
     let overflow_tokens: u64 = per_minute.iter().map(|&t| t.saturating_sub(capacity)).sum();
     let hours = period_minutes.div_ceil(60);
-    let hourly_pico = (hourly_usd * Decimal::from(1_000_000_000_000u64))
-        .round()
-        .mantissa();
+    let hourly_pico = round_dp(hourly_usd * Decimal::from(1_000_000_000_000u64), 0).mantissa();
     let fixed = Pico(hourly_pico * units as i128 * hours as i128);
     let share = |tokens: u64| share_of(b, tokens);
     let overflow = share(overflow_tokens);
@@ -143,10 +141,12 @@ pub fn size(
     let break_even_utilisation_pct = (|| {
         let cost_ratio = dec(fixed.0)?.checked_div(dec(on_demand_served)?)?;
         let util = dec(served as i128)?.checked_div(dec(capacity_tokens as i128)?)?;
-        Some(Num(cost_ratio
-            .checked_mul(util)?
-            .checked_mul(Decimal::from(100))?
-            .round_dp(1)))
+        Some(Num(round_dp(
+            cost_ratio
+                .checked_mul(util)?
+                .checked_mul(Decimal::from(100))?,
+            1,
+        )))
     })();
     Sizing {
         units,
@@ -253,7 +253,7 @@ pub fn size_reserved(
     let months = Decimal::from(period_minutes) / Decimal::from(HOURS_PER_MONTH * 60);
     let monthly = Decimal::from(input_tpm / 1000) * input_price
         + Decimal::from(output_tpm / 1000) * output_price;
-    let fixed = (monthly * months * Decimal::from(1_000_000_000_000u64)).round();
+    let fixed = round_dp(monthly * months * Decimal::from(1_000_000_000_000u64), 0);
     Reserved {
         input_tpm,
         output_tpm,
@@ -261,7 +261,7 @@ pub fn size_reserved(
         peak_output_tpm: peak_out,
         input_usd_per_1k_tpm_month: Num(input_price),
         output_usd_per_1k_tpm_month: Num(output_price),
-        months: Num(months.round_dp(4)),
+        months: Num(round_dp(months, 4)),
         fixed: Pico(fixed.mantissa()),
         overflow_tokens,
         overflow,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
-use crate::money::Num;
+use crate::money::{round_dp, Num};
 use serde::{Deserialize, Serialize};
 
 use crate::pricing::aggregate::key_value;
@@ -248,7 +248,7 @@ pub fn parse_share(flag: &str, s: &str, fraction: bool) -> Result<(Decimal, i128
     if frac < Decimal::ZERO || frac > Decimal::ONE {
         return Err(format!("{flag} `{s}` is outside 0-100%"));
     }
-    let bp = (frac * Decimal::from(10_000)).round();
+    let bp = round_dp(frac * Decimal::from(10_000), 0);
     let bp: i128 = bp.mantissa() / 10i128.pow(bp.scale());
     Ok((frac, bp))
 }

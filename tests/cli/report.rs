@@ -982,3 +982,41 @@ fn other_files_in_a_directory_are_said() {
         o.stderr
     );
 }
+
+/// Identical usage rounds alike: two identities with the same $0.005 each show $0.01 each
+/// (the largest-remainder tie used to give one $0.01 and the other <$0.01).
+#[test]
+fn equal_amounts_round_alike() {
+    let recs = basic_records();
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = ["a", "b"]
+        .iter()
+        .map(|who| {
+            let mut r: serde_json::Value = serde_json::from_str(&recs[0]).unwrap();
+            // Haiku 4.5 global: 5,000 input tokens x $1 per 1M = $0.005
+            r["modelId"] = json!("global.anthropic.claude-haiku-4-5-20251001-v1:0");
+            r["region"] = json!("us-east-1");
+            r["requestId"] = json!(format!("tie-{who}"));
+            r["identity"]["arn"] = json!(format!("arn:aws:sts::111122223333:assumed-role/{who}"));
+            r["input"]["inputTokenCount"] = json!(5000);
+            r["output"]["outputTokenCount"] = json!(0);
+            for k in ["cacheReadInputTokenCount", "cacheWriteInputTokenCount"] {
+                r["input"].as_object_mut().unwrap().remove(k);
+            }
+            format!("{r}\n")
+        })
+        .collect();
+    write_lines(dir.path(), "tie.jsonl", &lines);
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "tie.jsonl", "--by", "identity", "-q"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let costs: Vec<&str> = o
+        .stdout
+        .lines()
+        .filter(|l| l.contains("assumed-role/") || l.contains("TOTAL"))
+        .map(|l| l.trim_end_matches('│').rsplit('│').next().unwrap().trim())
+        .collect();
+    assert_eq!(costs, ["$0.01", "$0.01", "$0.02"], "{}", o.stdout);
+}
