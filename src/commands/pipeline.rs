@@ -81,15 +81,7 @@ pub fn run_report(
         (&mut stats, &mut diags),
     );
     agg.flush_table();
-    let reports = reports_of(
-        &env.catalog,
-        &env.overrides,
-        &agg,
-        groupings,
-        ttl,
-        &period,
-        &stats,
-    );
+    let reports = reports_of(&env.catalog, &agg, groupings, ttl, &period, &stats);
     ReportRun {
         reports,
         stats,
@@ -185,7 +177,7 @@ pub fn run_whatif(
     let head = (
         period_out(&s.plan.period, &sink.agg),
         input_of(&stats, &sink.agg),
-        pricing_out(&sink.agg, &env.catalog, s.plan.ttl, &env.overrides),
+        pricing_out(&sink.agg, &env.catalog, s.plan.ttl),
         unpriced_of(&sink.agg),
     );
     let result = whatif::build(&mut sink, &s.plan, &env.catalog, &settings, head);

@@ -166,8 +166,15 @@ pub struct PricingOut {
     /// The oldest as-of date of the catalog rows in use.
     pub catalog_as_of: Option<String>,
     pub cache_write_ttl: CacheTtl,
-    /// Override files given with --pricing.
-    pub overrides: Vec<String>,
+    /// Price files given with --pricing, in the order they apply.
+    pub overrides: Vec<OverrideOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverrideOut {
+    pub file: String,
+    /// The oldest `as_of` of the file's models.
+    pub as_of: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -297,7 +304,6 @@ pub fn input_of(stats: &IngestStats, agg: &Aggregator) -> InputOut {
 /// One report per grouping from an aggregator that has seen every record.
 pub fn reports_of(
     catalog: &Catalog,
-    overrides: &[String],
     agg: &Aggregator,
     groupings: &[Vec<GroupKey>],
     ttl: CacheTtl,
@@ -318,26 +324,28 @@ pub fn reports_of(
                 rows,
                 unpriced: unpriced.clone(),
                 input: input.clone(),
-                pricing: pricing_out(agg, catalog, ttl, overrides),
+                pricing: pricing_out(agg, catalog, ttl),
             }
         })
         .collect()
 }
 
 /// The prices a result used: the oldest catalog date among the rows that priced it.
-pub fn pricing_out(
-    agg: &Aggregator,
-    catalog: &Catalog,
-    ttl: CacheTtl,
-    overrides: &[String],
-) -> PricingOut {
+pub fn pricing_out(agg: &Aggregator, catalog: &Catalog, ttl: CacheTtl) -> PricingOut {
     PricingOut {
         catalog_as_of: agg
             .prices_as_of
             .or_else(|| catalog.oldest_as_of())
             .map(|d| d.to_string()),
         cache_write_ttl: ttl,
-        overrides: overrides.to_vec(),
+        overrides: catalog
+            .overrides
+            .iter()
+            .map(|o| OverrideOut {
+                file: o.path.clone(),
+                as_of: o.as_of.to_string(),
+            })
+            .collect(),
     }
 }
 

@@ -144,6 +144,15 @@ pub struct Catalog {
     by_id: HashMap<String, usize>,
     /// Files loaded, in order (embedded first, then overrides).
     pub files: Vec<String>,
+    /// The override files loaded, in order, each with the oldest `as_of` of its models.
+    pub overrides: Vec<OverrideFile>,
+}
+
+/// A price file that overrides or extends the built-in catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverrideFile {
+    pub path: String,
+    pub as_of: NaiveDate,
 }
 
 impl Catalog {
@@ -202,6 +211,7 @@ impl Catalog {
             });
         }
         self.files.push(path.to_string());
+        let mut oldest: Option<NaiveDate> = None;
         let mut seen = std::collections::HashSet::new();
         for m in &doc.model {
             if !seen.insert(m.key.as_str()) {
@@ -212,6 +222,14 @@ impl Catalog {
                 .err("duplicate model key in this file"));
             }
             self.add_model(path, m, is_override)?;
+            let as_of = self.models[self.by_key[&m.key]].as_of;
+            oldest = Some(oldest.map_or(as_of, |o| o.min(as_of)));
+        }
+        if let (true, Some(as_of)) = (is_override, oldest) {
+            self.overrides.push(OverrideFile {
+                path: path.to_string(),
+                as_of,
+            });
         }
         Ok(())
     }

@@ -48,10 +48,10 @@ pub fn human(d: &Demo, md: bool) -> String {
          rate. `bedrock-lens whatif --logs DIR` shows each model and every assumption.\n",
     );
     s.push_str(&format!(
-        "\nPrices: built-in catalog as of {}. Cost is computed per request (long-context and cache rates included);\n\
+        "\nCost at {}, computed per request (long-context and cache rates included);\n\
          models the catalog does not know are listed on stderr and left out of the totals.\n\
          Try: bedrock-lens demo --out demo-logs && bedrock-lens report --logs demo-logs --by day,model\n",
-        by_model.pricing.catalog_as_of.as_deref().unwrap_or("-")
+        super::prices_text(&by_model.pricing)
     ));
     s
 }

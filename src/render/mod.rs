@@ -9,9 +9,93 @@ pub mod whatif;
 
 use tabled::builder::Builder;
 
-use crate::io::csv_cell;
+use crate::io::{clean, csv_cell};
+use crate::money::group_thousands;
+use crate::output::report::{InputOut, PricingOut, UnpricedEntry};
 use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Style, Width};
+
+/// `catalog prices as of D[, with overrides from F (as of D), ...]`: what every human header
+/// says the costs rest on.
+pub fn prices_text(p: &PricingOut) -> String {
+    let mut s = format!(
+        "catalog prices as of {}",
+        p.catalog_as_of.as_deref().unwrap_or("-")
+    );
+    if !p.overrides.is_empty() {
+        let files: Vec<String> = p
+            .overrides
+            .iter()
+            .map(|o| format!("{} (as of {})", clean(&o.file), o.as_of))
+            .collect();
+        s.push_str(&format!(", with overrides from {}", files.join(", ")));
+    }
+    s
+}
+
+/// What a reader of a saved Markdown or CSV result must know besides its numbers (stderr says
+/// it too, but a file outlives the terminal): usage left out, lines skipped, duplicates
+/// dropped, prices overridden.
+pub fn caveats(input: &InputOut, unpriced: &[UnpricedEntry], pricing: &PricingOut) -> Vec<String> {
+    let mut out = vec![];
+    if !unpriced.is_empty() {
+        let calls: u64 = unpriced.iter().map(|u| u.counts.invocations).sum();
+        let ids: Vec<String> = unpriced
+            .iter()
+            .take(5)
+            .map(|u| clean(&u.model_id))
+            .collect();
+        let more = match unpriced.len() {
+            n if n > 5 => format!(" and {} more", n - 5),
+            _ => String::new(),
+        };
+        out.push(format!(
+            "not priced, so left out of the cost: {} invocation(s) of {}{more} (the catalog does not know them; add prices with --pricing)",
+            group_thousands(calls),
+            ids.join(", ")
+        ));
+    }
+    if input.skipped_lines > 0 {
+        out.push(format!(
+            "{} unreadable line(s) skipped (each named on stderr)",
+            group_thousands(input.skipped_lines)
+        ));
+    }
+    if input.file_errors > 0 {
+        out.push(format!(
+            "{} input file(s) could not be read (named on stderr)",
+            group_thousands(input.file_errors)
+        ));
+    }
+    if input.duplicates_dropped > 0 {
+        out.push(format!(
+            "{} duplicate request(s) (a request id seen before) counted once",
+            group_thousands(input.duplicates_dropped)
+        ));
+    }
+    if !pricing.overrides.is_empty() {
+        out.push(format!("prices: {}", prices_text(pricing)));
+    }
+    out
+}
+
+/// Caveats as a Markdown section (empty when there are none).
+pub fn caveats_markdown(c: &[String]) -> String {
+    if c.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = c
+        .iter()
+        .map(|x| format!("- {}\n", x.replace('|', "\\|")))
+        .collect();
+    format!("\n**Caveats**\n\n{}", items.concat())
+}
+
+/// Caveats as `# ` comment lines after the CSV records (readers skip them with
+/// `comment='#'`; empty when there are none).
+pub fn caveats_csv(c: &[String]) -> String {
+    c.iter().map(|x| format!("# caveat: {x}\n")).collect()
+}
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -102,6 +102,7 @@ pub fn render(rep: &Report, format: Format) -> anyhow::Result<String> {
         Format::Markdown => {
             let mut s = format!("**{}**\n\n", period_line(rep).trim_end());
             s.push_str(&table_or_none(rep, true));
+            s.push_str(&super::caveats_markdown(&caveats_of(rep)));
             s
         }
         Format::Csv => {
@@ -143,9 +144,15 @@ pub fn render(rep: &Report, format: Format) -> anyhow::Result<String> {
                     cells
                 })
                 .collect();
-            csv(&header, &rows)?
+            let mut s = csv(&header, &rows)?;
+            s.push_str(&super::caveats_csv(&caveats_of(rep)));
+            s
         }
     })
+}
+
+fn caveats_of(rep: &Report) -> Vec<String> {
+    super::caveats(&rep.input, &rep.unpriced, &rep.pricing)
 }
 
 /// The table, or a line saying there is nothing in scope (a table of zeros would read as a
@@ -164,9 +171,9 @@ fn table_or_none(rep: &Report, markdown: bool) -> String {
 fn period_line(rep: &Report) -> String {
     let p = &rep.period;
     format!(
-        "Bedrock usage {} (UTC), by {}; cost at catalog prices as of {}\n",
+        "Bedrock usage {} (UTC), by {}; cost at {}\n",
         super::period_text(p.start.as_deref(), p.end.as_deref()),
         rep.group_by.join(", "),
-        rep.pricing.catalog_as_of.as_deref().unwrap_or("-"),
+        super::prices_text(&rep.pricing),
     )
 }

@@ -406,6 +406,9 @@ fn headline(w: &WhatIf) -> String {
             _ => format!(" (baseline {})", w.baseline.total_usd.dollars()),
         }
     );
+    if w.baseline.counts.invocations > 0 {
+        s.push_str(&format!("\nCost at {}.", super::prices_text(&w.pricing)));
+    }
     if !w.unpriced.is_empty() {
         let calls: u64 = w.unpriced.iter().map(|u| u.counts.invocations).sum();
         let ids: Vec<&str> = w.unpriced.iter().map(|u| u.model_id.as_str()).collect();
@@ -451,6 +454,9 @@ fn human(w: &WhatIf, markdown: bool) -> String {
             group_thousands(w.input.records),
             group_thousands(w.input.outside_period)
         ));
+        if markdown {
+            s.push_str(&super::caveats_markdown(&caveats_of(w)));
+        }
         return s;
     }
     s.push_str(&format!(
@@ -472,7 +478,14 @@ fn human(w: &WhatIf, markdown: bool) -> String {
     for n in notes(w) {
         s.push_str(&format!("{}{}\n", if markdown { "- " } else { "  " }, n));
     }
+    if markdown {
+        s.push_str(&super::caveats_markdown(&caveats_of(w)));
+    }
     s
+}
+
+fn caveats_of(w: &WhatIf) -> Vec<String> {
+    super::caveats(&w.input, &w.unpriced, &w.pricing)
 }
 
 /// Long CSV: one line per workload and scenario (baseline included), raw numbers.
@@ -523,7 +536,9 @@ fn csv_text(w: &WhatIf) -> anyhow::Result<String> {
             }
         }
     }
-    csv_guarded(&header, &rows, w.group_by.len() + 1)
+    let mut s = csv_guarded(&header, &rows, w.group_by.len() + 1)?;
+    s.push_str(&super::caveats_csv(&caveats_of(w)));
+    Ok(s)
 }
 
 pub fn render(w: &WhatIf, f: Format) -> anyhow::Result<String> {

@@ -22,7 +22,6 @@ pub struct Env {
     pub catalog: Catalog,
     pub map: ProfileMap,
     pub quiet: bool,
-    pub overrides: Vec<String>,
 }
 
 impl Env {
@@ -62,7 +61,6 @@ impl Env {
             catalog,
             map,
             quiet: g.quiet,
-            overrides: g.pricing.iter().map(|p| p.display().to_string()).collect(),
         })
     }
 }

@@ -205,6 +205,121 @@ output = "20.00"
     // 500 x $4 + 100 x $20 per 1M = 0.002 + 0.002 = $0.004 on top of $1.308326
     assert_eq!(v["totals"]["cost_usd"], json!(1.312326));
     assert!(!o.stderr.contains("no price"));
+    // The overrides are said wherever the costs are: JSON, every header, and the footer of a
+    // saved Markdown or CSV result
+    let file = f.to_str().unwrap();
+    assert_eq!(
+        v["pricing"]["overrides"],
+        json!([{"file": file, "as_of": "2026-11-15"}])
+    );
+    let said = format!("with overrides from {file} (as of 2026-11-15)");
+    for format in ["table", "markdown"] {
+        let o = run(&[
+            "report",
+            "--logs",
+            LOGS,
+            "--format",
+            format,
+            "--pricing",
+            file,
+        ]);
+        assert!(
+            o.stdout.lines().next().unwrap().contains(&said),
+            "{}",
+            o.stdout
+        );
+    }
+    let md = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "--format",
+        "markdown",
+        "--pricing",
+        file,
+    ])
+    .stdout;
+    assert!(
+        md.ends_with(&format!(
+            "\n**Caveats**\n\n- prices: catalog prices as of 2026-11-01, {said}\n"
+        )),
+        "{md}"
+    );
+    let csv = run(&[
+        "report",
+        "--logs",
+        LOGS,
+        "--format",
+        "csv",
+        "--pricing",
+        file,
+    ])
+    .stdout;
+    assert!(
+        csv.ends_with(&format!(
+            "\n# caveat: prices: catalog prices as of 2026-11-01, {said}\n"
+        )),
+        "{csv}"
+    );
+    let w = run(&["whatif", "--logs", LOGS, "-s", "batch", "--pricing", file]).stdout;
+    assert!(
+        w.contains(&format!(
+            "\nCost at catalog prices as of 2026-11-01, {said}."
+        )),
+        "{w}"
+    );
+}
+
+/// Caveats a saved file must carry: unpriced usage, skipped lines and duplicates, in the
+/// footer of Markdown and CSV (not only on stderr, which a saved file does not keep).
+#[test]
+fn markdown_and_csv_carry_their_caveats() {
+    let recs = basic_records();
+    let dir = tempfile::tempdir().unwrap();
+    let mut unknown: serde_json::Value = serde_json::from_str(&recs[0]).unwrap();
+    unknown["modelId"] = json!("us.anthropic.claude-opus-5-20261015-v1:0");
+    unknown["requestId"] = json!("unknown-1");
+    let lines = vec![
+        recs[0].clone(),
+        recs[0].clone(),
+        "not json\n".to_string(),
+        format!("{unknown}\n"),
+    ];
+    write_lines(dir.path(), "logs.jsonl", &lines);
+    let expected = [
+        "not priced, so left out of the cost: 1 invocation(s) of us.anthropic.claude-opus-5-20261015-v1:0 (the catalog does not know them; add prices with --pricing)",
+        "1 unreadable line(s) skipped (each named on stderr)",
+        "1 duplicate request(s) (a request id seen before) counted once",
+    ];
+    for command in ["report", "whatif"] {
+        let md = run_in(
+            dir.path(),
+            &[
+                command,
+                "--logs",
+                "logs.jsonl",
+                "--format",
+                "markdown",
+                "-q",
+            ],
+        )
+        .stdout;
+        let items: Vec<String> = expected.iter().map(|e| format!("- {e}\n")).collect();
+        assert!(
+            md.ends_with(&format!("\n**Caveats**\n\n{}", items.concat())),
+            "{command}: {md}"
+        );
+        let csv = run_in(
+            dir.path(),
+            &[command, "--logs", "logs.jsonl", "--format", "csv", "-q"],
+        )
+        .stdout;
+        let items: Vec<String> = expected
+            .iter()
+            .map(|e| format!("# caveat: {e}\n"))
+            .collect();
+        assert!(csv.ends_with(&items.concat()), "{command}: {csv}");
+    }
 }
 
 #[test]

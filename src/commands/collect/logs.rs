@@ -343,7 +343,6 @@ fn merge(
     input_stats.duplicates = duplicates;
     let mut reports = reports_of(
         &env.catalog,
-        &env.overrides,
         &merged.inner,
         &pass.groupings,
         pass.ttl,
