@@ -490,6 +490,8 @@ const DASHBOARD_EXAMPLES: &str = "Examples:
   bedrock-lens dashboard --snapshot oct/ --name support-bot --budget 2000 --log-group /bedrock/invocations
   bedrock-lens dashboard --model us.amazon.nova-pro-v1:0 --region us-east-1,us-west-2 --alarms --budget 500 \\
       --name genai-prod --format cloudformation --out genai-prod.template.json
+  bedrock-lens dashboard --name genai-prod \\
+      --model anthropic.claude-3-haiku-20240307-v1:0@us-east-1,eu.anthropic.claude-3-7-sonnet-20250219-v1:0@eu-west-1
   bedrock-lens dashboard --model amazon.nova-micro-v1:0 --region us-east-1 --name genai-prod --put
   bedrock-lens dashboard --check my-dashboard.json
 
@@ -511,11 +513,13 @@ pub enum DashboardFormat {
 #[derive(Args, Debug, Clone)]
 pub struct DashboardArgs {
     /// Model ids or profile ids as they appear in the metrics (ModelId), repeatable or
-    /// comma-separated.
-    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    /// comma-separated; ID@REGION shows a model in that region only. A geo profile (`eu.`, ...)
+    /// is left out of regions outside its geography (a warning names the pair).
+    #[arg(long, value_delimiter = ',', value_name = "ID[@REGION]")]
     pub model: Vec<String>,
 
-    /// Regions to show, repeatable or comma-separated (each model in each region).
+    /// Regions to show, repeatable or comma-separated (each model given without @REGION in each
+    /// region).
     #[arg(long, value_delimiter = ',', value_name = "REGION")]
     pub region: Vec<String>,
 

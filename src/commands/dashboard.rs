@@ -41,6 +41,8 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
     if a.discover {
         pairs.extend(discover(&d.aws, &regions)?);
     }
+    let resolver = Resolver::new(&env.catalog, &env.map);
+    leave_out_impossible(&resolver, &mut pairs);
     if pairs.is_empty() {
         return Err(UsageError::new(
             "no models: nothing to build a dashboard for",
@@ -59,7 +61,7 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
         budget: d.budget,
         generated: today(),
     };
-    let priced = priced_of(env, &pairs);
+    let priced = priced_of(env, &resolver, &pairs);
     if a.alarms && a.format == DashboardFormat::Cloudformation && spec.regions.len() > 1 {
         return Err(UsageError::new(
             format!(
@@ -161,13 +163,33 @@ fn discover(aws_args: &AwsArgs, regions: &[String]) -> anyhow::Result<Vec<(Strin
     Ok(pairs)
 }
 
+/// Leaves out, said, the pairs no call can make: a geo profile in a region of another
+/// geography (its widgets would stay empty), whether --model, --snapshot or --discover named it.
+fn leave_out_impossible(resolver: &Resolver, pairs: &mut BTreeSet<(String, String)>) {
+    let before = pairs.len();
+    pairs.retain(|(m, r)| {
+        let res = resolver.resolve(m);
+        let callable = res.callable_from(r);
+        if !callable {
+            eprintln!(
+                "warning: `{}` in {r} left out: `{}.` profiles are called from their own geography only",
+                clean(m),
+                res.geo.as_deref().unwrap_or_default()
+            );
+        }
+        callable
+    });
+    if pairs.len() < before {
+        eprintln!("hint: give each model its region with --model ID@REGION");
+    }
+}
+
 /// Each (model, region) priced; the unpriced ones are said once each (their cost widgets are
 /// left out, never $0).
-fn priced_of(env: &Env, pairs: &BTreeSet<(String, String)>) -> Vec<Priced> {
-    let resolver = Resolver::new(&env.catalog, &env.map);
+fn priced_of(env: &Env, resolver: &Resolver, pairs: &BTreeSet<(String, String)>) -> Vec<Priced> {
     let priced: Vec<Priced> = pairs
         .iter()
-        .map(|(m, r)| dashboard::price(&env.catalog, &resolver, m, r))
+        .map(|(m, r)| dashboard::price(&env.catalog, resolver, m, r))
         .collect();
     for p in priced.iter().filter(|p| p.rates.is_none()) {
         eprintln!(

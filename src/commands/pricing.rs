@@ -8,7 +8,7 @@ use crate::cli::PricingCommand;
 use crate::error::{Outcome, UsageError};
 use crate::money::PricePerMillion;
 use crate::pricing::{
-    cost::price_row, Catalog, Model, PriceRow, Resolution, Resolver, Scope, TokenRates,
+    cost::price_row, geo_home, Catalog, Model, PriceRow, Resolution, Resolver, Scope, TokenRates,
 };
 use crate::render::{self, Format, Grid};
 
@@ -377,18 +377,11 @@ struct ResolveView<'a> {
 fn resolve(env: &Env, id: &str, region: Option<&str>, format: Format) -> anyhow::Result<String> {
     let r = Resolver::new(&env.catalog, &env.map).resolve(id);
     // A geo profile is called from its geography: default to a region inside it.
-    let geo_home = match r.geo.as_deref() {
-        Some("eu") => "eu-central-1",
-        Some("apac") | Some("jp") => "ap-northeast-1",
-        Some("au") => "ap-southeast-2",
-        Some("ca") => "ca-central-1",
-        Some("us-gov") => "us-gov-west-1",
-        _ => "us-east-1",
-    };
+    let home = r.geo.as_deref().and_then(geo_home).unwrap_or("us-east-1");
     let region = region
         .map(str::to_string)
         .or_else(|| r.arn_region.clone())
-        .unwrap_or_else(|| geo_home.into());
+        .unwrap_or_else(|| home.into());
     let row = price_row(&env.catalog, &r, &region);
     let view = ResolveView {
         schema: "bedrock-lens/resolve/v1",

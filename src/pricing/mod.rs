@@ -13,5 +13,5 @@ pub use aggregate::{Agg, Aggregator};
 pub use catalog::{Catalog, CatalogError, Model, PriceRow, Scope, TokenRates};
 pub use cost::{price_request, CacheTtl, CostBreakdown};
 pub use price_file::valid_region;
-pub use resolve::{ProfileKind, ProfileMap, Resolution, Resolver};
+pub use resolve::{geo_home, ProfileKind, ProfileMap, Resolution, Resolver};
 pub use table::UsageTable;

@@ -3,6 +3,7 @@
 //! Forms handled: base ids with version suffixes, cross-region profile ids (`us.`, `eu.`, `apac.`,
 //! `au.`, `jp.`, `ca.`, `us-gov.`, `global.`), foundation-model ARNs, inference-profile ARNs,
 //! application-inference-profile and provisioned-model ARNs (through the user's mapping file).
+//! Also the one rule for which regions a geo profile is called from.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,8 +12,69 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::{Catalog, Scope};
 
-/// Geo prefixes of system-defined cross-region inference profiles.
-pub const GEO_PREFIXES: &[&str] = &["us", "us-gov", "eu", "apac", "au", "jp", "ca"];
+/// A geography of system-defined cross-region inference profiles (`us.`, `eu.`, ...).
+struct Geography {
+    prefix: &'static str,
+    /// Region-name prefixes of the regions its profiles are called from.
+    sources: &'static [&'static str],
+    /// A region inside it.
+    home: &'static str,
+}
+
+/// The source regions as AWS lists them (`us.` is also called from Canada, `apac.` from the
+/// UAE). A region in none of these is not known to belong to any geography.
+const GEOGRAPHIES: &[Geography] = &[
+    Geography {
+        prefix: "us",
+        sources: &["us-east-", "us-west-", "ca-"],
+        home: "us-east-1",
+    },
+    Geography {
+        prefix: "us-gov",
+        sources: &["us-gov-"],
+        home: "us-gov-west-1",
+    },
+    Geography {
+        prefix: "eu",
+        sources: &["eu-"],
+        home: "eu-central-1",
+    },
+    Geography {
+        prefix: "apac",
+        sources: &["ap-", "me-central-1"],
+        home: "ap-northeast-1",
+    },
+    Geography {
+        prefix: "au",
+        sources: &["ap-southeast-2", "ap-southeast-4"],
+        home: "ap-southeast-2",
+    },
+    Geography {
+        prefix: "jp",
+        sources: &["ap-northeast-1", "ap-northeast-3"],
+        home: "ap-northeast-1",
+    },
+    Geography {
+        prefix: "ca",
+        sources: &["ca-"],
+        home: "ca-central-1",
+    },
+];
+
+fn geography(prefix: &str) -> Option<&'static Geography> {
+    GEOGRAPHIES.iter().find(|g| g.prefix == prefix)
+}
+
+impl Geography {
+    fn contains(&self, region: &str) -> bool {
+        self.sources.iter().any(|s| region.starts_with(s))
+    }
+}
+
+/// A region inside the geography of geo prefix `geo` (`eu` -> eu-central-1).
+pub fn geo_home(geo: &str) -> Option<&'static str> {
+    geography(geo).map(|g| g.home)
+}
 
 /// How a call reached the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -59,6 +121,17 @@ pub struct Resolution {
     pub unpriced_reason: Option<String>,
     /// Steps taken, for `pricing resolve`.
     pub steps: Vec<String>,
+}
+
+impl Resolution {
+    /// Whether a call naming this id can be made from `region`: not for a geo profile in a region
+    /// of another geography (a region of no known geography is given the benefit of the doubt).
+    pub fn callable_from(&self, region: &str) -> bool {
+        match self.geo.as_deref().and_then(geography) {
+            Some(g) => g.contains(region) || !GEOGRAPHIES.iter().any(|o| o.contains(region)),
+            None => true,
+        }
+    }
 }
 
 /// User mapping of application inference profiles and provisioned models to what they run.
@@ -143,7 +216,7 @@ fn parse_bedrock_arn(s: &str) -> Option<Arn<'_>> {
 /// dot, and no provider is called like a geo prefix, so the first segment decides.
 fn split_profile_prefix(id: &str) -> (Option<&str>, &str) {
     if let Some((head, rest)) = id.split_once('.') {
-        if (head == "global" || GEO_PREFIXES.contains(&head)) && rest.contains('.') {
+        if (head == "global" || geography(head).is_some()) && rest.contains('.') {
             return (Some(head), rest);
         }
     }
@@ -369,16 +442,48 @@ model = "meta.llama3-1-70b-instruct-v1:0"
 
     #[test]
     fn every_geo_prefix_and_global() {
-        for g in GEO_PREFIXES {
+        for g in GEOGRAPHIES.iter().map(|g| g.prefix) {
             let r = res(&format!("{g}.anthropic.claude-sonnet-4-5-20250929-v1:0"));
             assert_eq!(r.kind, ProfileKind::Geo, "{g}");
-            assert_eq!(r.geo.as_deref(), Some(*g));
+            assert_eq!(r.geo.as_deref(), Some(g));
             assert_eq!(r.scope, Scope::Geo);
             assert_eq!(r.model.as_deref(), Some("anthropic.claude-sonnet-4-5"));
         }
         let r = res("global.anthropic.claude-haiku-4-5-20251001-v1:0");
         assert_eq!((r.kind, r.scope), (ProfileKind::Global, Scope::Global));
         assert_eq!(r.model.as_deref(), Some("anthropic.claude-haiku-4-5"));
+    }
+
+    #[test]
+    fn geo_profiles_are_called_from_their_geography() {
+        let from = |id: &str, region: &str| res(id).callable_from(region);
+        let sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        for (geo, inside, outside) in [
+            ("us", "us-west-2", "eu-west-1"),
+            ("us", "ca-central-1", "us-gov-west-1"),
+            ("us-gov", "us-gov-east-1", "us-east-1"),
+            ("eu", "eu-north-1", "us-east-1"),
+            ("apac", "ap-south-1", "eu-central-1"),
+            ("apac", "me-central-1", "us-east-1"),
+            ("au", "ap-southeast-4", "ap-northeast-1"),
+            ("jp", "ap-northeast-3", "ap-southeast-1"),
+            ("ca", "ca-west-1", "us-east-1"),
+        ] {
+            let id = format!("{geo}.{sonnet}");
+            assert!(from(&id, inside), "{id} in {inside}");
+            assert!(!from(&id, outside), "{id} in {outside}");
+        }
+        // A region of no known geography, global and in-region ids: callable.
+        assert!(from(&format!("eu.{sonnet}"), "af-south-1"));
+        assert!(from(&format!("global.{sonnet}"), "ap-south-1"));
+        assert!(from(sonnet, "eu-west-3"));
+        // The profile inside an ARN decides.
+        assert!(!from(
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.meta.llama3-2-3b-instruct-v1:0",
+            "us-east-1"
+        ));
+        assert_eq!(geo_home("jp"), Some("ap-northeast-1"));
+        assert_eq!(geo_home("global"), None);
     }
 
     #[test]

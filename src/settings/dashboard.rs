@@ -16,9 +16,10 @@ use crate::snapshot;
 pub struct DashboardSettings {
     /// Monthly budget in USD.
     pub budget: Option<Decimal>,
-    /// The regions given (none: those of the models found).
+    /// --region, then the regions of `--model ID@REGION` (none: those of the models found).
     pub regions: Vec<String>,
-    /// (model id, region) from --model x --region and the snapshot.
+    /// (model id, region) from --model (each in every --region, or in its own @REGION) and the
+    /// snapshot.
     pub pairs: BTreeSet<(String, String)>,
     pub aws: AwsArgs,
     /// Where the body, template or alarms go (`--out`, default stdout).
@@ -81,14 +82,41 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
     }
     // The (model, region) pairs.
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
-    let regions: Vec<String> = a
+    let given: Vec<String> = a
         .region
         .iter()
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty())
         .collect();
-    for r in &regions {
+    for r in &given {
         super::check_region(r)?;
+    }
+    let mut regions = given.clone();
+    let mut unpinned = vec![];
+    for m in a.model.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
+        let Some((id, r)) = m.rsplit_once('@') else {
+            unpinned.push(m);
+            continue;
+        };
+        let (id, r) = (id.trim(), r.trim());
+        let problem = if id.is_empty() {
+            Some("no model id before `@`".to_string())
+        } else if !crate::pricing::valid_region(r) {
+            Some(format!("`{}` is not a region name", clean(r)))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(UsageError::new(
+                format!("--model `{}`: {problem}", clean(m)),
+                "a model in one region is ID@REGION, e.g. --model amazon.nova-micro-v1:0@us-east-1",
+            )
+            .into());
+        }
+        if !regions.iter().any(|x| x == r) {
+            regions.push(r.to_string());
+        }
+        pairs.insert((id.to_string(), r.to_string()));
     }
     if let Some(dir) = &a.snapshot {
         let opened = snapshot::open(dir).map_err(|e| {
@@ -98,22 +126,20 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
             )
         })?;
         for (m, r) in snapshot::models_and_regions(dir, &opened)? {
-            if regions.is_empty() || a.region.iter().any(|x| x.trim() == r) {
+            if given.is_empty() || given.contains(&r) {
                 pairs.insert((m, r));
             }
         }
     }
-    if !a.model.is_empty() || a.discover {
-        if regions.is_empty() {
-            return Err(UsageError::new(
-                "no region: --model and --discover need --region",
-                "e.g. --region us-east-1 (repeatable)",
-            )
-            .into());
-        }
+    if (!unpinned.is_empty() || a.discover) && given.is_empty() {
+        return Err(UsageError::new(
+            "no region: --model ID and --discover need --region",
+            "e.g. --region us-east-1 (repeatable), or one region per model: --model ID@REGION",
+        )
+        .into());
     }
-    for m in a.model.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
-        for r in &regions {
+    for m in unpinned {
+        for r in &given {
             pairs.insert((m.to_string(), r.clone()));
         }
     }

@@ -247,7 +247,7 @@ fn usage_errors() {
         (vec![], "error: no models: nothing to build a dashboard for"),
         (
             vec!["--model", "m"],
-            "error: no region: --model and --discover need --region",
+            "error: no region: --model ID and --discover need --region",
         ),
         (
             vec!["--model", "m", "--region", "us-east-1", "--name", "my dash"],
@@ -292,17 +292,7 @@ fn models_and_regions_from_a_snapshot() {
     let b: Value = serde_json::from_str(&o.stdout).unwrap();
     let header = b["widgets"][0]["properties"]["markdown"].as_str().unwrap();
     // The fixture's (model id, region) pairs, each once.
-    let mut pairs: Vec<(String, String)> = b["widgets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|w| w["properties"]["markdown"].as_str())
-        .filter_map(|m| m.strip_prefix("## `"))
-        .map(|m| {
-            let (id, region) = m.split_once("` in ").unwrap();
-            (id.to_string(), region.to_string())
-        })
-        .collect();
+    let mut pairs = model_sections(&b);
     pairs.sort();
     let n = pairs.len();
     pairs.dedup();
@@ -445,6 +435,102 @@ fn regions_are_checked_and_model_ids_quoted_safely() {
     assert!(
         o.stderr
             .contains("--check no/such/body.json: no such file or directory"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// The (model id, region) of each model section, in body order.
+fn model_sections(body: &Value) -> Vec<(String, String)> {
+    body["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["properties"]["markdown"].as_str())
+        .filter_map(|m| m.strip_prefix("## `"))
+        .map(|m| {
+            let (id, region) = m.split_once("` in ").unwrap();
+            (id.to_string(), region.to_string())
+        })
+        .collect()
+}
+
+/// `--model ID@REGION` pins a model to its region; a geo profile is never shown in a region of
+/// another geography (a warning names the pair left out).
+#[test]
+fn model_at_region_and_geo_profiles_in_their_geography() {
+    const HAIKU: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+    const EU_SONNET: &str = "eu.anthropic.claude-3-7-sonnet-20250219-v1:0";
+    let pair = |m: &str, r: &str| (m.to_string(), r.to_string());
+    let o = dash(&[
+        "--model",
+        &format!("{HAIKU}@us-east-1,{EU_SONNET}@eu-west-1"),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let b = o.json();
+    assert_eq!(
+        model_sections(&b),
+        [pair(HAIKU, "us-east-1"), pair(EU_SONNET, "eu-west-1")]
+    );
+    let header = b["widgets"][0]["properties"]["markdown"].as_str().unwrap();
+    assert!(
+        header.contains("Regions: us-east-1, eu-west-1."),
+        "{header}"
+    );
+    assert_eq!(o.stderr, "");
+
+    // Every model in every --region, except the eu. profile in us-east-1.
+    let o = dash(&[
+        "--model",
+        &format!("{HAIKU},{EU_SONNET}"),
+        "--region",
+        "us-east-1,eu-west-1",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(
+        model_sections(&o.json()),
+        [
+            pair(HAIKU, "eu-west-1"),
+            pair(HAIKU, "us-east-1"),
+            pair(EU_SONNET, "eu-west-1")
+        ]
+    );
+    assert_eq!(
+        o.stderr,
+        format!(
+            "warning: `{EU_SONNET}` in us-east-1 left out: `eu.` profiles are called from their own geography only\n\
+             hint: give each model its region with --model ID@REGION\n"
+        )
+    );
+
+    // Nothing left: a usage error after the warning.
+    let o = dash(&["--model", &format!("{EU_SONNET}@us-east-1")]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains(&format!("warning: `{EU_SONNET}` in us-east-1 left out")),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("error: no models"), "{}", o.stderr);
+
+    // A pinned region is checked like --region.
+    let o = dash(&["--model", &format!("{HAIKU}@US East")]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr.contains(&format!(
+            "error: --model `{HAIKU}@US East`: `US East` is not a region name"
+        )),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("hint: "), "{}", o.stderr);
+    assert!(o.stdout.is_empty());
+    let o = dash(&["--model", "@us-east-1"]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("error: --model `@us-east-1`: no model id before `@`"),
         "{}",
         o.stderr
     );

@@ -1,10 +1,13 @@
 //! Checks a dashboard body before it is written or sent: grid bounds and overlaps, widget and
 //! metric counts, metric-math ids and the ids expressions use, regions, log queries, and the
-//! dashboard name. Each problem names the widget (its index and title) and the field.
+//! dashboard name. Each problem names the widget (its index and title) and the field; text from
+//! the body is shown cleaned and cut short, and past [`MAX_PROBLEMS`] problems are only counted.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
+
+use crate::io::clean;
 
 /// Widgets per dashboard (facts sheet, section D).
 pub const MAX_WIDGETS: usize = 500;
@@ -12,6 +15,18 @@ pub const MAX_WIDGETS: usize = 500;
 pub const MAX_METRICS_PER_WIDGET: usize = 500;
 /// Metrics (rows, hidden ones included) per dashboard.
 pub const MAX_METRICS_PER_DASHBOARD: usize = 2500;
+/// Problems said in full; the rest are counted in one last line.
+pub const MAX_PROBLEMS: usize = 50;
+
+/// Text from the body in a message: cleaned and cut after 80 characters (a message repeats its
+/// widget's title, and one string of a hand-written body can be megabytes long).
+fn shown(s: &str) -> String {
+    const MAX: usize = 80;
+    let mut chars = s.chars();
+    let head: String = chars.by_ref().take(MAX).collect();
+    let more = if chars.next().is_some() { "..." } else { "" };
+    format!("{}{more}", clean(&head))
+}
 
 /// A log group name: 1-512 of letters, digits, `.`, `-`, `_`, `/`, `#`.
 pub fn check_log_group(name: &str) -> Result<(), String> {
@@ -129,8 +144,20 @@ fn overlaps(with: &[usize]) -> Option<String> {
     }
 }
 
-/// Every problem found (empty: valid).
+/// Every problem found (empty: valid), at most [`MAX_PROBLEMS`] of them in full.
 pub fn check(body: &Value) -> Vec<String> {
+    let mut errs = problems(body);
+    if errs.len() > MAX_PROBLEMS {
+        let more = errs.len() - MAX_PROBLEMS;
+        errs.truncate(MAX_PROBLEMS);
+        errs.push(format!(
+            "body: {more} more problems not shown (fix those above and check again)"
+        ));
+    }
+    errs
+}
+
+fn problems(body: &Value) -> Vec<String> {
     let mut errs = vec![];
     let Some(widgets) = body.get("widgets").and_then(Value::as_array) else {
         return vec!["body: `widgets` is missing or not an array".into()];
@@ -157,7 +184,7 @@ pub fn check(body: &Value) -> Vec<String> {
     for (i, w) in widgets.iter().enumerate() {
         let title = w["properties"]["title"]
             .as_str()
-            .map(|t| format!(" \"{}\"", crate::io::clean(t)))
+            .map(|t| format!(" \"{}\"", shown(t)))
             .unwrap_or_default();
         let at = |field: &str| format!("widget {i}{title}: {field}");
         let int = |k: &str| w.get(k).and_then(Value::as_i64);
@@ -176,14 +203,14 @@ pub fn check(body: &Value) -> Vec<String> {
                 if !(1..=1000).contains(&h) {
                     errs.push(format!("{}: {h} is outside 1..1000", at("height")));
                 }
+                // i128: no sum of two i64 overflows.
+                let (x, y, wd, h) = (x as i128, y as i128, wd as i128, h as i128);
                 if x + wd > 24 {
                     errs.push(format!(
                         "{}: x {x} + width {wd} passes the 24-column grid",
                         at("width")
                     ));
                 }
-                // i128: no sum of two i64 overflows.
-                let (x, y, wd, h) = (x as i128, y as i128, wd as i128, h as i128);
                 let over: Vec<usize> = cells
                     .iter()
                     .filter(|&&(_, ox, oy, ow, oh)| {
@@ -227,7 +254,7 @@ pub fn check(body: &Value) -> Vec<String> {
             other => errs.push(format!(
                 "{}: `{}` is not metric, text, log, alarm or explorer",
                 at("type"),
-                other.unwrap_or("(missing)")
+                other.map_or("(missing)".into(), shown)
             )),
         }
     }
@@ -290,12 +317,13 @@ fn check_metric(props: &Value, at: &dyn Fn(&str) -> String, errs: &mut Vec<Strin
             if let Some(id) = o.get("id").and_then(Value::as_str) {
                 if !valid_id(id) {
                     errs.push(format!(
-                        "{}: id `{id}` must start with a lowercase letter and hold only letters, digits and _",
-                        at(&field)
+                        "{}: id `{}` must start with a lowercase letter and hold only letters, digits and _",
+                        at(&field),
+                        shown(id)
                     ));
                 }
                 if !ids.insert(id.to_string()) {
-                    errs.push(format!("{}: id `{id}` is used twice", at(&field)));
+                    errs.push(format!("{}: id `{}` is used twice", at(&field), shown(id)));
                 }
             } else if is_expr {
                 errs.push(format!("{}: an expression needs an id", at(&field)));
@@ -309,8 +337,9 @@ fn check_metric(props: &Value, at: &dyn Fn(&str) -> String, errs: &mut Vec<Strin
         for r in referenced_ids(&e) {
             if !ids.contains(&r) {
                 errs.push(format!(
-                    "{}: expression refers to `{r}`, which no metric in this widget defines",
-                    at(&format!("properties.metrics[{k}]"))
+                    "{}: expression refers to `{}`, which no metric in this widget defines",
+                    at(&format!("properties.metrics[{k}]")),
+                    shown(&r)
                 ));
             }
         }
@@ -523,14 +552,22 @@ mod tests {
 
     #[test]
     fn each_widget_says_its_overlaps_once() {
-        // 400 widgets on one spot: each says once how many it overlaps, ten named.
-        let b = body(Value::Array((0..400).map(|_| text_w(0, 0)).collect()));
+        // 12 widgets on one spot: each says once how many it overlaps, ten named.
+        let b = body(Value::Array((0..12).map(|_| text_w(0, 0)).collect()));
         let errs = check(&b);
-        assert_eq!(errs.len(), 399);
+        assert_eq!(errs.len(), 11);
         assert_eq!(errs[0], "widget 1: x/y: overlaps widget 0");
         assert_eq!(
-            errs[398],
-            "widget 399: x/y: overlaps 399 widgets: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 389 more"
+            errs[10],
+            "widget 11: x/y: overlaps 11 widgets: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 1 more"
+        );
+        // 400: the first MAX_PROBLEMS in full, the rest counted.
+        let b = body(Value::Array((0..400).map(|_| text_w(0, 0)).collect()));
+        let errs = check(&b);
+        assert_eq!(errs.len(), MAX_PROBLEMS + 1);
+        assert_eq!(
+            errs[MAX_PROBLEMS],
+            "body: 349 more problems not shown (fix those above and check again)"
         );
         // Past the widget limit, one line: the count.
         let b = body(Value::Array((0..20_000).map(|_| text_w(0, 0)).collect()));
@@ -546,6 +583,70 @@ mod tests {
                          "properties": {"markdown": "t"}});
         let errs = check(&body(json!([far.clone(), far])));
         assert_eq!(errs, vec!["widget 1: x/y: overlaps widget 0".to_string()]);
+    }
+
+    #[test]
+    fn a_grid_sum_past_i64_is_said() {
+        let mut w = text_w(i64::MAX / 2, 0);
+        w["width"] = json!(i64::MAX);
+        let errs = check(&body(json!([w])));
+        assert!(
+            errs.contains(&format!(
+                "widget 0: width: x {} + width {} passes the 24-column grid",
+                i64::MAX / 2,
+                i64::MAX
+            )),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn body_text_in_messages_is_cleaned_and_cut_short() {
+        let mut w = metric_w(
+            0,
+            0,
+            6,
+            json!([["AWS/Bedrock", "Invocations", {"id": "Bad\u{1b}"}]]),
+        );
+        w["properties"]["title"] = json!("t".repeat(100_000));
+        w["type"] = json!("\u{b}");
+        let title = format!("widget 0 \"{}...\"", "t".repeat(80));
+        assert_eq!(
+            check(&body(json!([w]))),
+            [format!(
+                "{title}: type: `?` is not metric, text, log, alarm or explorer"
+            )]
+        );
+        w = metric_w(
+            0,
+            0,
+            6,
+            json!([[{"id": "Bad\u{1b}", "expression": "x".repeat(500)}]]),
+        );
+        assert_eq!(
+            check(&body(json!([w]))),
+            [
+                "widget 0 \"T\": properties.metrics[0]: id `Bad?` must start with a lowercase letter and hold only letters, digits and _".to_string(),
+                format!("widget 0 \"T\": properties.metrics[0]: expression refers to `{}...`, which no metric in this widget defines", "x".repeat(80)),
+            ]
+        );
+    }
+
+    #[test]
+    fn past_max_problems_the_rest_are_counted() {
+        let bad: Vec<Value> = (0..60)
+            .map(|i| json!({"type": "nope", "x": 0, "y": i, "width": 1, "height": 1}))
+            .collect();
+        let errs = check(&body(json!(bad)));
+        assert_eq!(errs.len(), MAX_PROBLEMS + 1);
+        assert_eq!(
+            errs[MAX_PROBLEMS - 1],
+            "widget 49: type: `nope` is not metric, text, log, alarm or explorer"
+        );
+        assert_eq!(
+            errs[MAX_PROBLEMS],
+            "body: 10 more problems not shown (fix those above and check again)"
+        );
     }
 
     #[test]
