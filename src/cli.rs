@@ -326,6 +326,18 @@ pub enum PricingCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Print a price file to fill in for one id (TOML, for --pricing): the model's current
+    /// rates where the catalog knows it, empty rates to fill in where it does not.
+    #[command(
+        after_help = "Example:\n  bedrock-lens pricing template us.anthropic.claude-opus-5-20261015-v1:0 > opus5.toml\n  # fill in source and the rates, then\n  bedrock-lens pricing check opus5.toml\n  bedrock-lens report --logs ./logs --pricing opus5.toml"
+    )]
+    Template {
+        /// Model id, cross-region profile id or ARN, as in the logs (or a catalog key).
+        id: String,
+        /// The region the prices are for (default: as for `pricing resolve`).
+        #[arg(long)]
+        region: Option<String>,
+    },
     /// Validate price files (the built-in catalog, plus any given): schema, positive prices,
     /// dates, duplicates.
     Check {

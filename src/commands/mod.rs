@@ -101,7 +101,7 @@ pub fn warn_unpriced_list(unpriced: &[UnpricedEntry]) {
     for u in unpriced {
         eprintln!("  {}: {}", clean(&u.model_id), clean(&u.reasons.join("; ")));
     }
-    eprintln!("  hint: add prices with --pricing FILE (see `bedrock-lens pricing show <model>` for the format)");
+    eprintln!("  hint: add prices with --pricing FILE (`bedrock-lens pricing template <model id>` prints one to fill in)");
 }
 
 /// Says how many requests were read more than once and left out, and what they would have

@@ -234,3 +234,68 @@ fn resolve_cleans_the_id_it_shows() {
     );
     assert!(o.stdout.contains("id:       x?[2J?y"), "{}", o.stdout);
 }
+
+/// `pricing template ID` prints a price file for the id: empty rates and source for a model
+/// the catalog does not know (refused until filled in), the catalog's rates for one it does.
+#[test]
+fn template_prints_a_file_to_fill_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = "us.anthropic.claude-opus-5-20261015-v1:0";
+    let o = run(&["pricing", "template", id]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let body: String = o
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{}\n", l.split(" #").next().unwrap().trim_end()))
+        .collect();
+    assert_eq!(
+        body.replace(&chrono::Utc::now().date_naive().to_string(), "TODAY"),
+        "\n[[model]]\nkey = \"anthropic.claude-opus-5\"\nids = [\"anthropic.claude-opus-5-20261015-v1:0\"]\nsource = \"\"\nas_of = \"TODAY\"\n\n[[model.price]]\nregions = [\"us-east-1\"]\nscope = \"regional\"\ninput = \"\"\noutput = \"\"\n"
+    );
+    // As printed, it is refused (never a $0 price)
+    let f = dir.path().join("opus5.toml");
+    std::fs::write(&f, &o.stdout).unwrap();
+    let c = run(&["pricing", "check", f.to_str().unwrap()]);
+    assert_eq!(c.code, 1, "{}", c.stderr);
+    assert!(c.stderr.contains("`source` is empty"), "{}", c.stderr);
+    // Filled in, it prices the model: 500 x $4 + 100 x $20 per 1M = $0.004
+    let filled = o
+        .stdout
+        .replace("source = \"\"", "source = \"our quote\"")
+        .replace("input = \"\"", "input = \"4\"")
+        .replace("output = \"\"", "output = \"20\"");
+    std::fs::write(&f, filled).unwrap();
+    assert_eq!(run(&["pricing", "check", f.to_str().unwrap()]).code, 0);
+    let r = run(&[
+        "--pricing",
+        f.to_str().unwrap(),
+        "report",
+        "--logs",
+        "tests/fixtures/logs",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.json()["totals"]["cost_usd"], serde_json::json!(1.312326));
+    // A model the catalog knows: its rates, to edit
+    let o = run(&[
+        "pricing",
+        "template",
+        "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+    ]);
+    assert!(
+        o.stdout.contains("scope = \"global\"")
+            && o.stdout
+                .contains("\ninput = \"1\"\noutput = \"5\"\ncache_read = \"0.1\"\n"),
+        "{}",
+        o.stdout
+    );
+    // The unpriced warning points at it
+    let r = run(&["report", "--logs", "tests/fixtures/logs"]);
+    assert!(
+        r.stderr
+            .contains("`bedrock-lens pricing template <model id>`"),
+        "{}",
+        r.stderr
+    );
+}
