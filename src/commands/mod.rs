@@ -61,8 +61,12 @@ pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
     if diags.total == 0 {
         return;
     }
+    let implausible = match stats.implausible {
+        0 => String::new(),
+        n => format!(" ({n} with implausible token counts)"),
+    };
     eprintln!(
-        "warning: {} problem(s) in the input: {} line(s) skipped, {} file(s) not fully read; everything else is in the report",
+        "warning: {} problem(s) in the input: {} line(s) skipped{implausible}, {} file(s) not fully read; everything else is in the report",
         diags.total, stats.skipped_lines, stats.file_errors
     );
     for d in &diags.shown {

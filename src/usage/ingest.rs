@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::documents::{layout_of, DocVisitor, Layout};
 use super::readers::{open, read_line_capped, Bufs, CountBuf};
-use super::record::{describe_json_error, RawRecord, UsageRecord};
+use super::record::{describe_json_error, RawRecord, Reject, UsageRecord};
 
 /// Longest line read (a record with both bodies inline is at most a few hundred KB).
 pub const MAX_LINE: usize = 32 << 20;
@@ -80,6 +80,8 @@ pub struct IngestStats {
     pub files: u64,
     pub records: u64,
     pub skipped_lines: u64,
+    /// Of `skipped_lines`, records whose token counts no request can have.
+    pub implausible: u64,
     pub error_records: u64,
     /// Uncompressed bytes read.
     pub bytes: u64,
@@ -97,6 +99,7 @@ impl IngestStats {
         self.files += o.files;
         self.records += o.records;
         self.skipped_lines += o.skipped_lines;
+        self.implausible += o.implausible;
         self.error_records += o.error_records;
         self.bytes += o.bytes;
         for (k, n) in &o.ignored_files {
@@ -443,7 +446,12 @@ impl<S: Sink> FileReader<'_, S> {
                 }
                 self.sink.record(&rec);
             }
-            Err(reason) => self.skip(pos, at(), reason),
+            Err(reason) => {
+                if let Reject::Implausible(_) = reason {
+                    self.st.implausible += 1;
+                }
+                self.skip(pos, at(), reason.to_string())
+            }
         }
     }
 

@@ -673,7 +673,7 @@ fn odd_values_are_kept_or_rejected_precisely() {
     assert_eq!(v["rows"][0]["meta:team"], "7");
     assert!(
         o.stderr
-            .contains("odd.jsonl:2: input.inputTokenCount is implausibly large (over 1000000000)"),
+            .contains("odd.jsonl:2: input.inputTokenCount is implausibly large (over 100,000,000 tokens in one request)"),
         "{}",
         o.stderr
     );
