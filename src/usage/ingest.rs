@@ -17,7 +17,7 @@ use serde::de::Deserializer as _;
 use serde::Serialize;
 
 use super::documents::{layout_of, DocVisitor, Layout};
-use super::readers::{open, read_line_capped, Bufs, CountBuf};
+use super::readers::{open, read_line_capped, utf16_of, Bufs, CountBuf, Utf16};
 use super::record::{describe_json_error, RawRecord, Reject, UsageRecord};
 
 /// Longest line read (a record with both bodies inline is at most a few hundred KB).
@@ -350,30 +350,30 @@ impl<S: Sink> FileReader<'_, S> {
             inner: reader,
             n: 0,
         };
+        match r.fill_buf().map(utf16_of) {
+            Ok(Some((endian, bom))) => {
+                r.consume(bom);
+                self.read_text(&mut Utf16::new(&mut r, endian));
+            }
+            Ok(None) => self.read_text(&mut r),
+            Err(e) => self.file_error(0, read_error_message(&e, NOTHING_READ)),
+        }
+        self.st.bytes += r.n;
+    }
+
+    /// Reads a source's text (UTF-8 by now): lines or documents, whichever it holds.
+    fn read_text<R: BufRead>(&mut self, r: &mut R) {
         let layout = match r.fill_buf() {
-            Ok(peek) if peek.starts_with(b"\xFF\xFE") || peek.starts_with(b"\xFE\xFF") => {
-                self.st.bytes += r.n;
-                return self.file_error(
-                    0,
-                    "UTF-16 text: invocation logs are UTF-8 (convert the file, e.g. with iconv)"
-                        .into(),
-                );
-            }
             Ok(peek) => layout_of(peek),
-            Err(e) => {
-                return self.file_error(
-                    0,
-                    read_error_message(&e, "before any record; nothing could be read"),
-                );
-            }
+            Err(e) => return self.file_error(0, read_error_message(&e, NOTHING_READ)),
         };
         let records_before = self.st.records + self.st.skipped_lines;
         let result = match layout {
-            Layout::Lines => {
+            Layout::Lines { eol } => {
                 let name = self.name.clone();
-                self.read_lines(&name, 0, &mut r)
+                self.read_lines(&name, eol, r)
             }
-            Layout::Document => self.read_documents(&mut r),
+            Layout::Document => self.read_documents(r),
         };
         if let Err((e, after)) = result {
             self.file_error(
@@ -383,7 +383,6 @@ impl<S: Sink> FileReader<'_, S> {
         } else if self.st.records + self.st.skipped_lines == records_before {
             self.file_error(0, "no records in this file (empty)".into());
         }
-        self.st.bytes += r.n;
     }
 
     /// A snapshot's usage table: rows are records already validated when collected.
@@ -455,17 +454,18 @@ impl<S: Sink> FileReader<'_, S> {
         }
     }
 
-    /// Reads the remaining lines of a line file; `line_no` lines were already handled.
+    /// Reads a line file, lines ended by `eol`.
     fn read_lines<R: BufRead>(
         &mut self,
         name: &Arc<str>,
-        mut line_no: u64,
+        eol: u8,
         r: &mut R,
     ) -> Result<(), (io::Error, String)> {
         let mut buf = Vec::with_capacity(64 * 1024);
+        let mut line_no = 0;
         loop {
             buf.clear();
-            let cut = match read_line_capped(r, &mut buf) {
+            let cut = match read_line_capped(r, &mut buf, eol) {
                 Ok((0, _)) => return Ok(()),
                 Ok((_, cut)) => cut,
                 Err(e) => return Err((e, format!("line {line_no}"))),
@@ -548,6 +548,8 @@ impl<S: Sink> FileReader<'_, S> {
         }
     }
 }
+
+const NOTHING_READ: &str = "before any record; nothing could be read";
 
 fn read_error_message(e: &io::Error, what: &str) -> String {
     let problem = match e.kind() {
