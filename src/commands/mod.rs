@@ -53,7 +53,7 @@ pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
             .map(|(k, n)| format!("{} {}", group_thousands(*n), clean(k)))
             .collect();
         eprintln!(
-            "note: {} other file(s) left alone in the --logs directories ({}): not named like logs",
+            "note: {} other file(s) left alone in the --logs directories ({}): only regular files named like logs are read",
             group_thousands(n),
             kinds.join(", ")
         );

@@ -1,5 +1,5 @@
-//! Invocation-log ingest: files and directories (walked recursively), NDJSON, gzip (S3 delivery),
-//! and CloudWatch Logs exports, streamed into a [`Sink`] with bounded memory.
+//! Invocation-log ingest: files and directories (walked recursively), standard input, NDJSON,
+//! gzip (S3 delivery), and CloudWatch Logs exports, streamed into a [`Sink`] with bounded memory.
 //!
 //! Bad input never stops the run: each bad line or event is counted and located (file:line or
 //! file: event #n, never its content) and everything valid around it is still read. Files are
@@ -17,7 +17,7 @@ use serde::de::Deserializer as _;
 use serde::Serialize;
 
 use super::documents::{layout_of, DocVisitor, Layout};
-use super::readers::{open, read_line_capped, utf16_of, Bufs, CountBuf, Utf16};
+use super::readers::{open, read_line_capped, utf16_of, Bufs, CountBuf, NoWriter, Utf16};
 use super::record::{describe_json_error, RawRecord, Reject, UsageRecord};
 
 /// Longest line read (a record with both bodies inline is at most a few hundred KB).
@@ -33,6 +33,8 @@ pub trait Sink: Send {
 #[derive(Debug, Clone)]
 pub enum Source {
     File(PathBuf),
+    /// Standard input (`--logs -`), plain or gzip.
+    Stdin,
     /// In-memory bytes (plain or gzip, detected by magic), e.g. the built-in demo month.
     Memory {
         name: String,
@@ -46,6 +48,7 @@ impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::File(p) | Source::Table(p) => p.display().to_string(),
+            Source::Stdin => "<stdin>".into(),
             Source::Memory { name, .. } => name.clone(),
         }
     }
@@ -60,15 +63,16 @@ pub struct IngestOptions {
 /// Problems shown in full; the rest are only counted.
 const SHOWN: usize = 10;
 
-/// Total bytes on disk of the sources (for a progress bar).
-pub fn total_size(sources: &[Source]) -> u64 {
+/// Total bytes of the sources (for a progress bar); unknown with standard input among them.
+pub fn total_size(sources: &[Source]) -> Option<u64> {
     sources
         .iter()
         .map(|s| match s {
             Source::File(p) | Source::Table(p) => {
-                std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+                Some(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
             }
-            Source::Memory { data, .. } => data.len() as u64,
+            Source::Stdin => None,
+            Source::Memory { data, .. } => Some(data.len() as u64),
         })
         .sum()
 }
@@ -198,6 +202,24 @@ pub fn is_log_file(p: &Path) -> bool {
     !name.starts_with('.') && LOG_EXTENSIONS.iter().any(|e| name.ends_with(e))
 }
 
+/// What a directory held besides files, never opened: a FIFO would wait for a writer, a
+/// device might never end.
+fn special_kind(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "FIFO";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = t;
+    "special file"
+}
+
 /// What kind of file a directory held that is not a log, for the note about files left alone.
 fn kind_of(p: &Path) -> String {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -210,9 +232,13 @@ fn kind_of(p: &Path) -> String {
     }
 }
 
+/// The path that names standard input in `--logs`.
+pub const STDIN: &str = "-";
+
 /// Expands paths into sources, each file once (a file named twice, or also found in a directory
-/// given, is read once). Paths must exist (the caller checks, for a usage error); a directory
-/// without log files is a diagnostic, not a failure.
+/// given, is read once); [`STDIN`] is standard input. Paths must exist and `-` come at most once
+/// (the caller checks, for a usage error); a directory without log files is a diagnostic, not a
+/// failure.
 pub fn discover(
     paths: &[PathBuf],
     stats: &mut IngestStats,
@@ -227,7 +253,9 @@ pub fn discover(
         }
     };
     for p in paths {
-        if p.is_dir() {
+        if p.as_os_str() == STDIN {
+            out.push(Source::Stdin);
+        } else if p.is_dir() {
             let mut files: Vec<PathBuf> = vec![];
             for e in walkdir::WalkDir::new(p).follow_links(true) {
                 match e {
@@ -237,6 +265,10 @@ pub fn discover(
                         } else {
                             *stats.ignored_files.entry(kind_of(e.path())).or_default() += 1;
                         }
+                    }
+                    Ok(e) if !e.file_type().is_dir() => {
+                        let kind = special_kind(e.file_type()).to_string();
+                        *stats.ignored_files.entry(kind).or_default() += 1;
                     }
                     Ok(_) => {}
                     Err(err) => {
@@ -344,7 +376,13 @@ impl<S: Sink> FileReader<'_, S> {
         }
         let reader = match open(src, progress, bufs) {
             Ok(r) => r,
-            Err(e) => return self.file_error(0, format!("cannot open: {}", e.kind())),
+            Err(e) => {
+                let msg = match e.get_ref().and_then(|e| e.downcast_ref::<NoWriter>()) {
+                    Some(no_writer) => no_writer.to_string(),
+                    None => format!("cannot open: {}", e.kind()),
+                };
+                return self.file_error(0, msg);
+            }
         };
         let mut r = CountBuf {
             inner: reader,

@@ -1,11 +1,22 @@
-//! Reading plumbing for ingest: per-worker reused buffers, byte counting, progress, gzip
-//! detection, UTF-16 decoding, and line reading with a length cap.
+//! Reading plumbing for ingest: opening sources (a FIFO without waiting forever), per-worker
+//! reused buffers, byte counting, progress, gzip detection, UTF-16 decoding, and line reading
+//! with a length cap.
 
 use std::fs::File;
 use std::io::{self, BufRead, Read};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::ingest::{Source, MAX_LINE};
+
+/// How long a FIFO named in `--logs` may go without a writer before it is given up on.
+pub const FIFO_WAIT: Duration = Duration::from_secs(10);
+
+/// A FIFO that no program opened for writing within [`FIFO_WAIT`].
+#[derive(Debug, thiserror::Error)]
+#[error("FIFO with no writer in {} s: nothing read (start the writer first, or pipe the logs to --logs -)", FIFO_WAIT.as_secs())]
+pub(super) struct NoWriter;
 
 /// Counts the bytes consumed through a `BufRead` (uncompressed, placed after the decoder).
 pub(super) struct CountBuf<R> {
@@ -124,7 +135,9 @@ pub(super) fn open<'b>(
     bufs: &'b mut Bufs,
 ) -> io::Result<Box<dyn BufRead + 'b>> {
     let mut raw: Box<dyn Read + Send> = match src {
+        Source::File(p) if is_fifo(p) => Box::new(open_fifo(p)?),
         Source::File(p) => Box::new(File::open(p)?),
+        Source::Stdin => Box::new(io::stdin()),
         Source::Memory { data, .. } => Box::new(io::Cursor::new(ArcBytes(data.clone()))),
         Source::Table(_) => {
             return Err(io::Error::other(
@@ -293,6 +306,30 @@ impl<R: BufRead> BufRead for Utf16<R> {
     fn consume(&mut self, k: usize) {
         self.pos = (self.pos + k).min(self.out.len());
     }
+}
+
+fn is_fifo(p: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        false
+    }
+}
+
+/// Opens a FIFO, which blocks until a program opens it for writing: after [`FIFO_WAIT`]
+/// without one, fails with [`NoWriter`] and leaves the open to its thread (ended with the
+/// process), so the run goes on.
+fn open_fifo(p: &Path) -> io::Result<File> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = p.to_path_buf();
+    std::thread::spawn(move || tx.send(File::open(path)));
+    rx.recv_timeout(FIFO_WAIT)
+        .unwrap_or_else(|_| Err(io::Error::other(NoWriter)))
 }
 
 /// Reads one line, ended by `eol`, into `buf` (`eol` included), at most [`MAX_LINE`] bytes of

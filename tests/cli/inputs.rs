@@ -1,5 +1,5 @@
-//! Inputs as a new user feeds them: UTF-16 and CR-only text, and token counts no request can
-//! have.
+//! Inputs as a new user feeds them: logs piped to `--logs -`, FIFOs, UTF-16 and CR-only text,
+//! and token counts no request can have.
 
 use std::path::Path;
 
@@ -18,6 +18,15 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+fn mkfifo(p: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo {}", p.display());
+}
+
 /// `report` as JSON over `args`, with `stdin` piped in: (exit code, invocations, cost as text).
 fn report(dir: &Path, args: &[&str], stdin: Vec<u8>) -> (Out, u64, String) {
     let mut all = vec!["report", "--format", "json", "--logs"];
@@ -27,6 +36,115 @@ fn report(dir: &Path, args: &[&str], stdin: Vec<u8>) -> (Out, u64, String) {
     let calls = v["totals"]["invocations"].as_u64().unwrap();
     let cost = v["totals"]["cost_usd"].to_string();
     (o, calls, cost)
+}
+
+#[test]
+fn logs_are_read_from_stdin_plain_or_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for input in [basic().into_bytes(), gzip(basic().as_bytes())] {
+        let (o, calls, cost) = report(d, &["-"], input);
+        assert_eq!(
+            (o.code, calls, cost.as_str()),
+            (0, 4, "1.302"),
+            "{}",
+            o.stderr
+        );
+        assert_eq!(o.json()["input"]["files"], 1);
+        assert!(o.stderr.contains("from 1 file(s)"), "{}", o.stderr);
+    }
+    let o = run_fed(
+        d,
+        &["whatif", "--logs", "-", "--format", "json"],
+        gzip(basic().as_bytes()),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.json()["baseline"]["invocations"], 4);
+    assert_eq!(o.json()["baseline"]["total_usd"].to_string(), "1.302");
+    // Beside files, and with a bad line: named `<stdin>`.
+    let text = basic();
+    let recs: Vec<&str> = text.lines().collect();
+    std::fs::write(d.join("two.jsonl"), format!("{}\n{}\n", recs[0], recs[1])).unwrap();
+    let piped = format!("{}\n{{oops\n{}\n", recs[2], recs[3]);
+    let (o, calls, cost) = report(d, &["two.jsonl", "-"], piped.into_bytes());
+    assert_eq!(
+        (o.code, calls, cost.as_str()),
+        (0, 4, "1.302"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("  <stdin>:2: malformed JSON"),
+        "{}",
+        o.stderr
+    );
+    // Nothing piped in: said, exit 1.
+    let o = run_fed(d, &["report", "--logs", "-"], vec![]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("<stdin>: no records in this file (empty)"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn stdin_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_fed(
+        dir.path(),
+        &["report", "--logs", "-", "-"],
+        basic().into_bytes(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error: --logs names `-` (standard input) twice"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("hint: "), "{}", o.stderr);
+}
+
+/// A FIFO named explicitly is read when a program writes to it; with no writer the run says so
+/// after a bounded wait and still reports the other files; a FIFO in a directory is left alone.
+#[test]
+fn fifos_never_hang_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("basic.jsonl"), basic()).unwrap();
+    mkfifo(&d.join("fed.jsonl"));
+    let fed = d.join("fed.jsonl");
+    let writer = std::thread::spawn(move || std::fs::write(fed, basic()).unwrap());
+    let (o, calls, cost) = report(d, &["fed.jsonl"], vec![]);
+    writer.join().unwrap();
+    assert_eq!(
+        (o.code, calls, cost.as_str()),
+        (0, 4, "1.302"),
+        "{}",
+        o.stderr
+    );
+
+    mkfifo(&d.join("unfed.jsonl"));
+    let started = std::time::Instant::now();
+    let (o, calls, _) = report(d, &["unfed.jsonl", "basic.jsonl"], vec![]);
+    assert_eq!((o.code, calls), (0, 4), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("  unfed.jsonl: FIFO with no writer in 10 s: nothing read (start the writer first, or pipe the logs to --logs -)"),
+        "{}",
+        o.stderr
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(10));
+
+    std::fs::remove_file(d.join("fed.jsonl")).unwrap();
+    let (o, calls, _) = report(d, &["."], vec![]);
+    assert_eq!((o.code, calls), (0, 4), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("note: 1 other file(s) left alone in the --logs directories (1 FIFO): only regular files named like logs are read"),
+        "{}",
+        o.stderr
+    );
 }
 
 /// UTF-16 in either byte order, with or without a byte-order mark (PowerShell's `>` writes

@@ -975,7 +975,7 @@ fn other_files_in_a_directory_are_said() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(o.json()["totals"]["invocations"], 4);
     assert!(
-        o.stderr.contains("note: 3 other file(s) left alone in the --logs directories (1 .log, 1 hidden, 1 no extension): not named like logs"),
+        o.stderr.contains("note: 3 other file(s) left alone in the --logs directories (1 .log, 1 hidden, 1 no extension): only regular files named like logs are read"),
         "{}",
         o.stderr
     );
