@@ -220,7 +220,8 @@ months) or an RFC 3339 timestamp (exact instant; --end exclusive).";
 #[derive(Args, Debug, Clone)]
 pub struct LogsArgs {
     /// Log files or directories (walked recursively): NDJSON .json/.jsonl, gzip .json.gz as Bedrock
-    /// delivers to S3, or CloudWatch Logs exports (events whose `message` is a record).
+    /// delivers to S3, or CloudWatch Logs exports (events whose `message` is a record); `-` reads
+    /// them from standard input.
     #[arg(
         long,
         num_args = 1..,

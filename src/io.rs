@@ -269,17 +269,25 @@ pub fn spinner(quiet: bool, what: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// A byte progress bar on stderr over `total` bytes of logs, only on a terminal and not with
-/// --quiet.
-pub fn byte_bar(quiet: bool, total: u64) -> Option<indicatif::ProgressBar> {
+/// A byte progress bar on stderr over `total` bytes of logs (bytes and rate only when the total
+/// is unknown: standard input), only on a terminal and not with --quiet.
+pub fn byte_bar(quiet: bool, total: Option<u64>) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(total);
+    let (bar, template) = match total {
+        Some(n) => (
+            indicatif::ProgressBar::new(n),
+            "reading logs {bar:30} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta} left)",
+        ),
+        None => (
+            indicatif::ProgressBar::no_length(),
+            "reading logs {binary_bytes} ({binary_bytes_per_sec})",
+        ),
+    };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("reading logs {bar:30} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta} left)")
-            .expect("valid progress template"),
+        indicatif::ProgressStyle::with_template(template).expect("valid progress template"),
     );
     Some(bar)
 }

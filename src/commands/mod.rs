@@ -53,7 +53,7 @@ pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
             .map(|(k, n)| format!("{} {}", group_thousands(*n), clean(k)))
             .collect();
         eprintln!(
-            "note: {} other file(s) left alone in the --logs directories ({}): not named like logs",
+            "note: {} other file(s) left alone in the --logs directories ({}): only regular files named like logs are read",
             group_thousands(n),
             kinds.join(", ")
         );
@@ -61,8 +61,12 @@ pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
     if diags.total == 0 {
         return;
     }
+    let implausible = match stats.implausible {
+        0 => String::new(),
+        n => format!(" ({n} with implausible token counts)"),
+    };
     eprintln!(
-        "warning: {} problem(s) in the input: {} line(s) skipped, {} file(s) not fully read; everything else is in the report",
+        "warning: {} problem(s) in the input: {} line(s) skipped{implausible}, {} file(s) not fully read; everything else is in the report",
         diags.total, stats.skipped_lines, stats.file_errors
     );
     for d in &diags.shown {

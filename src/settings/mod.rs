@@ -14,7 +14,7 @@ use crate::cli::GlobalArgs;
 use crate::error::UsageError;
 use crate::io::Output;
 use crate::pricing::{Catalog, ProfileMap};
-use crate::usage::ingest::{Diagnostics, IngestStats, Source};
+use crate::usage::ingest::{Diagnostics, IngestStats, Source, STDIN};
 use crate::usage::{GroupKey, Period, KEY_HELP};
 
 /// Catalog (with overrides) and inference-profile map, loaded once per run.
@@ -160,9 +160,26 @@ pub fn parse_keys(by: &[String]) -> anyhow::Result<Vec<GroupKey>> {
     Ok(keys)
 }
 
-/// Every --logs path exists.
+/// Every --logs path exists; `-` (standard input) comes at most once, and not from a terminal
+/// (where the run would wait for logs typed by hand).
 pub fn check_paths(paths: &[PathBuf]) -> anyhow::Result<()> {
-    for p in paths {
+    use std::io::IsTerminal;
+    let stdin = paths.iter().filter(|p| p.as_os_str() == STDIN).count();
+    if stdin > 1 {
+        return Err(UsageError::new(
+            "--logs names `-` (standard input) twice",
+            "standard input is read once: give `-` once (a file named `-` is `./-`)",
+        )
+        .into());
+    }
+    if stdin == 1 && std::io::stdin().is_terminal() {
+        return Err(UsageError::new(
+            "--logs -: standard input is a terminal",
+            "pipe the logs in, e.g. `zcat logs/*.json.gz | bedrock-lens report --logs -`",
+        )
+        .into());
+    }
+    for p in paths.iter().filter(|p| p.as_os_str() != STDIN) {
         if !p.exists() {
             return Err(UsageError::new(
                 format!("--logs {}: no such file or directory", p.display()),
@@ -235,7 +252,7 @@ pub fn output_of(flag: &str, path: Option<&Path>, sources: &[Source]) -> anyhow:
         .iter()
         .filter_map(|s| match s {
             Source::File(p) | Source::Table(p) => Some(p.clone()),
-            Source::Memory { .. } => None,
+            Source::Stdin | Source::Memory { .. } => None,
         })
         .collect();
     Ok(Output::resolve(flag, path, &inputs)?)

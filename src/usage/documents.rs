@@ -7,9 +7,11 @@ use serde_json::value::RawValue;
 use super::ingest::{FileReader, Sink};
 
 /// How a file is laid out, decided from its first non-empty line.
+#[derive(Clone, Copy)]
 pub(super) enum Layout {
-    /// One record (or CloudWatch event) per line.
-    Lines,
+    /// One record (or CloudWatch event) per line, each ended by `eol`: `\n` (CRLF too), or `\r`
+    /// in a file whose first line ends with a lone CR (classic Mac OS line ends).
+    Lines { eol: u8 },
     /// JSON document(s): `{"events": [...]}` exports, or arrays of events/records.
     Document,
 }
@@ -24,6 +26,11 @@ struct Probe {
 /// with `[`, or with an object whose first line is `{` alone (pretty-printed) or that has an
 /// `events` key; anything else (including a first record cut short) is read line by line.
 pub(super) fn layout_of(peek: &[u8]) -> Layout {
+    let eol = match memchr::memchr2(b'\n', b'\r', peek) {
+        Some(i) if peek[i] == b'\r' && peek.get(i + 1).is_some_and(|&b| b != b'\n') => b'\r',
+        _ => b'\n',
+    };
+    let lines = Layout::Lines { eol };
     let t = peek
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(peek)
@@ -31,13 +38,13 @@ pub(super) fn layout_of(peek: &[u8]) -> Layout {
     match t.first() {
         Some(b'[') => Layout::Document,
         Some(b'{') => {
-            let Some(end) = memchr::memchr(b'\n', t) else {
+            let Some(end) = memchr::memchr(eol, t) else {
                 // One line longer than the buffer: a document only if it says `events` first.
                 let after = t[1..].trim_ascii_start();
                 return if after.starts_with(b"\"events\"") {
                     Layout::Document
                 } else {
-                    Layout::Lines
+                    lines
                 };
             };
             let first = t[..end].trim_ascii();
@@ -46,10 +53,10 @@ pub(super) fn layout_of(peek: &[u8]) -> Layout {
             }
             match serde_json::from_slice::<Probe>(first) {
                 Ok(p) if p.events.is_some() => Layout::Document,
-                _ => Layout::Lines,
+                _ => lines,
             }
         }
-        _ => Layout::Lines,
+        _ => lines,
     }
 }
 

@@ -1,5 +1,5 @@
-//! Invocation-log ingest: files and directories (walked recursively), NDJSON, gzip (S3 delivery),
-//! and CloudWatch Logs exports, streamed into a [`Sink`] with bounded memory.
+//! Invocation-log ingest: files and directories (walked recursively), standard input, NDJSON,
+//! gzip (S3 delivery), and CloudWatch Logs exports, streamed into a [`Sink`] with bounded memory.
 //!
 //! Bad input never stops the run: each bad line or event is counted and located (file:line or
 //! file: event #n, never its content) and everything valid around it is still read. Files are
@@ -17,8 +17,8 @@ use serde::de::Deserializer as _;
 use serde::Serialize;
 
 use super::documents::{layout_of, DocVisitor, Layout};
-use super::readers::{open, read_line_capped, Bufs, CountBuf};
-use super::record::{describe_json_error, RawRecord, UsageRecord};
+use super::readers::{open, read_line_capped, utf16_of, Bufs, CountBuf, NoWriter, Utf16};
+use super::record::{describe_json_error, RawRecord, Reject, UsageRecord};
 
 /// Longest line read (a record with both bodies inline is at most a few hundred KB).
 pub const MAX_LINE: usize = 32 << 20;
@@ -33,6 +33,8 @@ pub trait Sink: Send {
 #[derive(Debug, Clone)]
 pub enum Source {
     File(PathBuf),
+    /// Standard input (`--logs -`), plain or gzip.
+    Stdin,
     /// In-memory bytes (plain or gzip, detected by magic), e.g. the built-in demo month.
     Memory {
         name: String,
@@ -46,6 +48,7 @@ impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::File(p) | Source::Table(p) => p.display().to_string(),
+            Source::Stdin => "<stdin>".into(),
             Source::Memory { name, .. } => name.clone(),
         }
     }
@@ -60,15 +63,16 @@ pub struct IngestOptions {
 /// Problems shown in full; the rest are only counted.
 const SHOWN: usize = 10;
 
-/// Total bytes on disk of the sources (for a progress bar).
-pub fn total_size(sources: &[Source]) -> u64 {
+/// Total bytes of the sources (for a progress bar); unknown with standard input among them.
+pub fn total_size(sources: &[Source]) -> Option<u64> {
     sources
         .iter()
         .map(|s| match s {
             Source::File(p) | Source::Table(p) => {
-                std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+                Some(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
             }
-            Source::Memory { data, .. } => data.len() as u64,
+            Source::Stdin => None,
+            Source::Memory { data, .. } => Some(data.len() as u64),
         })
         .sum()
 }
@@ -80,6 +84,8 @@ pub struct IngestStats {
     pub files: u64,
     pub records: u64,
     pub skipped_lines: u64,
+    /// Of `skipped_lines`, records whose token counts no request can have.
+    pub implausible: u64,
     pub error_records: u64,
     /// Uncompressed bytes read.
     pub bytes: u64,
@@ -97,6 +103,7 @@ impl IngestStats {
         self.files += o.files;
         self.records += o.records;
         self.skipped_lines += o.skipped_lines;
+        self.implausible += o.implausible;
         self.error_records += o.error_records;
         self.bytes += o.bytes;
         for (k, n) in &o.ignored_files {
@@ -195,6 +202,24 @@ pub fn is_log_file(p: &Path) -> bool {
     !name.starts_with('.') && LOG_EXTENSIONS.iter().any(|e| name.ends_with(e))
 }
 
+/// What a directory held besides files, never opened: a FIFO would wait for a writer, a
+/// device might never end.
+fn special_kind(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "FIFO";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = t;
+    "special file"
+}
+
 /// What kind of file a directory held that is not a log, for the note about files left alone.
 fn kind_of(p: &Path) -> String {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -207,9 +232,13 @@ fn kind_of(p: &Path) -> String {
     }
 }
 
+/// The path that names standard input in `--logs`.
+pub const STDIN: &str = "-";
+
 /// Expands paths into sources, each file once (a file named twice, or also found in a directory
-/// given, is read once). Paths must exist (the caller checks, for a usage error); a directory
-/// without log files is a diagnostic, not a failure.
+/// given, is read once); [`STDIN`] is standard input. Paths must exist and `-` come at most once
+/// (the caller checks, for a usage error); a directory without log files is a diagnostic, not a
+/// failure.
 pub fn discover(
     paths: &[PathBuf],
     stats: &mut IngestStats,
@@ -224,7 +253,9 @@ pub fn discover(
         }
     };
     for p in paths {
-        if p.is_dir() {
+        if p.as_os_str() == STDIN {
+            out.push(Source::Stdin);
+        } else if p.is_dir() {
             let mut files: Vec<PathBuf> = vec![];
             for e in walkdir::WalkDir::new(p).follow_links(true) {
                 match e {
@@ -234,6 +265,10 @@ pub fn discover(
                         } else {
                             *stats.ignored_files.entry(kind_of(e.path())).or_default() += 1;
                         }
+                    }
+                    Ok(e) if !e.file_type().is_dir() => {
+                        let kind = special_kind(e.file_type()).to_string();
+                        *stats.ignored_files.entry(kind).or_default() += 1;
                     }
                     Ok(_) => {}
                     Err(err) => {
@@ -341,36 +376,42 @@ impl<S: Sink> FileReader<'_, S> {
         }
         let reader = match open(src, progress, bufs) {
             Ok(r) => r,
-            Err(e) => return self.file_error(0, format!("cannot open: {}", e.kind())),
+            Err(e) => {
+                let msg = match e.get_ref().and_then(|e| e.downcast_ref::<NoWriter>()) {
+                    Some(no_writer) => no_writer.to_string(),
+                    None => format!("cannot open: {}", e.kind()),
+                };
+                return self.file_error(0, msg);
+            }
         };
         let mut r = CountBuf {
             inner: reader,
             n: 0,
         };
+        match r.fill_buf().map(utf16_of) {
+            Ok(Some((endian, bom))) => {
+                r.consume(bom);
+                self.read_text(&mut Utf16::new(&mut r, endian));
+            }
+            Ok(None) => self.read_text(&mut r),
+            Err(e) => self.file_error(0, read_error_message(&e, NOTHING_READ)),
+        }
+        self.st.bytes += r.n;
+    }
+
+    /// Reads a source's text (UTF-8 by now): lines or documents, whichever it holds.
+    fn read_text<R: BufRead>(&mut self, r: &mut R) {
         let layout = match r.fill_buf() {
-            Ok(peek) if peek.starts_with(b"\xFF\xFE") || peek.starts_with(b"\xFE\xFF") => {
-                self.st.bytes += r.n;
-                return self.file_error(
-                    0,
-                    "UTF-16 text: invocation logs are UTF-8 (convert the file, e.g. with iconv)"
-                        .into(),
-                );
-            }
             Ok(peek) => layout_of(peek),
-            Err(e) => {
-                return self.file_error(
-                    0,
-                    read_error_message(&e, "before any record; nothing could be read"),
-                );
-            }
+            Err(e) => return self.file_error(0, read_error_message(&e, NOTHING_READ)),
         };
         let records_before = self.st.records + self.st.skipped_lines;
         let result = match layout {
-            Layout::Lines => {
+            Layout::Lines { eol } => {
                 let name = self.name.clone();
-                self.read_lines(&name, 0, &mut r)
+                self.read_lines(&name, eol, r)
             }
-            Layout::Document => self.read_documents(&mut r),
+            Layout::Document => self.read_documents(r),
         };
         if let Err((e, after)) = result {
             self.file_error(
@@ -380,7 +421,6 @@ impl<S: Sink> FileReader<'_, S> {
         } else if self.st.records + self.st.skipped_lines == records_before {
             self.file_error(0, "no records in this file (empty)".into());
         }
-        self.st.bytes += r.n;
     }
 
     /// A snapshot's usage table: rows are records already validated when collected.
@@ -443,21 +483,27 @@ impl<S: Sink> FileReader<'_, S> {
                 }
                 self.sink.record(&rec);
             }
-            Err(reason) => self.skip(pos, at(), reason),
+            Err(reason) => {
+                if let Reject::Implausible(_) = reason {
+                    self.st.implausible += 1;
+                }
+                self.skip(pos, at(), reason.to_string())
+            }
         }
     }
 
-    /// Reads the remaining lines of a line file; `line_no` lines were already handled.
+    /// Reads a line file, lines ended by `eol`.
     fn read_lines<R: BufRead>(
         &mut self,
         name: &Arc<str>,
-        mut line_no: u64,
+        eol: u8,
         r: &mut R,
     ) -> Result<(), (io::Error, String)> {
         let mut buf = Vec::with_capacity(64 * 1024);
+        let mut line_no = 0;
         loop {
             buf.clear();
-            let cut = match read_line_capped(r, &mut buf) {
+            let cut = match read_line_capped(r, &mut buf, eol) {
                 Ok((0, _)) => return Ok(()),
                 Ok((_, cut)) => cut,
                 Err(e) => return Err((e, format!("line {line_no}"))),
@@ -540,6 +586,8 @@ impl<S: Sink> FileReader<'_, S> {
         }
     }
 }
+
+const NOTHING_READ: &str = "before any record; nothing could be read";
 
 fn read_error_message(e: &io::Error, what: &str) -> String {
     let problem = match e.kind() {

@@ -1,11 +1,22 @@
-//! Reading plumbing for ingest: per-worker reused buffers, byte counting, progress, gzip
-//! detection, and line reading with a length cap.
+//! Reading plumbing for ingest: opening sources (a FIFO without waiting forever), per-worker
+//! reused buffers, byte counting, progress, gzip detection, UTF-16 decoding, and line reading
+//! with a length cap.
 
 use std::fs::File;
 use std::io::{self, BufRead, Read};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::ingest::{Source, MAX_LINE};
+
+/// How long a FIFO named in `--logs` may go without a writer before it is given up on.
+pub const FIFO_WAIT: Duration = Duration::from_secs(10);
+
+/// A FIFO that no program opened for writing within [`FIFO_WAIT`].
+#[derive(Debug, thiserror::Error)]
+#[error("FIFO with no writer in {} s: nothing read (start the writer first, or pipe the logs to --logs -)", FIFO_WAIT.as_secs())]
+pub(super) struct NoWriter;
 
 /// Counts the bytes consumed through a `BufRead` (uncompressed, placed after the decoder).
 pub(super) struct CountBuf<R> {
@@ -124,7 +135,9 @@ pub(super) fn open<'b>(
     bufs: &'b mut Bufs,
 ) -> io::Result<Box<dyn BufRead + 'b>> {
     let mut raw: Box<dyn Read + Send> = match src {
+        Source::File(p) if is_fifo(p) => Box::new(open_fifo(p)?),
         Source::File(p) => Box::new(File::open(p)?),
+        Source::Stdin => Box::new(io::stdin()),
         Source::Memory { data, .. } => Box::new(io::Cursor::new(ArcBytes(data.clone()))),
         Source::Table(_) => {
             return Err(io::Error::other(
@@ -148,11 +161,184 @@ pub(super) fn open<'b>(
     })
 }
 
-/// Reads one line into `buf` (newline included), at most [`MAX_LINE`] bytes of it: the rest of
-/// a longer line is consumed and dropped. Returns (bytes in the line, whether it was cut).
+/// A byte order of UTF-16 text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Endian {
+    Little,
+    Big,
+}
+
+impl Endian {
+    fn unit(self, a: u8, b: u8) -> u16 {
+        match self {
+            Endian::Little => u16::from_le_bytes([a, b]),
+            Endian::Big => u16::from_be_bytes([a, b]),
+        }
+    }
+}
+
+/// UTF-16 text, by its byte-order mark or, without one, by its NULs: JSON in UTF-8 has none,
+/// while in UTF-16 each ASCII character comes with one, after it (little-endian) or before it
+/// (big-endian). Returns the byte order and the length of the mark.
+pub(super) fn utf16_of(peek: &[u8]) -> Option<(Endian, usize)> {
+    if peek.starts_with(b"\xFF\xFE") {
+        return Some((Endian::Little, 2));
+    }
+    if peek.starts_with(b"\xFE\xFF") {
+        return Some((Endian::Big, 2));
+    }
+    let head = &peek[..peek.len().min(64) & !1];
+    let nuls = |first: usize| {
+        head.iter()
+            .skip(first)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let units = head.len() / 2;
+    match (nuls(0), nuls(1)) {
+        (0, n) if units >= 2 && 2 * n > units => Some((Endian::Little, 0)),
+        (n, 0) if units >= 2 && 2 * n > units => Some((Endian::Big, 0)),
+        _ => None,
+    }
+}
+
+/// UTF-16 text read as UTF-8, decoded one buffer of `inner` at a time (so in bounded memory).
+/// An unpaired surrogate, or an odd byte at the end, reads as U+FFFD.
+pub(super) struct Utf16<R> {
+    inner: R,
+    endian: Endian,
+    out: Vec<u8>,
+    pos: usize,
+    /// The first byte of a unit split between two buffers of `inner`.
+    odd: Option<u8>,
+    /// A high surrogate waiting for its low half.
+    high: Option<u16>,
+}
+
+impl<R: BufRead> Utf16<R> {
+    pub(super) fn new(inner: R, endian: Endian) -> Self {
+        Utf16 {
+            inner,
+            endian,
+            out: vec![],
+            pos: 0,
+            odd: None,
+            high: None,
+        }
+    }
+
+    /// Decodes the next buffer of `inner` into `out`, which stays empty only at the end.
+    fn decode(&mut self) -> io::Result<()> {
+        self.out.clear();
+        self.pos = 0;
+        while self.out.is_empty() {
+            let avail = self.inner.fill_buf()?;
+            if avail.is_empty() {
+                if self.odd.take().is_some() | self.high.take().is_some() {
+                    push_char(&mut self.out, char::REPLACEMENT_CHARACTER);
+                }
+                return Ok(());
+            }
+            let mut bytes = avail;
+            if let Some(a) = self.odd.take() {
+                let u = self.endian.unit(a, bytes[0]);
+                push_unit(u, &mut self.high, &mut self.out);
+                bytes = &bytes[1..];
+            }
+            let mut pairs = bytes.chunks_exact(2);
+            for p in &mut pairs {
+                push_unit(self.endian.unit(p[0], p[1]), &mut self.high, &mut self.out);
+            }
+            self.odd = pairs.remainder().first().copied();
+            let n = avail.len();
+            self.inner.consume(n);
+        }
+        Ok(())
+    }
+}
+
+/// Appends the character of one UTF-16 unit, pairing surrogates through `high`.
+fn push_unit(u: u16, high: &mut Option<u16>, out: &mut Vec<u8>) {
+    let pending = high.take();
+    if let (Some(h), 0xDC00..=0xDFFF) = (pending, u) {
+        let c = 0x10000 + ((u32::from(h) - 0xD800) << 10) + (u32::from(u) - 0xDC00);
+        return push_char(
+            out,
+            char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER),
+        );
+    }
+    if pending.is_some() {
+        push_char(out, char::REPLACEMENT_CHARACTER);
+    }
+    if (0xD800..=0xDBFF).contains(&u) {
+        *high = Some(u);
+    } else {
+        // A low surrogate alone is no character.
+        push_char(
+            out,
+            char::from_u32(u.into()).unwrap_or(char::REPLACEMENT_CHARACTER),
+        );
+    }
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+}
+
+impl<R: BufRead> Read for Utf16<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let k = avail.len().min(out.len());
+        out[..k].copy_from_slice(&avail[..k]);
+        self.consume(k);
+        Ok(k)
+    }
+}
+
+impl<R: BufRead> BufRead for Utf16<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.out.len() {
+            self.decode()?;
+        }
+        Ok(&self.out[self.pos..])
+    }
+    fn consume(&mut self, k: usize) {
+        self.pos = (self.pos + k).min(self.out.len());
+    }
+}
+
+fn is_fifo(p: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        false
+    }
+}
+
+/// Opens a FIFO, which blocks until a program opens it for writing: after [`FIFO_WAIT`]
+/// without one, fails with [`NoWriter`] and leaves the open to its thread (ended with the
+/// process), so the run goes on.
+fn open_fifo(p: &Path) -> io::Result<File> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = p.to_path_buf();
+    std::thread::spawn(move || tx.send(File::open(path)));
+    rx.recv_timeout(FIFO_WAIT)
+        .unwrap_or_else(|_| Err(io::Error::other(NoWriter)))
+}
+
+/// Reads one line, ended by `eol`, into `buf` (`eol` included), at most [`MAX_LINE`] bytes of
+/// it: the rest of a longer line is consumed and dropped. Returns (bytes in the line, whether it
+/// was cut).
 pub(super) fn read_line_capped<R: BufRead>(
     r: &mut R,
     buf: &mut Vec<u8>,
+    eol: u8,
 ) -> io::Result<(usize, bool)> {
     let mut total = 0;
     let mut cut = false;
@@ -166,7 +352,7 @@ pub(super) fn read_line_capped<R: BufRead>(
             if avail.is_empty() {
                 return Ok((total, cut));
             }
-            let (done, used) = match memchr::memchr(b'\n', avail) {
+            let (done, used) = match memchr::memchr(eol, avail) {
                 Some(i) => (true, i + 1),
                 None => (false, avail.len()),
             };
@@ -182,5 +368,49 @@ pub(super) fn read_line_capped<R: BufRead>(
         if done {
             return Ok((total, cut));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every split of the input between reads decodes the same: units and surrogate pairs cut in
+    /// two are joined; what cannot be decoded reads as U+FFFD.
+    #[test]
+    fn utf16_decodes_across_any_split() {
+        let text = "{\"a\":\"é 🚀\"}\n";
+        for endian in [Endian::Little, Endian::Big] {
+            let mut bytes: Vec<u8> = text
+                .encode_utf16()
+                .flat_map(|u| match endian {
+                    Endian::Little => u.to_le_bytes(),
+                    Endian::Big => u.to_be_bytes(),
+                })
+                .collect();
+            assert_eq!(utf16_of(&bytes), Some((endian, 0)));
+            for chunk in 1..bytes.len() {
+                let split = io::BufReader::with_capacity(chunk, &bytes[..]);
+                let mut out = String::new();
+                Utf16::new(split, endian).read_to_string(&mut out).unwrap();
+                assert_eq!(out, text, "{endian:?}, reads of {chunk} bytes");
+            }
+            // A lone high surrogate, then an odd last byte.
+            let high = match endian {
+                Endian::Little => [0x3D, 0xD8],
+                Endian::Big => [0xD8, 0x3D],
+            };
+            bytes.extend(high);
+            bytes.extend(bytes[..2].to_vec());
+            bytes.push(b'x');
+            let mut out = String::new();
+            Utf16::new(&bytes[..], endian)
+                .read_to_string(&mut out)
+                .unwrap();
+            assert_eq!(out, format!("{text}\u{FFFD}{{\u{FFFD}"));
+        }
+        assert_eq!(utf16_of(b"\xFF\xFE{\0"), Some((Endian::Little, 2)));
+        assert_eq!(utf16_of(b"{\"a\":1}\n"), None);
+        assert_eq!(utf16_of(&[0; 16]), None);
     }
 }

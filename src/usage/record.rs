@@ -15,6 +15,8 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::money::group_thousands;
+
 /// A string field, borrowed from the input when possible.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Str<'a>(pub Cow<'a, str>);
@@ -173,9 +175,9 @@ impl<'de> Deserialize<'de> for Tok {
                 })
             }
             fn visit_f64<E>(self, v: f64) -> Result<Tok, E> {
-                // `12.0` is a whole count written by a float-minded producer: exact, so kept.
-                let whole = v >= 0.0 && v.fract() == 0.0 && v <= MAX_TOKENS as f64;
-                Ok(if whole {
+                // `12.0` is a whole count written by a float-minded producer: exact, so kept
+                // (a huge one saturates, and is then rejected as implausible).
+                Ok(if v >= 0.0 && v.fract() == 0.0 {
                     Tok::Count(v as u64)
                 } else {
                     Tok::Invalid
@@ -295,7 +297,33 @@ impl UsageRecord<'_> {
 pub const SCHEMA_VERSIONS: &[&str] = &["1.0"];
 
 /// Why a record was rejected. Never contains record content beyond short, non-body metadata.
-pub type Reject = String;
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reject {
+    /// Not a usable invocation record: a field missing, of the wrong kind or unreadable.
+    Invalid(String),
+    /// Token counts no request can have (over [`MAX_TOKENS`]), counted apart in the summary.
+    Implausible(String),
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Reject::Invalid(m) | Reject::Implausible(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<&str> for Reject {
+    fn from(m: &str) -> Self {
+        Reject::Invalid(m.into())
+    }
+}
+
+impl From<String> for Reject {
+    fn from(m: String) -> Self {
+        Reject::Invalid(m)
+    }
+}
 
 /// A schema version for a message: shown only when it is plainly one (`2.0`), so no free text
 /// from a record can ever reach a message.
@@ -307,18 +335,24 @@ fn quote_version(s: &str) -> String {
     }
 }
 
-/// No request carries anywhere near this many tokens of one kind (context windows are a few
-/// million); larger counts are corrupt, and rejecting them keeps every sum far from overflow.
-pub const MAX_TOKENS: u64 = 1_000_000_000;
+/// No request carries anywhere near this many tokens, input, cache and output together (context
+/// windows are at most a few million): more is corrupt input, and leaving it out keeps every
+/// sum far from overflow.
+pub const MAX_TOKENS: u64 = 100_000_000;
+
+fn implausible(what: String) -> Reject {
+    Reject::Implausible(format!(
+        "{what}implausibly large (over {} tokens in one request)",
+        group_thousands(MAX_TOKENS)
+    ))
+}
 
 fn tok(v: Option<Tok>, field: &str, required: bool) -> Result<u64, Reject> {
     match v {
-        Some(Tok::Count(n)) if n > MAX_TOKENS => {
-            Err(format!("{field} is implausibly large (over {MAX_TOKENS})"))
-        }
+        Some(Tok::Count(n)) if n > MAX_TOKENS => Err(implausible(format!("{field} is "))),
         Some(Tok::Count(n)) => Ok(n),
-        Some(Tok::Invalid) => Err(format!("{field} is not a non-negative integer")),
-        None if required => Err(format!("{field} is missing")),
+        Some(Tok::Invalid) => Err(format!("{field} is not a non-negative integer").into()),
+        None if required => Err(format!("{field} is missing").into()),
         None => Ok(0),
     }
 }
@@ -346,7 +380,8 @@ impl<'a> RawRecord<'a> {
                     "unknown schemaVersion {} (this version reads {})",
                     quote_version(v),
                     SCHEMA_VERSIONS.join(", ")
-                ))
+                )
+                .into())
             }
             None => return Err("schemaVersion is missing".into()),
         }
@@ -389,6 +424,13 @@ impl<'a> RawRecord<'a> {
                 false,
             )?,
         };
+        let total = tokens.total_input() + tokens.output;
+        if total > MAX_TOKENS {
+            return Err(implausible(format!(
+                "input, cache and output token counts add up to {}: ",
+                group_thousands(total)
+            )));
+        }
         let s = |v: &'a Option<Str<'a>>| v.as_ref().map(Str::as_str);
         Ok(UsageRecord {
             timestamp,
@@ -485,12 +527,12 @@ mod tests {
     fn rejects_bad_token_fields_without_quoting_values() {
         let bad = OK.replace(r#""inputTokenCount":12"#, r#""inputTokenCount":"SECRET""#);
         let raw: RawRecord = serde_json::from_str(&bad).unwrap();
-        let e = raw.validate().unwrap_err();
+        let e = raw.validate().unwrap_err().to_string();
         assert_eq!(e, "input.inputTokenCount is not a non-negative integer");
         let neg = OK.replace(r#""outputTokenCount":7"#, r#""outputTokenCount":-7"#);
         let raw: RawRecord = serde_json::from_str(&neg).unwrap();
         assert_eq!(
-            raw.validate().unwrap_err(),
+            raw.validate().unwrap_err().to_string(),
             "output.outputTokenCount is not a non-negative integer"
         );
         let float = OK.replace(r#""inputTokenCount":12"#, r#""inputTokenCount":12.0"#);
@@ -502,8 +544,27 @@ mod tests {
         let missing = OK.replace(r#""inputTokenCount":12,"#, "");
         let raw: RawRecord = serde_json::from_str(&missing).unwrap();
         assert_eq!(
-            raw.validate().unwrap_err(),
+            raw.validate().unwrap_err().to_string(),
             "input.inputTokenCount is missing"
+        );
+    }
+
+    #[test]
+    fn implausible_counts_are_told_apart() {
+        let at_max = OK.replace(r#""inputTokenCount":12,"#, r#""inputTokenCount":99999988,"#);
+        let raw: RawRecord = serde_json::from_str(&at_max).unwrap();
+        assert_eq!(raw.validate().unwrap().tokens.total_input(), 99_999_991);
+        let one_over = OK.replace(r#""inputTokenCount":12,"#, r#""inputTokenCount":99999991,"#);
+        let raw: RawRecord = serde_json::from_str(&one_over).unwrap();
+        assert_eq!(
+            raw.validate().unwrap_err(),
+            Reject::Implausible("input, cache and output token counts add up to 100,000,001: implausibly large (over 100,000,000 tokens in one request)".into())
+        );
+        let float = OK.replace(r#""outputTokenCount":7"#, r#""outputTokenCount":1e300"#);
+        let raw: RawRecord = serde_json::from_str(&float).unwrap();
+        assert_eq!(
+            raw.validate().unwrap_err(),
+            Reject::Implausible("output.outputTokenCount is implausibly large (over 100,000,000 tokens in one request)".into())
         );
     }
 
@@ -524,17 +585,17 @@ mod tests {
         let v2 = OK.replace(r#""schemaVersion":"1.0""#, r#""schemaVersion":"2.0""#);
         let raw: RawRecord = serde_json::from_str(&v2).unwrap();
         assert_eq!(
-            raw.validate().unwrap_err(),
+            raw.validate().unwrap_err().to_string(),
             "unknown schemaVersion `2.0` (this version reads 1.0)"
         );
         let ts = OK.replace("2026-10-10T05:20:58Z", "yesterday");
         let raw: RawRecord = serde_json::from_str(&ts).unwrap();
         let want = "timestamp is not an RFC 3339 date-time (like 2026-10-01T09:00:00Z)";
-        assert_eq!(raw.validate().unwrap_err(), want);
+        assert_eq!(raw.validate().unwrap_err().to_string(), want);
         let ts = OK.replace("2026-10-10T05:20:58Z", "0001-01-01T00:00:00Z");
         let raw: RawRecord = serde_json::from_str(&ts).unwrap();
         assert_eq!(
-            raw.validate().unwrap_err(),
+            raw.validate().unwrap_err().to_string(),
             "timestamp is outside the years 2000-2100"
         );
     }

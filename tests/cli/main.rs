@@ -5,6 +5,7 @@ mod collect;
 mod dashboard;
 mod demo;
 mod generated;
+mod inputs;
 mod output;
 mod pricing;
 mod report;
@@ -50,6 +51,43 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Out {
         .env("NO_COLOR", "1")
         .output()
         .expect("running bedrock-lens");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(o.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Runs the binary in `dir` with `stdin` piped in. A run still going after a minute is killed
+/// and fails the test: an input that blocks must fail the suite, not hang it.
+pub fn run_fed(dir: &Path, args: &[&str], stdin: Vec<u8>) -> Out {
+    use std::io::Write;
+    use std::process::Stdio;
+    let limit = std::time::Duration::from_secs(60);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running bedrock-lens");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    // A run that does not read stdin closes it: the write then fails, which is fine.
+    let writer = std::thread::spawn(move || pipe.write_all(&stdin).is_ok());
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    let Ok(o) = rx.recv_timeout(limit) else {
+        Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .expect("kill");
+        panic!("bedrock-lens {args:?} did not finish in {limit:?}");
+    };
+    let o = o.expect("waiting for bedrock-lens");
+    writer.join().expect("stdin writer");
     Out {
         code: o.status.code().unwrap_or(-1),
         stdout: String::from_utf8(o.stdout).expect("stdout is UTF-8"),

@@ -788,7 +788,7 @@ fn odd_values_are_kept_or_rejected_precisely() {
     assert_eq!(v["rows"][0]["meta:team"], "7");
     assert!(
         o.stderr
-            .contains("odd.jsonl:2: input.inputTokenCount is implausibly large (over 1000000000)"),
+            .contains("odd.jsonl:2: input.inputTokenCount is implausibly large (over 100,000,000 tokens in one request)"),
         "{}",
         o.stderr
     );
@@ -995,13 +995,11 @@ fn layout_is_decided_without_losing_lines() {
     let mut utf16 = vec![0xFF, 0xFE];
     utf16.extend(recs[2].encode_utf16().flat_map(|u| u.to_le_bytes()));
     std::fs::write(dir.path().join("utf16.json"), utf16).unwrap();
-    let o = run_in(dir.path(), &["report", "--logs", "utf16.json", "-q"]);
-    assert!(
-        o.stderr
-            .contains("utf16.json: UTF-16 text: invocation logs are UTF-8"),
-        "{}",
-        o.stderr
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "utf16.json", "--format", "json"],
     );
+    assert_eq!(o.json()["totals"]["invocations"], 1, "{}", o.stderr);
 }
 
 #[test]
@@ -1092,7 +1090,7 @@ fn other_files_in_a_directory_are_said() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(o.json()["totals"]["invocations"], 4);
     assert!(
-        o.stderr.contains("note: 3 other file(s) left alone in the --logs directories (1 .log, 1 hidden, 1 no extension): not named like logs"),
+        o.stderr.contains("note: 3 other file(s) left alone in the --logs directories (1 .log, 1 hidden, 1 no extension): only regular files named like logs are read"),
         "{}",
         o.stderr
     );
