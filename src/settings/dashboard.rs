@@ -11,6 +11,7 @@ use crate::error::UsageError;
 use crate::io::{clean, Output};
 use crate::render::dashboard::validate;
 use crate::snapshot;
+use crate::usage::ingest::{Diagnostics, IngestStats};
 
 /// A dashboard's settings, all checked.
 pub struct DashboardSettings {
@@ -23,6 +24,8 @@ pub struct DashboardSettings {
     pub aws: AwsArgs,
     /// Where the body, template or alarms go (`--out`, default stdout).
     pub out: Output,
+    /// Rows of the snapshot's invocations left out (they break a border rule).
+    pub skipped: (IngestStats, Diagnostics),
 }
 
 pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
@@ -90,6 +93,7 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
     for r in &regions {
         super::check_region(r)?;
     }
+    let mut skipped = (IngestStats::default(), Diagnostics::default());
     if let Some(dir) = &a.snapshot {
         let opened = snapshot::open(dir).map_err(|e| {
             UsageError::new(
@@ -97,7 +101,8 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
                 "give a directory `bedrock-lens collect ... --out DIR` wrote",
             )
         })?;
-        for (m, r) in snapshot::models_and_regions(dir, &opened)? {
+        let (st, dg) = &mut skipped;
+        for (m, r) in snapshot::models_and_regions(dir, &opened, st, dg)? {
             if regions.is_empty() || a.region.iter().any(|x| x.trim() == r) {
                 pairs.insert((m, r));
             }
@@ -130,5 +135,6 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
             profile: a.profile.clone(),
             endpoint_url: a.endpoint_url.clone(),
         },
+        skipped,
     })
 }

@@ -16,7 +16,8 @@ use crate::cli::CollectLogsArgs;
 use crate::collect::aws;
 use crate::collect::cloudwatch_logs::{self as logs, LogCalls};
 use crate::collect::s3_logs::{self as s3, S3Calls};
-use crate::commands::{warn_diagnostics, warn_unpriced};
+use crate::commands::{list_diagnostics, warn_diagnostics, warn_unpriced};
+use crate::io::clean;
 use crate::money::group_thousands;
 use crate::output::report::reports_of;
 use crate::pricing::{Aggregator, CacheTtl, Resolver, UsageTable};
@@ -396,7 +397,8 @@ fn read_note(
 }
 
 /// The snapshot's earlier rows, priced again into `table`, except those collected again here
-/// (`snapshot::invocations::kept`). Returns the rows kept.
+/// (`snapshot::invocations::kept`) and those that break a border rule (said). Returns the rows
+/// kept.
 fn keep_earlier(
     dir: &std::path::Path,
     pass: &Pass<'_>,
@@ -404,9 +406,18 @@ fn keep_earlier(
     seen: &Seen,
 ) -> anyhow::Result<u64> {
     let mut keep = pass.aggregator(Some(table), ALL);
-    let kept = snapshot::invocations::kept(dir, seen, |r| {
+    let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
+    let kept = snapshot::invocations::kept(dir, seen, &mut st, &mut dg, |r| {
         keep.add(r);
     })?;
     keep.flush_table();
+    if dg.total > 0 {
+        eprintln!(
+            "warning: {} earlier row(s) of {} break a border rule and are left out as it is rewritten:",
+            group_thousands(st.skipped_lines),
+            clean(&dir.join(snapshot::INVOCATIONS).display().to_string())
+        );
+        list_diagnostics(&dg);
+    }
     Ok(kept)
 }
