@@ -82,6 +82,52 @@ fn bad_arguments_are_explained_before_any_call() {
 }
 
 #[test]
+fn no_credentials_at_all_is_one_error_with_a_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let snap = tmp.path().join("snap");
+    let out = ["--out", snap.to_str().unwrap()];
+    for source in [
+        vec!["metrics"],
+        vec!["metrics", out[0], out[1]],
+        vec![
+            "logs",
+            "--log-group",
+            "/bedrock/invocations",
+            out[0],
+            out[1],
+        ],
+        vec!["costs", out[0], out[1]],
+        vec!["profiles"],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+            .arg("collect")
+            .args(&source)
+            .args(["--region", "us-east-1", "--endpoint-url", NOWHERE])
+            .env_clear()
+            .env("HOME", tmp.path())
+            .env("AWS_CONFIG_FILE", &empty)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{source:?}: {err}");
+        assert_eq!(
+            err,
+            "error: no AWS credentials found (environment, --profile or AWS_PROFILE, ~/.aws/config \
+             and ~/.aws/credentials, SSO, container or instance role): nothing was collected\n\
+             hint: pass them with --profile NAME (after `aws sso login --profile NAME` for SSO), \
+             AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n",
+            "{source:?}"
+        );
+        assert!(o.stdout.is_empty(), "{source:?}");
+        assert!(!snap.exists(), "{source:?}: nothing is written");
+    }
+}
+
+#[test]
 fn collect_help_teaches() {
     let o = run(&["collect", "logs", "--help"]);
     assert_eq!(o.code, 0);

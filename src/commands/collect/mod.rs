@@ -95,14 +95,6 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
     let s = settings::collect::resolve(c, Utc::now())?;
     let t = s.target;
     let quiet = env.quiet;
-    if s.cut && !quiet {
-        eprintln!("note: --end is in the future; collecting up to now");
-    }
-    if !quiet {
-        for n in &s.notes {
-            eprintln!("{n}");
-        }
-    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -112,13 +104,26 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         profile: t.profile.clone(),
         endpoint_url: t.endpoint_url.clone(),
     };
+    let base = rt.block_on(aws::config(&aws_args, None));
+    let regions = match c {
+        // Cost Explorer has one endpoint, in us-east-1.
+        CollectCommand::Costs(_) => vec!["us-east-1".to_string()],
+        _ => settings::collect::regions_of(base.region().map(|r| r.as_ref()), &t.region)?,
+    };
+    if let Err(why) = rt.block_on(aws::check_credentials(&base)) {
+        eprintln!("error: {why}: nothing was collected");
+        eprintln!("hint: {}", aws::CREDENTIALS_HINT);
+        return Ok(Outcome::Partial);
+    }
+    if s.cut && !quiet {
+        eprintln!("note: --end is in the future; collecting up to now");
+    }
+    if !quiet {
+        for n in &s.notes {
+            eprintln!("{n}");
+        }
+    }
     let work = async {
-        let base = aws::config(&aws_args, None).await;
-        let regions = match c {
-            // Cost Explorer has one endpoint, in us-east-1.
-            CollectCommand::Costs(_) => vec!["us-east-1".to_string()],
-            _ => settings::collect::regions_of(base.region().map(|r| r.as_ref()), &t.region)?,
-        };
         let base = aws::for_region(&base, &regions[0]);
         let (account, account_failure) = match aws::account(&base).await {
             Ok(a) => (Some(a), None),
