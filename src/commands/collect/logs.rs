@@ -16,8 +16,7 @@ use crate::cli::CollectLogsArgs;
 use crate::collect::aws;
 use crate::collect::cloudwatch_logs::{self as logs, LogCalls};
 use crate::collect::s3_logs::{self as s3, S3Calls};
-use crate::commands::{list_diagnostics, warn_diagnostics, warn_unpriced};
-use crate::io::clean;
+use crate::commands::{warn_diagnostics, warn_unpriced};
 use crate::money::group_thousands;
 use crate::output::report::reports_of;
 use crate::pricing::{Aggregator, CacheTtl, Resolver, UsageTable};
@@ -411,13 +410,6 @@ fn keep_earlier(
         keep.add(r);
     })?;
     keep.flush_table();
-    if dg.total > 0 {
-        eprintln!(
-            "warning: {} earlier row(s) of {} break a border rule and are left out as it is rewritten:",
-            group_thousands(st.skipped_lines),
-            clean(&dir.join(snapshot::INVOCATIONS).display().to_string())
-        );
-        list_diagnostics(&dg);
-    }
+    super::warn_dropped(&dir.join(snapshot::INVOCATIONS), &dg);
     Ok(kept)
 }

@@ -23,10 +23,11 @@ use crate::cli::CollectCommand;
 use crate::collect::aws::fault::Failure;
 use crate::collect::aws::{self, AwsArgs};
 use crate::error::Outcome;
-use crate::io::emit;
+use crate::io::{clean, emit};
 use crate::money::{group_thousands, micros_usd};
 use crate::settings::{self, Env};
 use crate::snapshot::{self, Saved, Window};
+use crate::usage::ingest::Diagnostics;
 
 pub use crate::settings::collect::out_of;
 
@@ -76,6 +77,20 @@ impl Done {
             *self.calls.entry(op.to_string()).or_default() += n;
         }
     }
+}
+
+/// Says which earlier rows of `file` break a border rule and are left out as it is rewritten.
+fn warn_dropped(file: &Path, dropped: &Diagnostics) {
+    if dropped.total == 0 {
+        return;
+    }
+    eprintln!(
+        "warning: {} earlier row(s) of {} break a border rule and are left out as it is rewritten:",
+        group_thousands(dropped.total),
+        clean(&file.display().to_string())
+    );
+    super::list_diagnostics(dropped);
+    eprintln!("  hint: `collect` writes no such rows, so the file was changed after it wrote it; collect the period they covered again if you need them");
 }
 
 /// Period and regions, checked before any call.
