@@ -66,9 +66,17 @@ pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
         n => format!(" ({n} with implausible token counts)"),
     };
     eprintln!(
-        "warning: {} problem(s) in the input: {} line(s) skipped{implausible}, {} file(s) not fully read; everything else is in the report",
+        "warning: {} problem(s) in the input: {} line(s) or row(s) skipped{implausible}, {} file(s) not fully read; everything else is in the report",
         diags.total, stats.skipped_lines, stats.file_errors
     );
+    list_diagnostics(diags);
+    if let Some(h) = diags.hint {
+        eprintln!("  hint: {h}");
+    }
+}
+
+/// The first problems in full (location and reason, never content), and how many more.
+pub fn list_diagnostics(diags: &Diagnostics) {
     for d in &diags.shown {
         eprintln!("  {}: {}", clean(&d.location), clean(&d.message));
     }

@@ -200,7 +200,7 @@ pub fn profiles_summary(all: &[AppProfile]) -> String {
             vec![
                 p.name.clone(),
                 p.arn.clone(),
-                p.models.first().cloned().unwrap_or_default(),
+                p.routes_to().unwrap_or_default(),
                 p.tags
                     .iter()
                     .map(|(k, v)| format!("{k}={v}"))
@@ -213,7 +213,9 @@ pub fn profiles_summary(all: &[AppProfile]) -> String {
         "No application inference profiles.\n".into()
     } else {
         Grid {
-            header: ["Name", "ARN", "Model", "Tags"].map(String::from).to_vec(),
+            header: ["Name", "ARN", "Routes to", "Tags"]
+                .map(String::from)
+                .to_vec(),
             rows,
             first_numeric: 4,
         }

@@ -11,6 +11,7 @@ use crate::error::UsageError;
 use crate::io::{clean, Output};
 use crate::render::dashboard::validate;
 use crate::snapshot;
+use crate::usage::ingest::{Diagnostics, IngestStats};
 
 /// A dashboard's settings, all checked.
 pub struct DashboardSettings {
@@ -24,6 +25,8 @@ pub struct DashboardSettings {
     pub aws: AwsArgs,
     /// Where the body, template or alarms go (`--out`, default stdout).
     pub out: Output,
+    /// Rows of the snapshot's invocations left out (they break a border rule).
+    pub skipped: (IngestStats, Diagnostics),
 }
 
 pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
@@ -118,6 +121,7 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
         }
         pairs.insert((id.to_string(), r.to_string()));
     }
+    let mut skipped = (IngestStats::default(), Diagnostics::default());
     if let Some(dir) = &a.snapshot {
         let opened = snapshot::open(dir).map_err(|e| {
             UsageError::new(
@@ -125,7 +129,8 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
                 "give a directory `bedrock-lens collect ... --out DIR` wrote",
             )
         })?;
-        for (m, r) in snapshot::models_and_regions(dir, &opened)? {
+        let (st, dg) = &mut skipped;
+        for (m, r) in snapshot::models_and_regions(dir, &opened, st, dg)? {
             if given.is_empty() || given.contains(&r) {
                 pairs.insert((m, r));
             }
@@ -156,5 +161,6 @@ pub fn resolve(a: &DashboardArgs) -> anyhow::Result<DashboardSettings> {
             profile: a.profile.clone(),
             endpoint_url: a.endpoint_url.clone(),
         },
+        skipped,
     })
 }

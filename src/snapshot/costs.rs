@@ -10,11 +10,12 @@ use polars::prelude::{Column, DataFrame};
 
 use crate::collect::cost_explorer::usage_type::{self, kind_name, mode_name};
 use crate::collect::cost_explorer::{self, CostRow};
+use crate::usage::ingest::Diagnostics;
 
 /// Writes `rows` (of `account`) into the costs file at `path`, merged with its earlier rows,
 /// and returns the rows written and the regions they hold. Replaced: this account's rows of
 /// the services read, on the days collected (`start`..`end`); other accounts, services and
-/// days stay.
+/// days stay, except earlier rows without a readable day (located in `dg`).
 pub fn save(
     path: &Path,
     rows: &[CostRow],
@@ -22,12 +23,13 @@ pub fn save(
     start: NaiveDate,
     end: NaiveDate,
     services: &[String],
+    dg: &mut Diagnostics,
 ) -> anyhow::Result<(u64, Vec<String>)> {
     let account = account.map(str::to_string);
     let mut all: Vec<(Option<String>, CostRow)> =
         rows.iter().map(|r| (account.clone(), r.clone())).collect();
     if path.exists() {
-        all.extend(read(path)?.into_iter().filter(|(acct, r)| {
+        all.extend(read(path, dg)?.into_iter().filter(|(acct, r)| {
             *acct != account || r.day < start || r.day >= end || !services.contains(&r.service)
         }));
     }
@@ -91,7 +93,9 @@ fn frame(all: &[(Option<String>, CostRow)]) -> anyhow::Result<DataFrame> {
     )?)
 }
 
-pub fn read(path: &Path) -> anyhow::Result<Vec<(Option<String>, CostRow)>> {
+/// An earlier costs file's rows (with their account): one without a readable day is left
+/// out, located in `dg`; an unreadable amount fails the read (never $0).
+fn read(path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<(Option<String>, CostRow)>> {
     let df = super::read_parquet(path)?;
     let s = |n: &str| super::text(&df, n, str::to_string);
     let (account, day, service, ut, acct, cost, cu, q, qu) = (
@@ -107,11 +111,17 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<(Option<String>, CostRow)>> {
     );
     let mut out = vec![];
     for i in 0..df.height() {
-        let Some(d) = day[i]
-            .as_deref()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        else {
-            continue;
+        let d = match day[i].as_deref() {
+            None => Err("day is missing"),
+            Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| "day is not a date (YYYY-MM-DD)"),
+        };
+        let d = match d {
+            Ok(d) => d,
+            Err(reason) => {
+                dg.push(format!("{}: row {}", path.display(), i + 1), reason.into());
+                continue;
+            }
         };
         let usage_type = ut[i].clone().unwrap_or_default();
         let amount = |v: &Option<String>| {
@@ -135,4 +145,52 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<(Option<String>, CostRow)>> {
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn earlier_rows_without_a_day_go_and_are_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("costs.parquet");
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let row = |d: &str| CostRow {
+            day: day(d),
+            service: "Amazon Bedrock".into(),
+            usage_type: "USE1-NovaMicro-input-tokens".into(),
+            linked_account: None,
+            cost: "0.5".parse().unwrap(),
+            cost_unit: "USD".into(),
+            quantity: "1".parse().unwrap(),
+            quantity_unit: "N/A".into(),
+            parsed: None,
+        };
+        let all = [(None, row("2026-10-01")), (None, row("2026-10-02"))];
+        let mut df = frame(&all).unwrap();
+        let days = Column::new("day".into(), vec![Some("2026-10-01"), Some("yesterday")]);
+        df.with_column(days).unwrap();
+        super::super::write_parquet(&path, &mut df).unwrap();
+        // Other days: nothing is replaced; the row without a day is left out and said.
+        let mut dg = Diagnostics::default();
+        let (n, _) = save(
+            &path,
+            &[],
+            None,
+            day("2026-11-01"),
+            day("2026-11-02"),
+            &["Amazon Bedrock".into()],
+            &mut dg,
+        )
+        .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(
+            (dg.shown[0].location.clone(), dg.shown[0].message.clone()),
+            (
+                format!("{}: row 2", path.display()),
+                "day is not a date (YYYY-MM-DD)".to_string()
+            )
+        );
+    }
 }

@@ -4,18 +4,26 @@
 use std::path::Path;
 
 use crate::usage::dedup::{id_hash, Seen};
+use crate::usage::ingest::{read_table, Diagnostics, IngestStats};
 use crate::usage::UsageRecord;
 
 /// Passes the earlier rows of `dir`'s invocations file to `keep`, except the requests collected
 /// again (`seen`: their id hashes): rows of other log groups, regions or locations, and of
-/// parts that failed this time, stay. Returns the rows kept (0 without an earlier file).
-pub fn kept(dir: &Path, seen: &Seen, mut keep: impl FnMut(&UsageRecord)) -> anyhow::Result<u64> {
+/// parts that failed this time, stay. Rows that break a border rule go, counted in `st` and
+/// located in `dg`. Returns the rows kept (0 without an earlier file).
+pub fn kept(
+    dir: &Path,
+    seen: &Seen,
+    st: &mut IngestStats,
+    dg: &mut Diagnostics,
+    mut keep: impl FnMut(&UsageRecord),
+) -> anyhow::Result<u64> {
     let old = dir.join(super::INVOCATIONS);
     if !old.exists() {
         return Ok(0);
     }
     let mut kept = 0u64;
-    super::read_table(&old, |r| {
+    read_table(&old, 0, st, dg, |r| {
         if !r.request_id.is_empty() && seen.contains(id_hash(r.request_id)) {
             return;
         }
@@ -23,4 +31,43 @@ pub fn kept(dir: &Path, seen: &Seen, mut keep: impl FnMut(&UsageRecord)) -> anyh
         keep(r);
     })?;
     Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usage::table::tests::{write, Row};
+
+    #[test]
+    fn earlier_rows_that_break_a_rule_go_and_are_said() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            &dir.path().join(super::super::INVOCATIONS),
+            &[
+                Row::ok("again"),
+                Row {
+                    ms: None,
+                    ..Row::ok("no-time")
+                },
+                Row::ok("earlier"),
+            ],
+        );
+        let seen = Seen::default();
+        seen.insert(id_hash("again"));
+        let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
+        let mut ids = vec![];
+        let n = kept(dir.path(), &seen, &mut st, &mut dg, |r| {
+            ids.push(r.request_id.to_string())
+        })
+        .unwrap();
+        assert_eq!((n, ids), (1, vec!["earlier".to_string()]));
+        assert_eq!(st.skipped_lines, 1);
+        let d = &dg.shown[0];
+        assert!(
+            d.location.ends_with("invocations.parquet: row 2"),
+            "{}",
+            d.location
+        );
+        assert_eq!(d.message, "timestamp is missing");
+    }
 }

@@ -14,12 +14,15 @@ use polars::prelude::{
 use super::Window;
 use crate::collect::cloudwatch_metrics::{Point, SeriesKey};
 use crate::collect::metric_plan;
+use crate::usage::ingest::Diagnostics;
+use crate::usage::record::check_year;
 use crate::usage::table::millis;
 
 /// Writes `points` into the metrics file at `path`, merged with its earlier rows, and returns
 /// the rows written. Replaced: this account's points of the series asked for (`asked`), at
 /// this period, in this window; everything else (other accounts, regions, periods, times, and
-/// models no longer listed) is kept.
+/// models no longer listed) is kept, except earlier rows that break a border rule (located in
+/// `dg`).
 pub fn save(
     path: &Path,
     points: Vec<Point>,
@@ -27,6 +30,7 @@ pub fn save(
     period: u32,
     w: &Window,
     asked: &HashSet<SeriesKey>,
+    dg: &mut Diagnostics,
 ) -> anyhow::Result<u64> {
     let account: Option<Arc<str>> = account.map(Arc::from);
     let mut rows: Vec<MetricRow> = points
@@ -43,7 +47,7 @@ pub fn save(
     if path.exists() {
         let old = super::read_parquet(path)?;
         foreign = unknown_rows(&old)?;
-        rows.extend(rows_of(&old)?.into_iter().filter(|r| {
+        rows.extend(rows_of(&old, path, dg)?.into_iter().filter(|r| {
             let p = &r.point;
             !(r.account == account
                 && r.period == period
@@ -117,12 +121,9 @@ fn frame(rows: &[MetricRow]) -> anyhow::Result<DataFrame> {
     )?)
 }
 
-/// An earlier metrics file's rows (those this version knows the metric and statistic of).
-pub fn read(path: &Path) -> anyhow::Result<Vec<MetricRow>> {
-    rows_of(&super::read_parquet(path)?)
-}
-
-fn rows_of(df: &DataFrame) -> anyhow::Result<Vec<MetricRow>> {
+/// An earlier metrics file's rows (those this version knows the metric and statistic of):
+/// one without a time in 2000-2100 or a value is left out, located in `dg`.
+fn rows_of(df: &DataFrame, path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<MetricRow>> {
     let s = |n: &str| super::text(df, n, |v| Arc::<str>::from(v));
     let (account, region, model, metric, stat) = (
         super::text_added(df, "account", |v| Arc::<str>::from(v))?,
@@ -143,8 +144,22 @@ fn rows_of(df: &DataFrame) -> anyhow::Result<Vec<MetricRow>> {
         ) else {
             continue;
         };
-        let (Some(t), Some(v)) = (ts[i].and_then(DateTime::from_timestamp_millis), value[i]) else {
-            continue;
+        let point = match (ts[i], value[i]) {
+            (None, _) => Err("timestamp is missing".to_string()),
+            (_, None) => Err("value is missing".to_string()),
+            // Beyond chrono's range: as far outside the years as any date can be.
+            (Some(ms), Some(v)) => {
+                check_year(DateTime::from_timestamp_millis(ms).unwrap_or_default())
+                    .map(|t| (t, v))
+                    .map_err(|r| r.to_string())
+            }
+        };
+        let (t, v) = match point {
+            Ok(p) => p,
+            Err(reason) => {
+                dg.push(format!("{}: row {}", path.display(), i + 1), reason);
+                continue;
+            }
         };
         out.push(MetricRow {
             account: account[i].clone(),
@@ -219,6 +234,7 @@ mod tests {
             3600,
             &w,
             &asked,
+            &mut Diagnostics::default(),
         )
         .unwrap();
         // A newer version wrote a metric this one does not know.
@@ -243,6 +259,7 @@ mod tests {
             3600,
             &w,
             &asked,
+            &mut Diagnostics::default(),
         )
         .unwrap();
         assert_eq!(n, 2);
@@ -251,5 +268,57 @@ mod tests {
         assert_eq!(metrics, vec!["Invocations", "FutureMetric"]);
         let values: Vec<Option<f64>> = df.column("value").unwrap().f64().unwrap().iter().collect();
         assert_eq!(values, vec![Some(5.0), Some(1.0)]);
+    }
+
+    #[test]
+    fn earlier_rows_without_a_time_or_value_go_and_are_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.parquet");
+        let row = |t: &str| MetricRow {
+            account: Some(Arc::from("1")),
+            period: 3600,
+            point: Point {
+                region: Arc::from("us-east-1"),
+                model_id: Arc::from("m"),
+                metric: "Invocations",
+                stat: "Sum",
+                timestamp: at(t),
+                value: 1.0,
+            },
+        };
+        let (t1, t3) = ("2026-10-01T01:00:00Z", "2026-10-01T03:00:00Z");
+        let mut df = frame(&[row(t1), row("2026-10-01T02:00:00Z"), row(t3)]).unwrap();
+        // The second row loses its time, the third its value.
+        let ts = Series::new(
+            "timestamp".into(),
+            vec![Some(ms(at(t1))), None, Some(ms(at(t3)))],
+        )
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(PlTz::UTC)))
+        .unwrap();
+        df.with_column(ts.into_column()).unwrap();
+        let value = Column::new("value".into(), vec![Some(1.0), Some(1.0), None]);
+        df.with_column(value).unwrap();
+        super::super::write_parquet(&path, &mut df).unwrap();
+        // Another window: nothing is replaced; the two rows are left out and said.
+        let w = Window {
+            start: at("2026-11-01T00:00:00Z"),
+            end: at("2026-11-02T00:00:00Z"),
+        };
+        let mut dg = Diagnostics::default();
+        let n = save(&path, vec![], Some("1"), 3600, &w, &HashSet::new(), &mut dg).unwrap();
+        assert_eq!(n, 1);
+        let said: Vec<String> = dg
+            .shown
+            .iter()
+            .map(|d| format!("{}: {}", d.location, d.message))
+            .collect();
+        let at_row = |n: u32, why: &str| format!("{}: row {n}: {why}", path.display());
+        assert_eq!(
+            said,
+            vec![
+                at_row(2, "timestamp is missing"),
+                at_row(3, "value is missing")
+            ]
+        );
     }
 }

@@ -31,7 +31,7 @@ pub use manifest::{
     add_to_list, add_window, save_manifest, sorted, Calls, Manifest, Regions, Saved, Window,
 };
 
-pub use crate::usage::table::read_table;
+use crate::usage::ingest::{read_table, Diagnostics, IngestStats};
 
 pub const SCHEMA: &str = "bedrock-lens/snapshot/v1";
 pub const MANIFEST: &str = "manifest.json";
@@ -122,8 +122,14 @@ pub fn open(dir: &Path) -> anyhow::Result<Opened> {
     })
 }
 
-/// (model id, region) pairs from a snapshot: its metrics, else its invocations.
-pub fn models_and_regions(dir: &Path, opened: &Opened) -> anyhow::Result<Vec<(String, String)>> {
+/// (model id, region) pairs from a snapshot: its metrics, else its invocations (rows that break
+/// a border rule are left out, counted in `st` and located in `dg`).
+pub fn models_and_regions(
+    dir: &Path,
+    opened: &Opened,
+    st: &mut IngestStats,
+    dg: &mut Diagnostics,
+) -> anyhow::Result<Vec<(String, String)>> {
     let metrics = dir.join(METRICS);
     let mut pairs = std::collections::BTreeSet::new();
     if metrics.exists() {
@@ -131,7 +137,7 @@ pub fn models_and_regions(dir: &Path, opened: &Opened) -> anyhow::Result<Vec<(St
         let (m, r) = (strings(&df, "model_id")?, strings(&df, "region")?);
         pairs.extend(m.into_iter().zip(r));
     } else if let Some(inv) = &opened.invocations {
-        read_table(&inv, |rec| {
+        read_table(inv, 0, st, dg, |rec| {
             pairs.insert((rec.model_id.to_string(), rec.region.to_string()));
         })?;
     }

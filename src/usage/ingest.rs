@@ -129,6 +129,8 @@ pub struct Diag {
 pub struct Diagnostics {
     pub shown: Vec<Diag>,
     pub total: u64,
+    /// What to do about them, shown once after them.
+    pub hint: Option<&'static str>,
     max_shown: usize,
 }
 
@@ -143,6 +145,7 @@ impl Diagnostics {
         Diagnostics {
             shown: vec![],
             total: 0,
+            hint: None,
             max_shown,
         }
     }
@@ -171,6 +174,7 @@ impl Diagnostics {
 
     fn merge(&mut self, o: Diagnostics) {
         self.total += o.total;
+        self.hint = self.hint.or(o.hint);
         self.shown.extend(o.shown);
         self.shown.sort_by_key(|d| d.order);
         self.keep_first();
@@ -423,16 +427,10 @@ impl<S: Sink> FileReader<'_, S> {
         }
     }
 
-    /// A snapshot's usage table: rows are records already validated when collected.
+    /// A snapshot's usage table.
     fn read_table(&mut self, p: &Path, progress: Option<&indicatif::ProgressBar>) {
-        let (st, sink) = (&mut *self.st, &mut *self.sink);
-        let res = super::table::read_table(p, |r| {
-            st.records += 1;
-            if r.error_code.is_some() {
-                st.error_records += 1;
-            }
-            sink.record(r);
-        });
+        let sink = &mut *self.sink;
+        let res = read_table(p, self.index, self.st, self.dg, |r| sink.record(r));
         let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         self.st.bytes += size;
         if let Some(b) = progress {
@@ -588,6 +586,38 @@ impl<S: Sink> FileReader<'_, S> {
 }
 
 const NOTHING_READ: &str = "before any record; nothing could be read";
+
+/// What to do about a snapshot row that breaks a border rule.
+const BAD_ROW_HINT: &str = "`collect` writes no such rows, so the file was changed after it \
+wrote it (or another tool wrote it); collect the period again (`bedrock-lens collect logs ... \
+--out DIR`) to rewrite it from the logs";
+
+/// Reads a usage table (a snapshot's `invocations.parquet`) into `f`: a row that breaks a
+/// border rule is counted and located (`file: row n`, `order` among the sources) like a bad
+/// line, and left out; the rows around it are still read.
+pub fn read_table(
+    path: &Path,
+    order: usize,
+    st: &mut IngestStats,
+    dg: &mut Diagnostics,
+    mut f: impl FnMut(&UsageRecord),
+) -> anyhow::Result<()> {
+    super::table::read_table(path, |row| match row {
+        Ok(r) => {
+            st.records += 1;
+            if r.error_code.is_some() {
+                st.error_records += 1;
+            }
+            f(r);
+        }
+        Err(bad) => {
+            st.skipped_lines += 1;
+            let location = format!("{}: row {}", path.display(), bad.row);
+            dg.push_at((order, bad.row), location, bad.reason.to_string());
+            dg.hint = Some(BAD_ROW_HINT);
+        }
+    })
+}
 
 fn read_error_message(e: &io::Error, what: &str) -> String {
     let problem = match e.kind() {

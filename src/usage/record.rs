@@ -347,7 +347,9 @@ fn implausible(what: String) -> Reject {
     ))
 }
 
-fn tok(v: Option<Tok>, field: &str, required: bool) -> Result<u64, Reject> {
+/// A token count under the border rules: capped at [`MAX_TOKENS`], and `required` (a successful
+/// invocation's input count) when missing is an error; another missing count reads as 0.
+pub fn tok(v: Option<Tok>, field: &str, required: bool) -> Result<u64, Reject> {
     match v {
         Some(Tok::Count(n)) if n > MAX_TOKENS => Err(implausible(format!("{field} is "))),
         Some(Tok::Count(n)) => Ok(n),
@@ -361,6 +363,15 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// A time outside these years is corrupt (a zero or a unit mix-up), not usage.
+pub fn check_year(t: DateTime<Utc>) -> Result<DateTime<Utc>, Reject> {
+    if (2000..=2100).contains(&chrono::Datelike::year(&t)) {
+        Ok(t)
+    } else {
+        Err("timestamp is outside the years 2000-2100".into())
+    }
 }
 
 impl<'a> RawRecord<'a> {
@@ -390,11 +401,10 @@ impl<'a> RawRecord<'a> {
             .0
             .as_deref()
             .ok_or("timestamp is missing or not a string")?;
-        let timestamp = parse_timestamp(ts)
-            .ok_or("timestamp is not an RFC 3339 date-time (like 2026-10-01T09:00:00Z)")?;
-        if !(2000..=2100).contains(&chrono::Datelike::year(&timestamp)) {
-            return Err("timestamp is outside the years 2000-2100".into());
-        }
+        let timestamp = check_year(
+            parse_timestamp(ts)
+                .ok_or("timestamp is not an RFC 3339 date-time (like 2026-10-01T09:00:00Z)")?,
+        )?;
         let model_id = self.model_id.as_ref().ok_or("modelId is missing")?.as_str();
         if model_id.is_empty() {
             return Err("modelId is empty".into());

@@ -82,6 +82,52 @@ fn bad_arguments_are_explained_before_any_call() {
 }
 
 #[test]
+fn no_credentials_at_all_is_one_error_with_a_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let snap = tmp.path().join("snap");
+    let out = ["--out", snap.to_str().unwrap()];
+    for source in [
+        vec!["metrics"],
+        vec!["metrics", out[0], out[1]],
+        vec![
+            "logs",
+            "--log-group",
+            "/bedrock/invocations",
+            out[0],
+            out[1],
+        ],
+        vec!["costs", out[0], out[1]],
+        vec!["profiles"],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+            .arg("collect")
+            .args(&source)
+            .args(["--region", "us-east-1", "--endpoint-url", NOWHERE])
+            .env_clear()
+            .env("HOME", tmp.path())
+            .env("AWS_CONFIG_FILE", &empty)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{source:?}: {err}");
+        assert_eq!(
+            err,
+            "error: no AWS credentials found (environment, --profile or AWS_PROFILE, ~/.aws/config \
+             and ~/.aws/credentials, SSO, container or instance role): nothing was collected\n\
+             hint: pass them with --profile NAME (after `aws sso login --profile NAME` for SSO), \
+             AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n",
+            "{source:?}"
+        );
+        assert!(o.stdout.is_empty(), "{source:?}");
+        assert!(!snap.exists(), "{source:?}: nothing is written");
+    }
+}
+
+#[test]
 fn collect_help_teaches() {
     let o = run(&["collect", "logs", "--help"]);
     assert_eq!(o.code, 0);
@@ -209,6 +255,128 @@ fn report_and_whatif_from_a_snapshot_match_the_logs() {
     let v = w.json();
     assert_eq!(v["baseline"]["total_usd"], json!(0.1928));
     assert_eq!(v["scenarios"][0]["total_usd"], json!(0.10795));
+}
+
+/// Rewrites a snapshot's usage table, each row as `edit` makes it (given its request id).
+fn edit_rows(dir: &std::path::Path, edit: impl Fn(&str, &mut EditRow)) {
+    use polars::prelude::*;
+    let path = dir.join("invocations.parquet");
+    let mut df = ParquetReader::new(std::fs::File::open(&path).unwrap())
+        .finish()
+        .unwrap();
+    let col = |n: &str| df.column(n).unwrap().clone();
+    let ids: Vec<String> = col("request_id")
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    let ts = col("timestamp");
+    let ts = ts.datetime().unwrap().physical().iter();
+    let models = col("model_id");
+    let inputs = col("input_tokens");
+    let rows: Vec<EditRow> = ts
+        .zip(models.str().unwrap().iter())
+        .zip(inputs.u64().unwrap().iter())
+        .zip(&ids)
+        .map(|(((timestamp, model_id), input_tokens), id)| {
+            let mut row = EditRow {
+                timestamp,
+                model_id: model_id.map(str::to_string),
+                input_tokens,
+            };
+            edit(id, &mut row);
+            row
+        })
+        .collect();
+    let timestamp = Series::new(
+        "timestamp".into(),
+        rows.iter().map(|r| r.timestamp).collect::<Vec<_>>(),
+    )
+    .cast(&DataType::Datetime(
+        TimeUnit::Milliseconds,
+        Some(TimeZone::UTC),
+    ))
+    .unwrap();
+    df.with_column(timestamp.into_column()).unwrap();
+    let model_id: Vec<Option<String>> = rows.iter().map(|r| r.model_id.clone()).collect();
+    df.with_column(Column::new("model_id".into(), model_id))
+        .unwrap();
+    let input: Vec<Option<u64>> = rows.iter().map(|r| r.input_tokens).collect();
+    df.with_column(Column::new("input_tokens".into(), input))
+        .unwrap();
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+}
+
+/// The values of a usage-table row a test changes.
+struct EditRow {
+    timestamp: Option<i64>,
+    model_id: Option<String>,
+    input_tokens: Option<u64>,
+}
+
+#[test]
+fn snapshot_rows_that_break_a_border_rule_are_said_and_left_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    offline_snapshot(tmp.path(), "tests/fixtures/whatif/logs.jsonl");
+    // Rows in the order of the logs: w-023 first, w-001 last.
+    edit_rows(tmp.path(), |id, row| match id {
+        "w-023" => row.timestamp = None,
+        "w-017" => row.model_id = None,
+        "w-014" => row.timestamp = Some(0),
+        // Two of these would overflow any sum.
+        "w-013" | "w-012" => row.input_tokens = Some(u64::MAX),
+        _ => {}
+    });
+    let snap = tmp.path().to_str().unwrap();
+    let o = run(&["report", "--snapshot", snap, "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let table = tmp.path().join("invocations.parquet");
+    let at = |row: u32| format!("  {}: row {row}: ", table.display());
+    for line in [
+        "warning: 5 problem(s) in the input: 5 line(s) or row(s) skipped, 0 file(s) not fully read"
+            .to_string(),
+        format!("{}timestamp is missing", at(1)),
+        format!("{}model_id is missing", at(7)),
+        format!("{}timestamp is outside the years 2000-2100", at(10)),
+        format!(
+            "{}input_tokens is implausibly large (over 100,000,000 tokens in one request)",
+            at(11)
+        ),
+        format!(
+            "{}input_tokens is implausibly large (over 100,000,000 tokens in one request)",
+            at(12)
+        ),
+        "  hint: `collect` writes no such rows, so the file was changed after it wrote it"
+            .to_string(),
+    ] {
+        assert!(o.stderr.contains(&line), "{line}\n{}", o.stderr);
+    }
+    // The other 18 rows: 23 less llama 5,000/5,000 (w-023), two sonnet 500/200 + 2,000 cache
+    // writes (w-017, w-014) and two haiku 16,000 and 12,000/100 (w-013, w-012). Cost: $0.1928 -
+    // $0.0072 - 2 x $0.012 - $0.0165 - $0.0125 = $0.1326.
+    let v = o.json();
+    assert_eq!(v["input"]["records"], 18);
+    assert_eq!(v["input"]["skipped_lines"], 5);
+    let t = &v["totals"];
+    assert_eq!(t["invocations"], 18);
+    assert_eq!(
+        t["input_tokens"],
+        134_000 - 5_000 - 2 * 500 - 16_000 - 12_000
+    );
+    assert_eq!(t["output_tokens"], 32_100 - 5_000 - 2 * 200 - 2 * 100);
+    assert_eq!(t["cache_write_tokens"], 6_000 - 2 * 2_000);
+    assert_eq!(t["cost_usd"], json!(0.1326));
+    // The dashboard reads the same rows under the same rules.
+    let d = run(&["dashboard", "--snapshot", snap]);
+    assert_eq!(d.code, 0, "{}", d.all());
+    assert!(
+        d.stderr.contains(&format!("{}model_id is missing", at(7))),
+        "{}",
+        d.stderr
+    );
 }
 
 #[test]

@@ -250,7 +250,7 @@ fn implausible_token_counts_are_left_out() {
     assert_eq!(o.json()["input"]["skipped_lines"], 2);
     let e = &o.stderr;
     for msg in [
-        "warning: 2 problem(s) in the input: 2 line(s) skipped (2 with implausible token counts), 0 file(s) not fully read",
+        "warning: 2 problem(s) in the input: 2 line(s) or row(s) skipped (2 with implausible token counts), 0 file(s) not fully read",
         "  big.jsonl:2: input.inputTokenCount is implausibly large (over 100,000,000 tokens in one request)",
         "  big.jsonl:4: input, cache and output token counts add up to 100,000,001: implausibly large (over 100,000,000 tokens in one request)",
     ] {

@@ -542,8 +542,13 @@ async fn cost_explorer_finds_the_marketplace_services_and_queries_per_account() 
     );
 }
 
-/// ListInferenceProfiles answering one application profile, `arn`, routed to Nova Micro.
-fn one_application_profile(arn: &'static str) -> aws_smithy_mocks::Rule {
+const NOVA_MICRO: &[&str] = &["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"];
+
+/// ListInferenceProfiles answering one application profile, `arn`, routed to `models`.
+fn one_application_profile(
+    arn: &'static str,
+    models: &'static [&'static str],
+) -> aws_smithy_mocks::Rule {
     use aws_sdk_bedrock::operation::list_inference_profiles::ListInferenceProfilesOutput;
     use aws_sdk_bedrock::types::{
         InferenceProfileModel, InferenceProfileStatus, InferenceProfileSummary,
@@ -558,11 +563,12 @@ fn one_application_profile(arn: &'static str) -> aws_smithy_mocks::Rule {
                     .inference_profile_id("abc123")
                     .status(InferenceProfileStatus::Active)
                     .r#type(InferenceProfileType::Application)
-                    .models(
-                        InferenceProfileModel::builder()
-                            .model_arn("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0")
-                            .build(),
-                    )
+                    .set_models(Some(
+                        models
+                            .iter()
+                            .map(|m| InferenceProfileModel::builder().model_arn(*m).build())
+                            .collect(),
+                    ))
                     .build()
                     .unwrap(),
             )
@@ -575,7 +581,7 @@ async fn application_profiles_resolve_to_their_model_with_tags() {
     use aws_sdk_bedrock::operation::list_tags_for_resource::ListTagsForResourceOutput;
     use aws_sdk_bedrock::types::Tag;
     let arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123";
-    let list = one_application_profile(arn);
+    let list = one_application_profile(arn, NOVA_MICRO);
     let tags = mock!(aws_sdk_bedrock::Client::list_tags_for_resource).then_output(|| {
         ListTagsForResourceOutput::builder()
             .tags(Tag::builder().key("team").value("support").build().unwrap())
@@ -606,13 +612,64 @@ async fn application_profiles_resolve_to_their_model_with_tags() {
     assert_eq!(res.model.as_deref(), Some("amazon.nova-micro"));
 }
 
+/// A profile copied from the `global.` Sonnet 4.5 profile lists the region-less model ARN global
+/// profiles route through: it keeps its global routing, so a call made in us-east-1 prices at
+/// the global rate, not at its first model's regional one (about 10% more).
+#[tokio::test]
+async fn a_profile_copied_from_a_global_profile_prices_at_global_rates() {
+    use aws_sdk_bedrock::operation::list_tags_for_resource::ListTagsForResourceOutput;
+    use bedrock_lens::pricing::{price_request, CacheTtl, ProfileKind, Scope};
+    let arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/glob1";
+    let list = one_application_profile(
+        arn,
+        &[
+            "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+        ],
+    );
+    let tags = mock!(aws_sdk_bedrock::Client::list_tags_for_resource)
+        .then_output(|| ListTagsForResourceOutput::builder().build());
+    let client = mocked!(aws_sdk_bedrock, [&list, &tags]);
+    let got = profiles::fetch(
+        &client,
+        "us-east-1",
+        &mut profiles::ProfileCalls::default(),
+        &mut vec![],
+    )
+    .await
+    .unwrap();
+    let map: bedrock_lens::pricing::ProfileMap =
+        toml::from_str(&profiles::profile_map_toml(&got)).unwrap();
+    assert_eq!(
+        map.application_profile[0].model,
+        "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    );
+    let catalog = bedrock_lens::pricing::Catalog::load(&[]).unwrap();
+    let res = bedrock_lens::pricing::Resolver::new(&catalog, &map).resolve(arn);
+    assert_eq!(
+        (res.kind, res.scope, res.model.as_deref()),
+        (
+            ProfileKind::Application,
+            Scope::Global,
+            Some("anthropic.claude-sonnet-4-5")
+        )
+    );
+    // 100,000 input tokens in us-east-1 at $3.00 per 1M global: $0.30 (regional: $0.33).
+    let tokens = bedrock_lens::usage::Tokens {
+        input: 100_000,
+        ..Default::default()
+    };
+    let cost = price_request(&catalog, &res, "us-east-1", &tokens, CacheTtl::FiveMinutes).unwrap();
+    assert_eq!(cost.total().to_decimal().to_string(), "0.3");
+}
+
 /// A profile whose tags cannot be read keeps its routing: the region's profiles are not lost.
 #[tokio::test]
 async fn a_failed_tag_call_loses_only_that_profiles_tags() {
     use aws_sdk_bedrock::error::ErrorMetadata;
     use aws_sdk_bedrock::operation::list_tags_for_resource::ListTagsForResourceError;
     let arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123";
-    let list = one_application_profile(arn);
+    let list = one_application_profile(arn, NOVA_MICRO);
     let denied = mock!(aws_sdk_bedrock::Client::list_tags_for_resource).then_error(|| {
         ListTagsForResourceError::generic(
             ErrorMetadata::builder()

@@ -131,7 +131,7 @@ where
             if text.contains("credentials") || text.contains("identity") {
                 (
                     "no usable AWS credentials".into(),
-                    Some("set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".into()),
+                    Some(super::CREDENTIALS_HINT.into()),
                 )
             } else {
                 (
@@ -166,6 +166,20 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         last = next;
     }
     last.to_string()
+}
+
+/// Every error in `e`'s chain of sources, in their own words, on one line (words repeated by
+/// a wrapper said once).
+pub(super) fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut all = vec![e.to_string()];
+    let mut next = e.source();
+    while let Some(s) = next {
+        all.push(s.to_string());
+        next = s.source();
+    }
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|m| seen.insert(m.clone()));
+    all.join(": ")
 }
 
 fn policy_source(source: &str) -> &str {

@@ -50,6 +50,38 @@ pub async fn config(args: &AwsArgs, region: Option<&str>) -> SdkConfig {
     loader.load().await
 }
 
+/// How to give credentials, for every message that says they are missing or unusable.
+pub const CREDENTIALS_HINT: &str = "pass them with --profile NAME (after \
+    `aws sso login --profile NAME` for SSO), AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
+    AWS_SECRET_ACCESS_KEY";
+
+/// Looks the credentials up before any call, so that a run without them says so once instead
+/// of failing every call. Returns why there are none. (The first call looks them up again: free
+/// for keys, one more exchange for SSO or an assumed role.)
+pub async fn check_credentials(conf: &SdkConfig) -> Result<(), String> {
+    use aws_sdk_sts::config::ProvideCredentials;
+    let Some(provider) = conf.credentials_provider() else {
+        return Err("no AWS credentials provider is configured".into());
+    };
+    let Err(e) = provider.provide_credentials().await else {
+        return Ok(());
+    };
+    Err(if none_found(&e) {
+        "no AWS credentials found (environment, --profile or AWS_PROFILE, ~/.aws/config and \
+         ~/.aws/credentials, SSO, container or instance role)"
+            .into()
+    } else {
+        crate::io::clean(&fault::causes(&e))
+    })
+}
+
+/// Every source of the default chain was tried and none had credentials: the error's source
+/// is then the chain's list of attempts.
+fn none_found<E: std::error::Error + 'static>(e: &E) -> bool {
+    e.source()
+        .is_some_and(|s| s.is::<aws_config::meta::ProviderChainError<E>>())
+}
+
 /// The configuration for another region, sharing `base`'s credentials (resolved once).
 pub fn for_region(base: &SdkConfig, region: &str) -> SdkConfig {
     base.to_builder()

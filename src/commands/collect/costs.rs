@@ -12,6 +12,7 @@ use crate::collect::aws;
 use crate::collect::cost_explorer::{self as costs, CeCalls};
 use crate::render;
 use crate::snapshot::{self, Regions, Saved, Window};
+use crate::usage::ingest::Diagnostics;
 
 pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
     let mut done = Done::new(ctx);
@@ -58,8 +59,11 @@ pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
     }
     if let Some(dir) = &ctx.out {
         let path = dir.join(snapshot::COSTS);
+        let mut dropped = Diagnostics::default();
+        let account = ctx.account.as_deref();
         let (n, regions) =
-            snapshot::costs::save(&path, &rows, ctx.account.as_deref(), start, end, &services)?;
+            snapshot::costs::save(&path, &rows, account, start, end, &services, &mut dropped)?;
+        super::warn_dropped(&path, &dropped);
         let accounts: Vec<String> = rows
             .iter()
             .filter_map(|r| r.linked_account.clone())

@@ -395,7 +395,8 @@ fn read_note(
 }
 
 /// The snapshot's earlier rows, priced again into `table`, except those collected again here
-/// (`snapshot::invocations::kept`). Returns the rows kept.
+/// (`snapshot::invocations::kept`) and those that break a border rule (said). Returns the rows
+/// kept.
 fn keep_earlier(
     dir: &std::path::Path,
     pass: &Pass<'_>,
@@ -403,9 +404,11 @@ fn keep_earlier(
     seen: &Seen,
 ) -> anyhow::Result<u64> {
     let mut keep = pass.aggregator(Some(table), ALL);
-    let kept = snapshot::invocations::kept(dir, seen, |r| {
+    let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
+    let kept = snapshot::invocations::kept(dir, seen, &mut st, &mut dg, |r| {
         keep.add(r);
     })?;
     keep.flush_table();
+    super::warn_dropped(&dir.join(snapshot::INVOCATIONS), &dg);
     Ok(kept)
 }

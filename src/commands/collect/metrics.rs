@@ -12,6 +12,7 @@ use crate::collect::metric_plan;
 use crate::money::group_thousands;
 use crate::render;
 use crate::snapshot::{self, Regions, Saved};
+use crate::usage::ingest::Diagnostics;
 
 pub async fn run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::Result<Done> {
     let mut done = Done::new(ctx);
@@ -59,7 +60,10 @@ pub async fn run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::Resu
     if let (Some(dir), true) = (&ctx.out, done.any_ok) {
         let path = dir.join(snapshot::METRICS);
         let w = &ctx.window;
-        let n = snapshot::metrics::save(&path, points, ctx.account.as_deref(), period, w, &asked)?;
+        let mut dropped = Diagnostics::default();
+        let account = ctx.account.as_deref();
+        let n = snapshot::metrics::save(&path, points, account, period, w, &asked, &mut dropped)?;
+        super::warn_dropped(&path, &dropped);
         let saved = Saved {
             name: "metrics",
             file: snapshot::METRICS,

@@ -23,10 +23,11 @@ use crate::cli::CollectCommand;
 use crate::collect::aws::fault::Failure;
 use crate::collect::aws::{self, AwsArgs};
 use crate::error::Outcome;
-use crate::io::emit;
+use crate::io::{clean, emit};
 use crate::money::{group_thousands, micros_usd};
 use crate::settings::{self, Env};
 use crate::snapshot::{self, Saved, Window};
+use crate::usage::ingest::Diagnostics;
 
 pub use crate::settings::collect::out_of;
 
@@ -78,6 +79,20 @@ impl Done {
     }
 }
 
+/// Says which earlier rows of `file` break a border rule and are left out as it is rewritten.
+fn warn_dropped(file: &Path, dropped: &Diagnostics) {
+    if dropped.total == 0 {
+        return;
+    }
+    eprintln!(
+        "warning: {} earlier row(s) of {} break a border rule and are left out as it is rewritten:",
+        group_thousands(dropped.total),
+        clean(&file.display().to_string())
+    );
+    super::list_diagnostics(dropped);
+    eprintln!("  hint: `collect` writes no such rows, so the file was changed after it wrote it; collect the period they covered again if you need them");
+}
+
 /// Period and regions, checked before any call.
 struct Ctx {
     /// Configuration (credentials resolved once); `aws::for_region` derives each region's.
@@ -95,14 +110,6 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
     let s = settings::collect::resolve(c, Utc::now())?;
     let t = s.target;
     let quiet = env.quiet;
-    if s.cut && !quiet {
-        eprintln!("note: --end is in the future; collecting up to now");
-    }
-    if !quiet {
-        for n in &s.notes {
-            eprintln!("{n}");
-        }
-    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -112,13 +119,26 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         profile: t.profile.clone(),
         endpoint_url: t.endpoint_url.clone(),
     };
+    let base = rt.block_on(aws::config(&aws_args, None));
+    let regions = match c {
+        // Cost Explorer has one endpoint, in us-east-1.
+        CollectCommand::Costs(_) => vec!["us-east-1".to_string()],
+        _ => settings::collect::regions_of(base.region().map(|r| r.as_ref()), &t.region)?,
+    };
+    if let Err(why) = rt.block_on(aws::check_credentials(&base)) {
+        eprintln!("error: {why}: nothing was collected");
+        eprintln!("hint: {}", aws::CREDENTIALS_HINT);
+        return Ok(Outcome::Partial);
+    }
+    if s.cut && !quiet {
+        eprintln!("note: --end is in the future; collecting up to now");
+    }
+    if !quiet {
+        for n in &s.notes {
+            eprintln!("{n}");
+        }
+    }
     let work = async {
-        let base = aws::config(&aws_args, None).await;
-        let regions = match c {
-            // Cost Explorer has one endpoint, in us-east-1.
-            CollectCommand::Costs(_) => vec!["us-east-1".to_string()],
-            _ => settings::collect::regions_of(base.region().map(|r| r.as_ref()), &t.region)?,
-        };
         let base = aws::for_region(&base, &regions[0]);
         let (account, account_failure) = match aws::account(&base).await {
             Ok(a) => (Some(a), None),
