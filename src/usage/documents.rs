@@ -10,7 +10,7 @@ use super::ingest::{FileReader, Sink};
 #[derive(Clone, Copy)]
 pub(super) enum Layout {
     /// One record (or CloudWatch event) per line, each ended by `eol`: `\n` (CRLF too), or `\r`
-    /// in a file whose first line ends with a lone CR (classic Mac OS line ends).
+    /// in a file whose first bytes have CRs and no LF (classic Mac OS line ends).
     Lines { eol: u8 },
     /// JSON document(s): `{"events": [...]}` exports, or arrays of events/records.
     Document,
@@ -26,8 +26,10 @@ struct Probe {
 /// with `[`, or with an object whose first line is `{` alone (pretty-printed) or that has an
 /// `events` key; anything else (including a first record cut short) is read line by line.
 pub(super) fn layout_of(peek: &[u8]) -> Layout {
-    let eol = match memchr::memchr2(b'\n', b'\r', peek) {
-        Some(i) if peek[i] == b'\r' && peek.get(i + 1).is_some_and(|&b| b != b'\n') => b'\r',
+    // CR line ends only where the buffered bytes have no LF at all: a stray CR in a file with
+    // LF line ends (a damaged record) must not merge every line after it.
+    let eol = match (memchr::memchr(b'\n', peek), memchr::memchr(b'\r', peek)) {
+        (None, Some(i)) if i + 1 < peek.len() => b'\r',
         _ => b'\n',
     };
     let lines = Layout::Lines { eol };
