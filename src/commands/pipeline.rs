@@ -167,7 +167,13 @@ pub fn run_whatif(
         pricing,
         (&mut stats, &mut diags),
     );
-    check_tpm(&env.catalog, s, &sink)?;
+    let unsized_models = check_tpm(&env.catalog, s, &sink)?;
+    if !unsized_models.is_empty() && !env.quiet {
+        eprintln!(
+            "warning: provisioned throughput sized only where the tokens per minute of a model unit are known; left at their on-demand cost: {}\n  hint: pass --tpm-per-unit MODEL=N for each (AWS does not publish it; ask your AWS account team)",
+            unsized_models.join(", ")
+        );
+    }
     let settings = Settings {
         tpm_by_model: s.tpm_by_model.clone(),
         tpm_all: s.tpm_all,

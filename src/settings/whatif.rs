@@ -152,13 +152,16 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
 
 /// After the pass: provisioned throughput asked for by name needs a tokens-per-minute figure
 /// for every model with traffic and a provisioned price (a usage error naming them).
-pub fn check_tpm(catalog: &Catalog, s: &Setup, sink: &WhatIfSink) -> anyhow::Result<()> {
+/// Provisioned throughput asked for by name: an error when no workload with a provisioned price
+/// can be sized (no tokens-per-minute figure for any); otherwise the models that cannot, which
+/// keep their on-demand cost in the scenario and are worth a warning.
+pub fn check_tpm(catalog: &Catalog, s: &Setup, sink: &WhatIfSink) -> anyhow::Result<Vec<String>> {
     if !s.provisioned_asked {
-        return Ok(());
+        return Ok(vec![]);
     }
-    let missing: Vec<String> = missing_tpm(catalog, s, sink);
-    if missing.is_empty() {
-        return Ok(());
+    let (missing, sizeable) = tpm_coverage(catalog, s, sink);
+    if missing.is_empty() || sizeable > 0 {
+        return Ok(missing);
     }
     Err(UsageError::new(
         format!(
@@ -173,31 +176,34 @@ pub fn check_tpm(catalog: &Catalog, s: &Setup, sink: &WhatIfSink) -> anyhow::Res
     .into())
 }
 
-/// Models with traffic and a provisioned price but no tokens-per-minute figure.
-fn missing_tpm(catalog: &Catalog, s: &Setup, sink: &WhatIfSink) -> Vec<String> {
-    let mut out: Vec<String> = sink
-        .bins
-        .iter()
-        .filter(|((_, region), b)| {
-            let m = catalog.model(b.model);
-            let priced = m
-                .price(region, crate::pricing::Scope::Regional)
-                .is_some_and(|r| {
-                    r.provisioned_1_month_hour
-                        .or(r.provisioned_no_commit_hour)
-                        .or(r.provisioned_6_month_hour)
-                        .is_some()
-                });
-            priced
-                && m.tpm_per_unit.is_none()
-                && s.tpm_all.is_none()
-                && !s.tpm_by_model.contains_key(&b.model)
-        })
-        .map(|(_, b)| catalog.model(b.model).key.clone())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+/// Of the models with traffic and a provisioned price: those without a tokens-per-minute
+/// figure (sorted), and how many have one.
+fn tpm_coverage(catalog: &Catalog, s: &Setup, sink: &WhatIfSink) -> (Vec<String>, usize) {
+    let mut missing = vec![];
+    let mut sizeable = std::collections::BTreeSet::new();
+    for ((_, region), b) in &sink.bins {
+        let m = catalog.model(b.model);
+        let priced = m
+            .price(region, crate::pricing::Scope::Regional)
+            .is_some_and(|r| {
+                r.provisioned_1_month_hour
+                    .or(r.provisioned_no_commit_hour)
+                    .or(r.provisioned_6_month_hour)
+                    .is_some()
+            });
+        if !priced {
+            continue;
+        }
+        if m.tpm_per_unit.is_some() || s.tpm_all.is_some() || s.tpm_by_model.contains_key(&b.model)
+        {
+            sizeable.insert(b.model);
+        } else {
+            missing.push(m.key.clone());
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    (missing, sizeable.len())
 }
 
 /// A flag that only a scenario uses, given without any scenario asked for using it: said, not

@@ -370,6 +370,54 @@ fn provisioned_overflow_and_percentile() {
     assert!(o.stdout.is_empty());
 }
 
+/// Provisioned throughput for the models that can be sized; the others keep their cost, with a
+/// warning naming them (was: the whole run refused when any one lacked a figure).
+#[test]
+fn provisioned_sizes_what_it_can_and_says_what_it_cannot() {
+    // Haiku 4.5 given a provisioned price (and its on-demand global rates) in an override
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("pt.toml");
+    std::fs::write(
+        &f,
+        r#"[[model]]
+key = "anthropic.claude-haiku-4-5"
+source = "a quote"
+as_of = "2026-11-15"
+[[model.price]]
+regions = ["us-east-1"]
+input = "1.10"
+output = "5.50"
+provisioned_1_month_hour = "30"
+"#,
+    )
+    .unwrap();
+    let o = whatif(&[
+        "--pricing",
+        f.to_str().unwrap(),
+        "--scenario",
+        "provisioned-1m",
+        "--tpm-per-unit",
+        "meta.llama3-1-70b=20000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("warning: provisioned throughput sized only where the tokens per minute of a model unit are known; left at their on-demand cost: anthropic.claude-haiku-4-5\n  hint: pass --tpm-per-unit MODEL=N"),
+        "{}",
+        o.stderr
+    );
+    let v = o.json();
+    let p = scenario(&v, "provisioned-1m");
+    // Llama sized as before: 2 units x $21.18 x 24 h = $1,016.64
+    assert_eq!(row(p, LLAMA)["total_usd"].to_usd(), "1016.64");
+    assert!(p["assumptions"]["unchanged_invocations"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .any(|k| k.contains("pass --tpm-per-unit anthropic.claude-haiku-4-5=N")));
+}
+
 #[test]
 fn reserved_tier_where_the_catalog_has_a_price() {
     // No built-in reserved prices: not measurable (no result, not the baseline), with the reasons
