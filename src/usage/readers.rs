@@ -64,11 +64,7 @@ impl<'b, R: Read> Reused<'b, R> {
 
 impl<R: Read> Read for Reused<'_, R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let k = avail.len().min(out.len());
-        out[..k].copy_from_slice(&avail[..k]);
-        self.consume(k);
-        Ok(k)
+        read_through_buffer(self, out)
     }
 }
 
@@ -282,17 +278,22 @@ fn push_unit(u: u16, high: &mut Option<u16>, out: &mut Vec<u8>) {
     }
 }
 
+/// `Read` for a reader that is a `BufRead` at heart: copies from its buffer.
+fn read_through_buffer(b: &mut impl BufRead, out: &mut [u8]) -> io::Result<usize> {
+    let avail = b.fill_buf()?;
+    let k = avail.len().min(out.len());
+    out[..k].copy_from_slice(&avail[..k]);
+    b.consume(k);
+    Ok(k)
+}
+
 fn push_char(out: &mut Vec<u8>, c: char) {
     out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
 }
 
 impl<R: BufRead> Read for Utf16<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let k = avail.len().min(out.len());
-        out[..k].copy_from_slice(&avail[..k]);
-        self.consume(k);
-        Ok(k)
+        read_through_buffer(self, out)
     }
 }
 
