@@ -501,7 +501,7 @@ pub struct CollectProfilesArgs {
 const DASHBOARD_EXAMPLES: &str = "Examples:
   bedrock-lens dashboard --model anthropic.claude-sonnet-4-5-20250929-v1:0 --region us-east-1 > body.json
   bedrock-lens dashboard --snapshot oct/ --name support-bot --budget 2000 --log-group /bedrock/invocations
-  bedrock-lens dashboard --model us.amazon.nova-pro-v1:0 --region us-east-1,us-west-2 --alarms --budget 500 \\
+  bedrock-lens dashboard --model us.amazon.nova-pro-v1:0 --region us-east-1 --alarms --budget 500 \\
       --name genai-prod --format cloudformation --out genai-prod.template.json
   bedrock-lens dashboard --name genai-prod \\
       --model anthropic.claude-3-haiku-20240307-v1:0@us-east-1,eu.anthropic.claude-3-7-sonnet-20250219-v1:0@eu-west-1

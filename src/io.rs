@@ -82,8 +82,18 @@ impl Output {
         let shown = clean(&path.display().to_string());
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
-            // A new file (or a dangling link: the file it names is created).
+            // A new file (or a dangling link: the file it names is created), in a directory
+            // that exists: a typo in a directory name is said, not created.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    if !dir.is_dir() {
+                        let dir = clean(&dir.display().to_string());
+                        return Err(UsageError::new(
+                            format!("{flag} {shown}: the directory {dir} does not exist"),
+                            format!("create it first (mkdir -p {dir}), or give another path"),
+                        ));
+                    }
+                }
                 return follow_links(path).map(Output::File).map_err(|e| {
                     UsageError::new(format!("{flag} {shown}: {e}"), "give another file name")
                 });

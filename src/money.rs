@@ -151,14 +151,23 @@ impl Serialize for Usd6 {
     }
 }
 
+/// How `apportion` treats equal amounts at the cut (where only some of them can round up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ties {
+    /// The sum is exact: the earlier of equal amounts rounds up (JSON and CSV amounts, whose
+    /// totals must not depend on the grouping).
+    ExactSum,
+    /// Equal amounts round alike when that moves the sum by at most one unit (cents on screen:
+    /// the same usage never shows $0.01 next to <$0.01); past that, as `ExactSum`.
+    Alike,
+}
+
 /// Rounds non-negative exact amounts to whole `unit`s so that they add up to their exact sum
-/// rounded (half away from zero) to a whole `unit`: the largest-remainder method, where equal
-/// amounts always round alike. Amounts are rounded up in order of their remainder, equal amounts
-/// as one group; a group the remaining units cannot all go to is rounded up as a whole when at
-/// least half of it could be (else not at all), so with `n` equal amounts at the cut the sum
-/// may differ from the rounded total by up to `n / 2` units. Each result is within one `unit`
-/// of its own amount. Returns counts of `unit`.
-pub fn apportion(exact: &[i128], unit: i128) -> Vec<i128> {
+/// rounded (half away from zero) to a whole `unit`: the largest-remainder method. Amounts round
+/// up in order of their remainder (the larger amount first on equal remainders); equal amounts
+/// at the cut follow `ties`. Each result is within one `unit` of its own amount. Returns counts
+/// of `unit`.
+pub fn apportion(exact: &[i128], unit: i128, ties: Ties) -> Vec<i128> {
     assert!(
         unit > 0 && exact.iter().all(|&x| x >= 0),
         "apportion takes non-negative amounts"
@@ -174,9 +183,14 @@ pub fn apportion(exact: &[i128], unit: i128) -> Vec<i128> {
             break;
         }
         let n = group.len() as i128;
-        if extra >= n || 2 * extra >= n {
-            group.iter().for_each(|&i| out[i] += 1);
-        }
+        let (up, down) = (n - extra, extra);
+        let take = match ties {
+            _ if extra >= n => group,
+            Ties::Alike if up.min(down) <= 1 && 2 * extra >= n => group,
+            Ties::Alike if up.min(down) <= 1 => &group[..0],
+            _ => &group[..extra as usize],
+        };
+        take.iter().for_each(|&i| out[i] += 1);
         extra -= n;
     }
     out
@@ -209,12 +223,12 @@ impl std::fmt::Display for Num {
 
 /// `apportion` for signed amounts: positive and negative amounts are apportioned separately,
 /// so a zero stays exactly zero and each side adds up to its own exact sum rounded.
-pub fn apportion_signed(exact: &[i128], unit: i128) -> Vec<i128> {
+pub fn apportion_signed(exact: &[i128], unit: i128, ties: Ties) -> Vec<i128> {
     let pos: Vec<i128> = exact.iter().map(|&x| x.max(0)).collect();
     let neg: Vec<i128> = exact.iter().map(|&x| (-x).max(0)).collect();
-    apportion(&pos, unit)
+    apportion(&pos, unit, ties)
         .into_iter()
-        .zip(apportion(&neg, unit))
+        .zip(apportion(&neg, unit, ties))
         .map(|(p, n)| p - n)
         .collect()
 }
@@ -342,23 +356,28 @@ mod tests {
 
     #[test]
     fn apportioned_amounts_add_up_to_the_rounded_total() {
+        use Ties::{Alike, ExactSum};
         // 0.4 + 0.4 + 0.8 cents: the total 1.6 rounds to 2: the 0.8 first, then one of the
-        // two equal 0.4s would be due: equal amounts round alike, and 1 of 2 is half: both up
-        assert_eq!(apportion(&[40, 40, 80], 100), vec![1, 1, 1]);
-        // 3 x 0.4 cents: the total 1.2 rounds to 1, but one of three equal amounts is under
-        // half of them: all stay at 0 (never $0.01 next to <$0.01 for the same usage)
-        assert_eq!(apportion(&[40, 40, 40], 100), vec![0, 0, 0]);
+        // two equal 0.4s: the earlier for an exact sum; on screen both, as they are alike
+        assert_eq!(apportion(&[40, 40, 80], 100, ExactSum), vec![1, 0, 1]);
+        assert_eq!(apportion(&[40, 40, 80], 100, Alike), vec![1, 1, 1]);
+        // 3 x 0.4 cents: the total 1.2 rounds to 1; alike, all three stay at 0 (one cent off)
+        assert_eq!(apportion(&[40, 40, 40], 100, ExactSum), vec![1, 0, 0]);
+        assert_eq!(apportion(&[40, 40, 40], 100, Alike), vec![0, 0, 0]);
+        // 300 x 0.44 cents = 132 cents: alike would be 132 cents off, so the sum stays exact
+        let many = apportion(&[44; 300], 100, Alike);
+        assert_eq!(many.iter().sum::<i128>(), 132);
         // equal amounts among others: 0.6 + 0.5 + 0.5 + 0.3 = 1.9 -> 2: the 0.6 and both 0.5s
-        assert_eq!(apportion(&[60, 50, 50, 30], 100), vec![1, 1, 1, 0]);
-        // equal remainders of different amounts are still separate: 1.5 and 0.5 -> 2: 1.5 first
-        assert_eq!(apportion(&[150, 50], 100), vec![2, 0]);
+        assert_eq!(apportion(&[60, 50, 50, 30], 100, Alike), vec![1, 1, 1, 0]);
+        // equal remainders of different amounts: the larger first: 1.5 and 0.5 -> 2
+        assert_eq!(apportion(&[150, 50], 100, ExactSum), vec![2, 0]);
         // largest remainder wins: 1.45 + 2.55 + 0.0 = 4.0
-        assert_eq!(apportion(&[145, 255, 0], 100), vec![1, 3, 0]);
+        assert_eq!(apportion(&[145, 255, 0], 100, ExactSum), vec![1, 3, 0]);
         // exact multiples stay as they are
-        assert_eq!(apportion(&[300, 500], 100), vec![3, 5]);
-        assert_eq!(apportion(&[], 100), Vec::<i128>::new());
+        assert_eq!(apportion(&[300, 500], 100, ExactSum), vec![3, 5]);
+        assert_eq!(apportion(&[], 100, Alike), Vec::<i128>::new());
         let v = [1_234_567i128, 7_654_321, 5_000_001, 4_999_999];
-        let a = apportion(&v, 1_000_000);
+        let a = apportion(&v, 1_000_000, ExactSum);
         assert_eq!(
             a.iter().sum::<i128>(),
             (v.iter().sum::<i128>() + 500_000) / 1_000_000

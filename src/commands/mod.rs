@@ -31,6 +31,14 @@ pub fn input_outcome(stats: &IngestStats, scope: Scope, strict: bool) -> crate::
             group_thousands(stats.records),
             group_thousands(scope.outside_period),
         );
+        eprintln!(
+            "hint: {}",
+            if scope.outside_period > 0 {
+                "widen --start/--end (or leave them out) to take in the records that were read"
+            } else {
+                "check the paths: they hold no readable invocation-log records (see the lines above)"
+            }
+        );
         return crate::error::Outcome::Partial;
     }
     let bad = stats.skipped_lines + stats.file_errors;

@@ -406,7 +406,6 @@ fn template(env: &Env, id: &str, region: Option<&str>) -> anyhow::Result<String>
         )
         .into());
     };
-    let today = chrono::Utc::now().date_naive();
     let model = r.model_idx.map(|i| env.catalog.model(i));
     let (key, name, provider, ids) = match model {
         Some(m) => (
@@ -424,7 +423,7 @@ fn template(env: &Env, id: &str, region: Option<&str>) -> anyhow::Result<String>
     };
     let row = model.and_then(|m| m.price(&region, r.scope));
     let mut s = format!(
-        "# Prices for {}, for `bedrock-lens --pricing FILE`. Fill in `source` and every empty rate,\n\
+        "# Prices for {}, for `bedrock-lens --pricing FILE`. Fill in `source`, `as_of` and every empty rate,\n\
          # then run `bedrock-lens pricing check FILE`. Rates are USD per 1M tokens, as strings (exact).\n",
         crate::io::clean(id)
     );
@@ -441,6 +440,18 @@ fn template(env: &Env, id: &str, region: Option<&str>) -> anyhow::Result<String>
             s.push_str(&format!("{field} = {}\n", toml_str(value)));
         }
     }
+    // What the rates below rest on: long_* rates need the threshold they apply above.
+    let counts = model.map(|m| {
+        [
+            ("long_context_threshold", m.long_context_threshold),
+            ("tpm_per_unit", m.tpm_per_unit),
+        ]
+    });
+    for (field, value) in counts.into_iter().flatten() {
+        if let Some(v) = value {
+            s.push_str(&format!("{field} = {v}\n"));
+        }
+    }
     // The row's own scope where the catalog has one; a new model's geo profile is priced by a
     // regional row (it covers in-region and geo calls).
     let scope = match (row, r.scope) {
@@ -449,7 +460,7 @@ fn template(env: &Env, id: &str, region: Option<&str>) -> anyhow::Result<String>
         (None, _) => Scope::Regional,
     };
     s.push_str(&format!(
-        "ids = [{}]\nsource = \"\"        # where these prices come from (required)\nas_of = \"{today}\"\n\n\
+        "ids = [{}]\nsource = \"\"        # where these prices come from (required)\nas_of = \"\"         # the day they were read, YYYY-MM-DD (required)\n\n\
          [[model.price]]\nregions = [{}]\nscope = \"{}\"    # regional (in-region and geo profiles) | geo | global\n",
         ids.iter().map(|i| toml_str(i)).collect::<Vec<_>>().join(", "),
         toml_str(&region),

@@ -126,9 +126,10 @@ impl Serialize for Row {
 pub struct Totals {
     #[serde(flatten)]
     pub counts: Counts,
-    /// Over the priced rows only; `None` when there were invocations and none could be priced.
+    /// Over the priced rows only; `None` when no row could be priced (or none was in scope):
+    /// never a $0 that reads as a result.
     pub cost_usd: Option<Usd6>,
-    pub cost_breakdown: Breakdown,
+    pub cost_breakdown: Option<Breakdown>,
     pub unpriced_invocations: u64,
     pub long_context_invocations: u64,
 }
@@ -237,7 +238,7 @@ pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
 pub fn breakdowns(aggs: &[&Agg]) -> Vec<Breakdown> {
     let column = |f: fn(&Agg) -> i128| -> Vec<Usd6> {
         let exact: Vec<i128> = aggs.iter().map(|a| f(a)).collect();
-        crate::money::apportion(&exact, 1_000_000)
+        crate::money::apportion(&exact, 1_000_000, crate::money::Ties::ExactSum)
             .into_iter()
             .map(Usd6)
             .collect()
@@ -258,18 +259,17 @@ pub fn breakdowns(aggs: &[&Agg]) -> Vec<Breakdown> {
 
 pub fn totals_of(rows: &[Row]) -> Totals {
     let mut t = Totals::default();
-    let mut priced = false;
     for r in rows {
         t.counts.add(&r.counts);
         t.unpriced_invocations += r.unpriced_invocations;
         t.long_context_invocations += r.long_context_invocations;
         if let Some(b) = &r.cost {
-            t.cost_breakdown.add(b);
-            priced = true;
+            t.cost_breakdown
+                .get_or_insert_with(Breakdown::default)
+                .add(b);
         }
     }
-    let nothing_ran = t.counts.invocations == 0;
-    t.cost_usd = (priced || nothing_ran).then(|| t.cost_breakdown.total());
+    t.cost_usd = t.cost_breakdown.as_ref().map(Breakdown::total);
     t
 }
 

@@ -12,7 +12,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use super::report::{breakdowns, Counts, InputOut, PeriodOut, PricingOut, UnpricedEntry};
-use crate::money::{apportion_signed, group_thousands, percent, Num, Pico, Usd6};
+use crate::money::{apportion_signed, group_thousands, percent, Num, Pico, Ties, Usd6};
 use crate::pricing::{Agg, CacheTtl, Catalog};
 use crate::scenarios::caching::{self, Estimate};
 use crate::scenarios::details::{Assumptions, CapacityDetail, CapacityPlan, Details, NotComputed};
@@ -275,7 +275,7 @@ fn scenario_out(s: &Scenario, e: Evaluated, base: &Base, keys: &[Key]) -> Scenar
         .zip(&base.exact)
         .map(|(s, b)| s.0 - b.0)
         .collect();
-    let delta_usd = apportion_signed(&deltas, 1_000_000);
+    let delta_usd = apportion_signed(&deltas, 1_000_000, Ties::ExactSum);
     let usd: Vec<Usd6> = base
         .usd
         .iter()
@@ -376,11 +376,17 @@ fn reason(s: &ScenarioOut, r: &ScenarioRow) -> String {
         (Some(Kind::Request(t)), Some(Details::Batch(b)))
             if t.tier == Tier::Batch && t.profile.is_none() && t.swaps.is_empty() =>
         {
+            // Eligible requests without a batch rate (long context, ...) keep their cost.
+            let applied = b.batch_eligible_invocations - b.unchanged_invocations;
             let mut s = format!(
-                "batch rates on {} of {} requests ({}% eligible); only for work that can wait for a batch job",
-                group_thousands(b.batch_eligible_invocations),
+                "batch rates on {} of {} requests ({}% eligible{}); only for work that can wait for a batch job",
+                group_thousands(applied),
                 group_thousands(b.invocations),
-                shown(b.eligible_share_pct)
+                shown(b.eligible_share_pct),
+                match b.unchanged_invocations {
+                    0 => String::new(),
+                    n => format!(", {} of them without a batch rate", group_thousands(n)),
+                }
             );
             if b.eligible_streaming_invocations > 0 {
                 s.push_str(&format!(

@@ -116,6 +116,11 @@ impl Ctx<'_> {
     ) -> Result<Option<Decimal>, CatalogError> {
         let Some(n) = n else { return Ok(None) };
         let d = match n {
+            Num::Str(s) if s.trim().is_empty() => {
+                return Err(self.err(format!(
+                "{field} is empty: fill in the rate, or leave the line out if the model has none"
+            )))
+            }
             Num::Str(s) => Decimal::from_str(s.trim())
                 .map_err(|_| self.err(format!("{field}: `{s}` is not a decimal number")))?,
             Num::Int(i) => Decimal::from(*i),
@@ -145,6 +150,11 @@ impl Ctx<'_> {
     }
 
     pub(super) fn date(&self, field: &str, s: &str) -> Result<NaiveDate, CatalogError> {
+        if s.trim().is_empty() {
+            return Err(self.err(format!(
+                "{field} is empty: fill in the day the prices were read (YYYY-MM-DD)"
+            )));
+        }
         let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
             self.err(format!(
                 "{field}: `{}` is not a date (YYYY-MM-DD)",

@@ -1,7 +1,7 @@
 //! `report` in every format.
 
 use super::{csv, json, Format, Grid};
-use crate::money::{apportion, cents_text, group_thousands, Usd6};
+use crate::money::{apportion, cents_text, group_thousands, Ties, Usd6};
 use crate::output::report::{Counts, Report};
 
 const COUNT_HEADERS: [&str; 6] = [
@@ -25,7 +25,7 @@ fn cost_cells(rep: &Report) -> (Vec<String>, String) {
         .iter()
         .map(|r| r.cost_usd().map_or(0, |c| c.0))
         .collect();
-    let cents = apportion(&micros, 10_000);
+    let cents = apportion(&micros, 10_000, Ties::Alike);
     let cells = rep
         .rows
         .iter()

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::{csv_guarded, json, Format, Grid};
-use crate::money::{apportion, apportion_signed, cents_text, group_thousands, Num, Usd6};
+use crate::money::{apportion, apportion_signed, cents_text, group_thousands, Num, Ties, Usd6};
 use crate::output::whatif::{ScenarioOut, WhatIf};
 use crate::scenarios::details::{
     actionable_first, Assumptions, CapacityDetail, CapacityPlan, Details,
@@ -14,7 +14,7 @@ use crate::scenarios::evaluate::ttl_name;
 /// Cents per workload (and the total) for one column of micro-dollar amounts.
 fn cents(micros: &[Usd6]) -> (Vec<i128>, i128) {
     let m: Vec<i128> = micros.iter().map(|u| u.0.max(0)).collect();
-    let c = apportion(&m, 10_000);
+    let c = apportion(&m, 10_000, Ties::Alike);
     let t = c.iter().sum();
     (c, t)
 }
@@ -140,7 +140,7 @@ pub fn cents_of(w: &WhatIf) -> Cents {
             true => vec![0; b.len()],
             false => s.rows.iter().map(|r| r.delta_usd.0).collect(),
         };
-        let dc = apportion_signed(&d, 10_000);
+        let dc = apportion_signed(&d, 10_000, Ties::Alike);
         let col: Vec<i128> = b.iter().zip(&dc).map(|(x, y)| x + y).collect();
         totals.push(col.iter().sum());
         rows.push(col);
@@ -228,7 +228,7 @@ pub fn workload_grid(w: &WhatIf, c: &Cents, pos: usize) -> Grid {
         let Some(r) = s.rows.get(pos) else {
             rows.push(not_computed_row(
                 s,
-                Some("no result for any workload (why: in the scenario totals)"),
+                Some("no result (why: in the All workloads table)"),
             ));
             continue;
         };
@@ -258,14 +258,16 @@ fn not_computed_row(s: &ScenarioOut, why: Option<&str>) -> Vec<String> {
     ]
 }
 
-/// Recommendations, one line per workload.
-pub fn recommendations_grid(w: &WhatIf) -> Grid {
+/// Recommendations, one line per workload; a saving in cents is the difference of the cents
+/// the workload's table shows, so the two never disagree.
+pub fn recommendations_grid(w: &WhatIf, c: &Cents) -> Grid {
     let mut header: Vec<String> = w.group_by.clone();
     header.extend(["Recommendation", "Saves", super::WHY].map(String::from));
     let rows = w
         .recommendations
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(pos, r)| {
             let mut row: Vec<String> = r
                 .key
                 .0
@@ -273,11 +275,15 @@ pub fn recommendations_grid(w: &WhatIf) -> Grid {
                 .map(|(_, v)| v.clone().unwrap_or_else(|| "(none)".into()))
                 .collect();
             row.push(r.scenario.clone().unwrap_or_else(|| "keep as is".into()));
-            row.push(match r.scenario {
+            let column = w
+                .scenarios
+                .iter()
+                .position(|s| Some(&s.name) == r.scenario.as_ref());
+            row.push(match column {
                 None => String::new(),
-                Some(_) => format!(
+                Some(i) => format!(
                     "{} ({})",
-                    cents_text((r.savings_usd.0 + 5_000) / 10_000, r.savings_usd.0),
+                    cents_text(c.rows[0][pos] - c.rows[i + 1][pos], r.savings_usd.0),
                     pct_text(r.savings_pct).trim_start_matches('+')
                 ),
             });
@@ -423,11 +429,11 @@ fn headline(w: &WhatIf) -> String {
 }
 
 /// The recommendations table, or a line saying there is nothing to recommend on.
-fn recommendations(w: &WhatIf, markdown: bool) -> String {
+fn recommendations(w: &WhatIf, c: &Cents, markdown: bool) -> String {
     if w.recommendations.is_empty() {
         "(no priced usage in the period: nothing to compare)\n".into()
     } else {
-        recommendations_grid(w).render(markdown)
+        recommendations_grid(w, c).render(markdown)
     }
 }
 
@@ -439,7 +445,7 @@ pub fn summary(w: &WhatIf, markdown: bool) -> String {
         "{h}{}\n\n{}\n{h}Recommendations\n\n{}",
         headline(w),
         totals_grid(w, &c).render(markdown),
-        recommendations(w, markdown)
+        recommendations(w, &c, markdown)
     )
 }
 
@@ -465,7 +471,7 @@ fn human(w: &WhatIf, markdown: bool) -> String {
     ));
     s.push_str(&format!(
         "{h3}Recommendations\n\n{}\n",
-        recommendations(w, markdown)
+        recommendations(w, &c, markdown)
     ));
     for (pos, r) in w.baseline.rows.iter().enumerate() {
         s.push_str(&format!(
@@ -484,8 +490,30 @@ fn human(w: &WhatIf, markdown: bool) -> String {
     s
 }
 
+/// The input's caveats, then per scenario what a reader of a saved file must not miss: no
+/// result (and why), and which requests a batch scenario counted as eligible.
 fn caveats_of(w: &WhatIf) -> Vec<String> {
-    super::caveats(&w.input, &w.unpriced, &w.pricing)
+    let mut out = super::caveats(&w.input, &w.unpriced, &w.pricing);
+    for s in &w.scenarios {
+        if let Some(n) = &s.not_computed {
+            out.push(format!(
+                "scenario {}: {}: {}",
+                s.name,
+                n.status.label(),
+                n.reason
+            ));
+        } else if let Assumptions::Request(a) = &s.assumptions {
+            if let Some(b) = &a.batch {
+                out.push(format!(
+                    "scenario {}: batch-eligible: {} ({}% of requests)",
+                    s.name,
+                    b.batch_eligibility,
+                    num(b.eligible_share_pct)
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Long CSV: one line per workload and scenario (baseline included), raw numbers.

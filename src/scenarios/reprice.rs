@@ -199,8 +199,17 @@ fn with_cache(t: Tokens, c: &CacheRate, row: &PriceRow) -> Result<Tokens, String
         CacheTtl::FiveMinutes => r.cache_write_5m,
         CacheTtl::OneHour => r.cache_write_1h,
     };
-    if r.cache_read.is_none() || write.is_none() {
+    if r.cache_read.is_none() {
         return Err("model has no prompt-caching rates in the catalog".into());
+    }
+    if write.is_none() {
+        return Err(format!(
+            "model has no {} cache-write rate in the catalog",
+            match c.ttl {
+                CacheTtl::FiveMinutes => "5-minute",
+                CacheTtl::OneHour => "1-hour",
+            }
+        ));
     }
     let cacheable = t.input * c.prefix_bp / 10_000;
     let reads = cacheable * c.hit_bp / 10_000;

@@ -193,3 +193,30 @@ fn dashboard_out_follows_the_same_rules() {
         .file_type()
         .is_char_device());
 }
+
+/// An output in a directory that does not exist is a usage error: a typo in a directory name
+/// is said, never created (it used to be created, parents and all).
+#[test]
+fn output_in_a_missing_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("typo/sub/r.txt");
+    let o = run(&[
+        "report",
+        "--logs",
+        "tests/fixtures/logs",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let missing = dir.path().join("typo/sub");
+    assert!(
+        o.stderr.contains(&format!(
+            "the directory {} does not exist\nhint: create it first (mkdir -p {})",
+            missing.display(),
+            missing.display()
+        )),
+        "{}",
+        o.stderr
+    );
+    assert!(!dir.path().join("typo").exists());
+}

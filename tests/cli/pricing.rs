@@ -250,8 +250,8 @@ fn template_prints_a_file_to_fill_in() {
         .map(|l| format!("{}\n", l.split(" #").next().unwrap().trim_end()))
         .collect();
     assert_eq!(
-        body.replace(&chrono::Utc::now().date_naive().to_string(), "TODAY"),
-        "\n[[model]]\nkey = \"anthropic.claude-opus-5\"\nids = [\"anthropic.claude-opus-5-20261015-v1:0\"]\nsource = \"\"\nas_of = \"TODAY\"\n\n[[model.price]]\nregions = [\"us-east-1\"]\nscope = \"regional\"\ninput = \"\"\noutput = \"\"\n"
+        body,
+        "\n[[model]]\nkey = \"anthropic.claude-opus-5\"\nids = [\"anthropic.claude-opus-5-20261015-v1:0\"]\nsource = \"\"\nas_of = \"\"\n\n[[model.price]]\nregions = [\"us-east-1\"]\nscope = \"regional\"\ninput = \"\"\noutput = \"\"\n"
     );
     // As printed, it is refused (never a $0 price)
     let f = dir.path().join("opus5.toml");
@@ -263,6 +263,7 @@ fn template_prints_a_file_to_fill_in() {
     let filled = o
         .stdout
         .replace("source = \"\"", "source = \"our quote\"")
+        .replace("as_of = \"\"", "as_of = \"2026-11-15\"")
         .replace("input = \"\"", "input = \"4\"")
         .replace("output = \"\"", "output = \"20\"");
     std::fs::write(&f, filled).unwrap();
@@ -277,7 +278,37 @@ fn template_prints_a_file_to_fill_in() {
         "json",
     ]);
     assert_eq!(r.json()["totals"]["cost_usd"], serde_json::json!(1.312326));
-    // A model the catalog knows: its rates, to edit
+    // An empty rate is named as such
+    let half = o
+        .stdout
+        .replace("source = \"\"", "source = \"our quote\"")
+        .replace("as_of = \"\"", "as_of = \"2026-11-15\"");
+    std::fs::write(&f, half).unwrap();
+    let c = run(&["pricing", "check", f.to_str().unwrap()]);
+    assert!(
+        c.stderr.contains("input is empty: fill in the rate"),
+        "{}",
+        c.stderr
+    );
+    // A model the catalog knows: its rates (and the threshold its long-context rates need),
+    // which check accepts once source and as_of are filled in
+    let o = run(&[
+        "pricing",
+        "template",
+        "us.anthropic.claude-sonnet-4-20250514-v1:0",
+    ]);
+    assert!(
+        o.stdout.contains("\nlong_context_threshold = 200000\n"),
+        "{}",
+        o.stdout
+    );
+    let filled = o
+        .stdout
+        .replace("source = \"\"", "source = \"our quote\"")
+        .replace("as_of = \"\"", "as_of = \"2026-11-15\"");
+    std::fs::write(&f, filled).unwrap();
+    let c = run(&["pricing", "check", f.to_str().unwrap()]);
+    assert_eq!(c.code, 0, "{}", c.stderr);
     let o = run(&[
         "pricing",
         "template",
