@@ -244,7 +244,7 @@ pub fn clean_lines(s: &str) -> String {
 /// A character that could act on a terminal or reorder what is shown: control characters
 /// (escape sequences) and the bidirectional formatting marks (which can make text read
 /// differently from what it is).
-fn unsafe_char(c: char) -> bool {
+pub fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

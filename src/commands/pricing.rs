@@ -296,7 +296,7 @@ fn find_model<'c>(env: &'c Env, name: &str) -> anyhow::Result<&'c Model> {
                 .take(5)
                 .collect();
             Err(UsageError::new(
-                format!("`{name}` is not in the price catalog"),
+                format!("`{}` is not in the price catalog", crate::io::clean(name)),
                 if close.is_empty() {
                     "`bedrock-lens pricing list` shows every model".to_string()
                 } else {

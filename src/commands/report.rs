@@ -18,10 +18,15 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
     let sources = input_sources(&a.input, &mut stats, &mut diags)?;
-    let output = output_of("--output", a.output.as_deref(), &sources)?;
+    let output = output_of(
+        "--output",
+        a.output.as_deref(),
+        &sources,
+        &env.setting_files,
+    )?;
     let table = match &a.export_usage {
         Some(p) => {
-            let out = output_of("--export-usage", Some(p), &sources)?;
+            let out = output_of("--export-usage", Some(p), &sources, &env.setting_files)?;
             if out == Output::Stdout || (out == output && matches!(out, Output::File(_))) {
                 return Err(UsageError::new(
                     format!(

@@ -16,7 +16,9 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
     let sources = input_sources(&a.input, &mut stats, &mut diags)?;
-    let output = output_of("--output", a.output.as_deref(), &sources)?;
+    let mut read = env.setting_files.clone();
+    read.extend(a.scenarios_file.clone());
+    let output = output_of("--output", a.output.as_deref(), &sources, &read)?;
     let r = run_whatif(env, &sources, &s, stats, diags)?;
     let text = render::whatif::render(&r.result, a.format)?;
     output.write(text.as_bytes())?;

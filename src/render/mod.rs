@@ -163,11 +163,12 @@ impl Grid {
 }
 
 /// A value from the logs made safe for one cell: control characters (line breaks, terminal
-/// escapes) become spaces; in Markdown `|` is escaped so it cannot open a column.
+/// escapes) and bidirectional marks become spaces; in Markdown `|` is escaped so it cannot
+/// open a column.
 fn cell_text(s: &str, markdown: bool) -> String {
     let s: String = s
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if crate::io::unsafe_char(c) { ' ' } else { c })
         .collect();
     if markdown {
         s.replace('|', "\\|")

@@ -173,7 +173,7 @@ fn period_line(rep: &Report) -> String {
     format!(
         "Bedrock usage {} (UTC), by {}; cost at {}\n",
         super::period_text(p.start.as_deref(), p.end.as_deref()),
-        rep.group_by.join(", "),
+        crate::io::clean(&rep.group_by.join(", ")),
         super::prices_text(&rep.pricing),
     )
 }

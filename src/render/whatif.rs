@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::{csv_guarded, json, Format, Grid};
+use crate::io::clean;
 use crate::money::{apportion, apportion_signed, cents_text, group_thousands, Num, Ties, Usd6};
 use crate::output::whatif::{ScenarioOut, WhatIf};
 use crate::scenarios::details::{
@@ -405,7 +406,7 @@ fn headline(w: &WhatIf) -> String {
         "What if: {}, {} priced invocations by {}{}",
         super::period_text(w.period.start.as_deref(), w.period.end.as_deref()),
         group_thousands(w.baseline.counts.invocations),
-        w.group_by.join(", "),
+        clean(&w.group_by.join(", ")),
         match w.baseline.counts.invocations {
             // No baseline: not a $0.00 one.
             0 => String::new(),
@@ -417,7 +418,7 @@ fn headline(w: &WhatIf) -> String {
     }
     if !w.unpriced.is_empty() {
         let calls: u64 = w.unpriced.iter().map(|u| u.counts.invocations).sum();
-        let ids: Vec<&str> = w.unpriced.iter().map(|u| u.model_id.as_str()).collect();
+        let ids: Vec<String> = w.unpriced.iter().map(|u| clean(&u.model_id)).collect();
         s.push_str(&format!(
             "\nNot priced, so left out of the baseline and every scenario: {} invocations of {} ({})",
             group_thousands(calls),

@@ -22,6 +22,9 @@ pub struct Env {
     pub catalog: Catalog,
     pub map: ProfileMap,
     pub quiet: bool,
+    /// The files the settings were read from (price overrides, the profile map): an output
+    /// must never overwrite one.
+    pub setting_files: Vec<PathBuf>,
 }
 
 impl Env {
@@ -57,7 +60,14 @@ impl Env {
             })?,
             None => ProfileMap::default(),
         };
+        let mut setting_files: Vec<PathBuf> = catalog
+            .overrides
+            .iter()
+            .map(|o| PathBuf::from(&o.path))
+            .collect();
+        setting_files.extend(g.inference_profiles.clone());
         Ok(Env {
+            setting_files,
             catalog,
             map,
             quiet: g.quiet,
@@ -244,17 +254,23 @@ pub fn with_snapshot_profiles(g: &GlobalArgs, snapshot: Option<&Path>) -> Global
 
 /// Where `flag` sends the result: stdout without it (or with `-`), else the file or stream it
 /// names, checked against the files the command reads (`sources`).
-pub fn output_of(flag: &str, path: Option<&Path>, sources: &[Source]) -> anyhow::Result<Output> {
+pub fn output_of(
+    flag: &str,
+    path: Option<&Path>,
+    sources: &[Source],
+    other_inputs: &[PathBuf],
+) -> anyhow::Result<Output> {
     let Some(path) = path else {
         return Ok(Output::Stdout);
     };
-    let inputs: Vec<PathBuf> = sources
+    let mut inputs: Vec<PathBuf> = sources
         .iter()
         .filter_map(|s| match s {
             Source::File(p) | Source::Table(p) => Some(p.clone()),
             Source::Stdin | Source::Memory { .. } => None,
         })
         .collect();
+    inputs.extend_from_slice(other_inputs);
     Ok(Output::resolve(flag, path, &inputs)?)
 }
 

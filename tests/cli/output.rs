@@ -220,3 +220,41 @@ fn output_in_a_missing_directory_is_refused() {
     );
     assert!(!dir.path().join("typo").exists());
 }
+
+/// The files the settings come from are inputs too: `-o` onto a price file, the profile map or
+/// a scenarios file is refused, and the file is left as it was.
+#[test]
+fn setting_files_are_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("prices.toml");
+    let text = "[[model]]\nkey = \"x.y\"\nids = [\"x.y-v1:0\"]\nsource = \"q\"\nas_of = \"2026-11-01\"\n[[model.price]]\nregions = [\"us-east-1\"]\ninput = \"1\"\n";
+    std::fs::write(&prices, text).unwrap();
+    let scenarios = dir.path().join("s.toml");
+    std::fs::write(&scenarios, "[[scenario]]\nname = \"b\"\ntier = \"batch\"\n").unwrap();
+    let profiles = dir.path().join("profiles.toml");
+    std::fs::copy("tests/fixtures/profiles.toml", &profiles).unwrap();
+    let p = prices.to_str().unwrap();
+    let s = scenarios.to_str().unwrap();
+    let m = profiles.to_str().unwrap();
+    for args in [
+        vec!["--pricing", p, "report", "--logs", LOGS, "-o", p],
+        vec!["--inference-profiles", m, "report", "--logs", LOGS, "-o", m],
+        vec!["whatif", "--logs", LOGS, "--scenarios-file", s, "-o", s],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(
+            o.stderr.contains("is one of the input files"),
+            "{}",
+            o.stderr
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&prices).unwrap(), text);
+    assert!(std::fs::read_to_string(&scenarios)
+        .unwrap()
+        .starts_with("[[scenario]]"));
+    assert_eq!(
+        std::fs::read(&profiles).unwrap(),
+        std::fs::read("tests/fixtures/profiles.toml").unwrap()
+    );
+}

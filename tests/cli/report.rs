@@ -1171,3 +1171,49 @@ fn equal_amounts_round_alike() {
         assert_eq!(v["totals"]["cost_usd"], json!(1.32), "--by {by}");
     }
 }
+
+/// Text from the logs never acts on a terminal in any human output: escapes and bidi marks in
+/// an identity (table cells), an unknown model id (whatif's header) or a `--by` key (headers).
+#[test]
+fn log_text_in_headers_and_cells_is_cleaned() {
+    let recs = basic_records();
+    let dir = tempfile::tempdir().unwrap();
+    let mut r: serde_json::Value = serde_json::from_str(&recs[0]).unwrap();
+    r["identity"]["arn"] = json!("arn:aws:sts::1:assumed-role/x\u{202e}gnp.exe");
+    let mut unknown = r.clone();
+    unknown["requestId"] = json!("esc-2");
+    unknown["modelId"] = json!("us.evil\u{1b}]0;title\u{7}.model-v1:0");
+    write_lines(
+        dir.path(),
+        "logs.jsonl",
+        &[format!("{r}\n"), format!("{unknown}\n")],
+    );
+    for args in [
+        vec!["report", "--logs", "logs.jsonl", "--by", "identity"],
+        vec![
+            "report",
+            "--logs",
+            "logs.jsonl",
+            "--by",
+            "meta:a\u{1b}[2J",
+            "--format",
+            "markdown",
+        ],
+        vec!["whatif", "--logs", "logs.jsonl", "-s", "batch"],
+        vec![
+            "whatif",
+            "--logs",
+            "logs.jsonl",
+            "-s",
+            "batch",
+            "--by",
+            "model,meta:\u{202e}x",
+        ],
+    ] {
+        let o = run_in(dir.path(), &args);
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!o.stdout.contains(bad), "{args:?} {bad:?}: {}", o.stdout);
+            assert!(!o.stderr.contains(bad), "{args:?} {bad:?}: {}", o.stderr);
+        }
+    }
+}
