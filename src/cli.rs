@@ -105,7 +105,7 @@ pub struct IamPolicyArgs {
 const WHATIF_EXAMPLES: &str = "Scenarios (--scenario, repeatable or comma-separated; default: batch, flex, priority, global,
 provisioned, caching):
   batch          batch rates for batch-eligible requests (all, unless --batch-only/--batch-heuristic)
-  flex, priority service tiers (catalog rates, else the documented 50% / 175% of standard)
+  flex, priority service tiers, where the catalog lists the model's tier rate (else n/a)
   global, geo    move traffic to global. profiles, or from global. to geo/in-region
   provisioned    = provisioned-no-commit, provisioned-1m, provisioned-6m (needs tokens per minute
                  per model unit: --tpm-per-unit MODEL=N; AWS does not publish it)
@@ -162,9 +162,9 @@ pub struct WhatifArgs {
     pub tpm_per_unit: Vec<String>,
 
     /// Size provisioned units for this percentile of the busy minutes' tokens (100: the peak;
-    /// lower leaves some minutes over capacity, priced on demand).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100), value_name = "P")]
-    pub size_percentile: u32,
+    /// lower leaves some minutes over capacity, priced on demand). Default 100.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100), value_name = "P")]
+    pub size_percentile: Option<u32>,
 
     /// Model swap for the `swap` scenario: FROM=TO[@PERCENT of FROM's requests, default 100].
     /// Catalog keys or any ids that resolve. Repeatable.
@@ -177,8 +177,9 @@ pub struct WhatifArgs {
     pub cache_hit_rate: Option<String>,
 
     /// Share of each request's uncached input that is a cacheable prefix, for `cache-rate`.
-    #[arg(long, default_value = "100%", value_name = "SHARE")]
-    pub cache_prefix_share: String,
+    /// Default 100%.
+    #[arg(long, value_name = "SHARE")]
+    pub cache_prefix_share: Option<String>,
 
     /// TTL of the cache writes an assumed hit rate makes (`cache-rate`, and scenarios-file
     /// entries without cache_ttl). What the logs already cost is priced with

@@ -8,7 +8,7 @@ use crate::cli::WhatifArgs;
 use crate::error::UsageError;
 use crate::pricing::{Catalog, Resolver};
 use crate::scenarios::sink::{Plan, WhatIfSink};
-use crate::scenarios::spec::{self, Eligibility, Kind, Params, Scenario, Transform};
+use crate::scenarios::spec::{self, Eligibility, Kind, Params, Scenario, Tier, Transform};
 use crate::usage::GroupKey;
 
 /// Flags resolved once: the pass plan and the end-of-run settings.
@@ -56,7 +56,13 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
     let cache_rate = a
         .cache_hit_rate
         .as_deref()
-        .map(|h| spec::cache_rate(h, &a.cache_prefix_share, a.cache_write_ttl))
+        .map(|h| {
+            spec::cache_rate(
+                h,
+                a.cache_prefix_share.as_deref().unwrap_or("100%"),
+                a.cache_write_ttl,
+            )
+        })
         .transpose()
         .map_err(|e| usage(e, "give a fraction (0.7) or a percentage (70%)"))?;
     let file = match &a.scenarios_file {
@@ -144,7 +150,7 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
         },
         tpm_by_model,
         tpm_all,
-        percentile: a.size_percentile,
+        percentile: a.size_percentile.unwrap_or(100),
         provisioned_asked,
         keep_duplicates: a.input.keep_duplicates,
     })
@@ -224,6 +230,27 @@ fn unused_flags(a: &WhatifArgs, scenarios: &[Scenario]) -> anyhow::Result<()> {
         return Err(usage(
             "--cache-hit-rate is given but no scenario asked for assumes a hit rate".into(),
             "add the cache-rate scenario: -s cache-rate, or drop --cache-hit-rate",
+        ));
+    }
+    if a.cache_prefix_share.is_some() && !uses(&|t| t.cache.is_some()) {
+        return Err(usage(
+            "--cache-prefix-share is given but no scenario asked for assumes a hit rate".into(),
+            "add the cache-rate scenario: -s cache-rate --cache-hit-rate RATE, or drop --cache-prefix-share",
+        ));
+    }
+    if (!a.batch_only.is_empty() || a.batch_heuristic) && !uses(&|t| t.tier == Tier::Batch) {
+        return Err(usage(
+            "--batch-only / --batch-heuristic narrow batch eligibility, but no scenario asked for runs as batch".into(),
+            "add a batch scenario: -s batch (or batch+global, ...), or drop the flag",
+        ));
+    }
+    let sizes = scenarios
+        .iter()
+        .any(|s| matches!(s.kind, Kind::Provisioned(_) | Kind::Reserved));
+    if (!a.tpm_per_unit.is_empty() || a.size_percentile.is_some()) && !sizes {
+        return Err(usage(
+            "--tpm-per-unit / --size-percentile size capacity, but no scenario asked for provisions any".into(),
+            "add -s provisioned (or provisioned-1m, reserved, ...), or drop the flag",
         ));
     }
     Ok(())

@@ -886,6 +886,40 @@ fn scenario_flags_are_never_ignored() {
         assert!(o.stderr.contains(hint), "{flag}: {}", o.stderr);
         assert!(o.stdout.is_empty());
     }
+    // Flags of the other scenarios, given without any scenario that uses them
+    for (scenario, flags, hint) in [
+        (
+            "batch",
+            vec!["--cache-prefix-share", "50%"],
+            "hint: add the cache-rate scenario",
+        ),
+        (
+            "batch",
+            vec!["--tpm-per-unit", "amazon.nova-pro=1000"],
+            "hint: add -s provisioned",
+        ),
+        (
+            "batch",
+            vec!["--size-percentile", "90"],
+            "hint: add -s provisioned",
+        ),
+        (
+            "flex",
+            vec!["--batch-heuristic"],
+            "hint: add a batch scenario",
+        ),
+        (
+            "global",
+            vec!["--batch-only", "meta:team=etl"],
+            "hint: add a batch scenario",
+        ),
+    ] {
+        let mut args = vec!["-s", scenario];
+        args.extend(&flags);
+        let o = whatif(&args);
+        assert_eq!(o.code, 2, "{flags:?}: {}", o.stderr);
+        assert!(o.stderr.contains(hint), "{flags:?}: {}", o.stderr);
+    }
 }
 
 #[test]
