@@ -40,17 +40,18 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 e.exit();
             }
             // clap's message, then the hint every usage error carries.
             let _ = e.print();
-            eprintln!("hint: every flag, with examples, is in `bedrock-lens <command> --help`");
+            let hint = match e.kind() {
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    "name a command (above); `bedrock-lens demo` shows what the tool does on a sample month"
+                }
+                _ => "every flag, with examples, is in `bedrock-lens <command> --help`",
+            };
+            eprintln!("hint: {hint}");
             return ExitCode::from(2);
         }
     };

@@ -36,7 +36,7 @@ pub fn cmd(env: &Env, a: &DashboardArgs) -> anyhow::Result<Outcome> {
         return check_file(env, path);
     }
     let d = settings::dashboard::resolve(a)?;
-    super::warn_diagnostics(&d.skipped.0, &d.skipped.1);
+    super::warn_diagnostics(&d.skipped.0, &d.skipped.1, env.quiet);
     let mut pairs = d.pairs;
     let mut regions = d.regions;
     if a.discover {

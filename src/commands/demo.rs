@@ -109,7 +109,7 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         f => render::demo::human(&demo, f == DemoFormat::Markdown),
     };
     emit(&text)?;
-    warn_diagnostics(&r.stats, &r.diags);
+    warn_diagnostics(&r.stats, &r.diags, env.quiet);
     warn_unpriced(&by_model);
     Ok(Outcome::Ok)
 }

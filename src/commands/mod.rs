@@ -51,9 +51,9 @@ pub fn input_outcome(stats: &IngestStats, scope: Scope, strict: bool) -> crate::
 }
 
 /// Prints what could not be read: first few in full (location and reason, never content);
-/// and the files found in --logs directories that are not logs.
-pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics) {
-    if !stats.ignored_files.is_empty() {
+/// and (a note, which -q drops) the files found in --logs directories that are not logs.
+pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics, quiet: bool) {
+    if !stats.ignored_files.is_empty() && !quiet {
         let n: u64 = stats.ignored_files.values().sum();
         let kinds: Vec<String> = stats
             .ignored_files

@@ -70,7 +70,7 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let rep = &run.reports[0];
     let text = render::report::render(rep, a.format)?;
     output.write(text.as_bytes())?;
-    warn_diagnostics(&run.stats, &run.diags);
+    warn_diagnostics(&run.stats, &run.diags, env.quiet);
     warn_unpriced(rep);
     warn_duplicates(&run.dropped);
     if !env.quiet {

@@ -22,7 +22,7 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let r = run_whatif(env, &sources, &s, stats, diags)?;
     let text = render::whatif::render(&r.result, a.format)?;
     output.write(text.as_bytes())?;
-    warn_diagnostics(&r.stats, &r.diags);
+    warn_diagnostics(&r.stats, &r.diags, env.quiet);
     warn_unpriced_list(&r.result.unpriced);
     warn_duplicates(&r.dropped);
     if !env.quiet {

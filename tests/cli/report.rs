@@ -1098,6 +1098,23 @@ fn other_files_in_a_directory_are_said() {
         "{}",
         o.stderr
     );
+    // A note: -q drops it
+    let o = run_in(dir.path(), &["report", "--logs", ".", "-q"]);
+    assert!(!o.stderr.contains("note:"), "{}", o.stderr);
+}
+
+/// A command or subcommand left out is a usage error with its hint line, as every other one.
+#[test]
+fn a_missing_command_is_a_usage_error_with_a_hint() {
+    for args in [vec![], vec!["pricing"], vec!["collect"]] {
+        let o = run(&args);
+        assert_eq!(o.code, 2, "{args:?}");
+        assert!(
+            o.stderr.trim_end().ends_with("hint: name a command (above); `bedrock-lens demo` shows what the tool does on a sample month"),
+            "{args:?}: {}",
+            o.stderr
+        );
+    }
 }
 
 /// Identical usage rounds alike: two identities with the same $0.005 each show $0.01 each

@@ -158,7 +158,7 @@ pub async fn run(
     done.count("GetObject", f.s3_calls.get_object);
     done.cost_micros = f.s3_calls.cost_micros();
     done.any_ok = !f.parts.is_empty();
-    warn_diagnostics(&f.stats, &f.diags);
+    warn_diagnostics(&f.stats, &f.diags, env.quiet);
     let table = match (&ctx.out, done.any_ok) {
         (Some(dir), true) => Some(UsageTable::create(
             &dir.join(snapshot::INVOCATIONS),
