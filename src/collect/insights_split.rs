@@ -26,35 +26,35 @@ pub fn split(range: Range, rows: usize, limit: usize, min_width: i64) -> Option<
     (mid < e).then_some(((s, mid), (mid, e)))
 }
 
-/// Runs `query` over `range`, splitting where a result reaches `limit` rows. `min_width` is the
-/// narrowest range worth splitting (the aggregation bin: narrower pieces cannot have fewer rows).
-/// Returns the rows of every piece, in time order, and the number of queries run.
-pub fn run_split<R, E>(
-    range: Range,
-    limit: usize,
-    min_width: i64,
-    query: &mut impl FnMut(Range) -> Result<Vec<R>, E>,
-) -> Result<(Vec<R>, u32), E> {
-    let mut out = vec![];
-    let mut queries = 0;
-    let mut stack = vec![range];
-    while let Some((s, e)) = stack.pop() {
-        let rows = query((s, e))?;
-        queries += 1;
-        if let Some((first, second)) = split((s, e), rows.len(), limit, min_width) {
-            // Later half pushed first so the earlier half runs (and lands) first.
-            stack.push(second);
-            stack.push(first);
-            continue;
-        }
-        out.extend(rows);
-    }
-    Ok((out, queries))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How a collector drives `split`, for these tests: runs `query` over `range`, splitting
+    /// where a result reaches `limit` rows; returns the rows of every piece, in time order,
+    /// and the number of queries run.
+    fn run_split<R, E>(
+        range: Range,
+        limit: usize,
+        min_width: i64,
+        query: &mut impl FnMut(Range) -> Result<Vec<R>, E>,
+    ) -> Result<(Vec<R>, u32), E> {
+        let mut out = vec![];
+        let mut queries = 0;
+        let mut stack = vec![range];
+        while let Some((s, e)) = stack.pop() {
+            let rows = query((s, e))?;
+            queries += 1;
+            if let Some((first, second)) = split((s, e), rows.len(), limit, min_width) {
+                // Later half pushed first so the earlier half runs (and lands) first.
+                stack.push(second);
+                stack.push(first);
+                continue;
+            }
+            out.extend(rows);
+        }
+        Ok((out, queries))
+    }
 
     #[test]
     fn splits_until_under_the_limit() {
