@@ -146,29 +146,53 @@ fn overlaps(with: &[usize]) -> Option<String> {
 
 /// Every problem found (empty: valid), at most [`MAX_PROBLEMS`] of them in full.
 pub fn check(body: &Value) -> Vec<String> {
-    let mut errs = problems(body);
-    if errs.len() > MAX_PROBLEMS {
-        let more = errs.len() - MAX_PROBLEMS;
-        errs.truncate(MAX_PROBLEMS);
+    let p = problems(body);
+    let mut errs = p.shown;
+    if p.total > MAX_PROBLEMS {
         errs.push(format!(
-            "body: {more} more problems not shown (fix those above and check again)"
+            "body: {} more problems not shown (fix those above and check again)",
+            p.total - MAX_PROBLEMS
         ));
     }
     errs
 }
 
-fn problems(body: &Value) -> Vec<String> {
-    let mut errs = vec![];
+/// Problems as they are found: all counted, the first [`MAX_PROBLEMS`] worded (a message is
+/// built only when it will be shown, so a body with millions of problems stays fast).
+#[derive(Default)]
+struct Problems {
+    shown: Vec<String>,
+    total: usize,
+}
+
+impl Problems {
+    fn add(&mut self, message: impl FnOnce() -> String) {
+        self.total += 1;
+        if self.shown.len() < MAX_PROBLEMS {
+            self.shown.push(message());
+        }
+    }
+
+    fn one(message: String) -> Problems {
+        Problems {
+            shown: vec![message],
+            total: 1,
+        }
+    }
+}
+
+fn problems(body: &Value) -> Problems {
+    let mut errs = Problems::default();
     let Some(widgets) = body.get("widgets").and_then(Value::as_array) else {
-        return vec!["body: `widgets` is missing or not an array".into()];
+        return Problems::one("body: `widgets` is missing or not an array".into());
     };
     if widgets.len() > MAX_WIDGETS {
         // Counts first: a body this large is refused whole, without a report per widget (the
         // overlap check compares widgets pairwise).
-        return vec![format!(
+        return Problems::one(format!(
             "body: {} widgets (at most {MAX_WIDGETS})",
             widgets.len()
-        )];
+        ));
     }
     let total_metrics: usize = widgets
         .iter()
@@ -176,7 +200,7 @@ fn problems(body: &Value) -> Vec<String> {
         .map(Vec::len)
         .sum();
     if total_metrics > MAX_METRICS_PER_DASHBOARD {
-        errs.push(format!(
+        errs.add(|| format!(
             "body: {total_metrics} metrics in all (at most {MAX_METRICS_PER_DASHBOARD}, hidden ones included)"
         ));
     }
@@ -192,24 +216,26 @@ fn problems(body: &Value) -> Vec<String> {
         match (x, y, wd, h) {
             (Some(x), Some(y), Some(wd), Some(h)) => {
                 if !(0..=23).contains(&x) {
-                    errs.push(format!("{}: {x} is outside 0..23", at("x")));
+                    errs.add(|| format!("{}: {x} is outside 0..23", at("x")));
                 }
                 if y < 0 {
-                    errs.push(format!("{}: {y} is negative", at("y")));
+                    errs.add(|| format!("{}: {y} is negative", at("y")));
                 }
                 if !(1..=24).contains(&wd) {
-                    errs.push(format!("{}: {wd} is outside 1..24", at("width")));
+                    errs.add(|| format!("{}: {wd} is outside 1..24", at("width")));
                 }
                 if !(1..=1000).contains(&h) {
-                    errs.push(format!("{}: {h} is outside 1..1000", at("height")));
+                    errs.add(|| format!("{}: {h} is outside 1..1000", at("height")));
                 }
                 // i128: no sum of two i64 overflows.
                 let (x, y, wd, h) = (x as i128, y as i128, wd as i128, h as i128);
                 if x + wd > 24 {
-                    errs.push(format!(
-                        "{}: x {x} + width {wd} passes the 24-column grid",
-                        at("width")
-                    ));
+                    errs.add(|| {
+                        format!(
+                            "{}: x {x} + width {wd} passes the 24-column grid",
+                            at("width")
+                        )
+                    });
                 }
                 let over: Vec<usize> = cells
                     .iter()
@@ -219,114 +245,120 @@ fn problems(body: &Value) -> Vec<String> {
                     .map(|c| c.0)
                     .collect();
                 if let Some(e) = overlaps(&over) {
-                    errs.push(format!("{}: {e}", at("x/y")));
+                    errs.add(|| format!("{}: {e}", at("x/y")));
                 }
                 cells.push((i, x, y, wd, h));
             }
-            _ => errs.push(format!(
-                "{}: x, y, width and height must all be integers",
-                at("position")
-            )),
+            _ => errs.add(|| {
+                format!(
+                    "{}: x, y, width and height must all be integers",
+                    at("position")
+                )
+            }),
         }
         let props = &w["properties"];
         match w["type"].as_str() {
             Some("text") => {
                 if props["markdown"].as_str().is_none() {
-                    errs.push(format!("{}: missing", at("properties.markdown")));
+                    errs.add(|| format!("{}: missing", at("properties.markdown")));
                 }
             }
             Some("metric") => check_metric(props, &at, &mut errs),
             Some("log") => {
                 if props["region"].as_str().is_none_or(str::is_empty) {
-                    errs.push(format!("{}: missing", at("properties.region")));
+                    errs.add(|| format!("{}: missing", at("properties.region")));
                 }
                 if !props["query"]
                     .as_str()
                     .is_some_and(|q| q.trim_start().starts_with("SOURCE '"))
                 {
-                    errs.push(format!(
-                        "{}: must start with SOURCE '<log group>'",
-                        at("properties.query")
-                    ));
+                    errs.add(|| {
+                        format!(
+                            "{}: must start with SOURCE '<log group>'",
+                            at("properties.query")
+                        )
+                    });
                 }
             }
             Some("alarm") | Some("explorer") => {}
-            other => errs.push(format!(
-                "{}: `{}` is not metric, text, log, alarm or explorer",
-                at("type"),
-                other.map_or("(missing)".into(), shown)
-            )),
+            other => errs.add(|| {
+                format!(
+                    "{}: `{}` is not metric, text, log, alarm or explorer",
+                    at("type"),
+                    other.map_or("(missing)".into(), shown)
+                )
+            }),
         }
     }
     errs
 }
 
-fn check_metric(props: &Value, at: &dyn Fn(&str) -> String, errs: &mut Vec<String>) {
+fn check_metric(props: &Value, at: &dyn Fn(&str) -> String, errs: &mut Problems) {
     if props["region"].as_str().is_none_or(str::is_empty) {
-        errs.push(format!("{}: missing", at("properties.region")));
+        errs.add(|| format!("{}: missing", at("properties.region")));
     }
     if let Some(p) = props.get("period").and_then(Value::as_i64) {
         if p <= 0 || p % 60 != 0 {
-            errs.push(format!(
-                "{}: {p} is not a multiple of 60",
-                at("properties.period")
-            ));
+            errs.add(|| format!("{}: {p} is not a multiple of 60", at("properties.period")));
         }
     }
     let Some(rows) = props["metrics"].as_array() else {
-        errs.push(format!(
-            "{}: missing or not an array",
-            at("properties.metrics")
-        ));
+        errs.add(|| format!("{}: missing or not an array", at("properties.metrics")));
         return;
     };
     if rows.is_empty() {
-        errs.push(format!("{}: empty", at("properties.metrics")));
+        errs.add(|| format!("{}: empty", at("properties.metrics")));
     }
     if rows.len() > MAX_METRICS_PER_WIDGET {
-        errs.push(format!(
-            "{}: {} metrics (at most {MAX_METRICS_PER_WIDGET})",
-            at("properties.metrics"),
-            rows.len()
-        ));
+        errs.add(|| {
+            format!(
+                "{}: {} metrics (at most {MAX_METRICS_PER_WIDGET})",
+                at("properties.metrics"),
+                rows.len()
+            )
+        });
     }
     let mut ids: HashSet<String> = HashSet::new();
     let mut expressions: Vec<(usize, String)> = vec![];
     for (k, row) in rows.iter().enumerate() {
         let field = format!("properties.metrics[{k}]");
         let Some(items) = row.as_array() else {
-            errs.push(format!("{}: not an array", at(&field)));
+            errs.add(|| format!("{}: not an array", at(&field)));
             continue;
         };
         let opts = items.last().filter(|v| v.is_object());
         let strings = items.iter().take_while(|v| v.is_string()).count();
         let is_expr = opts.is_some_and(|o| o.get("expression").is_some());
         if !is_expr && strings < 2 {
-            errs.push(format!(
-                "{}: needs at least a namespace and a metric name",
-                at(&field)
-            ));
+            errs.add(|| {
+                format!(
+                    "{}: needs at least a namespace and a metric name",
+                    at(&field)
+                )
+            });
         }
         if !is_expr && strings % 2 != 0 {
-            errs.push(format!(
-                "{}: dimension names and values must come in pairs",
-                at(&field)
-            ));
+            errs.add(|| {
+                format!(
+                    "{}: dimension names and values must come in pairs",
+                    at(&field)
+                )
+            });
         }
         if let Some(o) = opts {
             if let Some(id) = o.get("id").and_then(Value::as_str) {
                 if !valid_id(id) {
-                    errs.push(format!(
+                    errs.add(|| format!(
                         "{}: id `{}` must start with a lowercase letter and hold only letters, digits and _",
                         at(&field),
                         shown(id)
                     ));
                 }
                 if !ids.insert(id.to_string()) {
-                    errs.push(format!("{}: id `{}` is used twice", at(&field), shown(id)));
+                    errs.add(|| format!("{}: id `{}` is used twice", at(&field), shown(id)));
                 }
             } else if is_expr {
-                errs.push(format!("{}: an expression needs an id", at(&field)));
+                errs.add(|| format!("{}: an expression needs an id", at(&field)));
             }
             if let Some(e) = o.get("expression").and_then(Value::as_str) {
                 expressions.push((k, e.to_string()));
@@ -336,11 +368,13 @@ fn check_metric(props: &Value, at: &dyn Fn(&str) -> String, errs: &mut Vec<Strin
     for (k, e) in expressions {
         for r in referenced_ids(&e) {
             if !ids.contains(&r) {
-                errs.push(format!(
-                    "{}: expression refers to `{}`, which no metric in this widget defines",
-                    at(&format!("properties.metrics[{k}]")),
-                    shown(&r)
-                ));
+                errs.add(|| {
+                    format!(
+                        "{}: expression refers to `{}`, which no metric in this widget defines",
+                        at(&format!("properties.metrics[{k}]")),
+                        shown(&r)
+                    )
+                });
             }
         }
     }
