@@ -107,6 +107,8 @@ pub struct PriceRow {
     pub as_of: NaiveDate,
     /// The file this row came from (embedded path or the user's override file).
     pub origin: String,
+    /// From the built-in catalog (not a --pricing file).
+    pub built_in: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -292,7 +294,8 @@ impl Catalog {
         }
         let mut fresh: BTreeMap<(String, Scope), PriceRow> = BTreeMap::new();
         for p in &m.price {
-            let row = parse_row(&ctx, m, p)?;
+            let mut row = parse_row(&ctx, m, p)?;
+            row.built_in = !is_override;
             for r in &row.regions {
                 if fresh.insert((r.clone(), row.scope), row.clone()).is_some() {
                     return Err(ctx.err(format!(
@@ -345,11 +348,12 @@ impl Catalog {
         &self.models[idx]
     }
 
-    /// The oldest `as_of` among all rows: the date a report's prices are at least as fresh as.
+    /// The oldest `as_of` among the built-in rows: the date the catalog's prices are at least
+    /// as fresh as (override files carry their own dates).
     pub fn oldest_as_of(&self) -> Option<NaiveDate> {
         self.models
             .iter()
-            .flat_map(|m| m.prices.values().map(|p| p.as_of))
+            .flat_map(|m| m.prices.values().filter(|p| p.built_in).map(|p| p.as_of))
             .min()
     }
 }

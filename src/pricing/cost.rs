@@ -32,7 +32,8 @@ pub struct CostBreakdown {
     pub cache_read: Pico,
     pub cache_write: Pico,
     pub long_context: bool,
-    /// As-of date of the price row used.
+    /// As-of date of the built-in price row used (`None` for a --pricing row: the header dates
+    /// override files on their own).
     pub as_of: Option<chrono::NaiveDate>,
 }
 
@@ -104,7 +105,7 @@ pub fn price_request(
     };
     let mut c = price_tokens(rates, t, ttl, label, &model.key)?;
     c.long_context = long;
-    c.as_of = Some(row.as_of);
+    c.as_of = row.built_in.then_some(row.as_of);
     Ok(c)
 }
 

@@ -251,6 +251,7 @@ pub(super) fn parse_row(ctx: &Ctx, m: &ModelDoc, p: &PriceDoc) -> Result<PriceRo
             None => ctx.date("as_of", &m.as_of)?,
         },
         origin: ctx.path.to_string(),
+        built_in: true,
     })
 }
 

@@ -268,6 +268,22 @@ output = "20.00"
         )),
         "{w}"
     );
+    // An override older than the catalog does not make the catalog look older
+    std::fs::write(
+        &f,
+        std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("2026-11-15", "2026-10-15"),
+    )
+    .unwrap();
+    let o = run(&["report", "--logs", LOGS, "--pricing", file]);
+    assert!(
+        o.stdout.lines().next().unwrap().ends_with(&format!(
+            "cost at catalog prices as of 2026-11-01, with overrides from {file} (as of 2026-10-15)"
+        )),
+        "{}",
+        o.stdout
+    );
 }
 
 /// Caveats a saved file must carry: unpriced usage, skipped lines and duplicates, in the
