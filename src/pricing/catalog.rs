@@ -38,7 +38,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("cannot read price file {path}: {source}")]
+    #[error("cannot read price file {}: {}", crate::io::clean(&path.display().to_string()), crate::io::io_reason(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,

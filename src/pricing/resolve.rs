@@ -160,9 +160,13 @@ pub struct MapEntry {
 
 impl ProfileMap {
     pub fn load(path: &Path) -> anyhow::Result<ProfileMap> {
-        use anyhow::Context;
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read inference-profile map {}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read inference-profile map {}: {}",
+                crate::io::clean(&path.display().to_string()),
+                crate::io::io_reason(&e)
+            )
+        })?;
         let map: ProfileMap = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
                 "{}: not a valid inference-profile map: {}",

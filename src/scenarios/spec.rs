@@ -186,8 +186,13 @@ struct ScenarioFile {
 }
 
 pub fn load_file(path: &Path) -> Result<Vec<FileScenario>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "{}: cannot read: {}",
+            crate::io::clean(&path.display().to_string()),
+            crate::io::io_reason(&e)
+        )
+    })?;
     let f: ScenarioFile = toml::from_str(&text).map_err(|e| {
         format!(
             "{}: {}",

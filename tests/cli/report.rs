@@ -1250,3 +1250,39 @@ fn log_text_in_headers_and_cells_is_cleaned() {
         }
     }
 }
+
+/// Setting files that cannot be read are said in words, never as Rust's error text.
+#[test]
+fn unreadable_setting_files_are_said_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, b"\xff\xfe[[model]]").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let b = bad.to_str().unwrap();
+    for (args, said) in [
+        (
+            vec![
+                "whatif",
+                "--logs",
+                LOGS,
+                "--scenarios-file",
+                "/nonexistent-x",
+            ],
+            "/nonexistent-x: cannot read: no such file or directory",
+        ),
+        (
+            vec!["--inference-profiles", d, "report", "--logs", LOGS],
+            "is a directory",
+        ),
+        (
+            vec!["--pricing", b, "report", "--logs", LOGS],
+            "bad.toml: not UTF-8 text",
+        ),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains(said), "{args:?}: {}", o.stderr);
+        assert!(!o.stderr.contains("os error"), "{}", o.stderr);
+        assert!(!o.stderr.contains("stream did not contain"), "{}", o.stderr);
+    }
+}
