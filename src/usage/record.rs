@@ -469,6 +469,11 @@ impl<'a> RawRecord<'a> {
 pub fn describe_json_error(e: &serde_json::Error, text: &str) -> String {
     use serde_json::error::Category;
     let what = match e.classify() {
+        // A raw CR inside a line is never valid JSON: records joined by CR line ends in a file
+        // that also has LF ones.
+        Category::Syntax if text.trim_end().contains('\r') => {
+            "malformed JSON: the line holds CR line breaks (mixed CR and LF line ends? convert with `tr '\\r' '\\n'`)".to_string()
+        }
         Category::Syntax => "malformed JSON".to_string(),
         Category::Eof => "truncated JSON (record ends early)".to_string(),
         Category::Io => "read error".to_string(),

@@ -224,6 +224,17 @@ fn cr_only_and_crlf_line_endings() {
     std::fs::write(d.join("pretty.json"), pretty).unwrap();
     let (o, calls, cost) = report(d, &["pretty.json"], vec![]);
     assert_eq!((calls, cost.as_str()), (1, "0.0315"), "{}", o.stderr);
+    // Mixed: CR between the first two records, LF after: the file reads by LF (a stray CR must
+    // not merge every line after it), and the joined line says why it is malformed
+    let mixed = format!("{}\r{}\n{}\n{}\n", recs[0], recs[1], recs[2], recs[3]);
+    std::fs::write(d.join("mixed.jsonl"), mixed).unwrap();
+    let (o, calls, _) = report(d, &["mixed.jsonl"], vec![]);
+    assert_eq!(calls, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("mixed.jsonl:1: malformed JSON: the line holds CR line breaks (mixed CR and LF line ends?"),
+        "{}",
+        o.stderr
+    );
 }
 
 /// No request carries 10^8 tokens (context windows are a few million): a record claiming more,
