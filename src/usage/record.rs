@@ -379,10 +379,16 @@ impl<'a> RawRecord<'a> {
     /// counts; successful ones must have `input.inputTokenCount` (embedding models have no
     /// output count, so a missing `output.outputTokenCount` reads as 0).
     pub fn validate(&'a self) -> Result<UsageRecord<'a>, Reject> {
+        // Records copied out of other tools can lack the schema fields (or carry them last,
+        // which JSON does not mind): such a record is read when the rest of it is one. A record
+        // that names another schema, or a version this one does not know, is not.
         match self.schema_type.as_ref().map(Str::as_str) {
             Some("ModelInvocationLog") => {}
             Some(_) => return Err("schemaType is not ModelInvocationLog".into()),
-            None => return Err("not an invocation log record (no schemaType)".into()),
+            None if self.model_id.is_none() => {
+                return Err("not an invocation log record (no schemaType, no modelId)".into())
+            }
+            None => {}
         }
         match self.schema_version.as_ref().map(Str::as_str) {
             Some(v) if SCHEMA_VERSIONS.contains(&v) => {}
@@ -394,7 +400,7 @@ impl<'a> RawRecord<'a> {
                 )
                 .into())
             }
-            None => return Err("schemaVersion is missing".into()),
+            None => {}
         }
         let ts = self
             .timestamp
@@ -612,6 +618,25 @@ mod tests {
         assert_eq!(
             raw.validate().unwrap_err().to_string(),
             "timestamp is outside the years 2000-2100"
+        );
+        // Without the schema fields, or with them last, a record is read as any other
+        let bare = OK.replace(
+            r#""schemaType":"ModelInvocationLog","schemaVersion":"1.0","#,
+            "",
+        );
+        let raw: RawRecord = serde_json::from_str(&bare).unwrap();
+        assert_eq!(raw.validate().unwrap().tokens.input, 12);
+        let last = format!(
+            "{},\"schemaVersion\":\"1.0\",\"schemaType\":\"ModelInvocationLog\"}}",
+            bare.trim_end_matches('}')
+        );
+        let raw: RawRecord = serde_json::from_str(&last).unwrap();
+        assert_eq!(raw.validate().unwrap().model_id, "amazon.nova-pro-v1:0");
+        // JSON of another kind is still told apart
+        let raw: RawRecord = serde_json::from_str(r#"{"level":"info"}"#).unwrap();
+        assert_eq!(
+            raw.validate().unwrap_err().to_string(),
+            "not an invocation log record (no schemaType, no modelId)"
         );
     }
 
