@@ -523,61 +523,39 @@ fn collectors_against_the_emulator() {
         event_time,
         edge_record,
     ));
-    let edge = tempfile::tempdir().unwrap();
-    let o = bin(
-        &ep,
-        &[
-            "collect",
-            "logs",
-            "--log-group",
-            "/bedrock/edge",
-            "--region",
-            "us-east-1",
-            "--start",
-            &start,
-            "--end",
-            &end,
-            "--out",
-            edge.path().to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(
-        manifest(edge.path())["sources"]["invocations"]["rows"],
-        json!(1)
-    );
+    // The rows `collect logs` keeps from one group over the window.
+    let rows_collected = |group: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let o = bin(
+            &ep,
+            &[
+                "collect",
+                "logs",
+                "--log-group",
+                group,
+                "--region",
+                "us-east-1",
+                "--start",
+                &start,
+                "--end",
+                &end,
+                "--out",
+                out.path().to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        manifest(out.path())["sources"]["invocations"]["rows"].clone()
+    };
+    assert_eq!(rows_collected("/bedrock/edge"), json!(1));
     // The end edge likewise: an event a minute before the window ends, whose record says a
     // second after it, belongs to this window (the next one's FilterLogEvents will not see it).
-    let end_t = now;
     rt.block_on(one_event_group(
         &ep,
         "/bedrock/edge-end",
-        end_t - Duration::seconds(60),
-        record("edge-2", end_t + Duration::seconds(1), 7, 7),
+        now - Duration::seconds(60),
+        record("edge-2", now + Duration::seconds(1), 7, 7),
     ));
-    let edge_end = tempfile::tempdir().unwrap();
-    let o = bin(
-        &ep,
-        &[
-            "collect",
-            "logs",
-            "--log-group",
-            "/bedrock/edge-end",
-            "--region",
-            "us-east-1",
-            "--start",
-            &start,
-            "--end",
-            &end,
-            "--out",
-            edge_end.path().to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(
-        manifest(edge_end.path())["sources"]["invocations"]["rows"],
-        json!(1)
-    );
+    assert_eq!(rows_collected("/bedrock/edge-end"), json!(1));
 
     // --server-side: moto answers StartQuery/GetQueryResults with raw events (it ignores
     // `stats`), so only the calls are meaningful here; the aggregation and its splitting are
