@@ -91,6 +91,8 @@ pub struct Row {
     /// Invocations in this row that could not be priced (their tokens are in `counts`).
     pub unpriced_invocations: u64,
     pub long_context_invocations: u64,
+    /// Invocations logged without any token count: blocked before the model ran.
+    pub guardrail_blocked: u64,
     /// `None` when nothing in the row could be priced.
     pub cost: Option<Breakdown>,
 }
@@ -118,6 +120,7 @@ impl Serialize for Row {
         m.serialize_entry("cost_breakdown", &self.cost)?;
         m.serialize_entry("unpriced_invocations", &self.unpriced_invocations)?;
         m.serialize_entry("long_context_invocations", &self.long_context_invocations)?;
+        m.serialize_entry("guardrail_blocked", &self.guardrail_blocked)?;
         m.end()
     }
 }
@@ -132,6 +135,7 @@ pub struct Totals {
     pub cost_breakdown: Option<Breakdown>,
     pub unpriced_invocations: u64,
     pub long_context_invocations: u64,
+    pub guardrail_blocked: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -203,6 +207,7 @@ pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
                 counts: Counts::of(a),
                 unpriced_invocations: a.unpriced_invocations,
                 long_context_invocations: a.long_context_invocations,
+                guardrail_blocked: a.guardrail_blocked,
                 cost: None,
             };
             (row, a)
@@ -263,6 +268,7 @@ pub fn totals_of(rows: &[Row]) -> Totals {
         t.counts.add(&r.counts);
         t.unpriced_invocations += r.unpriced_invocations;
         t.long_context_invocations += r.long_context_invocations;
+        t.guardrail_blocked += r.guardrail_blocked;
         if let Some(b) = &r.cost {
             t.cost_breakdown
                 .get_or_insert_with(Breakdown::default)

@@ -21,6 +21,8 @@ pub struct Agg {
     pub errors: u64,
     pub unpriced_invocations: u64,
     pub long_context_invocations: u64,
+    /// Invocations logged without any token count (blocked before the model ran).
+    pub guardrail_blocked: u64,
     pub tokens: Tokens,
     pub cost_input: Pico,
     pub cost_output: Pico,
@@ -41,6 +43,7 @@ impl Agg {
         self.errors += o.errors;
         self.unpriced_invocations += o.unpriced_invocations;
         self.long_context_invocations += o.long_context_invocations;
+        self.guardrail_blocked += o.guardrail_blocked;
         self.add_tokens(&o.tokens);
         self.cost_input += o.cost_input;
         self.cost_output += o.cost_output;
@@ -233,6 +236,7 @@ impl Aggregator<'_> {
         let mut one = Agg {
             invocations: 1,
             errors: r.error_code.is_some() as u64,
+            guardrail_blocked: r.guardrail_blocked as u64,
             ..Default::default()
         };
         one.add_tokens(&r.tokens);

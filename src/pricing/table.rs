@@ -128,7 +128,8 @@ pub struct TableBuffer<'t> {
     identity: Vec<String>,
     operation: Vec<String>,
     metadata: Vec<Option<String>>,
-    tokens: [Vec<u64>; 4],
+    /// Input, output, cache read, cache write; all null for a record logged without counts.
+    tokens: [Vec<Option<u64>>; 4],
     error_code: Vec<Option<String>>,
     long_context: Vec<bool>,
     cost: Vec<Option<i64>>,
@@ -198,7 +199,7 @@ impl<'t> TableBuffer<'t> {
             .iter_mut()
             .zip([t.input, t.output, t.cache_read, t.cache_write])
         {
-            col.push(v);
+            col.push((!r.guardrail_blocked).then_some(v));
         }
         self.error_code.push(r.error_code.map(str::to_string));
         match cost {

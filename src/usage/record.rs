@@ -280,6 +280,9 @@ pub struct UsageRecord<'a> {
     pub request_metadata: Option<&'a BTreeMap<Str<'a>, Scalar<'a>>>,
     pub tokens: Tokens,
     pub error_code: Option<&'a str>,
+    /// Logged with no token count at all and no error: blocked before the model ran (as a
+    /// guardrail block is logged). An invocation with zero tokens.
+    pub guardrail_blocked: bool,
     /// `input.inputBodyJson` as raw JSON. Customer content: hash it, never show it.
     pub body: Option<&'a RawValue>,
 }
@@ -376,8 +379,9 @@ pub fn check_year(t: DateTime<Utc>) -> Result<DateTime<Utc>, Reject> {
 
 impl<'a> RawRecord<'a> {
     /// Validates the record at the border. Failed invocations (`errorCode`) may lack token
-    /// counts; successful ones must have `input.inputTokenCount` (embedding models have no
-    /// output count, so a missing `output.outputTokenCount` reads as 0).
+    /// counts; so may one blocked before the model ran (no count at all: `guardrail_blocked`).
+    /// Otherwise `input.inputTokenCount` is required (embedding models have no output count, so
+    /// a missing `output.outputTokenCount` reads as 0).
     pub fn validate(&'a self) -> Result<UsageRecord<'a>, Reject> {
         // Records copied out of other tools can lack the schema fields (or carry them last,
         // which JSON does not mind): such a record is read when the rest of it is one. A record
@@ -418,11 +422,19 @@ impl<'a> RawRecord<'a> {
         let region = self.region.as_ref().ok_or("region is missing")?.as_str();
         let failed = self.error_code.is_some();
         let input = self.input.as_ref();
+        let output_count = self.output.as_ref().and_then(|o| o.output_token_count);
+        let guardrail_blocked = !failed
+            && output_count.is_none()
+            && input.is_none_or(|i| {
+                i.input_token_count.is_none()
+                    && i.cache_read_input_token_count.is_none()
+                    && i.cache_write_input_token_count.is_none()
+            });
         let tokens = Tokens {
             input: tok(
                 input.and_then(|i| i.input_token_count),
                 "input.inputTokenCount",
-                !failed,
+                !failed && !guardrail_blocked,
             )?,
             cache_read: tok(
                 input.and_then(|i| i.cache_read_input_token_count),
@@ -434,11 +446,7 @@ impl<'a> RawRecord<'a> {
                 "input.cacheWriteInputTokenCount",
                 false,
             )?,
-            output: tok(
-                self.output.as_ref().and_then(|o| o.output_token_count),
-                "output.outputTokenCount",
-                false,
-            )?,
+            output: tok(output_count, "output.outputTokenCount", false)?,
         };
         let total = tokens.total_input() + tokens.output;
         if total > MAX_TOKENS {
@@ -465,6 +473,7 @@ impl<'a> RawRecord<'a> {
             request_metadata: self.request_metadata.as_ref(),
             tokens,
             error_code: s(&self.error_code),
+            guardrail_blocked,
             body: input.and_then(|i| i.input_body_json),
         })
     }
@@ -587,6 +596,34 @@ mod tests {
             raw.validate().unwrap_err(),
             Reject::Implausible("output.outputTokenCount is implausibly large (over 100,000,000 tokens in one request)".into())
         );
+    }
+
+    #[test]
+    fn a_record_without_any_count_is_blocked_not_bad() {
+        // No count at all and no error: blocked before the model ran, zero tokens
+        let none = OK
+            .replace(
+                r#""inputTokenCount":12,"cacheReadInputTokenCount":3"#,
+                r#""x":1"#,
+            )
+            .replace(r#","outputTokenCount":7"#, "");
+        let raw: RawRecord = serde_json::from_str(&none).unwrap();
+        let r = raw.validate().unwrap();
+        assert!(r.guardrail_blocked);
+        assert_eq!(r.tokens, Tokens::default());
+        // An output count without an input count is still a bad record
+        let half = OK.replace(
+            r#""inputTokenCount":12,"cacheReadInputTokenCount":3"#,
+            r#""x":1"#,
+        );
+        let raw: RawRecord = serde_json::from_str(&half).unwrap();
+        assert_eq!(
+            raw.validate().unwrap_err().to_string(),
+            "input.inputTokenCount is missing"
+        );
+        // A counted record is not blocked
+        let raw: RawRecord = serde_json::from_str(OK).unwrap();
+        assert!(!raw.validate().unwrap().guardrail_blocked);
     }
 
     #[test]

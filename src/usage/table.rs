@@ -218,11 +218,21 @@ impl<'a> Columns<'a> {
         };
         let region = self.region[i].ok_or("region is missing")?;
         let failed = self.error_code[i].is_some();
+        // Written with no count at all: blocked before the model ran, as in the logs.
+        let guardrail_blocked = !failed
+            && [
+                &self.input,
+                &self.output,
+                &self.cache_read,
+                &self.cache_write,
+            ]
+            .iter()
+            .all(|c| c[i].is_none());
         let count = |v: &[Option<u64>], field: &str, required: bool| {
             tok(v[i].map(Tok::Count), field, required)
         };
         let tokens = Tokens {
-            input: count(&self.input, "input_tokens", !failed)?,
+            input: count(&self.input, "input_tokens", !failed && !guardrail_blocked)?,
             output: count(&self.output, "output_tokens", false)?,
             cache_read: count(&self.cache_read, "cache_read_tokens", false)?,
             cache_write: count(&self.cache_write, "cache_write_tokens", false)?,
@@ -239,6 +249,7 @@ impl<'a> Columns<'a> {
             request_metadata,
             tokens,
             error_code: self.error_code[i],
+            guardrail_blocked,
             body: None,
         })
     }

@@ -1286,3 +1286,58 @@ fn unreadable_setting_files_are_said_in_words() {
         assert!(!o.stderr.contains("stream did not contain"), "{}", o.stderr);
     }
 }
+
+/// A request blocked before the model ran (as a guardrail block is logged: no token count at
+/// all, no error) is an invocation with zero tokens, counted as `guardrail_blocked`, in every
+/// format and from a snapshot alike; `--strict` passes on it.
+#[test]
+fn guardrail_blocked_records_are_invocations() {
+    let recs = basic_records();
+    let dir = tempfile::tempdir().unwrap();
+    let mut blocked: serde_json::Value = serde_json::from_str(&recs[0]).unwrap();
+    blocked["requestId"] = json!("blocked-1");
+    blocked["input"] = json!({"inputContentType": "application/json"});
+    blocked["output"] = json!({"outputContentType": "application/json"});
+    let mut lines = recs.clone();
+    lines.push(format!("{blocked}\n"));
+    write_lines(dir.path(), "logs.jsonl", &lines);
+    let o = run_in(
+        dir.path(),
+        &[
+            "report",
+            "--logs",
+            "logs.jsonl",
+            "--format",
+            "json",
+            "--strict",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = o.json();
+    // basic.jsonl: 4 requests, $1.302; the blocked one adds a call, no tokens, no cost
+    assert_eq!(v["totals"]["invocations"], 5);
+    assert_eq!(v["totals"]["guardrail_blocked"], 1);
+    assert_eq!(v["totals"]["cost_usd"], json!(1.302));
+    assert_eq!(v["input"]["skipped_lines"], 0);
+    let t = run_in(dir.path(), &["report", "--logs", "logs.jsonl", "-q"]).stdout;
+    let total = t.lines().find(|l| l.contains("TOTAL")).unwrap();
+    assert!(
+        total.starts_with("│ TOTAL                      │     5 │"),
+        "{t}"
+    );
+    // The usage table keeps it as a row without counts, and a snapshot reads it back the same
+    let snap = dir.path().join("snap");
+    std::fs::create_dir(&snap).unwrap();
+    super::collect::offline_snapshot(&snap, dir.path().join("logs.jsonl").to_str().unwrap());
+    let s = run(&[
+        "report",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .json();
+    assert_eq!(s["totals"]["invocations"], 5);
+    assert_eq!(s["totals"]["guardrail_blocked"], 1);
+    assert_eq!(s["input"]["skipped_lines"], 0);
+}
