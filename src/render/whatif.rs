@@ -539,30 +539,31 @@ fn csv_text(w: &WhatIf) -> anyhow::Result<String> {
             .iter()
             .map(|(_, v)| v.clone().unwrap_or_default())
             .collect();
-        let line = |name: &str, cost: Usd6, delta: Usd6, pct: Option<Num>| {
+        // (cost, change, percent); `None`: no result, empty cells (never the baseline read as one).
+        let line = |name: &str, result: Option<(Usd6, Usd6, Option<Num>)>| {
             let mut r = keys.clone();
             r.extend([
                 name.to_string(),
                 b.counts.invocations.to_string(),
                 b.total_usd.fixed6(),
-                cost.fixed6(),
-                delta.fixed6(),
-                pct.map(|p| format!("{p:.1}")).unwrap_or_default(),
             ]);
+            r.extend(match result {
+                Some((cost, delta, pct)) => [
+                    cost.fixed6(),
+                    delta.fixed6(),
+                    pct.map(|p| format!("{p:.1}")).unwrap_or_default(),
+                ],
+                None => Default::default(),
+            });
             r
         };
-        rows.push(line("baseline", b.total_usd, Usd6(0), None));
+        rows.push(line("baseline", Some((b.total_usd, Usd6(0), None))));
         for s in &w.scenarios {
-            match s.rows.get(pos) {
-                Some(r) => rows.push(line(&s.name, r.total_usd, r.delta_usd, r.delta_pct)),
-                // Not computed: empty cells, never the baseline read as a result.
-                None => {
-                    let mut r = line(&s.name, b.total_usd, Usd6(0), None);
-                    let n = r.len();
-                    r[n - 3..].iter_mut().for_each(String::clear);
-                    rows.push(r);
-                }
-            }
+            let result = s
+                .rows
+                .get(pos)
+                .map(|r| (r.total_usd, r.delta_usd, r.delta_pct));
+            rows.push(line(&s.name, result));
         }
     }
     let mut s = csv_guarded(&header, &rows, w.group_by.len() + 1)?;

@@ -119,7 +119,7 @@ fn read(path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<(Option<String>
         let d = match d {
             Ok(d) => d,
             Err(reason) => {
-                dg.push(format!("{}: row {}", path.display(), i + 1), reason.into());
+                dg.push_row(0, path, i as u64 + 1, reason.into());
                 continue;
             }
         };

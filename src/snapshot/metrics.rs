@@ -157,7 +157,7 @@ fn rows_of(df: &DataFrame, path: &Path, dg: &mut Diagnostics) -> anyhow::Result<
         let (t, v) = match point {
             Ok(p) => p,
             Err(reason) => {
-                dg.push(format!("{}: row {}", path.display(), i + 1), reason);
+                dg.push_row(0, path, i as u64 + 1, reason);
                 continue;
             }
         };

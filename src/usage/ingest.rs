@@ -155,6 +155,13 @@ impl Diagnostics {
         self.push_at((0, 0), location, message);
     }
 
+    /// A problem with row `row` (1-based) of a table file, located as `FILE: row N`; `order`
+    /// places the file among the sources.
+    pub fn push_row(&mut self, order: usize, path: &Path, row: u64, message: String) {
+        let location = format!("{}: row {row}", path.display());
+        self.push_at((order, row), location, message);
+    }
+
     fn push_at(&mut self, order: (usize, u64), location: String, message: String) {
         self.total += 1;
         self.shown.push(Diag {
@@ -612,8 +619,7 @@ pub fn read_table(
         }
         Err(bad) => {
             st.skipped_lines += 1;
-            let location = format!("{}: row {}", path.display(), bad.row);
-            dg.push_at((order, bad.row), location, bad.reason.to_string());
+            dg.push_row(order, path, bad.row, bad.reason.to_string());
             dg.hint = Some(BAD_ROW_HINT);
         }
     })
