@@ -21,7 +21,8 @@ use crate::scenarios::sink::Plan as WhatifPlan;
 use crate::scenarios::spec::{self, Eligibility};
 use crate::settings::whatif::Setup;
 use crate::settings::Env;
-use crate::usage::ingest::{Diagnostics, IngestStats, Source};
+use crate::usage::ingest::{IngestStats, Source};
+use crate::usage::Diagnostics;
 use crate::usage::{GroupKey, Period};
 
 /// The demo's what-if: every per-request mode and measured caching (provisioned throughput

@@ -13,7 +13,8 @@ pub mod whatif;
 use crate::io::clean;
 use crate::money::group_thousands;
 use crate::output::report::UnpricedEntry;
-use crate::usage::ingest::{Diagnostics, IngestStats};
+use crate::usage::ingest::IngestStats;
+use crate::usage::Diagnostics;
 
 /// What a run found in its period: the records in it and those outside it.
 #[derive(Debug, Clone, Copy)]

@@ -10,7 +10,8 @@ use crate::scenarios::sink::WhatIfSink;
 use crate::settings::whatif::{check_tpm, Setup};
 use crate::settings::Env;
 use crate::usage::dedup::{Dedup, Seen};
-use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Sink, Source};
+use crate::usage::ingest::{self, IngestOptions, IngestStats, Sink, Source};
+use crate::usage::Diagnostics;
 use crate::usage::{GroupKey, Period};
 
 /// The result of one pass over the input: one report per grouping.

@@ -9,7 +9,8 @@ use crate::money::group_thousands;
 use crate::pricing::UsageTable;
 use crate::render;
 use crate::settings::{input_sources, output_of, parse_keys, parse_period, Env};
-use crate::usage::ingest::{Diagnostics, IngestStats};
+use crate::usage::ingest::IngestStats;
+use crate::usage::Diagnostics;
 use crate::usage::TableFormat;
 
 pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {

@@ -9,7 +9,8 @@ use crate::money::group_thousands;
 use crate::render;
 use crate::settings::whatif::setup;
 use crate::settings::{input_sources, output_of, Env};
-use crate::usage::ingest::{Diagnostics, IngestStats};
+use crate::usage::ingest::IngestStats;
+use crate::usage::Diagnostics;
 
 pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let s = setup(env, a)?;

@@ -11,7 +11,8 @@ use crate::error::UsageError;
 use crate::io::{clean, Output};
 use crate::render::dashboard::validate;
 use crate::snapshot;
-use crate::usage::ingest::{Diagnostics, IngestStats};
+use crate::usage::ingest::IngestStats;
+use crate::usage::Diagnostics;
 
 /// A dashboard's settings, all checked.
 pub struct DashboardSettings {

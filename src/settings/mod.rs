@@ -14,7 +14,8 @@ use crate::cli::GlobalArgs;
 use crate::error::UsageError;
 use crate::io::Output;
 use crate::pricing::{Catalog, ProfileMap};
-use crate::usage::ingest::{Diagnostics, IngestStats, Source, STDIN};
+use crate::usage::ingest::{IngestStats, Source, STDIN};
+use crate::usage::Diagnostics;
 use crate::usage::{GroupKey, Period, KEY_HELP};
 
 /// Catalog (with overrides) and inference-profile map, loaded once per run.

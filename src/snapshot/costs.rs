@@ -10,7 +10,7 @@ use polars::prelude::{Column, DataFrame};
 
 use crate::collect::cost_explorer::usage_type::{self, kind_name, mode_name};
 use crate::collect::cost_explorer::{self, CostRow};
-use crate::usage::ingest::Diagnostics;
+use crate::usage::Diagnostics;
 
 /// Writes `rows` (of `account`) into the costs file at `path`, merged with its earlier rows,
 /// and returns the rows written and the regions they hold. Replaced: this account's rows of

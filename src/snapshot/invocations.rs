@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use crate::usage::dedup::{id_hash, Seen};
-use crate::usage::ingest::{read_table, Diagnostics, IngestStats};
+use crate::usage::ingest::{read_table, IngestStats};
+use crate::usage::Diagnostics;
 use crate::usage::UsageRecord;
 
 /// Passes the earlier rows of `dir`'s invocations file to `keep`, except the requests collected

@@ -14,9 +14,9 @@ use polars::prelude::{
 use super::Window;
 use crate::collect::cloudwatch_metrics::{Point, SeriesKey};
 use crate::collect::metric_plan;
-use crate::usage::ingest::Diagnostics;
 use crate::usage::record::check_year;
 use crate::usage::table::millis;
+use crate::usage::Diagnostics;
 
 /// Writes `points` into the metrics file at `path`, merged with its earlier rows, and returns
 /// the rows written. Replaced: this account's points of the series asked for (`asked`), at

@@ -31,7 +31,8 @@ pub use manifest::{
     add_to_list, add_window, save_manifest, sorted, Calls, Manifest, Regions, Saved, Window,
 };
 
-use crate::usage::ingest::{read_table, Diagnostics, IngestStats};
+use crate::usage::ingest::{read_table, IngestStats};
+use crate::usage::Diagnostics;
 
 pub const SCHEMA: &str = "bedrock-lens/snapshot/v1";
 pub const MANIFEST: &str = "manifest.json";

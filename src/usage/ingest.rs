@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde::de::Deserializer as _;
 use serde::Serialize;
 
+use super::diagnostics::{Diagnostics, SHOWN};
 use super::documents::{layout_of, DocVisitor, Layout};
 use super::readers::{open, read_line_capped, utf16_of, Bufs, CountBuf, NoWriter, Utf16};
 use super::record::{describe_json_error, RawRecord, Reject, UsageRecord};
@@ -59,9 +60,6 @@ pub struct IngestOptions {
     /// Advanced by the bytes read from each source (compressed bytes for gzip).
     pub progress: Option<indicatif::ProgressBar>,
 }
-
-/// Problems shown in full; the rest are only counted.
-const SHOWN: usize = 10;
 
 /// Total bytes of the sources (for a progress bar); unknown with standard input among them.
 pub fn total_size(sources: &[Source]) -> Option<u64> {
@@ -111,84 +109,6 @@ impl IngestStats {
         }
         self.file_errors += o.file_errors;
         self.duplicates += o.duplicates;
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Diag {
-    /// `file:line`, `file: event #n` or `file`.
-    pub location: String,
-    pub message: String,
-    /// (source index, position): the order problems are shown in, whatever the parallelism.
-    #[serde(skip)]
-    order: (usize, u64),
-}
-
-/// Problems found; the first few (in input order) kept in full.
-#[derive(Debug, Clone)]
-pub struct Diagnostics {
-    pub shown: Vec<Diag>,
-    pub total: u64,
-    /// What to do about them, shown once after them.
-    pub hint: Option<&'static str>,
-    max_shown: usize,
-}
-
-impl Default for Diagnostics {
-    fn default() -> Self {
-        Diagnostics::new(SHOWN)
-    }
-}
-
-impl Diagnostics {
-    fn new(max_shown: usize) -> Self {
-        Diagnostics {
-            shown: vec![],
-            total: 0,
-            hint: None,
-            max_shown,
-        }
-    }
-
-    /// A problem not tied to a position (e.g. a directory with no logs), shown first.
-    pub fn push(&mut self, location: String, message: String) {
-        self.push_at((0, 0), location, message);
-    }
-
-    /// A problem with row `row` (1-based) of a table file, located as `FILE: row N`; `order`
-    /// places the file among the sources.
-    pub fn push_row(&mut self, order: usize, path: &Path, row: u64, message: String) {
-        let location = format!("{}: row {row}", path.display());
-        self.push_at((order, row), location, message);
-    }
-
-    fn push_at(&mut self, order: (usize, u64), location: String, message: String) {
-        self.total += 1;
-        self.shown.push(Diag {
-            location,
-            message,
-            order,
-        });
-        self.keep_first();
-    }
-
-    fn keep_first(&mut self) {
-        if self.shown.len() > self.max_shown {
-            self.shown.sort_by_key(|d| d.order);
-            self.shown.truncate(self.max_shown);
-        }
-    }
-
-    fn merge(&mut self, o: Diagnostics) {
-        self.total += o.total;
-        self.hint = self.hint.or(o.hint);
-        self.shown.extend(o.shown);
-        self.shown.sort_by_key(|d| d.order);
-        self.keep_first();
-    }
-
-    pub fn hidden(&self) -> u64 {
-        self.total - self.shown.len() as u64
     }
 }
 

@@ -3,6 +3,7 @@
 //! the usage table's schema and read-back. Knows nothing of prices.
 
 pub mod dedup;
+pub mod diagnostics;
 mod documents;
 pub mod group;
 pub mod ingest;
@@ -10,7 +11,8 @@ mod readers;
 pub mod record;
 pub mod table;
 
+pub use diagnostics::Diagnostics;
 pub use group::{identity_principal, GroupKey, Period, KEY_HELP};
-pub use ingest::{Diagnostics, IngestOptions, IngestStats, Source};
+pub use ingest::{IngestOptions, IngestStats, Source};
 pub use record::{Tokens, UsageRecord};
 pub use table::TableFormat;

@@ -12,7 +12,7 @@ use crate::collect::aws;
 use crate::collect::cost_explorer::{self as costs, CeCalls};
 use crate::render;
 use crate::snapshot::{self, Regions, Saved, Window};
-use crate::usage::ingest::Diagnostics;
+use crate::usage::Diagnostics;
 
 pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
     let mut done = Done::new(ctx);

@@ -24,7 +24,8 @@ use crate::render;
 use crate::settings::Env;
 use crate::snapshot::{self, Regions, Saved};
 use crate::usage::dedup::{Dedup, Seen};
-use crate::usage::ingest::{self, Diagnostics, IngestOptions, IngestStats, Source};
+use crate::usage::ingest::{self, IngestOptions, IngestStats, Source};
+use crate::usage::Diagnostics;
 use crate::usage::{GroupKey, Period, TableFormat};
 
 /// No bound: every record passes.

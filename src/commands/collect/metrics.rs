@@ -12,7 +12,7 @@ use crate::collect::metric_plan;
 use crate::money::group_thousands;
 use crate::render;
 use crate::snapshot::{self, Regions, Saved};
-use crate::usage::ingest::Diagnostics;
+use crate::usage::Diagnostics;
 
 pub async fn run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::Result<Done> {
     let mut done = Done::new(ctx);

@@ -27,7 +27,7 @@ use crate::io::{clean, emit};
 use crate::money::{group_thousands, micros_usd};
 use crate::settings::{self, Env};
 use crate::snapshot::{self, Saved, Window};
-use crate::usage::ingest::Diagnostics;
+use crate::usage::Diagnostics;
 
 pub use crate::settings::collect::out_of;
 
