@@ -7,6 +7,7 @@ pub mod diagnostics;
 mod documents;
 pub mod group;
 pub mod ingest;
+pub mod json_values;
 mod readers;
 pub mod record;
 pub mod table;

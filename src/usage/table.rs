@@ -13,7 +13,8 @@ use polars::prelude::{
     DataFrame, DataType, ParquetReader, PolarsResult, Schema, SerReader, TimeUnit, TimeZone,
 };
 
-use super::record::{check_year, tok, Reject, Scalar, Str, Tok, Tokens, UsageRecord};
+use super::json_values::{Scalar, Str, Tok};
+use super::record::{check_year, tok, Reject, Tokens, UsageRecord};
 
 /// Column names, in order: the table's documented schema.
 pub const COLUMNS: &[&str] = &[
