@@ -342,6 +342,7 @@ impl Tokens {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
     const OK: &str = r#"{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-10-10T05:20:58Z","accountId":"123456789012","identity":{"arn":"arn:aws:sts::123456789012:assumed-role/app/s1"},"region":"us-east-1","requestId":"r1","operation":"Converse","modelId":"amazon.nova-pro-v1:0","requestMetadata":{"team":"search"},"input":{"inputContentType":"application/json","inputBodyJson":{"messages":[{"role":"user","content":[{"text":"SECRET \"quoted\" prompt"}]}],"inputTokenCount":999},"inputTokenCount":12,"cacheReadInputTokenCount":3},"output":{"outputBodyJson":{"usage":{"outputTokenCount":999}},"outputTokenCount":7},"inferenceRegion":"us-west-2"}"#;
 
