@@ -93,6 +93,15 @@ pub struct Unpriced {
     pub agg: Agg,
 }
 
+/// One dated version of a model's price at one scope.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PriceVersion {
+    pub model: String,
+    pub scope: super::Scope,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+}
+
 pub struct Aggregator<'r> {
     resolver: &'r Resolver<'r>,
     ttl: CacheTtl,
@@ -105,6 +114,8 @@ pub struct Aggregator<'r> {
     pub last: Option<DateTime<Utc>>,
     /// Oldest as-of date among the price rows actually used.
     pub prices_as_of: Option<NaiveDate>,
+    /// Dated price rows used (one of several versions), with the invocations each priced.
+    pub price_versions: BTreeMap<PriceVersion, u64>,
     cache: HashMap<String, Arc<Resolution>>,
     key_buf: String,
     /// Per-request rows for the usage table, when one is being written.
@@ -136,6 +147,7 @@ impl<'r> Aggregator<'r> {
             first: None,
             last: None,
             prices_as_of: None,
+            price_versions: BTreeMap::new(),
             cache: HashMap::new(),
             key_buf: String::new(),
             table: table.map(TableBuffer::new),
@@ -240,7 +252,14 @@ impl Aggregator<'_> {
             ..Default::default()
         };
         one.add_tokens(&r.tokens);
-        let priced = price_request(self.resolver.catalog(), &res, region, &r.tokens, self.ttl);
+        let priced = price_request(
+            self.resolver.catalog(),
+            &res,
+            region,
+            r.timestamp.date_naive(),
+            &r.tokens,
+            self.ttl,
+        );
         if let Some(t) = &mut self.table {
             t.push(r, &res, &priced);
         }
@@ -252,6 +271,15 @@ impl Aggregator<'_> {
                 one.cost_cache_write = c.cache_write;
                 one.long_context_invocations = c.long_context as u64;
                 self.prices_as_of = min_opt(self.prices_as_of, c.as_of);
+                if let (Some((from, until)), Some(model)) = (c.version, &res.model) {
+                    let v = PriceVersion {
+                        model: model.clone(),
+                        scope: res.scope,
+                        valid_from: from,
+                        valid_until: until,
+                    };
+                    *self.price_versions.entry(v).or_default() += 1;
+                }
                 Some(c)
             }
             Err(reason) => {
@@ -288,6 +316,9 @@ impl Sink for Aggregator<'_> {
         self.outside_period += o.outside_period;
         self.first = min_opt(self.first, o.first);
         self.prices_as_of = min_opt(self.prices_as_of, o.prices_as_of);
+        for (v, n) in o.price_versions {
+            *self.price_versions.entry(v).or_default() += n;
+        }
         // None < Some: max keeps the latest of the two.
         self.last = self.last.max(o.last);
         for (id, u) in o.unpriced {

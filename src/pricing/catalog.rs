@@ -15,7 +15,8 @@ use super::price_file::{parse_row, price_files, Ctx, FileDoc, ModelDoc};
 pub use super::price_file::{redact_quoted, toml_error};
 use crate::money::PricePerMillion;
 
-/// The catalog files compiled into the binary, in load order.
+/// The catalog files compiled into the binary, in load order: first the rows taken from AWS's
+/// Price List feed (what `pricing sync` writes), then [`OVERLAY`].
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "pricing/anthropic.toml",
@@ -35,6 +36,22 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../pricing/others.toml"),
     ),
 ];
+
+/// The curated overlay compiled into the binary: what the feed lacks (other regions, long-context
+/// and provisioned rates, legacy models), each row with its own source. An overlay row fills only
+/// the fields the feed row of the same model, region, scope and validity leaves empty.
+pub const OVERLAY: &[(&str, &str)] = &[];
+
+/// Where a file sits in the catalog's layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// Rows from AWS's Price List feed.
+    Feed,
+    /// The curated overlay: fills what the feed lacks.
+    Overlay,
+    /// A user's --pricing file: its rows replace the catalog's for the same region and scope.
+    User,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -105,10 +122,142 @@ pub struct PriceRow {
     pub provisioned_6_month_hour: Option<Decimal>,
     pub source: String,
     pub as_of: NaiveDate,
+    /// First day (UTC) the row applies, inclusive; `None`: since the model's launch.
+    pub valid_from: Option<NaiveDate>,
+    /// First day (UTC) the row no longer applies (the next price took effect); `None`: still in force.
+    pub valid_until: Option<NaiveDate>,
+    /// What the author checked, or where sources disagree.
+    pub note: Option<String>,
     /// The file this row came from (embedded path or the user's override file).
     pub origin: String,
     /// From the built-in catalog (not a --pricing file).
     pub built_in: bool,
+}
+
+impl PriceRow {
+    /// Whether the row prices a request made on `day`.
+    pub fn in_force(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|f| f <= day) && self.valid_until.is_none_or(|u| day < u)
+    }
+
+    /// Whether the row is one of several dated versions (it has a `valid_from` or `valid_until`).
+    pub fn is_dated(&self) -> bool {
+        self.valid_from.is_some() || self.valid_until.is_some()
+    }
+
+    /// `from 2025-12-08`, `until 2025-12-08`, `2025-01-01 to 2025-12-08`, or `undated`.
+    pub fn validity(&self) -> String {
+        match (self.valid_from, self.valid_until) {
+            (None, None) => "undated".into(),
+            (Some(f), None) => format!("from {f}"),
+            (None, Some(u)) => format!("until {u}"),
+            (Some(f), Some(u)) => format!("{f} to {u}"),
+        }
+    }
+
+    /// Fills the fields this row lacks from an overlay row; returns the overlay's fields this
+    /// row already has (the row's value is kept). The row's source then names both.
+    fn fill(&mut self, o: &PriceRow) -> Vec<String> {
+        let mut taken = vec![];
+        let mut clash = vec![];
+        let mut opt =
+            |name: String, mine: &mut Option<PricePerMillion>, theirs: Option<PricePerMillion>| {
+                match (mine.is_some(), theirs) {
+                    (_, None) => {}
+                    (true, Some(_)) => clash.push(name),
+                    (false, t) => {
+                        *mine = t;
+                        taken.push(name);
+                    }
+                }
+            };
+        for (label, mine, theirs) in [
+            ("", &mut self.standard, &o.standard),
+            ("long_", &mut self.long_context, &o.long_context),
+            ("batch_", &mut self.batch, &o.batch),
+            ("flex_", &mut self.flex, &o.flex),
+            ("priority_", &mut self.priority, &o.priority),
+        ] {
+            opt(format!("{label}input"), &mut mine.input, theirs.input);
+            opt(format!("{label}output"), &mut mine.output, theirs.output);
+            opt(
+                format!("{label}cache_read"),
+                &mut mine.cache_read,
+                theirs.cache_read,
+            );
+            opt(
+                format!("{label}cache_write_5m"),
+                &mut mine.cache_write_5m,
+                theirs.cache_write_5m,
+            );
+            opt(
+                format!("{label}cache_write_1h"),
+                &mut mine.cache_write_1h,
+                theirs.cache_write_1h,
+            );
+        }
+        let mut dec = |name: &str, mine: &mut Option<Decimal>, theirs: Option<Decimal>| match (
+            mine.is_some(),
+            theirs,
+        ) {
+            (_, None) => {}
+            (true, Some(_)) => clash.push(name.to_string()),
+            (false, t) => {
+                *mine = t;
+                taken.push(name.to_string());
+            }
+        };
+        dec(
+            "reserved_input_1k_tpm_month",
+            &mut self.reserved_input_1k_tpm_month,
+            o.reserved_input_1k_tpm_month,
+        );
+        dec(
+            "reserved_output_1k_tpm_month",
+            &mut self.reserved_output_1k_tpm_month,
+            o.reserved_output_1k_tpm_month,
+        );
+        dec(
+            "provisioned_no_commit_hour",
+            &mut self.provisioned_no_commit_hour,
+            o.provisioned_no_commit_hour,
+        );
+        dec(
+            "provisioned_1_month_hour",
+            &mut self.provisioned_1_month_hour,
+            o.provisioned_1_month_hour,
+        );
+        dec(
+            "provisioned_6_month_hour",
+            &mut self.provisioned_6_month_hour,
+            o.provisioned_6_month_hour,
+        );
+        if !taken.is_empty() {
+            self.source = format!(
+                "{}; {} from {} (as of {})",
+                self.source,
+                taken.join(", "),
+                o.source,
+                o.as_of
+            );
+            self.as_of = self.as_of.min(o.as_of);
+            if let Some(n) = &o.note {
+                self.note = Some(match &self.note {
+                    Some(m) => format!("{m}; {n}"),
+                    None => n.clone(),
+                });
+            }
+        }
+        clash
+    }
+
+    fn overlaps(&self, o: &PriceRow) -> bool {
+        let starts_before_end = |a: &PriceRow, b: &PriceRow| match (a.valid_from, b.valid_until) {
+            (Some(f), Some(u)) => f < u,
+            _ => true,
+        };
+        starts_before_end(self, o) && starts_before_end(o, self)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -124,18 +273,45 @@ pub struct Model {
     pub tpm_per_unit: Option<u64>,
     pub source: String,
     pub as_of: NaiveDate,
-    pub prices: BTreeMap<(String, Scope), PriceRow>,
+    /// The day AWS ends the model (it stays priced: old logs still need their prices).
+    pub end_of_life: Option<NaiveDate>,
+    /// What AWS's Price List calls the model (`model` / `servicename` attributes), for `pricing sync`.
+    pub feed_names: Vec<String>,
+    /// The rows of each region and scope, oldest validity first; they never overlap.
+    pub prices: BTreeMap<(String, Scope), Vec<PriceRow>>,
 }
 
 impl Model {
-    /// The row that prices a call in `region` at `scope`, falling back from geo to regional.
+    /// The row in force today for a call in `region` at `scope`, falling back from geo to regional.
     pub fn price(&self, region: &str, scope: Scope) -> Option<&PriceRow> {
-        let get = |s: Scope| self.prices.get(&(region.to_string(), s));
+        self.price_at(region, scope, chrono::Utc::now().date_naive())
+    }
+
+    /// The row in force on `day` for a call in `region` at `scope`, falling back from geo to
+    /// regional.
+    pub fn price_at(&self, region: &str, scope: Scope, day: NaiveDate) -> Option<&PriceRow> {
+        let get = |s: Scope| {
+            self.prices
+                .get(&(region.to_string(), s))
+                .and_then(|rows| rows.iter().find(|r| r.in_force(day)))
+        };
         match scope {
             Scope::Regional => get(Scope::Regional),
             Scope::Geo => get(Scope::Geo).or_else(|| get(Scope::Regional)),
             Scope::Global => get(Scope::Global),
         }
+    }
+
+    /// Every row with its region, by region and scope, oldest validity first.
+    pub fn rows(&self) -> impl Iterator<Item = (&str, &PriceRow)> {
+        self.prices
+            .iter()
+            .flat_map(|((r, _), rows)| rows.iter().map(move |row| (r.as_str(), row)))
+    }
+
+    /// Whether AWS has ended the model by `day`.
+    pub fn ended_by(&self, day: NaiveDate) -> bool {
+        self.end_of_life.is_some_and(|e| e <= day)
     }
 }
 
@@ -148,6 +324,8 @@ pub struct Catalog {
     pub files: Vec<String>,
     /// The override files loaded, in order, each with the oldest `as_of` of its models.
     pub overrides: Vec<OverrideFile>,
+    /// Overlay fields the feed also prices (the feed's value is kept), for `pricing check`.
+    pub superseded: Vec<String>,
 }
 
 /// A price file that overrides or extends the built-in catalog.
@@ -162,7 +340,10 @@ impl Catalog {
     pub fn embedded() -> Result<Catalog, CatalogError> {
         let mut c = Catalog::default();
         for (path, text) in EMBEDDED {
-            c.add_text(path, text, false)?;
+            c.add_text(path, text, Layer::Feed)?;
+        }
+        for (path, text) in OVERLAY {
+            c.add_text(path, text, Layer::Overlay)?;
         }
         Ok(c)
     }
@@ -176,20 +357,16 @@ impl Catalog {
                     path: file.clone(),
                     source,
                 })?;
-                c.add_text(&file.display().to_string(), &text, true)?;
+                c.add_text(&file.display().to_string(), &text, Layer::User)?;
             }
         }
         Ok(c)
     }
 
-    /// Adds one file. `is_override`: rows replace existing (region, scope) rows of the same
-    /// model instead of being duplicates.
-    pub fn add_text(
-        &mut self,
-        path: &str,
-        text: &str,
-        is_override: bool,
-    ) -> Result<(), CatalogError> {
+    /// Adds one file of `layer`: feed rows are new; overlay rows fill the matching feed row;
+    /// a user's rows replace the catalog's rows of the same region and scope (every version).
+    pub fn add_text(&mut self, path: &str, text: &str, layer: Layer) -> Result<(), CatalogError> {
+        let is_override = layer == Layer::User;
         let doc: FileDoc = if path.ends_with(".json") {
             serde_json::from_str(text).map_err(|e| CatalogError::Parse {
                 path: path.to_string(),
@@ -223,7 +400,7 @@ impl Catalog {
                 }
                 .err("duplicate model key in this file"));
             }
-            self.add_model(path, m, is_override)?;
+            self.add_model(path, m, layer)?;
             let as_of = self.models[self.by_key[&m.key]].as_of;
             oldest = Some(oldest.map_or(as_of, |o| o.min(as_of)));
         }
@@ -236,12 +413,7 @@ impl Catalog {
         Ok(())
     }
 
-    fn add_model(
-        &mut self,
-        path: &str,
-        m: &ModelDoc,
-        is_override: bool,
-    ) -> Result<(), CatalogError> {
+    fn add_model(&mut self, path: &str, m: &ModelDoc, layer: Layer) -> Result<(), CatalogError> {
         let ctx = Ctx {
             path,
             model: &m.key,
@@ -253,11 +425,15 @@ impl Catalog {
             return Err(ctx.err("`source` is empty: say where the prices come from"));
         }
         let as_of = ctx.date("as_of", &m.as_of)?;
+        let end_of_life = match &m.end_of_life {
+            Some(d) => Some(ctx.day("end_of_life", d)?),
+            None => None,
+        };
         if m.tpm_per_unit == Some(0) || m.long_context_threshold == Some(0) {
             return Err(ctx.err("`tpm_per_unit` and `long_context_threshold` must be positive"));
         }
         let existing = self.by_key.get(&m.key).copied();
-        if existing.is_some() && !is_override {
+        if existing.is_some() && layer == Layer::Feed {
             return Err(ctx.err("duplicate model key (already defined in an earlier file)"));
         }
         if existing.is_none() && m.price.is_empty() {
@@ -275,6 +451,8 @@ impl Catalog {
                     tpm_per_unit: None,
                     source: m.source.clone(),
                     as_of,
+                    end_of_life: None,
+                    feed_names: vec![],
                     prices: BTreeMap::new(),
                 });
                 self.by_key.insert(m.key.clone(), self.models.len() - 1);
@@ -292,23 +470,33 @@ impl Catalog {
             }
             self.by_id.insert(id.clone(), idx);
         }
-        let mut fresh: BTreeMap<(String, Scope), PriceRow> = BTreeMap::new();
+        // The file's own rows, by region and scope, checked for overlapping validity.
+        let mut fresh: BTreeMap<(String, Scope), Vec<PriceRow>> = BTreeMap::new();
         for p in &m.price {
             let mut row = parse_row(&ctx, m, p)?;
-            row.built_in = !is_override;
+            row.built_in = layer != Layer::User;
             for r in &row.regions {
-                if fresh.insert((r.clone(), row.scope), row.clone()).is_some() {
+                let rows = fresh.entry((r.clone(), row.scope)).or_default();
+                if let Some(o) = rows.iter().find(|o| o.overlaps(&row)) {
                     return Err(ctx.err(format!(
-                        "two price rows for region {r} at scope {}",
-                        row.scope.as_str()
+                        "two price rows for region {r} at scope {} apply on the same days ({} and {}): give them valid_from / valid_until that do not overlap",
+                        row.scope.as_str(),
+                        o.validity(),
+                        row.validity()
                     )));
                 }
+                rows.push(row.clone());
             }
         }
         let model = &mut self.models[idx];
         for id in &m.ids {
             if !model.ids.contains(id) {
                 model.ids.push(id.clone());
+            }
+        }
+        for n in &m.feed_names {
+            if !model.feed_names.contains(n) {
+                model.feed_names.push(n.clone());
             }
         }
         if let Some(n) = &m.name {
@@ -323,11 +511,51 @@ impl Catalog {
         if m.tpm_per_unit.is_some() {
             model.tpm_per_unit = m.tpm_per_unit;
         }
-        if is_override {
+        if end_of_life.is_some() {
+            model.end_of_life = end_of_life;
+        }
+        if layer == Layer::User {
             model.source = m.source.clone();
             model.as_of = as_of;
         }
-        model.prices.extend(fresh);
+        for (key, rows) in fresh {
+            let mine = model.prices.entry(key.clone()).or_default();
+            match layer {
+                Layer::Feed => *mine = rows,
+                Layer::User => *mine = rows,
+                Layer::Overlay => {
+                    for row in rows {
+                        match mine.iter_mut().find(|o| {
+                            (o.valid_from, o.valid_until) == (row.valid_from, row.valid_until)
+                        }) {
+                            Some(feed) => {
+                                for field in feed.fill(&row) {
+                                    self.superseded.push(format!(
+                                        "{path}: {} {} {} {field}: the feed prices it; the overlay's value is not used",
+                                        m.key,
+                                        key.0,
+                                        key.1.as_str()
+                                    ));
+                                }
+                            }
+                            None => {
+                                if let Some(o) = mine.iter().find(|o| o.overlaps(&row)) {
+                                    return Err(ctx.err(format!(
+                                        "overlay row for region {} at scope {} ({}) overlaps the feed's row ({}) without matching its validity",
+                                        key.0,
+                                        key.1.as_str(),
+                                        row.validity(),
+                                        o.validity()
+                                    )));
+                                }
+                                mine.push(row);
+                            }
+                        }
+                    }
+                }
+            }
+            mine.sort_by_key(|r| r.valid_from);
+        }
         Ok(())
     }
 
@@ -353,7 +581,7 @@ impl Catalog {
     pub fn oldest_as_of(&self) -> Option<NaiveDate> {
         self.models
             .iter()
-            .flat_map(|m| m.prices.values().filter(|p| p.built_in).map(|p| p.as_of))
+            .flat_map(|m| m.rows().filter(|(_, p)| p.built_in).map(|(_, p)| p.as_of))
             .min()
     }
 }

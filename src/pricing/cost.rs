@@ -35,6 +35,8 @@ pub struct CostBreakdown {
     /// As-of date of the built-in price row used (`None` for a --pricing row: the header dates
     /// override files on their own).
     pub as_of: Option<chrono::NaiveDate>,
+    /// `(valid_from, valid_until)` of the row used, when it is one of several dated versions.
+    pub version: Option<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>,
 }
 
 impl CostBreakdown {
@@ -43,11 +45,12 @@ impl CostBreakdown {
     }
 }
 
-/// The price row for a request, or why there is none.
+/// The price row in force on `day` for a request, or why there is none.
 pub fn price_row<'c>(
     catalog: &'c Catalog,
     res: &Resolution,
     region: &str,
+    day: chrono::NaiveDate,
 ) -> Result<&'c PriceRow, String> {
     if let Some(reason) = &res.unpriced_reason {
         return Err(reason.clone());
@@ -56,7 +59,20 @@ pub fn price_row<'c>(
         .model_idx
         .ok_or_else(|| "model not in catalog".to_string())?;
     let model = catalog.model(idx);
-    model.price(region, res.scope).ok_or_else(|| {
+    model.price_at(region, res.scope, day).ok_or_else(|| {
+        let dated: Vec<String> = model
+            .rows()
+            .filter(|(r, row)| *r == region && row.scope == res.scope)
+            .map(|(_, row)| row.validity())
+            .collect();
+        if !dated.is_empty() {
+            return format!(
+                "no {} price for {} in {region} on {day} (the catalog's rows there apply {})",
+                res.scope.as_str(),
+                model.key,
+                dated.join(", ")
+            );
+        }
         format!(
             "no {} price for {} in {region} (catalog has: {})",
             res.scope.as_str(),
@@ -90,10 +106,11 @@ pub fn price_request(
     catalog: &Catalog,
     res: &Resolution,
     region: &str,
+    day: chrono::NaiveDate,
     t: &Tokens,
     ttl: CacheTtl,
 ) -> Result<CostBreakdown, String> {
-    let row = price_row(catalog, res, region)?;
+    let row = price_row(catalog, res, region, day)?;
     let model = catalog.model(res.model_idx.expect("priced rows have a model"));
     let long = model
         .long_context_threshold
@@ -106,6 +123,7 @@ pub fn price_request(
     let mut c = price_tokens(rates, t, ttl, label, &model.key)?;
     c.long_context = long;
     c.as_of = row.built_in.then_some(row.as_of);
+    c.version = row.is_dated().then_some((row.valid_from, row.valid_until));
     Ok(c)
 }
 
@@ -139,6 +157,7 @@ pub fn price_tokens(
         )?,
         long_context: false,
         as_of: None,
+        version: None,
     })
 }
 
@@ -149,9 +168,20 @@ mod tests {
     use crate::pricing::{ProfileMap, Resolver};
 
     fn cost(id: &str, region: &str, t: Tokens, ttl: CacheTtl) -> Result<CostBreakdown, String> {
+        cost_on("2026-10-15", id, region, t, ttl)
+    }
+
+    fn cost_on(
+        day: &str,
+        id: &str,
+        region: &str,
+        t: Tokens,
+        ttl: CacheTtl,
+    ) -> Result<CostBreakdown, String> {
         let c = Catalog::embedded().unwrap();
         let r = Resolver::new(&c, &ProfileMap::default()).resolve(id);
-        price_request(&c, &r, region, &t, ttl)
+        let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        price_request(&c, &r, region, day, &t, ttl)
     }
 
     fn usd(p: Pico) -> String {

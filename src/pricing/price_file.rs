@@ -31,6 +31,9 @@ pub(super) struct ModelDoc {
     pub(super) tpm_per_unit: Option<u64>,
     pub(super) source: String,
     pub(super) as_of: String,
+    pub(super) end_of_life: Option<String>,
+    #[serde(default)]
+    pub(super) feed_names: Vec<String>,
     #[serde(default)]
     pub(super) price: Vec<PriceDoc>,
 }
@@ -52,6 +55,9 @@ pub(super) struct PriceDoc {
     pub(super) scope: Scope,
     pub(super) source: Option<String>,
     pub(super) as_of: Option<String>,
+    pub(super) valid_from: Option<String>,
+    pub(super) valid_until: Option<String>,
+    pub(super) note: Option<String>,
     pub(super) input: Option<Num>,
     pub(super) output: Option<Num>,
     pub(super) cache_read: Option<Num>,
@@ -114,6 +120,16 @@ impl Ctx<'_> {
         field: &str,
         n: &Option<Num>,
     ) -> Result<Option<Decimal>, CatalogError> {
+        self.decimal_min(field, n, false)
+    }
+
+    /// A price; `zero_ok` for the rates AWS publishes at $0 (Nova's cache writes).
+    fn decimal_min(
+        &self,
+        field: &str,
+        n: &Option<Num>,
+        zero_ok: bool,
+    ) -> Result<Option<Decimal>, CatalogError> {
         let Some(n) = n else { return Ok(None) };
         let d = match n {
             Num::Str(s) if s.trim().is_empty() => {
@@ -128,8 +144,13 @@ impl Ctx<'_> {
             Num::Float(f) => Decimal::from_str(&f.to_string())
                 .map_err(|_| self.err(format!("{field}: {f} is not a usable price")))?,
         };
-        if d <= Decimal::ZERO {
-            return Err(self.err(format!("{field}: price must be positive, got {d}")));
+        if d < Decimal::ZERO || (d == Decimal::ZERO && !zero_ok) {
+            let what = if zero_ok {
+                "zero or positive"
+            } else {
+                "positive"
+            };
+            return Err(self.err(format!("{field}: price must be {what}, got {d}")));
         }
         Ok(Some(d))
     }
@@ -139,7 +160,9 @@ impl Ctx<'_> {
         field: &str,
         n: &Option<Num>,
     ) -> Result<Option<PricePerMillion>, CatalogError> {
-        match self.decimal(field, n)? {
+        // Only a cache write can be free: AWS publishes $0 cache-write SKUs for Nova.
+        let zero_ok = field.contains("cache_write");
+        match self.decimal_min(field, n, zero_ok)? {
             None => Ok(None),
             Some(d) => PricePerMillion::from_decimal(d).map(Some).ok_or_else(|| {
                 self.err(format!(
@@ -149,11 +172,22 @@ impl Ctx<'_> {
         }
     }
 
+    /// The day prices were read: a date, not in the future.
     pub(super) fn date(&self, field: &str, s: &str) -> Result<NaiveDate, CatalogError> {
-        if s.trim().is_empty() {
+        let d = self.day(field, s)?;
+        // as_of is the day the prices were read: it cannot be later than today.
+        if d > chrono::Utc::now().date_naive() {
             return Err(self.err(format!(
-                "{field} is empty: fill in the day the prices were read (YYYY-MM-DD)"
+                "{field}: {d} is in the future (as_of is the day the prices were read)"
             )));
+        }
+        Ok(d)
+    }
+
+    /// Any date since Bedrock existed (a validity bound or an end of life may be ahead).
+    pub(super) fn day(&self, field: &str, s: &str) -> Result<NaiveDate, CatalogError> {
+        if s.trim().is_empty() {
+            return Err(self.err(format!("{field} is empty: give a date (YYYY-MM-DD)")));
         }
         let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
             self.err(format!(
@@ -163,12 +197,6 @@ impl Ctx<'_> {
         })?;
         if d < NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() {
             return Err(self.err(format!("{field}: {d} is before Bedrock existed")));
-        }
-        // as_of is the day the prices were read: it cannot be later than today.
-        if d > chrono::Utc::now().date_naive() {
-            return Err(self.err(format!(
-                "{field}: {d} is in the future (as_of is the day the prices were read)"
-            )));
         }
         Ok(d)
     }
@@ -189,6 +217,18 @@ pub(super) fn parse_row(ctx: &Ctx, m: &ModelDoc, p: &PriceDoc) -> Result<PriceRo
                 ..Default::default()
             })
         };
+    let opt_day = |field: &str, v: &Option<String>| -> Result<Option<NaiveDate>, CatalogError> {
+        v.as_deref().map(|d| ctx.day(field, d)).transpose()
+    };
+    let valid_from = opt_day("valid_from", &p.valid_from)?;
+    let valid_until = opt_day("valid_until", &p.valid_until)?;
+    if let (Some(f), Some(u)) = (valid_from, valid_until) {
+        if u <= f {
+            return Err(ctx.err(format!(
+                "valid_until {u} is not after valid_from {f} (valid_until is the first day the row no longer applies)"
+            )));
+        }
+    }
     let standard = TokenRates {
         input: ctx.rate("input", &p.input)?,
         output: ctx.rate("output", &p.output)?,
@@ -250,6 +290,9 @@ pub(super) fn parse_row(ctx: &Ctx, m: &ModelDoc, p: &PriceDoc) -> Result<PriceRo
             Some(s) => ctx.date("as_of", s)?,
             None => ctx.date("as_of", &m.as_of)?,
         },
+        valid_from,
+        valid_until,
+        note: p.note.clone(),
         origin: ctx.path.to_string(),
         built_in: true,
     })

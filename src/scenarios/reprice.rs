@@ -24,6 +24,8 @@ pub struct Repriced {
 pub struct Request<'a> {
     pub res: &'a Resolution,
     pub region: &'a str,
+    /// The day (UTC) it ran: it is priced again at the rows in force then.
+    pub day: chrono::NaiveDate,
     pub tokens: Tokens,
     pub baseline: Pico,
     pub batch_eligible: bool,
@@ -79,12 +81,12 @@ fn variant(
         (Some(Profile::Geo), Scope::Global) => Scope::Geo,
         (_, s) => s,
     };
-    let row = match m.price(q.region, target) {
+    let row = match m.price_at(q.region, target, q.day) {
         Some(r) => r,
         None => {
             let own = m
-                .price(q.region, q.res.scope)
-                .or_else(|| m.price(q.region, Scope::Regional));
+                .price_at(q.region, q.res.scope, q.day)
+                .or_else(|| m.price_at(q.region, Scope::Regional, q.day));
             match own {
                 Some(r) if target != q.res.scope || model != q.res.model_idx.unwrap_or(model) => {
                     skip(format!(
@@ -308,6 +310,10 @@ mod tests {
         }
     }
 
+    fn day() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap()
+    }
+
     /// (dollars as text, unchanged reason) of one request under `tr`.
     fn run(
         id: &str,
@@ -319,13 +325,20 @@ mod tests {
         let cat = Catalog::embedded().unwrap();
         let resolver = Resolver::new(&cat, &ProfileMap::default());
         let res = resolver.resolve(id);
-        let base =
-            crate::pricing::price_request(&cat, &res, region, &tokens, CacheTtl::FiveMinutes)
-                .unwrap()
-                .total();
+        let base = crate::pricing::price_request(
+            &cat,
+            &res,
+            region,
+            day(),
+            &tokens,
+            CacheTtl::FiveMinutes,
+        )
+        .unwrap()
+        .total();
         let q = Request {
             res: &res,
             region,
+            day: day(),
             tokens,
             baseline: base,
             batch_eligible: eligible,

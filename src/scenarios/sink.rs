@@ -179,7 +179,11 @@ impl<'r> WhatIfSink<'r> {
             return;
         }
         let model = res.model_idx.expect("priced");
-        let Some(price) = self.catalog.model(model).price(region, res.scope) else {
+        let Some(price) =
+            self.catalog
+                .model(model)
+                .price_at(region, res.scope, r.timestamp.date_naive())
+        else {
             return;
         };
         let rates = if long {
@@ -272,6 +276,7 @@ impl Sink for WhatIfSink<'_> {
         let q = Request {
             res: &res,
             region,
+            day: r.timestamp.date_naive(),
             tokens: r.tokens,
             baseline: base.total(),
             batch_eligible: eligible,

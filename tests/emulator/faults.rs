@@ -659,7 +659,16 @@ async fn a_profile_copied_from_a_global_profile_prices_at_global_rates() {
         input: 100_000,
         ..Default::default()
     };
-    let cost = price_request(&catalog, &res, "us-east-1", &tokens, CacheTtl::FiveMinutes).unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
+    let cost = price_request(
+        &catalog,
+        &res,
+        "us-east-1",
+        day,
+        &tokens,
+        CacheTtl::FiveMinutes,
+    )
+    .unwrap();
     assert_eq!(cost.total().to_decimal().to_string(), "0.3");
 }
 

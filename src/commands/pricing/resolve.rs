@@ -7,7 +7,7 @@ use crate::pricing::{cost::price_row, geo_home, Resolution, Resolver};
 use crate::render::{self, Format};
 use crate::settings::Env;
 
-use super::views::{rate_fields, RowView};
+use super::views::RowView;
 
 #[derive(Serialize)]
 struct ResolveView<'a> {
@@ -36,19 +36,15 @@ pub(super) fn resolve(
 ) -> anyhow::Result<String> {
     let r = Resolver::new(&env.catalog, &env.map).resolve(id);
     let region = region_of(&r, region);
-    let row = price_row(&env.catalog, &r, &region);
+    let row = price_row(&env.catalog, &r, &region, chrono::Utc::now().date_naive());
     let view = ResolveView {
         schema: "bedrock-lens/resolve/v1",
         resolution: &r,
         region: region.clone(),
-        price_row: row.as_ref().ok().map(|row| RowView {
-            regions: vec![region.clone()],
-            scope: row.scope,
-            rates: rate_fields(row).into_iter().collect(),
-            source: row.source.clone(),
-            as_of: row.as_of.to_string(),
-            file: row.origin.clone(),
-        }),
+        price_row: row
+            .as_ref()
+            .ok()
+            .map(|row| RowView::of(vec![region.clone()], row)),
     };
     if format == Format::Json {
         return render::json(&view);

@@ -60,6 +60,12 @@ pub(super) struct RowView {
     pub(super) rates: BTreeMap<String, String>,
     pub(super) source: String,
     pub(super) as_of: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) valid_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) valid_until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) note: Option<String>,
     pub(super) file: String,
 }
 
@@ -79,29 +85,40 @@ struct ModelView {
 /// Rows of a model with identical rates merged back into one line per region set.
 pub(super) fn row_views(m: &Model) -> Vec<RowView> {
     let mut views: Vec<(Vec<String>, &PriceRow)> = vec![];
-    for ((region, _), row) in &m.prices {
+    for (region, row) in m.rows() {
         let same = |r: &PriceRow| {
             r.scope == row.scope
                 && rate_fields(r) == rate_fields(row)
                 && r.as_of == row.as_of
                 && r.source == row.source
+                && (r.valid_from, r.valid_until) == (row.valid_from, row.valid_until)
+                && r.note == row.note
         };
         match views.iter_mut().find(|(_, r)| same(r)) {
-            Some((regions, _)) => regions.push(region.clone()),
-            None => views.push((vec![region.clone()], row)),
+            Some((regions, _)) => regions.push(region.to_string()),
+            None => views.push((vec![region.to_string()], row)),
         }
     }
     views
         .into_iter()
-        .map(|(regions, r)| RowView {
+        .map(|(regions, r)| RowView::of(regions, r))
+        .collect()
+}
+
+impl RowView {
+    pub(super) fn of(regions: Vec<String>, r: &PriceRow) -> RowView {
+        RowView {
             regions,
             scope: r.scope,
             rates: rate_fields(r).into_iter().collect(),
             source: r.source.clone(),
             as_of: r.as_of.to_string(),
+            valid_from: r.valid_from.map(|d| d.to_string()),
+            valid_until: r.valid_until.map(|d| d.to_string()),
+            note: r.note.clone(),
             file: r.origin.clone(),
-        })
-        .collect()
+        }
+    }
 }
 
 fn model_view(m: &Model) -> ModelView {

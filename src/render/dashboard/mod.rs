@@ -55,7 +55,8 @@ pub struct Priced {
 
 pub fn price(catalog: &Catalog, resolver: &Resolver, model_id: &str, region: &str) -> Priced {
     let res = resolver.resolve(model_id);
-    let row = crate::pricing::cost::price_row(catalog, &res, region);
+    let row =
+        crate::pricing::cost::price_row(catalog, &res, region, chrono::Utc::now().date_naive());
     match row {
         Ok(row) => {
             let r = &row.standard;
