@@ -341,10 +341,18 @@ pub enum PricingCommand {
         region: Option<String>,
     },
     /// Validate price files (the built-in catalog, plus any given): schema, positive prices,
-    /// dates, duplicates.
+    /// dates, overlapping dated rows, duplicates. Also lists models past their end-of-life
+    /// date, and with --logs, which of them the logs still call.
+    #[command(
+        after_help = "Examples:\n  bedrock-lens pricing check\n  bedrock-lens pricing check my-prices.toml\n  bedrock-lens pricing check --logs ./logs      # which ended models do the logs still call?"
+    )]
     Check {
         /// Files or directories to check on top of the built-in catalog.
         paths: Vec<PathBuf>,
+        /// Invocation logs (files or directories) to look for calls to models past their end
+        /// of life. Such models stay priced: old logs still need their prices.
+        #[arg(long, num_args = 1.., value_name = "PATH")]
+        logs: Vec<PathBuf>,
     },
 }
 

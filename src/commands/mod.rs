@@ -94,9 +94,23 @@ pub fn list_diagnostics(diags: &Diagnostics) {
     }
 }
 
-/// One warning naming every model that could not be priced.
+/// One warning naming every model that could not be priced, and the catalog's freshness.
 pub fn warn_unpriced(rep: &crate::output::report::Report) {
     warn_unpriced_list(&rep.unpriced);
+    warn_prices(&rep.pricing);
+}
+
+/// Says when the prices may be out of date, and which dated price versions priced the data.
+pub fn warn_prices(p: &crate::output::report::PricingOut) {
+    if let Some(w) = &p.stale_prices {
+        eprintln!("warning: {w}");
+    }
+    if !p.price_versions.is_empty() {
+        eprintln!("note: a price changed within the data; each request was priced by the row in force on its day:");
+        for v in &p.price_versions {
+            eprintln!("  {}", clean(&v.text()));
+        }
+    }
 }
 
 pub fn warn_unpriced_list(unpriced: &[UnpricedEntry]) {

@@ -6,6 +6,7 @@
 //! up to its exact total rounded, whatever the grouping; a row's cost is the sum of its
 //! components and the totals are the sums of the rows, so every printed total adds up.
 
+use chrono::NaiveDate;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
@@ -173,6 +174,50 @@ pub struct PricingOut {
     pub cache_write_ttl: CacheTtl,
     /// Price files given with --pricing, in the order they apply.
     pub overrides: Vec<OverrideOut>,
+    /// Dated price versions used (a model whose price changed), with the invocations each priced.
+    pub price_versions: Vec<PriceVersionOut>,
+    /// Set when the data runs past the catalog's as-of date plus [`STALE_AFTER_DAYS`].
+    pub stale_prices: Option<String>,
+}
+
+/// How many days after the catalog's as-of date its prices are called possibly out of date.
+pub const STALE_AFTER_DAYS: i64 = 45;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriceVersionOut {
+    pub model: String,
+    pub scope: crate::pricing::Scope,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    pub invocations: u64,
+}
+
+impl PriceVersionOut {
+    /// `anthropic.x (global) rates from 2026-09-01: 80 invocation(s)`
+    pub fn text(&self) -> String {
+        let when = match (&self.valid_from, &self.valid_until) {
+            (Some(f), Some(u)) => format!("from {f} until {u}"),
+            (Some(f), None) => format!("from {f}"),
+            (None, Some(u)) => format!("until {u}"),
+            (None, None) => "undated".into(),
+        };
+        format!(
+            "{} ({}) rates {when}: {} invocation(s)",
+            self.model,
+            self.scope.as_str(),
+            crate::money::group_thousands(self.invocations)
+        )
+    }
+}
+
+/// The warning for data newer than the catalog's as-of date plus [`STALE_AFTER_DAYS`].
+pub fn stale_prices(as_of: Option<NaiveDate>, data_end: Option<NaiveDate>) -> Option<String> {
+    let (as_of, end) = (as_of?, data_end?);
+    (end > as_of + chrono::Duration::days(STALE_AFTER_DAYS)).then(|| {
+        format!(
+            "the data runs to {end}, more than {STALE_AFTER_DAYS} days after the catalog's prices were read ({as_of}): prices may have changed since; run `bedrock-lens pricing sync` or pass newer prices with --pricing"
+        )
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -338,11 +383,21 @@ pub fn reports_of(
 
 /// The prices a result used: the oldest catalog date among the rows that priced it.
 pub fn pricing_out(agg: &Aggregator, catalog: &Catalog, ttl: CacheTtl) -> PricingOut {
+    let as_of = agg.prices_as_of.or_else(|| catalog.oldest_as_of());
     PricingOut {
-        catalog_as_of: agg
-            .prices_as_of
-            .or_else(|| catalog.oldest_as_of())
-            .map(|d| d.to_string()),
+        catalog_as_of: as_of.map(|d| d.to_string()),
+        price_versions: agg
+            .price_versions
+            .iter()
+            .map(|(v, n)| PriceVersionOut {
+                model: v.model.clone(),
+                scope: v.scope,
+                valid_from: v.valid_from.map(|d| d.to_string()),
+                valid_until: v.valid_until.map(|d| d.to_string()),
+                invocations: *n,
+            })
+            .collect(),
+        stale_prices: stale_prices(as_of, agg.last_day()),
         cache_write_ttl: ttl,
         overrides: catalog
             .overrides

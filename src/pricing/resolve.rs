@@ -1,7 +1,7 @@
 //! Model-id resolution: what a log, metric or bill calls a model -> catalog entry and price scope.
 //!
 //! Forms handled: base ids with version suffixes, cross-region profile ids (`us.`, `eu.`, `apac.`,
-//! `au.`, `jp.`, `ca.`, `us-gov.`, `global.`), foundation-model ARNs, inference-profile ARNs,
+//! `au.`, `jp.`, `in.`, `ca.`, `us-gov.`, `global.`), foundation-model ARNs, inference-profile ARNs,
 //! application-inference-profile and provisioned-model ARNs (through the user's mapping file).
 //! Also the one rule for which regions a geo profile is called from.
 
@@ -53,6 +53,11 @@ const GEOGRAPHIES: &[Geography] = &[
         prefix: "jp",
         sources: &["ap-northeast-1", "ap-northeast-3"],
         home: "ap-northeast-1",
+    },
+    Geography {
+        prefix: "in",
+        sources: &["ap-south-"],
+        home: "ap-south-1",
     },
     Geography {
         prefix: "ca",
@@ -216,6 +221,19 @@ fn parse_bedrock_arn(s: &str) -> Option<Arn<'_>> {
     })
 }
 
+/// Model families Bedrock serves only through the OpenAI-compatible `bedrock-mantle` endpoint.
+const MANTLE_ONLY: &[(&str, &str)] = &[
+    ("openai.gpt-5", "an OpenAI GPT-5 model"),
+    ("google.gemma-4", "a Google Gemma 4 model"),
+];
+
+fn mantle_only(base: &str) -> Option<&'static str> {
+    MANTLE_ONLY
+        .iter()
+        .find(|(p, _)| base.starts_with(p))
+        .map(|(_, f)| *f)
+}
+
 /// `us.anthropic.claude...` -> (Some(us), anthropic.claude...). A provider name never contains a
 /// dot, and no provider is called like a geo prefix, so the first segment decides.
 fn split_profile_prefix(id: &str) -> (Option<&str>, &str) {
@@ -257,10 +275,13 @@ impl<'c> Resolver<'c> {
         };
         self.resolve_into(model_id, &mut r, 0);
         if r.model_idx.is_none() && r.unpriced_reason.is_none() {
-            r.unpriced_reason = Some(format!(
-                "`{}` is not in the price catalog (add it with --pricing)",
-                r.base_id.as_deref().unwrap_or(model_id)
-            ));
+            let base = r.base_id.as_deref().unwrap_or(model_id);
+            r.unpriced_reason = Some(match mantle_only(base) {
+                Some(family) => format!(
+                    "`{base}` is {family}, served only by the bedrock-mantle endpoint (OpenAI-compatible API; metrics in AWS/BedrockMantle): the catalog has no price for it (add it with --pricing)"
+                ),
+                None => format!("`{base}` is not in the price catalog (add it with --pricing)"),
+            });
         }
         r
     }
@@ -376,6 +397,15 @@ impl<'c> Resolver<'c> {
             if let Some(i) = self.catalog.index_of_id(&with0) {
                 r.steps
                     .push(format!("`{base}` matched catalog id `{with0}`"));
+                return Some(i);
+            }
+        }
+        if let Some(head) = base.strip_suffix(":0").filter(|h| !h.contains(':')) {
+            // Newer ids have no `:0` (`anthropic.claude-sonnet-4-6`); `:0` is the same version.
+            if let Some(i) = self.catalog.index_of_id(head) {
+                r.steps.push(format!(
+                    "`{base}` matched catalog id `{head}` (no `:0` suffix)"
+                ));
                 return Some(i);
             }
         }

@@ -76,6 +76,16 @@ pub fn caveats(input: &InputOut, unpriced: &[UnpricedEntry], pricing: &PricingOu
     if !pricing.overrides.is_empty() {
         out.push(format!("prices: {}", prices_text(pricing)));
     }
+    if let Some(w) = &pricing.stale_prices {
+        out.push(w.clone());
+    }
+    if !pricing.price_versions.is_empty() {
+        let v: Vec<String> = pricing.price_versions.iter().map(|v| v.text()).collect();
+        out.push(format!(
+            "priced by dated price rows (a price changed): {}",
+            v.join("; ")
+        ));
+    }
     out
 }
 

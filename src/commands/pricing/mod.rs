@@ -1,5 +1,6 @@
 //! `pricing list|show|resolve|template|check`: the catalog, readable by people and scripts.
 
+mod lifecycle;
 mod resolve;
 mod template;
 mod views;
@@ -16,7 +17,11 @@ use template::template;
 use views::{list, nothing_listed, row_views, show};
 
 /// Validates the built-in catalog, then each given file on top of it, reporting every bad file.
-fn check(g: &crate::cli::GlobalArgs, paths: &[std::path::PathBuf]) -> anyhow::Result<Outcome> {
+fn check(
+    g: &crate::cli::GlobalArgs,
+    paths: &[std::path::PathBuf],
+    logs: &[std::path::PathBuf],
+) -> anyhow::Result<Outcome> {
     let mut all = g.pricing.clone();
     all.extend(paths.iter().cloned());
     for p in &all {
@@ -49,13 +54,18 @@ fn check(g: &crate::cli::GlobalArgs, paths: &[std::path::PathBuf]) -> anyhow::Re
     match Catalog::load(&all) {
         Ok(c) => {
             let rows: usize = c.models.iter().map(|m| row_views(m).len()).sum();
-            emit(&format!(
+            let mut out = format!(
                 "ok: {} models, {} price rows in {} file(s): {}\n",
                 c.models.len(),
                 rows,
                 c.files.len(),
                 c.files.join(", ")
-            ))?;
+            );
+            for s in &c.superseded {
+                out.push_str(&format!("note: {s}\n"));
+            }
+            out.push_str(&lifecycle::ended(&c, logs)?);
+            emit(&out)?;
             Ok(Outcome::Ok)
         }
         Err(e) => {
@@ -67,8 +77,8 @@ fn check(g: &crate::cli::GlobalArgs, paths: &[std::path::PathBuf]) -> anyhow::Re
 }
 
 pub fn cmd(g: &crate::cli::GlobalArgs, c: &PricingCommand) -> anyhow::Result<Outcome> {
-    if let PricingCommand::Check { paths } = c {
-        return check(g, paths);
+    if let PricingCommand::Check { paths, logs } = c {
+        return check(g, paths, logs);
     }
     let env = Env::load(g)?;
     let text = match c {
