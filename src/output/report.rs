@@ -169,7 +169,7 @@ pub struct InputOut {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PricingOut {
-    /// The oldest as-of date of the catalog rows in use.
+    /// The catalog's as-of date (the AWS Price List publication it was built from).
     pub catalog_as_of: Option<String>,
     pub cache_write_ttl: CacheTtl,
     /// Price files given with --pricing, in the order they apply.
@@ -383,7 +383,7 @@ pub fn reports_of(
 
 /// The prices a result used: the oldest catalog date among the rows that priced it.
 pub fn pricing_out(agg: &Aggregator, catalog: &Catalog, ttl: CacheTtl) -> PricingOut {
-    let as_of = agg.prices_as_of.or_else(|| catalog.oldest_as_of());
+    let as_of = catalog.as_of();
     PricingOut {
         catalog_as_of: as_of.map(|d| d.to_string()),
         price_versions: agg

@@ -26,21 +26,67 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "pricing/amazon.toml",
         include_str!("../../pricing/amazon.toml"),
     ),
+    (
+        "pricing/cohere.toml",
+        include_str!("../../pricing/cohere.toml"),
+    ),
+    (
+        "pricing/deepseek.toml",
+        include_str!("../../pricing/deepseek.toml"),
+    ),
     ("pricing/meta.toml", include_str!("../../pricing/meta.toml")),
     (
         "pricing/mistral.toml",
         include_str!("../../pricing/mistral.toml"),
     ),
     (
+        "pricing/openai.toml",
+        include_str!("../../pricing/openai.toml"),
+    ),
+    (
         "pricing/others.toml",
         include_str!("../../pricing/others.toml"),
     ),
+    ("pricing/qwen.toml", include_str!("../../pricing/qwen.toml")),
 ];
 
 /// The curated overlay compiled into the binary: what the feed lacks (other regions, long-context
 /// and provisioned rates, legacy models), each row with its own source. An overlay row fills only
 /// the fields the feed row of the same model, region, scope and validity leaves empty.
-pub const OVERLAY: &[(&str, &str)] = &[];
+pub const OVERLAY: &[(&str, &str)] = &[
+    (
+        "pricing/overlay/amazon.toml",
+        include_str!("../../pricing/overlay/amazon.toml"),
+    ),
+    (
+        "pricing/overlay/anthropic.toml",
+        include_str!("../../pricing/overlay/anthropic.toml"),
+    ),
+    (
+        "pricing/overlay/deepseek.toml",
+        include_str!("../../pricing/overlay/deepseek.toml"),
+    ),
+    (
+        "pricing/overlay/meta.toml",
+        include_str!("../../pricing/overlay/meta.toml"),
+    ),
+    (
+        "pricing/overlay/mistral.toml",
+        include_str!("../../pricing/overlay/mistral.toml"),
+    ),
+    (
+        "pricing/overlay/openai.toml",
+        include_str!("../../pricing/overlay/openai.toml"),
+    ),
+    (
+        "pricing/overlay/qwen.toml",
+        include_str!("../../pricing/overlay/qwen.toml"),
+    ),
+    (
+        "pricing/overlay/us-regions.toml",
+        include_str!("../../pricing/overlay/us-regions.toml"),
+    ),
+];
 
 /// Where a file sits in the catalog's layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +97,19 @@ pub enum Layer {
     Overlay,
     /// A user's --pricing file: its rows replace the catalog's for the same region and scope.
     User,
+    /// A file under `overlay/` of a user's --pricing directory laid out like the catalog: it
+    /// fills like the built-in overlay.
+    UserOverlay,
+}
+
+impl Layer {
+    fn built_in(self) -> bool {
+        matches!(self, Layer::Feed | Layer::Overlay)
+    }
+
+    fn fills(self) -> bool {
+        matches!(self, Layer::Overlay | Layer::UserOverlay)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,10 +221,11 @@ impl PriceRow {
         let mut clash = vec![];
         let mut opt =
             |name: String, mine: &mut Option<PricePerMillion>, theirs: Option<PricePerMillion>| {
-                match (mine.is_some(), theirs) {
+                match (*mine, theirs) {
                     (_, None) => {}
-                    (true, Some(_)) => clash.push(name),
-                    (false, t) => {
+                    (Some(m), Some(t)) if m == t => {}
+                    (Some(_), Some(_)) => clash.push(name),
+                    (None, t) => {
                         *mine = t;
                         taken.push(name);
                     }
@@ -196,17 +256,17 @@ impl PriceRow {
                 theirs.cache_write_1h,
             );
         }
-        let mut dec = |name: &str, mine: &mut Option<Decimal>, theirs: Option<Decimal>| match (
-            mine.is_some(),
-            theirs,
-        ) {
-            (_, None) => {}
-            (true, Some(_)) => clash.push(name.to_string()),
-            (false, t) => {
-                *mine = t;
-                taken.push(name.to_string());
-            }
-        };
+        let mut dec =
+            |name: &str, mine: &mut Option<Decimal>, theirs: Option<Decimal>| match (*mine, theirs)
+            {
+                (_, None) => {}
+                (Some(m), Some(t)) if m == t => {}
+                (Some(_), Some(_)) => clash.push(name.to_string()),
+                (None, t) => {
+                    *mine = t;
+                    taken.push(name.to_string());
+                }
+            };
         dec(
             "reserved_input_1k_tpm_month",
             &mut self.reserved_input_1k_tpm_month,
@@ -352,12 +412,21 @@ impl Catalog {
     pub fn load(overrides: &[PathBuf]) -> Result<Catalog, CatalogError> {
         let mut c = Catalog::embedded()?;
         for p in overrides {
-            for file in price_files(p)? {
+            // A directory laid out like the catalog: its overlay/ files fill, after the others.
+            let (overlay, plain): (Vec<PathBuf>, Vec<PathBuf>) =
+                price_files(p)?.into_iter().partition(|f| {
+                    p.is_dir() && f.strip_prefix(p).is_ok_and(|r| r.starts_with("overlay"))
+                });
+            for (file, layer) in plain
+                .into_iter()
+                .map(|f| (f, Layer::User))
+                .chain(overlay.into_iter().map(|f| (f, Layer::UserOverlay)))
+            {
                 let text = std::fs::read_to_string(&file).map_err(|source| CatalogError::Io {
                     path: file.clone(),
                     source,
                 })?;
-                c.add_text(&file.display().to_string(), &text, Layer::User)?;
+                c.add_text(&file.display().to_string(), &text, layer)?;
             }
         }
         Ok(c)
@@ -366,7 +435,7 @@ impl Catalog {
     /// Adds one file of `layer`: feed rows are new; overlay rows fill the matching feed row;
     /// a user's rows replace the catalog's rows of the same region and scope (every version).
     pub fn add_text(&mut self, path: &str, text: &str, layer: Layer) -> Result<(), CatalogError> {
-        let is_override = layer == Layer::User;
+        let is_override = !layer.built_in();
         let doc: FileDoc = if path.ends_with(".json") {
             serde_json::from_str(text).map_err(|e| CatalogError::Parse {
                 path: path.to_string(),
@@ -474,7 +543,26 @@ impl Catalog {
         let mut fresh: BTreeMap<(String, Scope), Vec<PriceRow>> = BTreeMap::new();
         for p in &m.price {
             let mut row = parse_row(&ctx, m, p)?;
-            row.built_in = layer != Layer::User;
+            row.built_in = layer.built_in();
+            // An overlay row may only fill fields of a feed row; any other row prices input.
+            let fills = layer.fills()
+                && row.regions.iter().all(|r| {
+                    self.models[idx]
+                        .prices
+                        .get(&(r.clone(), row.scope))
+                        .is_some_and(|rows| {
+                            rows.iter().any(|o| {
+                                (o.valid_from, o.valid_until) == (row.valid_from, row.valid_until)
+                            })
+                        })
+                });
+            if row.standard.input.is_none() && !fills {
+                return Err(ctx.err(if layer.fills() {
+                    "price row needs at least `input` (an overlay row without it must fill a feed row of the same regions, scope and validity)"
+                } else {
+                    "price row needs at least `input`"
+                }));
+            }
             for r in &row.regions {
                 let rows = fresh.entry((r.clone(), row.scope)).or_default();
                 if let Some(o) = rows.iter().find(|o| o.overlaps(&row)) {
@@ -521,9 +609,8 @@ impl Catalog {
         for (key, rows) in fresh {
             let mine = model.prices.entry(key.clone()).or_default();
             match layer {
-                Layer::Feed => *mine = rows,
-                Layer::User => *mine = rows,
-                Layer::Overlay => {
+                Layer::Feed | Layer::User => *mine = rows,
+                Layer::Overlay | Layer::UserOverlay => {
                     for row in rows {
                         match mine.iter_mut().find(|o| {
                             (o.valid_from, o.valid_until) == (row.valid_from, row.valid_until)
@@ -531,7 +618,7 @@ impl Catalog {
                             Some(feed) => {
                                 for field in feed.fill(&row) {
                                     self.superseded.push(format!(
-                                        "{path}: {} {} {} {field}: the feed prices it; the overlay's value is not used",
+                                        "{path}: {} {} {} {field}: the feed prices it differently; the overlay's value is not used",
                                         m.key,
                                         key.0,
                                         key.1.as_str()
@@ -576,13 +663,17 @@ impl Catalog {
         &self.models[idx]
     }
 
-    /// The oldest `as_of` among the built-in rows: the date the catalog's prices are at least
-    /// as fresh as (override files carry their own dates).
-    pub fn oldest_as_of(&self) -> Option<NaiveDate> {
+    /// The catalog's as-of date: the newest publication day of the AWS Price List rows it was
+    /// built from (what `pricing sync` last read). Curated overlay rows carry their own dates.
+    pub fn as_of(&self) -> Option<NaiveDate> {
         self.models
             .iter()
-            .flat_map(|m| m.rows().filter(|(_, p)| p.built_in).map(|(_, p)| p.as_of))
-            .min()
+            .flat_map(|m| {
+                m.rows()
+                    .filter(|(_, p)| p.built_in && !p.origin.starts_with("pricing/overlay/"))
+                    .map(|(_, p)| p.as_of)
+            })
+            .max()
     }
 }
 

@@ -247,8 +247,18 @@ mod tests {
         assert_eq!(usd(c5.cache_write), "0.0375");
         assert_eq!(usd(c5.cache_read), "0.012");
         assert_eq!(usd(c5.total()), "0.0528");
-        let c1 = cost(
+        // Sonnet 4 offers no 1-hour TTL (AWS lists no such SKU): unpriced, never guessed
+        let e = cost(
             "anthropic.claude-sonnet-4-20250514-v1:0",
+            "us-east-1",
+            t,
+            CacheTtl::OneHour,
+        )
+        .unwrap_err();
+        assert_eq!(e, "anthropic.claude-sonnet-4 has no cache write (1h) rate");
+        // Sonnet 4.5 on a global profile (same 3 / 15 / 0.30 rates): 1h x $6/M = $0.06
+        let c1 = cost(
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
             "us-east-1",
             t,
             CacheTtl::OneHour,
@@ -346,13 +356,13 @@ mod tests {
     fn missing_region_or_rate_is_a_reason_not_zero() {
         let e = cost(
             "anthropic.claude-3-opus-20240229-v1:0",
-            "us-east-1",
+            "eu-west-1",
             tok(1, 1, 0, 0),
             CacheTtl::FiveMinutes,
         )
         .unwrap_err();
         assert!(
-            e.contains("no regional price for anthropic.claude-3-opus in us-east-1"),
+            e.contains("no regional price for anthropic.claude-3-opus in eu-west-1"),
             "{e}"
         );
         // Llama has no cache rates: cache tokens make it unpriced

@@ -5,8 +5,10 @@
 pub mod aggregate;
 pub mod catalog;
 pub mod cost;
+pub mod feed;
 mod price_file;
 pub mod resolve;
+pub mod sync;
 pub mod table;
 
 pub use aggregate::{Agg, Aggregator};

@@ -236,9 +236,6 @@ pub(super) fn parse_row(ctx: &Ctx, m: &ModelDoc, p: &PriceDoc) -> Result<PriceRo
         cache_write_5m: ctx.rate("cache_write_5m", &p.cache_write_5m)?,
         cache_write_1h: ctx.rate("cache_write_1h", &p.cache_write_1h)?,
     };
-    if standard.input.is_none() {
-        return Err(ctx.err("price row needs at least `input`"));
-    }
     let long_context = TokenRates {
         input: ctx.rate("long_input", &p.long_input)?,
         output: ctx.rate("long_output", &p.long_output)?,

@@ -374,7 +374,7 @@ mod tests {
             run(HAIKU_US, "us-east-1", t(1_000_000, 0, 1_000_000), &b, true).0,
             "0.66"
         );
-        // No batch rate: Mistral Large 2407 keeps its cost and says why
+        // No batch rate: Mistral Large 2407 keeps its cost (1M x $3) and says why
         let (usd, why) = run(
             "mistral.mistral-large-2407-v1:0",
             "us-west-2",
@@ -382,7 +382,7 @@ mod tests {
             &b,
             true,
         );
-        assert_eq!(usd, "2");
+        assert_eq!(usd, "3");
         assert_eq!(
             why.unwrap(),
             "no batch price for mistral.mistral-large-2407 in the catalog"
@@ -425,8 +425,8 @@ mod tests {
                 format!("{name} is not offered for anthropic.claude-haiku-4-5: the catalog lists no {name} rate")
             );
         }
-        // Nova Lite has flex input/output rates but no flex cache-read rate: a request reading
-        // the cache keeps its cost (1M x $0.06 + 1K read x $0.015 = $0.060015)
+        // AWS lists no flex SKU for Nova Lite: not offered, the request keeps its cost
+        // (1M x $0.06 + 1K read x $0.015 = $0.060015)
         let (usd, why) = run(
             "amazon.nova-lite-v1:0",
             "us-east-1",
@@ -437,8 +437,17 @@ mod tests {
         assert_eq!(usd, "0.060015");
         assert_eq!(
             why.as_deref(),
-            Some("the catalog has no flex cache-read rate for amazon.nova-lite")
+            Some("flex is not offered for amazon.nova-lite: the catalog lists no flex rate")
         );
+        // Nova 2 Lite in-region flex: 1M x $0.165 + 1K read x $0.04125 = $0.16504125
+        let (usd, why) = run(
+            "amazon.nova-2-lite-v1:0",
+            "us-east-1",
+            t(1_000_000, 0, 1_000),
+            &tier(Tier::Flex),
+            true,
+        );
+        assert_eq!((usd.as_str(), why), ("0.16504125", None));
     }
 
     #[test]

@@ -157,8 +157,8 @@ fn period_filter_keeps_whole_days() {
 
 #[test]
 fn cache_write_ttl_1h() {
-    // Sonnet 4 cache writes at 1h: 4,000 x $6 + 5,000 x $12 (long context) = 0.024 + 0.06 = $0.084
-    // instead of 0.015 + 0.0375 = $0.0525 at 5m.
+    // Sonnet 4 offers no 1-hour cache TTL (AWS lists no such SKU): its two requests that write
+    // the cache are unpriced at 1h, each with its reason, never priced at a guessed rate.
     let o = run(&[
         "report",
         "--logs",
@@ -169,7 +169,17 @@ fn cache_write_ttl_1h() {
         "json",
     ]);
     let v = o.json();
-    assert_eq!(v["rows"][0]["cost_breakdown"]["cache_write"], json!(0.084));
+    assert_eq!(
+        v["unpriced"][0]["model_id"],
+        "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    );
+    assert_eq!(
+        v["unpriced"][0]["reasons"],
+        json!([
+            "anthropic.claude-sonnet-4 has no cache write (1h) rate (1 invocations)",
+            "anthropic.claude-sonnet-4 has no long-context cache write (1h) rate (1 invocations)"
+        ])
+    );
     assert_eq!(v["pricing"]["cache_write_ttl"], "1h");
 }
 
@@ -241,7 +251,7 @@ output = "20.00"
     .stdout;
     assert!(
         md.ends_with(&format!(
-            "\n**Caveats**\n\n- prices: catalog prices as of 2026-11-01, {said}\n"
+            "\n**Caveats**\n\n- prices: catalog prices as of 2026-09-29, {said}\n"
         )),
         "{md}"
     );
@@ -257,14 +267,14 @@ output = "20.00"
     .stdout;
     assert!(
         csv.ends_with(&format!(
-            "\n# caveat: prices: catalog prices as of 2026-11-01, {said}\n"
+            "\n# caveat: prices: catalog prices as of 2026-09-29, {said}\n"
         )),
         "{csv}"
     );
     let w = run(&["whatif", "--logs", LOGS, "-s", "batch", "--pricing", file]).stdout;
     assert!(
         w.contains(&format!(
-            "\nCost at catalog prices as of 2026-11-01, {said}."
+            "\nCost at catalog prices as of 2026-09-29, {said}."
         )),
         "{w}"
     );
@@ -279,7 +289,7 @@ output = "20.00"
     let o = run(&["report", "--logs", LOGS, "--pricing", file]);
     assert!(
         o.stdout.lines().next().unwrap().ends_with(&format!(
-            "cost at catalog prices as of 2026-11-01, with overrides from {file} (as of 2026-10-15)"
+            "cost at catalog prices as of 2026-09-29, with overrides from {file} (as of 2026-10-15)"
         )),
         "{}",
         o.stdout
@@ -458,7 +468,7 @@ fn no_record_in_scope_is_said_and_exits_1() {
     assert_eq!(o.code, 1);
     assert_eq!(
         o.stdout,
-        "Bedrock usage (no records in scope) (UTC), by model; cost at catalog prices as of 2026-11-01\n\
+        "Bedrock usage (no records in scope) (UTC), by model; cost at catalog prices as of 2026-09-29\n\
          No invocation records in scope: 0 read, 0 outside the period.\n"
     );
     // A period that matches nothing: the records read are counted as outside it.
