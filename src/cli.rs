@@ -340,6 +340,46 @@ pub enum PricingCommand {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Read the AWS Price List for Amazon Bedrock (offer files downloaded, or fetched) and
+    /// print what changed against the built-in catalog; with --out, write the new catalog.
+    #[command(
+        long_about = "Read the AWS Price List offer files of Amazon Bedrock (AmazonBedrock: Amazon, Meta, Mistral and other \
+first-party models, priced per 1K tokens; AmazonBedrockFoundationModels: Anthropic and other Marketplace models, \
+priced per 1M tokens and named only by servicename) and turn every token SKU into catalog rates: model, region, \
+scope (in-region/geo or global), tier (standard, batch, flex, priority), token kind, long context. The unit of each \
+SKU is read, never assumed. A SKU that cannot be mapped (guardrails, custom models, an unknown unit or qualifier) \
+and a model the catalog does not know by name (`feed_names`) are listed, never guessed.\n\n\
+It prints the diff against the built-in catalog's feed rows (added, changed, removed: per model, region, scope and \
+field). With --out DIR it writes the new feed files there, plus the curated overlay under DIR/overlay/: a changed \
+price keeps its old row, dated `valid_until` the offer's publication day, so older logs keep their old prices. Use \
+DIR with --pricing, or copy its files into pricing/ and rebuild to make them the built-in catalog.",
+        after_help = "Examples:\n  # offer files downloaded from https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonBedrock/current/us-east-1/index.json\n  bedrock-lens pricing sync --from AmazonBedrock-us-east-1.json AmazonBedrockFoundationModels-us-east-1.json\n  bedrock-lens pricing sync --fetch --region us-east-1 --region eu-west-1 --out prices/\n  bedrock-lens pricing check prices/ && bedrock-lens report --logs ./logs --pricing prices/"
+    )]
+    Sync {
+        /// AWS Price List offer files (the `index.json` of AmazonBedrock or
+        /// AmazonBedrockFoundationModels, one region or all).
+        #[arg(
+            long,
+            num_args = 1..,
+            value_name = "FILE",
+            required_unless_present = "fetch",
+            conflicts_with = "fetch"
+        )]
+        from: Vec<PathBuf>,
+        /// Download the current offer files over HTTPS from pricing.us-east-1.amazonaws.com
+        /// (public files: no AWS credentials, nothing written to AWS).
+        #[arg(long)]
+        fetch: bool,
+        /// With --fetch: only these regions (repeatable; default: every region the offers list).
+        #[arg(long = "region", value_name = "REGION", requires = "fetch")]
+        regions: Vec<String>,
+        /// Write the new catalog files into this directory (created if missing; only its
+        /// *.toml files are replaced). Without it, nothing is written.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Validate price files (the built-in catalog, plus any given): schema, positive prices,
     /// dates, overlapping dated rows, duplicates. Also lists models past their end-of-life
     /// date, and with --logs, which of them the logs still call.

@@ -1,5 +1,6 @@
 //! Collectors: fetch and parse AWS data (CloudWatch metrics, invocation logs from CloudWatch
-//! Logs and S3, Cost Explorer, inference profiles) and the built-in demo month. They know
+//! Logs and S3, Cost Explorer, inference profiles, the public Price List files) and the built-in
+//! demo month. They know
 //! nothing of prices and write no files: `commands::collect` stores what they return.
 
 pub mod aws;
@@ -10,4 +11,5 @@ pub mod demo_month;
 pub mod inference_profiles;
 pub mod insights_split;
 pub mod metric_plan;
+pub mod price_list;
 pub mod s3_logs;

@@ -408,6 +408,15 @@ impl Catalog {
         Ok(c)
     }
 
+    /// The built-in feed rows alone (no overlay): what `pricing sync` compares and rewrites.
+    pub fn feed_only() -> Result<Catalog, CatalogError> {
+        let mut c = Catalog::default();
+        for (path, text) in EMBEDDED {
+            c.add_text(path, text, Layer::Feed)?;
+        }
+        Ok(c)
+    }
+
     /// Embedded catalog plus overrides from files or directories (`*.toml`, `*.json`).
     pub fn load(overrides: &[PathBuf]) -> Result<Catalog, CatalogError> {
         let mut c = Catalog::embedded()?;

@@ -265,6 +265,7 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
                             *r = PriceRow {
                                 valid_from: o.valid_from,
                                 valid_until: o.valid_until,
+                                note: o.note.clone(),
                                 ..with_extras(n, &o)
                             };
                         }
@@ -340,7 +341,7 @@ fn empty_row(o: &Offer, region: &str, scope: Scope) -> PriceRow {
 }
 
 /// The feed's token rates with the old row's fields the feed does not carry (provisioned,
-/// reserved) kept.
+/// reserved) kept; its note describes the old row, so it stays there.
 fn with_extras(new: &PriceRow, old: &PriceRow) -> PriceRow {
     PriceRow {
         reserved_input_1k_tpm_month: old.reserved_input_1k_tpm_month,
@@ -348,7 +349,6 @@ fn with_extras(new: &PriceRow, old: &PriceRow) -> PriceRow {
         provisioned_no_commit_hour: old.provisioned_no_commit_hour,
         provisioned_1_month_hour: old.provisioned_1_month_hour,
         provisioned_6_month_hour: old.provisioned_6_month_hour,
-        note: old.note.clone(),
         ..new.clone()
     }
 }

@@ -330,3 +330,338 @@ fn template_prints_a_file_to_fill_in() {
         r.stderr
     );
 }
+
+/// One invocation-log record (no bodies) for the price tests.
+fn record(id: &str, day: &str, region: &str, model: &str, input: u64, output: u64) -> String {
+    format!(
+        "{}\n",
+        serde_json::json!({
+            "schemaType": "ModelInvocationLog",
+            "schemaVersion": "1.0",
+            "timestamp": format!("{day}T12:00:00Z"),
+            "accountId": "111122223333",
+            "region": region,
+            "requestId": id,
+            "operation": "Converse",
+            "modelId": model,
+            "identity": {"arn": "arn:aws:sts::111122223333:assumed-role/app/s"},
+            "input": {"inputTokenCount": input},
+            "output": {"outputTokenCount": output}
+        })
+    )
+}
+
+const FIXTURES: [&str; 3] = [
+    "tests/fixtures/pricelist/AmazonBedrock-us-east-1.json",
+    "tests/fixtures/pricelist/AmazonBedrockFoundationModels-us-east-1.json",
+    "tests/fixtures/pricelist/AmazonBedrockFoundationModels-ap-northeast-2.json",
+];
+
+#[test]
+fn sync_reads_both_offers_and_lists_what_it_cannot_map() {
+    let mut args = vec!["pricing", "sync", "--from"];
+    args.extend(FIXTURES);
+    let o = run(&args);
+    assert_eq!(o.code, 0, "{}", o.all());
+    insta::assert_snapshot!("pricing_sync_fixtures", o.stdout);
+    args.extend(["--format", "json"]);
+    let v = run(&args).json();
+    assert_eq!(v["schema"], "bedrock-lens/pricing-sync/v1");
+    // Units read per SKU: the AmazonBedrock offer's per-1K prices and the FoundationModels
+    // offer's per-1M prices give the catalog's per-1M rates exactly, so these rows agree
+    // with the catalog (no "changed" entry): Nova 2 Lite 0.00033/1K = 0.33/1M, Sonnet 4.6 3.3/1M.
+    let diff = v["diff"].as_array().unwrap();
+    assert!(diff.iter().all(|d| d["change"] != "changed"), "{diff:?}");
+    assert!(diff.iter().all(
+        |d| !(d["model"] == "anthropic.claude-sonnet-4-6" || d["model"] == "amazon.nova-lite")
+    ));
+    // The Titan SKUs name a model the catalog does not know by feed name: listed, not guessed
+    assert_eq!(
+        v["unknown_models"],
+        serde_json::json!([{"name": "TitanEmbeddingsV2-Text-input", "regions": ["us-east-1"], "skus": 2}])
+    );
+    let unmapped: Vec<(String, String)> = v["unmapped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["usagetype"].as_str().unwrap().to_string(),
+                u["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        unmapped,
+        [
+            (
+                "USE1-NovaPro-cache-write-input-token-count-custom-model".to_string(),
+                "qualifier `custom` has no catalog field".to_string()
+            ),
+            (
+                "USE1-Guardrail-AutomatedReasoningPolicyUnitsConsumed".to_string(),
+                "not a token usage type".to_string()
+            ),
+            (
+                "USE1-MP:USE1_InputTokenCount_Global-Units".to_string(),
+                "unit `Units` is not a token count this parser knows (1K tokens, 1M tokens)"
+                    .to_string()
+            ),
+            (
+                "USE1-MP:USE1_Reserved_1Month_InputTPM_Global-Units".to_string(),
+                "`reserved` is not a token count this parser knows".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn sync_writes_a_catalog_that_check_accepts_and_dates_a_changed_price() {
+    let dir = tempfile::tempdir().unwrap();
+    // The same offer with Nova Lite's output raised from $0.00024 to $0.0003 per 1K tokens.
+    let text = std::fs::read_to_string(super::root().join(FIXTURES[0])).unwrap();
+    assert_eq!(text.matches("\"0.0002400000\"").count(), 1);
+    std::fs::write(
+        dir.path().join("ab.json"),
+        text.replace("\"0.0002400000\"", "\"0.0003000000\""),
+    )
+    .unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "pricing", "sync", "--from", "ab.json", "--out", "prices", "--format", "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    let changed: Vec<&serde_json::Value> = v["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["change"] == "changed")
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            &serde_json::json!({"model": "amazon.nova-lite", "region": "us-east-1", "scope": "regional",
+            "field": "output", "change": "changed", "old": "0.24", "new": "0.3"})
+        ]
+    );
+    let check = run_in(dir.path(), &["pricing", "check", "prices"]);
+    assert_eq!(check.code, 0, "{}", check.all());
+    // One request the day before the offer's publication (2026-09-29), one after: 1M output
+    // tokens each, at $0.24 and $0.30 per 1M = $0.54; the report names both versions.
+    std::fs::write(
+        dir.path().join("logs.jsonl"),
+        [
+            record(
+                "r1",
+                "2026-09-28",
+                "us-east-1",
+                "amazon.nova-lite-v1:0",
+                0,
+                1_000_000,
+            ),
+            record(
+                "r2",
+                "2026-09-30",
+                "us-east-1",
+                "amazon.nova-lite-v1:0",
+                0,
+                1_000_000,
+            ),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let r = run_in(
+        dir.path(),
+        &[
+            "report",
+            "--logs",
+            "logs.jsonl",
+            "--pricing",
+            "prices",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v = r.json();
+    assert_eq!(v["totals"]["cost_usd"], serde_json::json!(0.54));
+    assert_eq!(
+        v["pricing"]["price_versions"],
+        serde_json::json!([
+            {"model": "amazon.nova-lite", "scope": "regional", "valid_from": null, "valid_until": "2026-09-29", "invocations": 1},
+            {"model": "amazon.nova-lite", "scope": "regional", "valid_from": "2026-09-29", "valid_until": null, "invocations": 1}
+        ])
+    );
+    assert!(
+        r.stderr.contains("note: a price changed within the data"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn sync_refuses_a_file_that_is_not_a_bedrock_offer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ec2.json"), r#"{"offerCode":"AmazonEC2","version":"1","publicationDate":"2026-01-01T00:00:00Z","products":{}}"#).unwrap();
+    std::fs::write(dir.path().join("junk.json"), "SECRET prompt text").unwrap();
+    let o = run_in(dir.path(), &["pricing", "sync", "--from", "ec2.json"]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("offer `AmazonEC2` is not an Amazon Bedrock offer"),
+        "{}",
+        o.stderr
+    );
+    let o = run_in(dir.path(), &["pricing", "sync", "--from", "junk.json"]);
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("junk.json: not an AWS Price List offer file"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("SECRET"), "{}", o.stderr);
+    let o = run(&["pricing", "sync"]);
+    assert_eq!(o.code, 2, "{}", o.all());
+}
+
+#[test]
+fn a_built_in_price_change_prices_requests_by_their_day() {
+    // GPT-5.6 Sol in-region: $5.50 / $33 until 2026-08-21, then $4.40 / $22 (pricing/overlay/openai.toml).
+    // 100K in + 10K out on the 20th: 0.55 + 0.33 = $0.88; on the 22nd: 0.44 + 0.22 = $0.66.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("logs.jsonl"),
+        [
+            record(
+                "s1",
+                "2026-08-20",
+                "us-east-1",
+                "openai.gpt-5.6-sol",
+                100_000,
+                10_000,
+            ),
+            record(
+                "s2",
+                "2026-08-22",
+                "us-east-1",
+                "openai.gpt-5.6-sol",
+                100_000,
+                10_000,
+            ),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "report",
+            "--logs",
+            "logs.jsonl",
+            "--by",
+            "day",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    let days: Vec<(&str, f64)> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["day"].as_str().unwrap(), r["cost_usd"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(days, [("2026-08-20", 0.88), ("2026-08-22", 0.66)]);
+    assert_eq!(v["totals"]["cost_usd"], serde_json::json!(1.54));
+    assert_eq!(v["pricing"]["price_versions"].as_array().unwrap().len(), 2);
+    let md = run_in(
+        dir.path(),
+        &["report", "--logs", "logs.jsonl", "--format", "markdown"],
+    );
+    assert!(
+        md.stdout.contains("priced by dated price rows (a price changed): openai.gpt-5-6-sol (regional) rates until 2026-08-21: 1 invocation(s); openai.gpt-5-6-sol (regional) rates from 2026-08-21: 1 invocation(s)"),
+        "{}",
+        md.stdout
+    );
+}
+
+#[test]
+fn old_data_is_priced_new_data_past_the_as_of_gets_a_freshness_warning() {
+    // The catalog's as-of is its Price List publication, 2026-09-29: data to 2026-12-01 runs
+    // past as-of + 45 days (2026-11-13).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("logs.jsonl"),
+        record(
+            "n1",
+            "2026-12-01",
+            "us-east-1",
+            "amazon.nova-micro-v1:0",
+            1_000_000,
+            0,
+        ),
+    )
+    .unwrap();
+    let o = run_in(
+        dir.path(),
+        &["report", "--logs", "logs.jsonl", "--format", "json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let w = "the data runs to 2026-12-01, more than 45 days after the catalog's prices were read (2026-09-29): prices may have changed since; run `bedrock-lens pricing sync` or pass newer prices with --pricing";
+    assert_eq!(o.json()["pricing"]["stale_prices"], w);
+    assert!(o.stderr.contains(&format!("warning: {w}")), "{}", o.stderr);
+    let md = run_in(
+        dir.path(),
+        &["report", "--logs", "logs.jsonl", "--format", "markdown"],
+    );
+    assert!(md.stdout.contains(w), "{}", md.stdout);
+}
+
+#[test]
+fn pricing_check_names_ended_models_the_logs_still_call() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("logs.jsonl"),
+        [
+            record(
+                "e1",
+                "2026-10-20",
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-20250514-v1:0",
+                10,
+                10,
+            ),
+            record(
+                "e2",
+                "2026-10-21",
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-20250514-v1:0",
+                10,
+                10,
+            ),
+            record(
+                "e3",
+                "2026-10-21",
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                10,
+                10,
+            ),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let o = run_in(dir.path(), &["pricing", "check", "--logs", "logs.jsonl"]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stdout.contains("models past their end of life that the logs still call (1; still priced, but move off them):\n  anthropic.claude-sonnet-4 (Claude Sonnet 4): ended 2026-10-14; in the logs: 2 invocation(s), the last on 2026-10-21\n"),
+        "{}",
+        o.stdout
+    );
+}

@@ -1,7 +1,9 @@
-//! `pricing list|show|resolve|template|check`: the catalog, readable by people and scripts.
+//! `pricing list|show|resolve|template|check|sync`: the catalog, readable by people and scripts,
+//! and brought up to date from the AWS Price List.
 
 mod lifecycle;
 mod resolve;
+mod sync;
 mod template;
 mod views;
 
@@ -80,6 +82,23 @@ pub fn cmd(g: &crate::cli::GlobalArgs, c: &PricingCommand) -> anyhow::Result<Out
     if let PricingCommand::Check { paths, logs } = c {
         return check(g, paths, logs);
     }
+    if let PricingCommand::Sync {
+        from,
+        fetch,
+        regions,
+        out,
+        format,
+    } = c
+    {
+        return sync::sync_cmd(&sync::SyncArgs {
+            from,
+            fetch: *fetch,
+            regions,
+            out: out.as_deref(),
+            format: *format,
+            quiet: g.quiet,
+        });
+    }
     let env = Env::load(g)?;
     let text = match c {
         PricingCommand::List {
@@ -123,7 +142,7 @@ pub fn cmd(g: &crate::cli::GlobalArgs, c: &PricingCommand) -> anyhow::Result<Out
             resolve(&env, id, region.as_deref(), *format)?
         }
         PricingCommand::Template { id, region } => template(&env, id, region.as_deref())?,
-        PricingCommand::Check { .. } => unreachable!(),
+        PricingCommand::Check { .. } | PricingCommand::Sync { .. } => unreachable!(),
     };
     emit(&text)?;
     Ok(Outcome::Ok)
