@@ -132,6 +132,15 @@ fn resolve_explains_every_id_form() {
         "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
         "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc123",
         "us.anthropic.claude-opus-5-20261015-v1:0",
+        // Ids as newer logs carry them: no date or `:0` suffix, more geographies, a system
+        // profile's ARN from another region, a model served only by the bedrock-mantle endpoint.
+        "anthropic.claude-sonnet-4-6",
+        "global.anthropic.claude-opus-4-7",
+        "jp.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "in.anthropic.claude-sonnet-4-6",
+        "us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-opus-4-6-v1",
+        "openai.gpt-5.9-preview",
     ];
     let mut all = String::new();
     for id in ids {
