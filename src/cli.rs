@@ -353,18 +353,12 @@ It prints the diff against the built-in catalog's feed rows (added, changed, rem
 field). With --out DIR it writes the new feed files there, plus the curated overlay under DIR/overlay/: a changed \
 price keeps its old row, dated `valid_until` the offer's publication day, so older logs keep their old prices. Use \
 DIR with --pricing, or copy its files into pricing/ and rebuild to make them the built-in catalog.",
-        after_help = "Examples:\n  # offer files downloaded from https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonBedrock/current/us-east-1/index.json\n  bedrock-lens pricing sync --from AmazonBedrock-us-east-1.json AmazonBedrockFoundationModels-us-east-1.json\n  bedrock-lens pricing sync --fetch --region us-east-1 --region eu-west-1 --out prices/\n  bedrock-lens pricing check prices/ && bedrock-lens report --logs ./logs --pricing prices/"
+        after_help = "Examples:\n  # offer files downloaded from https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonBedrock/current/us-east-1/index.json\n  # (and .../AmazonBedrockFoundationModels/...), saved as ab.json and fm.json:\n  bedrock-lens pricing sync --from ab.json fm.json\n  bedrock-lens pricing sync --fetch --region us-east-1 --region eu-west-1 --out prices/\n  bedrock-lens pricing check prices/ && bedrock-lens report --logs ./logs --pricing prices/"
     )]
     Sync {
         /// AWS Price List offer files (the `index.json` of AmazonBedrock or
         /// AmazonBedrockFoundationModels, one region or all).
-        #[arg(
-            long,
-            num_args = 1..,
-            value_name = "FILE",
-            required_unless_present = "fetch",
-            conflicts_with = "fetch"
-        )]
+        #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with = "fetch")]
         from: Vec<PathBuf>,
         /// Download the current offer files over HTTPS from pricing.us-east-1.amazonaws.com
         /// (public files: no AWS credentials, nothing written to AWS).

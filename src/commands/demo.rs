@@ -111,7 +111,7 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
     };
     emit(&text)?;
     warn_diagnostics(&r.stats, &r.diags, env.quiet);
-    warn_unpriced(&by_model);
+    warn_unpriced(&by_model, env.quiet);
     Ok(Outcome::Ok)
 }
 

@@ -95,17 +95,18 @@ pub fn list_diagnostics(diags: &Diagnostics) {
 }
 
 /// One warning naming every model that could not be priced, and the catalog's freshness.
-pub fn warn_unpriced(rep: &crate::output::report::Report) {
+pub fn warn_unpriced(rep: &crate::output::report::Report, quiet: bool) {
     warn_unpriced_list(&rep.unpriced);
-    warn_prices(&rep.pricing);
+    warn_prices(&rep.pricing, quiet);
 }
 
-/// Says when the prices may be out of date, and which dated price versions priced the data.
-pub fn warn_prices(p: &crate::output::report::PricingOut) {
+/// Says when the prices may be out of date (a warning), and which dated price versions priced
+/// the data (a note: not with --quiet).
+pub fn warn_prices(p: &crate::output::report::PricingOut, quiet: bool) {
     if let Some(w) = &p.stale_prices {
         eprintln!("warning: {w}");
     }
-    if !p.price_versions.is_empty() {
+    if !p.price_versions.is_empty() && !quiet {
         eprintln!("note: a price changed within the data; each request was priced by the row in force on its day:");
         for v in &p.price_versions {
             eprintln!("  {}", clean(&v.text()));

@@ -72,7 +72,7 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let text = render::report::render(rep, a.format)?;
     output.write(text.as_bytes())?;
     warn_diagnostics(&run.stats, &run.diags, env.quiet);
-    warn_unpriced(rep);
+    warn_unpriced(rep, env.quiet);
     warn_duplicates(&run.dropped);
     if !env.quiet {
         eprintln!(

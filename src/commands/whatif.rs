@@ -25,7 +25,7 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     output.write(text.as_bytes())?;
     warn_diagnostics(&r.stats, &r.diags, env.quiet);
     warn_unpriced_list(&r.result.unpriced);
-    super::warn_prices(&r.result.pricing);
+    super::warn_prices(&r.result.pricing, env.quiet);
     warn_duplicates(&r.dropped);
     if !env.quiet {
         let outside = r.result.input.outside_period;

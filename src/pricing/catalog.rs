@@ -88,6 +88,9 @@ pub const OVERLAY: &[(&str, &str)] = &[
     ),
 ];
 
+/// How the `source` of a row read from AWS's Price List begins.
+pub const FEED_SOURCE: &str = "AWS Price List ";
+
 /// Where a file sits in the catalog's layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
@@ -672,14 +675,15 @@ impl Catalog {
         &self.models[idx]
     }
 
-    /// The catalog's as-of date: the newest publication day of the AWS Price List rows it was
-    /// built from (what `pricing sync` last read). Curated overlay rows carry their own dates.
+    /// The catalog's as-of date: the newest publication day of the AWS Price List rows in use
+    /// (built in, or written by `pricing sync` and given with --pricing). Curated overlay rows and
+    /// a user's own prices carry their own dates.
     pub fn as_of(&self) -> Option<NaiveDate> {
         self.models
             .iter()
             .flat_map(|m| {
                 m.rows()
-                    .filter(|(_, p)| p.built_in && !p.origin.starts_with("pricing/overlay/"))
+                    .filter(|(_, p)| p.source.starts_with(FEED_SOURCE))
                     .map(|(_, p)| p.as_of)
             })
             .max()

@@ -48,6 +48,20 @@ pub struct FeedRate {
     pub sku: String,
 }
 
+impl FeedRate {
+    /// This rate as a SKU left out of the catalog, with the reason.
+    pub fn unmapped(&self, offer: &Offer, reason: &str) -> Unmapped {
+        Unmapped {
+            offer: offer.offer_code.clone(),
+            region: self.region.clone(),
+            sku: self.sku.clone(),
+            usagetype: self.usagetype.clone(),
+            model_name: Some(self.model_name.clone()),
+            reason: reason.to_string(),
+        }
+    }
+}
+
 /// A SKU the parser does not turn into a rate, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unmapped {

@@ -159,28 +159,16 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
                 continue;
             };
             let Some(field) = field_of(r) else {
-                unmapped.push(Unmapped {
-                    offer: o.offer_code.clone(),
-                    region: r.region.clone(),
-                    sku: r.sku.clone(),
-                    usagetype: r.usagetype.clone(),
-                    model_name: Some(r.model_name.clone()),
-                    reason: "the catalog has no field for this tier and token kind".into(),
-                });
+                unmapped
+                    .push(r.unmapped(o, "the catalog has no field for this tier and token kind"));
                 continue;
             };
             let Some(rate) = PricePerMillion::from_decimal(r.usd_per_million) else {
-                unmapped.push(Unmapped {
-                    offer: o.offer_code.clone(),
-                    region: r.region.clone(),
-                    sku: r.sku.clone(),
-                    usagetype: r.usagetype.clone(),
-                    model_name: Some(r.model_name.clone()),
-                    reason: format!(
-                        "{} per 1M tokens has more than 6 decimals",
-                        r.usd_per_million
-                    ),
-                });
+                let why = format!(
+                    "{} per 1M tokens has more than 6 decimals",
+                    r.usd_per_million
+                );
+                unmapped.push(r.unmapped(o, &why));
                 continue;
             };
             let row = fresh
@@ -203,9 +191,34 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
     }
     let mut models = base.models.clone();
     let mut diff = vec![];
-    // The model and regions the feed covers: a row there that the feed lacks is removed.
-    let covered: BTreeSet<(usize, String)> =
+    // The model and regions the feed covers: a row there that the feed lacks is removed. A model
+    // the feed prices nowhere in a region whose offer was read, where its row came from that
+    // offer, is covered too: AWS no longer lists it there.
+    let mut covered: BTreeSet<(usize, String)> =
         fresh.keys().map(|(i, r, _)| (*i, r.clone())).collect();
+    let read: BTreeSet<(&str, &str)> = offers
+        .iter()
+        .flat_map(|o| {
+            o.rates
+                .iter()
+                .map(|r| r.region.as_str())
+                .chain(o.unmapped.iter().map(|u| u.region.as_str()))
+                .map(move |r| (o.offer_code.as_str(), r))
+        })
+        .collect();
+    for (i, m) in base.models.iter().enumerate() {
+        for (region, row) in m.rows() {
+            let from = |offer: &str| {
+                row.source
+                    .strip_prefix(super::catalog::FEED_SOURCE)
+                    .and_then(|rest| rest.strip_prefix(offer))
+                    .is_some_and(|rest| rest.starts_with([' ', ',']))
+            };
+            if read.iter().any(|(offer, r)| *r == region && from(offer)) {
+                covered.insert((i, region.to_string()));
+            }
+        }
+    }
     let row_in_force = |m: &Model, region: &str, scope: Scope, day: NaiveDate| {
         m.prices
             .get(&(region.to_string(), scope))
@@ -213,9 +226,29 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
     };
     for (idx, region) in &covered {
         let m = &mut models[*idx];
+        if let Some(newest) = fresh
+            .iter()
+            .filter(|((i, _, _), _)| i == idx)
+            .map(|(_, r)| r.as_of)
+            .max()
+        {
+            m.as_of = m.as_of.max(newest);
+        }
         for scope in [Scope::Regional, Scope::Geo, Scope::Global] {
             let new = fresh.get(&(*idx, region.clone(), scope));
-            let day = new.map_or(chrono::Utc::now().date_naive(), |n| n.as_of);
+            // The publication the row now follows: the feed row's, else the newest offer read
+            // for the region.
+            let day = new.map_or_else(
+                || {
+                    offers
+                        .iter()
+                        .filter(|o| read.contains(&(o.offer_code.as_str(), region.as_str())))
+                        .map(|o| o.published)
+                        .max()
+                        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+                },
+                |n| n.as_of,
+            );
             let old = row_in_force(m, region, scope, day);
             let (of, nf) = (
                 old.as_ref().map(token_fields).unwrap_or_default(),
@@ -243,9 +276,10 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
             match (old, new) {
                 (None, None) => {}
                 (None, Some(n)) => rows.push(n.clone()),
-                (Some(o), n) if of != nf => {
-                    // The old row stays for the requests made before the offer's publication
-                    // day; the feed's row applies from that day (none: AWS lists no price now).
+                (Some(o), n) if of != nf && o.as_of < day => {
+                    // A newer offer: the old row stays for the requests made before its
+                    // publication day; the feed's row applies from that day (none: AWS lists no
+                    // price now).
                     for r in rows.iter_mut() {
                         if *r == o && r.valid_from.is_none_or(|f| f < day) {
                             r.valid_until = Some(day);
@@ -258,8 +292,13 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
                         rows.push(n);
                     }
                 }
+                (Some(o), None) if of != nf => {
+                    // The same (or an older) publication lists no price here: the row is dropped.
+                    rows.retain(|r| *r != o);
+                }
                 (Some(o), Some(n)) => {
-                    // The same prices: the row now cites the newer offer.
+                    // The same prices, or the same publication read again: the feed's values,
+                    // undated where the row was.
                     for r in rows.iter_mut() {
                         if *r == o {
                             *r = PriceRow {

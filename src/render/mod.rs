@@ -33,26 +33,35 @@ pub fn prices_text(p: &PricingOut) -> String {
     s
 }
 
+/// `N invocation(s): ID (reason (n invocations)), ...`: what was left unpriced and why, the first
+/// five ids in full.
+pub fn unpriced_text(unpriced: &[UnpricedEntry]) -> String {
+    let calls: u64 = unpriced.iter().map(|u| u.counts.invocations).sum();
+    let ids: Vec<String> = unpriced
+        .iter()
+        .take(5)
+        .map(|u| format!("{} ({})", clean(&u.model_id), clean(&u.reasons.join("; "))))
+        .collect();
+    let more = match unpriced.len() {
+        n if n > 5 => format!(" and {} more", n - 5),
+        _ => String::new(),
+    };
+    format!(
+        "{} invocation(s): {}{more}",
+        group_thousands(calls),
+        ids.join(", ")
+    )
+}
+
 /// What a reader of a saved Markdown or CSV result must know besides its numbers (stderr says
 /// it too, but a file outlives the terminal): usage left out, lines skipped, duplicates
 /// dropped, prices overridden.
 pub fn caveats(input: &InputOut, unpriced: &[UnpricedEntry], pricing: &PricingOut) -> Vec<String> {
     let mut out = vec![];
     if !unpriced.is_empty() {
-        let calls: u64 = unpriced.iter().map(|u| u.counts.invocations).sum();
-        let ids: Vec<String> = unpriced
-            .iter()
-            .take(5)
-            .map(|u| clean(&u.model_id))
-            .collect();
-        let more = match unpriced.len() {
-            n if n > 5 => format!(" and {} more", n - 5),
-            _ => String::new(),
-        };
         out.push(format!(
-            "not priced, so left out of the cost: {} invocation(s) of {}{more} (the catalog does not know them; add prices with --pricing)",
-            group_thousands(calls),
-            ids.join(", ")
+            "not priced, so left out of the cost: {}",
+            unpriced_text(unpriced)
         ));
     }
     if input.skipped_lines > 0 {

@@ -417,13 +417,9 @@ fn headline(w: &WhatIf) -> String {
         s.push_str(&format!("\nCost at {}.", super::prices_text(&w.pricing)));
     }
     if !w.unpriced.is_empty() {
-        let calls: u64 = w.unpriced.iter().map(|u| u.counts.invocations).sum();
-        let ids: Vec<String> = w.unpriced.iter().map(|u| clean(&u.model_id)).collect();
         s.push_str(&format!(
-            "\nNot priced, so left out of the baseline and every scenario: {} invocations of {} ({})",
-            group_thousands(calls),
-            ids.join(", "),
-            "the catalog does not know them; add prices with --pricing"
+            "\nNot priced, so left out of the baseline and every scenario: {}",
+            super::unpriced_text(&w.unpriced)
         ));
     }
     s

@@ -427,12 +427,15 @@ fn sync_reads_both_offers_and_lists_what_it_cannot_map() {
 #[test]
 fn sync_writes_a_catalog_that_check_accepts_and_dates_a_changed_price() {
     let dir = tempfile::tempdir().unwrap();
-    // The same offer with Nova Lite's output raised from $0.00024 to $0.0003 per 1K tokens.
+    // A newer offer (published 2026-10-15) with Nova Lite's output raised from $0.00024 to
+    // $0.0003 per 1K tokens.
     let text = std::fs::read_to_string(super::root().join(FIXTURES[0])).unwrap();
     assert_eq!(text.matches("\"0.0002400000\"").count(), 1);
     std::fs::write(
         dir.path().join("ab.json"),
-        text.replace("\"0.0002400000\"", "\"0.0003000000\""),
+        text.replace("\"0.0002400000\"", "\"0.0003000000\"")
+            .replace("20260929150144", "20261015000000")
+            .replace("2026-09-29T15:01:44Z", "2026-10-15T00:00:00Z"),
     )
     .unwrap();
     let o = run_in(
@@ -458,14 +461,15 @@ fn sync_writes_a_catalog_that_check_accepts_and_dates_a_changed_price() {
     );
     let check = run_in(dir.path(), &["pricing", "check", "prices"]);
     assert_eq!(check.code, 0, "{}", check.all());
-    // One request the day before the offer's publication (2026-09-29), one after: 1M output
-    // tokens each, at $0.24 and $0.30 per 1M = $0.54; the report names both versions.
+    // One request the day before the new offer's publication, one after: 1M output tokens
+    // each, at $0.24 and $0.30 per 1M = $0.54; the report names both versions, and its as-of
+    // is the newer offer's.
     std::fs::write(
         dir.path().join("logs.jsonl"),
         [
             record(
                 "r1",
-                "2026-09-28",
+                "2026-10-14",
                 "us-east-1",
                 "amazon.nova-lite-v1:0",
                 0,
@@ -473,7 +477,7 @@ fn sync_writes_a_catalog_that_check_accepts_and_dates_a_changed_price() {
             ),
             record(
                 "r2",
-                "2026-09-30",
+                "2026-10-16",
                 "us-east-1",
                 "amazon.nova-lite-v1:0",
                 0,
@@ -498,11 +502,12 @@ fn sync_writes_a_catalog_that_check_accepts_and_dates_a_changed_price() {
     assert_eq!(r.code, 0, "{}", r.all());
     let v = r.json();
     assert_eq!(v["totals"]["cost_usd"], serde_json::json!(0.54));
+    assert_eq!(v["pricing"]["catalog_as_of"], "2026-10-15");
     assert_eq!(
         v["pricing"]["price_versions"],
         serde_json::json!([
-            {"model": "amazon.nova-lite", "scope": "regional", "valid_from": null, "valid_until": "2026-09-29", "invocations": 1},
-            {"model": "amazon.nova-lite", "scope": "regional", "valid_from": "2026-09-29", "valid_until": null, "invocations": 1}
+            {"model": "amazon.nova-lite", "scope": "regional", "valid_from": null, "valid_until": "2026-10-15", "invocations": 1},
+            {"model": "amazon.nova-lite", "scope": "regional", "valid_from": "2026-10-15", "valid_until": null, "invocations": 1}
         ])
     );
     assert!(
@@ -510,6 +515,43 @@ fn sync_writes_a_catalog_that_check_accepts_and_dates_a_changed_price() {
         "{}",
         r.stderr
     );
+    // The same publication read again changes nothing and dates nothing.
+    let again = run(&["pricing", "sync", "--from", FIXTURES[0], "--format", "json"]).json();
+    assert!(again["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["model"] != "amazon.nova-lite"));
+    // A model the offer no longer lists in a region it covers is removed there, field by field.
+    std::fs::write(
+        dir.path().join("gone.json"),
+        text.replace("\"Nova Lite\"", "\"Nova Lite Renamed\""),
+    )
+    .unwrap();
+    let v = run_in(
+        dir.path(),
+        &["pricing", "sync", "--from", "gone.json", "--format", "json"],
+    )
+    .json();
+    let removed: Vec<&str> = v["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["model"] == "amazon.nova-lite" && d["change"] == "removed")
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "batch_input",
+            "batch_output",
+            "cache_read",
+            "cache_write_5m",
+            "input",
+            "output"
+        ]
+    );
+    assert_eq!(v["unknown_models"][0]["name"], "Nova Lite Renamed");
 }
 
 #[test]

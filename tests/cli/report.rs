@@ -313,7 +313,7 @@ fn markdown_and_csv_carry_their_caveats() {
     ];
     write_lines(dir.path(), "logs.jsonl", &lines);
     let expected = [
-        "not priced, so left out of the cost: 1 invocation(s) of us.anthropic.claude-opus-5-20261015-v1:0 (the catalog does not know them; add prices with --pricing)",
+        "not priced, so left out of the cost: 1 invocation(s): us.anthropic.claude-opus-5-20261015-v1:0 (`anthropic.claude-opus-5-20261015-v1:0` is not in the price catalog (add it with --pricing) (1 invocations))",
         "1 unreadable line(s) skipped (each named on stderr)",
         "1 duplicate request(s) (a request id seen before) counted once",
     ];

@@ -354,7 +354,7 @@ fn merge(
     let mut rep = reports.remove(0);
     rep.input.outside_period = f.outside_period;
     done.summary = render::report::render(&rep, render::Format::Table)?;
-    warn_unpriced(&rep);
+    warn_unpriced(&rep, env.quiet);
     Ok(Merged {
         duplicates,
         accounts,

@@ -40,8 +40,20 @@ pub(super) fn sync_cmd(a: &SyncArgs) -> anyhow::Result<Outcome> {
         )
         .into());
     }
+    if !a.fetch && a.from.is_empty() {
+        return Err(UsageError::new(
+            "pricing sync needs offer files: --from FILE... or --fetch",
+            "download the AmazonBedrock and AmazonBedrockFoundationModels offer files, or let --fetch get them (public, no credentials)",
+        )
+        .into());
+    }
     let offers = if a.fetch {
-        crate::collect::price_list::fetch_offers(crate::pricing::feed::OFFERS, a.regions, a.quiet)?
+        crate::collect::price_list::fetch_offers(crate::pricing::feed::OFFERS, a.regions, a.quiet)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{e:#}\n  hint: no network here? download the offer files on a machine that has it and use --from"
+                )
+            })?
             .into_iter()
             .map(|(url, text)| parse_offer(&url, &text).map_err(anyhow::Error::from))
             .collect::<anyhow::Result<Vec<Offer>>>()?
@@ -117,6 +129,8 @@ fn write_catalog(dir: &Path, r: &SyncResult) -> anyhow::Result<Vec<String>> {
             r.offers
                 .iter()
                 .map(|o| format!("{} {}", o.offer, o.version))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
                 .collect::<Vec<_>>()
                 .join(", ")
         );
