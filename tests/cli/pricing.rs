@@ -716,3 +716,121 @@ fn pricing_check_names_ended_models_the_logs_still_call() {
         o.stdout
     );
 }
+
+/// A tiny HTTP/1.1 server for `--fetch`: serves `files` (path -> body), 404 otherwise, for as
+/// many requests as come; returns its base URL.
+fn serve(files: Vec<(String, String)>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            reader.read_line(&mut first).unwrap();
+            // Skip the headers.
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = first.split(' ').nth(1).unwrap_or("").to_string();
+            let (status, body) = match files.iter().find(|(p, _)| *p == path) {
+                Some((_, b)) => ("200 OK", b.clone()),
+                None => ("404 Not Found", String::new()),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn sync_fetch_reads_the_region_indexes_then_each_offer_file() {
+    let read = |f: &str| std::fs::read_to_string(super::root().join(f)).unwrap();
+    let index = |offer: &str, version: &str, regions: &[&str]| {
+        let r: Vec<String> = regions
+            .iter()
+            .map(|r| format!("\"{r}\":{{\"regionCode\":\"{r}\",\"currentVersionUrl\":\"/offers/v1.0/aws/{offer}/{version}/{r}/index.json\"}}"))
+            .collect();
+        format!(
+            "{{\"formatVersion\":\"v1.0\",\"regions\":{{{}}}}}",
+            r.join(",")
+        )
+    };
+    let files = vec![
+        (
+            "/offers/v1.0/aws/AmazonBedrock/current/region_index.json".to_string(),
+            index(
+                "AmazonBedrock",
+                "20260929150144",
+                &["us-east-1", "eu-west-1"],
+            ),
+        ),
+        (
+            "/offers/v1.0/aws/AmazonBedrock/20260929150144/us-east-1/index.json".to_string(),
+            read(FIXTURES[0]),
+        ),
+        (
+            "/offers/v1.0/aws/AmazonBedrockFoundationModels/current/region_index.json".to_string(),
+            index(
+                "AmazonBedrockFoundationModels",
+                "20260928180929",
+                &["us-east-1", "ap-northeast-2"],
+            ),
+        ),
+        (
+            "/offers/v1.0/aws/AmazonBedrockFoundationModels/20260928180929/us-east-1/index.json"
+                .to_string(),
+            read(FIXTURES[1]),
+        ),
+    ];
+    let url = serve(files);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .args([
+            "pricing",
+            "sync",
+            "--fetch",
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+        ])
+        .env("BEDROCK_LENS_PRICE_LIST_URL", &url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let offers: Vec<(&str, &str)> = v["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["offer"].as_str().unwrap(), o["version"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        offers,
+        [
+            ("AmazonBedrock", "20260929150144"),
+            ("AmazonBedrockFoundationModels", "20260928180929")
+        ]
+    );
+    assert_eq!(v["unmapped"].as_array().unwrap().len(), 4);
+    // A region an offer does not list is said, not fetched; a missing file fails with its URL.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .args(["pricing", "sync", "--fetch", "--region", "eu-west-1"])
+        .env("BEDROCK_LENS_PRICE_LIST_URL", &url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("AmazonBedrock/20260929150144/eu-west-1/index.json: HTTP 404"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: no network here?"), "{stderr}");
+}
