@@ -274,6 +274,13 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// What a --snapshot report prices: `logs` (its invocation records: every grouping key),
+    /// `metrics` (its CloudWatch token metrics, for accounts without invocation logging: model,
+    /// model_id, profile, region, account, day, month), or `auto` (logs when the snapshot has
+    /// them, else metrics).
+    #[arg(long, value_enum, default_value_t = crate::output::report::DataSource::Auto)]
+    pub source: crate::output::report::DataSource,
+
     /// TTL to price cache-write tokens at: logs do not say which TTL a write used.
     #[arg(long, value_enum, default_value_t = CacheTtl::FiveMinutes)]
     pub cache_write_ttl: CacheTtl,

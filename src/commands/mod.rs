@@ -4,6 +4,7 @@
 pub mod collect;
 pub mod dashboard;
 pub mod demo;
+mod from_metrics;
 pub mod iam_policy;
 mod pipeline;
 pub mod pricing;

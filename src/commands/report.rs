@@ -6,18 +6,110 @@ use crate::cli::ReportArgs;
 use crate::error::{Outcome, UsageError};
 use crate::io::Output;
 use crate::money::group_thousands;
+use crate::output::report::DataSource;
 use crate::pricing::UsageTable;
 use crate::render;
 use crate::settings::{input_sources, output_of, parse_keys, parse_period, Env};
 use crate::usage::ingest::IngestStats;
 use crate::usage::Diagnostics;
 use crate::usage::TableFormat;
+use crate::usage::{GroupKey, Period};
+
+/// What the report prices: `--source`, with `auto` decided by what the snapshot holds.
+fn source_of(a: &ReportArgs) -> anyhow::Result<DataSource> {
+    let Some(dir) = &a.input.snapshot else {
+        return match a.source {
+            DataSource::Metrics => Err(UsageError::new(
+                "--source metrics reads a snapshot's CloudWatch metrics, not --logs",
+                "collect them with `bedrock-lens collect metrics --out DIR`, then `report --snapshot DIR --source metrics`",
+            )
+            .into()),
+            _ => Ok(DataSource::Logs),
+        };
+    };
+    Ok(match a.source {
+        DataSource::Auto => {
+            let has_logs = crate::snapshot::open(dir)
+                .map(|o| o.invocations.is_some())
+                .unwrap_or(true);
+            let has_metrics = dir.join(crate::snapshot::METRICS).exists();
+            if !has_logs && has_metrics {
+                DataSource::Metrics
+            } else {
+                DataSource::Logs
+            }
+        }
+        s => s,
+    })
+}
+
+/// `report --source metrics`: the snapshot's token metrics priced, with what they cannot tell.
+fn metrics_cmd(
+    env: &Env,
+    a: &ReportArgs,
+    keys: Vec<GroupKey>,
+    period: Period,
+) -> anyhow::Result<Outcome> {
+    let dir = a
+        .input
+        .snapshot
+        .as_deref()
+        .expect("metrics come from a snapshot");
+    if a.export_usage.is_some() {
+        return Err(UsageError::new(
+            "--export-usage writes one row per request: metrics have sums per period, not requests",
+            "leave out --export-usage, or use --source logs",
+        )
+        .into());
+    }
+    super::from_metrics::check_keys(std::slice::from_ref(&keys))?;
+    let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
+    let mut stats = IngestStats::default();
+    let mut diags = Diagnostics::default();
+    let reports = super::from_metrics::run(
+        env,
+        dir,
+        &[keys],
+        a.cache_write_ttl,
+        period,
+        &mut stats,
+        &mut diags,
+    )?;
+    let rep = &reports[0];
+    output.write(render::report::render(rep, a.format)?.as_bytes())?;
+    warn_diagnostics(&stats, &diags, env.quiet);
+    warn_unpriced(rep, env.quiet);
+    if !env.quiet {
+        for l in &rep.limits {
+            eprintln!("note: {l}");
+        }
+        eprintln!(
+            "read {} metric datapoint(s) from {}",
+            group_thousands(stats.records),
+            dir.join(crate::snapshot::METRICS).display()
+        );
+    }
+    let c = &rep.totals.counts;
+    let any = c.invocations
+        + c.input_tokens
+        + c.output_tokens
+        + c.cache_read_tokens
+        + c.cache_write_tokens;
+    let scope = Scope {
+        records: any.min(1),
+        outside_period: rep.input.outside_period,
+    };
+    Ok(input_outcome(&stats, scope, a.strict))
+}
 
 pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let keys = parse_keys(&a.by)?;
     let period = parse_period(a.input.start.as_deref(), a.input.end.as_deref())?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
+    if source_of(a)? == DataSource::Metrics {
+        return metrics_cmd(env, a, keys, period);
+    }
     let sources = input_sources(&a.input, &mut stats, &mut diags)?;
     let output = output_of(
         "--output",

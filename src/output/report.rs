@@ -227,9 +227,37 @@ pub struct OverrideOut {
     pub as_of: String,
 }
 
+/// The data a report prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DataSource {
+    /// A snapshot's invocation logs when it has them, else its CloudWatch metrics.
+    #[default]
+    Auto,
+    /// Model-invocation logs: per request, every grouping key.
+    Logs,
+    /// CloudWatch `AWS/Bedrock` token metrics: per model id and period, for accounts without
+    /// invocation logging.
+    Metrics,
+}
+
+impl DataSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            DataSource::Auto => "auto",
+            DataSource::Logs => "logs",
+            DataSource::Metrics => "metrics",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub schema: &'static str,
+    /// What was priced: `logs` or `metrics`.
+    pub source: DataSource,
+    /// What the source cannot tell, said with the figures (empty for logs).
+    pub limits: Vec<String>,
     pub period: PeriodOut,
     pub group_by: Vec<String>,
     pub rows: Vec<Row>,
@@ -264,7 +292,7 @@ pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
         rows.sort_by_key(|(r, _)| key_of(r));
     } else {
         rows.sort_by(|(ra, a), (rb, b)| {
-            let priced = |x: &Agg| x.priced_invocations() > 0;
+            let priced = |x: &Agg| x.priced > 0;
             priced(b)
                 .cmp(&priced(a))
                 .then(exact(b).cmp(&exact(a)))
@@ -277,7 +305,7 @@ pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
     rows.into_iter()
         .zip(costs)
         .map(|((mut row, a), b)| {
-            row.cost = (a.priced_invocations() > 0).then_some(b);
+            row.cost = (a.priced > 0).then_some(b);
             row
         })
         .collect()
@@ -369,6 +397,8 @@ pub fn reports_of(
             let rows = rows_of(agg, i);
             Report {
                 schema: SCHEMA,
+                source: DataSource::Logs,
+                limits: vec![],
                 period: period_out.clone(),
                 group_by: groupings[i].iter().map(GroupKey::name).collect(),
                 totals: totals_of(&rows),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::cost::price_bucket;
 use super::table::{TableBuffer, UsageTable};
 use super::{price_request, CacheTtl, CostBreakdown, Resolution, Resolver};
 use crate::money::Pico;
@@ -28,6 +29,8 @@ pub struct Agg {
     pub cost_output: Pico,
     pub cost_cache_read: Pico,
     pub cost_cache_write: Pico,
+    /// Records (or metric buckets) priced: a row has a cost when any was.
+    pub priced: u64,
 }
 
 impl Agg {
@@ -49,6 +52,7 @@ impl Agg {
         self.cost_output += o.cost_output;
         self.cost_cache_read += o.cost_cache_read;
         self.cost_cache_write += o.cost_cache_write;
+        self.priced += o.priced;
     }
 
     /// The exact cost of the priced invocations.
@@ -116,6 +120,9 @@ pub struct Aggregator<'r> {
     pub prices_as_of: Option<NaiveDate>,
     /// Dated price rows used (one of several versions), with the invocations each priced.
     pub price_versions: BTreeMap<PriceVersion, u64>,
+    /// Metrics buckets: per model with long-context rates, how much more its tokens would cost
+    /// at those rates (the most the standard-rate figure can be short by).
+    pub long_context_bound: BTreeMap<String, Pico>,
     cache: HashMap<String, Arc<Resolution>>,
     key_buf: String,
     /// Per-request rows for the usage table, when one is being written.
@@ -148,6 +155,7 @@ impl<'r> Aggregator<'r> {
             last: None,
             prices_as_of: None,
             price_versions: BTreeMap::new(),
+            long_context_bound: BTreeMap::new(),
             cache: HashMap::new(),
             key_buf: String::new(),
             table: table.map(TableBuffer::new),
@@ -234,9 +242,26 @@ pub struct Added {
     pub cost: Option<CostBreakdown>,
 }
 
+/// Usage summed over a period (CloudWatch metrics), added as one "record" of many calls.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bucket {
+    pub invocations: u64,
+    pub errors: u64,
+}
+
 impl Aggregator<'_> {
     /// Adds one record; `None` when it is outside the period.
     pub fn add(&mut self, r: &UsageRecord) -> Option<Added> {
+        self.add_counted(r, None)
+    }
+
+    /// Adds a bucket of metrics: `r` carries its key fields and token sums; priced at standard
+    /// rates (the long-context bound is kept in `long_context_bound`).
+    pub fn add_bucket(&mut self, r: &UsageRecord, b: Bucket) -> Option<Added> {
+        self.add_counted(r, Some(b))
+    }
+
+    fn add_counted(&mut self, r: &UsageRecord, bucket: Option<Bucket>) -> Option<Added> {
         if !self.period.contains(r.timestamp) {
             self.outside_period += 1;
             return None;
@@ -245,21 +270,40 @@ impl Aggregator<'_> {
         self.last = self.last.max(Some(r.timestamp));
         let res = self.resolution(r.model_id);
         let region = pricing_region(r, &res);
-        let mut one = Agg {
-            invocations: 1,
-            errors: r.error_code.is_some() as u64,
-            guardrail_blocked: r.guardrail_blocked as u64,
-            ..Default::default()
+        let mut one = match bucket {
+            None => Agg {
+                invocations: 1,
+                errors: r.error_code.is_some() as u64,
+                guardrail_blocked: r.guardrail_blocked as u64,
+                ..Default::default()
+            },
+            Some(b) => Agg {
+                invocations: b.invocations,
+                errors: b.errors,
+                ..Default::default()
+            },
         };
         one.add_tokens(&r.tokens);
-        let priced = price_request(
-            self.resolver.catalog(),
-            &res,
-            region,
-            r.timestamp.date_naive(),
-            &r.tokens,
-            self.ttl,
-        );
+        let day = r.timestamp.date_naive();
+        let catalog = self.resolver.catalog();
+        let priced = match bucket {
+            None => price_request(catalog, &res, region, day, &r.tokens, self.ttl),
+            Some(_) => {
+                price_bucket(catalog, &res, region, day, &r.tokens, self.ttl).map(|(c, long)| {
+                    if let Some(l) = long {
+                        let extra = Pico(l.0.saturating_sub(c.total().0));
+                        if extra.0 > 0 {
+                            let e = self
+                                .long_context_bound
+                                .entry(res.model.clone().unwrap_or_default())
+                                .or_default();
+                            *e = *e + extra;
+                        }
+                    }
+                    c
+                })
+            }
+        };
         if let Some(t) = &mut self.table {
             t.push(r, &res, &priced);
         }
@@ -270,6 +314,7 @@ impl Aggregator<'_> {
                 one.cost_cache_read = c.cache_read;
                 one.cost_cache_write = c.cache_write;
                 one.long_context_invocations = c.long_context as u64;
+                one.priced = 1;
                 self.prices_as_of = min_opt(self.prices_as_of, c.as_of);
                 if let (Some((from, until)), Some(model)) = (c.version, &res.model) {
                     let v = PriceVersion {
@@ -283,7 +328,7 @@ impl Aggregator<'_> {
                 Some(c)
             }
             Err(reason) => {
-                one.unpriced_invocations = 1;
+                one.unpriced_invocations = one.invocations;
                 let u = self.unpriced.entry(r.model_id.to_string()).or_default();
                 u.agg.merge(&one);
                 *u.reasons.entry(reason).or_default() += 1;
@@ -318,6 +363,10 @@ impl Sink for Aggregator<'_> {
         self.prices_as_of = min_opt(self.prices_as_of, o.prices_as_of);
         for (v, n) in o.price_versions {
             *self.price_versions.entry(v).or_default() += n;
+        }
+        for (m, p) in o.long_context_bound {
+            let e = self.long_context_bound.entry(m).or_default();
+            *e = *e + p;
         }
         // None < Some: max keeps the latest of the two.
         self.last = self.last.max(o.last);

@@ -127,6 +127,30 @@ pub fn price_request(
     Ok(c)
 }
 
+/// Prices a bucket of tokens summed over many requests (CloudWatch metrics): at the standard
+/// rates, since whether a request was over the long-context threshold cannot be told from sums.
+/// Also returns what the same tokens would cost at the long-context rates, where the model has
+/// them (the most the bucket can cost).
+pub fn price_bucket(
+    catalog: &Catalog,
+    res: &Resolution,
+    region: &str,
+    day: chrono::NaiveDate,
+    t: &Tokens,
+    ttl: CacheTtl,
+) -> Result<(CostBreakdown, Option<Pico>), String> {
+    let row = price_row(catalog, res, region, day)?;
+    let model = catalog.model(res.model_idx.expect("priced rows have a model"));
+    let mut c = price_tokens(&row.standard, t, ttl, "", &model.key)?;
+    c.as_of = row.built_in.then_some(row.as_of);
+    c.version = row.is_dated().then_some((row.valid_from, row.valid_until));
+    let long = model
+        .long_context_threshold
+        .and_then(|_| price_tokens(&row.long_context, t, ttl, "long-context ", &model.key).ok())
+        .map(|l| l.total());
+    Ok((c, long))
+}
+
 /// Prices tokens at the given rates. `label` prefixes the rate names in the reason given when
 /// a rate is missing (e.g. `long-context `).
 pub fn price_tokens(

@@ -152,13 +152,18 @@ pub fn render(rep: &Report, format: Format) -> anyhow::Result<String> {
 }
 
 fn caveats_of(rep: &Report) -> Vec<String> {
-    super::caveats(&rep.input, &rep.unpriced, &rep.pricing)
+    let mut c = super::caveats(&rep.input, &rep.unpriced, &rep.pricing);
+    c.extend(rep.limits.iter().cloned());
+    c
 }
 
 /// The table, or a line saying there is nothing in scope (a table of zeros would read as a
 /// month that cost nothing).
 fn table_or_none(rep: &Report, markdown: bool) -> String {
-    if rep.totals.counts.invocations > 0 {
+    let c = &rep.totals.counts;
+    if c.invocations + c.input_tokens + c.output_tokens + c.cache_read_tokens + c.cache_write_tokens
+        > 0
+    {
         return grid(rep, "TOTAL").render(markdown);
     }
     format!(
@@ -171,9 +176,13 @@ fn table_or_none(rep: &Report, markdown: bool) -> String {
 fn period_line(rep: &Report) -> String {
     let p = &rep.period;
     format!(
-        "Bedrock usage {} (UTC), by {}; cost at {}\n",
+        "Bedrock usage {} (UTC), by {}{}; cost at {}\n",
         super::period_text(p.start.as_deref(), p.end.as_deref()),
         crate::io::clean(&rep.group_by.join(", ")),
+        match rep.source {
+            crate::output::report::DataSource::Metrics => ", from CloudWatch metrics",
+            _ => "",
+        },
         super::prices_text(&rep.pricing),
     )
 }

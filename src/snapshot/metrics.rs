@@ -70,6 +70,12 @@ pub fn save(
     Ok(n)
 }
 
+/// The rows of a metrics file this version knows (a row without a time or value is left out,
+/// located in `dg`).
+pub fn read(path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<MetricRow>> {
+    rows_of(&super::read_parquet(path)?, path, dg)
+}
+
 /// The rows of an earlier file whose metric or statistic this version does not know.
 fn unknown_rows(old: &DataFrame) -> anyhow::Result<Option<DataFrame>> {
     let known_metric = super::text(old, "metric", |s| static_metric(s).is_some())?;

@@ -6,6 +6,7 @@ mod dashboard;
 mod demo;
 mod generated;
 mod inputs;
+mod metrics;
 mod output;
 mod pricing;
 mod report;

@@ -327,6 +327,25 @@ fn collectors_against_the_emulator() {
     assert_eq!(m["sources"]["metrics"]["accounts"], json!(["123456789012"]));
     assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
     assert_eq!(m["sources"]["metrics"]["api_cost_usd"], "0.00004");
+    // Priced from the metrics (the snapshot has no invocation logs yet, so `auto` reads them):
+    // Nova Micro 2,000 in x $0.035 + 500 out x $0.14 per 1M = $0.00014; Claude 3 Haiku 5,000 in
+    // x $0.25 per 1M = $0.00125; $0.00139 in all.
+    let o = offline(&[
+        "report",
+        "--snapshot",
+        &snap_s,
+        "--by",
+        "model",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["source"], "metrics");
+    assert_eq!(v["totals"]["input_tokens"], json!(7_000));
+    assert_eq!(v["totals"]["output_tokens"], json!(500));
+    assert_eq!(v["totals"]["invocations"], json!(5));
+    assert_eq!(v["totals"]["cost_usd"], json!(0.00139));
     // The same window again replaces its points: still 8 rows.
     let o = bin(
         &ep,

@@ -1,0 +1,228 @@
+//! Usage from a snapshot's CloudWatch metrics (`report --source metrics`): token sums per
+//! account, region, model id and period, priced like logs at standard rates, with what metrics
+//! cannot tell (long context, batch, service tier) said next to the figures.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::UsageError;
+use crate::money::Pico;
+use crate::output::report::{reports_of, DataSource, Report};
+use crate::pricing::aggregate::Bucket;
+use crate::pricing::{Aggregator, CacheTtl, Resolver};
+use crate::settings::Env;
+use crate::snapshot::metrics::MetricRow;
+use crate::usage::ingest::IngestStats;
+use crate::usage::{Diagnostics, GroupKey, Period, Tokens, UsageRecord};
+
+/// The keys metrics can group by (they carry no caller, operation or request metadata).
+const METRIC_KEYS: &str = "model, model_id, profile, region, account, day, month";
+
+/// Refuses a grouping metrics cannot answer, naming the key.
+pub fn check_keys(groupings: &[Vec<GroupKey>]) -> anyhow::Result<()> {
+    for k in groupings.iter().flatten() {
+        let ok = matches!(
+            k,
+            GroupKey::Model
+                | GroupKey::ModelId
+                | GroupKey::Profile
+                | GroupKey::Region
+                | GroupKey::Account
+                | GroupKey::Day
+                | GroupKey::Month
+        );
+        if !ok {
+            return Err(UsageError::new(
+                format!(
+                    "--by {}: CloudWatch metrics carry no caller, operation or request metadata",
+                    k.name()
+                ),
+                format!("with --source metrics group by {METRIC_KEYS}; `{}` needs invocation logs (--source logs)", k.name()),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// One series' sums in one period.
+#[derive(Default)]
+struct Sums {
+    invocations: u64,
+    errors: u64,
+    input: u64,
+    output: u64,
+    /// Both spellings of the cache metrics are collected; the larger of the two is the count.
+    cache_read: [u64; 2],
+    cache_write: [u64; 2],
+}
+
+type BucketKey = (Option<Arc<str>>, Arc<str>, Arc<str>, DateTime<Utc>);
+
+/// The report(s) priced from `dir`'s metrics.parquet, with the datapoints read as records.
+pub fn run(
+    env: &Env,
+    dir: &Path,
+    groupings: &[Vec<GroupKey>],
+    ttl: CacheTtl,
+    period: Period,
+    stats: &mut IngestStats,
+    diags: &mut Diagnostics,
+) -> anyhow::Result<Vec<Report>> {
+    let path = dir.join(crate::snapshot::METRICS);
+    if !path.exists() {
+        return Err(UsageError::new(
+            format!("--snapshot {}: holds no CloudWatch metrics (metrics.parquet)", dir.display()),
+            "collect them first: `bedrock-lens collect metrics --start ... --end ... --out DIR`, or use --source logs",
+        )
+        .into());
+    }
+    let rows = crate::snapshot::metrics::read(&path, diags)?;
+    stats.files += 1;
+    stats.bytes += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let finest = finest_periods(&rows);
+    let mut buckets: BTreeMap<BucketKey, Sums> = BTreeMap::new();
+    let mut coarser = 0u64;
+    for (i, r) in rows.iter().enumerate() {
+        let p = &r.point;
+        let series = (
+            r.account.clone(),
+            p.region.clone(),
+            p.model_id.clone(),
+            p.metric,
+        );
+        if finest.get(&series) != Some(&r.period) {
+            coarser += 1;
+            continue;
+        }
+        let Some(v) = count(p.value) else {
+            diags.push_row(
+                0,
+                &path,
+                i as u64 + 1,
+                format!(
+                    "{} is not a whole, non-negative count: {}",
+                    p.metric, p.value
+                ),
+            );
+            stats.skipped_lines += 1;
+            continue;
+        };
+        stats.records += 1;
+        let b = buckets
+            .entry((
+                r.account.clone(),
+                p.region.clone(),
+                p.model_id.clone(),
+                p.timestamp,
+            ))
+            .or_default();
+        match p.metric {
+            "Invocations" => b.invocations += v,
+            "InvocationClientErrors" | "InvocationServerErrors" => b.errors += v,
+            "InputTokenCount" => b.input += v,
+            "OutputTokenCount" => b.output += v,
+            "CacheReadInputTokens" => b.cache_read[0] += v,
+            "CacheReadInputTokenCount" => b.cache_read[1] += v,
+            "CacheWriteInputTokens" => b.cache_write[0] += v,
+            "CacheWriteInputTokenCount" => b.cache_write[1] += v,
+            _ => stats.records -= 1,
+        }
+    }
+    let resolver = Resolver::new(&env.catalog, &env.map);
+    let mut agg = Aggregator::new(&resolver, groupings, ttl, period, None);
+    for ((account, region, model_id, t), s) in &buckets {
+        let rec = UsageRecord {
+            timestamp: *t,
+            account: account.as_deref().unwrap_or(""),
+            region,
+            inference_region: None,
+            model_id,
+            identity_arn: "",
+            operation: "",
+            request_id: "",
+            request_metadata: None,
+            tokens: Tokens {
+                input: s.input,
+                output: s.output,
+                cache_read: s.cache_read[0].max(s.cache_read[1]),
+                cache_write: s.cache_write[0].max(s.cache_write[1]),
+            },
+            error_code: None,
+            guardrail_blocked: false,
+            body: None,
+        };
+        agg.add_bucket(
+            &rec,
+            Bucket {
+                invocations: s.invocations,
+                errors: s.errors,
+            },
+        );
+    }
+    let mut reports = reports_of(&env.catalog, &agg, groupings, ttl, &period, stats);
+    let mut limits = limits(&agg.long_context_bound, ttl);
+    if coarser > 0 {
+        limits.push(format!(
+            "{coarser} datapoint(s) of series also collected at a finer period were left out (each token counted once, at the finer period)"
+        ));
+    }
+    for r in &mut reports {
+        r.source = DataSource::Metrics;
+        r.limits = limits.clone();
+    }
+    Ok(reports)
+}
+
+/// A metric value as a count: whole and non-negative (Sum of tokens or calls).
+fn count(v: f64) -> Option<u64> {
+    (v >= 0.0 && v.fract() == 0.0 && v < 1e18).then_some(v as u64)
+}
+
+type Series = (Option<Arc<str>>, Arc<str>, Arc<str>, &'static str);
+
+/// Per series, the finest period collected: a series collected at two periods (hourly, then
+/// daily) is summed once, at the finer.
+fn finest_periods(rows: &[MetricRow]) -> BTreeMap<Series, u32> {
+    let mut out: BTreeMap<Series, u32> = BTreeMap::new();
+    for r in rows {
+        let p = &r.point;
+        let k = (
+            r.account.clone(),
+            p.region.clone(),
+            p.model_id.clone(),
+            p.metric,
+        );
+        let e = out.entry(k).or_insert(r.period);
+        *e = (*e).min(r.period);
+    }
+    out
+}
+
+/// What metrics cannot tell, in words, with the long-context bound in dollars.
+fn limits(long_bound: &BTreeMap<String, Pico>, ttl: CacheTtl) -> Vec<String> {
+    let mut out = vec![format!(
+        "from CloudWatch metrics (AWS/Bedrock): tokens summed per model id and period, priced at on-demand standard rates, cache writes at the {} TTL",
+        match ttl {
+            CacheTtl::FiveMinutes => "5-minute",
+            CacheTtl::OneHour => "1-hour",
+        }
+    )];
+    if !long_bound.is_empty() {
+        let models: BTreeSet<&str> = long_bound.keys().map(String::as_str).collect();
+        let total = long_bound.values().fold(Pico(0), |a, b| a + *b);
+        out.push(format!(
+            "long-context requests cannot be told from metrics: {} priced at standard rates; at most ${} more if every request had been over the model's long-context threshold",
+            models.into_iter().collect::<Vec<_>>().join(", "),
+            total.to_decimal().normalize()
+        ));
+    }
+    out.push(
+        "batch inference jobs are not in runtime metrics (their cost is in the bill), and metrics do not say the service tier: every token is priced at the standard tier"
+            .into(),
+    );
+    out
+}

@@ -1,0 +1,462 @@
+//! `report --source metrics`: a snapshot's CloudWatch token metrics priced, with hand-computed
+//! dollars, the groupings metrics can answer, and what they cannot tell.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use bedrock_lens::collect::cloudwatch_metrics::Point;
+use bedrock_lens::snapshot::{self, Manifest, Window};
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::json;
+
+use super::run_in;
+
+fn t(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, day, hour, 0, 0).unwrap()
+}
+
+/// A snapshot holding only metrics: `points` (region, model id, metric, time, value) at `period`.
+fn metrics_snapshot(
+    dir: &Path,
+    period: u32,
+    points: &[(&str, &str, &'static str, DateTime<Utc>, f64)],
+) {
+    std::fs::create_dir_all(dir).unwrap();
+    let pts: Vec<Point> = points
+        .iter()
+        .map(|(r, m, metric, ts, v)| Point {
+            region: Arc::from(*r),
+            model_id: Arc::from(*m),
+            metric,
+            stat: "Sum",
+            timestamp: *ts,
+            value: *v,
+        })
+        .collect();
+    let asked: HashSet<_> = pts
+        .iter()
+        .map(|p| {
+            (
+                p.region.to_string(),
+                p.model_id.to_string(),
+                p.metric,
+                p.stat,
+            )
+        })
+        .collect();
+    let w = Window {
+        start: t(1, 0),
+        end: t(31, 0),
+    };
+    let mut dg = bedrock_lens::usage::Diagnostics::default();
+    snapshot::metrics::save(
+        &dir.join(snapshot::METRICS),
+        pts,
+        Some("111122223333"),
+        period,
+        &w,
+        &asked,
+        &mut dg,
+    )
+    .unwrap();
+    let mut m = Manifest::new();
+    m.sources.insert("metrics".into(), Default::default());
+    m.save(dir).unwrap();
+}
+
+#[test]
+fn metrics_are_priced_per_model_and_region_with_their_limits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    metrics_snapshot(
+        &snap,
+        3600,
+        &[
+            // Nova Micro in us-east-1, two hours: 2,000 in, 500 out, 5 calls.
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "Invocations",
+                t(5, 10),
+                3.0,
+            ),
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "Invocations",
+                t(5, 11),
+                2.0,
+            ),
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "InputTokenCount",
+                t(5, 10),
+                1200.0,
+            ),
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "InputTokenCount",
+                t(5, 11),
+                800.0,
+            ),
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "OutputTokenCount",
+                t(5, 10),
+                300.0,
+            ),
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "OutputTokenCount",
+                t(5, 11),
+                200.0,
+            ),
+            // Sonnet 4.5 on a us. profile (regional 3.30 / 16.50 / read 0.33 / write 4.125), both
+            // cache-metric spellings present for the same tokens: counted once.
+            (
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "Invocations",
+                t(6, 9),
+                10.0,
+            ),
+            (
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "InputTokenCount",
+                t(6, 9),
+                100_000.0,
+            ),
+            (
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "OutputTokenCount",
+                t(6, 9),
+                10_000.0,
+            ),
+            (
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "CacheReadInputTokens",
+                t(6, 9),
+                50_000.0,
+            ),
+            (
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "CacheReadInputTokenCount",
+                t(6, 9),
+                50_000.0,
+            ),
+            (
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "CacheWriteInputTokenCount",
+                t(6, 9),
+                20_000.0,
+            ),
+            // Haiku 4.5 on a global. profile from eu-west-1 (1.00 / 5.00): 1M in, 100K out.
+            (
+                "eu-west-1",
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "Invocations",
+                t(6, 9),
+                40.0,
+            ),
+            (
+                "eu-west-1",
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "InputTokenCount",
+                t(6, 9),
+                1_000_000.0,
+            ),
+            (
+                "eu-west-1",
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "OutputTokenCount",
+                t(6, 9),
+                100_000.0,
+            ),
+        ],
+    );
+    let o = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "snap",
+            "--source",
+            "metrics",
+            "--by",
+            "model,region",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    assert_eq!(v["source"], "metrics");
+    // Nova Micro: 2,000 x 0.035 + 500 x 0.14 per 1M = 0.00007 + 0.00007 = $0.00014.
+    // Sonnet 4.5 (us.): 100K x 3.3 = 0.33; 10K x 16.5 = 0.165; 50K read x 0.33 = 0.0165;
+    //   20K written x 4.125 = 0.0825 -> $0.594.
+    // Haiku 4.5 (global. from eu-west-1): 1M x 1.00 + 100K x 5.00 = $1.50.
+    let rows: Vec<(String, String, u64, f64)> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["model"].as_str().unwrap().to_string(),
+                r["region"].as_str().unwrap().to_string(),
+                r["invocations"].as_u64().unwrap(),
+                r["cost_usd"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "anthropic.claude-haiku-4-5".to_string(),
+                "eu-west-1".to_string(),
+                40,
+                1.5
+            ),
+            (
+                "anthropic.claude-sonnet-4-5".to_string(),
+                "us-east-1".to_string(),
+                10,
+                0.594
+            ),
+            (
+                "amazon.nova-micro".to_string(),
+                "us-east-1".to_string(),
+                5,
+                0.00014
+            ),
+        ]
+    );
+    assert_eq!(v["totals"]["cost_usd"], json!(2.09414));
+    assert_eq!(v["totals"]["cache_read_tokens"], json!(50_000));
+    // Sonnet 4.5 has long-context rates: the bound is the same tokens at them:
+    // 100K x 6.6 + 10K x 24.75 + 50K x 0.66 + 20K x 8.25 = 0.66 + 0.2475 + 0.033 + 0.165 = 1.1055,
+    // $0.5115 more than $0.594.
+    let limits: Vec<&str> = v["limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        limits[1],
+        "long-context requests cannot be told from metrics: anthropic.claude-sonnet-4-5 priced at standard rates; at most $0.5115 more if every request had been over the model's long-context threshold"
+    );
+    assert!(limits[2].starts_with("batch inference jobs are not in runtime metrics"));
+    // The table says where the figures come from, and the Markdown carries the limits.
+    let md = run_in(
+        tmp.path(),
+        &["report", "--snapshot", "snap", "--format", "markdown"],
+    );
+    assert_eq!(md.code, 0, "{}", md.all());
+    assert!(
+        md.stdout
+            .contains("by model, from CloudWatch metrics; cost at catalog prices as of 2026-09-29"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout
+            .contains("- long-context requests cannot be told from metrics"),
+        "{}",
+        md.stdout
+    );
+    // auto (the default) on a snapshot without invocation logs reads its metrics: the same total
+    let auto = run_in(
+        tmp.path(),
+        &["report", "--snapshot", "snap", "--format", "json"],
+    )
+    .json();
+    assert_eq!(auto["source"], "metrics");
+    assert_eq!(auto["totals"]["cost_usd"], json!(2.09414));
+    // by day and profile
+    let d = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "snap",
+            "--by",
+            "day,profile",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    let days: Vec<(&str, &str, f64)> = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["day"].as_str().unwrap(),
+                r["profile"].as_str().unwrap(),
+                r["cost_usd"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-10-05", "in_region", 0.00014),
+            ("2026-10-06", "geo", 0.594),
+            ("2026-10-06", "global", 1.5)
+        ]
+    );
+}
+
+#[test]
+fn what_metrics_cannot_answer_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    metrics_snapshot(
+        &snap,
+        3600,
+        &[(
+            "us-east-1",
+            "amazon.nova-micro-v1:0",
+            "InputTokenCount",
+            t(5, 10),
+            10.0,
+        )],
+    );
+    for key in ["identity", "operation", "meta:team"] {
+        let o = run_in(
+            tmp.path(),
+            &[
+                "report",
+                "--snapshot",
+                "snap",
+                "--source",
+                "metrics",
+                "--by",
+                key,
+            ],
+        );
+        assert_eq!(o.code, 2, "{key}: {}", o.all());
+        assert!(
+            o.stderr
+                .contains("CloudWatch metrics carry no caller, operation or request metadata"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stderr.contains("hint: with --source metrics group by model, model_id, profile, region, account, day, month"), "{}", o.stderr);
+    }
+    // --source metrics on logs, and on a snapshot without metrics
+    let o = run_in(
+        tmp.path(),
+        &["report", "--logs", "snap", "--source", "metrics"],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    Manifest::new().save(&empty).unwrap();
+    let o = run_in(
+        tmp.path(),
+        &["report", "--snapshot", "empty", "--source", "metrics"],
+    );
+    assert_eq!(o.code, 2, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("holds no CloudWatch metrics (metrics.parquet)"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_series_collected_hourly_and_daily_is_counted_once_and_odd_values_are_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    metrics_snapshot(
+        &snap,
+        3600,
+        &[
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "InputTokenCount",
+                t(5, 10),
+                1_000_000.0,
+            ),
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "OutputTokenCount",
+                t(5, 10),
+                2.5,
+            ),
+        ],
+    );
+    // The same day again at a daily period: left out, said.
+    let pts = vec![Point {
+        region: Arc::from("us-east-1"),
+        model_id: Arc::from("amazon.nova-micro-v1:0"),
+        metric: "InputTokenCount",
+        stat: "Sum",
+        timestamp: t(5, 0),
+        value: 1_000_000.0,
+    }];
+    let asked: HashSet<_> = [(
+        "us-east-1".to_string(),
+        "amazon.nova-micro-v1:0".to_string(),
+        "InputTokenCount",
+        "Sum",
+    )]
+    .into();
+    let mut dg = bedrock_lens::usage::Diagnostics::default();
+    snapshot::metrics::save(
+        &snap.join(snapshot::METRICS),
+        pts,
+        Some("111122223333"),
+        86400,
+        &Window {
+            start: t(5, 0),
+            end: t(6, 0),
+        },
+        &asked,
+        &mut dg,
+    )
+    .unwrap();
+    let o = run_in(
+        tmp.path(),
+        &["report", "--snapshot", "snap", "--format", "json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    // 1M x $0.035 = $0.035, once; the 2.5-token output is not a count: skipped, named
+    assert_eq!(v["totals"]["input_tokens"], json!(1_000_000));
+    assert_eq!(v["totals"]["cost_usd"], json!(0.035));
+    assert_eq!(v["input"]["skipped_lines"], json!(1));
+    assert!(
+        o.stderr
+            .contains("OutputTokenCount is not a whole, non-negative count: 2.5"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        v["limits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().starts_with(
+                "1 datapoint(s) of series also collected at a finer period were left out"
+            )),
+        "{}",
+        v["limits"]
+    );
+}
