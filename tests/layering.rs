@@ -26,8 +26,9 @@ const LAYERS: &[&str] = &[
     "commands",
 ];
 
-/// Shared modules of `commands/` that every command may use (the others are commands).
-const COMMANDS_SHARED: &[&str] = &["pipeline"];
+/// Shared modules of `commands/` that every command may use (the others are commands): the read
+/// passes over logs (`pipeline`) and over a snapshot's metrics (`from_metrics`).
+const COMMANDS_SHARED: &[&str] = &["pipeline", "from_metrics"];
 
 fn rank(top: &str) -> Option<usize> {
     LAYERS.iter().position(|l| *l == top)
