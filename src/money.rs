@@ -151,6 +151,18 @@ impl Serialize for Usd6 {
     }
 }
 
+/// An amount exactly as billed (Cost Explorer's decimals, unrounded), written as a JSON number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct ExactUsd(pub Decimal);
+
+impl Serialize for ExactUsd {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw = serde_json::value::RawValue::from_string(self.0.normalize().to_string())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
 /// How `apportion` treats equal amounts at the cut (where only some of them can round up).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ties {

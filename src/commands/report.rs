@@ -19,9 +19,12 @@ use crate::usage::{GroupKey, Period};
 fn source_of(a: &ReportArgs) -> anyhow::Result<DataSource> {
     let Some(dir) = &a.input.snapshot else {
         return match a.source {
-            DataSource::Metrics => Err(UsageError::new(
-                "--source metrics reads a snapshot's CloudWatch metrics, not --logs",
-                "collect them with `bedrock-lens collect metrics --out DIR`, then `report --snapshot DIR --source metrics`",
+            DataSource::Metrics | DataSource::Bill => Err(UsageError::new(
+                format!(
+                    "--source {} reads a snapshot, not --logs",
+                    a.source.name()
+                ),
+                "collect it with `bedrock-lens collect metrics|costs --out DIR`, then `report --snapshot DIR --source metrics|bill`",
             )
             .into()),
             _ => Ok(DataSource::Logs),
@@ -41,6 +44,77 @@ fn source_of(a: &ReportArgs) -> anyhow::Result<DataSource> {
         }
         s => s,
     })
+}
+
+/// `report --source bill`: the snapshot's Cost Explorer rows as billed.
+fn bill_cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
+    use crate::output::bill::{self, BillKey, BILL_KEYS};
+    let dir = a
+        .input
+        .snapshot
+        .as_deref()
+        .expect("the bill comes from a snapshot");
+    let keys =
+        a.by.iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                BillKey::parse(s).ok_or_else(|| {
+                    UsageError::new(
+                        format!("--by {}: the bill cannot be grouped by it", s.trim()),
+                        format!("with --source bill group by {BILL_KEYS}"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+    if a.export_usage.is_some() {
+        return Err(UsageError::new(
+            "--export-usage writes one row per request: the bill has none",
+            "leave out --export-usage, or use --source logs",
+        )
+        .into());
+    }
+    let path = dir.join(crate::snapshot::COSTS);
+    if !path.exists() {
+        return Err(UsageError::new(
+            format!(
+                "--snapshot {}: holds no bill (costs.parquet)",
+                dir.display()
+            ),
+            "collect it first: `bedrock-lens collect costs --start ... --end ... --out DIR`",
+        )
+        .into());
+    }
+    let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
+    let mut diags = Diagnostics::default();
+    let rows = crate::snapshot::costs::read(&path, &mut diags)?;
+    let day = |s: Option<&str>, end: bool| -> anyhow::Result<Option<chrono::NaiveDate>> {
+        let p = parse_period(if end { None } else { s }, if end { s } else { None })?;
+        Ok(if end { p.end } else { p.start }.map(|t| t.date_naive()))
+    };
+    let (start, end) = (
+        day(a.input.start.as_deref(), false)?,
+        day(a.input.end.as_deref(), true)?,
+    );
+    let lines = bill::lines(&env.catalog, &rows);
+    let rep = bill::report(&lines, &keys, start, end);
+    output.write(render::bill::render(&rep, a.format)?.as_bytes())?;
+    let stats = IngestStats {
+        records: rep.lines,
+        files: 1,
+        ..Default::default()
+    };
+    warn_diagnostics(&stats, &diags, env.quiet);
+    if !rep.unmapped.is_empty() {
+        eprintln!(
+            "note: {} usage type(s) are not mapped to a catalog model; they are their own rows (listed in `unmapped`)",
+            rep.unmapped.len()
+        );
+    }
+    let scope = Scope {
+        records: rep.lines,
+        outside_period: rows.len() as u64 - rep.lines,
+    };
+    Ok(input_outcome(&stats, scope, a.strict))
 }
 
 /// `report --source metrics`: the snapshot's token metrics priced, with what they cannot tell.
@@ -103,11 +177,15 @@ fn metrics_cmd(
 }
 
 pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
+    let source = source_of(a)?;
+    if source == DataSource::Bill {
+        return bill_cmd(env, a);
+    }
     let keys = parse_keys(&a.by)?;
     let period = parse_period(a.input.start.as_deref(), a.input.end.as_deref())?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
-    if source_of(a)? == DataSource::Metrics {
+    if source == DataSource::Metrics {
         return metrics_cmd(env, a, keys, period);
     }
     let sources = input_sources(&a.input, &mut stats, &mut diags)?;

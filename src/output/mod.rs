@@ -1,6 +1,7 @@
 //! The canonical result documents, one per command (`bedrock-lens/<command>/v1`): typed serde
 //! structs every format renders from, so table, JSON, CSV and Markdown always agree.
 
+pub mod bill;
 pub mod demo;
 pub mod report;
 pub mod whatif;

@@ -239,6 +239,8 @@ pub enum DataSource {
     /// CloudWatch `AWS/Bedrock` token metrics: per model id and period, for accounts without
     /// invocation logging.
     Metrics,
+    /// The bill (Cost Explorer): amounts as billed, by usage type.
+    Bill,
 }
 
 impl DataSource {
@@ -247,6 +249,7 @@ impl DataSource {
             DataSource::Auto => "auto",
             DataSource::Logs => "logs",
             DataSource::Metrics => "metrics",
+            DataSource::Bill => "bill",
         }
     }
 }

@@ -340,6 +340,9 @@ pub struct Model {
     pub end_of_life: Option<NaiveDate>,
     /// What AWS's Price List calls the model (`model` / `servicename` attributes), for `pricing sync`.
     pub feed_names: Vec<String>,
+    /// What the bill calls the model where neither its name nor its Price List names match
+    /// (usage-type model parts, Marketplace service names).
+    pub billing_names: Vec<String>,
     /// The rows of each region and scope, oldest validity first; they never overlap.
     pub prices: BTreeMap<(String, Scope), Vec<PriceRow>>,
 }
@@ -534,6 +537,7 @@ impl Catalog {
                     as_of,
                     end_of_life: None,
                     feed_names: vec![],
+                    billing_names: vec![],
                     prices: BTreeMap::new(),
                 });
                 self.by_key.insert(m.key.clone(), self.models.len() - 1);
@@ -597,6 +601,11 @@ impl Catalog {
         for n in &m.feed_names {
             if !model.feed_names.contains(n) {
                 model.feed_names.push(n.clone());
+            }
+        }
+        for n in &m.billing_names {
+            if !model.billing_names.contains(n) {
+                model.billing_names.push(n.clone());
             }
         }
         if let Some(n) = &m.name {

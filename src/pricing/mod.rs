@@ -3,6 +3,7 @@
 //! of AWS APIs or log formats.
 
 pub mod aggregate;
+pub mod billing;
 pub mod catalog;
 pub mod cost;
 pub mod feed;

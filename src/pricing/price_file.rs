@@ -35,6 +35,8 @@ pub(super) struct ModelDoc {
     #[serde(default)]
     pub(super) feed_names: Vec<String>,
     #[serde(default)]
+    pub(super) billing_names: Vec<String>,
+    #[serde(default)]
     pub(super) price: Vec<PriceDoc>,
 }
 

@@ -415,6 +415,9 @@ pub fn to_toml(header: &str, models: &[&Model]) -> String {
         if !m.feed_names.is_empty() {
             s.push_str(&format!("feed_names = [{}]\n", list(&m.feed_names)));
         }
+        if !m.billing_names.is_empty() {
+            s.push_str(&format!("billing_names = [{}]\n", list(&m.billing_names)));
+        }
         if let Some(t) = m.long_context_threshold {
             s.push_str(&format!("long_context_threshold = {t}\n"));
         }

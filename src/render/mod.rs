@@ -1,6 +1,7 @@
 //! Renderers: every command builds one canonical result; these turn it into table, JSON, CSV or
 //! Markdown. Human formats share one grid so they cannot disagree.
 
+pub mod bill;
 pub mod collect;
 pub mod dashboard;
 pub mod demo;

@@ -95,7 +95,7 @@ fn frame(all: &[(Option<String>, CostRow)]) -> anyhow::Result<DataFrame> {
 
 /// An earlier costs file's rows (with their account): one without a readable day is left
 /// out, located in `dg`; an unreadable amount fails the read (never $0).
-fn read(path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<(Option<String>, CostRow)>> {
+pub fn read(path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<(Option<String>, CostRow)>> {
     let df = super::read_parquet(path)?;
     let s = |n: &str| super::text(&df, n, str::to_string);
     let (account, day, service, ut, acct, cost, cu, q, qu) = (

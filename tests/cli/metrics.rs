@@ -460,3 +460,171 @@ fn a_series_collected_hourly_and_daily_is_counted_once_and_odd_values_are_said()
         v["limits"]
     );
 }
+
+/// A snapshot holding only a bill: (day, service, usage type, cost, quantity).
+fn bill_snapshot(dir: &Path, rows: &[(&str, &str, &str, &str, &str)]) {
+    use bedrock_lens::collect::cost_explorer::{usage_type, CostRow};
+    std::fs::create_dir_all(dir).unwrap();
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let rows: Vec<CostRow> = rows
+        .iter()
+        .map(|(d, service, ut, cost, q)| CostRow {
+            day: day(d),
+            service: service.to_string(),
+            usage_type: ut.to_string(),
+            linked_account: Some("111122223333".into()),
+            cost: cost.parse().unwrap(),
+            cost_unit: "USD".into(),
+            quantity: q.parse().unwrap(),
+            quantity_unit: "N/A".into(),
+            parsed: usage_type::parse(ut),
+        })
+        .collect();
+    let services: Vec<String> = rows.iter().map(|r| r.service.clone()).collect();
+    let mut dg = bedrock_lens::usage::Diagnostics::default();
+    snapshot::costs::save(
+        &dir.join(snapshot::COSTS),
+        &rows,
+        Some("999988887777"),
+        day("2026-10-01"),
+        day("2026-11-01"),
+        &services,
+        &mut dg,
+    )
+    .unwrap();
+    let mut m = Manifest::new();
+    m.sources.insert("costs".into(), Default::default());
+    m.save(dir).unwrap();
+}
+
+#[test]
+fn the_bill_as_a_report_with_exact_amounts_and_unmapped_usage_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    bill_snapshot(
+        &snap,
+        &[
+            (
+                "2026-10-05",
+                "Amazon Bedrock",
+                "USE1-NovaMicro-input-tokens",
+                "0.0700000000",
+                "2000000",
+            ),
+            (
+                "2026-10-06",
+                "Amazon Bedrock",
+                "USE1-NovaMicro-input-tokens",
+                "0.0350000001",
+                "1000000",
+            ),
+            (
+                "2026-10-05",
+                "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
+                "USE1-MP:USE1_InputTokenCount-Units",
+                "3.3",
+                "1000000",
+            ),
+            (
+                "2026-10-05",
+                "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
+                "USE1-MP:USE1_OutputTokenCount_Global-Units",
+                "1.5",
+                "100000",
+            ),
+            (
+                "2026-10-06",
+                "Amazon Bedrock",
+                "USE1-ProvisionedThroughput-ModelUnits",
+                "20",
+                "1",
+            ),
+            (
+                "2026-10-06",
+                "Amazon Bedrock",
+                "USE1-Mystery9-input-tokens",
+                "0.5",
+                "10",
+            ),
+        ],
+    );
+    let o = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "snap",
+            "--source",
+            "bill",
+            "--by",
+            "model",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    assert_eq!(v["schema"], "bedrock-lens/bill/v1");
+    // 0.07 + 0.0350000001 + 3.3 + 1.5 + 20 + 0.5, exactly as billed
+    assert_eq!(v["total_usd"], json!(25.4050000001));
+    let rows: Vec<(serde_json::Value, serde_json::Value)> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["model"].clone(), r["billed_usd"].clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (json!(null), json!(20)),
+            (json!("anthropic.claude-sonnet-4-6"), json!(4.8)),
+            (json!("(unmapped) USE1-Mystery9-input-tokens"), json!(0.5)),
+            (json!("amazon.nova-micro"), json!(0.1050000001)),
+        ]
+    );
+    assert_eq!(
+        v["by_category"],
+        json!({"model tokens": 5.4050000001, "provisioned throughput": 20})
+    );
+    assert_eq!(
+        v["unmapped"],
+        json!([
+            {"service": "Amazon Bedrock", "usage_type": "USE1-Mystery9-input-tokens", "billed_usd": 0.5,
+             "reason": "model tokens of a model the catalog does not know by its billing name"},
+            {"service": "Amazon Bedrock", "usage_type": "USE1-ProvisionedThroughput-ModelUnits", "billed_usd": 20,
+             "reason": "not a model token usage type (its own category)"}
+        ])
+    );
+    // By day and token kind, in cents that add up: 25.41
+    let t = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "snap",
+            "--source",
+            "bill",
+            "--by",
+            "day,token_kind,mode",
+        ],
+    );
+    assert_eq!(t.code, 0, "{}", t.all());
+    assert!(t.stdout.contains("TOTAL"), "{}", t.stdout);
+    assert!(t.stdout.contains("$25.41"), "{}", t.stdout);
+    assert!(t.stdout.contains("global_cross_region"), "{}", t.stdout);
+    // A key the bill has no answer for
+    let e = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "snap",
+            "--source",
+            "bill",
+            "--by",
+            "identity",
+        ],
+    );
+    assert_eq!(e.code, 2, "{}", e.all());
+    assert!(e.stderr.contains("hint: with --source bill group by model, region, day, month, account, service, usage_type, token_kind, mode, category"), "{}", e.stderr);
+}

@@ -119,22 +119,27 @@ pub fn parse(usage_type: &str) -> Option<UsageType> {
 }
 
 fn marketplace(mp: &str, region: Option<String>) -> Option<UsageType> {
-    // `USW2_InputTokenCount-Units[_Global|_Batch]`
+    // `USW2_InputTokenCount-Units[_Global|_Batch]`, or (as the Price List spells it)
+    // `USE1_InputTokenCount[_Global][_Batch]-Units`.
     let (_, metric) = mp.split_once('_')?;
     let (name, units) = metric.split_once("-Units")?;
-    let mode = match units {
-        "" => Mode::Standard,
-        "_Global" => Mode::GlobalCrossRegion,
-        "_Batch" => Mode::Batch,
-        _ => return None,
-    };
-    let kind = match name {
+    let mut words = name.split('_');
+    let kind = match words.next()? {
         "InputTokenCount" => TokenKind::Input,
         "OutputTokenCount" => TokenKind::Output,
         "CacheReadInputTokenCount" => TokenKind::CacheRead,
         "CacheWriteInputTokenCount" => TokenKind::CacheWrite5m,
+        "CacheWrite1hInputTokenCount" => TokenKind::CacheWrite1h,
         _ => return None,
     };
+    let mut mode = Mode::Standard;
+    for w in words.chain(units.split('_').filter(|w| !w.is_empty())) {
+        mode = match (mode, w) {
+            (Mode::Standard, "Global") => Mode::GlobalCrossRegion,
+            (Mode::Standard | Mode::GlobalCrossRegion, "Batch") => Mode::Batch,
+            _ => return None,
+        };
+    }
     Some(UsageType {
         region,
         model: None,

@@ -1,0 +1,276 @@
+//! The bill as a report (`report --source bill`): a snapshot's Cost Explorer rows grouped by the
+//! keys asked for, amounts exactly as billed; usage types mapped to catalog models through their
+//! billing names, the rest kept as their own rows and listed.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::collect::cost_explorer::usage_type::{kind_name, mode_name};
+use crate::collect::cost_explorer::CostRow;
+use crate::money::ExactUsd;
+use crate::pricing::{billing, Catalog};
+
+pub const SCHEMA: &str = "bedrock-lens/bill/v1";
+
+/// What a bill row can be grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillKey {
+    Model,
+    Region,
+    Day,
+    Month,
+    Account,
+    Service,
+    UsageType,
+    TokenKind,
+    Mode,
+    Category,
+}
+
+pub const BILL_KEYS: &str =
+    "model, region, day, month, account, service, usage_type, token_kind, mode, category";
+
+impl BillKey {
+    pub fn parse(s: &str) -> Option<BillKey> {
+        Some(match s.trim() {
+            "model" => BillKey::Model,
+            "region" => BillKey::Region,
+            "day" => BillKey::Day,
+            "month" => BillKey::Month,
+            "account" => BillKey::Account,
+            "service" => BillKey::Service,
+            "usage_type" => BillKey::UsageType,
+            "token_kind" => BillKey::TokenKind,
+            "mode" => BillKey::Mode,
+            "category" => BillKey::Category,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BillKey::Model => "model",
+            BillKey::Region => "region",
+            BillKey::Day => "day",
+            BillKey::Month => "month",
+            BillKey::Account => "account",
+            BillKey::Service => "service",
+            BillKey::UsageType => "usage_type",
+            BillKey::TokenKind => "token_kind",
+            BillKey::Mode => "mode",
+            BillKey::Category => "category",
+        }
+    }
+
+    fn is_time(self) -> bool {
+        matches!(self, BillKey::Day | BillKey::Month)
+    }
+}
+
+/// One bill line as the report reads it: the row, its account, its catalog model and category.
+pub struct Line<'a> {
+    pub account: Option<&'a str>,
+    pub row: &'a CostRow,
+    pub model: Option<String>,
+    pub category: &'static str,
+}
+
+/// What a line is for: model tokens, or one of the bill's other charges.
+pub fn category(r: &CostRow) -> &'static str {
+    if r.parsed.is_some() {
+        return "model tokens";
+    }
+    let u = r.usage_type.to_ascii_lowercase();
+    let has = |w: &str| u.contains(w);
+    if has("provisioned") || has("modelunit") || has("model-unit") {
+        "provisioned throughput"
+    } else if has("guardrail") {
+        "guardrails"
+    } else if has("customization") || has("custom-model") || has("storage") {
+        "custom models"
+    } else if has("knowledgebase") || has("knowledge-base") {
+        "knowledge bases"
+    } else if has("agent") {
+        "agents"
+    } else if has("dataautomation") || has("data-automation") {
+        "data automation"
+    } else {
+        "other"
+    }
+}
+
+/// Reads each line's model and category.
+pub fn lines<'a>(catalog: &Catalog, rows: &'a [(Option<String>, CostRow)]) -> Vec<Line<'a>> {
+    rows.iter()
+        .map(|(account, row)| {
+            // Marketplace usage types name no model: the service does.
+            let name = match &row.parsed {
+                Some(p) if !p.marketplace => p.model.clone(),
+                Some(_) => Some(row.service.clone()),
+                None => None,
+            };
+            let model = name
+                .as_deref()
+                .and_then(|n| billing::model_of(catalog, n))
+                .map(|i| catalog.model(i).key.clone());
+            Line {
+                account: row.linked_account.as_deref().or(account.as_deref()),
+                row,
+                model,
+                category: category(row),
+            }
+        })
+        .collect()
+}
+
+fn key_value(k: BillKey, l: &Line) -> Option<String> {
+    let p = l.row.parsed.as_ref();
+    match k {
+        BillKey::Model => l.model.clone().or_else(|| match p {
+            Some(_) => Some(format!("(unmapped) {}", l.row.usage_type)),
+            None => None,
+        }),
+        BillKey::Region => p.and_then(|p| p.region.clone()),
+        BillKey::Day => Some(l.row.day.to_string()),
+        BillKey::Month => Some(l.row.day.format("%Y-%m").to_string()),
+        BillKey::Account => l.account.map(str::to_string),
+        BillKey::Service => Some(l.row.service.clone()),
+        BillKey::UsageType => Some(l.row.usage_type.clone()),
+        BillKey::TokenKind => p.map(kind_name),
+        BillKey::Mode => p.map(mode_name),
+        BillKey::Category => Some(l.category.to_string()),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BillRow {
+    pub keys: Vec<(String, Option<String>)>,
+    pub billed_usd: Decimal,
+    /// Tokens, where the row is model tokens (Cost Explorer's usage quantity); `None` otherwise.
+    pub tokens: Option<Decimal>,
+    pub lines: u64,
+}
+
+impl Serialize for BillRow {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in &self.keys {
+            m.serialize_entry(k, v)?;
+        }
+        m.serialize_entry("billed_usd", &ExactUsd(self.billed_usd))?;
+        m.serialize_entry("tokens", &self.tokens.map(ExactUsd))?;
+        m.serialize_entry("lines", &self.lines)?;
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnmappedUsage {
+    pub service: String,
+    pub usage_type: String,
+    pub billed_usd: ExactUsd,
+    /// Why it has no catalog model.
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BillReport {
+    pub schema: &'static str,
+    pub source: &'static str,
+    pub period: BillPeriod,
+    pub group_by: Vec<String>,
+    pub rows: Vec<BillRow>,
+    pub total_usd: ExactUsd,
+    /// Billed amounts by category (model tokens, provisioned throughput, guardrails...).
+    pub by_category: BTreeMap<String, ExactUsd>,
+    pub unmapped: Vec<UnmappedUsage>,
+    pub lines: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BillPeriod {
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+}
+
+/// The bill report of `lines` in `[start, end)` (days), grouped by `keys`.
+pub fn report(
+    lines: &[Line],
+    keys: &[BillKey],
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+) -> BillReport {
+    let in_period =
+        |l: &&Line| start.is_none_or(|s| l.row.day >= s) && end.is_none_or(|e| l.row.day < e);
+    let mut groups: BTreeMap<Vec<Option<String>>, BillRow> = BTreeMap::new();
+    let mut by_category: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut unmapped: BTreeMap<(String, String), (Decimal, &'static str)> = BTreeMap::new();
+    let (mut total, mut n, mut first, mut last) = (Decimal::ZERO, 0u64, None, None);
+    for l in lines.iter().filter(in_period) {
+        let values: Vec<Option<String>> = keys.iter().map(|k| key_value(*k, l)).collect();
+        let g = groups.entry(values.clone()).or_insert_with(|| BillRow {
+            keys: keys
+                .iter()
+                .map(|k| k.name().to_string())
+                .zip(values)
+                .collect(),
+            billed_usd: Decimal::ZERO,
+            tokens: None,
+            lines: 0,
+        });
+        g.billed_usd += l.row.cost;
+        g.lines += 1;
+        if l.row.parsed.is_some() {
+            *g.tokens.get_or_insert(Decimal::ZERO) += l.row.quantity;
+        }
+        *by_category.entry(l.category.to_string()).or_default() += l.row.cost;
+        if l.model.is_none() {
+            let reason = if l.row.parsed.is_some() {
+                "model tokens of a model the catalog does not know by its billing name"
+            } else {
+                "not a model token usage type (its own category)"
+            };
+            let e = unmapped
+                .entry((l.row.service.clone(), l.row.usage_type.clone()))
+                .or_insert((Decimal::ZERO, reason));
+            e.0 += l.row.cost;
+        }
+        total += l.row.cost;
+        n += 1;
+        first = first.min(Some(l.row.day)).or(Some(l.row.day));
+        last = last.max(Some(l.row.day));
+    }
+    let mut rows: Vec<BillRow> = groups.into_values().collect();
+    if !keys.iter().any(|k| k.is_time()) {
+        rows.sort_by(|a, b| b.billed_usd.cmp(&a.billed_usd).then(a.keys.cmp(&b.keys)));
+    }
+    BillReport {
+        schema: SCHEMA,
+        source: "bill",
+        period: BillPeriod {
+            start: start.or(first),
+            end: end.map(|e| e.pred_opt().unwrap_or(e)).or(last),
+        },
+        group_by: keys.iter().map(|k| k.name().to_string()).collect(),
+        rows,
+        total_usd: ExactUsd(total),
+        by_category: by_category
+            .into_iter()
+            .map(|(k, v)| (k, ExactUsd(v)))
+            .collect(),
+        unmapped: unmapped
+            .into_iter()
+            .map(|((service, usage_type), (usd, reason))| UnmappedUsage {
+                service,
+                usage_type,
+                billed_usd: ExactUsd(usd),
+                reason,
+            })
+            .collect(),
+        lines: n,
+    }
+}

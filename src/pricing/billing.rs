@@ -1,0 +1,61 @@
+//! Billing names -> catalog models: the model part of a first-party usage type (`NovaMicro`,
+//! `Claude3.5Sonnet`, `Nova2.0Lite`) or a Marketplace service name ("Claude Sonnet 4.6 (Amazon
+//! Bedrock Edition)"), matched to a model's name, Price List names or billing names with spaces,
+//! dots, dashes and case ignored. A name two models share matches neither: never a guess.
+
+use super::catalog::Catalog;
+
+/// Lower-case letters and digits only: `Claude 3.5 Sonnet` and `Claude3.5Sonnet` both read
+/// `claude35sonnet`.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The catalog model a billing name names, when exactly one does.
+pub fn model_of(catalog: &Catalog, billing_name: &str) -> Option<usize> {
+    let want = squash(
+        billing_name
+            .strip_suffix(crate::collect::cost_explorer::MARKETPLACE_SUFFIX)
+            .unwrap_or(billing_name),
+    );
+    if want.is_empty() {
+        return None;
+    }
+    let mut found = catalog.models.iter().enumerate().filter(|(_, m)| {
+        std::iter::once(&m.name)
+            .chain(&m.feed_names)
+            .chain(&m.billing_names)
+            .any(|n| squash(n) == want)
+    });
+    match (found.next(), found.next()) {
+        (Some((i, _)), None) => Some(i),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn billing_names_of_both_services() {
+        let c = Catalog::embedded().unwrap();
+        let key = |n: &str| model_of(&c, n).map(|i| c.model(i).key.clone());
+        assert_eq!(key("NovaMicro").as_deref(), Some("amazon.nova-micro"));
+        assert_eq!(key("Nova2.0Lite").as_deref(), Some("amazon.nova-2-lite"));
+        assert_eq!(
+            key("Claude3.5Sonnet").as_deref(),
+            Some("anthropic.claude-3-5-sonnet")
+        );
+        assert_eq!(
+            key("Claude Sonnet 4.6 (Amazon Bedrock Edition)").as_deref(),
+            Some("anthropic.claude-sonnet-4-6")
+        );
+        assert_eq!(key("Llama3-3-70B").as_deref(), Some("meta.llama3-3-70b"));
+        assert_eq!(key("SomethingElse"), None);
+        assert_eq!(key(""), None);
+    }
+}
