@@ -65,10 +65,22 @@ pub enum Command {
     /// Bedrock workload: usage, latency, errors, quota and estimated cost per model.
     #[command(after_help = DASHBOARD_EXAMPLES)]
     Dashboard(DashboardArgs),
+    /// Computed cost (logs or metrics) against the bill, per account, region, model and day: both
+    /// amounts, the gap, a flag above the thresholds with its usual cause; logging coverage.
+    #[command(after_help = RECONCILE_EXAMPLES)]
+    Reconcile(ReconcileArgs),
     /// Print the least-privilege IAM policy for what you will run (collect, dashboard --put).
     #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]
     IamPolicy(IamPolicyArgs),
 }
+
+const RECONCILE_EXAMPLES: &str = "Examples:
+  bedrock-lens collect logs --s3 s3://my-logs/bedrock --start 2026-10 --end 2026-10 --out oct/
+  bedrock-lens collect metrics --start 2026-10 --end 2026-10 --out oct/
+  bedrock-lens collect costs --start 2026-10 --end 2026-10 --linked-account --out oct/
+  bedrock-lens reconcile --snapshot oct/                      # per account, region, model and day
+  bedrock-lens reconcile --snapshot oct/ --by month --threshold 2% --min-gap-usd 5 --strict
+  bedrock-lens reconcile --snapshot oct/ --source metrics --format csv -o gaps.csv";
 
 const IAM_EXAMPLES: &str = "Examples:
   bedrock-lens iam-policy                                  # everything collect does
@@ -300,6 +312,49 @@ pub struct ReportArgs {
     /// Write the report to this file instead of stdout (`-`: stdout). A file is replaced atomically
     /// (through a symlink, the link kept); a device or FIFO is written straight through; a
     /// directory or one of the input files is refused.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The reconciliation's time unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ReconcileBy {
+    #[default]
+    Day,
+    Month,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReconcileArgs {
+    /// A snapshot holding the bill (`collect costs`) and usage (`collect logs` and/or
+    /// `collect metrics`).
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: PathBuf,
+    /// What the computed side prices: `logs`, `metrics`, or `auto` (logs when the snapshot has
+    /// them, else metrics).
+    #[arg(long, value_enum, default_value_t = crate::output::report::DataSource::Auto)]
+    pub source: crate::output::report::DataSource,
+    /// First day to include (UTC): YYYY-MM-DD or YYYY-MM.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// Last day to include (UTC), inclusive: YYYY-MM-DD or YYYY-MM.
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+    /// Compare per day (default) or per month.
+    #[arg(long, value_enum, default_value_t = ReconcileBy::Day)]
+    pub by: ReconcileBy,
+    /// Flag a gap above this share of the bill (percent; `1%` or `1`).
+    #[arg(long, default_value = "1%", value_name = "PCT")]
+    pub threshold: String,
+    /// ... and at least this many dollars, so pennies do not flag.
+    #[arg(long, default_value = "1", value_name = "USD")]
+    pub min_gap_usd: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Exit 1 when any gap is flagged.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write the result to this file instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

@@ -8,6 +8,7 @@ mod from_metrics;
 pub mod iam_policy;
 mod pipeline;
 pub mod pricing;
+pub mod reconcile;
 pub mod report;
 pub mod whatif;
 

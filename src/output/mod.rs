@@ -3,5 +3,6 @@
 
 pub mod bill;
 pub mod demo;
+pub mod reconcile;
 pub mod report;
 pub mod whatif;

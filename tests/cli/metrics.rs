@@ -492,7 +492,7 @@ fn bill_snapshot(dir: &Path, rows: &[(&str, &str, &str, &str, &str)]) {
         &mut dg,
     )
     .unwrap();
-    let mut m = Manifest::new();
+    let mut m = Manifest::load_or_new(dir).unwrap();
     m.sources.insert("costs".into(), Default::default());
     m.save(dir).unwrap();
 }
@@ -627,4 +627,229 @@ fn the_bill_as_a_report_with_exact_amounts_and_unmapped_usage_listed() {
     );
     assert_eq!(e.code, 2, "{}", e.all());
     assert!(e.stderr.contains("hint: with --source bill group by model, region, day, month, account, service, usage_type, token_kind, mode, category"), "{}", e.stderr);
+}
+
+#[test]
+fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    metrics_snapshot(
+        &snap,
+        3600,
+        &[
+            // Nova Micro: 2,000 in + 500 out = $0.00014
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "InputTokenCount",
+                t(5, 10),
+                2000.0,
+            ),
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "OutputTokenCount",
+                t(5, 10),
+                500.0,
+            ),
+            // Sonnet 4.5 us.: 100K in x 3.30 + 10K out x 16.50 = $0.495
+            (
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "InputTokenCount",
+                t(6, 9),
+                100_000.0,
+            ),
+            (
+                "us-east-1",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "OutputTokenCount",
+                t(6, 9),
+                10_000.0,
+            ),
+            // Haiku 4.5 global. from eu-west-1: 10M in x 1.00 + 1M out x 5.00 = $15.00
+            (
+                "eu-west-1",
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "InputTokenCount",
+                t(6, 9),
+                10_000_000.0,
+            ),
+            (
+                "eu-west-1",
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "OutputTokenCount",
+                t(6, 9),
+                1_000_000.0,
+            ),
+        ],
+    );
+    bill_snapshot(
+        &snap,
+        &[
+            (
+                "2026-10-05",
+                "Amazon Bedrock",
+                "USE1-NovaMicro-input-tokens",
+                "0.00007",
+                "2000",
+            ),
+            (
+                "2026-10-05",
+                "Amazon Bedrock",
+                "USE1-NovaMicro-output-tokens",
+                "0.00007",
+                "500",
+            ),
+            (
+                "2026-10-06",
+                "Claude Sonnet 4.5 (Amazon Bedrock Edition)",
+                "USE1-MP:USE1_InputTokenCount-Units",
+                "0.33",
+                "0.1",
+            ),
+            (
+                "2026-10-06",
+                "Claude Sonnet 4.5 (Amazon Bedrock Edition)",
+                "USE1-MP:USE1_OutputTokenCount-Units",
+                "0.17",
+                "0.01",
+            ),
+            // Planted: $16.13 billed against $15.00 computed, a $1.13 gap = 7.0% of the bill.
+            (
+                "2026-10-06",
+                "Claude Haiku 4.5 (Amazon Bedrock Edition)",
+                "EU-MP:EU_InputTokenCount_Global-Units",
+                "10.00",
+                "10",
+            ),
+            (
+                "2026-10-06",
+                "Claude Haiku 4.5 (Amazon Bedrock Edition)",
+                "EU-MP:EU_OutputTokenCount_Global-Units",
+                "6.13",
+                "1",
+            ),
+            (
+                "2026-10-06",
+                "Amazon Bedrock",
+                "USE1-ProvisionedThroughput-ModelUnits",
+                "20",
+                "1",
+            ),
+        ],
+    );
+    let o = run_in(
+        tmp.path(),
+        &["reconcile", "--snapshot", "snap", "--format", "json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    assert_eq!(v["schema"], "bedrock-lens/reconcile/v1");
+    assert_eq!(v["computed_from"], "metrics");
+    let rows: Vec<(
+        String,
+        String,
+        serde_json::Value,
+        serde_json::Value,
+        serde_json::Value,
+        bool,
+    )> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["region"].as_str().unwrap().to_string(),
+                r["model"].as_str().unwrap().to_string(),
+                r["computed_usd"].clone(),
+                r["billed_usd"].clone(),
+                r["gap_pct"].clone(),
+                r["flagged"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "-".into(),
+                "(provisioned throughput)".into(),
+                json!(null),
+                json!(20),
+                json!(100),
+                true
+            ),
+            (
+                "eu-west-1".into(),
+                "anthropic.claude-haiku-4-5".into(),
+                json!(15),
+                json!(16.13),
+                json!(7),
+                true
+            ),
+            (
+                "us-east-1".into(),
+                "amazon.nova-micro".into(),
+                json!(0.00014),
+                json!(0.00014),
+                json!(0),
+                false
+            ),
+            (
+                "us-east-1".into(),
+                "anthropic.claude-sonnet-4-5".into(),
+                json!(0.495),
+                json!(0.5),
+                json!(1),
+                false
+            ),
+        ]
+    );
+    assert_eq!(v["flagged"], 2);
+    assert!(v["rows"][1]["cause"]
+        .as_str()
+        .unwrap()
+        .starts_with("billed more than computed"));
+    assert!(v["rows"][0]["cause"]
+        .as_str()
+        .unwrap()
+        .starts_with("billed, not computed from usage"));
+    assert_eq!(v["gap_usd"], json!(21.135));
+    // --strict: flagged gaps exit 1; a higher threshold flags only the $20 charge
+    let o = run_in(tmp.path(), &["reconcile", "--snapshot", "snap", "--strict"]);
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stdout.contains("FLAG"), "{}", o.stdout);
+    let v = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--threshold",
+            "8%",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(v["flagged"], 1);
+    // Month granularity sums the days
+    let v = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--by",
+            "month",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(v["rows"][1]["period"], "2026-10");
+    // A snapshot without a bill is a usage error
+    let o = run_in(tmp.path(), &["reconcile", "--snapshot", "nope"]);
+    assert_eq!(o.code, 2, "{}", o.all());
 }

@@ -766,6 +766,46 @@ fn collectors_against_the_emulator() {
         json!(["USE1-SomethingNew-Hours"])
     );
 
+    // ---- reconcile on what was collected: computed from the logs (the snapshot has them),
+    // against the bill; logging coverage compares log tokens with metric tokens per model.
+    let o = offline(&["reconcile", "--snapshot", &snap_s, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["computed_from"], "logs");
+    // Billed, exactly: $0.0432598250 + $0.03528 + $1.25 + $0.10 = $1.428539825.
+    assert_eq!(v["billed_usd"], json!(1.428539825));
+    // Logs: 1,235,995 in x $0.035 + 252,000 out x $0.14 per 1M = $0.078539825.
+    assert_eq!(v["computed_usd"], json!(0.078539825));
+    // Metrics hold 2,500 Nova Micro tokens and 5,000 Claude 3 Haiku tokens; the logs hold
+    // 1,487,995 Nova Micro tokens and none of Claude 3 Haiku.
+    let cov: Vec<(String, u64, u64)> = v["logging_coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["model"].as_str().unwrap().to_string(),
+                c["metric_tokens"].as_u64().unwrap(),
+                c["log_tokens"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cov,
+        [
+            ("amazon.nova-micro".to_string(), 2_500, 1_487_995),
+            ("anthropic.claude-3-haiku".to_string(), 5_000, 0)
+        ]
+    );
+    assert!(
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["model"] == "(other)" && r["flagged"] == false),
+        "{v}"
+    );
+
     // Costs of one service again: its rows are replaced, the Marketplace service's stay.
     let page = json!({"ResultsByTime": [{"TimePeriod": {"Start": day, "End": next}, "Estimated": false,
         "Groups": [group("Amazon Bedrock", "USE1-NovaMicro-input-tokens", "0.05", "1428.571")]}],

@@ -1,0 +1,241 @@
+//! `reconcile`: a snapshot's computed cost (its logs, else its metrics) against its bill.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use super::pipeline::{run_report, ReportPlan};
+use crate::cli::{LogsArgs, ReconcileArgs, ReconcileBy};
+use crate::error::{Outcome, UsageError};
+use crate::output::bill;
+use crate::output::reconcile::{coverage, reconcile, Computed, Key, Thresholds};
+use crate::output::report::{DataSource, Report};
+use crate::pricing::CacheTtl;
+use crate::render;
+use crate::settings::{input_sources, output_of, parse_period, Env};
+use crate::usage::ingest::IngestStats;
+use crate::usage::{Diagnostics, GroupKey, Period};
+
+/// A number with an optional `%` (`1%`, `1.5`), or a usage error naming the flag.
+fn number(flag: &str, s: &str) -> anyhow::Result<Decimal> {
+    Decimal::from_str(s.trim().trim_end_matches('%').trim())
+        .ok()
+        .filter(|d| *d >= Decimal::ZERO)
+        .ok_or_else(|| {
+            UsageError::new(
+                format!("{flag} {s}: not a non-negative number"),
+                format!("e.g. {flag} 1"),
+            )
+            .into()
+        })
+}
+
+fn value(r: &crate::output::report::Row, i: usize) -> String {
+    r.keys
+        .get(i)
+        .and_then(|(_, v)| v.clone())
+        .unwrap_or_else(|| "-".into())
+}
+
+pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
+    let t = Thresholds {
+        pct: number("--threshold", &a.threshold)?,
+        usd: number("--min-gap-usd", &a.min_gap_usd)?,
+    };
+    let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
+    let dir = &a.snapshot;
+    let opened = crate::snapshot::open(dir).map_err(|e| {
+        UsageError::new(
+            format!("--snapshot: {e:#}"),
+            "give the directory `bedrock-lens collect ... --out DIR` wrote",
+        )
+    })?;
+    let costs = dir.join(crate::snapshot::COSTS);
+    if !costs.exists() {
+        return Err(UsageError::new(
+            format!(
+                "--snapshot {}: holds no bill (costs.parquet)",
+                dir.display()
+            ),
+            "collect it: `bedrock-lens collect costs --start ... --end ... --out DIR`",
+        )
+        .into());
+    }
+    let has_logs = opened.invocations.is_some();
+    let has_metrics = dir.join(crate::snapshot::METRICS).exists();
+    let source = match a.source {
+        DataSource::Auto if has_logs => DataSource::Logs,
+        DataSource::Auto if has_metrics => DataSource::Metrics,
+        DataSource::Auto => {
+            return Err(UsageError::new(
+                format!("--snapshot {}: holds no usage to compare the bill with", dir.display()),
+                "collect logs or metrics for the same period: `bedrock-lens collect logs|metrics --out DIR`",
+            )
+            .into())
+        }
+        DataSource::Bill => {
+            return Err(UsageError::new(
+                "--source bill: the bill is what reconcile compares against",
+                "use --source logs or metrics (the computed side)",
+            )
+            .into())
+        }
+        s => s,
+    };
+    let time = match a.by {
+        ReconcileBy::Day => GroupKey::Day,
+        ReconcileBy::Month => GroupKey::Month,
+    };
+    let groupings = vec![
+        vec![
+            GroupKey::Account,
+            GroupKey::Region,
+            GroupKey::Model,
+            time.clone(),
+        ],
+        vec![GroupKey::Region, GroupKey::Model],
+    ];
+    let mut stats = IngestStats::default();
+    let mut diags = Diagnostics::default();
+    let logs = |stats: IngestStats,
+                diags: Diagnostics|
+     -> anyhow::Result<(Vec<Report>, IngestStats, Diagnostics)> {
+        let args = LogsArgs {
+            logs: vec![],
+            snapshot: Some(dir.clone()),
+            start: None,
+            end: None,
+            keep_duplicates: false,
+        };
+        let (mut st, mut dg) = (stats, diags);
+        let sources = input_sources(&args, &mut st, &mut dg)?;
+        let plan = ReportPlan {
+            groupings: &groupings,
+            ttl: CacheTtl::FiveMinutes,
+            period,
+            table: None,
+            keep_duplicates: false,
+        };
+        let run = run_report(env, &sources, &plan, st, dg);
+        Ok((run.reports, run.stats, run.diags))
+    };
+    let metrics = |stats: &mut IngestStats, diags: &mut Diagnostics| {
+        super::from_metrics::run(
+            env,
+            dir,
+            &groupings,
+            CacheTtl::FiveMinutes,
+            period,
+            stats,
+            diags,
+        )
+    };
+    let reports = match source {
+        DataSource::Logs => {
+            let (r, st, dg) = logs(stats, diags)?;
+            stats = st;
+            diags = dg;
+            r
+        }
+        _ => metrics(&mut stats, &mut diags)?,
+    };
+    let mut computed: BTreeMap<Key, Computed> = BTreeMap::new();
+    for r in &reports[0].rows {
+        let k = (value(r, 0), value(r, 1), value(r, 2), value(r, 3));
+        let c = computed.entry(k).or_default();
+        if let Some(u) = r.cost_usd() {
+            *c.usd.get_or_insert(Decimal::ZERO) += u.to_decimal();
+        }
+        c.unpriced_invocations += r.unpriced_invocations;
+    }
+    // Logging coverage: when the snapshot has both, log tokens against metric tokens.
+    let mut logging_coverage = vec![];
+    if has_logs && has_metrics {
+        let tokens = |rep: &Report| -> BTreeMap<(String, String), u64> {
+            rep.rows
+                .iter()
+                .map(|r| {
+                    let c = &r.counts;
+                    (
+                        (value(r, 0), value(r, 1)),
+                        c.input_tokens
+                            + c.output_tokens
+                            + c.cache_read_tokens
+                            + c.cache_write_tokens,
+                    )
+                })
+                .collect()
+        };
+        let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
+        let other = match source {
+            DataSource::Logs => metrics(&mut st, &mut dg)?,
+            _ => logs(st, dg)?.0,
+        };
+        let (l, m) = match source {
+            DataSource::Logs => (&reports[1], &other[1]),
+            _ => (&other[1], &reports[1]),
+        };
+        logging_coverage = coverage(&tokens(m), &tokens(l));
+    }
+    // The bill, in the same keys; charges that are not model tokens by category.
+    let rows = crate::snapshot::costs::read(&costs, &mut diags)?;
+    let lines = bill::lines(&env.catalog, &rows);
+    let in_period = |d: chrono::NaiveDate| {
+        let t = d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        Period { ..period }.contains(t)
+    };
+    let mut billed: BTreeMap<Key, Decimal> = BTreeMap::new();
+    let mut categories: BTreeSet<Key> = BTreeSet::new();
+    for l in lines.iter().filter(|l| in_period(l.row.day)) {
+        let when = match a.by {
+            ReconcileBy::Day => l.row.day.to_string(),
+            ReconcileBy::Month => l.row.day.format("%Y-%m").to_string(),
+        };
+        let region = l
+            .row
+            .parsed
+            .as_ref()
+            .and_then(|p| p.region.clone())
+            .unwrap_or_else(|| "-".into());
+        let model = match (&l.model, &l.row.parsed) {
+            (Some(m), _) => m.clone(),
+            (None, Some(_)) => format!("(unmapped) {}", l.row.usage_type),
+            (None, None) => format!("({})", l.category),
+        };
+        let k = (l.account.unwrap_or("-").to_string(), region, model, when);
+        if l.row.parsed.is_none() {
+            categories.insert(k.clone());
+        }
+        *billed.entry(k).or_default() += l.row.cost;
+    }
+    let granularity = match a.by {
+        ReconcileBy::Day => "day",
+        ReconcileBy::Month => "month",
+    };
+    let rec = reconcile(
+        source.name(),
+        granularity,
+        &computed,
+        &billed,
+        &categories,
+        t,
+        logging_coverage,
+    );
+    let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
+    output.write(render::reconcile::render(&rec, a.format)?.as_bytes())?;
+    super::warn_diagnostics(&stats, &diags, env.quiet);
+    if rec.flagged > 0 && !env.quiet {
+        eprintln!(
+            "note: {} gap(s) above {}% and ${} flagged, each with its usual cause",
+            rec.flagged,
+            t.pct.normalize(),
+            t.usd.normalize()
+        );
+    }
+    Ok(if a.strict && rec.flagged > 0 {
+        Outcome::Partial
+    } else {
+        Outcome::Ok
+    })
+}

@@ -1,0 +1,273 @@
+//! `reconcile`: computed cost (logs or metrics) against the bill, per account, region, model and
+//! day (or month): both amounts, the gap in dollars and percent, a flag above the thresholds and
+//! the usual cause next to it; and logging coverage (log tokens against metric tokens).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::money::ExactUsd;
+
+pub const SCHEMA: &str = "bedrock-lens/reconcile/v1";
+
+/// account, region, model (catalog key or a bill category), day or month.
+pub type Key = (String, String, String, String);
+
+/// What was computed for a key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Computed {
+    /// `None`: nothing of it could be priced.
+    pub usd: Option<Decimal>,
+    pub unpriced_invocations: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub account: String,
+    pub region: String,
+    pub model: String,
+    /// `day` or `month`, as asked.
+    pub period: String,
+    pub computed_usd: Option<ExactUsd>,
+    pub billed_usd: Option<ExactUsd>,
+    /// billed - computed (what the bill holds beyond what was computed).
+    pub gap_usd: ExactUsd,
+    /// gap / billed, in percent, one decimal; `None` when nothing was billed.
+    pub gap_pct: Option<ExactUsd>,
+    pub flagged: bool,
+    pub cause: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    pub region: String,
+    pub model: String,
+    pub metric_tokens: u64,
+    pub log_tokens: u64,
+    /// log tokens / metric tokens, in percent, one decimal.
+    pub coverage_pct: Option<ExactUsd>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reconciliation {
+    pub schema: &'static str,
+    /// What the computed side priced: `logs` or `metrics`.
+    pub computed_from: &'static str,
+    /// `day` or `month`.
+    pub granularity: &'static str,
+    pub threshold_pct: ExactUsd,
+    pub min_gap_usd: ExactUsd,
+    pub rows: Vec<Row>,
+    pub computed_usd: ExactUsd,
+    pub billed_usd: ExactUsd,
+    pub gap_usd: ExactUsd,
+    pub flagged: usize,
+    /// Empty unless the snapshot holds both logs and metrics.
+    pub logging_coverage: Vec<Coverage>,
+}
+
+/// Thresholds of a flag: the gap's share of the bill, and its size in dollars.
+#[derive(Debug, Clone, Copy)]
+pub struct Thresholds {
+    pub pct: Decimal,
+    pub usd: Decimal,
+}
+
+fn pct(num: Decimal, den: Decimal) -> Option<Decimal> {
+    (!den.is_zero()).then(|| (num * Decimal::from(100) / den).round_dp(1))
+}
+
+/// The usual cause of a gap, in words.
+fn cause(c: Option<&Computed>, billed: Option<Decimal>, gap: Decimal, category: bool) -> String {
+    if category {
+        return "billed, not computed from usage (a charge that is not model tokens)".into();
+    }
+    if c.is_some_and(|c| c.unpriced_invocations > 0) {
+        return "unpriced model: some of its usage has no price in the catalog, so the computed figure leaves it out".into();
+    }
+    match (c.and_then(|c| c.usd), billed) {
+        (None, Some(_)) => "billed, no usage found: missing logs or metrics for this account, region and day, batch jobs (not in runtime metrics or per-request logs), or usage outside the collected period".into(),
+        (Some(_), None) => "computed, not billed: the bill not collected for this account or day, usage billed to another account, or a day boundary (the bill's days are UTC too, but late records shift)".into(),
+        _ if gap > Decimal::ZERO => "billed more than computed: missing logs, a price change, long-context or tier surcharges the usage does not show, or Marketplace charges billed apart".into(),
+        _ => "billed less than computed: credits, refunds or discounts (EDP, private pricing), or a price change".into(),
+    }
+}
+
+/// Joins computed and billed amounts by key; `categories` are billed rows of charges that are
+/// not model tokens (never computed).
+pub fn reconcile(
+    computed_from: &'static str,
+    granularity: &'static str,
+    computed: &BTreeMap<Key, Computed>,
+    billed: &BTreeMap<Key, Decimal>,
+    categories: &BTreeSet<Key>,
+    t: Thresholds,
+    logging_coverage: Vec<Coverage>,
+) -> Reconciliation {
+    let keys: BTreeSet<&Key> = computed.keys().chain(billed.keys()).collect();
+    let mut rows = vec![];
+    let (mut tc, mut tb) = (Decimal::ZERO, Decimal::ZERO);
+    for k in keys {
+        let c = computed.get(k);
+        let b = billed.get(k).copied();
+        let cu = c.and_then(|c| c.usd);
+        let gap = b.unwrap_or_default() - cu.unwrap_or_default();
+        let gap_pct = b.and_then(|b| pct(gap, b));
+        let big = gap.abs() >= t.usd;
+        let flagged = big
+            && match gap_pct {
+                Some(p) => p.abs() > t.pct,
+                None => true,
+            };
+        tc += cu.unwrap_or_default();
+        tb += b.unwrap_or_default();
+        rows.push(Row {
+            account: k.0.clone(),
+            region: k.1.clone(),
+            model: k.2.clone(),
+            period: k.3.clone(),
+            computed_usd: cu.map(ExactUsd),
+            billed_usd: b.map(ExactUsd),
+            gap_usd: ExactUsd(gap),
+            gap_pct: gap_pct.map(ExactUsd),
+            flagged,
+            cause: flagged.then(|| cause(c, b, gap, categories.contains(k))),
+        });
+    }
+    let flagged = rows.iter().filter(|r| r.flagged).count();
+    Reconciliation {
+        schema: SCHEMA,
+        computed_from,
+        granularity,
+        threshold_pct: ExactUsd(t.pct),
+        min_gap_usd: ExactUsd(t.usd),
+        rows,
+        computed_usd: ExactUsd(tc),
+        billed_usd: ExactUsd(tb),
+        gap_usd: ExactUsd(tb - tc),
+        flagged,
+        logging_coverage,
+    }
+}
+
+/// Logging coverage per region and model: the share of metric tokens found in the logs.
+pub fn coverage(
+    metric_tokens: &BTreeMap<(String, String), u64>,
+    log_tokens: &BTreeMap<(String, String), u64>,
+) -> Vec<Coverage> {
+    metric_tokens
+        .iter()
+        .map(|((region, model), &m)| {
+            let l = log_tokens
+                .get(&(region.clone(), model.clone()))
+                .copied()
+                .unwrap_or(0);
+            Coverage {
+                region: region.clone(),
+                model: model.clone(),
+                metric_tokens: m,
+                log_tokens: l,
+                coverage_pct: pct(Decimal::from(l), Decimal::from(m)).map(ExactUsd),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(model: &str, day: &str) -> Key {
+        ("1".into(), "us-east-1".into(), model.into(), day.into())
+    }
+
+    #[test]
+    fn a_planted_gap_is_flagged_and_pennies_are_not() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let computed: BTreeMap<Key, Computed> = [
+            (
+                k("a", "2026-10-01"),
+                Computed {
+                    usd: Some(d("100")),
+                    unpriced_invocations: 0,
+                },
+            ),
+            (
+                k("a", "2026-10-02"),
+                Computed {
+                    usd: Some(d("100")),
+                    unpriced_invocations: 0,
+                },
+            ),
+            (
+                k("b", "2026-10-01"),
+                Computed {
+                    usd: Some(d("0.50")),
+                    unpriced_invocations: 0,
+                },
+            ),
+        ]
+        .into();
+        let billed: BTreeMap<Key, Decimal> = [
+            (k("a", "2026-10-01"), d("100.40")),
+            // 7% more than computed: 107.53 billed against 100 computed.
+            (k("a", "2026-10-02"), d("107.53")),
+            // 40% off but 20 cents: not flagged
+            (k("b", "2026-10-01"), d("0.70")),
+            (k("(provisioned throughput)", "2026-10-01"), d("20")),
+        ]
+        .into();
+        let cats: BTreeSet<Key> = [k("(provisioned throughput)", "2026-10-01")].into();
+        let r = reconcile(
+            "logs",
+            "day",
+            &computed,
+            &billed,
+            &cats,
+            Thresholds {
+                pct: d("1"),
+                usd: d("1"),
+            },
+            vec![],
+        );
+        let flags: Vec<(&str, &str, bool, Option<String>)> = r
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.model.as_str(),
+                    r.period.as_str(),
+                    r.flagged,
+                    r.gap_pct.map(|p| p.0.to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                (
+                    "(provisioned throughput)",
+                    "2026-10-01",
+                    true,
+                    Some("100.0".to_string())
+                ),
+                ("a", "2026-10-01", false, Some("0.4".to_string())),
+                ("a", "2026-10-02", true, Some("7.0".to_string())),
+                ("b", "2026-10-01", false, Some("28.6".to_string())),
+            ]
+        );
+        assert_eq!(r.flagged, 2);
+        assert_eq!(r.gap_usd.0, d("28.13"));
+        assert!(r.rows[2]
+            .cause
+            .as_deref()
+            .unwrap()
+            .starts_with("billed more than computed"));
+        assert!(r.rows[0]
+            .cause
+            .as_deref()
+            .unwrap()
+            .starts_with("billed, not computed from usage"));
+    }
+}

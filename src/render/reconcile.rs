@@ -1,0 +1,156 @@
+//! `reconcile` in every format: one line per account, region, model and day; flagged gaps with
+//! their cause; logging coverage.
+
+use rust_decimal::Decimal;
+
+use super::{csv, json, Format, Grid};
+use crate::io::clean;
+use crate::money::group_thousands;
+use crate::output::reconcile::Reconciliation;
+
+fn usd(d: Option<Decimal>) -> String {
+    d.map_or("-".into(), |d| {
+        let r = d.round_dp(2);
+        if r.is_zero() && !d.is_zero() {
+            if d.is_sign_negative() {
+                "-<$0.01".into()
+            } else {
+                "<$0.01".into()
+            }
+        } else if r.is_sign_negative() {
+            format!("-${:.2}", -r)
+        } else {
+            format!("${r:.2}")
+        }
+    })
+}
+
+pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
+    if format == Format::Json {
+        return json(rec);
+    }
+    let header: Vec<String> = [
+        "account",
+        "region",
+        "model",
+        rec.granularity,
+        "computed",
+        "billed",
+        "gap",
+        "gap %",
+        "flag",
+        "cause",
+    ]
+    .map(String::from)
+    .to_vec();
+    if format == Format::Csv {
+        let rows: Vec<Vec<String>> = rec
+            .rows
+            .iter()
+            .map(|r| {
+                let d = |x: Option<crate::money::ExactUsd>| {
+                    x.map_or(String::new(), |v| v.0.normalize().to_string())
+                };
+                vec![
+                    r.account.clone(),
+                    r.region.clone(),
+                    r.model.clone(),
+                    r.period.clone(),
+                    d(r.computed_usd),
+                    d(r.billed_usd),
+                    r.gap_usd.0.normalize().to_string(),
+                    d(r.gap_pct),
+                    r.flagged.to_string(),
+                    r.cause.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let mut h = header.clone();
+        for (i, n) in [
+            "computed_usd",
+            "billed_usd",
+            "gap_usd",
+            "gap_pct",
+            "flagged",
+        ]
+        .iter()
+        .enumerate()
+        {
+            h[4 + i] = n.to_string();
+        }
+        return csv(&h, &rows);
+    }
+    let markdown = format == Format::Markdown;
+    let rows: Vec<Vec<String>> = rec
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.account.clone(),
+                r.region.clone(),
+                r.model.clone(),
+                r.period.clone(),
+                usd(r.computed_usd.map(|v| v.0)),
+                usd(r.billed_usd.map(|v| v.0)),
+                usd(Some(r.gap_usd.0)),
+                r.gap_pct.map_or("-".into(), |p| format!("{}%", p.0)),
+                if r.flagged {
+                    "FLAG".into()
+                } else {
+                    String::new()
+                },
+                r.cause.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let grid = Grid {
+        header,
+        rows,
+        first_numeric: 4,
+    }
+    .render(markdown);
+    let mut s = format!(
+        "Computed ({}) against billed (Cost Explorer), per {}: computed {}, billed {}, gap {}; {} flagged (gap above {}% of the bill and at least ${})\n",
+        rec.computed_from,
+        rec.granularity,
+        usd(Some(rec.computed_usd.0)),
+        usd(Some(rec.billed_usd.0)),
+        usd(Some(rec.gap_usd.0)),
+        rec.flagged,
+        rec.threshold_pct.0.normalize(),
+        rec.min_gap_usd.0.normalize()
+    );
+    if markdown {
+        s = format!("**{}**\n\n", s.trim_end());
+    }
+    s.push_str(&grid);
+    if !rec.logging_coverage.is_empty() {
+        s.push_str(
+            "\nLogging coverage (tokens in the logs / tokens in the metrics, same period):\n",
+        );
+        let rows = rec
+            .logging_coverage
+            .iter()
+            .map(|c| {
+                vec![
+                    clean(&c.region),
+                    clean(&c.model),
+                    group_thousands(c.metric_tokens),
+                    group_thousands(c.log_tokens),
+                    c.coverage_pct.map_or("-".into(), |p| format!("{}%", p.0)),
+                ]
+            })
+            .collect();
+        s.push_str(
+            &Grid {
+                header: ["region", "model", "metric tokens", "log tokens", "coverage"]
+                    .map(String::from)
+                    .to_vec(),
+                rows,
+                first_numeric: 2,
+            }
+            .render(markdown),
+        );
+    }
+    Ok(s)
+}
