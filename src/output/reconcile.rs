@@ -250,7 +250,7 @@ mod tests {
                     "(provisioned throughput)",
                     "2026-10-01",
                     true,
-                    Some("100.0".to_string())
+                    Some("100".to_string())
                 ),
                 ("a", "2026-10-01", false, Some("0.4".to_string())),
                 ("a", "2026-10-02", true, Some("7.0".to_string())),
