@@ -62,7 +62,33 @@ struct Sums {
 
 type BucketKey = (Option<Arc<str>>, Arc<str>, Arc<str>, DateTime<Utc>);
 
-/// The report(s) priced from `dir`'s metrics.parquet, with the datapoints read as records.
+/// (account, region, hour start in seconds) an invocation log covers.
+pub type Hours = std::collections::HashSet<(String, String, i64)>;
+
+/// The hours a snapshot's invocation logs cover (for `--source auto`: metrics elsewhere).
+pub fn logged_hours(inv: &Path, diags: &mut Diagnostics) -> anyhow::Result<Hours> {
+    let mut hours = Hours::new();
+    let mut st = IngestStats::default();
+    crate::usage::ingest::read_table(inv, 0, &mut st, diags, |r| {
+        let h = r.timestamp.timestamp().div_euclid(3600) * 3600;
+        hours.insert((r.account.to_string(), r.region.to_string(), h));
+    })?;
+    Ok(hours)
+}
+
+/// Whether a metrics bucket overlaps an hour the logs cover (so the logs price it).
+fn logged(hours: &Hours, account: &str, region: &str, t: DateTime<Utc>, period: u32) -> bool {
+    let start = t.timestamp().div_euclid(3600) * 3600;
+    let end = t.timestamp() + i64::from(period.max(1));
+    (0..)
+        .map(|i| start + i * 3600)
+        .take_while(|h| *h < end)
+        .any(|h| hours.contains(&(account.to_string(), region.to_string(), h)))
+}
+
+/// The report(s) priced from `dir`'s metrics.parquet, with the datapoints read as records;
+/// buckets overlapping an hour in `skip` (priced from logs) are left out.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     env: &Env,
     dir: &Path,
@@ -71,6 +97,7 @@ pub fn run(
     period: Period,
     stats: &mut IngestStats,
     diags: &mut Diagnostics,
+    skip: Option<&Hours>,
 ) -> anyhow::Result<Vec<Report>> {
     let path = dir.join(crate::snapshot::METRICS);
     if !path.exists() {
@@ -96,6 +123,10 @@ pub fn run(
         );
         if finest.get(&series) != Some(&r.period) {
             coarser += 1;
+            continue;
+        }
+        let acct = r.account.as_deref().unwrap_or("");
+        if skip.is_some_and(|h| logged(h, acct, &p.region, p.timestamp, r.period)) {
             continue;
         }
         let Some(v) = count(p.value) else {

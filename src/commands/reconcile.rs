@@ -129,6 +129,7 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
             period,
             stats,
             diags,
+            None,
         )
     };
     let reports = match source {

@@ -148,6 +148,7 @@ fn metrics_cmd(
         period,
         &mut stats,
         &mut diags,
+        None,
     )?;
     let rep = &reports[0];
     output.write(render::report::render(rep, a.format)?.as_bytes())?;
@@ -236,6 +237,35 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
                 group_thousands(rows),
                 p.display()
             );
+        }
+    }
+    let mut run = run;
+    // auto on a snapshot with both: metrics price the accounts, regions and hours the logs miss.
+    if a.source == DataSource::Auto {
+        if let Some(dir) = &a.input.snapshot {
+            let metrics = dir.join(crate::snapshot::METRICS);
+            let inv = dir.join(crate::snapshot::INVOCATIONS);
+            if metrics.exists() && inv.exists() && a.export_usage.is_none() {
+                let keys = parse_keys(&a.by)?;
+                if super::from_metrics::check_keys(std::slice::from_ref(&keys)).is_ok() {
+                    let hours = super::from_metrics::logged_hours(&inv, &mut run.diags)?;
+                    let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
+                    let m = super::from_metrics::run(
+                        env,
+                        dir,
+                        &[keys],
+                        a.cache_write_ttl,
+                        period,
+                        &mut st,
+                        &mut dg,
+                        Some(&hours),
+                    )?;
+                    run.reports[0] = crate::output::report::with_metrics(
+                        std::mem::replace(&mut run.reports[0], m[0].clone()),
+                        &m[0],
+                    );
+                }
+            }
         }
     }
     let rep = &run.reports[0];

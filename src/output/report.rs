@@ -414,6 +414,51 @@ pub fn reports_of(
         .collect()
 }
 
+/// A logs report with the rows of a metrics report (of the hours the logs miss) added: each
+/// row names its source in a leading `source` key; totals, unpriced models and limits combined.
+/// The logs report comes back unchanged when the metrics add nothing.
+pub fn with_metrics(logs: Report, metrics: &Report) -> Report {
+    let c = &metrics.totals.counts;
+    if metrics.rows.is_empty()
+        || c.invocations
+            + c.input_tokens
+            + c.output_tokens
+            + c.cache_read_tokens
+            + c.cache_write_tokens
+            == 0
+    {
+        return logs;
+    }
+    let tag = |rows: &[Row], source: &str| -> Vec<Row> {
+        rows.iter()
+            .cloned()
+            .map(|mut r| {
+                r.keys.insert(0, ("source".into(), Some(source.into())));
+                r
+            })
+            .collect()
+    };
+    let mut rows = tag(&logs.rows, "logs");
+    rows.extend(tag(&metrics.rows, "metrics"));
+    let mut unpriced = logs.unpriced.clone();
+    unpriced.extend(metrics.unpriced.iter().cloned());
+    let mut group_by = vec!["source".to_string()];
+    group_by.extend(logs.group_by.iter().cloned());
+    Report {
+        source: DataSource::Auto,
+        limits: metrics
+            .limits
+            .iter()
+            .map(|l| format!("rows from metrics (hours without logs): {l}"))
+            .collect(),
+        group_by,
+        totals: totals_of(&rows),
+        rows,
+        unpriced,
+        ..logs
+    }
+}
+
 /// The prices a result used: the oldest catalog date among the rows that priced it.
 pub fn pricing_out(agg: &Aggregator, catalog: &Catalog, ttl: CacheTtl) -> PricingOut {
     let as_of = catalog.as_of();

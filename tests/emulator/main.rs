@@ -210,6 +210,8 @@ fn report_totals(snapshot: &Path) -> Value {
         "report",
         "--snapshot",
         snapshot.to_str().unwrap(),
+        "--source",
+        "logs",
         "--format",
         "json",
     ]);
@@ -462,6 +464,48 @@ fn collectors_against_the_emulator() {
         "{err}"
     );
     assert_eq!(report_totals(&snap)["invocations"], json!(12_000));
+    // `auto` (the default) adds the metrics of the accounts, regions and hours the logs do not
+    // cover: here the emulator's own account (123456789012) metrics, its logs being another
+    // account's (111122223333). Each row names its source.
+    let o = offline(&[
+        "report",
+        "--snapshot",
+        &snap_s,
+        "--by",
+        "account,model",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["source"], "auto");
+    assert_eq!(v["group_by"], json!(["source", "account", "model"]));
+    let by_source: Vec<(String, String, u64)> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["source"].as_str().unwrap().to_string(),
+                r["account"].as_str().unwrap().to_string(),
+                r["input_tokens"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        by_source.contains(&("metrics".into(), "123456789012".into(), 2_000)),
+        "{by_source:?}"
+    );
+    assert!(
+        by_source.contains(&("metrics".into(), "123456789012".into(), 5_000)),
+        "{by_source:?}"
+    );
+    assert!(
+        by_source
+            .iter()
+            .any(|(s, a, _)| s == "logs" && a == "111122223333"),
+        "{by_source:?}"
+    );
     assert_eq!(
         manifest(&snap)["sources"]["invocations"]["rows"],
         json!(12_000)
