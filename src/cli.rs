@@ -540,6 +540,64 @@ pub enum CollectCommand {
     /// snapshot's inference-profiles.toml, used by `--snapshot`).
     #[command(after_help = COLLECT_EXAMPLES)]
     Profiles(CollectProfilesArgs),
+    /// Every source of a period in one run (metrics, logs, costs, profiles), into one snapshot;
+    /// a source that fails is said and the others are still collected and saved.
+    #[command(after_help = COLLECT_ALL_EXAMPLES)]
+    All(CollectAllArgs),
+}
+
+const COLLECT_ALL_EXAMPLES: &str = "Examples:
+  bedrock-lens collect all --month 2026-10 --region us-east-1,us-west-2 --log-group /bedrock/invocations --out oct/
+  bedrock-lens collect all --month 2026-10 --sources metrics,costs --out oct/     # accounts without invocation logging
+  bedrock-lens reconcile --snapshot oct/ && bedrock-lens report --snapshot oct/ --by model,day";
+
+/// A source `collect all` can collect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CollectSource {
+    Metrics,
+    Logs,
+    Costs,
+    Profiles,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CollectAllArgs {
+    #[command(flatten)]
+    pub target: AwsTarget,
+
+    /// The month to collect, YYYY-MM (the same as --start YYYY-MM --end YYYY-MM).
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["start", "end"])]
+    pub month: Option<String>,
+
+    /// Sources to collect, comma-separated (default: all; logs only where --log-group or --s3
+    /// says where they are).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "SOURCE[,SOURCE...]"
+    )]
+    pub sources: Vec<CollectSource>,
+
+    /// CloudWatch Logs group holding the invocation logs (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub log_group: Vec<String>,
+
+    /// S3 location of invocation logs, s3://bucket/prefix (repeatable).
+    #[arg(long, value_name = "S3_URL")]
+    pub s3: Vec<String>,
+
+    /// Metrics datapoint period: 1m, 5m, 1h, 1d or seconds.
+    #[arg(long, default_value = "1h", value_name = "PERIOD")]
+    pub period: String,
+
+    /// Costs per linked account (member accounts of an organization).
+    #[arg(long)]
+    pub linked_account: bool,
+
+    /// Cost Explorer service names to read (repeatable; default: looked up).
+    #[arg(long, value_name = "NAME")]
+    pub service: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]

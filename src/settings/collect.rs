@@ -40,6 +40,7 @@ fn target_of(c: &CollectCommand) -> &AwsTarget {
         CollectCommand::Logs(a) => &a.target,
         CollectCommand::Costs(a) => &a.target,
         CollectCommand::Profiles(a) => &a.target,
+        CollectCommand::All(a) => &a.target,
     }
 }
 

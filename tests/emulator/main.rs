@@ -881,6 +881,74 @@ fn collectors_against_the_emulator() {
     // 1 new "Amazon Bedrock" row + the Claude 3 Haiku (Marketplace) row kept.
     assert_eq!(manifest(&snap)["sources"]["costs"]["rows"], json!(2));
 
+    // ---- collect all: every source of the period into one new snapshot, one summary.
+    let page = json!({"ResultsByTime": [{"TimePeriod": {"Start": day, "End": next}, "Estimated": false,
+        "Groups": [group("Amazon Bedrock", "USE1-NovaMicro-input-tokens", "0.05", "1428.571")]}],
+        "DimensionValueAttributes": [], "GroupDefinitions": []});
+    http(
+        &ep,
+        "POST",
+        "/moto-api/static/ce/cost-and-usage-results",
+        &json!({"account_id": "123456789012", "results": [page]}).to_string(),
+    );
+    let all_dir = tmp.path().join("all");
+    let o = bin(
+        &ep,
+        &[
+            "collect",
+            "all",
+            "--sources",
+            "metrics,logs,costs",
+            "--log-group",
+            "/bedrock/invocations",
+            "--service",
+            "Amazon Bedrock",
+            "--region",
+            "us-east-1",
+            "--start",
+            &start,
+            "--end",
+            &end,
+            "--out",
+            all_dir.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("collect all:\n  metrics   ok\n  logs      ok\n  costs     ok\n"),
+        "{e}"
+    );
+    let m = manifest(&all_dir);
+    assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
+    assert_eq!(m["sources"]["costs"]["rows"], json!(1));
+    assert!(m["sources"]["invocations"]["rows"].as_u64().unwrap() >= 12_000);
+    // ... and a source that fails is said while the others are saved: logs from a group that
+    // does not exist.
+    let o = bin(
+        &ep,
+        &[
+            "collect",
+            "all",
+            "--sources",
+            "metrics,logs",
+            "--log-group",
+            "/no/such/group",
+            "--region",
+            "us-east-1",
+            "--start",
+            &start,
+            "--end",
+            &end,
+            "--out",
+            all_dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("  metrics   ok\n"), "{e}");
+    assert!(e.contains("  logs      failed"), "{e}");
+
     // ---- Dashboard: PutDashboard, then GetDashboard returns the body that was generated.
     let args = [
         "dashboard",

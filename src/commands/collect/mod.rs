@@ -106,7 +106,111 @@ struct Ctx {
     quiet: bool,
 }
 
+/// `collect all`: each source as its own collection into the same snapshot, in turn; a
+/// source's failure is said and the others still run.
+fn all(env: &Env, a: &crate::cli::CollectAllArgs) -> anyhow::Result<Outcome> {
+    use crate::cli::{
+        CollectCostsArgs, CollectLogsArgs, CollectMetricsArgs, CollectProfilesArgs, CollectSource,
+    };
+    let mut target = a.target.clone();
+    if let Some(m) = &a.month {
+        target.start = Some(m.clone());
+        target.end = Some(m.clone());
+    }
+    let wanted = |s: CollectSource| a.sources.is_empty() || a.sources.contains(&s);
+    let logs_where = !a.log_group.is_empty() || !a.s3.is_empty();
+    if a.sources.contains(&CollectSource::Logs) && !logs_where {
+        return Err(crate::error::UsageError::new(
+            "--sources logs: say where the invocation logs are",
+            "add --log-group NAME or --s3 s3://bucket/prefix (the model-invocation logging destination)",
+        )
+        .into());
+    }
+    let mut plan: Vec<(&str, CollectCommand)> = vec![];
+    if wanted(CollectSource::Metrics) {
+        plan.push((
+            "metrics",
+            CollectCommand::Metrics(CollectMetricsArgs {
+                target: target.clone(),
+                period: a.period.clone(),
+                model_id: vec![],
+            }),
+        ));
+    }
+    if wanted(CollectSource::Logs) && logs_where {
+        plan.push((
+            "logs",
+            CollectCommand::Logs(CollectLogsArgs {
+                target: target.clone(),
+                log_group: a.log_group.clone(),
+                s3: a.s3.clone(),
+                server_side: false,
+                cache_write_ttl: crate::pricing::CacheTtl::FiveMinutes,
+            }),
+        ));
+    }
+    if wanted(CollectSource::Costs) {
+        plan.push((
+            "costs",
+            CollectCommand::Costs(CollectCostsArgs {
+                target: target.clone(),
+                linked_account: a.linked_account,
+                service: a.service.clone(),
+            }),
+        ));
+    }
+    if wanted(CollectSource::Profiles) {
+        plan.push((
+            "profiles",
+            CollectCommand::Profiles(CollectProfilesArgs {
+                target: target.clone(),
+            }),
+        ));
+    }
+    let mut results: Vec<(&str, String)> = vec![];
+    if wanted(CollectSource::Logs) && !logs_where {
+        results.push((
+            "logs",
+            "skipped: no --log-group or --s3 (model-invocation logging is off by default; metrics and the bill still price the month)".into(),
+        ));
+    }
+    let mut failed = 0;
+    for (name, c) in &plan {
+        if !env.quiet {
+            eprintln!("== collect {name} ==");
+        }
+        let r = match cmd(env, c) {
+            Ok(Outcome::Ok) => "ok".to_string(),
+            Ok(_) => {
+                failed += 1;
+                "failed in part (see above); what was collected is saved".to_string()
+            }
+            Err(e) => {
+                failed += 1;
+                format!("failed: {}", crate::io::clean(&format!("{e:#}")))
+            }
+        };
+        results.push((name, r));
+    }
+    let mut summary = String::from("\ncollect all:\n");
+    for (name, r) in &results {
+        summary.push_str(&format!("  {name:<9} {r}\n"));
+    }
+    if let Some(dir) = &target.out {
+        summary.push_str(&format!("snapshot: {}\n", dir.display()));
+    }
+    eprint!("{summary}");
+    Ok(if failed > 0 {
+        Outcome::Partial
+    } else {
+        Outcome::Ok
+    })
+}
+
 pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
+    if let CollectCommand::All(a) = c {
+        return all(env, a);
+    }
     let s = settings::collect::resolve(c, Utc::now())?;
     let t = s.target;
     let quiet = env.quiet;
@@ -169,6 +273,7 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
             CollectCommand::Logs(a) => logs::run(env, &ctx, a, &s.s3_locations).await?,
             CollectCommand::Costs(a) => costs::run(&ctx, a).await?,
             CollectCommand::Profiles(a) => profiles::run(&ctx, a).await?,
+            CollectCommand::All(_) => unreachable!("expanded by all()"),
         };
         anyhow::Ok(done)
     };
