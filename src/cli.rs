@@ -471,6 +471,14 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
+    /// Also write the month as a snapshot with every source, to try `report --source
+    /// metrics|bill` and `reconcile` offline: its invocation logs (with a fifth of us-west-2's
+    /// missing, a logging gap), hourly CloudWatch metrics of every call, and a bill priced at
+    /// catalog rates with a 20% surcharge planted on one model-day and a provisioned-throughput
+    /// charge.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = DemoFormat::Table)]
     pub format: DemoFormat,

@@ -45,6 +45,9 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
     if let Some(dir) = &a.out {
         write_logs(env, dir, &files)?;
     }
+    if let Some(dir) = &a.snapshot {
+        write_snapshot(env, dir, &files)?;
+    }
     let groupings = vec![vec![GroupKey::Model], vec![GroupKey::Identity]];
     let period = Period {
         start: None,
@@ -132,6 +135,305 @@ fn write_logs(env: &Env, dir: &Path, files: &demo::Month) -> anyhow::Result<()> 
     if !env.quiet {
         eprintln!(
             "wrote {n} log files under {} (S3 delivery layout); rerun with: bedrock-lens report --logs {}",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn sources_of(files: &demo::Month, keep: impl Fn(&str, usize) -> bool) -> Vec<Source> {
+    files
+        .iter()
+        .map(|((acct, region, day), bytes)| {
+            let kept: Vec<u8> = bytes
+                .split_inclusive(|b| *b == b'\n')
+                .enumerate()
+                .filter(|(i, _)| keep(region, *i))
+                .flat_map(|(_, l)| l.iter().copied())
+                .collect();
+            Source::Memory {
+                name: format!("demo/{acct}/{region}/{day:02}"),
+                data: Arc::new(kept),
+            }
+        })
+        .collect()
+}
+
+/// Hourly sums per account, region and model id, as CloudWatch would hold them.
+#[derive(Default)]
+struct MetricSums(std::collections::BTreeMap<(String, String, String, i64), [u64; 6]>);
+
+impl crate::usage::ingest::Sink for MetricSums {
+    fn record(&mut self, r: &crate::usage::UsageRecord) {
+        let h = r.timestamp.timestamp().div_euclid(3600) * 3600;
+        let e = self
+            .0
+            .entry((r.account.into(), r.region.into(), r.model_id.into(), h))
+            .or_default();
+        let t = &r.tokens;
+        let ok = r.error_code.is_none();
+        for (i, v) in [
+            ok as u64,
+            (!ok) as u64,
+            t.input,
+            t.output,
+            t.cache_read,
+            t.cache_write,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            e[i] += v;
+        }
+    }
+
+    fn merge(&mut self, o: Self) {
+        for (k, v) in o.0 {
+            let e = self.0.entry(k).or_default();
+            for i in 0..6 {
+                e[i] += v[i];
+            }
+        }
+    }
+}
+
+/// The model-day of the demo bill that carries a planted surcharge (20% of what is billed).
+pub const PLANTED: (&str, &str) = ("anthropic.claude-sonnet-4", "2026-10-07");
+
+/// `demo --snapshot DIR`: the month as a snapshot holding invocations (a fifth of us-west-2's
+/// missing), hourly metrics of every call, and a bill of every call at catalog rates with a
+/// planted surcharge and a provisioned-throughput charge.
+fn write_snapshot(env: &Env, dir: &Path, files: &demo::Month) -> anyhow::Result<()> {
+    use crate::collect::cloudwatch_metrics::Point;
+    use crate::collect::cost_explorer::{usage_type, CostRow, FIRST_PARTY, MARKETPLACE_SUFFIX};
+    use crate::snapshot::{self, Manifest, Window};
+    use chrono::TimeZone;
+    use rust_decimal::Decimal;
+    std::fs::create_dir_all(dir)?;
+    let all = sources_of(files, |_, _| true);
+    let logged = sources_of(files, |region, i| region != "us-west-2" || i % 5 != 4);
+    let period = Period {
+        start: None,
+        end: None,
+    };
+    let mut manifest = Manifest::load_or_new(dir)?;
+    let entry = |rows: u64, file: &str| crate::snapshot::manifest::Entry {
+        file: file.into(),
+        rows,
+        collected_at: Some(chrono::Utc::now()),
+        api_cost_usd: "0".into(),
+        ..Default::default()
+    };
+    // Invocations: the logs as delivered, with the gap.
+    let table = crate::pricing::UsageTable::create(
+        &dir.join(snapshot::INVOCATIONS),
+        crate::usage::TableFormat::Parquet,
+    )?;
+    let plan = ReportPlan {
+        groupings: &[vec![GroupKey::Model]],
+        ttl: CacheTtl::FiveMinutes,
+        period,
+        table: Some(&table),
+        keep_duplicates: false,
+    };
+    run_report(
+        env,
+        &logged,
+        &plan,
+        IngestStats::default(),
+        Diagnostics::default(),
+    );
+    let rows = table.finish()?;
+    manifest
+        .sources
+        .insert("invocations".into(), entry(rows, snapshot::INVOCATIONS));
+    // Metrics: every call, hourly.
+    let sums = crate::usage::ingest::ingest(
+        &all,
+        MetricSums::default,
+        &crate::usage::ingest::IngestOptions { progress: None },
+        &mut IngestStats::default(),
+        &mut Diagnostics::default(),
+    );
+    let window = Window {
+        start: chrono::Utc
+            .with_ymd_and_hms(demo::YEAR, demo::MONTH, 1, 0, 0, 0)
+            .unwrap(),
+        end: chrono::Utc
+            .with_ymd_and_hms(demo::YEAR, demo::MONTH + 1, 1, 0, 0, 0)
+            .unwrap(),
+    };
+    const NAMES: [&str; 6] = [
+        "Invocations",
+        "InvocationClientErrors",
+        "InputTokenCount",
+        "OutputTokenCount",
+        "CacheReadInputTokenCount",
+        "CacheWriteInputTokenCount",
+    ];
+    let accounts: std::collections::BTreeSet<String> = sums.0.keys().map(|k| k.0.clone()).collect();
+    let mut n = 0;
+    for acct in &accounts {
+        let mut points = vec![];
+        for ((a, region, model, h), v) in &sums.0 {
+            if a != acct {
+                continue;
+            }
+            for (i, name) in NAMES.iter().enumerate() {
+                points.push(Point {
+                    region: Arc::from(region.as_str()),
+                    model_id: Arc::from(model.as_str()),
+                    metric: name,
+                    stat: "Sum",
+                    timestamp: chrono::DateTime::from_timestamp(*h, 0).expect("an hour"),
+                    value: v[i] as f64,
+                });
+            }
+        }
+        let asked = points
+            .iter()
+            .map(|p| {
+                (
+                    p.region.to_string(),
+                    p.model_id.to_string(),
+                    p.metric,
+                    p.stat,
+                )
+            })
+            .collect();
+        n = snapshot::metrics::save(
+            &dir.join(snapshot::METRICS),
+            points,
+            Some(acct),
+            3600,
+            &window,
+            &asked,
+            &mut Diagnostics::default(),
+        )?;
+    }
+    manifest
+        .sources
+        .insert("metrics".into(), entry(n, snapshot::METRICS));
+    // The bill: every call at catalog rates, per account, region, model, day and token kind.
+    let plan = ReportPlan {
+        groupings: &[vec![
+            GroupKey::Account,
+            GroupKey::Region,
+            GroupKey::Model,
+            GroupKey::Day,
+        ]],
+        ttl: CacheTtl::FiveMinutes,
+        period,
+        table: None,
+        keep_duplicates: false,
+    };
+    let rep = run_report(
+        env,
+        &all,
+        &plan,
+        IngestStats::default(),
+        Diagnostics::default(),
+    );
+    let mut bill: Vec<CostRow> = vec![];
+    let day_of = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d");
+    for r in &rep.reports[0].rows {
+        let v = |i: usize| r.keys[i].1.clone().unwrap_or_default();
+        let (acct, region, model, day) = (v(0), v(1), v(2), v(3));
+        let (Some(cost), Some(m), Some(prefix)) = (
+            r.cost,
+            env.catalog.by_key(&model),
+            usage_type::prefix_of(&region),
+        ) else {
+            continue;
+        };
+        let planted = (model.as_str(), day.as_str()) == PLANTED;
+        let marketplace = m.provider == "Anthropic";
+        let service = if marketplace {
+            format!("{} {MARKETPLACE_SUFFIX}", m.name)
+        } else {
+            FIRST_PARTY.to_string()
+        };
+        let c = &r.counts;
+        for (usd, tokens, fp, mp) in [
+            (
+                cost.input,
+                c.input_tokens,
+                "input-tokens",
+                "InputTokenCount",
+            ),
+            (
+                cost.output,
+                c.output_tokens,
+                "output-tokens",
+                "OutputTokenCount",
+            ),
+            (
+                cost.cache_read,
+                c.cache_read_tokens,
+                "cache-read-input-token-count",
+                "CacheReadInputTokenCount",
+            ),
+            (
+                cost.cache_write,
+                c.cache_write_tokens,
+                "cache-write-input-token-count",
+                "CacheWriteInputTokenCount",
+            ),
+        ] {
+            if tokens == 0 {
+                continue;
+            }
+            let ut = if marketplace {
+                format!("{prefix}-MP:{prefix}_{mp}-Units")
+            } else {
+                format!("{prefix}-{}-{fp}", m.name.replace(' ', ""))
+            };
+            let mut amount = usd.to_decimal();
+            if planted {
+                amount = (amount / Decimal::new(80, 2)).round_dp(10);
+            }
+            bill.push(CostRow {
+                day: day_of(&day)?,
+                service: service.clone(),
+                parsed: usage_type::parse(&ut),
+                usage_type: ut,
+                linked_account: Some(acct.clone()),
+                cost: amount,
+                cost_unit: "USD".into(),
+                quantity: Decimal::from(tokens),
+                quantity_unit: "N/A".into(),
+            });
+        }
+    }
+    bill.push(CostRow {
+        day: day_of("2026-10-15")?,
+        service: FIRST_PARTY.into(),
+        usage_type: "USE1-ProvisionedThroughput-ModelUnits".into(),
+        linked_account: accounts.iter().next().cloned(),
+        cost: Decimal::new(4800, 2),
+        cost_unit: "USD".into(),
+        quantity: Decimal::from(2),
+        quantity_unit: "Hrs".into(),
+        parsed: None,
+    });
+    let services: Vec<String> = bill.iter().map(|r| r.service.clone()).collect();
+    let (rows, _) = snapshot::costs::save(
+        &dir.join(snapshot::COSTS),
+        &bill,
+        accounts.iter().next().map(String::as_str),
+        window.start.date_naive(),
+        window.end.date_naive(),
+        &services,
+        &mut Diagnostics::default(),
+    )?;
+    manifest
+        .sources
+        .insert("costs".into(), entry(rows, snapshot::COSTS));
+    manifest.save(dir)?;
+    if !env.quiet {
+        eprintln!(
+            "wrote a snapshot of the month to {} (invocations with a fifth of us-west-2's logs missing, hourly metrics, a bill with a planted surcharge); try: bedrock-lens reconcile --snapshot {}",
             dir.display(),
             dir.display()
         );

@@ -331,7 +331,7 @@ impl Aggregator<'_> {
                 one.unpriced_invocations = one.invocations;
                 let u = self.unpriced.entry(r.model_id.to_string()).or_default();
                 u.agg.merge(&one);
-                *u.reasons.entry(reason).or_default() += 1;
+                *u.reasons.entry(reason).or_default() += one.invocations;
                 None
             }
         };

@@ -39,7 +39,6 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
         "gap",
         "gap %",
         "flag",
-        "cause",
     ]
     .map(String::from)
     .to_vec();
@@ -93,7 +92,7 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
                 usd(r.computed_usd.map(|v| v.0)),
                 usd(r.billed_usd.map(|v| v.0)),
                 usd(Some(r.gap_usd.0)),
-                r.gap_pct.map_or("-".into(), |p| format!("{}%", p.0)),
+                r.gap_pct.map_or("-".into(), |p| format!("{:.1}%", p.0)),
                 if r.flagged {
                     "FLAG".into()
                 } else {
@@ -124,6 +123,28 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
         s = format!("**{}**\n\n", s.trim_end());
     }
     s.push_str(&grid);
+    let flagged: Vec<String> = rec
+        .rows
+        .iter()
+        .filter(|r| r.flagged)
+        .map(|r| {
+            format!(
+                "{}- {} {} {} {}: {}\n",
+                if markdown { "" } else { "  " },
+                clean(&r.account),
+                clean(&r.region),
+                clean(&r.model),
+                r.period,
+                r.cause.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    if !flagged.is_empty() {
+        s.push_str(&format!(
+            "\nFlagged, with the usual cause:\n{}",
+            flagged.concat()
+        ));
+    }
     if !rec.logging_coverage.is_empty() {
         s.push_str(
             "\nLogging coverage (tokens in the logs / tokens in the metrics, same period):\n",
@@ -137,7 +158,8 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
                     clean(&c.model),
                     group_thousands(c.metric_tokens),
                     group_thousands(c.log_tokens),
-                    c.coverage_pct.map_or("-".into(), |p| format!("{}%", p.0)),
+                    c.coverage_pct
+                        .map_or("-".into(), |p| format!("{:.1}%", p.0)),
                 ]
             })
             .collect();

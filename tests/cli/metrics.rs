@@ -853,3 +853,86 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
     let o = run_in(tmp.path(), &["reconcile", "--snapshot", "nope"]);
     assert_eq!(o.code, 2, "{}", o.all());
 }
+
+#[test]
+fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_in(tmp.path(), &["demo", "--snapshot", "snap", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = run_in(
+        tmp.path(),
+        &["reconcile", "--snapshot", "snap", "--format", "json"],
+    )
+    .json();
+    assert_eq!(v["computed_from"], "logs");
+    let flagged: Vec<(String, String, serde_json::Value)> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["flagged"] == true)
+        .map(|r| {
+            (
+                r["model"].as_str().unwrap().to_string(),
+                r["period"].as_str().unwrap().to_string(),
+                r["gap_pct"].clone(),
+            )
+        })
+        .collect();
+    // Exactly what was planted: the provisioned-throughput charge and the 20% surcharge.
+    assert_eq!(
+        flagged,
+        [
+            (
+                "(provisioned throughput)".to_string(),
+                "2026-10-15".to_string(),
+                json!(100)
+            ),
+            (
+                "anthropic.claude-sonnet-4".to_string(),
+                "2026-10-07".to_string(),
+                json!(20)
+            ),
+        ]
+    );
+    // A fifth of us-west-2's logs are missing: coverage about 80% there, 100% elsewhere.
+    for c in v["logging_coverage"].as_array().unwrap() {
+        let pct = c["coverage_pct"].as_f64().unwrap();
+        if c["region"] == "us-west-2" {
+            assert!((75.0..=90.0).contains(&pct), "{c}");
+        } else {
+            assert_eq!(pct, 100.0, "{c}");
+        }
+    }
+    // The metrics hold every call's tokens: the whole month's 27,014,902 input tokens.
+    let m = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "snap",
+            "--source",
+            "metrics",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(m["totals"]["input_tokens"], json!(27_014_902));
+    // The bill holds every priced call plus the $48 charge.
+    let b = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "snap",
+            "--source",
+            "bill",
+            "--by",
+            "category",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(b["by_category"]["provisioned throughput"], json!(48));
+}

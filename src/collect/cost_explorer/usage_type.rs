@@ -67,6 +67,11 @@ const REGIONS: &[(&str, &str)] = &[
     ("UGE1", "us-gov-east-1"),
 ];
 
+/// The billing prefix of a region name (`us-west-2` -> `USW2`).
+pub fn prefix_of(region: &str) -> Option<&'static str> {
+    REGIONS.iter().find(|(_, r)| *r == region).map(|(p, _)| *p)
+}
+
 pub fn region_of(prefix: &str) -> Option<&'static str> {
     REGIONS.iter().find(|(p, _)| *p == prefix).map(|(_, r)| *r)
 }
