@@ -104,7 +104,7 @@ fn bill_cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
         ..Default::default()
     };
     warn_diagnostics(&stats, &diags, env.quiet);
-    if !rep.unmapped.is_empty() {
+    if !rep.unmapped.is_empty() && matches!(a.format, render::Format::Json | render::Format::Csv) {
         eprintln!(
             "note: {} usage type(s) are not mapped to a catalog model; they are their own rows (listed in `unmapped`)",
             rep.unmapped.len()
