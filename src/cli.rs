@@ -139,6 +139,12 @@ pub struct WhatifArgs {
     #[command(flatten)]
     pub input: LogsArgs,
 
+    /// What a --snapshot what-if reprices: `logs`, `metrics` (CloudWatch token metrics, for
+    /// accounts without invocation logging: per-request scenarios and provisioned; the caching
+    /// scenarios need prompt bodies), or `auto` (logs when the snapshot has them, else metrics).
+    #[arg(long, value_enum, default_value_t = crate::output::report::DataSource::Auto)]
+    pub source: crate::output::report::DataSource,
+
     /// Workloads to compare, comma-separated keys as for `report`; must include `model` or
     /// `model_id` (each workload is repriced and sized on its own), e.g. model,meta:team.
     #[arg(

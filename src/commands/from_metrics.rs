@@ -51,6 +51,7 @@ pub fn check_keys(groupings: &[Vec<GroupKey>]) -> anyhow::Result<()> {
 /// One series' sums in one period.
 #[derive(Default)]
 struct Sums {
+    period: u32,
     invocations: u64,
     errors: u64,
     input: u64,
@@ -86,19 +87,16 @@ fn logged(hours: &Hours, account: &str, region: &str, t: DateTime<Utc>, period: 
         .any(|h| hours.contains(&(account.to_string(), region.to_string(), h)))
 }
 
-/// The report(s) priced from `dir`'s metrics.parquet, with the datapoints read as records;
-/// buckets overlapping an hour in `skip` (priced from logs) are left out.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
-    env: &Env,
+/// Reads `dir`'s metrics into buckets and passes each to `f` (as a record of its key fields
+/// and token sums, and its counts); buckets overlapping an hour in `skip` are left out. Returns
+/// how many datapoints of series also collected at a finer period were left out.
+pub fn each_bucket(
     dir: &Path,
-    groupings: &[Vec<GroupKey>],
-    ttl: CacheTtl,
-    period: Period,
     stats: &mut IngestStats,
     diags: &mut Diagnostics,
     skip: Option<&Hours>,
-) -> anyhow::Result<Vec<Report>> {
+    mut f: impl FnMut(&UsageRecord, Bucket),
+) -> anyhow::Result<u64> {
     let path = dir.join(crate::snapshot::METRICS);
     if !path.exists() {
         return Err(UsageError::new(
@@ -151,6 +149,7 @@ pub fn run(
                 p.timestamp,
             ))
             .or_default();
+        b.period = r.period;
         match p.metric {
             "Invocations" => b.invocations += v,
             "InvocationClientErrors" | "InvocationServerErrors" => b.errors += v,
@@ -163,8 +162,6 @@ pub fn run(
             _ => stats.records -= 1,
         }
     }
-    let resolver = Resolver::new(&env.catalog, &env.map);
-    let mut agg = Aggregator::new(&resolver, groupings, ttl, period, None);
     for ((account, region, model_id, t), s) in &buckets {
         let rec = UsageRecord {
             timestamp: *t,
@@ -186,14 +183,36 @@ pub fn run(
             guardrail_blocked: false,
             body: None,
         };
-        agg.add_bucket(
+        f(
             &rec,
             Bucket {
                 invocations: s.invocations,
                 errors: s.errors,
+                period_secs: s.period,
             },
         );
     }
+    Ok(coarser)
+}
+
+/// The report(s) priced from `dir`'s metrics.parquet, with the datapoints read as records;
+/// buckets overlapping an hour in `skip` (priced from logs) are left out.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    env: &Env,
+    dir: &Path,
+    groupings: &[Vec<GroupKey>],
+    ttl: CacheTtl,
+    period: Period,
+    stats: &mut IngestStats,
+    diags: &mut Diagnostics,
+    skip: Option<&Hours>,
+) -> anyhow::Result<Vec<Report>> {
+    let resolver = Resolver::new(&env.catalog, &env.map);
+    let mut agg = Aggregator::new(&resolver, groupings, ttl, period, None);
+    let coarser = each_bucket(dir, stats, diags, skip, |r, b| {
+        agg.add_bucket(r, b);
+    })?;
     let mut reports = reports_of(&env.catalog, &agg, groupings, ttl, &period, stats);
     let mut limits = limits(&agg.long_context_bound, ttl);
     if coarser > 0 {
@@ -234,7 +253,7 @@ fn finest_periods(rows: &[MetricRow]) -> BTreeMap<Series, u32> {
 }
 
 /// What metrics cannot tell, in words, with the long-context bound in dollars.
-fn limits(long_bound: &BTreeMap<String, Pico>, ttl: CacheTtl) -> Vec<String> {
+pub fn limits(long_bound: &BTreeMap<String, Pico>, ttl: CacheTtl) -> Vec<String> {
     let mut out = vec![format!(
         "from CloudWatch metrics (AWS/Bedrock): tokens summed per model id and period, priced at on-demand standard rates, cache writes at the {} TTL",
         match ttl {

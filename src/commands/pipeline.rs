@@ -161,13 +161,43 @@ pub fn run_whatif(
         period: s.plan.period,
         keep_duplicates: s.keep_duplicates,
     };
-    let (mut sink, dropped) = read_all(
+    let (sink, dropped) = read_all(
         env,
         sources,
         || WhatIfSink::new(&resolver, &s.plan),
         pricing,
         (&mut stats, &mut diags),
     );
+    finish_whatif(env, s, sink, stats, diags, dropped)
+}
+
+/// `whatif --source metrics`: a snapshot's metric buckets through the same what-if pass (never
+/// long-context; provisioned sized from the tokens spread over each bucket's minutes).
+pub fn run_whatif_metrics(
+    env: &Env,
+    dir: &std::path::Path,
+    s: &Setup,
+    mut stats: IngestStats,
+    mut diags: Diagnostics,
+) -> anyhow::Result<WhatifRun> {
+    let resolver = Resolver::new(&env.catalog, &env.map);
+    let mut sink = WhatIfSink::new(&resolver, &s.plan);
+    super::from_metrics::each_bucket(dir, &mut stats, &mut diags, None, |r, b| sink.bucket(r, b))?;
+    let mut run = finish_whatif(env, s, sink, stats, diags, Dropped::default())?;
+    run.result.source = crate::output::report::DataSource::Metrics;
+    run.result.limits = super::from_metrics::limits(&std::collections::BTreeMap::new(), s.plan.ttl);
+    Ok(run)
+}
+
+/// The what-if result of a finished pass.
+fn finish_whatif(
+    env: &Env,
+    s: &Setup,
+    mut sink: WhatIfSink,
+    stats: IngestStats,
+    diags: Diagnostics,
+    dropped: Dropped,
+) -> anyhow::Result<WhatifRun> {
     let unsized_models = check_tpm(&env.catalog, s, &sink)?;
     if !unsized_models.is_empty() && !env.quiet {
         eprintln!(

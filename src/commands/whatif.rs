@@ -12,15 +12,94 @@ use crate::settings::{input_sources, output_of, Env};
 use crate::usage::ingest::IngestStats;
 use crate::usage::Diagnostics;
 
+/// Whether the what-if reprices the snapshot's metrics: `--source metrics`, or `auto` on a
+/// snapshot without invocation logs.
+fn from_metrics(a: &WhatifArgs) -> anyhow::Result<Option<&std::path::Path>> {
+    use crate::output::report::DataSource;
+    let Some(dir) = a.input.snapshot.as_deref() else {
+        return match a.source {
+            DataSource::Metrics | DataSource::Bill => Err(crate::error::UsageError::new(
+                format!("--source {}: whatif reads it from a snapshot, not --logs", a.source.name()),
+                "collect metrics with `bedrock-lens collect metrics --out DIR`, then `whatif --snapshot DIR --source metrics`",
+            )
+            .into()),
+            _ => Ok(None),
+        };
+    };
+    Ok(match a.source {
+        DataSource::Metrics => Some(dir),
+        DataSource::Bill => {
+            return Err(crate::error::UsageError::new(
+                "--source bill: the bill has no tokens per request to reprice",
+                "use --source logs or metrics",
+            )
+            .into())
+        }
+        DataSource::Auto => {
+            let logs = crate::snapshot::open(dir)
+                .map(|o| o.invocations.is_some())
+                .unwrap_or(true);
+            (!logs && dir.join(crate::snapshot::METRICS).exists()).then_some(dir)
+        }
+        DataSource::Logs => None,
+    })
+}
+
 pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
+    let metrics_dir = from_metrics(a)?;
+    let mut a = a.clone();
+    if metrics_dir.is_some() {
+        // Prompt caching is measured from request bodies: metrics have none.
+        let caching = |n: &str| n == "caching" || n.starts_with("caching-");
+        if a.scenario.iter().any(|n| n.split('+').any(caching)) {
+            return Err(crate::error::UsageError::new(
+                "the caching scenarios measure prompt repetition from request bodies: CloudWatch metrics have none",
+                "leave them out with --source metrics (cache-rate works: it assumes a hit rate), or use --source logs",
+            )
+            .into());
+        }
+        if a.scenario.is_empty() {
+            a.scenario = crate::scenarios::spec::DEFAULT
+                .iter()
+                .filter(|n| !caching(n))
+                .map(|n| n.to_string())
+                .collect();
+        }
+    }
+    let a = &a;
     let s = setup(env, a)?;
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
-    let sources = input_sources(&a.input, &mut stats, &mut diags)?;
     let mut read = env.setting_files.clone();
     read.extend(a.scenarios_file.clone());
-    let output = output_of("--output", a.output.as_deref(), &sources, &read)?;
-    let r = run_whatif(env, &sources, &s, stats, diags)?;
+    let r = match metrics_dir {
+        Some(dir) => {
+            let output = output_of("--output", a.output.as_deref(), &[], &read)?;
+            let r = super::pipeline::run_whatif_metrics(env, dir, &s, stats, diags)?;
+            output.write(render::whatif::render(&r.result, a.format)?.as_bytes())?;
+            warn_diagnostics(&r.stats, &r.diags, env.quiet);
+            warn_unpriced_list(&r.result.unpriced);
+            if !env.quiet {
+                for l in &r.result.limits {
+                    eprintln!("note: {l}");
+                }
+            }
+            let c = &r.result.baseline.counts;
+            let any = c.invocations + c.input_tokens + c.output_tokens;
+            let scope = Scope {
+                records: any.min(1),
+                outside_period: r.result.input.outside_period,
+            };
+            return Ok(input_outcome(&r.stats, scope, false));
+        }
+        None => {
+            let sources = input_sources(&a.input, &mut stats, &mut diags)?;
+            let output = output_of("--output", a.output.as_deref(), &sources, &read)?;
+            let r = run_whatif(env, &sources, &s, stats, diags)?;
+            (r, output)
+        }
+    };
+    let (r, output) = r;
     let text = render::whatif::render(&r.result, a.format)?;
     output.write(text.as_bytes())?;
     warn_diagnostics(&r.stats, &r.diags, env.quiet);

@@ -139,6 +139,10 @@ pub struct UnreadOut {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WhatIf {
     pub schema: &'static str,
+    /// What was repriced: `logs` or `metrics`.
+    pub source: crate::output::report::DataSource,
+    /// What the source cannot tell, said with the figures (empty for logs).
+    pub limits: Vec<String>,
     pub period: PeriodOut,
     pub group_by: Vec<String>,
     pub baseline: Baseline,
@@ -228,6 +232,8 @@ pub fn build(
         .collect();
     WhatIf {
         schema: SCHEMA,
+        source: crate::output::report::DataSource::Logs,
+        limits: vec![],
         period,
         group_by: names,
         baseline: Baseline {

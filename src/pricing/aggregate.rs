@@ -247,6 +247,8 @@ pub struct Added {
 pub struct Bucket {
     pub invocations: u64,
     pub errors: u64,
+    /// The period the sums cover, in seconds.
+    pub period_secs: u32,
 }
 
 impl Aggregator<'_> {

@@ -403,10 +403,14 @@ pub fn notes(w: &WhatIf) -> Vec<String> {
 
 fn headline(w: &WhatIf) -> String {
     let mut s = format!(
-        "What if: {}, {} priced invocations by {}{}",
+        "What if: {}, {} priced invocations by {}{}{}",
         super::period_text(w.period.start.as_deref(), w.period.end.as_deref()),
         group_thousands(w.baseline.counts.invocations),
         clean(&w.group_by.join(", ")),
+        match w.source {
+            crate::output::report::DataSource::Metrics => ", from CloudWatch metrics",
+            _ => "",
+        },
         match w.baseline.counts.invocations {
             // No baseline: not a $0.00 one.
             0 => String::new(),
@@ -491,6 +495,7 @@ fn human(w: &WhatIf, markdown: bool) -> String {
 /// result (and why), and which requests a batch scenario counted as eligible.
 fn caveats_of(w: &WhatIf) -> Vec<String> {
     let mut out = super::caveats(&w.input, &w.unpriced, &w.pricing);
+    out.extend(w.limits.iter().cloned());
     for s in &w.scenarios {
         if let Some(n) = &s.not_computed {
             out.push(format!(

@@ -50,6 +50,31 @@ impl Bins {
         self.input_cost += input_cost;
     }
 
+    /// A metrics bucket of `calls` calls over `minutes` minutes from `first`: its tokens spread
+    /// evenly over those minutes (what a sum over a period can say about the per-minute load).
+    pub fn add_spread(
+        &mut self,
+        first: i64,
+        minutes: u64,
+        calls: u64,
+        (input, input_cost): (u64, Pico),
+        (output, output_cost): (u64, Pico),
+    ) {
+        let n = minutes.max(1);
+        for i in 0..n {
+            // The remainder goes to the first minutes, one token each.
+            let share = |t: u64| t / n + u64::from(i < t % n);
+            let m = self.minutes.entry(first + i as i64).or_default();
+            m.0 += share(input);
+            m.1 += share(output);
+        }
+        self.tokens += input + output;
+        self.calls += calls;
+        self.baseline += input_cost + output_cost;
+        self.input_tokens += input;
+        self.input_cost += input_cost;
+    }
+
     pub fn merge(&mut self, o: Bins) {
         for (m, (i, out)) in o.minutes {
             let mine = self.minutes.entry(m).or_default();

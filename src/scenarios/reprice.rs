@@ -29,6 +29,8 @@ pub struct Request<'a> {
     pub tokens: Tokens,
     pub baseline: Pico,
     pub batch_eligible: bool,
+    /// Tokens summed over many calls (CloudWatch metrics): never long-context.
+    pub bucket: bool,
 }
 
 pub fn reprice(cat: &Catalog, t: &Transform, q: &Request, ttl: CacheTtl) -> Repriced {
@@ -116,9 +118,9 @@ fn variant(
         },
         None => (q.tokens, ttl),
     };
-    let long = m
-        .long_context_threshold
-        .is_some_and(|th| tokens.total_input() > th);
+    let long = !q.bucket
+        && m.long_context_threshold
+            .is_some_and(|th| tokens.total_input() > th);
     let rates = match tier_rates(row, t.tier, long, q.batch_eligible, &m.key, &tokens) {
         Ok(r) => r,
         Err(why) => {
@@ -342,6 +344,7 @@ mod tests {
             tokens,
             baseline: base,
             batch_eligible: eligible,
+            bucket: false,
         };
         let r = reprice(&cat, tr, &q, CacheTtl::FiveMinutes);
         (r.cost.to_decimal().to_string(), r.unchanged)

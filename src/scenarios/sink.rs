@@ -258,18 +258,29 @@ impl<'r> WhatIfSink<'r> {
     }
 }
 
-impl Sink for WhatIfSink<'_> {
-    fn record(&mut self, r: &UsageRecord) {
+impl WhatIfSink<'_> {
+    /// A metrics bucket: its sums priced and repriced like one request of many calls (never
+    /// long-context), its tokens spread over its period's minutes for provisioned sizing.
+    pub fn bucket(&mut self, r: &UsageRecord, b: crate::pricing::aggregate::Bucket) {
+        self.take(r, Some(b));
+    }
+
+    fn take(&mut self, r: &UsageRecord, bucket: Option<crate::pricing::aggregate::Bucket>) {
         // The baseline as `report` prices it; outside the period or unpriced (reported by the
         // aggregator), the request is left out of every scenario.
+        let added = match bucket {
+            None => self.agg.add(r),
+            Some(b) => self.agg.add_bucket(r, b),
+        };
         let Some(Added {
             res,
             one,
             cost: Some(base),
-        }) = self.agg.add(r)
+        }) = added
         else {
             return;
         };
+        let calls = if bucket.is_some() { one.invocations } else { 1 };
         let region = pricing_region(r, &res);
         let row = self.row(r, &res);
         let eligible = self.plan.eligibility.eligible(r, &res);
@@ -280,11 +291,12 @@ impl Sink for WhatIfSink<'_> {
             tokens: r.tokens,
             baseline: base.total(),
             batch_eligible: eligible,
+            bucket: bucket.is_some(),
         };
         let w = &mut self.rows[row as usize];
         w.agg.merge(&one);
-        w.batch_eligible += eligible as u64;
-        w.eligible_streaming += (eligible && super::spec::is_streaming(r.operation)) as u64;
+        w.batch_eligible += eligible as u64 * calls;
+        w.eligible_streaming += (eligible && super::spec::is_streaming(r.operation)) as u64 * calls;
         if !w
             .priced_at
             .iter()
@@ -303,7 +315,7 @@ impl Sink for WhatIfSink<'_> {
                     } else {
                         &mut c.partial
                     };
-                    *map.entry(why).or_default() += 1;
+                    *map.entry(why).or_default() += calls.max(1);
                 }
             }
         }
@@ -313,13 +325,22 @@ impl Sink for WhatIfSink<'_> {
             b.scope = Some(b.scope.map_or(res.scope, |s| s.min(res.scope)));
             let minute = r.timestamp.timestamp().div_euclid(60);
             let input_cost = base.input + base.cache_read + base.cache_write;
-            b.add(
-                minute,
-                (r.tokens.total_input(), input_cost),
-                (r.tokens.output, base.output),
-            );
+            let input = (r.tokens.total_input(), input_cost);
+            let output = (r.tokens.output, base.output);
+            match bucket {
+                None => b.add(minute, input, output),
+                Some(k) => {
+                    b.add_spread(minute, u64::from(k.period_secs / 60), calls, input, output)
+                }
+            }
         }
         self.prefix_event(r, &res, region, row, base.long_context);
+    }
+}
+
+impl Sink for WhatIfSink<'_> {
+    fn record(&mut self, r: &UsageRecord) {
+        self.take(r, None);
     }
 
     fn merge(&mut self, o: Self) {

@@ -936,3 +936,105 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
     .json();
     assert_eq!(b["by_category"]["provisioned throughput"], json!(48));
 }
+
+#[test]
+fn whatif_from_metrics_reprices_model_level_scenarios() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    metrics_snapshot(
+        &snap,
+        3600,
+        &[
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "Invocations",
+                t(5, 10),
+                5.0,
+            ),
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "InputTokenCount",
+                t(5, 10),
+                2000.0,
+            ),
+            (
+                "us-east-1",
+                "amazon.nova-micro-v1:0",
+                "OutputTokenCount",
+                t(5, 10),
+                500.0,
+            ),
+            (
+                "eu-west-1",
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "Invocations",
+                t(6, 9),
+                40.0,
+            ),
+            (
+                "eu-west-1",
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "InputTokenCount",
+                t(6, 9),
+                1_000_000.0,
+            ),
+            (
+                "eu-west-1",
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "OutputTokenCount",
+                t(6, 9),
+                100_000.0,
+            ),
+        ],
+    );
+    let o = run_in(
+        tmp.path(),
+        &[
+            "whatif",
+            "--snapshot",
+            "snap",
+            "-s",
+            "batch",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    assert_eq!(v["source"], "metrics");
+    // Baseline: Nova Micro $0.00014 + Haiku 4.5 global (1M x 1.00 + 100K x 5.00) $1.50.
+    assert_eq!(v["baseline"]["total_usd"], json!(1.50014));
+    // Batch: Nova Micro 2,000 x 0.0175 + 500 x 0.07 per 1M = $0.00007; Haiku 4.5 global batch
+    // 1M x 0.50 + 100K x 2.50 = $0.75. A 1M-token sum is not a long-context request.
+    assert_eq!(v["scenarios"][0]["total_usd"], json!(0.75007));
+    // The caching scenarios need request bodies
+    let e = run_in(
+        tmp.path(),
+        &["whatif", "--snapshot", "snap", "-s", "caching"],
+    );
+    assert_eq!(e.code, 2, "{}", e.all());
+    assert!(
+        e.stderr.contains("CloudWatch metrics have none"),
+        "{}",
+        e.stderr
+    );
+    // The default scenarios run without them
+    let d = run_in(
+        tmp.path(),
+        &["whatif", "--snapshot", "snap", "--format", "json"],
+    )
+    .json();
+    let names: Vec<&str> = d["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("caching")), "{names:?}");
+    assert!(
+        names.contains(&"batch") && names.contains(&"flex"),
+        "{names:?}"
+    );
+}
