@@ -152,6 +152,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unreadable_amount_fails_the_read_never_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("costs.parquet");
+        let row = CostRow {
+            day: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            service: "Amazon Bedrock".into(),
+            usage_type: "USE1-NovaMicro-input-tokens".into(),
+            linked_account: None,
+            cost: "0.5".parse().unwrap(),
+            cost_unit: "USD".into(),
+            quantity: "1".parse().unwrap(),
+            quantity_unit: "N/A".into(),
+            parsed: None,
+        };
+        let mut df = frame(&[(None, row)]).unwrap();
+        df.with_column(Column::new("cost".into(), vec![Some("n/a")]))
+            .unwrap();
+        super::super::write_parquet(&path, &mut df).unwrap();
+        let e = read(&path, &mut Diagnostics::default()).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("costs.parquet: row 1: unreadable amount"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
     fn earlier_rows_without_a_day_go_and_are_said() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("costs.parquet");

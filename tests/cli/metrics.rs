@@ -1038,3 +1038,38 @@ fn whatif_from_metrics_reprices_model_level_scenarios() {
         "{names:?}"
     );
 }
+
+#[test]
+fn metrics_of_a_day_the_catalog_has_no_price_for_are_unpriced_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    // GPT-5.6 Terra's rows start on 2026-07-30: its metrics of 2026-07-20 have no price.
+    let day = Utc.with_ymd_and_hms(2026, 7, 20, 10, 0, 0).unwrap();
+    metrics_snapshot(
+        &snap,
+        3600,
+        &[
+            ("us-east-1", "openai.gpt-5.6-terra", "Invocations", day, 3.0),
+            (
+                "us-east-1",
+                "openai.gpt-5.6-terra",
+                "InputTokenCount",
+                day,
+                1000.0,
+            ),
+        ],
+    );
+    let o = run_in(
+        tmp.path(),
+        &["report", "--snapshot", "snap", "--format", "json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    assert_eq!(v["totals"]["cost_usd"], json!(null));
+    assert_eq!(v["totals"]["unpriced_invocations"], json!(3));
+    let reason = v["unpriced"][0]["reasons"][0].as_str().unwrap();
+    assert!(
+        reason.contains("on 2026-07-20 (the catalog's rows there apply from 2026-07-30)"),
+        "{reason}"
+    );
+}
