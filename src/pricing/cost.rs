@@ -122,9 +122,16 @@ pub fn price_request(
     };
     let mut c = price_tokens(rates, t, ttl, label, &model.key)?;
     c.long_context = long;
-    c.as_of = row.built_in.then_some(row.as_of);
-    c.version = row.is_dated().then_some((row.valid_from, row.valid_until));
-    Ok(c)
+    Ok(c.from_row(row))
+}
+
+impl CostBreakdown {
+    /// Notes which row priced it: its as-of (built-in rows) and its validity (dated rows).
+    fn from_row(mut self, row: &PriceRow) -> CostBreakdown {
+        self.as_of = row.built_in.then_some(row.as_of);
+        self.version = row.is_dated().then_some((row.valid_from, row.valid_until));
+        self
+    }
 }
 
 /// Prices a bucket of tokens summed over many requests (CloudWatch metrics): at the standard
