@@ -267,7 +267,9 @@ pub fn limits(long_bound: &BTreeMap<String, Pico>, ttl: CacheTtl) -> Vec<String>
         out.push(format!(
             "long-context requests cannot be told from metrics: {} priced at standard rates; at most ${} more if every request had been over the model's long-context threshold",
             models.into_iter().collect::<Vec<_>>().join(", "),
-            total.to_decimal().normalize()
+            total
+                .to_decimal()
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero)
         ));
     }
     out.push(

@@ -247,7 +247,32 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
             let inv = dir.join(crate::snapshot::INVOCATIONS);
             if metrics.exists() && inv.exists() && a.export_usage.is_none() {
                 let keys = parse_keys(&a.by)?;
-                if super::from_metrics::check_keys(std::slice::from_ref(&keys)).is_ok() {
+                let fits = super::from_metrics::check_keys(std::slice::from_ref(&keys)).is_ok();
+                if !fits {
+                    // The grouping needs logs: say what the metrics hold for the hours without.
+                    let hours = super::from_metrics::logged_hours(&inv, &mut run.diags)?;
+                    let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
+                    let m = super::from_metrics::run(
+                        env,
+                        dir,
+                        &[vec![GroupKey::Model]],
+                        a.cache_write_ttl,
+                        period,
+                        &mut st,
+                        &mut dg,
+                        Some(&hours),
+                    )?;
+                    let t = &m[0].totals;
+                    if t.counts.invocations + t.counts.input_tokens + t.counts.output_tokens > 0 {
+                        let usd = t.cost_usd.map_or("unpriced".to_string(), |u| u.dollars());
+                        run.reports[0].limits.push(format!(
+                            "the metrics hold {} more call(s) ({usd}) in hours without invocation logs, which this grouping cannot show (metrics carry no {}): --by model, region, account, day or month shows them",
+                            group_thousands(t.counts.invocations),
+                            a.by.join(",")
+                        ));
+                    }
+                }
+                if fits {
                     let hours = super::from_metrics::logged_hours(&inv, &mut run.diags)?;
                     let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
                     let m = super::from_metrics::run(
@@ -273,6 +298,11 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     output.write(text.as_bytes())?;
     warn_diagnostics(&run.stats, &run.diags, env.quiet);
     warn_unpriced(rep, env.quiet);
+    if !env.quiet {
+        for l in &rep.limits {
+            eprintln!("note: {l}");
+        }
+    }
     warn_duplicates(&run.dropped);
     if !env.quiet {
         eprintln!(

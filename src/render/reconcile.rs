@@ -50,9 +50,16 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
                 let d = |x: Option<crate::money::ExactUsd>| {
                     x.map_or(String::new(), |v| v.0.normalize().to_string())
                 };
+                let blank = |v: &str| {
+                    if v == "-" {
+                        String::new()
+                    } else {
+                        v.to_string()
+                    }
+                };
                 vec![
-                    r.account.clone(),
-                    r.region.clone(),
+                    blank(&r.account),
+                    blank(&r.region),
                     r.model.clone(),
                     r.period.clone(),
                     d(r.computed_usd),
@@ -77,6 +84,7 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
         {
             h[4 + i] = n.to_string();
         }
+        h.push("cause".into());
         return csv(&h, &rows);
     }
     let markdown = format == Format::Markdown;

@@ -834,6 +834,21 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
     )
     .json();
     assert_eq!(v["flagged"], 1);
+    // CSV: one header, one line per row, the cause last
+    let c = run_in(
+        tmp.path(),
+        &["reconcile", "--snapshot", "snap", "--format", "csv"],
+    );
+    assert_eq!(c.code, 0, "{}", c.all());
+    let mut lines = c.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("account,region,model,day,computed_usd,billed_usd,gap_usd,gap_pct,flagged,cause")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("111122223333,,(provisioned throughput),2026-10-06,,20,20,100,true,\"billed, not computed from usage (a charge that is not model tokens)\"")
+    );
     // Month granularity sums the days
     let v = run_in(
         tmp.path(),

@@ -114,6 +114,13 @@ fn all(env: &Env, a: &crate::cli::CollectAllArgs) -> anyhow::Result<Outcome> {
     };
     let mut target = a.target.clone();
     if let Some(m) = &a.month {
+        if chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_err() {
+            return Err(crate::error::UsageError::new(
+                format!("--month {}: not a month", crate::io::clean(m)),
+                "give YYYY-MM, e.g. --month 2026-10",
+            )
+            .into());
+        }
         target.start = Some(m.clone());
         target.end = Some(m.clone());
     }
@@ -196,7 +203,12 @@ fn all(env: &Env, a: &crate::cli::CollectAllArgs) -> anyhow::Result<Outcome> {
     for (name, r) in &results {
         summary.push_str(&format!("  {name:<9} {r}\n"));
     }
-    if let Some(dir) = &target.out {
+    if let (Some(dir), true) = (
+        &target.out,
+        results
+            .iter()
+            .any(|(_, r)| r.starts_with("ok") || r.contains("is saved")),
+    ) {
         summary.push_str(&format!("snapshot: {}\n", dir.display()));
     }
     eprint!("{summary}");
