@@ -45,7 +45,8 @@ pub struct GlobalArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Cost and tokens from invocation logs, grouped as you ask.
+    /// Cost and tokens from invocation logs (or a snapshot's CloudWatch metrics or bill), grouped as
+    /// you ask.
     #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
     /// Inspect the price catalog: list, show a model, explain how an id is priced, validate files.

@@ -254,7 +254,7 @@ fn metrics_are_priced_per_model_and_region_with_their_limits() {
         .collect();
     assert_eq!(
         limits[1],
-        "long-context requests cannot be told from metrics: anthropic.claude-sonnet-4-5 priced at standard rates; at most $0.5115 more if every request had been over the model's long-context threshold"
+        "long-context requests cannot be told from metrics: anthropic.claude-sonnet-4-5 priced at standard rates; at most $0.52 more if every request had been over the model's long-context threshold"
     );
     assert!(limits[2].starts_with("batch inference jobs are not in runtime metrics"));
     // The table says where the figures come from, and the Markdown carries the limits.
