@@ -278,7 +278,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub input: LogsArgs,
 
-    /// Group rows by these keys, comma-separated: model, model_id, day, month, identity (role,
+    /// Group rows by these keys, comma-separated: model, model_id, hour, day, month, identity (role,
     /// without session name), identity_arn, region, operation, profile (in_region, geo, global,
     /// application, provisioned), account, meta:<requestMetadata key>.
     #[arg(

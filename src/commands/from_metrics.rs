@@ -19,7 +19,7 @@ use crate::usage::ingest::IngestStats;
 use crate::usage::{Diagnostics, GroupKey, Period, Tokens, UsageRecord};
 
 /// The keys metrics can group by (they carry no caller, operation or request metadata).
-const METRIC_KEYS: &str = "model, model_id, profile, region, account, day, month";
+const METRIC_KEYS: &str = "model, model_id, profile, region, account, hour, day, month";
 
 /// Refuses a grouping metrics cannot answer, naming the key.
 pub fn check_keys(groupings: &[Vec<GroupKey>]) -> anyhow::Result<()> {
@@ -31,6 +31,7 @@ pub fn check_keys(groupings: &[Vec<GroupKey>]) -> anyhow::Result<()> {
                 | GroupKey::Profile
                 | GroupKey::Region
                 | GroupKey::Account
+                | GroupKey::Hour
                 | GroupKey::Day
                 | GroupKey::Month
         );

@@ -141,8 +141,26 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         }
         _ => metrics(&mut stats, &mut diags)?,
     };
+    // auto with both: metrics for the accounts, regions and hours the logs miss, as `report`.
+    let mut extra: Vec<crate::output::report::Row> = vec![];
+    if a.source == DataSource::Auto && has_logs && has_metrics {
+        let inv = dir.join(crate::snapshot::INVOCATIONS);
+        let hours = super::from_metrics::logged_hours(&inv, &mut diags)?;
+        let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
+        let m = super::from_metrics::run(
+            env,
+            dir,
+            &groupings[..1],
+            CacheTtl::FiveMinutes,
+            period,
+            &mut st,
+            &mut dg,
+            Some(&hours),
+        )?;
+        extra = m[0].rows.clone();
+    }
     let mut computed: BTreeMap<Key, Computed> = BTreeMap::new();
-    for r in &reports[0].rows {
+    for r in reports[0].rows.iter().chain(&extra) {
         let k = (value(r, 0), value(r, 1), value(r, 2), value(r, 3));
         let c = computed.entry(k).or_default();
         if let Some(u) = r.cost_usd() {
@@ -215,7 +233,11 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         ReconcileBy::Month => "month",
     };
     let rec = reconcile(
-        source.name(),
+        if extra.is_empty() {
+            source.name()
+        } else {
+            "logs+metrics"
+        },
         granularity,
         &computed,
         &billed,

@@ -22,13 +22,14 @@ pub struct Computed {
     pub unpriced_invocations: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub account: String,
     pub region: String,
     pub model: String,
-    /// `day` or `month`, as asked.
+    /// The day or month, as asked (written as the field `day` or `month`).
     pub period: String,
+    pub monthly: bool,
     pub computed_usd: Option<ExactUsd>,
     pub billed_usd: Option<ExactUsd>,
     /// billed - computed (what the bill holds beyond what was computed).
@@ -37,6 +38,24 @@ pub struct Row {
     pub gap_pct: Option<ExactUsd>,
     pub flagged: bool,
     pub cause: Option<String>,
+}
+
+impl Serialize for Row {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("account", &self.account)?;
+        m.serialize_entry("region", &self.region)?;
+        m.serialize_entry("model", &self.model)?;
+        m.serialize_entry(if self.monthly { "month" } else { "day" }, &self.period)?;
+        m.serialize_entry("computed_usd", &self.computed_usd)?;
+        m.serialize_entry("billed_usd", &self.billed_usd)?;
+        m.serialize_entry("gap_usd", &self.gap_usd)?;
+        m.serialize_entry("gap_pct", &self.gap_pct)?;
+        m.serialize_entry("flagged", &self.flagged)?;
+        m.serialize_entry("cause", &self.cause)?;
+        m.end()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -127,6 +146,7 @@ pub fn reconcile(
             region: k.1.clone(),
             model: k.2.clone(),
             period: k.3.clone(),
+            monthly: granularity == "month",
             computed_usd: cu.map(ExactUsd),
             billed_usd: b.map(ExactUsd),
             gap_usd: ExactUsd(gap),

@@ -205,6 +205,9 @@ fn write_key(k: &GroupKey, r: &UsageRecord, res: &Resolution, out: &mut String) 
         GroupKey::Day => {
             write!(out, "{}", r.timestamp.format("%Y-%m-%d")).expect("writing to a String")
         }
+        GroupKey::Hour => {
+            write!(out, "{}", r.timestamp.format("%Y-%m-%dT%H:00Z")).expect("writing to a String")
+        }
         GroupKey::Month => {
             write!(out, "{}", r.timestamp.format("%Y-%m")).expect("writing to a String")
         }

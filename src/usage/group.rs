@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 pub enum GroupKey {
     Model,
     ModelId,
+    /// The hour (UTC) a call started in: `2026-10-05T10:00Z`.
+    Hour,
     Day,
     Month,
     /// The caller with assumed-role session names removed (`.../assumed-role/Role`).
@@ -20,13 +22,14 @@ pub enum GroupKey {
     Meta(String),
 }
 
-pub const KEY_HELP: &str = "model, model_id, day, month, identity, identity_arn, region, operation, profile, account, meta:<key>";
+pub const KEY_HELP: &str = "model, model_id, hour, day, month, identity, identity_arn, region, operation, profile, account, meta:<key>";
 
 impl GroupKey {
     pub fn parse(s: &str) -> Result<GroupKey, String> {
         Ok(match s.trim() {
             "model" => GroupKey::Model,
             "model_id" => GroupKey::ModelId,
+            "hour" => GroupKey::Hour,
             "day" => GroupKey::Day,
             "month" => GroupKey::Month,
             "identity" => GroupKey::Identity,
@@ -47,6 +50,7 @@ impl GroupKey {
         match self {
             GroupKey::Model => "model".into(),
             GroupKey::ModelId => "model_id".into(),
+            GroupKey::Hour => "hour".into(),
             GroupKey::Day => "day".into(),
             GroupKey::Month => "month".into(),
             GroupKey::Identity => "identity".into(),
@@ -61,7 +65,7 @@ impl GroupKey {
 
     /// Keys whose rows read best in key order (time) rather than by cost.
     pub fn is_time(&self) -> bool {
-        matches!(self, GroupKey::Day | GroupKey::Month)
+        matches!(self, GroupKey::Hour | GroupKey::Day | GroupKey::Month)
     }
 }
 

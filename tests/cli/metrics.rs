@@ -275,6 +275,39 @@ fn metrics_are_priced_per_model_and_region_with_their_limits() {
         "{}",
         md.stdout
     );
+    // by hour: Nova Micro's two hours apart
+    let h = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "snap",
+            "--by",
+            "hour,model",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    let hours: Vec<(&str, &str, u64)> = h["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["hour"].as_str().unwrap(),
+                r["model"].as_str().unwrap(),
+                r["input_tokens"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        &hours[..2],
+        [
+            ("2026-10-05T10:00Z", "amazon.nova-micro", 1200),
+            ("2026-10-05T11:00Z", "amazon.nova-micro", 800)
+        ]
+    );
     // auto (the default) on a snapshot without invocation logs reads its metrics: the same total
     let auto = run_in(
         tmp.path(),
@@ -354,7 +387,7 @@ fn what_metrics_cannot_answer_is_a_usage_error() {
             "{}",
             o.stderr
         );
-        assert!(o.stderr.contains("hint: with --source metrics group by model, model_id, profile, region, account, day, month"), "{}", o.stderr);
+        assert!(o.stderr.contains("hint: with --source metrics group by model, model_id, profile, region, account, hour, day, month"), "{}", o.stderr);
     }
     // --source metrics on logs, and on a snapshot without metrics
     let o = run_in(
@@ -863,7 +896,7 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
         ],
     )
     .json();
-    assert_eq!(v["rows"][1]["period"], "2026-10");
+    assert_eq!(v["rows"][1]["month"], "2026-10");
     // A snapshot without a bill is a usage error
     let o = run_in(tmp.path(), &["reconcile", "--snapshot", "nope"]);
     assert_eq!(o.code, 2, "{}", o.all());
@@ -879,7 +912,8 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
         &["reconcile", "--snapshot", "snap", "--format", "json"],
     )
     .json();
-    assert_eq!(v["computed_from"], "logs");
+    // auto: the logs, and the metrics of the hours without any logs
+    assert_eq!(v["computed_from"], "logs+metrics");
     let flagged: Vec<(String, String, serde_json::Value)> = v["rows"]
         .as_array()
         .unwrap()
@@ -888,7 +922,7 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
         .map(|r| {
             (
                 r["model"].as_str().unwrap().to_string(),
-                r["period"].as_str().unwrap().to_string(),
+                r["day"].as_str().unwrap().to_string(),
                 r["gap_pct"].clone(),
             )
         })

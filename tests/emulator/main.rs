@@ -812,7 +812,15 @@ fn collectors_against_the_emulator() {
 
     // ---- reconcile on what was collected: computed from the logs (the snapshot has them),
     // against the bill; logging coverage compares log tokens with metric tokens per model.
-    let o = offline(&["reconcile", "--snapshot", &snap_s, "--format", "json"]);
+    let o = offline(&[
+        "reconcile",
+        "--snapshot",
+        &snap_s,
+        "--source",
+        "logs",
+        "--format",
+        "json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["computed_from"], "logs");
