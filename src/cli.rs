@@ -356,6 +356,10 @@ pub struct ReconcileArgs {
     /// ... and at least this many dollars, so pennies do not flag.
     #[arg(long, default_value = "1", value_name = "USD")]
     pub min_gap_usd: String,
+    /// Model a discount on the computed side (an EDP or private price): `12%` takes 12% off
+    /// every computed amount before it is compared with the bill.
+    #[arg(long, value_name = "PCT")]
+    pub discount: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Exit 1 when any gap is flagged.

@@ -43,6 +43,20 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         pct: number("--threshold", &a.threshold)?,
         usd: number("--min-gap-usd", &a.min_gap_usd)?,
     };
+    let discount = match &a.discount {
+        Some(d) => {
+            let d = number("--discount", d)?;
+            if d >= Decimal::from(100) {
+                return Err(UsageError::new(
+                    format!("--discount {d}%: a discount below 100% is expected"),
+                    "e.g. --discount 12%",
+                )
+                .into());
+            }
+            Some(d)
+        }
+        None => None,
+    };
     let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
     let dir = &a.snapshot;
     let opened = crate::snapshot::open(dir).map_err(|e| {
@@ -164,7 +178,11 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         let k = (value(r, 0), value(r, 1), value(r, 2), value(r, 3));
         let c = computed.entry(k).or_default();
         if let Some(u) = r.cost_usd() {
-            *c.usd.get_or_insert(Decimal::ZERO) += u.to_decimal();
+            let mut usd = u.to_decimal();
+            if let Some(d) = discount {
+                usd = (usd * (Decimal::from(100) - d) / Decimal::from(100)).round_dp(10);
+            }
+            *c.usd.get_or_insert(Decimal::ZERO) += usd;
         }
         c.unpriced_invocations += r.unpriced_invocations;
     }
@@ -245,6 +263,8 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         t,
         logging_coverage,
     );
+    let mut rec = rec;
+    rec.discount_pct = discount.map(crate::money::ExactUsd);
     let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
     output.write(render::reconcile::render(&rec, a.format)?.as_bytes())?;
     super::warn_diagnostics(&stats, &diags, env.quiet);

@@ -77,6 +77,8 @@ pub struct Reconciliation {
     pub granularity: &'static str,
     pub threshold_pct: ExactUsd,
     pub min_gap_usd: ExactUsd,
+    /// The discount taken off every computed amount (percent), `None` when none was asked for.
+    pub discount_pct: Option<ExactUsd>,
     pub rows: Vec<Row>,
     pub computed_usd: ExactUsd,
     pub billed_usd: ExactUsd,
@@ -162,6 +164,7 @@ pub fn reconcile(
         granularity,
         threshold_pct: ExactUsd(t.pct),
         min_gap_usd: ExactUsd(t.usd),
+        discount_pct: None,
         rows,
         computed_usd: ExactUsd(tc),
         billed_usd: ExactUsd(tb),

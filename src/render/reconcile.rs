@@ -117,8 +117,11 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
     }
     .render(markdown);
     let mut s = format!(
-        "Computed ({}) against billed (Cost Explorer), per {}: computed {}, billed {}, gap {}; {} flagged (gap above {}% of the bill and at least ${})\n",
+        "Computed ({}{}) against billed (Cost Explorer), per {}: computed {}, billed {}, gap {}; {} flagged (gap above {}% of the bill and at least ${})\n",
         rec.computed_from,
+        rec.discount_pct
+            .map(|d| format!(", {}% discount taken off", d.0.normalize()))
+            .unwrap_or_default(),
         rec.granularity,
         usd(Some(rec.computed_usd.0)),
         usd(Some(rec.billed_usd.0)),

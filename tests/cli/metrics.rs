@@ -897,6 +897,28 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
     )
     .json();
     assert_eq!(v["rows"][1]["month"], "2026-10");
+    // --discount models an EDP on the computed side: Haiku's $15.00 computed becomes $13.50
+    let v = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--discount",
+            "10%",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(v["discount_pct"], json!(10));
+    assert_eq!(v["rows"][1]["computed_usd"], json!(13.5));
+    assert_eq!(v["rows"][1]["gap_usd"], json!(2.63));
+    let e = run_in(
+        tmp.path(),
+        &["reconcile", "--snapshot", "snap", "--discount", "100%"],
+    );
+    assert_eq!(e.code, 2, "{}", e.all());
     // A snapshot without a bill is a usage error
     let o = run_in(tmp.path(), &["reconcile", "--snapshot", "nope"]);
     assert_eq!(o.code, 2, "{}", o.all());
