@@ -277,5 +277,9 @@ pub fn limits(long_bound: &BTreeMap<String, Pico>, ttl: CacheTtl) -> Vec<String>
         "batch inference jobs are not in runtime metrics (their cost is in the bill), and metrics do not say the service tier: every token is priced at the standard tier"
             .into(),
     );
+    out.push(
+        "Calls are CloudWatch's Invocations (successful calls; client and server errors are the Errors column), where logs count every call: the two can differ by the errors"
+            .into(),
+    );
     out
 }

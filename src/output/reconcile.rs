@@ -110,7 +110,7 @@ fn cause(c: Option<&Computed>, billed: Option<Decimal>, gap: Decimal, category: 
     match (c.and_then(|c| c.usd), billed) {
         (None, Some(_)) => "billed, no usage found: missing logs or metrics for this account, region and day, batch jobs (not in runtime metrics or per-request logs), or usage outside the collected period".into(),
         (Some(_), None) => "computed, not billed: the bill not collected for this account or day, usage billed to another account, or a day boundary (the bill's days are UTC too, but late records shift)".into(),
-        _ if gap > Decimal::ZERO => "billed more than computed: missing logs, a price change, long-context or tier surcharges the usage does not show, or Marketplace charges billed apart".into(),
+        _ if gap > Decimal::ZERO => "billed more than computed: usage missing from the logs or metrics, a price change, long-context or tier surcharges the usage does not show, or Marketplace charges billed apart".into(),
         _ => "billed less than computed: credits, refunds or discounts (EDP, private pricing), or a price change".into(),
     }
 }
