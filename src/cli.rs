@@ -350,6 +350,10 @@ pub struct ReconcileArgs {
     /// Compare per day (default) or per month.
     #[arg(long, value_enum, default_value_t = ReconcileBy::Day)]
     pub by: ReconcileBy,
+    /// Also split each row by token kind (input, output, cache read, cache write), as the bill
+    /// splits it.
+    #[arg(long)]
+    pub by_token_kind: bool,
     /// Flag a gap above this share of the bill (percent; `1%` or `1`).
     #[arg(long, default_value = "1%", value_name = "PCT")]
     pub threshold: String,

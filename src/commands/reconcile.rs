@@ -17,6 +17,9 @@ use crate::settings::{input_sources, output_of, parse_period, Env};
 use crate::usage::ingest::IngestStats;
 use crate::usage::{Diagnostics, GroupKey, Period};
 
+/// The token kinds a split reconciliation compares.
+const KINDS: [&str; 4] = ["input", "output", "cache_read", "cache_write"];
+
 /// A number with an optional `%` (`1%`, `1.5`), or a usage error naming the flag.
 fn number(flag: &str, s: &str) -> anyhow::Result<Decimal> {
     Decimal::from_str(s.trim().trim_end_matches('%').trim())
@@ -174,18 +177,42 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         extra = m[0].rows.clone();
     }
     let mut computed: BTreeMap<Key, Computed> = BTreeMap::new();
+    let off = |usd: Decimal| match discount {
+        Some(d) => (usd * (Decimal::from(100) - d) / Decimal::from(100)).round_dp(10),
+        None => usd,
+    };
     for r in reports[0].rows.iter().chain(&extra) {
-        let k = (value(r, 0), value(r, 1), value(r, 2), value(r, 3));
-        let c = computed.entry(k).or_default();
-        if let Some(u) = r.cost_usd() {
-            let mut usd = u.to_decimal();
-            if let Some(d) = discount {
-                usd = (usd * (Decimal::from(100) - d) / Decimal::from(100)).round_dp(10);
+        let key = |kind: &str| {
+            (
+                value(r, 0),
+                value(r, 1),
+                value(r, 2),
+                value(r, 3),
+                kind.to_string(),
+            )
+        };
+        if a.by_token_kind {
+            let parts = r
+                .cost
+                .map(|b| [b.input, b.output, b.cache_read, b.cache_write]);
+            for (i, kind) in KINDS.iter().enumerate() {
+                let c = computed.entry(key(kind)).or_default();
+                if let Some(p) = parts {
+                    *c.usd.get_or_insert(Decimal::ZERO) += off(p[i].to_decimal());
+                }
+                if i == 0 {
+                    c.unpriced_invocations += r.unpriced_invocations;
+                }
             }
-            *c.usd.get_or_insert(Decimal::ZERO) += usd;
+            continue;
+        }
+        let c = computed.entry(key("")).or_default();
+        if let Some(u) = r.cost_usd() {
+            *c.usd.get_or_insert(Decimal::ZERO) += off(u.to_decimal());
         }
         c.unpriced_invocations += r.unpriced_invocations;
     }
+    // Kinds priced at nothing (no tokens of that kind on either side) are left out below.
     // Logging coverage: when the snapshot has both, log tokens against metric tokens.
     let mut logging_coverage = vec![];
     if has_logs && has_metrics {
@@ -240,11 +267,33 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
             (None, Some(_)) => format!("(unmapped) {}", l.row.usage_type),
             (None, None) => format!("({})", l.category),
         };
-        let k = (l.account.unwrap_or("-").to_string(), region, model, when);
+        let kind = match (&l.row.parsed, a.by_token_kind) {
+            (Some(p), true) => match p.kind {
+                crate::collect::cost_explorer::usage_type::TokenKind::Input => "input",
+                crate::collect::cost_explorer::usage_type::TokenKind::Output => "output",
+                crate::collect::cost_explorer::usage_type::TokenKind::CacheRead => "cache_read",
+                _ => "cache_write",
+            },
+            _ => "",
+        };
+        let k = (
+            l.account.unwrap_or("-").to_string(),
+            region,
+            model,
+            when,
+            kind.to_string(),
+        );
         if l.row.parsed.is_none() {
             categories.insert(k.clone());
         }
         *billed.entry(k).or_default() += l.row.cost;
+    }
+    if a.by_token_kind {
+        computed.retain(|k, c| {
+            billed.contains_key(k)
+                || c.usd.is_some_and(|u| !u.is_zero())
+                || c.unpriced_invocations > 0
+        });
     }
     let granularity = match a.by {
         ReconcileBy::Day => "day",

@@ -11,8 +11,9 @@ use crate::money::ExactUsd;
 
 pub const SCHEMA: &str = "bedrock-lens/reconcile/v1";
 
-/// account, region, model (catalog key or a bill category), day or month.
-pub type Key = (String, String, String, String);
+/// account, region, model (catalog key or a bill category), day or month, and the token kind
+/// (`input`, `output`, `cache_read`, `cache_write`) when split by it, else empty.
+pub type Key = (String, String, String, String, String);
 
 /// What was computed for a key.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,6 +31,8 @@ pub struct Row {
     /// The day or month, as asked (written as the field `day` or `month`).
     pub period: String,
     pub monthly: bool,
+    /// Set when the reconciliation is split by token kind.
+    pub token_kind: Option<String>,
     pub computed_usd: Option<ExactUsd>,
     pub billed_usd: Option<ExactUsd>,
     /// billed - computed (what the bill holds beyond what was computed).
@@ -48,6 +51,9 @@ impl Serialize for Row {
         m.serialize_entry("region", &self.region)?;
         m.serialize_entry("model", &self.model)?;
         m.serialize_entry(if self.monthly { "month" } else { "day" }, &self.period)?;
+        if let Some(k) = &self.token_kind {
+            m.serialize_entry("token_kind", k)?;
+        }
         m.serialize_entry("computed_usd", &self.computed_usd)?;
         m.serialize_entry("billed_usd", &self.billed_usd)?;
         m.serialize_entry("gap_usd", &self.gap_usd)?;
@@ -149,6 +155,7 @@ pub fn reconcile(
             model: k.2.clone(),
             period: k.3.clone(),
             monthly: granularity == "month",
+            token_kind: (!k.4.is_empty()).then(|| k.4.clone()),
             computed_usd: cu.map(ExactUsd),
             billed_usd: b.map(ExactUsd),
             gap_usd: ExactUsd(gap),
@@ -202,7 +209,13 @@ mod tests {
     use super::*;
 
     fn k(model: &str, day: &str) -> Key {
-        ("1".into(), "us-east-1".into(), model.into(), day.into())
+        (
+            "1".into(),
+            "us-east-1".into(),
+            model.into(),
+            day.into(),
+            String::new(),
+        )
     }
 
     #[test]

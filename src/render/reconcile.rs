@@ -29,6 +29,13 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
     if format == Format::Json {
         return json(rec);
     }
+    let split = rec.rows.iter().any(|r| r.token_kind.is_some());
+    let with_kind = |mut v: Vec<String>, kind: &str| {
+        if split {
+            v.insert(4, kind.to_string());
+        }
+        v
+    };
     let header: Vec<String> = [
         "account",
         "region",
@@ -57,18 +64,21 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
                         v.to_string()
                     }
                 };
-                vec![
-                    blank(&r.account),
-                    blank(&r.region),
-                    r.model.clone(),
-                    r.period.clone(),
-                    d(r.computed_usd),
-                    d(r.billed_usd),
-                    r.gap_usd.0.normalize().to_string(),
-                    d(r.gap_pct),
-                    r.flagged.to_string(),
-                    r.cause.clone().unwrap_or_default(),
-                ]
+                with_kind(
+                    vec![
+                        blank(&r.account),
+                        blank(&r.region),
+                        r.model.clone(),
+                        r.period.clone(),
+                        d(r.computed_usd),
+                        d(r.billed_usd),
+                        r.gap_usd.0.normalize().to_string(),
+                        d(r.gap_pct),
+                        r.flagged.to_string(),
+                        r.cause.clone().unwrap_or_default(),
+                    ],
+                    r.token_kind.as_deref().unwrap_or(""),
+                )
             })
             .collect();
         let mut h = header.clone();
@@ -85,35 +95,37 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
             h[4 + i] = n.to_string();
         }
         h.push("cause".into());
-        return csv(&h, &rows);
+        return csv(&with_kind(h, "token_kind"), &rows);
     }
     let markdown = format == Format::Markdown;
     let rows: Vec<Vec<String>> = rec
         .rows
         .iter()
         .map(|r| {
-            vec![
-                r.account.clone(),
-                r.region.clone(),
-                r.model.clone(),
-                r.period.clone(),
-                usd(r.computed_usd.map(|v| v.0)),
-                usd(r.billed_usd.map(|v| v.0)),
-                usd(Some(r.gap_usd.0)),
-                r.gap_pct.map_or("-".into(), |p| format!("{:.1}%", p.0)),
-                if r.flagged {
-                    "FLAG".into()
-                } else {
-                    String::new()
-                },
-                r.cause.clone().unwrap_or_default(),
-            ]
+            with_kind(
+                vec![
+                    r.account.clone(),
+                    r.region.clone(),
+                    r.model.clone(),
+                    r.period.clone(),
+                    usd(r.computed_usd.map(|v| v.0)),
+                    usd(r.billed_usd.map(|v| v.0)),
+                    usd(Some(r.gap_usd.0)),
+                    r.gap_pct.map_or("-".into(), |p| format!("{:.1}%", p.0)),
+                    if r.flagged {
+                        "FLAG".into()
+                    } else {
+                        String::new()
+                    },
+                ],
+                r.token_kind.as_deref().unwrap_or("-"),
+            )
         })
         .collect();
     let grid = Grid {
-        header,
+        header: with_kind(header, "token kind"),
         rows,
-        first_numeric: 4,
+        first_numeric: 4 + usize::from(split),
     }
     .render(markdown);
     let mut s = format!(

@@ -897,6 +897,41 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
     )
     .json();
     assert_eq!(v["rows"][1]["month"], "2026-10");
+    // Split by token kind, as the bill splits it: Haiku's input matches ($10.00 = 10M x 1.00),
+    // the planted $1.13 is all in its output ($6.13 billed against $5.00 computed, 18.4%).
+    let v = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--by-token-kind",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    let haiku: Vec<(String, serde_json::Value, serde_json::Value, bool)> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["model"] == "anthropic.claude-haiku-4-5")
+        .map(|r| {
+            (
+                r["token_kind"].as_str().unwrap().to_string(),
+                r["computed_usd"].clone(),
+                r["gap_pct"].clone(),
+                r["flagged"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        haiku,
+        [
+            ("input".to_string(), json!(10), json!(0), false),
+            ("output".to_string(), json!(5), json!(18.4), true),
+        ]
+    );
     // --discount models an EDP on the computed side: Haiku's $15.00 computed becomes $13.50
     let v = run_in(
         tmp.path(),
