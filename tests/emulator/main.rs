@@ -251,6 +251,22 @@ fn collectors_against_the_emulator() {
                 "InputTokenCount",
                 [5000.0, 0.0],
             ),
+            // A geo and a global profile id, and cache-token metrics.
+            (
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "InputTokenCount",
+                [100_000.0, 0.0],
+            ),
+            (
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "CacheReadInputTokenCount",
+                [50_000.0, 0.0],
+            ),
+            (
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "InputTokenCount",
+                [1_000_000.0, 0.0],
+            ),
         ] {
             for (h, v) in values.iter().enumerate() {
                 cw.put_metric_data()
@@ -307,16 +323,18 @@ fn collectors_against_the_emulator() {
     );
     let text = stdout(&o);
     assert!(
-        text.contains("│ us-east-1 │ amazon.nova-micro-v1:0                 │           5 │        2,000 │           500 │"),
+        text.contains("│ us-east-1 │ amazon.nova-micro-v1:0                          │           5 │        2,000 │           500 │"),
         "{text}"
     );
     assert!(
-        text.contains("anthropic.claude-3-haiku-20240307-v1:0 │           0 │        5,000 │"),
+        text.contains(
+            "anthropic.claude-3-haiku-20240307-v1:0          │           0 │        5,000 │"
+        ),
         "{text}"
     );
-    // 4 series found, each asked for its Sum (plus nothing else for these metric names).
+    // 7 series found, each asked for its Sum (plus nothing else for these metric names).
     assert!(
-        stderr(&o).contains("metrics requested: 4 "),
+        stderr(&o).contains("metrics requested: 7 "),
         "{}",
         stderr(&o)
     );
@@ -327,8 +345,8 @@ fn collectors_against_the_emulator() {
         json!({"GetCallerIdentity": 1, "GetMetricData": 1, "ListMetrics": 1})
     );
     assert_eq!(m["sources"]["metrics"]["accounts"], json!(["123456789012"]));
-    assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
-    assert_eq!(m["sources"]["metrics"]["api_cost_usd"], "0.00004");
+    assert_eq!(m["sources"]["metrics"]["rows"], json!(14));
+    assert_eq!(m["sources"]["metrics"]["api_cost_usd"], "0.00007");
     // Priced from the metrics (the snapshot has no invocation logs yet, so `auto` reads them):
     // Nova Micro 2,000 in x $0.035 + 500 out x $0.14 per 1M = $0.00014; Claude 3 Haiku 5,000 in
     // x $0.25 per 1M = $0.00125; $0.00139 in all.
@@ -344,10 +362,13 @@ fn collectors_against_the_emulator() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["source"], "metrics");
-    assert_eq!(v["totals"]["input_tokens"], json!(7_000));
+    // Plus Sonnet 4.5 on a us. profile (regional): 100K in x $3.30 + 50K cache read x $0.33 =
+    // $0.3465; Haiku 4.5 on a global. profile: 1M in x $1.00 = $1.00. $1.34789 in all.
+    assert_eq!(v["totals"]["input_tokens"], json!(1_107_000));
+    assert_eq!(v["totals"]["cache_read_tokens"], json!(50_000));
     assert_eq!(v["totals"]["output_tokens"], json!(500));
     assert_eq!(v["totals"]["invocations"], json!(5));
-    assert_eq!(v["totals"]["cost_usd"], json!(0.00139));
+    assert_eq!(v["totals"]["cost_usd"], json!(1.34789));
     // The same window again replaces its points: still 8 rows.
     let o = bin(
         &ep,
@@ -365,7 +386,7 @@ fn collectors_against_the_emulator() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(manifest(&snap)["sources"]["metrics"]["rows"], json!(8));
+    assert_eq!(manifest(&snap)["sources"]["metrics"]["rows"], json!(14));
 
     // ---- CloudWatch Logs: 12,000 events over two streams; FilterLogEvents pages through them.
     let n_events = 12_000u64;
@@ -451,7 +472,7 @@ fn collectors_against_the_emulator() {
     );
     assert_eq!(inv["accounts"], json!(["111122223333"]));
     // The metrics collected before are still in the snapshot.
-    assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
+    assert_eq!(m["sources"]["metrics"]["rows"], json!(14));
 
     // Re-collecting the same window replaces its rows; a region that fails (no such group in
     // us-west-2) is reported, the other completes and is saved, exit 1.
@@ -848,7 +869,9 @@ fn collectors_against_the_emulator() {
         cov,
         [
             ("amazon.nova-micro".to_string(), 2_500, log_tokens),
-            ("anthropic.claude-3-haiku".to_string(), 5_000, 0)
+            ("anthropic.claude-3-haiku".to_string(), 5_000, 0),
+            ("anthropic.claude-haiku-4-5".to_string(), 1_000_000, 0),
+            ("anthropic.claude-sonnet-4-5".to_string(), 150_000, 0)
         ]
     );
     assert!(
@@ -928,7 +951,7 @@ fn collectors_against_the_emulator() {
         "{e}"
     );
     let m = manifest(&all_dir);
-    assert_eq!(m["sources"]["metrics"]["rows"], json!(8));
+    assert_eq!(m["sources"]["metrics"]["rows"], json!(14));
     assert_eq!(m["sources"]["costs"]["rows"], json!(1));
     assert!(m["sources"]["invocations"]["rows"].as_u64().unwrap() >= 12_000);
     // ... and a source that fails is said while the others are saved: logs from a group that
