@@ -219,16 +219,7 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         let tokens = |rep: &Report| -> BTreeMap<(String, String), u64> {
             rep.rows
                 .iter()
-                .map(|r| {
-                    let c = &r.counts;
-                    (
-                        (value(r, 0), value(r, 1)),
-                        c.input_tokens
-                            + c.output_tokens
-                            + c.cache_read_tokens
-                            + c.cache_write_tokens,
-                    )
-                })
+                .map(|r| ((value(r, 0), value(r, 1)), r.counts.tokens()))
                 .collect()
         };
         let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());

@@ -164,14 +164,8 @@ fn metrics_cmd(
             dir.join(crate::snapshot::METRICS).display()
         );
     }
-    let c = &rep.totals.counts;
-    let any = c.invocations
-        + c.input_tokens
-        + c.output_tokens
-        + c.cache_read_tokens
-        + c.cache_write_tokens;
     let scope = Scope {
-        records: any.min(1),
+        records: u64::from(!rep.totals.counts.is_empty()),
         outside_period: rep.input.outside_period,
     };
     Ok(input_outcome(&stats, scope, a.strict))

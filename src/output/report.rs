@@ -51,6 +51,16 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Tokens of every kind.
+    pub fn tokens(&self) -> u64 {
+        self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
+    }
+
+    /// No call and no token: nothing to show (metric buckets can hold tokens without calls).
+    pub fn is_empty(&self) -> bool {
+        self.invocations == 0 && self.tokens() == 0
+    }
+
     /// Calls, errors, input, output, cache read, cache write: the column order of every format.
     pub fn array(&self) -> [u64; 6] {
         [
@@ -418,15 +428,7 @@ pub fn reports_of(
 /// row names its source in a leading `source` key; totals, unpriced models and limits combined.
 /// The logs report comes back unchanged when the metrics add nothing.
 pub fn with_metrics(logs: Report, metrics: &Report) -> Report {
-    let c = &metrics.totals.counts;
-    if metrics.rows.is_empty()
-        || c.invocations
-            + c.input_tokens
-            + c.output_tokens
-            + c.cache_read_tokens
-            + c.cache_write_tokens
-            == 0
-    {
+    if metrics.rows.is_empty() || metrics.totals.counts.is_empty() {
         return logs;
     }
     let tag = |rows: &[Row], source: &str| -> Vec<Row> {

@@ -160,10 +160,7 @@ fn caveats_of(rep: &Report) -> Vec<String> {
 /// The table, or a line saying there is nothing in scope (a table of zeros would read as a
 /// month that cost nothing).
 fn table_or_none(rep: &Report, markdown: bool) -> String {
-    let c = &rep.totals.counts;
-    if c.invocations + c.input_tokens + c.output_tokens + c.cache_read_tokens + c.cache_write_tokens
-        > 0
-    {
+    if !rep.totals.counts.is_empty() {
         return grid(rep, "TOTAL").render(markdown);
     }
     format!(
