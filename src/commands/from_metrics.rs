@@ -18,6 +18,20 @@ use crate::snapshot::metrics::MetricRow;
 use crate::usage::ingest::IngestStats;
 use crate::usage::{Diagnostics, GroupKey, Period, Tokens, UsageRecord};
 
+/// What `--source auto` reads from the snapshot in `dir` as a whole: its invocation logs when
+/// it has them (or cannot be opened: the logs path says why), else its metrics when it has them.
+pub fn auto_source(dir: &Path) -> crate::output::report::DataSource {
+    use crate::output::report::DataSource;
+    let logs = crate::snapshot::open(dir)
+        .map(|o| o.invocations.is_some())
+        .unwrap_or(true);
+    if !logs && dir.join(crate::snapshot::METRICS).exists() {
+        DataSource::Metrics
+    } else {
+        DataSource::Logs
+    }
+}
+
 /// The keys metrics can group by (they carry no caller, operation or request metadata).
 const METRIC_KEYS: &str = "model, model_id, profile, region, account, hour, day, month";
 

@@ -100,6 +100,16 @@ pub fn list_diagnostics(diags: &Diagnostics) {
 pub fn warn_unpriced(rep: &crate::output::report::Report, quiet: bool) {
     warn_unpriced_list(&rep.unpriced);
     warn_prices(&rep.pricing, quiet);
+    warn_limits(&rep.limits, quiet);
+}
+
+/// What the source could not tell (metrics), as notes (not with --quiet).
+pub fn warn_limits(limits: &[String], quiet: bool) {
+    if !quiet {
+        for l in limits {
+            eprintln!("note: {l}");
+        }
+    }
 }
 
 /// Says when the prices may be out of date (a warning), and which dated price versions priced

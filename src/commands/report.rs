@@ -31,17 +31,7 @@ fn source_of(a: &ReportArgs) -> anyhow::Result<DataSource> {
         };
     };
     Ok(match a.source {
-        DataSource::Auto => {
-            let has_logs = crate::snapshot::open(dir)
-                .map(|o| o.invocations.is_some())
-                .unwrap_or(true);
-            let has_metrics = dir.join(crate::snapshot::METRICS).exists();
-            if !has_logs && has_metrics {
-                DataSource::Metrics
-            } else {
-                DataSource::Logs
-            }
-        }
+        DataSource::Auto => super::from_metrics::auto_source(dir),
         s => s,
     })
 }
@@ -155,9 +145,6 @@ fn metrics_cmd(
     warn_diagnostics(&stats, &diags, env.quiet);
     warn_unpriced(rep, env.quiet);
     if !env.quiet {
-        for l in &rep.limits {
-            eprintln!("note: {l}");
-        }
         eprintln!(
             "read {} metric datapoint(s) from {}",
             group_thousands(stats.records),
@@ -292,11 +279,6 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     output.write(text.as_bytes())?;
     warn_diagnostics(&run.stats, &run.diags, env.quiet);
     warn_unpriced(rep, env.quiet);
-    if !env.quiet {
-        for l in &rep.limits {
-            eprintln!("note: {l}");
-        }
-    }
     warn_duplicates(&run.dropped);
     if !env.quiet {
         eprintln!(

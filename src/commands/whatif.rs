@@ -36,10 +36,7 @@ fn from_metrics(a: &WhatifArgs) -> anyhow::Result<Option<&std::path::Path>> {
             .into())
         }
         DataSource::Auto => {
-            let logs = crate::snapshot::open(dir)
-                .map(|o| o.invocations.is_some())
-                .unwrap_or(true);
-            (!logs && dir.join(crate::snapshot::METRICS).exists()).then_some(dir)
+            (super::from_metrics::auto_source(dir) == DataSource::Metrics).then_some(dir)
         }
         DataSource::Logs => None,
     })
@@ -79,11 +76,8 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
             output.write(render::whatif::render(&r.result, a.format)?.as_bytes())?;
             warn_diagnostics(&r.stats, &r.diags, env.quiet);
             warn_unpriced_list(&r.result.unpriced);
-            if !env.quiet {
-                for l in &r.result.limits {
-                    eprintln!("note: {l}");
-                }
-            }
+            super::warn_prices(&r.result.pricing, env.quiet);
+            super::warn_limits(&r.result.limits, env.quiet);
             let c = &r.result.baseline.counts;
             let any = c.invocations + c.input_tokens + c.output_tokens;
             let scope = Scope {
