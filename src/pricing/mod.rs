@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cost;
 pub mod feed;
 mod price_file;
+mod price_row;
 pub mod resolve;
 pub mod sync;
 pub mod table;
