@@ -151,12 +151,14 @@ pub fn read(path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<(Option<Str
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_unreadable_amount_fails_the_read_never_zero() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("costs.parquet");
-        let row = CostRow {
-            day: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+    fn day(d: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()
+    }
+
+    /// A $0.50 Nova Micro input row of day `d`.
+    fn row(d: &str) -> CostRow {
+        CostRow {
+            day: day(d),
             service: "Amazon Bedrock".into(),
             usage_type: "USE1-NovaMicro-input-tokens".into(),
             linked_account: None,
@@ -165,8 +167,14 @@ mod tests {
             quantity: "1".parse().unwrap(),
             quantity_unit: "N/A".into(),
             parsed: None,
-        };
-        let mut df = frame(&[(None, row)]).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_unreadable_amount_fails_the_read_never_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("costs.parquet");
+        let mut df = frame(&[(None, row("2026-10-01"))]).unwrap();
         df.with_column(Column::new("cost".into(), vec![Some("n/a")]))
             .unwrap();
         super::super::write_parquet(&path, &mut df).unwrap();
@@ -181,18 +189,6 @@ mod tests {
     fn earlier_rows_without_a_day_go_and_are_said() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("costs.parquet");
-        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-        let row = |d: &str| CostRow {
-            day: day(d),
-            service: "Amazon Bedrock".into(),
-            usage_type: "USE1-NovaMicro-input-tokens".into(),
-            linked_account: None,
-            cost: "0.5".parse().unwrap(),
-            cost_unit: "USD".into(),
-            quantity: "1".parse().unwrap(),
-            quantity_unit: "N/A".into(),
-            parsed: None,
-        };
         let all = [(None, row("2026-10-01")), (None, row("2026-10-02"))];
         let mut df = frame(&all).unwrap();
         let days = Column::new("day".into(), vec![Some("2026-10-01"), Some("yesterday")]);
