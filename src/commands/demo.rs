@@ -31,22 +31,12 @@ const WHATIF_SCENARIOS: &[&str] = &["batch", "flex", "priority", "global", "cach
 
 pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
     let files = demo::month();
-    let sources: Vec<Source> = files
-        .iter()
-        .map(|((acct, region, day), bytes)| Source::Memory {
-            name: format!(
-                "demo/{acct}/{region}/{:04}-{:02}-{day:02}",
-                demo::YEAR,
-                demo::MONTH
-            ),
-            data: Arc::new(bytes.clone()),
-        })
-        .collect();
+    let sources = sources_of(&files, None);
     if let Some(dir) = &a.out {
         write_logs(env, dir, &files)?;
     }
     if let Some(dir) = &a.snapshot {
-        write_snapshot(env, dir, &files)?;
+        write_snapshot(env, dir, &files, &sources)?;
     }
     let groupings = vec![vec![GroupKey::Model], vec![GroupKey::Identity]];
     let period = Period {
@@ -142,19 +132,28 @@ fn write_logs(env: &Env, dir: &Path, files: &demo::Month) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn sources_of(files: &demo::Month, keep: impl Fn(&str, usize) -> bool) -> Vec<Source> {
+/// The month's files as in-memory sources; with `keep`, only the lines it keeps (by region and
+/// line number).
+fn sources_of(files: &demo::Month, keep: Option<&dyn Fn(&str, usize) -> bool>) -> Vec<Source> {
     files
         .iter()
         .map(|((acct, region, day), bytes)| {
-            let kept: Vec<u8> = bytes
-                .split_inclusive(|b| *b == b'\n')
-                .enumerate()
-                .filter(|(i, _)| keep(region, *i))
-                .flat_map(|(_, l)| l.iter().copied())
-                .collect();
+            let data = match keep {
+                None => bytes.clone(),
+                Some(keep) => bytes
+                    .split_inclusive(|b| *b == b'\n')
+                    .enumerate()
+                    .filter(|(i, _)| keep(region, *i))
+                    .flat_map(|(_, l)| l.iter().copied())
+                    .collect(),
+            };
             Source::Memory {
-                name: format!("demo/{acct}/{region}/{day:02}"),
-                data: Arc::new(kept),
+                name: format!(
+                    "demo/{acct}/{region}/{:04}-{:02}-{day:02}",
+                    demo::YEAR,
+                    demo::MONTH
+                ),
+                data: Arc::new(data),
             }
         })
         .collect()
@@ -204,15 +203,22 @@ pub const PLANTED: (&str, &str) = ("anthropic.claude-sonnet-4", "2026-10-07");
 /// `demo --snapshot DIR`: the month as a snapshot holding invocations (a fifth of us-west-2's
 /// missing), hourly metrics of every call, and a bill of every call at catalog rates with a
 /// planted surcharge and a provisioned-throughput charge.
-fn write_snapshot(env: &Env, dir: &Path, files: &demo::Month) -> anyhow::Result<()> {
+fn write_snapshot(
+    env: &Env,
+    dir: &Path,
+    files: &demo::Month,
+    all: &[Source],
+) -> anyhow::Result<()> {
     use crate::collect::cloudwatch_metrics::Point;
     use crate::collect::cost_explorer::{usage_type, CostRow, FIRST_PARTY, MARKETPLACE_SUFFIX};
     use crate::snapshot::{self, Manifest, Window};
     use chrono::TimeZone;
     use rust_decimal::Decimal;
     std::fs::create_dir_all(dir)?;
-    let all = sources_of(files, |_, _| true);
-    let logged = sources_of(files, |region, i| region != "us-west-2" || i % 5 != 4);
+    let logged = sources_of(
+        files,
+        Some(&|region: &str, i: usize| region != "us-west-2" || i % 5 != 4),
+    );
     let period = Period {
         start: None,
         end: None,
@@ -250,7 +256,7 @@ fn write_snapshot(env: &Env, dir: &Path, files: &demo::Month) -> anyhow::Result<
         .insert("invocations".into(), entry(rows, snapshot::INVOCATIONS));
     // Metrics: every call, hourly.
     let sums = crate::usage::ingest::ingest(
-        &all,
+        all,
         MetricSums::default,
         &crate::usage::ingest::IngestOptions { progress: None },
         &mut IngestStats::default(),
@@ -330,7 +336,7 @@ fn write_snapshot(env: &Env, dir: &Path, files: &demo::Month) -> anyhow::Result<
     };
     let rep = run_report(
         env,
-        &all,
+        all,
         &plan,
         IngestStats::default(),
         Diagnostics::default(),
