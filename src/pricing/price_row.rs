@@ -72,6 +72,59 @@ pub struct PriceRow {
 }
 
 impl PriceRow {
+    /// The row's per-token rate groups with their field prefixes, in file order.
+    pub fn tiers(&self) -> [(&'static str, &TokenRates); 5] {
+        [
+            ("", &self.standard),
+            ("long_", &self.long_context),
+            ("batch_", &self.batch),
+            ("flex_", &self.flex),
+            ("priority_", &self.priority),
+        ]
+    }
+
+    /// Every per-token rate the row has, by field name (`batch_input`...), in file order.
+    pub fn token_rates(&self) -> Vec<(String, PricePerMillion)> {
+        let mut out = vec![];
+        for (prefix, t) in self.tiers() {
+            for (name, v) in [
+                ("input", t.input),
+                ("output", t.output),
+                ("cache_read", t.cache_read),
+                ("cache_write_5m", t.cache_write_5m),
+                ("cache_write_1h", t.cache_write_1h),
+            ] {
+                if let Some(v) = v {
+                    out.push((format!("{prefix}{name}"), v));
+                }
+            }
+        }
+        out
+    }
+
+    /// The reserved-tier and provisioned-throughput rates the row has, by field name.
+    pub fn capacity_rates(&self) -> Vec<(&'static str, Decimal)> {
+        [
+            (
+                "reserved_input_1k_tpm_month",
+                self.reserved_input_1k_tpm_month,
+            ),
+            (
+                "reserved_output_1k_tpm_month",
+                self.reserved_output_1k_tpm_month,
+            ),
+            (
+                "provisioned_no_commit_hour",
+                self.provisioned_no_commit_hour,
+            ),
+            ("provisioned_1_month_hour", self.provisioned_1_month_hour),
+            ("provisioned_6_month_hour", self.provisioned_6_month_hour),
+        ]
+        .into_iter()
+        .filter_map(|(n, v)| v.map(|v| (n, v)))
+        .collect()
+    }
+
     /// Whether the row prices a request made on `day`.
     pub fn in_force(&self, day: NaiveDate) -> bool {
         self.valid_from.is_none_or(|f| f <= day) && self.valid_until.is_none_or(|u| day < u)

@@ -114,27 +114,10 @@ fn slot<'a>(row: &'a mut PriceRow, field: &str) -> Option<&'a mut Option<PricePe
 
 /// The per-token fields of a row, by name (the ones a sync can set).
 pub fn token_fields(row: &PriceRow) -> BTreeMap<String, Decimal> {
-    let mut out = BTreeMap::new();
-    for (g, r) in [
-        ("", &row.standard),
-        ("long_", &row.long_context),
-        ("batch_", &row.batch),
-        ("flex_", &row.flex),
-        ("priority_", &row.priority),
-    ] {
-        for (k, v) in [
-            ("input", r.input),
-            ("output", r.output),
-            ("cache_read", r.cache_read),
-            ("cache_write_5m", r.cache_write_5m),
-            ("cache_write_1h", r.cache_write_1h),
-        ] {
-            if let Some(v) = v {
-                out.insert(format!("{g}{k}"), v.to_decimal());
-            }
-        }
-    }
-    out
+    row.token_rates()
+        .into_iter()
+        .map(|(n, v)| (n, v.to_decimal()))
+        .collect()
 }
 
 /// Sets the offers' rates onto `base` (the catalog's feed layer).
@@ -470,19 +453,8 @@ pub fn to_toml(header: &str, models: &[&Model]) -> String {
             for (k, v) in token_fields(r) {
                 s.push_str(&format!("{k} = \"{}\"\n", v.normalize()));
             }
-            for (k, v) in [
-                ("reserved_input_1k_tpm_month", r.reserved_input_1k_tpm_month),
-                (
-                    "reserved_output_1k_tpm_month",
-                    r.reserved_output_1k_tpm_month,
-                ),
-                ("provisioned_no_commit_hour", r.provisioned_no_commit_hour),
-                ("provisioned_1_month_hour", r.provisioned_1_month_hour),
-                ("provisioned_6_month_hour", r.provisioned_6_month_hour),
-            ] {
-                if let Some(v) = v {
-                    s.push_str(&format!("{k} = \"{}\"\n", v.normalize()));
-                }
+            for (k, v) in r.capacity_rates() {
+                s.push_str(&format!("{k} = \"{}\"\n", v.normalize()));
             }
         }
     }

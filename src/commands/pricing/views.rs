@@ -6,50 +6,22 @@ use serde::Serialize;
 
 use crate::error::{Outcome, UsageError};
 use crate::io::emit;
-use crate::money::PricePerMillion;
-use crate::pricing::{Catalog, Model, PriceRow, Resolver, Scope, TokenRates};
+use crate::pricing::{Catalog, Model, PriceRow, Resolver, Scope};
 use crate::render::{self, Format, Grid};
 use crate::settings::Env;
 
 /// Every rate a row has, as (field name, exact decimal text), in file order.
 pub fn rate_fields(row: &PriceRow) -> Vec<(String, String)> {
-    let mut out = vec![];
-    let mut tok = |prefix: &str, t: &TokenRates| {
-        let f = |v: Option<PricePerMillion>| v.map(|p| p.to_decimal().to_string());
-        for (name, v) in [
-            ("input", f(t.input)),
-            ("output", f(t.output)),
-            ("cache_read", f(t.cache_read)),
-            ("cache_write_5m", f(t.cache_write_5m)),
-            ("cache_write_1h", f(t.cache_write_1h)),
-        ] {
-            if let Some(v) = v {
-                out.push((format!("{prefix}{name}"), v));
-            }
-        }
-    };
-    tok("", &row.standard);
-    tok("long_", &row.long_context);
-    tok("batch_", &row.batch);
-    tok("flex_", &row.flex);
-    tok("priority_", &row.priority);
-    for (name, v) in [
-        (
-            "reserved_input_1k_tpm_month",
-            row.reserved_input_1k_tpm_month,
-        ),
-        (
-            "reserved_output_1k_tpm_month",
-            row.reserved_output_1k_tpm_month,
-        ),
-        ("provisioned_no_commit_hour", row.provisioned_no_commit_hour),
-        ("provisioned_1_month_hour", row.provisioned_1_month_hour),
-        ("provisioned_6_month_hour", row.provisioned_6_month_hour),
-    ] {
-        if let Some(v) = v {
-            out.push((name.to_string(), v.normalize().to_string()));
-        }
-    }
+    let mut out: Vec<(String, String)> = row
+        .token_rates()
+        .into_iter()
+        .map(|(n, v)| (n, v.to_decimal().to_string()))
+        .collect();
+    out.extend(
+        row.capacity_rates()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v.normalize().to_string())),
+    );
     out
 }
 
