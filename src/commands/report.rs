@@ -229,20 +229,25 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
             if metrics.exists() && inv.exists() && a.export_usage.is_none() {
                 let keys = parse_keys(&a.by)?;
                 let fits = super::from_metrics::check_keys(std::slice::from_ref(&keys)).is_ok();
-                if !fits {
-                    // The grouping needs logs: say what the metrics hold for the hours without.
-                    let hours = super::from_metrics::logged_hours(&inv, &mut run.diags)?;
-                    let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
-                    let m = super::from_metrics::run(
-                        env,
-                        dir,
-                        &[vec![GroupKey::Model]],
-                        a.cache_write_ttl,
-                        period,
-                        &mut st,
-                        &mut dg,
-                        Some(&hours),
-                    )?;
+                // The metrics of the hours without logs: added to the rows when the grouping
+                // fits metrics; else only said (by model), so nothing is dropped silently.
+                let hours = super::from_metrics::logged_hours(&inv, &mut run.diags)?;
+                let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
+                let m = super::from_metrics::run(
+                    env,
+                    dir,
+                    &[if fits { keys } else { vec![GroupKey::Model] }],
+                    a.cache_write_ttl,
+                    period,
+                    &mut st,
+                    &mut dg,
+                    Some(&hours),
+                )?;
+                if fits {
+                    let logs = run.reports.remove(0);
+                    run.reports
+                        .insert(0, crate::output::report::with_metrics(logs, &m[0]));
+                } else {
                     let t = &m[0].totals;
                     if t.counts.invocations + t.counts.input_tokens + t.counts.output_tokens > 0 {
                         let usd = t.cost_usd.map_or("unpriced".to_string(), |u| u.dollars());
@@ -252,24 +257,6 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
                             a.by.join(",")
                         ));
                     }
-                }
-                if fits {
-                    let hours = super::from_metrics::logged_hours(&inv, &mut run.diags)?;
-                    let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
-                    let m = super::from_metrics::run(
-                        env,
-                        dir,
-                        &[keys],
-                        a.cache_write_ttl,
-                        period,
-                        &mut st,
-                        &mut dg,
-                        Some(&hours),
-                    )?;
-                    run.reports[0] = crate::output::report::with_metrics(
-                        std::mem::replace(&mut run.reports[0], m[0].clone()),
-                        &m[0],
-                    );
                 }
             }
         }
