@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::error::UsageError;
-use crate::money::Pico;
+use crate::money::{ExactUsd, Pico};
 use crate::output::report::{reports_of, DataSource, Report};
 use crate::pricing::aggregate::Bucket;
 use crate::pricing::{Aggregator, CacheTtl, Resolver};
@@ -235,9 +235,15 @@ pub fn run(
             "{coarser} datapoint(s) of series also collected at a finer period were left out (each token counted once, at the finer period)"
         ));
     }
+    let bound: BTreeMap<String, ExactUsd> = agg
+        .long_context_bound
+        .iter()
+        .map(|(m, p)| (m.clone(), ExactUsd(p.to_decimal())))
+        .collect();
     for r in &mut reports {
         r.source = DataSource::Metrics;
         r.limits = limits.clone();
+        r.long_context_bound_usd = bound.clone();
     }
     Ok(reports)
 }
@@ -280,7 +286,7 @@ pub fn limits(long_bound: &BTreeMap<String, Pico>, ttl: CacheTtl) -> Vec<String>
         let models: BTreeSet<&str> = long_bound.keys().map(String::as_str).collect();
         let total = long_bound.values().fold(Pico(0), |a, b| a + *b);
         out.push(format!(
-            "long-context requests cannot be told from metrics: {} priced at standard rates; at most ${} more if every request had been over the model's long-context threshold",
+            "long-context requests cannot be told from metrics: {} priced at standard rates; at most ${} more if every hour whose prompt tokens are over the model's long-context threshold had been priced at long-context rates (JSON long_context_bound_usd)",
             models.into_iter().collect::<Vec<_>>().join(", "),
             total
                 .to_decimal()

@@ -6,11 +6,13 @@
 //! up to its exact total rounded, whatever the grouping; a row's cost is the sum of its
 //! components and the totals are the sums of the rows, so every printed total adds up.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::money::Usd6;
+use crate::money::{ExactUsd, Usd6};
 use crate::pricing::aggregate::{Agg, Aggregator};
 use crate::pricing::{CacheTtl, Catalog};
 use crate::usage::ingest::IngestStats;
@@ -271,6 +273,11 @@ pub struct Report {
     pub source: DataSource,
     /// What the source cannot tell, said with the figures (empty for logs).
     pub limits: Vec<String>,
+    /// Metrics only: per model with long-context rates, the most its standard-rate cost can be
+    /// short by (its buckets whose prompt tokens are over the threshold, at long-context rates).
+    /// Left out when nothing could have been a long-context request.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub long_context_bound_usd: BTreeMap<String, ExactUsd>,
     pub period: PeriodOut,
     pub group_by: Vec<String>,
     pub rows: Vec<Row>,
@@ -412,6 +419,7 @@ pub fn reports_of(
                 schema: SCHEMA,
                 source: DataSource::Logs,
                 limits: vec![],
+                long_context_bound_usd: BTreeMap::new(),
                 period: period_out.clone(),
                 group_by: groupings[i].iter().map(GroupKey::name).collect(),
                 totals: totals_of(&rows),
@@ -453,6 +461,7 @@ pub fn with_metrics(logs: Report, metrics: &Report) -> Report {
             .iter()
             .map(|l| format!("rows from metrics (hours without logs): {l}"))
             .collect(),
+        long_context_bound_usd: metrics.long_context_bound_usd.clone(),
         group_by,
         totals: totals_of(&rows),
         rows,

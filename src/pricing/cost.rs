@@ -137,7 +137,8 @@ impl CostBreakdown {
 /// Prices a bucket of tokens summed over many requests (CloudWatch metrics): at the standard
 /// rates, since whether a request was over the long-context threshold cannot be told from sums.
 /// Also returns what the same tokens would cost at the long-context rates, where the model has
-/// them (the most the bucket can cost).
+/// them and the bucket's prompt tokens are over its threshold (the most the bucket can cost;
+/// `None` where no request of it can have been over the threshold).
 pub fn price_bucket(
     catalog: &Catalog,
     res: &Resolution,
@@ -151,8 +152,11 @@ pub fn price_bucket(
     let mut c = price_tokens(&row.standard, t, ttl, "", &model.key)?;
     c.as_of = row.built_in.then_some(row.as_of);
     c.version = row.is_dated().then_some((row.valid_from, row.valid_until));
+    // A bucket can hold a request over the threshold only if its prompt tokens together are
+    // over it; then, at most, every one of its tokens sits in such requests.
     let long = model
         .long_context_threshold
+        .filter(|th| t.total_input() > *th)
         .and_then(|_| price_tokens(&row.long_context, t, ttl, "long-context ", &model.key).ok())
         .map(|l| l.total());
     Ok((c, long))

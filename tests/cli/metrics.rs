@@ -243,20 +243,21 @@ fn metrics_are_priced_per_model_and_region_with_their_limits() {
     );
     assert_eq!(v["totals"]["cost_usd"], json!(2.09414));
     assert_eq!(v["totals"]["cache_read_tokens"], json!(50_000));
-    // Sonnet 4.5 has long-context rates: the bound is the same tokens at them:
-    // 100K x 6.6 + 10K x 24.75 + 50K x 0.66 + 20K x 8.25 = 0.66 + 0.2475 + 0.033 + 0.165 = 1.1055,
-    // $0.5115 more than $0.594.
+    // Sonnet 4.5 has long-context rates, but its one hour holds 100K + 50K read + 20K written =
+    // 170K prompt tokens, under its 200K threshold: no request of it can have been over, so no
+    // bound is said.
     let limits: Vec<&str> = v["limits"]
         .as_array()
         .unwrap()
         .iter()
         .map(|l| l.as_str().unwrap())
         .collect();
-    assert_eq!(
-        limits[1],
-        "long-context requests cannot be told from metrics: anthropic.claude-sonnet-4-5 priced at standard rates; at most $0.52 more if every request had been over the model's long-context threshold"
+    assert!(
+        !limits.iter().any(|l| l.contains("long-context")),
+        "{limits:?}"
     );
-    assert!(limits[2].starts_with("batch inference jobs are not in runtime metrics"));
+    assert_eq!(v.get("long_context_bound_usd"), None);
+    assert!(limits[1].starts_with("batch inference jobs are not in runtime metrics"));
     // The table says where the figures come from, and the Markdown carries the limits.
     let md = run_in(
         tmp.path(),
@@ -271,7 +272,7 @@ fn metrics_are_priced_per_model_and_region_with_their_limits() {
     );
     assert!(
         md.stdout
-            .contains("- long-context requests cannot be told from metrics"),
+            .contains("- batch inference jobs are not in runtime metrics"),
         "{}",
         md.stdout
     );
@@ -1177,5 +1178,44 @@ fn metrics_of_a_day_the_catalog_has_no_price_for_are_unpriced_with_the_reason() 
     assert!(
         reason.contains("on 2026-07-20 (the catalog's rows there apply from 2026-07-30)"),
         "{reason}"
+    );
+}
+
+#[test]
+fn the_long_context_bound_counts_only_hours_whose_prompt_tokens_are_over_the_threshold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    let id = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    metrics_snapshot(
+        &snap,
+        3600,
+        &[
+            // 09:00: 250K in (over 200K), 10K out, 10 calls.
+            ("us-east-1", id, "Invocations", t(6, 9), 10.0),
+            ("us-east-1", id, "InputTokenCount", t(6, 9), 250_000.0),
+            ("us-east-1", id, "OutputTokenCount", t(6, 9), 10_000.0),
+            // 10:00: 150K in, under: none of its requests can have been over.
+            ("us-east-1", id, "Invocations", t(6, 10), 10.0),
+            ("us-east-1", id, "InputTokenCount", t(6, 10), 150_000.0),
+        ],
+    );
+    let o = run_in(
+        tmp.path(),
+        &["report", "--snapshot", "snap", "--format", "json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    // Standard (us. regional 3.30 / 16.50): 400K x 3.3 + 10K x 16.5 = 1.32 + 0.165 = $1.485.
+    assert_eq!(v["totals"]["cost_usd"], json!(1.485));
+    // 09:00 at long-context rates (6.60 / 24.75): 1.65 + 0.2475 = 1.8975 against 0.825 +
+    // 0.165 = 0.99 standard: $0.9075 more at most; 10:00 adds nothing.
+    assert_eq!(
+        v["long_context_bound_usd"],
+        json!({"anthropic.claude-sonnet-4-5": 0.9075})
+    );
+    let limit = v["limits"][1].as_str().unwrap();
+    assert!(
+        limit.starts_with("long-context requests cannot be told from metrics: anthropic.claude-sonnet-4-5 priced at standard rates; at most $0.91 more"),
+        "{limit}"
     );
 }
