@@ -364,6 +364,12 @@ pub struct ReconcileArgs {
     /// every computed amount before it is compared with the bill.
     #[arg(long, value_name = "PCT")]
     pub discount: Option<String>,
+    /// Discounts per model and per Cost Explorer service from a TOML file: `default = "5%"`,
+    /// `[services]` `"Amazon Bedrock" = "10%"`, `[models]` `"anthropic.claude-sonnet-4-5" =
+    /// "15%"`. A model's own entry wins, then its service's (as the bill names it), then the
+    /// default.
+    #[arg(long, value_name = "FILE", conflicts_with = "discount")]
+    pub discount_file: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Exit 1 when any gap is flagged.

@@ -202,7 +202,8 @@ pub const PLANTED: (&str, &str) = ("anthropic.claude-sonnet-4", "2026-10-07");
 
 /// `demo --snapshot DIR`: the month as a snapshot holding invocations (a fifth of us-west-2's
 /// missing), hourly metrics of every call, and a bill of every call at catalog rates with a
-/// planted surcharge and a provisioned-throughput charge.
+/// planted surcharge and a provisioned-throughput charge, and its record types (usage and a
+/// $10 credit).
 fn write_snapshot(
     env: &Env,
     dir: &Path,
@@ -210,7 +211,9 @@ fn write_snapshot(
     all: &[Source],
 ) -> anyhow::Result<()> {
     use crate::collect::cloudwatch_metrics::Point;
-    use crate::collect::cost_explorer::{usage_type, CostRow, FIRST_PARTY, MARKETPLACE_SUFFIX};
+    use crate::collect::cost_explorer::{
+        usage_type, CostRow, RecordTypeRow, FIRST_PARTY, MARKETPLACE_SUFFIX, USAGE,
+    };
     use crate::snapshot::{self, Manifest, Window};
     use chrono::TimeZone;
     use rust_decimal::Decimal;
@@ -436,6 +439,39 @@ fn write_snapshot(
     manifest
         .sources
         .insert("costs".into(), entry(rows, snapshot::COSTS));
+    // Record types: each service-day's usage, and a $10 promotional credit on the last day.
+    let mut usage: std::collections::BTreeMap<_, Decimal> = std::collections::BTreeMap::new();
+    for r in &bill {
+        *usage
+            .entry((r.day, r.service.clone(), r.linked_account.clone()))
+            .or_default() += r.cost;
+    }
+    let record = |day, service: String, account, record_type: &str, usd: Decimal| RecordTypeRow {
+        day,
+        service,
+        linked_account: account,
+        record_type: record_type.into(),
+        unblended: usd,
+        net_unblended: usd,
+    };
+    let mut record_types: Vec<RecordTypeRow> = usage
+        .into_iter()
+        .map(|((day, service, account), usd)| record(day, service, account, USAGE, usd))
+        .collect();
+    record_types.push(record(
+        day_of("2026-10-31")?,
+        FIRST_PARTY.into(),
+        accounts.iter().next().cloned(),
+        "Credit",
+        Decimal::new(-1000, 2),
+    ));
+    snapshot::record_types::save(
+        &dir.join(snapshot::RECORD_TYPES),
+        &record_types,
+        accounts.iter().next().map(String::as_str),
+        (window.start.date_naive(), window.end.date_naive()),
+        &services,
+    )?;
     manifest.save(dir)?;
     if !env.quiet {
         eprintln!(

@@ -9,10 +9,11 @@ use super::pipeline::{run_report, ReportPlan};
 use crate::cli::{LogsArgs, ReconcileArgs, ReconcileBy};
 use crate::error::{Outcome, UsageError};
 use crate::output::bill;
-use crate::output::reconcile::{coverage, reconcile, Computed, Key, Thresholds};
+use crate::output::reconcile::{coverage, reconcile, Applied, Computed, Key, Thresholds};
 use crate::output::report::{DataSource, Report};
 use crate::pricing::CacheTtl;
 use crate::render;
+use crate::settings::discounts::{percent, Discounts};
 use crate::settings::{input_sources, output_of, parse_period, Env};
 use crate::usage::ingest::IngestStats;
 use crate::usage::{Diagnostics, GroupKey, Period};
@@ -46,19 +47,15 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         pct: number("--threshold", &a.threshold)?,
         usd: number("--min-gap-usd", &a.min_gap_usd)?,
     };
-    let discount = match &a.discount {
-        Some(d) => {
-            let d = number("--discount", d)?;
-            if d >= Decimal::from(100) {
-                return Err(UsageError::new(
-                    format!("--discount {d}%: a discount below 100% is expected"),
-                    "e.g. --discount 12%",
-                )
-                .into());
-            }
-            Some(d)
-        }
-        None => None,
+    let discounts = match (&a.discount, &a.discount_file) {
+        (Some(d), _) => Some(Discounts::flat(percent(d).ok_or_else(|| {
+            UsageError::new(
+                format!("--discount {d}: not a percentage from 0 to below 100"),
+                "e.g. --discount 12%",
+            )
+        })?)),
+        (None, Some(f)) => Some(Discounts::load(f, &env.catalog)?),
+        (None, None) => None,
     };
     let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
     let dir = &a.snapshot;
@@ -176,12 +173,31 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         )?;
         extra = m[0].rows.clone();
     }
-    let mut computed: BTreeMap<Key, Computed> = BTreeMap::new();
-    let off = |usd: Decimal| match discount {
-        Some(d) => (usd * (Decimal::from(100) - d) / Decimal::from(100)).round_dp(10),
-        None => usd,
+    let rows = crate::snapshot::costs::read(&costs, &mut diags)?;
+    let lines = bill::lines(&env.catalog, &rows);
+    // The service that bills each model, for a discount per service.
+    let service_of: BTreeMap<&str, &str> = lines
+        .iter()
+        .filter_map(|l| Some((l.model.as_deref()?, l.row.service.as_str())))
+        .collect();
+    let mut applied: BTreeMap<String, Applied> = BTreeMap::new();
+    let mut pct_of = |model: &str| -> Decimal {
+        let Some(d) = &discounts else {
+            return Decimal::ZERO;
+        };
+        let (pct, from) = d.of(model, service_of.get(model).copied());
+        if !pct.is_zero() {
+            applied.entry(model.to_string()).or_insert(Applied {
+                pct: crate::money::ExactUsd(pct),
+                from,
+            });
+        }
+        pct
     };
+    let mut computed: BTreeMap<Key, Computed> = BTreeMap::new();
     for r in reports[0].rows.iter().chain(&extra) {
+        let pct = pct_of(&value(r, 2));
+        let off = |usd: Decimal| Discounts::take_off(usd, pct);
         let key = |kind: &str| {
             (
                 value(r, 0),
@@ -234,8 +250,6 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         logging_coverage = coverage(&tokens(m), &tokens(l));
     }
     // The bill, in the same keys; charges that are not model tokens by category.
-    let rows = crate::snapshot::costs::read(&costs, &mut diags)?;
-    let lines = bill::lines(&env.catalog, &rows);
     let in_period = |d: chrono::NaiveDate| {
         let t = d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
         Period { ..period }.contains(t)
@@ -304,7 +318,15 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         logging_coverage,
     );
     let mut rec = rec;
-    rec.discount_pct = discount.map(crate::money::ExactUsd);
+    rec.discount_pct = match (&a.discount, &discounts) {
+        (Some(_), Some(d)) => Some(crate::money::ExactUsd(d.default)),
+        _ => None,
+    };
+    rec.discounts = applied;
+    rec.adjustments = crate::snapshot::record_types::read_in(dir)?.map(|rt| {
+        let day = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.date_naive());
+        bill::adjustments(&rt, day(period.start), day(period.end))
+    });
     let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
     output.write(render::reconcile::render(&rec, a.format)?.as_bytes())?;
     super::warn_diagnostics(&stats, &diags, env.quiet);

@@ -86,7 +86,9 @@ fn bill_cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
         day(a.input.end.as_deref(), true)?,
     );
     let lines = bill::lines(&env.catalog, &rows);
-    let rep = bill::report(&lines, &keys, start, end);
+    let mut rep = bill::report(&lines, &keys, start, end);
+    rep.adjustments = crate::snapshot::record_types::read_in(dir)?
+        .map(|rows| bill::adjustments(&rows, start, end));
     output.write(render::bill::render(&rep, a.format)?.as_bytes())?;
     let stats = IngestStats {
         records: rep.lines,

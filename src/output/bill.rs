@@ -10,7 +10,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::collect::cost_explorer::usage_type::{kind_name, mode_name};
-use crate::collect::cost_explorer::CostRow;
+use crate::collect::cost_explorer::{CostRow, RecordTypeRow, USAGE};
 use crate::money::ExactUsd;
 use crate::pricing::{billing, Catalog};
 
@@ -189,6 +189,9 @@ pub struct BillReport {
     pub by_category: BTreeMap<String, ExactUsd>,
     pub unmapped: Vec<UnmappedUsage>,
     pub lines: u64,
+    /// Credits, refunds, discounts and tax apart, with billed gross and net; `None` when the
+    /// snapshot holds no record types (collected by an older version).
+    pub adjustments: Option<Adjustments>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -272,5 +275,159 @@ pub fn report(
             })
             .collect(),
         lines: n,
+        adjustments: None,
+    }
+}
+
+/// What a Cost Explorer record type does to the bill.
+pub fn record_kind(record_type: &str) -> &'static str {
+    let r = record_type.to_ascii_lowercase();
+    match r.as_str() {
+        "usage" => "usage",
+        "credit" => "credit",
+        "refund" => "refund",
+        "tax" => "tax",
+        _ if r.contains("discount") => "discount",
+        _ => "other",
+    }
+}
+
+/// One service's record type over the period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordTypeLine {
+    pub service: String,
+    pub record_type: String,
+    /// usage, credit, refund, discount, tax or other.
+    pub kind: &'static str,
+    pub unblended_usd: ExactUsd,
+    pub net_unblended_usd: ExactUsd,
+}
+
+/// The bill from gross to net: usage charges, then what credits, refunds, discounts and tax
+/// change, per service and record type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Adjustments {
+    pub rows: Vec<RecordTypeLine>,
+    /// Record type `Usage`, UnblendedCost: billed gross, before credits, refunds and discounts.
+    pub gross_usd: ExactUsd,
+    /// Every other record type's UnblendedCost (credits, refunds and discounts are negative).
+    pub adjustments_usd: ExactUsd,
+    /// gross + adjustments: the UnblendedCost of every record type.
+    pub after_adjustments_usd: ExactUsd,
+    /// NetUnblendedCost of every record type: billed net, after the discounts AWS nets into
+    /// the amounts (EDP, private pricing).
+    pub net_usd: ExactUsd,
+}
+
+/// The record types of `rows` on days in `[start, end)`.
+pub fn adjustments(
+    rows: &[(Option<String>, RecordTypeRow)],
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+) -> Adjustments {
+    let mut by: BTreeMap<(String, String), (Decimal, Decimal)> = BTreeMap::new();
+    let in_period = |d: NaiveDate| start.is_none_or(|s| d >= s) && end.is_none_or(|e| d < e);
+    for (_, r) in rows.iter().filter(|(_, r)| in_period(r.day)) {
+        let e = by
+            .entry((r.service.clone(), r.record_type.clone()))
+            .or_default();
+        e.0 += r.unblended;
+        e.1 += r.net_unblended;
+    }
+    let (mut gross, mut adj, mut net) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let rows = by
+        .into_iter()
+        .map(|((service, record_type), (ub, nb))| {
+            if record_type == USAGE {
+                gross += ub;
+            } else {
+                adj += ub;
+            }
+            net += nb;
+            RecordTypeLine {
+                kind: record_kind(&record_type),
+                service,
+                record_type,
+                unblended_usd: ExactUsd(ub),
+                net_unblended_usd: ExactUsd(nb),
+            }
+        })
+        .collect();
+    Adjustments {
+        rows,
+        gross_usd: ExactUsd(gross),
+        adjustments_usd: ExactUsd(adj),
+        after_adjustments_usd: ExactUsd(gross + adj),
+        net_usd: ExactUsd(net),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gross_adjustments_and_net_from_record_types() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let row = |day: &str, svc: &str, rt: &str, ub: &str, nb: &str| {
+            (
+                None,
+                RecordTypeRow {
+                    day: d(day),
+                    service: svc.into(),
+                    linked_account: None,
+                    record_type: rt.into(),
+                    unblended: ub.parse().unwrap(),
+                    net_unblended: nb.parse().unwrap(),
+                },
+            )
+        };
+        let rows = [
+            row("2026-10-01", "Amazon Bedrock", "Usage", "100.25", "88.22"),
+            row("2026-10-02", "Amazon Bedrock", "Usage", "50", "44"),
+            row("2026-10-02", "Amazon Bedrock", "Credit", "-20", "-20"),
+            row(
+                "2026-10-03",
+                "Claude (Amazon Bedrock Edition)",
+                "Refund",
+                "-1.5",
+                "-1.5",
+            ),
+            row(
+                "2026-10-03",
+                "Claude (Amazon Bedrock Edition)",
+                "Tax",
+                "3",
+                "3",
+            ),
+            // Outside the period.
+            row("2026-11-01", "Amazon Bedrock", "Credit", "-99", "-99"),
+        ];
+        let a = adjustments(&rows, Some(d("2026-10-01")), Some(d("2026-11-01")));
+        assert_eq!(a.gross_usd, ExactUsd("150.25".parse().unwrap()));
+        // -20 - 1.5 + 3
+        assert_eq!(a.adjustments_usd, ExactUsd("-18.5".parse().unwrap()));
+        assert_eq!(a.after_adjustments_usd, ExactUsd("131.75".parse().unwrap()));
+        // 88.22 + 44 - 20 - 1.5 + 3
+        assert_eq!(a.net_usd, ExactUsd("113.72".parse().unwrap()));
+        let kinds: Vec<(&str, &str)> = a
+            .rows
+            .iter()
+            .map(|r| (r.record_type.as_str(), r.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("Credit", "credit"),
+                ("Usage", "usage"),
+                ("Refund", "refund"),
+                ("Tax", "tax")
+            ]
+        );
+        assert_eq!(
+            record_kind("Enterprise Discount Program Discount"),
+            "discount"
+        );
+        assert_eq!(record_kind("SavingsPlanNegation"), "other");
     }
 }

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::money::ExactUsd;
+use crate::output::bill::Adjustments;
 
 pub const SCHEMA: &str = "bedrock-lens/reconcile/v1";
 
@@ -85,6 +86,12 @@ pub struct Reconciliation {
     pub min_gap_usd: ExactUsd,
     /// The discount taken off every computed amount (percent), `None` when none was asked for.
     pub discount_pct: Option<ExactUsd>,
+    /// Per model, the discount taken off its computed amounts and where it came from (the
+    /// discount file's model, service or default entry); empty when none applied.
+    pub discounts: BTreeMap<String, Applied>,
+    /// The bill from gross to net (credits, refunds, discounts, tax), when the snapshot has its
+    /// record types. Rows compare against gross usage charges.
+    pub adjustments: Option<Adjustments>,
     pub rows: Vec<Row>,
     pub computed_usd: ExactUsd,
     pub billed_usd: ExactUsd,
@@ -92,6 +99,14 @@ pub struct Reconciliation {
     pub flagged: usize,
     /// Empty unless the snapshot holds both logs and metrics.
     pub logging_coverage: Vec<Coverage>,
+}
+
+/// Which discount a model's computed amounts got, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Applied {
+    pub pct: ExactUsd,
+    /// `model`, `service <name>` or `default`.
+    pub from: String,
 }
 
 /// Thresholds of a flag: the gap's share of the bill, and its size in dollars.
@@ -172,6 +187,8 @@ pub fn reconcile(
         threshold_pct: ExactUsd(t.pct),
         min_gap_usd: ExactUsd(t.usd),
         discount_pct: None,
+        discounts: BTreeMap::new(),
+        adjustments: None,
         rows,
         computed_usd: ExactUsd(tc),
         billed_usd: ExactUsd(tb),

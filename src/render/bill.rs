@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use super::{csv, json, Format, Grid};
 use crate::io::clean;
 use crate::money::{apportion_signed, cents_text, group_thousands, Ties};
-use crate::output::bill::BillReport;
+use crate::output::bill::{Adjustments, BillReport};
 
 /// An exact amount in units of 1e-10 dollars (Cost Explorer's precision).
 fn tenths_of_nanos(d: Decimal) -> i128 {
@@ -75,11 +75,65 @@ fn caveats(rep: &BillReport) -> Vec<String> {
             list.join("; ")
         ));
     }
-    out.push(
-        "amounts are Cost Explorer's UnblendedCost: credits, refunds and discounts are not taken off"
-            .into(),
-    );
+    out.push(match &rep.adjustments {
+        Some(_) => "amounts are usage charges (record type Usage, UnblendedCost): credits, refunds, discounts and tax are shown apart".into(),
+        None => "amounts are Cost Explorer's UnblendedCost; credits, refunds and discounts are not in this snapshot (collected by an older version: run `collect costs` again to have them apart)".into(),
+    });
     out
+}
+
+/// The bill from gross to net, in lines: each non-usage record type, then the totals.
+pub fn adjustment_lines(a: &Adjustments) -> Vec<String> {
+    let usd = |d: Decimal| {
+        let r = d.round_dp(2);
+        if r.is_sign_negative() && !r.is_zero() {
+            format!("-${}", -r)
+        } else {
+            format!("${r}")
+        }
+    };
+    let mut out: Vec<String> = a
+        .rows
+        .iter()
+        .filter(|r| r.kind != "usage")
+        .map(|r| {
+            format!(
+                "{} / {} ({}): {} (net {})",
+                clean(&r.service),
+                clean(&r.record_type),
+                r.kind,
+                usd(r.unblended_usd.0),
+                usd(r.net_unblended_usd.0)
+            )
+        })
+        .collect();
+    if out.is_empty() {
+        out.push("no credits, refunds, discounts or tax in the period".into());
+    }
+    out.push(format!(
+        "billed gross (usage) {} + adjustments {} = {}; billed net (NetUnblendedCost, after discounts AWS nets in) {}",
+        usd(a.gross_usd.0),
+        usd(a.adjustments_usd.0),
+        usd(a.after_adjustments_usd.0),
+        usd(a.net_usd.0)
+    ));
+    out
+}
+
+/// The adjustments section of a table or Markdown document.
+pub fn adjustments_section(a: Option<&Adjustments>, markdown: bool) -> String {
+    let Some(a) = a else {
+        return String::new();
+    };
+    let title = "Credits, refunds, discounts and tax (Cost Explorer record types):";
+    let lines = adjustment_lines(a);
+    if markdown {
+        let body: String = lines.iter().map(|l| format!("- {l}\n")).collect();
+        format!("\n**{title}**\n\n{body}")
+    } else {
+        let body: String = lines.iter().map(|l| format!("  {l}\n")).collect();
+        format!("{title}\n{body}")
+    }
 }
 
 pub fn render(rep: &BillReport, format: Format) -> anyhow::Result<String> {
@@ -109,8 +163,10 @@ pub fn render(rep: &BillReport, format: Format) -> anyhow::Result<String> {
                 v
             })
             .collect();
+        let adj = rep.adjustments.as_ref().map(adjustment_lines);
         let caveats: String = caveats(rep)
             .iter()
+            .chain(adj.iter().flatten())
             .map(|c| format!("# caveat: {c}\n"))
             .collect();
         return Ok(format!("{}{caveats}", csv(&header, &rows)?));
@@ -160,7 +216,8 @@ pub fn render(rep: &BillReport, format: Format) -> anyhow::Result<String> {
         .map(|(k, v)| format!("{k} ${}", v.0.round_dp(2)))
         .collect();
     Ok(format!(
-        "{title}{grid}By category: {}\n{tail}",
-        by_cat.join(", ")
+        "{title}{grid}By category: {}\n{}{tail}",
+        by_cat.join(", "),
+        adjustments_section(rep.adjustments.as_ref(), markdown)
     ))
 }

@@ -168,6 +168,26 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
             flagged.concat()
         ));
     }
+    if !rec.discounts.is_empty() && rec.discount_pct.is_none() {
+        let list: Vec<String> = rec
+            .discounts
+            .iter()
+            .map(|(m, d)| format!("{} {}% ({})", clean(m), d.pct.0.normalize(), clean(&d.from)))
+            .collect();
+        s.push_str(&format!(
+            "\nDiscounts taken off the computed side: {}\n",
+            list.join(", ")
+        ));
+    }
+    if let Some(a) = &rec.adjustments {
+        s.push('\n');
+        s.push_str(&super::bill::adjustments_section(Some(a), markdown));
+        s.push_str(&format!(
+            "{}The rows compare computed (list price{}) with billed gross usage; credits, refunds and discounts above are not in them.\n",
+            if markdown { "\n" } else { "" },
+            if rec.discounts.is_empty() { "" } else { ", less the discounts" }
+        ));
+    }
     if !rec.logging_coverage.is_empty() {
         s.push_str(
             "\nLogging coverage (tokens in the logs / tokens in the metrics, same period):\n",

@@ -4,6 +4,7 @@
 
 pub mod collect;
 pub mod dashboard;
+pub mod discounts;
 pub mod whatif;
 
 use std::path::{Path, PathBuf};

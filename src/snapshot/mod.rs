@@ -6,6 +6,8 @@
 //! - `metrics.parquet`: CloudWatch datapoints (region, model id, metric, statistic, time, value);
 //! - `costs.parquet`: Cost Explorer rows (day, service, usage type, account, parsed fields,
 //!   cost and quantity as exact decimal strings);
+//! - `record-types.parquet`: the bill per service, day and record type (usage, credits, refunds,
+//!   discounts, tax), UnblendedCost and NetUnblendedCost, so gross and net are both known;
 //! - `log-aggregates.parquet`: Logs Insights sums per model, region and hour (`--server-side`);
 //! - `profiles.parquet` + `inference-profiles.toml`: application inference profiles, their models
 //!   and tags; the TOML is the `--inference-profiles` map, read automatically by `--snapshot`;
@@ -21,6 +23,7 @@ pub mod log_aggregates;
 pub mod manifest;
 pub mod metrics;
 pub mod profiles;
+pub mod record_types;
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +42,7 @@ pub const MANIFEST: &str = "manifest.json";
 pub const INVOCATIONS: &str = "invocations.parquet";
 pub const METRICS: &str = "metrics.parquet";
 pub const COSTS: &str = "costs.parquet";
+pub const RECORD_TYPES: &str = "record-types.parquet";
 pub const PROFILES: &str = "profiles.parquet";
 pub const LOG_AGGREGATES: &str = "log-aggregates.parquet";
 pub const PROFILE_MAP: &str = "inference-profiles.toml";

@@ -958,6 +958,206 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
     // A snapshot without a bill is a usage error
     let o = run_in(tmp.path(), &["reconcile", "--snapshot", "nope"]);
     assert_eq!(o.code, 2, "{}", o.all());
+
+    // A discount file: a model's own entry, then its service's (as the bill names it), then
+    // the default. Haiku 4.5 $15.00 - 10% = $13.50 (model); Nova Micro $0.00014 - 12% =
+    // $0.0001232 (service Amazon Bedrock); Sonnet 4.5 $0.495 - 2% = $0.4851 (default: its
+    // Marketplace service has no entry). $13.9852232 computed.
+    std::fs::write(
+        tmp.path().join("discounts.toml"),
+        "default = \"2%\"\n[services]\n\"Amazon Bedrock\" = \"12%\"\n[models]\n\"anthropic.claude-haiku-4-5\" = \"10%\"\n",
+    )
+    .unwrap();
+    let o = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--discount-file",
+            "discounts.toml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    assert_eq!(v["computed_usd"], json!(13.9852232));
+    assert_eq!(v["discount_pct"], json!(null));
+    assert_eq!(
+        v["discounts"],
+        json!({
+            "amazon.nova-micro": {"pct": 12, "from": "service Amazon Bedrock"},
+            "anthropic.claude-haiku-4-5": {"pct": 10, "from": "model"},
+            "anthropic.claude-sonnet-4-5": {"pct": 2, "from": "default"}
+        })
+    );
+    let t = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--discount-file",
+            "discounts.toml",
+        ],
+    );
+    assert!(
+        t.stdout.contains("Discounts taken off the computed side: amazon.nova-micro 12% (service Amazon Bedrock), anthropic.claude-haiku-4-5 10% (model), anthropic.claude-sonnet-4-5 2% (default)"),
+        "{}",
+        t.stdout
+    );
+    // Both ways at once, or a model the catalog does not know: usage errors.
+    let e = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--discount",
+            "5%",
+            "--discount-file",
+            "discounts.toml",
+        ],
+    );
+    assert_eq!(e.code, 2, "{}", e.all());
+    std::fs::write(
+        tmp.path().join("typo.toml"),
+        "[models]\n\"anthropic.claude-haiku-45\" = \"10%\"\n",
+    )
+    .unwrap();
+    let e = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--discount-file",
+            "typo.toml",
+        ],
+    );
+    assert_eq!(e.code, 2, "{}", e.all());
+    assert!(
+        e.stderr.contains(
+            "--discount-file typo.toml: models.\"anthropic.claude-haiku-45\": not a catalog model"
+        ),
+        "{}",
+        e.stderr
+    );
+
+    // Credits, refunds, discounts and tax apart: the snapshot's record types give billed
+    // gross, what changes it, and billed net. Usage $20.00014 (net 12% less: $17.6001232) +
+    // $16.13 + $0.50 = $36.63014 gross; a $5 credit, a $1.13 refund and $1.20 tax = -$4.93;
+    // $31.70014 after them; net $17.6001232 + $16.13 + $0.50 - $5 - $1.13 + $1.20 = $29.3001232.
+    record_types_snapshot(
+        &snap,
+        &[
+            (
+                "2026-10-05",
+                "Amazon Bedrock",
+                "Usage",
+                "20.00014",
+                "17.6001232",
+            ),
+            (
+                "2026-10-06",
+                "Claude Haiku 4.5 (Amazon Bedrock Edition)",
+                "Usage",
+                "16.13",
+                "16.13",
+            ),
+            (
+                "2026-10-06",
+                "Claude Sonnet 4.5 (Amazon Bedrock Edition)",
+                "Usage",
+                "0.50",
+                "0.50",
+            ),
+            ("2026-10-07", "Amazon Bedrock", "Credit", "-5.00", "-5.00"),
+            (
+                "2026-10-07",
+                "Claude Haiku 4.5 (Amazon Bedrock Edition)",
+                "Refund",
+                "-1.13",
+                "-1.13",
+            ),
+            (
+                "2026-10-31",
+                "Claude Haiku 4.5 (Amazon Bedrock Edition)",
+                "Tax",
+                "1.20",
+                "1.20",
+            ),
+        ],
+    );
+    for args in [
+        &[
+            "report",
+            "--snapshot",
+            "snap",
+            "--source",
+            "bill",
+            "--format",
+            "json",
+        ][..],
+        &["reconcile", "--snapshot", "snap", "--format", "json"][..],
+    ] {
+        let o = run_in(tmp.path(), args);
+        assert_eq!(o.code, 0, "{}", o.all());
+        let a = &o.json()["adjustments"];
+        assert_eq!(a["gross_usd"], json!(36.63014), "{args:?}");
+        assert_eq!(a["adjustments_usd"], json!(-4.93), "{args:?}");
+        assert_eq!(a["after_adjustments_usd"], json!(31.70014), "{args:?}");
+        assert_eq!(a["net_usd"], json!(29.3001232), "{args:?}");
+        assert_eq!(
+            a["rows"][0],
+            json!({"service": "Amazon Bedrock", "record_type": "Credit", "kind": "credit",
+                   "unblended_usd": -5, "net_unblended_usd": -5})
+        );
+    }
+    let t = run_in(
+        tmp.path(),
+        &["report", "--snapshot", "snap", "--source", "bill"],
+    );
+    assert!(
+        t.stdout.contains(
+            "Credits, refunds, discounts and tax (Cost Explorer record types):\n  Amazon Bedrock / Credit (credit): -$5.00 (net -$5.00)\n  Claude Haiku 4.5 (Amazon Bedrock Edition) / Refund (refund): -$1.13 (net -$1.13)\n  Claude Haiku 4.5 (Amazon Bedrock Edition) / Tax (tax): $1.20 (net $1.20)\n  billed gross (usage) $36.63 + adjustments -$4.93 = $31.70; billed net (NetUnblendedCost, after discounts AWS nets in) $29.30\n"
+        ),
+        "{}",
+        t.stdout
+    );
+    assert!(
+        t.stdout
+            .contains("amounts are usage charges (record type Usage, UnblendedCost)"),
+        "{}",
+        t.stdout
+    );
+}
+
+/// Record types of a snapshot's bill: (day, service, record type, unblended, net unblended).
+fn record_types_snapshot(dir: &Path, rows: &[(&str, &str, &str, &str, &str)]) {
+    use bedrock_lens::collect::cost_explorer::RecordTypeRow;
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let rows: Vec<RecordTypeRow> = rows
+        .iter()
+        .map(|(d, service, rt, ub, nb)| RecordTypeRow {
+            day: day(d),
+            service: service.to_string(),
+            linked_account: None,
+            record_type: rt.to_string(),
+            unblended: ub.parse().unwrap(),
+            net_unblended: nb.parse().unwrap(),
+        })
+        .collect();
+    let services: Vec<String> = rows.iter().map(|r| r.service.clone()).collect();
+    snapshot::record_types::save(
+        &dir.join(snapshot::RECORD_TYPES),
+        &rows,
+        Some("999988887777"),
+        (day("2026-10-01"), day("2026-11-01")),
+        &services,
+    )
+    .unwrap();
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! `collect costs`: Cost Explorer GetCostAndUsage, DAILY, UnblendedCost and UsageQuantity grouped
-//! by SERVICE and USAGE_TYPE (or LINKED_ACCOUNT and USAGE_TYPE, one query per service: Cost
-//! Explorer groups by two dimensions at most). Both "Amazon Bedrock" (first-party models) and the
+//! `collect costs`: Cost Explorer GetCostAndUsage, DAILY: usage charges (record type `Usage`),
+//! UnblendedCost and UsageQuantity grouped by SERVICE and USAGE_TYPE (or LINKED_ACCOUNT and
+//! USAGE_TYPE, one query per service: Cost Explorer groups by two dimensions at most); and every
+//! record type's UnblendedCost and NetUnblendedCost (credits, refunds, discounts apart). Both "Amazon Bedrock" (first-party models) and the
 //! Marketplace "... (Amazon Bedrock Edition)" services are covered: their names are looked up
 //! with GetDimensionValues unless given. Amounts stay exact decimals as Cost Explorer sends them.
 
@@ -103,48 +104,114 @@ fn dimension(d: &str) -> GroupDefinition {
         .build()
 }
 
-/// Daily cost and usage of `services` in `[start, end)` (end exclusive, whole days).
-pub async fn fetch(
+/// One day of one Cost Explorer record type (`Usage`, `Credit`, `Refund`, a discount, `Tax`...)
+/// of one service: what turns billed gross into billed net.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordTypeRow {
+    pub day: NaiveDate,
+    pub service: String,
+    pub linked_account: Option<String>,
+    pub record_type: String,
+    /// UnblendedCost: negative for credits, refunds and discounts.
+    pub unblended: Decimal,
+    /// NetUnblendedCost: after the discounts AWS nets into it (EDP, private pricing).
+    pub net_unblended: Decimal,
+}
+
+/// The record type of usage charges: `fetch` reads only these, so credits, refunds and
+/// discounts never hide inside a usage type's amount.
+pub const USAGE: &str = "Usage";
+
+/// One group of a GetCostAndUsage answer: its day, its two keys, and its metrics.
+struct Group<'a> {
+    day: NaiveDate,
+    first: &'a str,
+    second: &'a str,
+    metrics:
+        Option<&'a std::collections::HashMap<String, aws_sdk_costexplorer::types::MetricValue>>,
+}
+
+impl Group<'_> {
+    /// An amount that is missing or unreadable fails the collection: never $0.
+    fn amount(&self, name: &str) -> Result<(Decimal, String), Failure> {
+        let v = self.metrics.and_then(|m| m.get(name));
+        let text = v.and_then(|v| v.amount()).unwrap_or_default();
+        let d = parse_amount(text).ok_or_else(|| Failure {
+            source: "costs".into(),
+            region: None,
+            call: "ce:GetCostAndUsage".into(),
+            message: format!(
+                "{name} of {} on {}: {} amount `{}`",
+                self.second,
+                self.day,
+                if text.is_empty() { "no" } else { "unreadable" },
+                crate::io::clean(text)
+            ),
+            hint: None,
+        })?;
+        Ok((d, v.and_then(|v| v.unit()).unwrap_or_default().to_string()))
+    }
+}
+
+fn services_filter(svc: &[String]) -> Expression {
+    Expression::builder()
+        .dimensions(
+            DimensionValues::builder()
+                .key(Dimension::Service)
+                .set_values(Some(svc.to_vec()))
+                .build(),
+        )
+        .build()
+}
+
+/// Runs daily GetCostAndUsage queries over `services` in `[start, end)`: one for all, grouped
+/// by SERVICE and `second`, or (by account) one per service grouped by LINKED_ACCOUNT and
+/// `second`, since Cost Explorer groups by two dimensions at most. Every page is read; `each`
+/// gets the service, the linked account (by account) and the group.
+#[allow(clippy::too_many_arguments)]
+async fn query(
     client: &Client,
     services: &[String],
     by_account: bool,
-    start: NaiveDate,
-    end: NaiveDate,
+    second: &str,
+    metrics: &[&str],
+    only: Option<Expression>,
+    (start, end): (NaiveDate, NaiveDate),
     calls: &mut CeCalls,
-) -> Result<Vec<CostRow>, Failure> {
-    let mut out = vec![];
-    // Grouped by account, a query cannot also group by service: one query per service.
+    mut each: impl FnMut(&str, Option<&str>, &Group) -> Result<(), Failure>,
+) -> Result<(), Failure> {
     let queries: Vec<Vec<String>> = if by_account {
         services.iter().map(|s| vec![s.clone()]).collect()
     } else {
         vec![services.to_vec()]
     };
+    let first = if by_account {
+        "LINKED_ACCOUNT"
+    } else {
+        "SERVICE"
+    };
     for svc in queries {
-        let filter = Expression::builder()
-            .dimensions(
-                DimensionValues::builder()
-                    .key(Dimension::Service)
-                    .set_values(Some(svc.clone()))
-                    .build(),
-            )
-            .build();
-        let first = if by_account {
-            "LINKED_ACCOUNT"
-        } else {
-            "SERVICE"
+        let filter = match &only {
+            Some(o) => Expression::builder()
+                .and(services_filter(&svc))
+                .and(o.clone())
+                .build(),
+            None => services_filter(&svc),
         };
         let mut token: Option<String> = None;
         loop {
-            let page = client
+            let mut q = client
                 .get_cost_and_usage()
                 .time_period(interval(start, end))
                 .granularity(Granularity::Daily)
-                .metrics("UnblendedCost")
-                .metrics("UsageQuantity")
                 .filter(filter.clone())
                 .group_by(dimension(first))
-                .group_by(dimension("USAGE_TYPE"))
-                .set_next_page_token(token.take())
+                .group_by(dimension(second))
+                .set_next_page_token(token.take());
+            for m in metrics {
+                q = q.metrics(*m);
+            }
+            let page = q
                 .send()
                 .await
                 .map_err(|e| describe("costs", None, "ce", "GetCostAndUsage", &e))?;
@@ -158,44 +225,21 @@ pub async fn fetch(
                 };
                 for g in r.groups() {
                     let keys = g.keys();
-                    let (Some(k0), Some(ut)) = (keys.first(), keys.get(1)) else {
+                    let (Some(k0), Some(k1)) = (keys.first(), keys.get(1)) else {
                         continue;
                     };
-                    let m = g.metrics();
-                    // An amount that is missing or unreadable fails the collection: never $0.
-                    let amount = |name: &str| -> Result<(Decimal, String), Failure> {
-                        let v = m.and_then(|m| m.get(name));
-                        let text = v.and_then(|v| v.amount()).unwrap_or_default();
-                        let d = parse_amount(text).ok_or_else(|| Failure {
-                            source: "costs".into(),
-                            region: None,
-                            call: "ce:GetCostAndUsage".into(),
-                            message: format!(
-                                "{name} of {ut} on {day}: {} amount `{}`",
-                                if text.is_empty() { "no" } else { "unreadable" },
-                                crate::io::clean(text)
-                            ),
-                            hint: None,
-                        })?;
-                        Ok((d, v.and_then(|v| v.unit()).unwrap_or_default().to_string()))
-                    };
-                    let (cost, cost_unit) = amount("UnblendedCost")?;
-                    let (quantity, quantity_unit) = amount("UsageQuantity")?;
-                    out.push(CostRow {
+                    let group = Group {
                         day,
-                        service: if by_account {
-                            svc[0].clone()
-                        } else {
-                            k0.clone()
-                        },
-                        usage_type: ut.clone(),
-                        linked_account: by_account.then(|| k0.clone()),
-                        cost,
-                        cost_unit,
-                        quantity,
-                        quantity_unit,
-                        parsed: usage_type::parse(ut),
-                    });
+                        first: k0,
+                        second: k1,
+                        metrics: g.metrics(),
+                    };
+                    let (service, account) = if by_account {
+                        (svc[0].as_str(), Some(group.first))
+                    } else {
+                        (group.first, None)
+                    };
+                    each(service, account, &group)?;
                 }
             }
             match page.next_page_token() {
@@ -204,6 +248,91 @@ pub async fn fetch(
             }
         }
     }
+    Ok(())
+}
+
+/// Daily usage charges (record type `Usage`) of `services` in `[start, end)` (end exclusive,
+/// whole days), per usage type.
+pub async fn fetch(
+    client: &Client,
+    services: &[String],
+    by_account: bool,
+    start: NaiveDate,
+    end: NaiveDate,
+    calls: &mut CeCalls,
+) -> Result<Vec<CostRow>, Failure> {
+    let usage_only = Expression::builder()
+        .dimensions(
+            DimensionValues::builder()
+                .key(Dimension::RecordType)
+                .values(USAGE)
+                .build(),
+        )
+        .build();
+    let mut out = vec![];
+    query(
+        client,
+        services,
+        by_account,
+        "USAGE_TYPE",
+        &["UnblendedCost", "UsageQuantity"],
+        Some(usage_only),
+        (start, end),
+        calls,
+        |service, account, g| {
+            let (cost, cost_unit) = g.amount("UnblendedCost")?;
+            let (quantity, quantity_unit) = g.amount("UsageQuantity")?;
+            out.push(CostRow {
+                day: g.day,
+                service: service.to_string(),
+                usage_type: g.second.to_string(),
+                linked_account: account.map(str::to_string),
+                cost,
+                cost_unit,
+                quantity,
+                quantity_unit,
+                parsed: usage_type::parse(g.second),
+            });
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(out)
+}
+
+/// Daily amounts of `services` per record type (usage, credits, refunds, discounts, tax...),
+/// both as billed (UnblendedCost) and net (NetUnblendedCost).
+pub async fn fetch_record_types(
+    client: &Client,
+    services: &[String],
+    by_account: bool,
+    start: NaiveDate,
+    end: NaiveDate,
+    calls: &mut CeCalls,
+) -> Result<Vec<RecordTypeRow>, Failure> {
+    let mut out = vec![];
+    query(
+        client,
+        services,
+        by_account,
+        "RECORD_TYPE",
+        &["UnblendedCost", "NetUnblendedCost"],
+        None,
+        (start, end),
+        calls,
+        |service, account, g| {
+            out.push(RecordTypeRow {
+                day: g.day,
+                service: service.to_string(),
+                linked_account: account.map(str::to_string),
+                record_type: g.second.to_string(),
+                unblended: g.amount("UnblendedCost")?.0,
+                net_unblended: g.amount("NetUnblendedCost")?.0,
+            });
+            Ok(())
+        },
+    )
+    .await?;
     Ok(out)
 }
 

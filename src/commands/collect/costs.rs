@@ -1,4 +1,5 @@
-//! `collect costs`: Cost Explorer's daily Bedrock cost into `costs.parquet`.
+//! `collect costs`: Cost Explorer's daily Bedrock cost into `costs.parquet`, and its credits,
+//! refunds, discounts and tax per record type into `record-types.parquet`.
 
 use std::collections::BTreeSet;
 
@@ -32,6 +33,22 @@ pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
             .map(|rows| (s, rows)),
         Err(f) => Err(f),
     };
+    // Credits, refunds and discounts apart: a failure here loses only them (said, exit 1).
+    let record_types = match &r {
+        Ok((s, _)) if !s.is_empty() => {
+            let got =
+                costs::fetch_record_types(&client, s, a.linked_account, start, end, &mut calls)
+                    .await;
+            match got {
+                Ok(rows) => Some(rows),
+                Err(f) => {
+                    done.failures.push(f);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     done.count("GetCostAndUsage", calls.get_cost_and_usage);
     done.count("GetDimensionValues", calls.get_dimension_values);
     done.cost_micros = calls.cost_micros();
@@ -45,6 +62,12 @@ pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
     };
     done.any_ok = true;
     done.summary = render::collect::costs_summary(&rows, &services);
+    if let Some(rt) = &record_types {
+        let with_account: Vec<_> = rt.iter().map(|r| (None, r.clone())).collect();
+        let adj = crate::output::bill::adjustments(&with_account, None, None);
+        done.summary
+            .push_str(&render::bill::adjustments_section(Some(&adj), false));
+    }
     let unparsed: BTreeSet<&str> = rows
         .iter()
         .filter(|r| r.parsed.is_none())
@@ -64,6 +87,16 @@ pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
         let (n, regions) =
             snapshot::costs::save(&path, &rows, account, start, end, &services, &mut dropped)?;
         super::warn_dropped(&path, &dropped);
+        let record_type_rows = match &record_types {
+            Some(rt) => Some(snapshot::record_types::save(
+                &dir.join(snapshot::RECORD_TYPES),
+                rt,
+                account,
+                (start, end),
+                &services,
+            )?),
+            None => None,
+        };
         let accounts: Vec<String> = rows
             .iter()
             .filter_map(|r| r.linked_account.clone())
@@ -86,6 +119,7 @@ pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
             ("services", json!(services)),
             ("unparsed_usage_types", json!(unparsed)),
             ("grouped_by_linked_account", json!(a.linked_account)),
+            ("record_type_rows", json!(record_type_rows)),
         ]);
         done.save(dir, saved, fields)?;
     }
