@@ -428,7 +428,7 @@ async fn cost_explorer_finds_the_marketplace_services_and_queries_per_account() 
     use aws_sdk_costexplorer::operation::get_cost_and_usage::GetCostAndUsageOutput;
     use aws_sdk_costexplorer::operation::get_dimension_values::GetDimensionValuesOutput;
     use aws_sdk_costexplorer::types::{
-        DateInterval, DimensionValuesWithAttributes, Group, MetricValue, ResultByTime,
+        DateInterval, Dimension, DimensionValuesWithAttributes, Group, MetricValue, ResultByTime,
     };
     let dims = mock!(aws_sdk_costexplorer::Client::get_dimension_values).then_output(|| {
         GetDimensionValuesOutput::builder()
@@ -454,10 +454,17 @@ async fn cost_explorer_finds_the_marketplace_services_and_queries_per_account() 
     });
     let page = |svc: &'static str, acct: &'static str, ut: &'static str, amount: &'static str| {
         mock!(aws_sdk_costexplorer::Client::get_cost_and_usage)
+            // Usage charges only, of one service: credits and refunds never hide in them.
             .match_requests(move |r| {
-                r.filter()
-                    .and_then(|f| f.dimensions())
-                    .is_some_and(|d| d.values() == [svc.to_string()])
+                let and = r.filter().map(|f| f.and()).unwrap_or_default();
+                let values = |k: Dimension| {
+                    and.iter()
+                        .filter_map(|e| e.dimensions())
+                        .find(|d| d.key() == Some(&k))
+                        .map(|d| d.values().to_vec())
+                };
+                values(Dimension::Service) == Some(vec![svc.to_string()])
+                    && values(Dimension::RecordType) == Some(vec!["Usage".to_string()])
             })
             .then_output(move || {
                 GetCostAndUsageOutput::builder()
@@ -501,10 +508,47 @@ async fn cost_explorer_finds_the_marketplace_services_and_queries_per_account() 
         "USE1-MP:USE1_OutputTokenCount-Units_Global",
         "0.015",
     );
+    // Record types of one service, grouped by account and RECORD_TYPE: usage and a credit.
+    let record_types = mock!(aws_sdk_costexplorer::Client::get_cost_and_usage)
+        .match_requests(|r| {
+            r.group_by().get(1).and_then(|g| g.key()) == Some("RECORD_TYPE")
+                && r.metrics() == ["UnblendedCost", "NetUnblendedCost"]
+        })
+        .then_output(|| {
+            let group = |rt: &str, ub: &str, nb: &str| {
+                Group::builder()
+                    .keys("111122223333")
+                    .keys(rt)
+                    .metrics(
+                        "UnblendedCost",
+                        MetricValue::builder().amount(ub).unit("USD").build(),
+                    )
+                    .metrics(
+                        "NetUnblendedCost",
+                        MetricValue::builder().amount(nb).unit("USD").build(),
+                    )
+                    .build()
+            };
+            GetCostAndUsageOutput::builder()
+                .results_by_time(
+                    ResultByTime::builder()
+                        .time_period(
+                            DateInterval::builder()
+                                .start("2026-10-01")
+                                .end("2026-10-02")
+                                .build()
+                                .unwrap(),
+                        )
+                        .groups(group("Usage", "0.000035", "0.0000308"))
+                        .groups(group("Credit", "-0.000035", "-0.000035"))
+                        .build(),
+                )
+                .build()
+        });
     let client = mocked!(
         aws_sdk_costexplorer,
         RuleMode::MatchAny,
-        [&dims, &first, &mp]
+        [&dims, &first, &mp, &record_types]
     );
     let mut calls = costs::CeCalls::default();
     let (s, e) = (
@@ -540,6 +584,50 @@ async fn cost_explorer_finds_the_marketplace_services_and_queries_per_account() 
         format!("{:?} {:?}", p.kind, p.mode),
         "Output GlobalCrossRegion"
     );
+    // Record types: one query per service (by account), amounts exact, both metrics read.
+    let rt = costs::fetch_record_types(&client, &services, true, s, e, &mut calls)
+        .await
+        .unwrap();
+    assert_eq!(calls.get_cost_and_usage, 4);
+    let got: Vec<(String, String, String, String)> = rt
+        .iter()
+        .map(|r| {
+            (
+                r.service.clone(),
+                r.record_type.clone(),
+                r.unblended.to_string(),
+                r.net_unblended.to_string(),
+            )
+        })
+        .collect();
+    let row = |svc: &str, rt: &str, ub: &str, nb: &str| {
+        (
+            svc.to_string(),
+            rt.to_string(),
+            ub.to_string(),
+            nb.to_string(),
+        )
+    };
+    assert_eq!(
+        got,
+        [
+            row("Amazon Bedrock", "Usage", "0.000035", "0.0000308"),
+            row("Amazon Bedrock", "Credit", "-0.000035", "-0.000035"),
+            row(
+                "Claude Sonnet 4.5 (Amazon Bedrock Edition)",
+                "Usage",
+                "0.000035",
+                "0.0000308"
+            ),
+            row(
+                "Claude Sonnet 4.5 (Amazon Bedrock Edition)",
+                "Credit",
+                "-0.000035",
+                "-0.000035"
+            ),
+        ]
+    );
+    assert_eq!(rt[0].linked_account.as_deref(), Some("111122223333"));
 }
 
 const NOVA_MICRO: &[&str] = &["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"];

@@ -774,11 +774,22 @@ fn collectors_against_the_emulator() {
         "Groups": [group("Claude 3 Haiku (Amazon Bedrock Edition)", "USE1-MP:USE1_InputTokenCount-Units", "1.25", "5000000"),
                    group("Amazon Bedrock", "USE1-SomethingNew-Hours", "0.10", "1")]}],
         "DimensionValueAttributes": [], "GroupDefinitions": []});
+    // The record types of the same services: usage, and a credit.
+    let record_type = |svc: &str, rt: &str, ub: &str, nb: &str| {
+        json!({"Keys": [svc, rt], "Metrics": {
+            "UnblendedCost": {"Amount": ub, "Unit": "USD"},
+            "NetUnblendedCost": {"Amount": nb, "Unit": "USD"}}})
+    };
+    let types = json!({"ResultsByTime": [{"TimePeriod": {"Start": day, "End": next}, "Estimated": false,
+        "Groups": [record_type("Amazon Bedrock", "Usage", "0.178539825", "0.178539825"),
+                   record_type("Amazon Bedrock", "Credit", "-0.10", "-0.10"),
+                   record_type("Claude 3 Haiku (Amazon Bedrock Edition)", "Usage", "1.25", "1.125")]}],
+        "DimensionValueAttributes": [], "GroupDefinitions": []});
     http(
         &ep,
         "POST",
         "/moto-api/static/ce/cost-and-usage-results",
-        &json!({"account_id": "123456789012", "results": [page1, page2]}).to_string(),
+        &json!({"account_id": "123456789012", "results": [page1, page2, types]}).to_string(),
     );
     let mut out = None;
     let calls = recorded(&ep, || {
@@ -802,9 +813,10 @@ fn collectors_against_the_emulator() {
     });
     let o = out.unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
+    // Two pages of usage charges, one of record types.
     assert_eq!(
         calls,
-        ops(&[("GetCallerIdentity", 1), ("GetCostAndUsage", 2)])
+        ops(&[("GetCallerIdentity", 1), ("GetCostAndUsage", 3)])
     );
     let text = stdout(&o);
     // Exact, as Cost Explorer sent it: $0.0432598250 + $0.03528 + $1.25 + $0.10 = $1.428539825.
@@ -823,9 +835,17 @@ fn collectors_against_the_emulator() {
     assert_eq!(m["sources"]["costs"]["rows"], json!(4));
     assert_eq!(
         m["sources"]["costs"]["api_calls"],
-        json!({"GetCallerIdentity": 1, "GetCostAndUsage": 2})
+        json!({"GetCallerIdentity": 1, "GetCostAndUsage": 3})
     );
-    assert_eq!(m["sources"]["costs"]["api_cost_usd"], "0.02");
+    assert_eq!(m["sources"]["costs"]["api_cost_usd"], "0.03");
+    assert_eq!(
+        m["sources"]["costs"]["details"]["record_type_rows"],
+        json!(3)
+    );
+    assert!(
+        text.contains("  billed gross (usage) $1.43 + adjustments -$0.10 = $1.33; billed net (NetUnblendedCost, after discounts AWS nets in) $1.20\n"),
+        "{text}"
+    );
     assert_eq!(
         m["sources"]["costs"]["details"]["unparsed_usage_types"],
         json!(["USE1-SomethingNew-Hours"])
@@ -847,6 +867,10 @@ fn collectors_against_the_emulator() {
     assert_eq!(v["computed_from"], "logs");
     // Billed, exactly: $0.0432598250 + $0.03528 + $1.25 + $0.10 = $1.428539825.
     assert_eq!(v["billed_usd"], json!(1.428539825));
+    // Gross, the credit and net apart: net $0.178539825 - $0.10 + $1.125 = $1.203539825.
+    assert_eq!(v["adjustments"]["gross_usd"], json!(1.428539825));
+    assert_eq!(v["adjustments"]["adjustments_usd"], json!(-0.1));
+    assert_eq!(v["adjustments"]["net_usd"], json!(1.203539825));
     // Computed: the same figure `report` gives for the snapshot's logs.
     assert_eq!(v["computed_usd"], report_totals(&snap)["cost_usd"]);
     // Metrics hold 2,500 Nova Micro tokens and 5,000 Claude 3 Haiku tokens; the logs hold every
@@ -883,6 +907,10 @@ fn collectors_against_the_emulator() {
         "{v}"
     );
 
+    // Record types answered empty in the collections below.
+    let no_record_types =
+        json!({"ResultsByTime": [], "DimensionValueAttributes": [], "GroupDefinitions": []});
+
     // Costs of one service again: its rows are replaced, the Marketplace service's stay.
     let page = json!({"ResultsByTime": [{"TimePeriod": {"Start": day, "End": next}, "Estimated": false,
         "Groups": [group("Amazon Bedrock", "USE1-NovaMicro-input-tokens", "0.05", "1428.571")]}],
@@ -891,7 +919,8 @@ fn collectors_against_the_emulator() {
         &ep,
         "POST",
         "/moto-api/static/ce/cost-and-usage-results",
-        &json!({"account_id": "123456789012", "results": [page]}).to_string(),
+        &json!({"account_id": "123456789012", "results": [page, no_record_types.clone()]})
+            .to_string(),
     );
     let o = bin(
         &ep,
@@ -912,16 +941,9 @@ fn collectors_against_the_emulator() {
     // 1 new "Amazon Bedrock" row + the Claude 3 Haiku (Marketplace) row kept.
     assert_eq!(manifest(&snap)["sources"]["costs"]["rows"], json!(2));
 
-    // ---- collect all: every source of the period into one new snapshot, one summary.
-    let page = json!({"ResultsByTime": [{"TimePeriod": {"Start": day, "End": next}, "Estimated": false,
-        "Groups": [group("Amazon Bedrock", "USE1-NovaMicro-input-tokens", "0.05", "1428.571")]}],
-        "DimensionValueAttributes": [], "GroupDefinitions": []});
-    http(
-        &ep,
-        "POST",
-        "/moto-api/static/ce/cost-and-usage-results",
-        &json!({"account_id": "123456789012", "results": [page]}).to_string(),
-    );
+    // ---- collect all: every source of the period into one new snapshot, one summary. Its
+    // Cost Explorer requests are those of the collection above: moto answers a request body
+    // it has seen with the same result, so nothing is queued for them.
     let all_dir = tmp.path().join("all");
     let o = bin(
         &ep,
@@ -979,6 +1001,180 @@ fn collectors_against_the_emulator() {
     let e = stderr(&o);
     assert!(e.contains("  metrics   ok\n"), "{e}");
     assert!(e.contains("  logs      failed"), "{e}");
+
+    // ---- The round trip of the issue: the seeded metrics priced, a bill that matches them
+    // except one model-day carrying a planted 7% gap, and a usage type nobody knows.
+    let rec_dir = tmp.path().join("snap-rec");
+    let rec_s = rec_dir.to_str().unwrap().to_string();
+    let o = bin(
+        &ep,
+        &[
+            "collect",
+            "metrics",
+            "--region",
+            "us-east-1",
+            "--start",
+            &start,
+            "--end",
+            &end,
+            "--out",
+            &rec_s,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The bill, per day as the metrics fall (hour 0 and hour 1 may be two UTC days):
+    // Nova Micro per hour 1,200/300 then 800/200 tokens at $0.035/$0.14 per 1M; Claude 3 Haiku
+    // 5,000 x $0.25 = $0.00125; Sonnet 4.5 (us.) 100K x $3.30 + 50K read x $0.33 = $0.33 +
+    // $0.0165; Haiku 4.5 (global.) computed $1.00, billed $1.0752688172: a gap of
+    // $0.0752688172 = 7.0% of the bill.
+    let d0 = t0.format("%Y-%m-%d").to_string();
+    let d1 = (t0 + Duration::hours(1)).format("%Y-%m-%d").to_string();
+    let mut by_day: BTreeMap<String, BTreeMap<(String, String), rust_decimal::Decimal>> =
+        BTreeMap::new();
+    let dec = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    for (d, svc, ut, usd) in [
+        (
+            &d0,
+            "Amazon Bedrock",
+            "USE1-NovaMicro-input-tokens",
+            "0.000042",
+        ),
+        (
+            &d0,
+            "Amazon Bedrock",
+            "USE1-NovaMicro-output-tokens",
+            "0.000042",
+        ),
+        (
+            &d1,
+            "Amazon Bedrock",
+            "USE1-NovaMicro-input-tokens",
+            "0.000028",
+        ),
+        (
+            &d1,
+            "Amazon Bedrock",
+            "USE1-NovaMicro-output-tokens",
+            "0.000028",
+        ),
+        (
+            &d0,
+            "Claude 3 Haiku (Amazon Bedrock Edition)",
+            "USE1-MP:USE1_InputTokenCount-Units",
+            "0.00125",
+        ),
+        (
+            &d0,
+            "Claude Sonnet 4.5 (Amazon Bedrock Edition)",
+            "USE1-MP:USE1_InputTokenCount-Units",
+            "0.33",
+        ),
+        (
+            &d0,
+            "Claude Sonnet 4.5 (Amazon Bedrock Edition)",
+            "USE1-MP:USE1_CacheReadInputTokenCount-Units",
+            "0.0165",
+        ),
+        (
+            &d0,
+            "Claude Haiku 4.5 (Amazon Bedrock Edition)",
+            "USE1-MP:USE1_InputTokenCount-Units_Global",
+            "1.0752688172",
+        ),
+        (&d0, "Amazon Bedrock", "USE1-SomethingNew-Hours", "0.01"),
+    ] {
+        *by_day
+            .entry(d.clone())
+            .or_default()
+            .entry((svc.to_string(), ut.to_string()))
+            .or_default() += dec(usd);
+    }
+    let results: Vec<Value> = by_day
+        .iter()
+        .map(|(d, groups)| {
+            let end = (chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()
+                + Duration::days(1))
+            .to_string();
+            json!({"TimePeriod": {"Start": d, "End": end}, "Estimated": false,
+                "Groups": groups.iter().map(|((svc, ut), usd)| group(svc, ut, &usd.to_string(), "1")).collect::<Vec<_>>()})
+        })
+        .collect();
+    let bill_page =
+        json!({"ResultsByTime": results, "DimensionValueAttributes": [], "GroupDefinitions": []});
+    http(
+        &ep,
+        "POST",
+        "/moto-api/static/ce/cost-and-usage-results",
+        &json!({"account_id": "123456789012", "results": [bill_page, no_record_types.clone()]})
+            .to_string(),
+    );
+    let services = [
+        "Amazon Bedrock",
+        "Claude 3 Haiku (Amazon Bedrock Edition)",
+        "Claude Sonnet 4.5 (Amazon Bedrock Edition)",
+        "Claude Haiku 4.5 (Amazon Bedrock Edition)",
+    ];
+    let mut args = vec![
+        "collect", "costs", "--start", &start, "--end", &end, "--out", &rec_s,
+    ];
+    for svc in services {
+        args.extend(["--service", svc]);
+    }
+    let o = bin(&ep, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The usage type nobody knows is listed when collected and in the bill report.
+    assert!(
+        stderr(&o).contains("USE1-SomethingNew-Hours"),
+        "{}",
+        stderr(&o)
+    );
+    let b = offline(&[
+        "report",
+        "--snapshot",
+        &rec_s,
+        "--source",
+        "bill",
+        "--format",
+        "json",
+    ]);
+    let b: Value = serde_json::from_str(&stdout(&b)).unwrap();
+    assert_eq!(
+        b["unmapped"],
+        json!([{"service": "Amazon Bedrock", "usage_type": "USE1-SomethingNew-Hours",
+                "billed_usd": 0.01, "reason": "not a model token usage type (its own category)"}])
+    );
+    // Gaps of 5 cents and more flag (the default $1 would hide every gap of this small bill).
+    let o = offline(&[
+        "reconcile",
+        "--snapshot",
+        &rec_s,
+        "--source",
+        "metrics",
+        "--min-gap-usd",
+        "0.05",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    let flagged: Vec<&Value> = rows.iter().filter(|r| r["flagged"] == true).collect();
+    assert_eq!(flagged.len(), 1, "{v}");
+    assert_eq!(flagged[0]["model"], "anthropic.claude-haiku-4-5");
+    assert_eq!(flagged[0]["day"], json!(d0));
+    assert_eq!(flagged[0]["computed_usd"], json!(1));
+    assert_eq!(flagged[0]["billed_usd"], json!(1.0752688172));
+    assert_eq!(flagged[0]["gap_usd"], json!(0.0752688172));
+    assert_eq!(flagged[0]["gap_pct"], json!(7));
+    // Every other model-day matches to the digit; the unknown usage type is its own row.
+    for r in rows.iter().filter(|r| r["flagged"] == false) {
+        if r["model"] == "(other)" {
+            assert_eq!(r["billed_usd"], json!(0.01), "{r}");
+        } else {
+            assert_eq!(r["gap_usd"], json!(0), "{r}");
+        }
+    }
+    assert_eq!(rows.len(), 5 + usize::from(d0 != d1), "{v}");
 
     // ---- Dashboard: PutDashboard, then GetDashboard returns the body that was generated.
     let args = [
