@@ -1419,3 +1419,88 @@ fn the_long_context_bound_counts_only_hours_whose_prompt_tokens_are_over_the_thr
         "{limit}"
     );
 }
+
+/// A costs.parquet as an older version wrote it: no `account` column (and no record types).
+fn old_costs_file(dir: &Path, cost: &str) {
+    use polars::prelude::*;
+    std::fs::create_dir_all(dir).unwrap();
+    let col = |name: &str, v: &str| Column::new(name.into(), vec![Some(v.to_string())]);
+    let mut df = DataFrame::new(
+        1,
+        vec![
+            col("day", "2026-10-05"),
+            col("service", "Amazon Bedrock"),
+            col("usage_type", "USE1-NovaMicro-input-tokens"),
+            Column::new("linked_account".into(), vec![None::<String>]),
+            col("cost", cost),
+            col("cost_unit", "USD"),
+            col("quantity", "2000000"),
+            col("quantity_unit", "N/A"),
+        ],
+    )
+    .unwrap();
+    snapshot::write_parquet(&dir.join(snapshot::COSTS), &mut df).unwrap();
+    let mut m = Manifest::new();
+    m.sources.insert("costs".into(), Default::default());
+    m.save(dir).unwrap();
+}
+
+#[test]
+fn an_older_bill_is_read_with_what_it_lacks_said_and_an_unreadable_amount_is_never_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    // An older snapshot: read, exact, and the missing record types said.
+    old_costs_file(&tmp.path().join("old"), "0.0700000000");
+    let o = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "old",
+            "--source",
+            "bill",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let v = o.json();
+    assert_eq!(v["total_usd"], json!(0.07));
+    assert_eq!(v["rows"][0]["model"], "amazon.nova-micro");
+    assert_eq!(v["adjustments"], json!(null));
+    let text = run_in(
+        tmp.path(),
+        &["report", "--snapshot", "old", "--source", "bill"],
+    );
+    assert!(
+        text.stdout.contains("credits, refunds and discounts are not in this snapshot (collected by an older version: run `collect costs` again to have them apart)"),
+        "{}",
+        text.stdout
+    );
+    // An amount that cannot be read stops the bill (exit 1, file and row named), never $0.
+    let bad = tmp.path().join("bad");
+    metrics_snapshot(
+        &bad,
+        3600,
+        &[(
+            "us-east-1",
+            "amazon.nova-micro-v1:0",
+            "InputTokenCount",
+            t(5, 10),
+            10.0,
+        )],
+    );
+    old_costs_file(&bad, "n/a");
+    for args in [
+        &["report", "--snapshot", "bad", "--source", "bill"][..],
+        &["reconcile", "--snapshot", "bad"][..],
+    ] {
+        let o = run_in(tmp.path(), args);
+        assert_ne!(o.code, 0, "{args:?}: {}", o.all());
+        assert!(o.stdout.is_empty(), "{args:?}: {}", o.stdout);
+        assert!(
+            o.stderr.contains("costs.parquet: row 1: unreadable amount"),
+            "{args:?}: {}",
+            o.stderr
+        );
+    }
+}
