@@ -3,7 +3,7 @@
 //! Bedrock Edition)"), matched to a model's name, Price List names or billing names with spaces,
 //! dots, dashes and case ignored. A name two models share matches neither: never a guess.
 
-use super::catalog::Catalog;
+use super::catalog::{Catalog, Model};
 
 /// Lower-case letters and digits only: `Claude 3.5 Sonnet` and `Claude3.5Sonnet` both read
 /// `claude35sonnet`.
@@ -24,16 +24,28 @@ pub fn model_of(catalog: &Catalog, billing_name: &str) -> Option<usize> {
     if want.is_empty() {
         return None;
     }
-    let mut found = catalog.models.iter().enumerate().filter(|(_, m)| {
-        std::iter::once(&m.name)
-            .chain(&m.feed_names)
-            .chain(&m.billing_names)
-            .any(|n| squash(n) == want)
-    });
+    let mut found = catalog
+        .models
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| named(m, &want));
     match (found.next(), found.next()) {
         (Some((i, _)), None) => Some(i),
         _ => None,
     }
+}
+
+/// Whether `m` answers to the squashed name `want`.
+fn named(m: &Model, want: &str) -> bool {
+    std::iter::once(&m.name)
+        .chain(&m.feed_names)
+        .chain(&m.billing_names)
+        .any(|n| squash(n) == want)
+}
+
+/// Whether `m` already answers to `billing_name` (by name, Price List name or billing name).
+pub fn names(m: &Model, billing_name: &str) -> bool {
+    named(m, &squash(billing_name))
 }
 
 #[cfg(test)]

@@ -50,8 +50,17 @@ pub struct SyncResult {
     pub unmapped: Vec<Unmapped>,
     /// The same field of the same row priced twice, differently (the first value is kept).
     pub conflicts: Vec<String>,
+    /// Billing names the feed's usage types give a model that its names did not match yet
+    /// (`TitanEmbeddingV2-Text`): the bill's usage types then map to it.
+    pub billing_names_added: Vec<BillingName>,
     #[serde(skip)]
     pub catalog: Vec<Model>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BillingName {
+    pub model: String,
+    pub billing_name: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,6 +140,8 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
     let mut unmapped: Vec<Unmapped> = vec![];
     let mut unknown: BTreeMap<String, (BTreeSet<String>, usize)> = BTreeMap::new();
     let mut conflicts = vec![];
+    // First-party usage types name the model as the bill will (`USE1-NovaMicro-input-tokens`).
+    let mut billing: BTreeSet<(usize, String)> = BTreeSet::new();
     // (model, region, scope) -> the feed's row; first offer published wins a conflict.
     let mut fresh: BTreeMap<(usize, String, Scope), PriceRow> = BTreeMap::new();
     for o in offers {
@@ -141,6 +152,12 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
                 e.1 += 1;
                 continue;
             };
+            if let Some(name) = crate::collect::cost_explorer::usage_type::parse(&r.usagetype)
+                .filter(|u| !u.marketplace)
+                .and_then(|u| u.model)
+            {
+                billing.insert((idx, name));
+            }
             let Some(field) = field_of(r) else {
                 unmapped
                     .push(r.unmapped(o, "the catalog has no field for this tier and token kind"));
@@ -173,6 +190,17 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
         unmapped.extend(o.unmapped.iter().cloned());
     }
     let mut models = base.models.clone();
+    let mut billing_names_added = vec![];
+    for (idx, name) in billing {
+        let m = &mut models[idx];
+        if !super::billing::names(m, &name) {
+            m.billing_names.push(name.clone());
+            billing_names_added.push(BillingName {
+                model: m.key.clone(),
+                billing_name: name,
+            });
+        }
+    }
     let mut diff = vec![];
     // The model and regions the feed covers: a row there that the feed lacks is removed. A model
     // the feed prices nowhere in a region whose offer was read, where its row came from that
@@ -334,6 +362,7 @@ pub fn sync(base: &Catalog, offers: &[Offer]) -> SyncResult {
             .collect(),
         unmapped,
         conflicts,
+        billing_names_added,
         catalog: models,
     }
 }

@@ -1504,3 +1504,79 @@ fn an_older_bill_is_read_with_what_it_lacks_said_and_an_unreadable_amount_is_nev
         );
     }
 }
+
+#[test]
+fn sync_takes_billing_names_from_usage_types_so_the_bill_maps_to_the_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The offer's Nova Lite usage types renamed to a billing name no model name matches.
+    let text = std::fs::read_to_string(
+        super::root().join("tests/fixtures/pricelist/AmazonBedrock-us-east-1.json"),
+    )
+    .unwrap();
+    assert!(text.contains("\"USE1-NovaLite-input-tokens\""));
+    std::fs::write(
+        tmp.path().join("ab.json"),
+        text.replace("USE1-NovaLite-", "USE1-NovaLiteV1-"),
+    )
+    .unwrap();
+    let o = run_in(
+        tmp.path(),
+        &[
+            "pricing", "sync", "--from", "ab.json", "--out", "prices", "--format", "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(
+        o.json()["billing_names_added"],
+        json!([{"model": "amazon.nova-lite", "billing_name": "NovaLiteV1"}])
+    );
+    // What the one offer prices nothing of is not written: the directory checks clean.
+    assert!(
+        o.stderr
+            .contains("deepseek.toml not written: the offers read price none of its models"),
+        "{}",
+        o.stderr
+    );
+    let check = run_in(tmp.path(), &["pricing", "check", "prices"]);
+    assert_eq!(check.code, 0, "{}", check.all());
+    let written = std::fs::read_to_string(tmp.path().join("prices/amazon.toml")).unwrap();
+    assert!(
+        written.contains("billing_names = [\"NovaLiteV1\"]"),
+        "{written}"
+    );
+    let t = run_in(tmp.path(), &["pricing", "sync", "--from", "ab.json"]);
+    assert!(
+        t.stdout.contains("Billing names from the usage types, so the bill maps to these models: NovaLiteV1 (amazon.nova-lite)"),
+        "{}",
+        t.stdout
+    );
+    // A bill in that name: unmapped with the built-in catalog, Nova Lite with the synced one.
+    let snap = tmp.path().join("snap");
+    bill_snapshot(
+        &snap,
+        &[(
+            "2026-10-05",
+            "Amazon Bedrock",
+            "USE1-NovaLiteV1-input-tokens",
+            "0.06",
+            "1000000",
+        )],
+    );
+    let model = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "--snapshot",
+            "snap",
+            "--source",
+            "bill",
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        let o = run_in(tmp.path(), &args);
+        assert_eq!(o.code, 0, "{}", o.all());
+        o.json()["rows"][0]["model"].clone()
+    };
+    assert_eq!(model(&[]), json!("(unmapped) USE1-NovaLiteV1-input-tokens"));
+    assert_eq!(model(&["--pricing", "prices"]), json!("amazon.nova-lite"));
+}

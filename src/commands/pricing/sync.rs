@@ -135,6 +135,18 @@ fn write_catalog(dir: &Path, r: &SyncResult) -> anyhow::Result<Vec<String>> {
                 .join(", ")
         );
         let target = dir.join(name);
+        if models.is_empty() {
+            // Nothing of it is priced by the offers read: no file (an empty one is not a
+            // catalog), and an earlier sync's file there would be stale.
+            if target.is_file() {
+                std::fs::remove_file(&target)?;
+            }
+            eprintln!(
+                "note: {} not written: the offers read price none of its models",
+                target.display()
+            );
+            continue;
+        }
         crate::io::write_atomic(&target, to_toml(&header, &models).as_bytes())?;
         written.push(target.display().to_string());
     }
@@ -225,6 +237,17 @@ fn human(r: &SyncResult, written: &[String], out: Option<&Path>, markdown: bool)
                 clean(&u.reason)
             ));
         }
+    }
+    if !r.billing_names_added.is_empty() {
+        let list: Vec<String> = r
+            .billing_names_added
+            .iter()
+            .map(|b| format!("{} ({})", clean(&b.billing_name), clean(&b.model)))
+            .collect();
+        s.push_str(&format!(
+            "\nBilling names from the usage types, so the bill maps to these models: {}\n",
+            list.join(", ")
+        ));
     }
     for c in &r.conflicts {
         s.push_str(&format!("conflict: {}\n", clean(c)));
