@@ -67,6 +67,11 @@ mod tests {
             Some("anthropic.claude-sonnet-4-6")
         );
         assert_eq!(key("Llama3-3-70B").as_deref(), Some("meta.llama3-3-70b"));
+        // A billing name no model name matches: the catalog's billing_names.
+        assert_eq!(
+            key("TitanEmbeddingV2-Text").as_deref(),
+            Some("amazon.titan-embed-text-v2")
+        );
         assert_eq!(key("SomethingElse"), None);
         assert_eq!(key(""), None);
     }
