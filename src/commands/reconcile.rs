@@ -10,7 +10,7 @@ use crate::cli::{LogsArgs, ReconcileArgs, ReconcileBy};
 use crate::error::{Outcome, UsageError};
 use crate::output::bill;
 use crate::output::reconcile::{coverage, reconcile, Applied, Computed, Key, Thresholds};
-use crate::output::report::{DataSource, Report};
+use crate::output::report::{Counts, DataSource, Report};
 use crate::pricing::CacheTtl;
 use crate::render;
 use crate::settings::discounts::{percent, Discounts};
@@ -232,10 +232,10 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
     // Logging coverage: when the snapshot has both, log tokens against metric tokens.
     let mut logging_coverage = vec![];
     if has_logs && has_metrics {
-        let tokens = |rep: &Report| -> BTreeMap<(String, String), u64> {
+        let counts = |rep: &Report| -> BTreeMap<(String, String), Counts> {
             rep.rows
                 .iter()
-                .map(|r| ((value(r, 0), value(r, 1)), r.counts.tokens()))
+                .map(|r| ((value(r, 0), value(r, 1)), r.counts))
                 .collect()
         };
         let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
@@ -247,7 +247,7 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
             DataSource::Logs => (&reports[1], &other[1]),
             _ => (&other[1], &reports[1]),
         };
-        logging_coverage = coverage(&tokens(m), &tokens(l));
+        logging_coverage = coverage(&counts(m), &counts(l));
     }
     // The bill, in the same keys; charges that are not model tokens by category.
     let in_period = |d: chrono::NaiveDate| {

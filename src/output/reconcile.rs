@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::money::ExactUsd;
 use crate::output::bill::Adjustments;
+use crate::output::report::Counts;
 
 pub const SCHEMA: &str = "bedrock-lens/reconcile/v1";
 
@@ -73,6 +74,12 @@ pub struct Coverage {
     pub log_tokens: u64,
     /// log tokens / metric tokens, in percent, one decimal.
     pub coverage_pct: Option<ExactUsd>,
+    /// CloudWatch's Invocations: successful calls.
+    pub metric_calls: u64,
+    /// Successful calls in the logs (calls without an error).
+    pub log_calls: u64,
+    /// log calls / metric calls, in percent, one decimal; `None` without metric calls.
+    pub calls_coverage_pct: Option<ExactUsd>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -198,24 +205,29 @@ pub fn reconcile(
     }
 }
 
-/// Logging coverage per region and model: the share of metric tokens found in the logs.
+/// Logging coverage per region and model: the share of metric tokens found in the logs, and of
+/// CloudWatch's Invocations (successful calls) found as successful calls in the logs (logs
+/// record failed calls too; their errors are left out of the comparison).
 pub fn coverage(
-    metric_tokens: &BTreeMap<(String, String), u64>,
-    log_tokens: &BTreeMap<(String, String), u64>,
+    metrics: &BTreeMap<(String, String), Counts>,
+    logs: &BTreeMap<(String, String), Counts>,
 ) -> Vec<Coverage> {
-    metric_tokens
+    metrics
         .iter()
-        .map(|((region, model), &m)| {
-            let l = log_tokens
-                .get(&(region.clone(), model.clone()))
-                .copied()
-                .unwrap_or(0);
+        .map(|(k, m)| {
+            let l = logs.get(k).copied().unwrap_or_default();
+            let (mt, lt) = (m.tokens(), l.tokens());
+            let log_calls = l.invocations.saturating_sub(l.errors);
             Coverage {
-                region: region.clone(),
-                model: model.clone(),
-                metric_tokens: m,
-                log_tokens: l,
-                coverage_pct: pct(Decimal::from(l), Decimal::from(m)).map(ExactUsd),
+                region: k.0.clone(),
+                model: k.1.clone(),
+                metric_tokens: mt,
+                log_tokens: lt,
+                coverage_pct: pct(Decimal::from(lt), Decimal::from(mt)).map(ExactUsd),
+                metric_calls: m.invocations,
+                log_calls,
+                calls_coverage_pct: pct(Decimal::from(log_calls), Decimal::from(m.invocations))
+                    .map(ExactUsd),
             }
         })
         .collect()

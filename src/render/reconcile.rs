@@ -190,7 +190,7 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
     }
     if !rec.logging_coverage.is_empty() {
         s.push_str(
-            "\nLogging coverage (tokens in the logs / tokens in the metrics, same period):\n",
+            "\nLogging coverage (tokens and successful calls in the logs / in the metrics, same period; CloudWatch's Invocations count successful calls only):\n",
         );
         let rows = rec
             .logging_coverage
@@ -203,14 +203,27 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
                     group_thousands(c.log_tokens),
                     c.coverage_pct
                         .map_or("-".into(), |p| format!("{:.1}%", p.0)),
+                    group_thousands(c.metric_calls),
+                    group_thousands(c.log_calls),
+                    c.calls_coverage_pct
+                        .map_or("-".into(), |p| format!("{:.1}%", p.0)),
                 ]
             })
             .collect();
         s.push_str(
             &Grid {
-                header: ["region", "model", "metric tokens", "log tokens", "coverage"]
-                    .map(String::from)
-                    .to_vec(),
+                header: [
+                    "region",
+                    "model",
+                    "metric tokens",
+                    "log tokens",
+                    "coverage",
+                    "metric calls",
+                    "log calls",
+                    "calls",
+                ]
+                .map(String::from)
+                .to_vec(),
                 rows,
                 first_numeric: 2,
             }

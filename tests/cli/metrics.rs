@@ -1202,14 +1202,32 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
         ]
     );
     // A fifth of us-west-2's logs are missing: coverage about 80% there, 100% elsewhere.
+    // Successful calls too: CloudWatch's Invocations against the logs' calls without an error.
     for c in v["logging_coverage"].as_array().unwrap() {
-        let pct = c["coverage_pct"].as_f64().unwrap();
-        if c["region"] == "us-west-2" {
-            assert!((75.0..=90.0).contains(&pct), "{c}");
-        } else {
-            assert_eq!(pct, 100.0, "{c}");
+        for field in ["coverage_pct", "calls_coverage_pct"] {
+            let pct = c[field].as_f64().unwrap();
+            if c["region"] == "us-west-2" {
+                assert!((75.0..=90.0).contains(&pct), "{c}");
+            } else {
+                assert_eq!(pct, 100.0, "{c}");
+            }
         }
     }
+    let lite = v["logging_coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["region"] == "us-west-2" && c["model"] == "amazon.nova-lite")
+        .unwrap();
+    // 1,381 successful calls in the month; 1,105 of them in the logs (every fifth dropped).
+    assert_eq!(
+        (
+            &lite["metric_calls"],
+            &lite["log_calls"],
+            &lite["calls_coverage_pct"]
+        ),
+        (&json!(1381), &json!(1105), &json!(80))
+    );
     // The metrics hold every call's tokens: the whole month's 27,014,902 input tokens.
     let m = run_in(
         tmp.path(),
