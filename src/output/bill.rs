@@ -130,10 +130,10 @@ pub fn lines<'a>(catalog: &Catalog, rows: &'a [(Option<String>, CostRow)]) -> Ve
 fn key_value(k: BillKey, l: &Line) -> Option<String> {
     let p = l.row.parsed.as_ref();
     match k {
-        BillKey::Model => l.model.clone().or_else(|| match p {
-            Some(_) => Some(format!("(unmapped) {}", l.row.usage_type)),
-            None => None,
-        }),
+        BillKey::Model => l
+            .model
+            .clone()
+            .or_else(|| p.map(|_| format!("(unmapped) {}", l.row.usage_type))),
         BillKey::Region => p.and_then(|p| p.region.clone()),
         BillKey::Day => Some(l.row.day.to_string()),
         BillKey::Month => Some(l.row.day.format("%Y-%m").to_string()),

@@ -10,6 +10,9 @@ use polars::prelude::{Column, DataFrame};
 
 use crate::collect::cost_explorer::{self, RecordTypeRow};
 
+/// A row with the account it was collected for.
+pub type Owned = (Option<String>, RecordTypeRow);
+
 /// Writes `rows` (of `account`) into the file at `path`, merged with its earlier rows: this
 /// account's rows of `services` on the days collected (`start`..`end`) are replaced. Returns
 /// the rows written.
@@ -21,14 +24,13 @@ pub fn save(
     services: &[String],
 ) -> anyhow::Result<u64> {
     let account = account.map(str::to_string);
-    let mut all: Vec<(Option<String>, RecordTypeRow)> =
-        rows.iter().map(|r| (account.clone(), r.clone())).collect();
+    let mut all: Vec<Owned> = rows.iter().map(|r| (account.clone(), r.clone())).collect();
     if path.exists() {
         all.extend(read(path)?.into_iter().filter(|(acct, r)| {
             *acct != account || r.day < start || r.day >= end || !services.contains(&r.service)
         }));
     }
-    let col = |name: &str, f: &dyn Fn(&(Option<String>, RecordTypeRow)) -> Option<String>| {
+    let col = |name: &str, f: &dyn Fn(&Owned) -> Option<String>| {
         Column::new(name.into(), all.iter().map(f).collect::<Vec<_>>())
     };
     let mut df = DataFrame::new(
@@ -49,14 +51,14 @@ pub fn save(
 
 /// The record types of the snapshot in `dir`, `None` when it has none (collected before they
 /// were).
-pub fn read_in(dir: &Path) -> anyhow::Result<Option<Vec<(Option<String>, RecordTypeRow)>>> {
+pub fn read_in(dir: &Path) -> anyhow::Result<Option<Vec<Owned>>> {
     let path = dir.join(super::RECORD_TYPES);
     path.exists().then(|| read(&path)).transpose()
 }
 
 /// The file's rows with their account. A row without a readable day or amount fails the read
 /// (never a guess, never $0).
-pub fn read(path: &Path) -> anyhow::Result<Vec<(Option<String>, RecordTypeRow)>> {
+pub fn read(path: &Path) -> anyhow::Result<Vec<Owned>> {
     let df = super::read_parquet(path)?;
     let s = |n: &str| super::text(&df, n, str::to_string);
     let (account, day, service, acct, rt, ub, net) = (
