@@ -239,6 +239,24 @@ fn collectors_against_the_emulator() {
     let snap = tmp.path().join("snap");
     let snap_s = snap.to_str().unwrap().to_string();
 
+    let collect_metrics = |out: &str| {
+        bin(
+            &ep,
+            &[
+                "collect",
+                "metrics",
+                "--region",
+                "us-east-1",
+                "--start",
+                &start,
+                "--end",
+                &end,
+                "--out",
+                out,
+            ],
+        )
+    };
+
     // ---- metrics: two models, token sums per hour; ListMetrics + GetMetricData once each.
     rt.block_on(async {
         let cw = aws_sdk_cloudwatch::Client::new(&sdk_config(&ep, "us-east-1").await);
@@ -293,23 +311,7 @@ fn collectors_against_the_emulator() {
         }
     });
     let mut out = None;
-    let calls = recorded(&ep, || {
-        out = Some(bin(
-            &ep,
-            &[
-                "collect",
-                "metrics",
-                "--region",
-                "us-east-1",
-                "--start",
-                &start,
-                "--end",
-                &end,
-                "--out",
-                &snap_s,
-            ],
-        ))
-    });
+    let calls = recorded(&ep, || out = Some(collect_metrics(&snap_s)));
     let o = out.unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     // GetCallerIdentity names the account the metrics belong to (moto's is 123456789012).
@@ -370,21 +372,7 @@ fn collectors_against_the_emulator() {
     assert_eq!(v["totals"]["invocations"], json!(5));
     assert_eq!(v["totals"]["cost_usd"], json!(1.34789));
     // The same window again replaces its points: still 8 rows.
-    let o = bin(
-        &ep,
-        &[
-            "collect",
-            "metrics",
-            "--region",
-            "us-east-1",
-            "--start",
-            &start,
-            "--end",
-            &end,
-            "--out",
-            &snap_s,
-        ],
-    );
+    let o = collect_metrics(&snap_s);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(manifest(&snap)["sources"]["metrics"]["rows"], json!(14));
 
@@ -1006,21 +994,7 @@ fn collectors_against_the_emulator() {
     // except one model-day carrying a planted 7% gap, and a usage type nobody knows.
     let rec_dir = tmp.path().join("snap-rec");
     let rec_s = rec_dir.to_str().unwrap().to_string();
-    let o = bin(
-        &ep,
-        &[
-            "collect",
-            "metrics",
-            "--region",
-            "us-east-1",
-            "--start",
-            &start,
-            "--end",
-            &end,
-            "--out",
-            &rec_s,
-        ],
-    );
+    let o = collect_metrics(&rec_s);
     assert!(o.status.success(), "{}", stderr(&o));
     // The bill, per day as the metrics fall (hour 0 and hour 1 may be two UTC days):
     // Nova Micro per hour 1,200/300 then 800/200 tokens at $0.035/$0.14 per 1M; Claude 3 Haiku
