@@ -8,7 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${1:-$root/target/debug/bedrock-lens}
-[ -x "$bin" ] || { echo "error: no binary at $bin (cargo build first)" >&2; exit 1; }
+[ -f "$bin" ] && [ -x "$bin" ] || { echo "error: $bin is not an executable file (cargo build first, or give the bedrock-lens binary)" >&2; exit 1; }
 # shellcheck source=scripts/emulator.sh
 source "$root/scripts/emulator.sh"
 trap emulator_stop EXIT
@@ -76,7 +76,7 @@ print(d.strftime("%Y-%m"))
 PY
 )
 run() {
-  echo "\$ bedrock-lens $*"
+  printf '$ bedrock-lens'; printf ' %q' "$@"; echo
   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_CONFIG_FILE=/nonexistent \
     AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_EC2_METADATA_DISABLED=true \
     "$bin" "$@" --endpoint-url "$BEDROCK_LENS_EMULATOR" 2>&1 | sed "s|$out|oct|g"

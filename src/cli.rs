@@ -142,7 +142,8 @@ pub struct WhatifArgs {
 
     /// What a --snapshot what-if reprices: `logs`, `metrics` (CloudWatch token metrics, for
     /// accounts without invocation logging: per-request scenarios and provisioned; the caching
-    /// scenarios need prompt bodies), or `auto` (logs when the snapshot has them, else metrics).
+    /// scenarios need prompt bodies), or `auto` (logs when the snapshot has them, else metrics:
+    /// a what-if reprices one source whole).
     #[arg(long, value_enum, default_value_t = crate::output::report::DataSource::Auto)]
     pub source: crate::output::report::DataSource,
 
@@ -280,7 +281,9 @@ pub struct ReportArgs {
 
     /// Group rows by these keys, comma-separated: model, model_id, hour, day, month, identity (role,
     /// without session name), identity_arn, region, operation, profile (in_region, geo, global,
-    /// application, provisioned), account, meta:<requestMetadata key>.
+    /// application, provisioned), account, meta:<requestMetadata key>. With `--source metrics`:
+    /// model, model_id, profile, region, account, hour, day, month. With `--source bill`: model,
+    /// region, day, month, account, service, usage_type, token_kind, mode, category.
     #[arg(
         long,
         value_delimiter = ',',
@@ -331,15 +334,29 @@ pub enum ReconcileBy {
     Month,
 }
 
+/// `reconcile --source`: what the computed side can be (the bill is the other side).
+fn computed_source(s: &str) -> Result<crate::output::report::DataSource, String> {
+    use crate::output::report::DataSource;
+    match s {
+        "auto" => Ok(DataSource::Auto),
+        "logs" => Ok(DataSource::Logs),
+        "metrics" => Ok(DataSource::Metrics),
+        _ => Err(
+            "one of auto, logs, metrics (the bill is what the computed side is compared with)"
+                .into(),
+        ),
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct ReconcileArgs {
     /// A snapshot holding the bill (`collect costs`) and usage (`collect logs` and/or
     /// `collect metrics`).
     #[arg(long, value_name = "DIR")]
     pub snapshot: PathBuf,
-    /// What the computed side prices: `logs`, `metrics`, or `auto` (logs when the snapshot has
-    /// them, else metrics).
-    #[arg(long, value_enum, default_value_t = crate::output::report::DataSource::Auto)]
+    /// What the computed side prices: `logs`, `metrics`, or `auto` (logs for the accounts,
+    /// regions and hours they cover, metrics elsewhere, as `report` does).
+    #[arg(long, default_value = "auto", value_parser = computed_source)]
     pub source: crate::output::report::DataSource,
     /// First day to include (UTC): YYYY-MM-DD or YYYY-MM.
     #[arg(long, value_name = "DATE")]
@@ -357,7 +374,7 @@ pub struct ReconcileArgs {
     /// Flag a gap above this share of the bill (percent; `1%` or `1`).
     #[arg(long, default_value = "1%", value_name = "PCT")]
     pub threshold: String,
-    /// ... and at least this many dollars, so pennies do not flag.
+    /// Flag only gaps of at least this many dollars as well (so pennies do not flag).
     #[arg(long, default_value = "1", value_name = "USD")]
     pub min_gap_usd: String,
     /// Model a discount on the computed side (an EDP or private price): `12%` takes 12% off
@@ -370,6 +387,7 @@ pub struct ReconcileArgs {
     /// default.
     #[arg(long, value_name = "FILE", conflicts_with = "discount")]
     pub discount_file: Option<PathBuf>,
+    /// table (default), json (`bedrock-lens/reconcile/v1`), csv or markdown.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Exit 1 when any gap is flagged.

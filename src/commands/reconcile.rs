@@ -180,6 +180,19 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         .iter()
         .filter_map(|l| Some((l.model.as_deref()?, l.row.service.as_str())))
         .collect();
+    if let Some(d) = &discounts {
+        let billed_services: BTreeSet<&str> =
+            lines.iter().map(|l| l.row.service.as_str()).collect();
+        for svc in d.services.keys() {
+            if !billed_services.contains(svc.as_str()) && !env.quiet {
+                eprintln!(
+                    "warning: --discount-file: services.\"{}\" bills nothing in this snapshot, so it discounts nothing (the bill's services: {})",
+                    crate::io::clean(svc),
+                    billed_services.iter().copied().collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+    }
     let mut applied: BTreeMap<String, Applied> = BTreeMap::new();
     let mut pct_of = |model: &str| -> Decimal {
         let Some(d) = &discounts else {
@@ -247,7 +260,7 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
             DataSource::Logs => (&reports[1], &other[1]),
             _ => (&other[1], &reports[1]),
         };
-        logging_coverage = coverage(&counts(m), &counts(l));
+        logging_coverage = coverage(&counts(m), &counts(l), t.pct);
     }
     // The bill, in the same keys; charges that are not model tokens by category.
     let in_period = |d: chrono::NaiveDate| {
@@ -338,9 +351,26 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
             t.usd.normalize()
         );
     }
-    Ok(if a.strict && rec.flagged > 0 {
-        Outcome::Partial
-    } else {
-        Outcome::Ok
-    })
+    if rec.rows.is_empty() {
+        if !env.quiet {
+            eprintln!(
+                "note: nothing in scope: neither usage nor bill in the period asked for (check --start/--end against the snapshot's windows: `bedrock-lens collect ... --out DIR` printed them, and manifest.json has them)"
+            );
+        }
+        return Ok(Outcome::Partial);
+    }
+    if rec.coverage_flagged > 0 && !env.quiet {
+        eprintln!(
+            "note: logging coverage below {}% for {} region and model pair(s): logs are missing there",
+            Decimal::from(100) - t.pct,
+            rec.coverage_flagged
+        );
+    }
+    Ok(
+        if a.strict && (rec.flagged > 0 || rec.coverage_flagged > 0) {
+            Outcome::Partial
+        } else {
+            Outcome::Ok
+        },
+    )
 }

@@ -37,12 +37,15 @@ pub struct Row {
     pub token_kind: Option<String>,
     pub computed_usd: Option<ExactUsd>,
     pub billed_usd: Option<ExactUsd>,
-    /// billed - computed (what the bill holds beyond what was computed).
-    pub gap_usd: ExactUsd,
+    /// billed - computed (what the bill holds beyond what was computed); `None` when not
+    /// measurable: usage there that no price in the catalog covers.
+    pub gap_usd: Option<ExactUsd>,
     /// gap / billed, in percent, one decimal; `None` when nothing was billed.
     pub gap_pct: Option<ExactUsd>,
     pub flagged: bool,
     pub cause: Option<String>,
+    /// A charge that is not model tokens (its model is the bill's category).
+    pub other_charge: bool,
 }
 
 impl Serialize for Row {
@@ -80,6 +83,8 @@ pub struct Coverage {
     pub log_calls: u64,
     /// log calls / metric calls, in percent, one decimal; `None` without metric calls.
     pub calls_coverage_pct: Option<ExactUsd>,
+    /// Tokens or calls covered less than 100% minus the threshold: logs are missing.
+    pub flagged: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -102,8 +107,15 @@ pub struct Reconciliation {
     pub rows: Vec<Row>,
     pub computed_usd: ExactUsd,
     pub billed_usd: ExactUsd,
+    /// Of `billed_usd`, charges that are not model tokens (provisioned throughput, guardrails...):
+    /// billed, never computed from usage.
+    pub other_charges_usd: ExactUsd,
+    /// The sum of the rows' measurable gaps.
     pub gap_usd: ExactUsd,
+    /// Rows flagged.
     pub flagged: usize,
+    /// Logging-coverage rows flagged.
+    pub coverage_flagged: usize,
     /// Empty unless the snapshot holds both logs and metrics.
     pub logging_coverage: Vec<Coverage>,
 }
@@ -156,21 +168,32 @@ pub fn reconcile(
 ) -> Reconciliation {
     let keys: BTreeSet<&Key> = computed.keys().chain(billed.keys()).collect();
     let mut rows = vec![];
-    let (mut tc, mut tb) = (Decimal::ZERO, Decimal::ZERO);
+    let (mut tc, mut tb, mut tg, mut other) =
+        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     for k in keys {
         let c = computed.get(k);
         let b = billed.get(k).copied();
         let cu = c.and_then(|c| c.usd);
-        let gap = b.unwrap_or_default() - cu.unwrap_or_default();
-        let gap_pct = b.and_then(|b| pct(gap, b));
-        let big = gap.abs() >= t.usd;
-        let flagged = big
-            && match gap_pct {
-                Some(p) => p.abs() > t.pct,
-                None => true,
-            };
+        // Usage that nothing in the catalog priced: no gap can be told; flagged when billed.
+        let unpriced = c.is_some_and(|c| c.unpriced_invocations > 0) && cu.is_none();
+        let gap = (!unpriced).then(|| b.unwrap_or_default() - cu.unwrap_or_default());
+        let gap_pct = gap.zip(b).and_then(|(g, b)| pct(g, b));
+        let flagged = match gap {
+            None => b.is_some_and(|b| b.abs() >= t.usd),
+            Some(gap) => {
+                gap.abs() >= t.usd
+                    && match gap_pct {
+                        Some(p) => p.abs() > t.pct,
+                        None => true,
+                    }
+            }
+        };
         tc += cu.unwrap_or_default();
         tb += b.unwrap_or_default();
+        tg += gap.unwrap_or_default();
+        if categories.contains(k) {
+            other += b.unwrap_or_default();
+        }
         rows.push(Row {
             account: k.0.clone(),
             region: k.1.clone(),
@@ -180,10 +203,11 @@ pub fn reconcile(
             token_kind: (!k.4.is_empty()).then(|| k.4.clone()),
             computed_usd: cu.map(ExactUsd),
             billed_usd: b.map(ExactUsd),
-            gap_usd: ExactUsd(gap),
+            gap_usd: gap.map(ExactUsd),
             gap_pct: gap_pct.map(ExactUsd),
             flagged,
-            cause: flagged.then(|| cause(c, b, gap, categories.contains(k))),
+            cause: flagged.then(|| cause(c, b, gap.unwrap_or_default(), categories.contains(k))),
+            other_charge: categories.contains(k),
         });
     }
     let flagged = rows.iter().filter(|r| r.flagged).count();
@@ -199,8 +223,10 @@ pub fn reconcile(
         rows,
         computed_usd: ExactUsd(tc),
         billed_usd: ExactUsd(tb),
-        gap_usd: ExactUsd(tb - tc),
+        other_charges_usd: ExactUsd(other),
+        gap_usd: ExactUsd(tg),
         flagged,
+        coverage_flagged: logging_coverage.iter().filter(|c| c.flagged).count(),
         logging_coverage,
     }
 }
@@ -211,23 +237,27 @@ pub fn reconcile(
 pub fn coverage(
     metrics: &BTreeMap<(String, String), Counts>,
     logs: &BTreeMap<(String, String), Counts>,
+    threshold_pct: Decimal,
 ) -> Vec<Coverage> {
+    let short = |p: Option<Decimal>| p.is_some_and(|p| p < Decimal::from(100) - threshold_pct);
     metrics
         .iter()
         .map(|(k, m)| {
             let l = logs.get(k).copied().unwrap_or_default();
             let (mt, lt) = (m.tokens(), l.tokens());
             let log_calls = l.invocations.saturating_sub(l.errors);
+            let tokens_pct = pct(Decimal::from(lt), Decimal::from(mt));
+            let calls_pct = pct(Decimal::from(log_calls), Decimal::from(m.invocations));
             Coverage {
                 region: k.0.clone(),
                 model: k.1.clone(),
                 metric_tokens: mt,
                 log_tokens: lt,
-                coverage_pct: pct(Decimal::from(lt), Decimal::from(mt)).map(ExactUsd),
+                coverage_pct: tokens_pct.map(ExactUsd),
                 metric_calls: m.invocations,
                 log_calls,
-                calls_coverage_pct: pct(Decimal::from(log_calls), Decimal::from(m.invocations))
-                    .map(ExactUsd),
+                calls_coverage_pct: calls_pct.map(ExactUsd),
+                flagged: short(tokens_pct) || short(calls_pct),
             }
         })
         .collect()

@@ -9,7 +9,7 @@ use crate::money::{apportion_signed, cents_text, group_thousands, Ties};
 use crate::output::bill::{Adjustments, BillReport};
 
 /// An exact amount in units of 1e-10 dollars (Cost Explorer's precision).
-fn tenths_of_nanos(d: Decimal) -> i128 {
+pub fn tenths_of_nanos(d: Decimal) -> i128 {
     (d * Decimal::from(10_000_000_000u64))
         .round()
         .to_i128()
@@ -97,11 +97,15 @@ pub fn adjustment_lines(a: &Adjustments) -> Vec<String> {
         .iter()
         .filter(|r| r.kind != "usage")
         .map(|r| {
+            let kind = if r.kind == r.record_type.to_ascii_lowercase() {
+                String::new()
+            } else {
+                format!(" ({})", r.kind)
+            };
             format!(
-                "{} / {} ({}): {} (net {})",
+                "{} / {}{kind}: {} (net {})",
                 clean(&r.service),
                 clean(&r.record_type),
-                r.kind,
                 usd(r.unblended_usd.0),
                 usd(r.net_unblended_usd.0)
             )

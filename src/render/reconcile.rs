@@ -3,26 +3,19 @@
 
 use rust_decimal::Decimal;
 
+use super::bill::tenths_of_nanos;
 use super::{csv, json, Format, Grid};
 use crate::io::clean;
-use crate::money::group_thousands;
+use crate::money::{apportion_signed, cents_text, group_thousands, Ties};
 use crate::output::reconcile::Reconciliation;
 
-fn usd(d: Option<Decimal>) -> String {
-    d.map_or("-".into(), |d| {
-        let r = d.round_dp(2);
-        if r.is_zero() && !d.is_zero() {
-            if d.is_sign_negative() {
-                "-<$0.01".into()
-            } else {
-                "<$0.01".into()
-            }
-        } else if r.is_sign_negative() {
-            format!("-${:.2}", -r)
-        } else {
-            format!("${r:.2}")
-        }
-    })
+/// Cent cells of one column, apportioned so they add up to the column's exact total rounded.
+fn column(values: &[Option<Decimal>]) -> Vec<i128> {
+    let exact: Vec<i128> = values
+        .iter()
+        .map(|v| v.map_or(0, tenths_of_nanos))
+        .collect();
+    apportion_signed(&exact, 100_000_000, Ties::Alike)
 }
 
 pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
@@ -44,7 +37,7 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
         "computed",
         "billed",
         "gap",
-        "gap %",
+        "gap % of bill",
         "flag",
     ]
     .map(String::from)
@@ -72,7 +65,7 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
                         r.period.clone(),
                         d(r.computed_usd),
                         d(r.billed_usd),
-                        r.gap_usd.0.normalize().to_string(),
+                        d(r.gap_usd),
                         d(r.gap_pct),
                         r.flagged.to_string(),
                         r.cause.clone().unwrap_or_default(),
@@ -98,19 +91,42 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
         return csv(&with_kind(h, "token_kind"), &rows);
     }
     let markdown = format == Format::Markdown;
+    let computed: Vec<Option<Decimal>> = rec
+        .rows
+        .iter()
+        .map(|r| r.computed_usd.map(|v| v.0))
+        .collect();
+    let billed: Vec<Option<Decimal>> = rec.rows.iter().map(|r| r.billed_usd.map(|v| v.0)).collect();
+    let (cc, bc) = (column(&computed), column(&billed));
+    let mut gap_cents = 0i128;
+    let mut other_cents = 0i128;
     let rows: Vec<Vec<String>> = rec
         .rows
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
+            let cell = |v: Option<Decimal>, c: i128| {
+                v.map_or("-".into(), |v| cents_text(c, tenths_of_nanos(v)))
+            };
+            let gap = match r.gap_usd {
+                None => "n/a".to_string(),
+                Some(g) => {
+                    gap_cents += bc[i] - cc[i];
+                    cents_text(bc[i] - cc[i], tenths_of_nanos(g.0))
+                }
+            };
+            if r.other_charge {
+                other_cents += bc[i];
+            }
             with_kind(
                 vec![
                     r.account.clone(),
                     r.region.clone(),
                     r.model.clone(),
                     r.period.clone(),
-                    usd(r.computed_usd.map(|v| v.0)),
-                    usd(r.billed_usd.map(|v| v.0)),
-                    usd(Some(r.gap_usd.0)),
+                    cell(computed[i], cc[i]),
+                    cell(billed[i], bc[i]),
+                    gap,
                     r.gap_pct.map_or("-".into(), |p| format!("{:.1}%", p.0)),
                     if r.flagged {
                         "FLAG".into()
@@ -128,16 +144,28 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
         first_numeric: 4 + usize::from(split),
     }
     .render(markdown);
+    let total = |c: &[i128]| c.iter().sum::<i128>();
+    let money = |c: i128| cents_text(c, c);
+    let billed_total = total(&bc);
     let mut s = format!(
-        "Computed ({}{}) against billed (Cost Explorer), per {}: computed {}, billed {}, gap {}; {} flagged (gap above {}% of the bill and at least ${})\n",
+        "Computed ({}{}) against billed (Cost Explorer), per {}: computed {}, billed {}{}, gap {}; {} flagged (gap above {}% of the bill and at least ${})\n",
         rec.computed_from,
         rec.discount_pct
             .map(|d| format!(", {}% discount taken off", d.0.normalize()))
             .unwrap_or_default(),
         rec.granularity,
-        usd(Some(rec.computed_usd.0)),
-        usd(Some(rec.billed_usd.0)),
-        usd(Some(rec.gap_usd.0)),
+        money(total(&cc)),
+        money(billed_total),
+        if other_cents != 0 {
+            format!(
+                " ({} model tokens + {} other charges, billed and never computed from usage)",
+                money(billed_total - other_cents),
+                money(other_cents)
+            )
+        } else {
+            String::new()
+        },
+        money(gap_cents),
         rec.flagged,
         rec.threshold_pct.0.normalize(),
         rec.min_gap_usd.0.normalize()
@@ -207,6 +235,11 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
                     group_thousands(c.log_calls),
                     c.calls_coverage_pct
                         .map_or("-".into(), |p| format!("{:.1}%", p.0)),
+                    if c.flagged {
+                        "FLAG".into()
+                    } else {
+                        String::new()
+                    },
                 ]
             })
             .collect();
@@ -221,6 +254,7 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
                     "metric calls",
                     "log calls",
                     "calls",
+                    "flag",
                 ]
                 .map(String::from)
                 .to_vec(),
@@ -229,6 +263,13 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
             }
             .render(markdown),
         );
+        if rec.coverage_flagged > 0 {
+            s.push_str(&format!(
+                "{} region and model pair(s) flagged: less than {}% of their metric tokens or calls are in the logs (missing logs, or a logging configuration that drops calls: check each account and region's model-invocation logging)\n",
+                rec.coverage_flagged,
+                Decimal::from(100) - rec.threshold_pct.0
+            ));
+        }
     }
     Ok(s)
 }

@@ -17,11 +17,31 @@ use crate::pricing::Catalog;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DiscountFile {
-    default: Option<String>,
+    default: Option<Pct>,
     #[serde(default)]
-    services: BTreeMap<String, String>,
+    services: BTreeMap<String, Pct>,
     #[serde(default)]
-    models: BTreeMap<String, String>,
+    models: BTreeMap<String, Pct>,
+}
+
+/// A percentage as written: `"12%"`, `"12"`, `12` or `12.5`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Pct {
+    Text(String),
+    Int(i64),
+    Float(f64),
+}
+
+impl Pct {
+    fn text(&self) -> String {
+        match self {
+            Pct::Text(s) => s.clone(),
+            Pct::Int(i) => i.to_string(),
+            // The shortest text that reads back as the same float: 12.5 stays "12.5".
+            Pct::Float(f) => f.to_string(),
+        }
+    }
 }
 
 /// Percent off list price, by model, by service, else `default`.
@@ -71,12 +91,13 @@ impl Discounts {
                 FILE_HINT,
             )
         })?;
-        let pct = |what: &str, v: &str| {
-            percent(v).ok_or_else(|| {
+        let pct = |what: &str, v: &Pct| {
+            let v = v.text();
+            percent(&v).ok_or_else(|| {
                 UsageError::new(
                     format!(
                         "--discount-file {shown}: {what} = \"{}\": not a percentage from 0 to below 100",
-                        crate::io::clean(v)
+                        crate::io::clean(&v)
                     ),
                     "e.g. \"12%\"",
                 )
@@ -169,6 +190,13 @@ mod tests {
         );
         let e = load("default = \"100%\"\n").unwrap_err();
         assert!(e.contains("default = \"100%\": not a percentage"), "{e}");
+        // Numbers are percentages too.
+        let d = load("default = 5\n[models]\n\"amazon.nova-micro\" = 12.5\n").unwrap();
+        assert_eq!(d.default, Decimal::from(5));
+        assert_eq!(
+            d.models["amazon.nova-micro"],
+            Decimal::from_str("12.5").unwrap()
+        );
         let e = load("defualt = \"5%\"\n").unwrap_err();
         assert!(e.contains("defualt"), "{e}");
     }

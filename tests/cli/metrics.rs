@@ -1007,6 +1007,28 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
         "{}",
         t.stdout
     );
+    // A service the bill does not have discounts nothing, and is said.
+    std::fs::write(
+        tmp.path().join("svc.toml"),
+        "[services]\n\"Amazon Bedrok\" = 10\n",
+    )
+    .unwrap();
+    let w = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--discount-file",
+            "svc.toml",
+        ],
+    );
+    assert_eq!(w.code, 0, "{}", w.all());
+    assert!(
+        w.stderr.contains("warning: --discount-file: services.\"Amazon Bedrok\" bills nothing in this snapshot, so it discounts nothing (the bill's services: Amazon Bedrock, "),
+        "{}",
+        w.stderr
+    );
     // Both ways at once, or a model the catalog does not know: usage errors.
     let e = run_in(
         tmp.path(),
@@ -1121,7 +1143,7 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
     );
     assert!(
         t.stdout.contains(
-            "Credits, refunds, discounts and tax (Cost Explorer record types):\n  Amazon Bedrock / Credit (credit): -$5.00 (net -$5.00)\n  Claude Haiku 4.5 (Amazon Bedrock Edition) / Refund (refund): -$1.13 (net -$1.13)\n  Claude Haiku 4.5 (Amazon Bedrock Edition) / Tax (tax): $1.20 (net $1.20)\n  billed gross (usage) $36.63 + adjustments -$4.93 = $31.70; billed net (NetUnblendedCost, after discounts AWS nets in) $29.30\n"
+            "Credits, refunds, discounts and tax (Cost Explorer record types):\n  Amazon Bedrock / Credit: -$5.00 (net -$5.00)\n  Claude Haiku 4.5 (Amazon Bedrock Edition) / Refund: -$1.13 (net -$1.13)\n  Claude Haiku 4.5 (Amazon Bedrock Edition) / Tax: $1.20 (net $1.20)\n  billed gross (usage) $36.63 + adjustments -$4.93 = $31.70; billed net (NetUnblendedCost, after discounts AWS nets in) $29.30\n"
         ),
         "{}",
         t.stdout
@@ -1213,6 +1235,51 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
             }
         }
     }
+    // Coverage under 99% (100% - the 1% threshold) is flagged: the four us-west-2 pairs.
+    assert_eq!(v["coverage_flagged"], json!(4));
+    // The unpriced model's row has no measurable gap: null, never $0.
+    let opus = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["model"] == "us.anthropic.claude-opus-5-20261015-v1:0")
+        .unwrap();
+    assert_eq!(
+        (&opus["computed_usd"], &opus["gap_usd"]),
+        (&json!(null), &json!(null))
+    );
+    // The header splits the bill: model tokens and charges never computed from usage.
+    let t = run_in(
+        tmp.path(),
+        &["reconcile", "--snapshot", "snap", "--by", "month"],
+    );
+    assert!(
+        t.stdout.starts_with("Computed (logs+metrics) against billed (Cost Explorer), per month: computed $87.25, billed $137.51 ($89.51 model tokens + $48.00 other charges, billed and never computed from usage), gap $50.26; 2 flagged"),
+        "{}",
+        t.stdout
+    );
+    assert!(t.stdout.contains("4 region and model pair(s) flagged: less than 99% of their metric tokens or calls are in the logs"), "{}", t.stdout);
+    // --strict: flags (gaps or coverage) exit 1; a period with nothing in it exits 1 too.
+    let strict = run_in(tmp.path(), &["reconcile", "--snapshot", "snap", "--strict"]);
+    assert_eq!(strict.code, 1, "{}", strict.all());
+    let empty = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--start",
+            "2027-01",
+            "--end",
+            "2027-01",
+        ],
+    );
+    assert_eq!(empty.code, 1, "{}", empty.all());
+    assert!(
+        empty.stderr.contains("nothing in scope"),
+        "{}",
+        empty.stderr
+    );
     let lite = v["logging_coverage"]
         .as_array()
         .unwrap()
