@@ -123,7 +123,7 @@ pub fn each_bucket(
     let rows = crate::snapshot::metrics::read(&path, diags)?;
     stats.files += 1;
     stats.bytes += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let finest = finest_periods(&rows);
+    let finer = Finer::of(&rows);
     let mut buckets: BTreeMap<BucketKey, Sums> = BTreeMap::new();
     let mut coarser = 0u64;
     for (i, r) in rows.iter().enumerate() {
@@ -134,7 +134,7 @@ pub fn each_bucket(
             p.model_id.clone(),
             p.metric,
         );
-        if finest.get(&series) != Some(&r.period) {
+        if finer.covers(&series, r.period, p.timestamp) {
             coarser += 1;
             continue;
         }
@@ -255,22 +255,39 @@ fn count(v: f64) -> Option<u64> {
 
 type Series = (Option<Arc<str>>, Arc<str>, Arc<str>, &'static str);
 
-/// Per series, the finest period collected: a series collected at two periods (hourly, then
-/// daily) is summed once, at the finer.
-fn finest_periods(rows: &[MetricRow]) -> BTreeMap<Series, u32> {
-    let mut out: BTreeMap<Series, u32> = BTreeMap::new();
-    for r in rows {
-        let p = &r.point;
-        let k = (
-            r.account.clone(),
-            p.region.clone(),
-            p.model_id.clone(),
-            p.metric,
-        );
-        let e = out.entry(k).or_insert(r.period);
-        *e = (*e).min(r.period);
+/// Per series and period, the times of its datapoints: a point is left out where the same
+/// series has points at a finer period inside its span (an hour also collected per minute is
+/// counted from its minutes), and counted elsewhere (the hours the minutes do not reach).
+struct Finer(BTreeMap<Series, BTreeMap<u32, BTreeSet<DateTime<Utc>>>>);
+
+impl Finer {
+    fn of(rows: &[MetricRow]) -> Finer {
+        let mut out: BTreeMap<Series, BTreeMap<u32, BTreeSet<DateTime<Utc>>>> = BTreeMap::new();
+        for r in rows {
+            let p = &r.point;
+            let k = (
+                r.account.clone(),
+                p.region.clone(),
+                p.model_id.clone(),
+                p.metric,
+            );
+            out.entry(k)
+                .or_default()
+                .entry(r.period)
+                .or_default()
+                .insert(p.timestamp);
+        }
+        Finer(out)
     }
-    out
+
+    /// Whether `series` has points at a period finer than `period` in `[at, at + period)`.
+    fn covers(&self, series: &Series, period: u32, at: DateTime<Utc>) -> bool {
+        let end = at + chrono::Duration::seconds(i64::from(period));
+        self.0.get(series).is_some_and(|by| {
+            by.range(..period)
+                .any(|(_, times)| times.range(at..end).next().is_some())
+        })
+    }
 }
 
 /// What metrics cannot tell, in words, with the long-context bound in dollars.

@@ -436,15 +436,17 @@ fn a_series_collected_hourly_and_daily_is_counted_once_and_odd_values_are_said()
             ),
         ],
     );
-    // The same day again at a daily period: left out, said.
-    let pts = vec![Point {
+    // The same day again at a daily period: left out, said. The next day, which no hourly
+    // point reaches, is counted from its daily point.
+    let daily = |day: u32, value: f64| Point {
         region: Arc::from("us-east-1"),
         model_id: Arc::from("amazon.nova-micro-v1:0"),
         metric: "InputTokenCount",
         stat: "Sum",
-        timestamp: t(5, 0),
-        value: 1_000_000.0,
-    }];
+        timestamp: t(day, 0),
+        value,
+    };
+    let pts = vec![daily(5, 1_000_000.0), daily(6, 500_000.0)];
     let asked: HashSet<_> = [(
         "us-east-1".to_string(),
         "amazon.nova-micro-v1:0".to_string(),
@@ -460,7 +462,7 @@ fn a_series_collected_hourly_and_daily_is_counted_once_and_odd_values_are_said()
         86400,
         &Window {
             start: t(5, 0),
-            end: t(6, 0),
+            end: t(7, 0),
         },
         &asked,
         &mut dg,
@@ -472,9 +474,10 @@ fn a_series_collected_hourly_and_daily_is_counted_once_and_odd_values_are_said()
     );
     assert_eq!(o.code, 0, "{}", o.all());
     let v = o.json();
-    // 1M x $0.035 = $0.035, once; the 2.5-token output is not a count: skipped, named
-    assert_eq!(v["totals"]["input_tokens"], json!(1_000_000));
-    assert_eq!(v["totals"]["cost_usd"], json!(0.035));
+    // Day 5: 1M x $0.035 = $0.035, once; day 6: 500K = $0.0175. The 2.5-token output is not
+    // a count: skipped, named.
+    assert_eq!(v["totals"]["input_tokens"], json!(1_500_000));
+    assert_eq!(v["totals"]["cost_usd"], json!(0.0525));
     assert_eq!(v["input"]["skipped_lines"], json!(1));
     assert!(
         o.stderr
