@@ -638,6 +638,11 @@ pub struct CollectAllArgs {
     #[arg(long, default_value = "1h", value_name = "PERIOD")]
     pub period: String,
 
+    /// Also ask for this model id's metrics (repeatable): ListMetrics only lists metrics with
+    /// data in the last two weeks, so name the models idle since then (an earlier month).
+    #[arg(long, value_name = "ID")]
+    pub model_id: Vec<String>,
+
     /// Costs per linked account (member accounts of an organization).
     #[arg(long)]
     pub linked_account: bool,

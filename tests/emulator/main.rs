@@ -946,6 +946,9 @@ fn collectors_against_the_emulator() {
             "Amazon Bedrock",
             "--region",
             "us-east-1",
+            // A model ListMetrics does not find (idle for two weeks) is asked for by name.
+            "--model-id",
+            "amazon.titan-embed-text-v2:0",
             "--start",
             &start,
             "--end",
@@ -956,6 +959,16 @@ fn collectors_against_the_emulator() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
+    let requested: u64 = e
+        .split("metrics requested: ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        requested > 7,
+        "the named model's metrics are asked for too: {e}"
+    );
     assert!(
         e.contains("collect all:\n  metrics   ok\n  logs      ok\n  costs     ok\n"),
         "{e}"

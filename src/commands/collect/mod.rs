@@ -140,7 +140,7 @@ fn all(env: &Env, a: &crate::cli::CollectAllArgs) -> anyhow::Result<Outcome> {
             CollectCommand::Metrics(CollectMetricsArgs {
                 target: target.clone(),
                 period: a.period.clone(),
-                model_id: vec![],
+                model_id: a.model_id.clone(),
             }),
         ));
     }
