@@ -14,7 +14,7 @@ use crate::output::report::{Counts, DataSource, Report};
 use crate::pricing::CacheTtl;
 use crate::render;
 use crate::settings::discounts::{percent, Discounts};
-use crate::settings::{input_sources, output_of, parse_period, Env};
+use crate::settings::{input_sources, output_of, parse_days, Env};
 use crate::usage::ingest::IngestStats;
 use crate::usage::{Diagnostics, GroupKey, Period};
 
@@ -57,7 +57,7 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         (None, Some(f)) => Some(Discounts::load(f, &env.catalog)?),
         (None, None) => None,
     };
-    let period = parse_period(a.start.as_deref(), a.end.as_deref())?;
+    let period = parse_days(a.start.as_deref(), a.end.as_deref())?;
     let dir = &a.snapshot;
     let opened = crate::snapshot::open(dir).map_err(|e| {
         UsageError::new(
@@ -340,6 +340,21 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
         let day = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.date_naive());
         bill::adjustments(&rt, day(period.start), day(period.end))
     });
+    // A discount AWS already lists as its own record type is in the adjustments, not in the
+    // usage rows: modelling it again on the computed side counts it twice.
+    let billed_discounts: Vec<&str> = rec
+        .adjustments
+        .iter()
+        .flat_map(|a| &a.rows)
+        .filter(|r| r.kind == "discount")
+        .map(|r| r.record_type.as_str())
+        .collect();
+    if discounts.is_some() && !billed_discounts.is_empty() && !env.quiet {
+        eprintln!(
+            "warning: the bill lists discounts as their own record types ({}), so its usage rows are at list price: a discount taken off the computed side counts them twice; leave out --discount/--discount-file for a usage-row comparison",
+            billed_discounts.join(", ")
+        );
+    }
     let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
     output.write(render::reconcile::render(&rec, a.format)?.as_bytes())?;
     super::warn_diagnostics(&stats, &diags, env.quiet);

@@ -78,7 +78,8 @@ fn bill_cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let mut diags = Diagnostics::default();
     let rows = crate::snapshot::costs::read(&path, &mut diags)?;
     let day = |s: Option<&str>, end: bool| -> anyhow::Result<Option<chrono::NaiveDate>> {
-        let p = parse_period(if end { None } else { s }, if end { s } else { None })?;
+        let p =
+            crate::settings::parse_days(if end { None } else { s }, if end { s } else { None })?;
         Ok(if end { p.end } else { p.start }.map(|t| t.date_naive()))
     };
     let (start, end) = (

@@ -127,6 +127,24 @@ pub fn parse_bound(flag: &str, s: &str, is_end: bool) -> anyhow::Result<DateTime
     Err(UsageError::new(format!("{flag} `{shown}` is not a date"), date_hint()).into())
 }
 
+/// A period of whole UTC days (`YYYY-MM-DD` or `YYYY-MM` bounds), for what the bill can be
+/// compared over: the bill is daily, so a bound inside a day is a usage error.
+pub fn parse_days(start: Option<&str>, end: Option<&str>) -> anyhow::Result<Period> {
+    for (flag, v) in [("--start", start), ("--end", end)] {
+        if let Some(v) = v.filter(|v| v.contains('T') || v.contains(':') || v.contains(' ')) {
+            return Err(UsageError::new(
+                format!(
+                    "{flag} {}: the bill is per day, so this takes whole days",
+                    crate::io::clean(v)
+                ),
+                format!("give YYYY-MM-DD or YYYY-MM, e.g. {flag} 2026-10-07"),
+            )
+            .into());
+        }
+    }
+    parse_period(start, end)
+}
+
 pub fn parse_period(start: Option<&str>, end: Option<&str>) -> anyhow::Result<Period> {
     let p = Period {
         start: start

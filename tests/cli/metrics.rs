@@ -1157,6 +1157,27 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
         "{}",
         t.stdout
     );
+    // A discount the bill lists as its own record type, and --discount as well: counted twice,
+    // said.
+    record_types_snapshot(
+        &snap,
+        &[(
+            "2026-10-08",
+            "Amazon Bedrock",
+            "Enterprise Discount Program Discount",
+            "-1.00",
+            "-1.00",
+        )],
+    );
+    let w = run_in(
+        tmp.path(),
+        &["reconcile", "--snapshot", "snap", "--discount", "5%"],
+    );
+    assert!(
+        w.stderr.contains("warning: the bill lists discounts as their own record types (Enterprise Discount Program Discount), so its usage rows are at list price"),
+        "{}",
+        w.stderr
+    );
 }
 
 /// Record types of a snapshot's bill: (day, service, record type, unblended, net unblended).
@@ -1282,6 +1303,24 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
         empty.stderr.contains("nothing in scope"),
         "{}",
         empty.stderr
+    );
+    // Half a day of usage against a whole billed day would read as a gap: whole days only.
+    let part = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--end",
+            "2026-10-07T12:00:00Z",
+        ],
+    );
+    assert_eq!(part.code, 2, "{}", part.all());
+    assert!(
+        part.stderr
+            .contains("the bill is per day, so this takes whole days"),
+        "{}",
+        part.stderr
     );
     let lite = v["logging_coverage"]
         .as_array()
