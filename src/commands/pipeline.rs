@@ -182,10 +182,20 @@ pub fn run_whatif_metrics(
 ) -> anyhow::Result<WhatifRun> {
     let resolver = Resolver::new(&env.catalog, &env.map);
     let mut sink = WhatIfSink::new(&resolver, &s.plan);
-    super::from_metrics::each_bucket(dir, &mut stats, &mut diags, None, |r, b| sink.bucket(r, b))?;
+    let mut coarsest = 0u32;
+    super::from_metrics::each_bucket(dir, &mut stats, &mut diags, None, |r, b| {
+        coarsest = coarsest.max(b.period_secs);
+        sink.bucket(r, b)
+    })?;
     let mut run = finish_whatif(env, s, sink, stats, diags, Dropped::default())?;
     run.result.source = crate::output::report::DataSource::Metrics;
     run.result.limits = super::from_metrics::limits(&std::collections::BTreeMap::new(), s.plan.ttl);
+    if coarsest > 60 {
+        run.result.limits.push(format!(
+            "provisioned throughput is sized from {}-minute metric buckets spread evenly over their minutes: a peak inside a bucket is not seen, so the units needed can be more; collect `--period 1m` metrics (kept 15 days by CloudWatch) for per-minute peaks",
+            coarsest / 60
+        ));
+    }
     Ok(run)
 }
 

@@ -1443,6 +1443,18 @@ fn whatif_from_metrics_reprices_model_level_scenarios() {
     // Batch: Nova Micro 2,000 x 0.0175 + 500 x 0.07 per 1M = $0.00007; Haiku 4.5 global batch
     // 1M x 0.50 + 100K x 2.50 = $0.75. A 1M-token sum is not a long-context request.
     assert_eq!(v["scenarios"][0]["total_usd"], json!(0.75007));
+    // Hourly buckets: provisioned sizing cannot see a peak inside the hour, and says so.
+    assert!(
+        v["limits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().starts_with(
+                "provisioned throughput is sized from 60-minute metric buckets spread evenly"
+            )),
+        "{}",
+        v["limits"]
+    );
     // The caching scenarios need request bodies
     let e = run_in(
         tmp.path(),
