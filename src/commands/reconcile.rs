@@ -220,14 +220,13 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
                 kind.to_string(),
             )
         };
+        // Exact amounts: a month is the sum of its days to the last digit.
+        let parts = r.cost.map(|_| r.exact.map(|p| p.to_decimal()));
         if a.by_token_kind {
-            let parts = r
-                .cost
-                .map(|b| [b.input, b.output, b.cache_read, b.cache_write]);
             for (i, kind) in KINDS.iter().enumerate() {
                 let c = computed.entry(key(kind)).or_default();
                 if let Some(p) = parts {
-                    *c.usd.get_or_insert(Decimal::ZERO) += off(p[i].to_decimal());
+                    *c.usd.get_or_insert(Decimal::ZERO) += off(p[i]);
                 }
                 if i == 0 {
                     c.unpriced_invocations += r.unpriced_invocations;
@@ -236,8 +235,8 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
             continue;
         }
         let c = computed.entry(key("")).or_default();
-        if let Some(u) = r.cost_usd() {
-            *c.usd.get_or_insert(Decimal::ZERO) += off(u.to_decimal());
+        if let Some(p) = parts {
+            *c.usd.get_or_insert(Decimal::ZERO) += off(p.iter().copied().sum());
         }
         c.unpriced_invocations += r.unpriced_invocations;
     }
@@ -280,11 +279,7 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
             .as_ref()
             .and_then(|p| p.region.clone())
             .unwrap_or_else(|| "-".into());
-        let model = match (&l.model, &l.row.parsed) {
-            (Some(m), _) => m.clone(),
-            (None, Some(_)) => format!("(unmapped) {}", l.row.usage_type),
-            (None, None) => format!("({})", l.category),
-        };
+        let model = bill::model_label(l);
         let kind = match (&l.row.parsed, a.by_token_kind) {
             (Some(p), true) => match p.kind {
                 crate::collect::cost_explorer::usage_type::TokenKind::Input => "input",

@@ -127,13 +127,24 @@ pub fn lines<'a>(catalog: &Catalog, rows: &'a [(Option<String>, CostRow)]) -> Ve
         .collect()
 }
 
+/// What a line is billed for, as the model column says it: the catalog model; an unmapped
+/// usage type (with its service when Marketplace, whose usage types name no model); or the
+/// bill's category of a charge that is not model tokens.
+pub fn model_label(l: &Line) -> String {
+    match (&l.model, &l.row.parsed) {
+        (Some(m), _) => m.clone(),
+        (None, Some(p)) if p.marketplace => {
+            format!("(unmapped) {} / {}", l.row.service, l.row.usage_type)
+        }
+        (None, Some(_)) => format!("(unmapped) {}", l.row.usage_type),
+        (None, None) => format!("({})", l.category),
+    }
+}
+
 fn key_value(k: BillKey, l: &Line) -> Option<String> {
     let p = l.row.parsed.as_ref();
     match k {
-        BillKey::Model => l
-            .model
-            .clone()
-            .or_else(|| p.map(|_| format!("(unmapped) {}", l.row.usage_type))),
+        BillKey::Model => Some(model_label(l)),
         BillKey::Region => p.and_then(|p| p.region.clone()),
         BillKey::Day => Some(l.row.day.to_string()),
         BillKey::Month => Some(l.row.day.format("%Y-%m").to_string()),

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::money::{ExactUsd, Usd6};
+use crate::money::{ExactUsd, Pico, Usd6};
 use crate::pricing::aggregate::{Agg, Aggregator};
 use crate::pricing::{CacheTtl, Catalog};
 use crate::usage::ingest::IngestStats;
@@ -108,6 +108,9 @@ pub struct Row {
     pub guardrail_blocked: u64,
     /// `None` when nothing in the row could be priced.
     pub cost: Option<Breakdown>,
+    /// The row's exact cost (input, output, cache read, cache write), before `cost` rounds it
+    /// to micro-dollars across the rows: for sums across groupings (reconcile), never shown.
+    pub exact: [Pico; 4],
 }
 
 impl Row {
@@ -302,6 +305,12 @@ pub fn rows_of(agg: &Aggregator, grouping: usize) -> Vec<Row> {
                 long_context_invocations: a.long_context_invocations,
                 guardrail_blocked: a.guardrail_blocked,
                 cost: None,
+                exact: [
+                    a.cost_input,
+                    a.cost_output,
+                    a.cost_cache_read,
+                    a.cost_cache_write,
+                ],
             };
             (row, a)
         })

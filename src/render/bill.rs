@@ -3,7 +3,7 @@
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::{csv, json, Format, Grid};
+use super::{csv_guarded, json, Format, Grid};
 use crate::io::clean;
 use crate::money::{apportion_signed, cents_text, group_thousands, Ties};
 use crate::output::bill::{Adjustments, BillReport};
@@ -173,7 +173,8 @@ pub fn render(rep: &BillReport, format: Format) -> anyhow::Result<String> {
             .chain(adj.iter().flatten())
             .map(|c| format!("# caveat: {c}\n"))
             .collect();
-        return Ok(format!("{}{caveats}", csv(&header, &rows)?));
+        let keys = rep.group_by.len();
+        return Ok(format!("{}{caveats}", csv_guarded(&header, &rows, keys)?));
     }
     let (cells, total) = amount_cells(rep);
     let mut rows: Vec<Vec<String>> = rep

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::bill::tenths_of_nanos;
-use super::{csv, json, Format, Grid};
+use super::{csv_guarded, json, Format, Grid};
 use crate::io::clean;
 use crate::money::{apportion_signed, cents_text, group_thousands, Ties};
 use crate::output::reconcile::Reconciliation;
@@ -88,7 +88,8 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
             h[4 + i] = n.to_string();
         }
         h.push("cause".into());
-        return csv(&with_kind(h, "token_kind"), &rows);
+        // Keys come from the data (formula-guarded); amounts are ours and may be negative.
+        return csv_guarded(&with_kind(h, "token_kind"), &rows, 4 + usize::from(split));
     }
     let markdown = format == Format::Markdown;
     let computed: Vec<Option<Decimal>> = rec

@@ -613,7 +613,7 @@ fn the_bill_as_a_report_with_exact_amounts_and_unmapped_usage_listed() {
     assert_eq!(
         rows,
         [
-            (json!(null), json!(20)),
+            (json!("(provisioned throughput)"), json!(20)),
             (json!("anthropic.claude-sonnet-4-6"), json!(4.8)),
             (json!("(unmapped) USE1-Mystery9-input-tokens"), json!(0.5)),
             (json!("amazon.nova-micro"), json!(0.1050000001)),
@@ -664,6 +664,53 @@ fn the_bill_as_a_report_with_exact_amounts_and_unmapped_usage_listed() {
     );
     assert_eq!(e.code, 2, "{}", e.all());
     assert!(e.stderr.contains("hint: with --source bill group by model, region, day, month, account, service, usage_type, token_kind, mode, category"), "{}", e.stderr);
+    // Two Marketplace models the catalog does not know share a usage type: kept apart by
+    // their service.
+    bill_snapshot(
+        &tmp.path().join("mp2"),
+        &[
+            (
+                "2026-10-05",
+                "Foo Model X (Amazon Bedrock Edition)",
+                "USE1-MP:USE1_InputTokenCount-Units",
+                "10",
+                "1",
+            ),
+            (
+                "2026-10-05",
+                "Bar Model Y (Amazon Bedrock Edition)",
+                "USE1-MP:USE1_InputTokenCount-Units",
+                "5",
+                "1",
+            ),
+        ],
+    );
+    let v = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "mp2",
+            "--source",
+            "bill",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    let models: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        models,
+        [
+            "(unmapped) Foo Model X (Amazon Bedrock Edition) / USE1-MP:USE1_InputTokenCount-Units",
+            "(unmapped) Bar Model Y (Amazon Bedrock Edition) / USE1-MP:USE1_InputTokenCount-Units"
+        ]
+    );
 }
 
 #[test]
