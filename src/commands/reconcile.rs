@@ -108,7 +108,7 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
             GroupKey::Model,
             time.clone(),
         ],
-        vec![GroupKey::Region, GroupKey::Model],
+        vec![GroupKey::Region, GroupKey::Model, GroupKey::Day],
     ];
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
@@ -244,10 +244,10 @@ pub fn cmd(env: &Env, a: &ReconcileArgs) -> anyhow::Result<Outcome> {
     // Logging coverage: when the snapshot has both, log tokens against metric tokens.
     let mut logging_coverage = vec![];
     if has_logs && has_metrics {
-        let counts = |rep: &Report| -> BTreeMap<(String, String), Counts> {
+        let counts = |rep: &Report| -> BTreeMap<(String, String, String), Counts> {
             rep.rows
                 .iter()
-                .map(|r| ((value(r, 0), value(r, 1)), r.counts))
+                .map(|r| ((value(r, 0), value(r, 1), value(r, 2)), r.counts))
                 .collect()
         };
         let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());

@@ -231,19 +231,29 @@ pub fn reconcile(
     }
 }
 
-/// Logging coverage per region and model: the share of metric tokens found in the logs, and of
+/// Logging coverage per region and model, over the same days: the share of metric tokens found in the logs, and of
 /// CloudWatch's Invocations (successful calls) found as successful calls in the logs (logs
 /// record failed calls too; their errors are left out of the comparison).
 pub fn coverage(
-    metrics: &BTreeMap<(String, String), Counts>,
-    logs: &BTreeMap<(String, String), Counts>,
+    metrics: &BTreeMap<(String, String, String), Counts>,
+    logs: &BTreeMap<(String, String, String), Counts>,
     threshold_pct: Decimal,
 ) -> Vec<Coverage> {
     let short = |p: Option<Decimal>| p.is_some_and(|p| p < Decimal::from(100) - threshold_pct);
-    metrics
-        .iter()
-        .map(|(k, m)| {
-            let l = logs.get(k).copied().unwrap_or_default();
+    // Per region and model, over the days the metrics have: logs of days the metrics were not
+    // collected for are left out.
+    let mut sums: BTreeMap<(String, String), (Counts, Counts)> = BTreeMap::new();
+    for ((region, model, day), m) in metrics {
+        let l = logs
+            .get(&(region.clone(), model.clone(), day.clone()))
+            .copied()
+            .unwrap_or_default();
+        let e = sums.entry((region.clone(), model.clone())).or_default();
+        e.0.add(m);
+        e.1.add(&l);
+    }
+    sums.iter()
+        .map(|(k, (m, l))| {
             let (mt, lt) = (m.tokens(), l.tokens());
             let log_calls = l.invocations.saturating_sub(l.errors);
             let tokens_pct = pct(Decimal::from(lt), Decimal::from(mt));
@@ -364,5 +374,52 @@ mod tests {
             .as_deref()
             .unwrap()
             .starts_with("billed, not computed from usage"));
+    }
+
+    #[test]
+    fn coverage_counts_only_the_days_the_metrics_have_and_flags_a_shortfall() {
+        let c = |calls: u64, errors: u64, input: u64| Counts {
+            invocations: calls,
+            errors,
+            input_tokens: input,
+            ..Default::default()
+        };
+        let k =
+            |model: &str, day: &str| ("us-east-1".to_string(), model.to_string(), day.to_string());
+        let metrics: BTreeMap<_, _> = [
+            (k("a", "2026-10-05"), c(10, 0, 1000)),
+            (k("b", "2026-10-05"), c(10, 0, 1000)),
+        ]
+        .into();
+        let logs: BTreeMap<_, _> = [
+            // a: every call logged, plus one failed call (logs record errors, metrics do not)
+            (k("a", "2026-10-05"), c(11, 1, 1000)),
+            // ... and a day the metrics were not collected for: left out, not 200%.
+            (k("a", "2026-10-06"), c(10, 0, 1000)),
+            // b: 9 of 10 calls, 900 of 1,000 tokens.
+            (k("b", "2026-10-05"), c(9, 0, 900)),
+        ]
+        .into();
+        let cov = coverage(&metrics, &logs, Decimal::ONE);
+        let got: Vec<(&str, u64, u64, Option<ExactUsd>, bool)> = cov
+            .iter()
+            .map(|c| {
+                (
+                    c.model.as_str(),
+                    c.log_tokens,
+                    c.log_calls,
+                    c.calls_coverage_pct,
+                    c.flagged,
+                )
+            })
+            .collect();
+        let pct = |s: &str| Some(ExactUsd(s.parse().unwrap()));
+        assert_eq!(
+            got,
+            [
+                ("a", 1000, 10, pct("100"), false),
+                ("b", 900, 9, pct("90"), true)
+            ]
+        );
     }
 }

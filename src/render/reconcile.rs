@@ -219,7 +219,7 @@ pub fn render(rec: &Reconciliation, format: Format) -> anyhow::Result<String> {
     }
     if !rec.logging_coverage.is_empty() {
         s.push_str(
-            "\nLogging coverage (tokens and successful calls in the logs / in the metrics, same period; CloudWatch's Invocations count successful calls only):\n",
+            "\nLogging coverage (tokens and successful calls in the logs / in the metrics, over the days the metrics have; CloudWatch's Invocations count successful calls only):\n",
         );
         let rows = rec
             .logging_coverage
