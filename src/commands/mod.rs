@@ -23,23 +23,50 @@ use crate::usage::Diagnostics;
 pub struct Scope {
     pub records: u64,
     pub outside_period: u64,
+    pub unit: ScopeUnit,
+}
+
+/// What a run's records are, for its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeUnit {
+    /// Invocation-log records (per request).
+    Invocations,
+    /// Cost Explorer rows of the bill.
+    BillRows,
+    /// CloudWatch datapoints, summed into buckets per model id and period.
+    Metrics,
 }
 
 /// How a run over logs ends: with no record in scope (none read, or none in the period) it
 /// says so and exits 1; with `--strict`, any unusable line or file also makes it exit 1.
 pub fn input_outcome(stats: &IngestStats, scope: Scope, strict: bool) -> crate::error::Outcome {
     if scope.records == 0 {
-        eprintln!(
-            "error: no invocation records in scope: {} read, {} outside the period",
+        let (read, outside) = (
             group_thousands(stats.records),
             group_thousands(scope.outside_period),
+        );
+        eprintln!(
+            "error: {}",
+            match scope.unit {
+                ScopeUnit::Invocations => format!(
+                    "no invocation records in scope: {read} read, {outside} outside the period"
+                ),
+                ScopeUnit::BillRows => format!(
+                    "no bill rows in scope: {read} read, {outside} outside the period"
+                ),
+                ScopeUnit::Metrics => format!(
+                    "no metrics in scope: {read} datapoint(s) read, {outside} bucket(s) outside the period"
+                ),
+            }
         );
         eprintln!(
             "hint: {}",
             if scope.outside_period > 0 {
                 "widen --start/--end (or leave them out) to take in the records that were read"
-            } else {
+            } else if scope.unit == ScopeUnit::Invocations {
                 "check the paths: they hold no readable invocation-log records (see the lines above)"
+            } else {
+                "the snapshot holds none: collect them for the period with `bedrock-lens collect ... --out DIR`"
             }
         );
         return crate::error::Outcome::Partial;

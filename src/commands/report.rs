@@ -1,7 +1,7 @@
 //! `report`: invocation logs -> priced usage grouped by the keys asked for.
 
 use super::pipeline::{run_report, ReportPlan};
-use super::{input_outcome, warn_diagnostics, warn_duplicates, warn_unpriced, Scope};
+use super::{input_outcome, warn_diagnostics, warn_duplicates, warn_unpriced, Scope, ScopeUnit};
 use crate::cli::ReportArgs;
 use crate::error::{Outcome, UsageError};
 use crate::io::Output;
@@ -30,6 +30,13 @@ fn source_of(a: &ReportArgs) -> anyhow::Result<DataSource> {
             _ => Ok(DataSource::Logs),
         };
     };
+    if let Err(e) = crate::snapshot::open(dir) {
+        return Err(UsageError::new(
+            format!("--snapshot: {e:#}"),
+            "give the directory `bedrock-lens collect ... --out DIR` wrote (or `demo --snapshot DIR`)",
+        )
+        .into());
+    }
     Ok(match a.source {
         DataSource::Auto => super::from_metrics::auto_source(dir),
         s => s,
@@ -92,7 +99,7 @@ fn bill_cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
         .map(|rows| bill::adjustments(&rows, start, end));
     output.write(render::bill::render(&rep, a.format)?.as_bytes())?;
     let stats = IngestStats {
-        records: rep.lines,
+        records: rows.len() as u64,
         files: 1,
         ..Default::default()
     };
@@ -106,6 +113,7 @@ fn bill_cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let scope = Scope {
         records: rep.lines,
         outside_period: rows.len() as u64 - rep.lines,
+        unit: ScopeUnit::BillRows,
     };
     Ok(input_outcome(&stats, scope, a.strict))
 }
@@ -157,6 +165,7 @@ fn metrics_cmd(
     let scope = Scope {
         records: u64::from(!rep.totals.counts.is_empty()),
         outside_period: rep.input.outside_period,
+        unit: ScopeUnit::Metrics,
     };
     Ok(input_outcome(&stats, scope, a.strict))
 }
@@ -289,6 +298,7 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let scope = Scope {
         records: rep.totals.counts.invocations,
         outside_period: rep.input.outside_period,
+        unit: ScopeUnit::Invocations,
     };
     Ok(input_outcome(&run.stats, scope, a.strict))
 }

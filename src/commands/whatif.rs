@@ -2,7 +2,9 @@
 //! cheapest inference mode recommended for each.
 
 use super::pipeline::run_whatif;
-use super::{input_outcome, warn_diagnostics, warn_duplicates, warn_unpriced_list, Scope};
+use super::{
+    input_outcome, warn_diagnostics, warn_duplicates, warn_unpriced_list, Scope, ScopeUnit,
+};
 use crate::cli::WhatifArgs;
 use crate::error::Outcome;
 use crate::money::group_thousands;
@@ -83,6 +85,7 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
             let scope = Scope {
                 records: any.min(1),
                 outside_period: r.result.input.outside_period,
+                unit: ScopeUnit::Metrics,
             };
             return Ok(input_outcome(&r.stats, scope, false));
         }
@@ -125,6 +128,7 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     let scope = Scope {
         records: r.result.baseline.counts.invocations + unpriced,
         outside_period: r.result.input.outside_period,
+        unit: ScopeUnit::Invocations,
     };
     if scope.records > 0 && r.result.baseline.counts.invocations == 0 {
         // A table of $0.00 would read as free.

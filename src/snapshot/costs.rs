@@ -124,10 +124,15 @@ pub fn read(path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<(Option<Str
             }
         };
         let usage_type = ut[i].clone().unwrap_or_default();
-        let amount = |v: &Option<String>| {
-            v.as_deref()
-                .and_then(cost_explorer::parse_amount)
-                .with_context(|| format!("{}: row {}: unreadable amount", path.display(), i + 1))
+        let amount = |v: &Option<String>, field: &str| {
+            v.as_deref().and_then(cost_explorer::parse_amount).with_context(|| {
+                format!(
+                    "{}: row {}: unreadable amount in `{field}` (`{}`); hint: collect the costs again with `bedrock-lens collect costs --out DIR`",
+                    path.display(),
+                    i + 1,
+                    crate::io::clean(v.as_deref().unwrap_or(""))
+                )
+            })
         };
         out.push((
             account[i].clone(),
@@ -137,9 +142,9 @@ pub fn read(path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<(Option<Str
                 parsed: usage_type::parse(&usage_type),
                 usage_type,
                 linked_account: acct[i].clone(),
-                cost: amount(&cost[i])?,
+                cost: amount(&cost[i], "cost")?,
                 cost_unit: cu[i].clone().unwrap_or_default(),
-                quantity: amount(&q[i])?,
+                quantity: amount(&q[i], "quantity")?,
                 quantity_unit: qu[i].clone().unwrap_or_default(),
             },
         ));

@@ -1,6 +1,7 @@
 //! `metrics.parquet`: CloudWatch datapoints (account, region, model id, metric, statistic, time,
 //! value, period), and the rule a re-collection replaces rows by.
 
+use anyhow::Context;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -73,7 +74,12 @@ pub fn save(
 /// The rows of a metrics file this version knows (a row without a time or value is left out,
 /// located in `dg`).
 pub fn read(path: &Path, dg: &mut Diagnostics) -> anyhow::Result<Vec<MetricRow>> {
-    rows_of(&super::read_parquet(path)?, path, dg)
+    rows_of(&super::read_parquet(path)?, path, dg).with_context(|| {
+        format!(
+            "{}: not a metrics file this version reads (written by another version?); hint: collect the metrics again with `bedrock-lens collect metrics --out DIR`",
+            path.display()
+        )
+    })
 }
 
 /// The rows of an earlier file whose metric or statistic this version does not know.

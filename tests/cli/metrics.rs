@@ -1662,6 +1662,38 @@ fn an_older_bill_is_read_with_what_it_lacks_said_and_an_unreadable_amount_is_nev
         "{}",
         text.stdout
     );
+    // A period the bill has nothing in: said in the bill's own terms, exit 1.
+    let e = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--snapshot",
+            "old",
+            "--source",
+            "bill",
+            "--start",
+            "2027-01",
+        ],
+    );
+    assert_eq!(e.code, 1, "{}", e.all());
+    assert!(
+        e.stderr
+            .contains("error: no bill rows in scope: 1 read, 1 outside the period"),
+        "{}",
+        e.stderr
+    );
+    // A directory that is not a snapshot: a usage error saying so.
+    let e = run_in(
+        tmp.path(),
+        &["report", "--snapshot", ".", "--source", "bill"],
+    );
+    assert_eq!(e.code, 2, "{}", e.all());
+    assert!(
+        e.stderr
+            .contains("no manifest.json here, so not a snapshot"),
+        "{}",
+        e.stderr
+    );
     // An amount that cannot be read stops the bill (exit 1, file and row named), never $0.
     let bad = tmp.path().join("bad");
     metrics_snapshot(
