@@ -40,6 +40,13 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 }
 
 fn main() -> ExitCode {
+    // A reader that closes the pipe early (`| head`) ends the process quietly, as for any Unix
+    // filter, rather than a panic on the next write.
+    #[cfg(unix)]
+    // SAFETY: resetting one signal's disposition before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
