@@ -1058,21 +1058,14 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
         t.stdout
     );
     // A service the bill does not have discounts nothing, and is said.
-    std::fs::write(
-        tmp.path().join("svc.toml"),
-        "[services]\n\"Amazon Bedrok\" = 10\n",
-    )
-    .unwrap();
-    let w = run_in(
-        tmp.path(),
-        &[
-            "reconcile",
-            "--snapshot",
-            "snap",
-            "--discount-file",
-            "svc.toml",
-        ],
-    );
+    let with_file = |name: &str, text: &str| {
+        std::fs::write(tmp.path().join(name), text).unwrap();
+        run_in(
+            tmp.path(),
+            &["reconcile", "--snapshot", "snap", "--discount-file", name],
+        )
+    };
+    let w = with_file("svc.toml", "[services]\n\"Amazon Bedrok\" = 10\n");
     assert_eq!(w.code, 0, "{}", w.all());
     assert!(
         w.stderr.contains("warning: --discount-file: services.\"Amazon Bedrok\" bills nothing in this snapshot, so it discounts nothing (the bill's services: Amazon Bedrock, "),
@@ -1093,20 +1086,9 @@ fn reconcile_finds_a_planted_gap_and_flags_nothing_else() {
         ],
     );
     assert_eq!(e.code, 2, "{}", e.all());
-    std::fs::write(
-        tmp.path().join("typo.toml"),
+    let e = with_file(
+        "typo.toml",
         "[models]\n\"anthropic.claude-haiku-45\" = \"10%\"\n",
-    )
-    .unwrap();
-    let e = run_in(
-        tmp.path(),
-        &[
-            "reconcile",
-            "--snapshot",
-            "snap",
-            "--discount-file",
-            "typo.toml",
-        ],
     );
     assert_eq!(e.code, 2, "{}", e.all());
     assert!(
