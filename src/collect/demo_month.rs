@@ -1,15 +1,24 @@
-//! The built-in sample month: a deterministic, realistic October 2026 of Bedrock usage by five
-//! teams, generated in memory as real invocation-log records (bodies are placeholders: the demo
-//! holds no prompt text) and run through the same ingest and pricing as `report`.
+//! The built-in sample months: a deterministic, realistic October 2026 of Bedrock usage by five
+//! teams, and the September before it (for month over month: a workload that ends, a model that
+//! is not out yet, a planted spike), generated in memory as real invocation-log records (bodies
+//! are placeholders: the demo holds no prompt text) and run through the same ingest and pricing
+//! as `report`.
 
 use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use chrono::{Datelike, NaiveDate, Weekday};
+
 /// The demo's month.
 pub const YEAR: i32 = 2026;
 pub const MONTH: u32 = 10;
 pub const DAYS: u32 = 31;
+/// The month before it.
+pub const PREVIOUS_MONTH: u32 = 9;
+/// The planted spike of the previous month: the data-science team's DeepSeek R1 calls, six
+/// times their usual number on this day.
+pub const SPIKE: (&str, &str) = ("deepseek.r1", "2026-09-23");
 
 /// splitmix64: a tiny deterministic generator, so the demo is the same on every machine.
 struct Rng(u64);
@@ -47,6 +56,8 @@ struct Workload {
     /// Share of requests (percent) reading / writing a prompt cache, and its size.
     cache_pct: u64,
     cache_tokens: u64,
+    /// The months it runs in (`None`: both).
+    only: Option<u32>,
 }
 
 const A: &str = "111122223333";
@@ -66,6 +77,7 @@ const WORKLOADS: &[Workload] = &[
         output: 450,
         cache_pct: 70,
         cache_tokens: 6000,
+        only: None,
     },
     Workload {
         account: A,
@@ -80,6 +92,7 @@ const WORKLOADS: &[Workload] = &[
         output: 60,
         cache_pct: 0,
         cache_tokens: 0,
+        only: None,
     },
     Workload {
         account: A,
@@ -94,6 +107,7 @@ const WORKLOADS: &[Workload] = &[
         output: 400,
         cache_pct: 50,
         cache_tokens: 5000,
+        only: None,
     },
     Workload {
         account: A,
@@ -108,6 +122,7 @@ const WORKLOADS: &[Workload] = &[
         output: 1500,
         cache_pct: 40,
         cache_tokens: 20000,
+        only: None,
     },
     Workload {
         account: A,
@@ -122,6 +137,7 @@ const WORKLOADS: &[Workload] = &[
         output: 0,
         cache_pct: 0,
         cache_tokens: 0,
+        only: None,
     },
     Workload {
         account: A,
@@ -136,6 +152,7 @@ const WORKLOADS: &[Workload] = &[
         output: 350,
         cache_pct: 30,
         cache_tokens: 2000,
+        only: None,
     },
     Workload {
         account: A,
@@ -150,6 +167,7 @@ const WORKLOADS: &[Workload] = &[
         output: 250,
         cache_pct: 0,
         cache_tokens: 0,
+        only: None,
     },
     Workload {
         account: B,
@@ -164,6 +182,7 @@ const WORKLOADS: &[Workload] = &[
         output: 700,
         cache_pct: 0,
         cache_tokens: 0,
+        only: None,
     },
     Workload {
         account: B,
@@ -178,6 +197,7 @@ const WORKLOADS: &[Workload] = &[
         output: 600,
         cache_pct: 0,
         cache_tokens: 0,
+        only: None,
     },
     Workload {
         account: B,
@@ -192,6 +212,7 @@ const WORKLOADS: &[Workload] = &[
         output: 2500,
         cache_pct: 0,
         cache_tokens: 0,
+        only: None,
     },
     Workload {
         account: B,
@@ -206,6 +227,7 @@ const WORKLOADS: &[Workload] = &[
         output: 500,
         cache_pct: 0,
         cache_tokens: 0,
+        only: None,
     },
     Workload {
         account: B,
@@ -220,6 +242,7 @@ const WORKLOADS: &[Workload] = &[
         output: 40,
         cache_pct: 0,
         cache_tokens: 0,
+        only: None,
     },
     // A model released after the catalog's as-of date: reported, never priced at $0.
     Workload {
@@ -235,6 +258,23 @@ const WORKLOADS: &[Workload] = &[
         output: 900,
         cache_pct: 0,
         cache_tokens: 0,
+        only: Some(MONTH),
+    },
+    // A nightly report job that ran through September and was switched off: gone in October.
+    Workload {
+        account: A,
+        region: "us-east-1",
+        role: "nightly-report-writer",
+        sessions: 1,
+        team: "finance",
+        model_id: "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+        operation: "Converse",
+        per_day: 20,
+        input: 3000,
+        output: 600,
+        cache_pct: 0,
+        cache_tokens: 0,
+        only: Some(PREVIOUS_MONTH),
     },
 ];
 
@@ -270,20 +310,47 @@ fn uuid(r: &mut Rng) -> String {
 }
 
 /// The month's log files: (account, region, day) -> NDJSON records.
-pub type Month = BTreeMap<(String, String, u32), Vec<u8>>;
+pub type Month = BTreeMap<(String, String, NaiveDate), Vec<u8>>;
 
 /// Invocation-log NDJSON of the demo month, keyed by (account, region, day) like the S3 layout.
 pub fn month() -> Month {
-    let mut rng = Rng(20261001);
+    generate(MONTH, 20261001)
+}
+
+/// The month before the demo month, the same way: a little less traffic, the nightly report
+/// job that October no longer has, no Opus 5 yet, and the planted spike ([`SPIKE`]).
+pub fn previous_month() -> Month {
+    generate(PREVIOUS_MONTH, 20260901)
+}
+
+fn generate(month: u32, seed: u64) -> Month {
+    let mut rng = Rng(seed);
     let mut out: Month = BTreeMap::new();
-    for day in 1..=DAYS {
-        let weekend = matches!((day + 3) % 7, 0 | 6); // 2026-10-03 is a Saturday
+    let first = NaiveDate::from_ymd_opt(YEAR, month, 1).expect("a demo month");
+    let days = first
+        .checked_add_months(chrono::Months::new(1))
+        .expect("a month")
+        .signed_duration_since(first)
+        .num_days() as u32;
+    for day in 1..=days {
+        let date = first.with_day(day).expect("a day of the month");
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
         for (wi, w) in WORKLOADS.iter().enumerate() {
-            let n = if weekend { w.per_day / 3 } else { w.per_day } + rng.below(w.per_day / 4 + 1);
+            if w.only.is_some_and(|m| m != month) {
+                continue;
+            }
+            let mut n =
+                if weekend { w.per_day / 3 } else { w.per_day } + rng.below(w.per_day / 4 + 1);
+            if month != MONTH {
+                n = n * 9 / 10;
+            }
+            if w.model_id.contains(SPIKE.0) && date.to_string() == SPIKE.1 {
+                n *= 6;
+            }
             for _ in 0..n {
                 let secs = rng.below(86_400);
                 let ts = format!(
-                    "{YEAR}-{MONTH:02}-{day:02}T{:02}:{:02}:{:02}Z",
+                    "{YEAR}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
                     secs / 3600,
                     secs / 60 % 60,
                     secs % 60
@@ -361,7 +428,7 @@ pub fn month() -> Month {
                     });
                 }
                 let buf = out
-                    .entry((w.account.to_string(), w.region.to_string(), day))
+                    .entry((w.account.to_string(), w.region.to_string(), date))
                     .or_default();
                 serde_json::to_writer(&mut *buf, &rec).expect("serializing to memory");
                 buf.push(b'\n');

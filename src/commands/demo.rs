@@ -36,7 +36,10 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         write_logs(env, dir, &files)?;
     }
     if let Some(dir) = &a.snapshot {
-        write_snapshot(env, dir, &files, &sources)?;
+        // Both months, so a review of October has September to compare with.
+        let mut both = demo::previous_month();
+        both.extend(files.clone());
+        write_snapshot(env, dir, &both, &sources_of(&both, None))?;
     }
     let groupings = vec![vec![GroupKey::Model], vec![GroupKey::Identity]];
     let period = Period {
@@ -113,9 +116,9 @@ fn write_logs(env: &Env, dir: &Path, files: &demo::Month) -> anyhow::Result<()> 
     let mut n = 0;
     for ((acct, region, day), bytes) in files {
         let path = dir.join(format!(
-            "AWSLogs/{acct}/BedrockModelInvocationLogs/{region}/{:04}/{:02}/{day:02}/00/demo-{acct}-{region}-{day:02}.json.gz",
-            demo::YEAR,
-            demo::MONTH
+            "AWSLogs/{acct}/BedrockModelInvocationLogs/{region}/{}/00/demo-{acct}-{region}-{}.json.gz",
+            day.format("%Y/%m/%d"),
+            day.format("%d")
         ));
         let mut gz = GzEncoder::new(Vec::new(), Compression::default());
         gz.write_all(bytes)?;
@@ -148,11 +151,7 @@ fn sources_of(files: &demo::Month, keep: Option<&dyn Fn(&str, usize) -> bool>) -
                     .collect(),
             };
             Source::Memory {
-                name: format!(
-                    "demo/{acct}/{region}/{:04}-{:02}-{day:02}",
-                    demo::YEAR,
-                    demo::MONTH
-                ),
+                name: format!("demo/{acct}/{region}/{day}"),
                 data: Arc::new(data),
             }
         })
@@ -197,13 +196,16 @@ impl crate::usage::ingest::Sink for MetricSums {
     }
 }
 
-/// The model-day of the demo bill that carries a planted surcharge (20% of what is billed).
-pub const PLANTED: (&str, &str) = ("anthropic.claude-sonnet-4", "2026-10-07");
+/// The model-days of the demo bill that carry a planted surcharge (20% of what is billed).
+pub const PLANTED: [(&str, &str); 2] = [
+    ("anthropic.claude-sonnet-4", "2026-10-07"),
+    ("anthropic.claude-sonnet-4", "2026-09-17"),
+];
 
-/// `demo --snapshot DIR`: the month as a snapshot holding invocations (a fifth of us-west-2's
-/// missing), hourly metrics of every call, and a bill of every call at catalog rates with a
-/// planted surcharge and a provisioned-throughput charge, and its record types (usage and a
-/// $10 credit).
+/// `demo --snapshot DIR`: the month and the one before it as a snapshot holding invocations (a
+/// fifth of us-west-2's missing), hourly metrics of every call, and a bill of every call at
+/// catalog rates with a planted surcharge in each month and a provisioned-throughput charge,
+/// and its record types (usage and a $10 credit).
 fn write_snapshot(
     env: &Env,
     dir: &Path,
@@ -267,7 +269,7 @@ fn write_snapshot(
     );
     let window = Window {
         start: chrono::Utc
-            .with_ymd_and_hms(demo::YEAR, demo::MONTH, 1, 0, 0, 0)
+            .with_ymd_and_hms(demo::YEAR, demo::PREVIOUS_MONTH, 1, 0, 0, 0)
             .unwrap(),
         end: chrono::Utc
             .with_ymd_and_hms(demo::YEAR, demo::MONTH + 1, 1, 0, 0, 0)
@@ -356,7 +358,7 @@ fn write_snapshot(
         ) else {
             continue;
         };
-        let planted = (model.as_str(), day.as_str()) == PLANTED;
+        let planted = PLANTED.contains(&(model.as_str(), day.as_str()));
         let marketplace = m.provider == "Anthropic";
         let service = if marketplace {
             format!("{} {MARKETPLACE_SUFFIX}", m.name)
@@ -475,7 +477,7 @@ fn write_snapshot(
     manifest.save(dir)?;
     if !env.quiet {
         eprintln!(
-            "wrote a snapshot of the month to {} (invocations with a fifth of us-west-2's logs missing, hourly metrics, a bill with a planted surcharge); try: bedrock-lens reconcile --snapshot {}",
+            "wrote a snapshot of September and October 2026 to {} (invocations with a fifth of us-west-2's logs missing, hourly metrics, a bill with a planted surcharge in each month); try: bedrock-lens reconcile --snapshot {} --start 2026-10",
             dir.display(),
             dir.display()
         );

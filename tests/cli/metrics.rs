@@ -1240,9 +1240,31 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
     let tmp = tempfile::tempdir().unwrap();
     let o = run_in(tmp.path(), &["demo", "--snapshot", "snap", "-q"]);
     assert_eq!(o.code, 0, "{}", o.all());
-    let v = run_in(
+    // The snapshot holds September and October; each month has its planted surcharge.
+    let both = run_in(
         tmp.path(),
         &["reconcile", "--snapshot", "snap", "--format", "json"],
+    )
+    .json();
+    let days: Vec<&str> = both["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["flagged"] == true)
+        .map(|r| r["day"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-10-15", "2026-09-17", "2026-10-07"]);
+    let v = run_in(
+        tmp.path(),
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--start",
+            "2026-10",
+            "--format",
+            "json",
+        ],
     )
     .json();
     // auto: the logs, and the metrics of the hours without any logs
@@ -1304,7 +1326,15 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
     // The header splits the bill: model tokens and charges never computed from usage.
     let t = run_in(
         tmp.path(),
-        &["reconcile", "--snapshot", "snap", "--by", "month"],
+        &[
+            "reconcile",
+            "--snapshot",
+            "snap",
+            "--by",
+            "month",
+            "--start",
+            "2026-10",
+        ],
     );
     assert!(
         t.stdout.starts_with("Computed (logs+metrics) against billed (Cost Explorer), per month: computed $87.25, billed $137.51 ($89.51 model tokens + $48.00 other charges, billed and never computed from usage), gap $50.26; 2 flagged"),
@@ -1375,6 +1405,8 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
             "snap",
             "--source",
             "metrics",
+            "--start",
+            "2026-10",
             "--format",
             "json",
         ],
@@ -1390,6 +1422,8 @@ fn the_demo_snapshot_reconciles_with_its_planted_gaps_and_logging_gap() {
             "snap",
             "--source",
             "bill",
+            "--start",
+            "2026-10",
             "--by",
             "category",
             "--format",
