@@ -2,6 +2,7 @@
 //! problems and unpriced models are reported on stderr, and the exit outcome they lead to.
 
 pub mod collect;
+mod compare;
 pub mod dashboard;
 pub mod demo;
 mod from_metrics;
