@@ -70,6 +70,11 @@ pub enum Command {
     /// amounts, the gap, a flag above the thresholds with its usual cause; logging coverage.
     #[command(after_help = RECONCILE_EXAMPLES)]
     Reconcile(ReconcileArgs),
+    /// The monthly spend review in one document: spend and its change by model, profile,
+    /// account, identity and metadata, unit costs, caching, waste, computed against billed,
+    /// anomalies, tag coverage and recommendations, with charts (HTML, Markdown or JSON).
+    #[command(after_help = REVIEW_EXAMPLES)]
+    Review(ReviewArgs),
     /// Print the least-privilege IAM policy for what you will run (collect, dashboard --put).
     #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]
     IamPolicy(IamPolicyArgs),
@@ -513,14 +518,76 @@ pub struct DemoArgs {
     /// Also write the month as a snapshot with every source, to try `report --source
     /// metrics|bill` and `reconcile` offline: its invocation logs (with a fifth of us-west-2's
     /// missing, a logging gap), hourly CloudWatch metrics of every call, and a bill priced at
-    /// catalog rates with a 20% surcharge planted on one model-day and a provisioned-throughput
-    /// charge.
+    /// catalog rates with a surcharge planted on one model-day of each month and a
+    /// provisioned-throughput charge. The snapshot holds September too, for `review`.
     #[arg(long, value_name = "DIR")]
     pub snapshot: Option<PathBuf>,
+
+    /// Also write the month's spend review (September and October, with a bill) to this file:
+    /// HTML, Markdown or JSON by its extension (.html, .md, .json).
+    #[arg(long, value_name = "FILE")]
+    pub review: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = DemoFormat::Table)]
     pub format: DemoFormat,
+}
+
+const REVIEW_EXAMPLES: &str = "Examples:
+  bedrock-lens review --snapshot oct/ -o review.html            # the last complete month
+  bedrock-lens review --snapshot snap/ --month 2026-10 --by meta:team --format markdown
+  bedrock-lens review --logs logs/ --month 2026-11 --previous oct/ -o review.json
+  bedrock-lens demo --review demo-review.html                    # the sample month, offline
+
+The month defaults to the last complete month in the input; the month before comes from the
+same input, or --previous. A month whose data ends before its last day is open: it gets a
+forecast. Every figure comes from the same results as report, whatif and reconcile.";
+
+/// `review --format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewFormat {
+    /// One self-contained page with inline SVG charts (no scripts, no network).
+    Html,
+    /// Tables for a wiki or a pull request.
+    Markdown,
+    /// `bedrock-lens/review/v1`.
+    Json,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReviewArgs {
+    /// Log files or directories of the month (and the month before, for month over month).
+    #[arg(long, num_args = 1.., required_unless_present = "snapshot", conflicts_with = "snapshot", value_name = "PATH")]
+    pub logs: Vec<PathBuf>,
+
+    /// A snapshot (`collect all --month ... --out DIR`): logs and/or metrics, and the bill.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+
+    /// The month to review, YYYY-MM (default: the last complete month in the input).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+
+    /// The month before, from another snapshot or log directory, when the input lacks it.
+    #[arg(long, value_name = "PATH")]
+    pub previous: Option<PathBuf>,
+
+    /// Also break spend down by these keys, comma-separated: meta:<requestMetadata key> (tag
+    /// coverage is measured for each), operation, region, model_id.
+    #[arg(long, value_delimiter = ',', value_name = "KEY[,KEY...]")]
+    pub by: Vec<String>,
+
+    /// Rows per breakdown before the rest is summed as "other".
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+
+    /// html, markdown or json (default: from -o's extension, else markdown).
+    #[arg(long, value_enum)]
+    pub format: Option<ReviewFormat>,
+
+    /// Write the review to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 const COLLECT_EXAMPLES: &str = "Examples:

@@ -32,6 +32,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let g = with_snapshot_profiles(&cli.global, Some(&a.snapshot));
             commands::reconcile::cmd(&Env::load(&g)?, a)
         }
+        Command::Review(a) => {
+            let g = with_snapshot_profiles(&cli.global, a.snapshot.as_deref());
+            commands::review::cmd(&Env::load(&g)?, a)
+        }
         Command::Dashboard(a) => {
             let g = with_snapshot_profiles(&cli.global, a.snapshot.as_deref());
             commands::dashboard::cmd(&Env::load(&g)?, a)

@@ -28,7 +28,7 @@ const LAYERS: &[&str] = &[
 
 /// Shared modules of `commands/` that every command may use (the others are commands): the read
 /// passes over logs (`pipeline`) and over a snapshot's metrics (`from_metrics`).
-const COMMANDS_SHARED: &[&str] = &["pipeline", "from_metrics", "compare"];
+const COMMANDS_SHARED: &[&str] = &["pipeline", "from_metrics", "compare", "monthly"];
 
 fn rank(top: &str) -> Option<usize> {
     LAYERS.iter().position(|l| *l == top)

@@ -7,10 +7,12 @@ pub mod dashboard;
 pub mod demo;
 mod from_metrics;
 pub mod iam_policy;
+mod monthly;
 mod pipeline;
 pub mod pricing;
 pub mod reconcile;
 pub mod report;
+pub mod review;
 pub mod whatif;
 
 use crate::io::clean;

@@ -5,4 +5,5 @@ pub mod bill;
 pub mod demo;
 pub mod reconcile;
 pub mod report;
+pub mod review;
 pub mod whatif;

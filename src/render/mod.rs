@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod reconcile;
 pub mod report;
+pub mod review;
 pub mod whatif;
 
 use tabled::builder::Builder;
@@ -136,6 +137,8 @@ pub enum Format {
 pub const NOTE: &str = "Note";
 /// The header of a trailing column of reasons.
 pub const WHY: &str = "Why";
+/// Headers of trailing free-text columns, which stay left-aligned.
+pub const TEXT_HEADERS: &[&str] = &[NOTE, WHY, "Likely cause", "Caveat", "Driven by"];
 /// The widest a trailing text column gets on a terminal before it wraps.
 const TEXT_WIDTH: usize = 72;
 
@@ -162,7 +165,7 @@ impl Grid {
         }
         // Numbers right-aligned; a trailing `Note` column stays left-aligned.
         let end = match self.header.last() {
-            Some(h) if h == NOTE => self.header.len() - 1,
+            Some(h) if TEXT_HEADERS.contains(&h.as_str()) => self.header.len() - 1,
             _ => self.header.len(),
         };
         if self.first_numeric < end {

@@ -1,0 +1,859 @@
+//! Builds the monthly review (`review`, `demo --review`) from the same passes as `report`,
+//! `whatif` and `reconcile`: one report pass over the input (logs, plus metrics for the hours
+//! without logs), one what-if pass over the month, the snapshot's bill compared as `reconcile`
+//! compares it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
+
+use super::compare::{compare, Compare};
+use super::pipeline::{run_report, run_whatif, run_whatif_metrics, ReportPlan};
+use crate::cli::ReconcileBy;
+use crate::error::UsageError;
+use crate::money::ExactUsd;
+use crate::output::reconcile::Thresholds;
+use crate::output::report::{Report, Row};
+use crate::output::review::{self as rv, Amount, Review};
+use crate::pricing::CacheTtl;
+use crate::scenarios::sink::Plan as WhatifPlan;
+use crate::scenarios::spec::{self, Eligibility};
+use crate::settings::whatif::Setup;
+use crate::settings::Env;
+use crate::usage::ingest::{IngestStats, Source};
+use crate::usage::{Diagnostics, GroupKey, Period};
+
+/// What to review.
+pub struct Input {
+    /// A snapshot (logs and/or metrics, maybe a bill), else log paths.
+    pub snapshot: Option<PathBuf>,
+    pub sources: Vec<Source>,
+    /// Extra sources for the month before (`--previous`).
+    pub previous: Vec<Source>,
+    pub month: Option<NaiveDate>,
+    /// Extra breakdowns (`meta:team`, ...).
+    pub by: Vec<GroupKey>,
+    pub top: usize,
+}
+
+/// The groupings of the pass, in order: month by model, profile, account and identity; day by
+/// model; day by identity and model; then each `--by` key with the month.
+fn groupings(by: &[GroupKey]) -> Vec<Vec<GroupKey>> {
+    let mut g = vec![
+        vec![GroupKey::Month, GroupKey::Model],
+        vec![GroupKey::Month, GroupKey::Profile],
+        vec![GroupKey::Month, GroupKey::Account],
+        vec![GroupKey::Month, GroupKey::Identity],
+        vec![GroupKey::Day, GroupKey::Model],
+        vec![GroupKey::Day, GroupKey::Identity, GroupKey::Model],
+    ];
+    g.extend(by.iter().map(|k| vec![GroupKey::Month, k.clone()]));
+    g
+}
+
+fn key(r: &Row, i: usize) -> String {
+    r.keys
+        .get(i)
+        .and_then(|(_, v)| v.clone())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn amount(r: &Row) -> Amount {
+    Amount {
+        usd: match r.cost {
+            Some(_) => r.exact.iter().map(|p| p.to_decimal()).sum(),
+            None => Decimal::ZERO,
+        },
+        calls: r.counts.invocations,
+        errors: r.counts.errors,
+        tokens: r.counts.tokens(),
+        unpriced_calls: r.unpriced_invocations,
+    }
+}
+
+/// Per month, per key: the rows of a `[Month, K]` grouping.
+type ByMonth = BTreeMap<String, BTreeMap<String, Amount>>;
+
+fn by_month(rep: &Report) -> ByMonth {
+    let mut out = ByMonth::new();
+    for r in &rep.rows {
+        out.entry(key(r, 0))
+            .or_default()
+            .entry(key(r, 1))
+            .or_default()
+            .add(&amount(r));
+    }
+    out
+}
+
+fn month_of(d: NaiveDate) -> String {
+    d.format("%Y-%m").to_string()
+}
+
+fn last_day(first: NaiveDate) -> NaiveDate {
+    first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .expect("a month")
+}
+
+fn midnight(d: NaiveDate) -> chrono::DateTime<Utc> {
+    Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+}
+
+/// The review of `input`.
+pub fn build(env: &Env, input: &Input) -> anyhow::Result<(Review, IngestStats, Diagnostics)> {
+    let groupings = groupings(&input.by);
+    let period = Period {
+        start: None,
+        end: None,
+    };
+    let plan = ReportPlan {
+        groupings: &groupings,
+        ttl: CacheTtl::FiveMinutes,
+        period,
+        table: None,
+        keep_duplicates: false,
+    };
+    let mut all = input.sources.clone();
+    all.extend(input.previous.iter().cloned());
+    let dir = input.snapshot.as_deref();
+    let has_metrics = dir.is_some_and(|d| d.join(crate::snapshot::METRICS).exists());
+    let has_bill = dir.is_some_and(|d| d.join(crate::snapshot::COSTS).exists());
+    let mut sources_used = vec![];
+    let (reports, stats, diags) = if all.is_empty() {
+        (vec![], IngestStats::default(), Diagnostics::default())
+    } else {
+        sources_used.push("logs".to_string());
+        let run = run_report(
+            env,
+            &all,
+            &plan,
+            IngestStats::default(),
+            Diagnostics::default(),
+        );
+        (run.reports, run.stats, run.diags)
+    };
+    // Metrics for the hours the logs miss (or all of them, without logs): model-level keys only.
+    let mut from_metrics: Option<Vec<Report>> = None;
+    if let (Some(dir), true) = (dir, has_metrics) {
+        let inv = dir.join(crate::snapshot::INVOCATIONS);
+        let mut dg = Diagnostics::default();
+        let hours = if input.sources.is_empty() {
+            None
+        } else {
+            Some(super::from_metrics::logged_hours(&inv, &mut dg)?)
+        };
+        let mg: Vec<Vec<GroupKey>> = groupings[..3]
+            .iter()
+            .cloned()
+            .chain([groupings[4].clone()])
+            .collect();
+        let mut st = IngestStats::default();
+        let m = super::from_metrics::run(
+            env,
+            dir,
+            &mg,
+            CacheTtl::FiveMinutes,
+            period,
+            &mut st,
+            &mut dg,
+            hours.as_ref(),
+        )?;
+        if !m[0].rows.is_empty() {
+            sources_used.push("metrics".to_string());
+        }
+        from_metrics = Some(m);
+    }
+    if reports.is_empty() && from_metrics.is_none() {
+        return Err(UsageError::new(
+            "nothing to review: the input holds neither invocation logs nor metrics",
+            "give --logs PATH, or a --snapshot with logs or metrics (`bedrock-lens collect all --month YYYY-MM --out DIR`)",
+        )
+        .into());
+    }
+    // Per grouping: month (or day) -> key -> amount, logs and metrics together.
+    let empty = Report {
+        rows: vec![],
+        ..from_metrics
+            .as_ref()
+            .map(|m| m[0].clone())
+            .unwrap_or_else(|| reports[0].clone())
+    };
+    let rep = |i: usize| reports.get(i).unwrap_or(&empty);
+    let metrics_of = |i: usize| -> Option<&Report> {
+        let m = from_metrics.as_ref()?;
+        match i {
+            0..=2 => m.get(i),
+            4 => m.get(3),
+            _ => None,
+        }
+    };
+    let mut months: Vec<ByMonth> = (0..groupings.len())
+        .filter(|i| *i != 4 && *i != 5)
+        .map(|i| by_month(rep(i)))
+        .collect();
+    // months index: 0 model, 1 profile, 2 account, 3 identity, 4.. extra keys.
+    let mut metrics_only: BTreeMap<String, Amount> = BTreeMap::new();
+    if let Some(m) = metrics_of(0) {
+        for (month, keys) in by_month(m) {
+            for a in keys.values() {
+                metrics_only.entry(month.clone()).or_default().add(a);
+            }
+        }
+        for (slot, i) in [(0usize, 0usize), (1, 1), (2, 2)] {
+            if let Some(m) = metrics_of(i) {
+                for (month, keys) in by_month(m) {
+                    for (k, a) in keys {
+                        months[slot]
+                            .entry(month.clone())
+                            .or_default()
+                            .entry(k)
+                            .or_default()
+                            .add(&a);
+                    }
+                }
+            }
+        }
+    }
+    // Breakdowns that need logs: the metrics' part as its own line, so every breakdown adds up
+    // to the same total.
+    let no_caller = "(from metrics: no caller or metadata)".to_string();
+    for slot in 3..months.len() {
+        for (month, a) in &metrics_only {
+            if a.calls > 0 || !a.usd.is_zero() {
+                months[slot]
+                    .entry(month.clone())
+                    .or_default()
+                    .entry(no_caller.clone())
+                    .or_default()
+                    .add(a);
+            }
+        }
+    }
+    // Days.
+    let mut day_model: BTreeMap<NaiveDate, BTreeMap<String, Amount>> = BTreeMap::new();
+    let mut add_days = |r: &Report| {
+        for row in &r.rows {
+            if let Ok(d) = NaiveDate::parse_from_str(&key(row, 0), "%Y-%m-%d") {
+                day_model
+                    .entry(d)
+                    .or_default()
+                    .entry(key(row, 1))
+                    .or_default()
+                    .add(&amount(row));
+            }
+        }
+    };
+    add_days(rep(4));
+    if let Some(m) = metrics_of(4) {
+        add_days(m);
+    }
+    let daily_total: BTreeMap<NaiveDate, Decimal> = day_model
+        .iter()
+        .map(|(d, m)| (*d, m.values().map(|a| a.usd).sum()))
+        .collect();
+    let active: Vec<NaiveDate> = day_model
+        .iter()
+        .filter(|(_, m)| m.values().any(|a| a.calls > 0 || !a.usd.is_zero()))
+        .map(|(d, _)| *d)
+        .collect();
+    let Some(&through) = active.last() else {
+        return Err(UsageError::new(
+            "nothing to review: the input has no calls",
+            "check the paths or the snapshot's period",
+        )
+        .into());
+    };
+    // The month: as asked, else the last complete one (the last with data when none is).
+    let first = match input.month {
+        Some(m) => m,
+        None => {
+            let open =
+                NaiveDate::from_ymd_opt(through.year(), through.month(), 1).expect("a month");
+            if through == last_day(open) {
+                open
+            } else {
+                let prev = open
+                    .checked_sub_months(chrono::Months::new(1))
+                    .expect("a month");
+                if active.iter().any(|d| month_of(*d) == month_of(prev)) {
+                    prev
+                } else {
+                    open
+                }
+            }
+        }
+    };
+    let end = last_day(first);
+    let month = month_of(first);
+    let prev_first = first
+        .checked_sub_months(chrono::Months::new(1))
+        .expect("a month");
+    let prev = month_of(prev_first);
+    let has_prev = active.iter().any(|d| month_of(*d) == prev);
+    if !active.iter().any(|d| month_of(*d) == month) {
+        return Err(UsageError::new(
+            format!("--month {month}: the input has no calls in it"),
+            format!(
+                "the input runs from {} to {through}",
+                active.first().copied().unwrap_or(through)
+            ),
+        )
+        .into());
+    }
+    let data_through = through.min(end);
+    let open_month = data_through < end;
+    let now = |slot: usize| months[slot].get(&month).cloned().unwrap_or_default();
+    let before =
+        |slot: usize| has_prev.then(|| months[slot].get(&prev).cloned().unwrap_or_default());
+    let names = ["model", "profile", "account", "identity"];
+    let mut breakdowns = vec![];
+    for (slot, name) in names.iter().enumerate() {
+        breakdowns.push(rv::breakdown(
+            name,
+            &now(slot),
+            before(slot).as_ref(),
+            input.top,
+        ));
+    }
+    for (j, k) in input.by.iter().enumerate() {
+        let slot = 4 + j;
+        breakdowns.push(rv::breakdown(
+            &k.name(),
+            &now(slot),
+            before(slot).as_ref(),
+            input.top,
+        ));
+    }
+    let total = now(0);
+    let spend: Decimal = total.values().map(|a| a.usd).sum();
+    let previous: Option<Decimal> = before(0).map(|b| b.values().map(|a| a.usd).sum());
+    let headline = rv::Headline {
+        spend_usd: ExactUsd(spend),
+        previous_usd: previous.map(ExactUsd),
+        change_usd: previous.map(|p| ExactUsd(spend - p)),
+        change_pct: previous.and_then(|p| rv::pct(spend - p, p)),
+        calls: total.values().map(|a| a.calls).sum(),
+        tokens: total.values().map(|a| a.tokens).sum(),
+        unpriced_calls: total.values().map(|a| a.unpriced_calls).sum(),
+        forecast: if open_month {
+            rv::forecast(&daily_total, data_through, end)
+        } else {
+            None
+        },
+    };
+    let mut movers = rv::movers(&breakdowns[0], 3);
+    movers.extend(rv::movers(&breakdowns[3], 3));
+    let unit_costs = vec![
+        rv::unit_costs("model", &now(0), input.top),
+        rv::unit_costs("identity", &now(3), input.top),
+    ];
+    // Anomalies: days, and identities' days, against their own baseline.
+    let month_days: Vec<NaiveDate> = daily_total
+        .keys()
+        .copied()
+        .filter(|d| *d >= first && *d <= end)
+        .collect();
+    let mut ident_model: BTreeMap<(String, String), BTreeMap<NaiveDate, Amount>> = BTreeMap::new();
+    let mut long_ctx: BTreeMap<(NaiveDate, String, String), u64> = BTreeMap::new();
+    for r in &rep(5).rows {
+        let Ok(d) = NaiveDate::parse_from_str(&key(r, 0), "%Y-%m-%d") else {
+            continue;
+        };
+        let (ident, model) = (key(r, 1), key(r, 2));
+        ident_model
+            .entry((ident.clone(), model.clone()))
+            .or_default()
+            .entry(d)
+            .or_default()
+            .add(&amount(r));
+        if r.long_context_invocations > 0 {
+            long_ctx.insert((d, ident, model), r.long_context_invocations);
+        }
+    }
+    let driver = |d: NaiveDate, only: Option<&str>| -> String {
+        // The identity and model whose spend rose most over their own median of the 14 days
+        // before.
+        let mut best: Option<(Decimal, &str, &str, u64, Decimal)> = None;
+        for ((ident, model), series) in &ident_model {
+            if only.is_some_and(|o| o != ident) {
+                continue;
+            }
+            let x = series.get(&d).map(|a| a.usd).unwrap_or_default();
+            let mut base: Vec<Decimal> = (1..=14)
+                .filter_map(|k| d.checked_sub_days(chrono::Days::new(k)))
+                .map(|p| series.get(&p).map(|a| a.usd).unwrap_or_default())
+                .collect();
+            base.sort();
+            let med = base[base.len() / 2];
+            let calls = series.get(&d).map(|a| a.calls).unwrap_or(0);
+            if best.is_none_or(|b| x - med > b.0) {
+                best = Some((x - med, ident, model, calls, med));
+            }
+        }
+        match best {
+            None => "not measurable (no per-identity logs for the day)".into(),
+            Some((_, ident, model, calls, _)) => {
+                let who = crate::usage::identity_principal(ident);
+                let role = who.rsplit('/').next().unwrap_or(who);
+                match long_ctx.get(&(d, ident.to_string(), model.to_string())) {
+                    Some(n) => format!("{role} / {model} / {n} long-context request(s)"),
+                    None => format!("{role} / {model} / {calls} request(s)"),
+                }
+            }
+        }
+    };
+    let days: Vec<rv::Anomaly> = rv::anomalous_days(&daily_total, &month_days)
+        .into_iter()
+        .map(|(d, x, med, score)| rv::Anomaly {
+            day: d,
+            identity: None,
+            usd: ExactUsd(x),
+            baseline_usd: ExactUsd(med),
+            impact_usd: ExactUsd(x - med),
+            score: ExactUsd(score),
+            driver: driver(d, None),
+        })
+        .collect();
+    let mut by_ident: BTreeMap<String, BTreeMap<NaiveDate, Decimal>> = BTreeMap::new();
+    for ((ident, _), series) in &ident_model {
+        for (d, a) in series {
+            *by_ident
+                .entry(ident.clone())
+                .or_default()
+                .entry(*d)
+                .or_default() += a.usd;
+        }
+    }
+    let mut identities = vec![];
+    for (ident, series) in &by_ident {
+        for (d, x, med, score) in rv::anomalous_days(series, &month_days) {
+            identities.push(rv::Anomaly {
+                day: d,
+                identity: Some(ident.clone()),
+                usd: ExactUsd(x),
+                baseline_usd: ExactUsd(med),
+                impact_usd: ExactUsd(x - med),
+                score: ExactUsd(score),
+                driver: driver(d, Some(ident)),
+            });
+        }
+    }
+    identities.sort_by(|a, b| b.impact_usd.0.cmp(&a.impact_usd.0).then(a.day.cmp(&b.day)));
+    identities.truncate(input.top);
+    // Attribution: the share of spend each metadata key is set on.
+    let attribution: Vec<rv::Attribution> = input
+        .by
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| matches!(k, GroupKey::Meta(_)))
+        .map(|(j, k)| {
+            let rows = now(4 + j);
+            let untagged: Decimal = rows
+                .iter()
+                .filter(|(key, _)| key.as_str() == "-" || **key == no_caller)
+                .map(|(_, a)| a.usd)
+                .sum();
+            rv::Attribution {
+                key: k.name(),
+                tagged_usd: ExactUsd(spend - untagged),
+                untagged_usd: ExactUsd(untagged),
+                tagged_pct: rv::pct(spend - untagged, spend),
+            }
+        })
+        .collect();
+    // The what-if of the month: caching in use and recommendations.
+    let month_period = Period {
+        start: Some(midnight(first)),
+        end: Some(midnight(end.succ_opt().expect("a day"))),
+    };
+    let (cache, recommendations) = whatif(env, input, dir, has_metrics, month_period)?;
+    // Against the bill.
+    let (reconciliation, reconciliation_absent, billed_by_day) = match dir {
+        Some(dir) if has_bill => {
+            let (r, by_day) = reconcile(env, dir, month_period)?;
+            (Some(r), None, by_day)
+        }
+        Some(_) => (
+            None,
+            Some("the snapshot holds no bill (collect costs for the month: `bedrock-lens collect costs --month ...`)".to_string()),
+            BTreeMap::new(),
+        ),
+        None => (
+            None,
+            Some("reviewed from log files: no bill to compare with (review a snapshot with `collect costs` in it)".to_string()),
+            BTreeMap::new(),
+        ),
+    };
+    if reconciliation.is_some() {
+        sources_used.push("bill".to_string());
+    }
+    let waste = waste(dir, has_metrics, &total, first, end)?;
+    // Daily: the top models, the rest as other; last month's same day; billed.
+    let top_models: Vec<String> = breakdowns[0]
+        .rows
+        .iter()
+        .take(6)
+        .map(|r| r.key.clone())
+        .collect();
+    let daily = (0..=(end - first).num_days())
+        .filter_map(|k| first.checked_add_days(chrono::Days::new(k as u64)))
+        .filter(|d| *d <= data_through)
+        .map(|d| {
+            let models = day_model.get(&d).cloned().unwrap_or_default();
+            let mut by_model: Vec<(String, ExactUsd)> = top_models
+                .iter()
+                .map(|m| {
+                    (
+                        m.clone(),
+                        ExactUsd(models.get(m).map(|a| a.usd).unwrap_or_default()),
+                    )
+                })
+                .collect();
+            let other: Decimal = models
+                .iter()
+                .filter(|(m, _)| !top_models.contains(m))
+                .map(|(_, a)| a.usd)
+                .sum();
+            if !other.is_zero() {
+                by_model.push(("other".into(), ExactUsd(other)));
+            }
+            let before_day = prev_first.with_day(d.day()).filter(|_| has_prev);
+            rv::Daily {
+                day: d,
+                usd: ExactUsd(daily_total.get(&d).copied().unwrap_or_default()),
+                by_model,
+                previous_usd: before_day
+                    .map(|b| ExactUsd(daily_total.get(&b).copied().unwrap_or_default())),
+                billed_usd: billed_by_day.get(&d).copied().map(ExactUsd),
+            }
+        })
+        .collect();
+    let recommendations_total: Decimal = recommendations.iter().map(|r| r.savings_usd.0).sum();
+    let mut review = Review {
+        schema: rv::SCHEMA,
+        month: month.clone(),
+        previous_month: has_prev.then(|| prev.clone()),
+        data_through: Some(data_through),
+        open_month,
+        sources: sources_used,
+        catalog_as_of: env.catalog.as_of().map(|d| d.to_string()),
+        headline,
+        breakdowns,
+        movers,
+        unit_costs,
+        cache,
+        waste,
+        reconciliation,
+        reconciliation_absent,
+        anomalies: rv::Anomalies {
+            method: rv::METHOD.to_string(),
+            days,
+            identities,
+        },
+        attribution,
+        recommendations,
+        recommendations_total_usd: ExactUsd(recommendations_total),
+        caveats: vec![],
+        daily,
+    };
+    review.caveats = caveats(
+        env,
+        &review,
+        &stats,
+        rep(0),
+        &metrics_only,
+        &month,
+        has_metrics,
+        dir,
+    );
+    Ok((review, stats, diags))
+}
+
+/// Caching in use and recommendations, from the month's what-if.
+fn whatif(
+    env: &Env,
+    input: &Input,
+    dir: Option<&Path>,
+    has_metrics: bool,
+    period: Period,
+) -> anyhow::Result<(Option<rv::Cache>, Vec<rv::Recommendation>)> {
+    let resolver = crate::pricing::Resolver::new(&env.catalog, &env.map);
+    let logs = !input.sources.is_empty();
+    let names: Vec<String> = spec::DEFAULT
+        .iter()
+        .filter(|n| logs || !(**n == "caching" || n.starts_with("caching-")))
+        .map(|n| n.to_string())
+        .collect();
+    let scenarios = spec::expand(
+        &names,
+        &spec::Params::default(),
+        &[],
+        &resolver,
+        CacheTtl::FiveMinutes,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let setup = Setup {
+        plan: WhatifPlan {
+            keys: vec![GroupKey::Model],
+            scenarios,
+            eligibility: Eligibility::default(),
+            ttl: CacheTtl::FiveMinutes,
+            period,
+        },
+        tpm_by_model: Default::default(),
+        tpm_all: None,
+        percentile: 100,
+        provisioned_asked: false,
+        keep_duplicates: false,
+    };
+    let run = match (logs, dir) {
+        (true, _) => run_whatif(
+            env,
+            &input.sources,
+            &setup,
+            IngestStats::default(),
+            Diagnostics::default(),
+        )?,
+        (false, Some(dir)) if has_metrics => run_whatif_metrics(
+            env,
+            dir,
+            &setup,
+            IngestStats::default(),
+            Diagnostics::default(),
+        )?,
+        _ => return Ok((None, vec![])),
+    };
+    let w = &run.result;
+    let c = &w.caching_in_use;
+    let cache = (logs && c.cache_read_tokens + c.cache_write_tokens > 0).then(|| rv::Cache {
+        read_tokens: c.cache_read_tokens,
+        write_tokens: c.cache_write_tokens,
+        realised_savings_usd: ExactUsd(c.realised_savings_usd.to_decimal()),
+        write_premium_usd: ExactUsd(c.write_premium_usd.to_decimal()),
+        unread_writes: c.unread_writes.counts.unread_writes,
+        checked_writes: c.unread_writes.counts.writes,
+        unread_premium_usd: ExactUsd(c.unread_writes.premium_usd.to_decimal()),
+    });
+    let recs = w
+        .recommendations
+        .iter()
+        .filter_map(|r| {
+            let scenario = r.scenario.clone()?;
+            let s = r.savings_usd.to_decimal();
+            (s > Decimal::ZERO).then(|| rv::Recommendation {
+                model: r
+                    .key
+                    .0
+                    .first()
+                    .and_then(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+                scenario,
+                savings_usd: ExactUsd(s),
+                savings_pct: r.savings_pct.map(|p| ExactUsd(p.0)),
+                caveat: r.reason.clone(),
+            })
+        })
+        .collect();
+    Ok((cache, recs))
+}
+
+/// The month's bill against its computed cost, as `reconcile --by day` gives it.
+fn reconcile(
+    env: &Env,
+    dir: &Path,
+    period: Period,
+) -> anyhow::Result<(rv::Reconciliation, BTreeMap<NaiveDate, Decimal>)> {
+    let c = compare(
+        env,
+        &Compare {
+            dir,
+            source: crate::output::report::DataSource::Auto,
+            period,
+            by: ReconcileBy::Day,
+            by_token_kind: false,
+            thresholds: Thresholds {
+                pct: Decimal::ONE,
+                usd: Decimal::ONE,
+            },
+            discounts: None,
+            flat_discount: false,
+        },
+    )?;
+    let rec = c.rec;
+    let mut by_model: BTreeMap<String, (Option<Decimal>, Option<Decimal>)> = BTreeMap::new();
+    let mut by_day: BTreeMap<String, (Option<Decimal>, Option<Decimal>)> = BTreeMap::new();
+    let add = |slot: &mut (Option<Decimal>, Option<Decimal>), r: &crate::output::reconcile::Row| {
+        if let Some(c) = r.computed_usd {
+            *slot.0.get_or_insert(Decimal::ZERO) += c.0;
+        }
+        if let Some(b) = r.billed_usd {
+            *slot.1.get_or_insert(Decimal::ZERO) += b.0;
+        }
+    };
+    for r in &rec.rows {
+        add(by_model.entry(r.model.clone()).or_default(), r);
+        add(by_day.entry(r.period.clone()).or_default(), r);
+    }
+    let gap = |k: String, (c, b): (Option<Decimal>, Option<Decimal>)| {
+        let g = b.unwrap_or_default() - c.unwrap_or_default();
+        rv::Gap {
+            key: k,
+            computed_usd: c.map(ExactUsd),
+            billed_usd: b.map(ExactUsd),
+            gap_usd: Some(ExactUsd(g)),
+            gap_pct: b.and_then(|b| rv::pct(g, b)),
+            cause: None,
+        }
+    };
+    let billed_by_day: BTreeMap<NaiveDate, Decimal> = by_day
+        .iter()
+        .filter_map(|(d, (_, b))| Some((NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?, (*b)?)))
+        .collect();
+    let mut models: Vec<rv::Gap> = by_model.into_iter().map(|(k, v)| gap(k, v)).collect();
+    models.sort_by(|a, b| {
+        let abs = |g: &rv::Gap| g.gap_usd.map(|x| x.0.abs()).unwrap_or_default();
+        abs(b).cmp(&abs(a)).then(a.key.cmp(&b.key))
+    });
+    let flagged = rec
+        .rows
+        .iter()
+        .filter(|r| r.flagged)
+        .map(|r| rv::Gap {
+            key: format!("{} {}", r.model, r.period),
+            computed_usd: r.computed_usd,
+            billed_usd: r.billed_usd,
+            gap_usd: r.gap_usd,
+            gap_pct: r.gap_pct,
+            cause: r.cause.clone(),
+        })
+        .collect();
+    Ok((
+        rv::Reconciliation {
+            computed_usd: rec.computed_usd,
+            billed_usd: rec.billed_usd,
+            other_charges_usd: rec.other_charges_usd,
+            gap_usd: rec.gap_usd,
+            flagged,
+            by_model: models,
+            by_day: by_day.into_iter().map(|(k, v)| gap(k, v)).collect(),
+            coverage: rec.logging_coverage.clone(),
+            credits_usd: rec.adjustments.as_ref().map(|a| a.adjustments_usd),
+            billed_net_usd: rec.adjustments.as_ref().map(|a| a.net_usd),
+        },
+        billed_by_day,
+    ))
+}
+
+/// Errors, throttles (from the metrics) and what cannot be measured.
+fn waste(
+    dir: Option<&Path>,
+    has_metrics: bool,
+    total: &BTreeMap<String, Amount>,
+    first: NaiveDate,
+    end: NaiveDate,
+) -> anyhow::Result<rv::Waste> {
+    let calls: u64 = total.values().map(|a| a.calls).sum();
+    let errors: u64 = total.values().map(|a| a.errors).sum();
+    let throttles = match (dir, has_metrics) {
+        (Some(dir), true) => {
+            let rows = crate::snapshot::metrics::read(
+                &dir.join(crate::snapshot::METRICS),
+                &mut Diagnostics::default(),
+            )?;
+            // Collected or not: a series never asked for is not zero throttles.
+            rows.iter()
+                .any(|r| r.point.metric == "InvocationThrottles")
+                .then(|| {
+                    rows.iter()
+                        .filter(|r| r.point.metric == "InvocationThrottles")
+                        .filter(|r| {
+                            let d = r.point.timestamp.date_naive();
+                            d >= first && d <= end
+                        })
+                        .map(|r| r.point.value.max(0.0) as u64)
+                        .sum()
+                })
+        }
+        _ => None,
+    };
+    let mut not_measurable = vec![
+        "retried calls: a retry is a new request id and the logs carry no retry marker".to_string(),
+        "the cost of failed calls: a failed call's tokens, when its log counts them, are in its model's spend; AWS does not bill throttled calls".to_string(),
+    ];
+    if throttles.is_none() {
+        not_measurable.push("throttles: they are in CloudWatch metrics (InvocationThrottles), not in the logs; the input has no such metric (collect metrics for the month)".into());
+    }
+    Ok(rv::Waste {
+        calls,
+        errors,
+        error_pct: rv::pct(Decimal::from(errors), Decimal::from(calls)),
+        throttles,
+        not_measurable,
+    })
+}
+
+/// What the reader must know, in the document itself.
+#[allow(clippy::too_many_arguments)]
+fn caveats(
+    env: &Env,
+    r: &Review,
+    stats: &IngestStats,
+    models: &Report,
+    metrics_only: &BTreeMap<String, Amount>,
+    month: &str,
+    has_metrics: bool,
+    dir: Option<&Path>,
+) -> Vec<String> {
+    let mut out = vec![];
+    for u in &models.unpriced {
+        out.push(format!(
+            "not priced, so in no amount: {} ({} calls, {} tokens): {}",
+            u.model_id,
+            crate::money::group_thousands(u.counts.invocations),
+            crate::money::group_thousands(u.counts.tokens()),
+            u.reasons.join("; ")
+        ));
+    }
+    if stats.skipped_lines > 0 {
+        out.push(format!(
+            "{} log line(s) could not be read and were skipped",
+            stats.skipped_lines
+        ));
+    }
+    if models.input.duplicates_dropped > 0 {
+        out.push(format!(
+            "{} request(s) read twice (the same request id) were counted once",
+            models.input.duplicates_dropped
+        ));
+    }
+    for o in &models.pricing.overrides {
+        out.push(format!("prices overridden from {}", o.file));
+    }
+    if let Some(s) = &models.pricing.stale_prices {
+        out.push(s.clone());
+    }
+    if let Some(as_of) = &r.catalog_as_of {
+        out.push(format!(
+            "prices: the built-in catalog as of {as_of} (AWS Price List), each row with its source"
+        ));
+    }
+    if let Some(a) = metrics_only.get(month).filter(|a| a.calls > 0) {
+        out.push(format!(
+            "{} call(s) (${}) in hours without logs are priced from CloudWatch metrics: in the model, profile and account breakdowns, and as their own line where a caller or metadata key is needed",
+            crate::money::group_thousands(a.calls),
+            a.usd.round_dp(2)
+        ));
+    }
+    if dir.is_some() && !has_metrics {
+        out.push("no CloudWatch metrics in the snapshot: logging coverage and throttles are not measurable".into());
+    }
+    if r.previous_month.is_none() {
+        out.push("no data for the month before: month-over-month changes are not measurable (give --previous PATH)".into());
+    }
+    let _ = env;
+    out
+}

@@ -1,0 +1,620 @@
+//! The monthly spend review (`bedrock-lens/review/v1`): one document built from the same
+//! report, what-if and reconcile results as those commands, with the review's own arithmetic
+//! (month over month, top-N and other, unit costs, anomalies against a robust baseline,
+//! attribution, forecast) done here once, exactly, for every format to render.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::money::ExactUsd;
+use crate::output::reconcile::Coverage;
+
+pub const SCHEMA: &str = "bedrock-lens/review/v1";
+
+/// One group's month: spend, calls and tokens, this month and last.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Amount {
+    pub usd: Decimal,
+    pub calls: u64,
+    pub errors: u64,
+    pub tokens: u64,
+    pub unpriced_calls: u64,
+}
+
+impl Amount {
+    pub fn add(&mut self, o: &Amount) {
+        self.usd += o.usd;
+        self.calls += o.calls;
+        self.errors += o.errors;
+        self.tokens += o.tokens;
+        self.unpriced_calls += o.unpriced_calls;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Review {
+    pub schema: &'static str,
+    /// The month reviewed, `YYYY-MM`.
+    pub month: String,
+    /// The month compared with, when the input holds it.
+    pub previous_month: Option<String>,
+    /// The last day with data; before the month's last day the month is open (forecast).
+    pub data_through: Option<NaiveDate>,
+    pub open_month: bool,
+    /// What the numbers come from: `logs`, `metrics` (hours without logs), `bill`.
+    pub sources: Vec<String>,
+    pub catalog_as_of: Option<String>,
+    pub headline: Headline,
+    pub breakdowns: Vec<Breakdown>,
+    pub movers: Vec<Mover>,
+    pub unit_costs: Vec<UnitCosts>,
+    pub cache: Option<Cache>,
+    pub waste: Waste,
+    /// `None` with `reconciliation_absent` saying why.
+    pub reconciliation: Option<Reconciliation>,
+    pub reconciliation_absent: Option<String>,
+    pub anomalies: Anomalies,
+    pub attribution: Vec<Attribution>,
+    pub recommendations: Vec<Recommendation>,
+    /// What adopting every recommendation would save in the month.
+    pub recommendations_total_usd: ExactUsd,
+    pub caveats: Vec<String>,
+    pub daily: Vec<Daily>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headline {
+    pub spend_usd: ExactUsd,
+    pub previous_usd: Option<ExactUsd>,
+    pub change_usd: Option<ExactUsd>,
+    /// change / previous, percent, one decimal.
+    pub change_pct: Option<ExactUsd>,
+    pub calls: u64,
+    pub tokens: u64,
+    /// Calls no price covers: not in any amount.
+    pub unpriced_calls: u64,
+    pub forecast: Option<Forecast>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Forecast {
+    /// The month's spend at its end: spent so far plus the remaining days.
+    pub month_end_usd: ExactUsd,
+    pub remaining_days: u32,
+    pub method: String,
+}
+
+/// Spend by one key, this month and last; the top rows, the rest as one `other` line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breakdown {
+    /// `model`, `profile`, `account`, `identity` or `meta:KEY`.
+    pub by: String,
+    pub rows: Vec<SpendRow>,
+    pub other: Option<SpendRow>,
+    pub total_usd: ExactUsd,
+    pub previous_total_usd: Option<ExactUsd>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpendRow {
+    pub key: String,
+    pub usd: ExactUsd,
+    /// Share of the month's spend, percent, one decimal.
+    pub share_pct: Option<ExactUsd>,
+    pub previous_usd: Option<ExactUsd>,
+    pub change_usd: Option<ExactUsd>,
+    pub change_pct: Option<ExactUsd>,
+    pub calls: u64,
+    pub tokens: u64,
+    /// `new` (nothing last month), `vanished` (nothing this month), or none.
+    pub status: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mover {
+    pub by: String,
+    pub key: String,
+    pub previous_usd: ExactUsd,
+    pub usd: ExactUsd,
+    pub change_usd: ExactUsd,
+    pub change_pct: Option<ExactUsd>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitCosts {
+    pub by: String,
+    pub rows: Vec<UnitCost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitCost {
+    pub key: String,
+    pub calls: u64,
+    pub tokens: u64,
+    pub usd: ExactUsd,
+    pub usd_per_1k_calls: Option<ExactUsd>,
+    pub usd_per_1m_tokens: Option<ExactUsd>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cache {
+    pub read_tokens: u64,
+    pub write_tokens: u64,
+    /// Reads at the cache-read rate instead of the input rate, less the writes' premium.
+    pub realised_savings_usd: ExactUsd,
+    pub write_premium_usd: ExactUsd,
+    /// Cache writes the next request with the same prefix did not read within the TTL.
+    pub unread_writes: u64,
+    /// Of the requests that wrote the cache, those that could be checked.
+    pub checked_writes: u64,
+    pub unread_premium_usd: ExactUsd,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waste {
+    pub calls: u64,
+    pub errors: u64,
+    pub error_pct: Option<ExactUsd>,
+    /// CloudWatch InvocationThrottles in the month, when the snapshot has metrics.
+    pub throttles: Option<u64>,
+    /// What cannot be told, and why.
+    pub not_measurable: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reconciliation {
+    pub computed_usd: ExactUsd,
+    pub billed_usd: ExactUsd,
+    pub other_charges_usd: ExactUsd,
+    pub gap_usd: ExactUsd,
+    pub flagged: Vec<Gap>,
+    pub by_model: Vec<Gap>,
+    pub by_day: Vec<Gap>,
+    pub coverage: Vec<Coverage>,
+    pub credits_usd: Option<ExactUsd>,
+    pub billed_net_usd: Option<ExactUsd>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    /// The model, the day, or `model day` for a flagged row.
+    pub key: String,
+    pub computed_usd: Option<ExactUsd>,
+    pub billed_usd: Option<ExactUsd>,
+    pub gap_usd: Option<ExactUsd>,
+    pub gap_pct: Option<ExactUsd>,
+    pub cause: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Anomalies {
+    pub method: String,
+    pub days: Vec<Anomaly>,
+    pub identities: Vec<Anomaly>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Anomaly {
+    pub day: NaiveDate,
+    /// The identity, for an identity's anomaly.
+    pub identity: Option<String>,
+    pub usd: ExactUsd,
+    pub baseline_usd: ExactUsd,
+    /// usd - baseline.
+    pub impact_usd: ExactUsd,
+    /// How many robust deviations above the baseline, one decimal.
+    pub score: ExactUsd,
+    /// What drove it: `identity / model / N long-context requests`.
+    pub driver: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribution {
+    /// `meta:KEY`.
+    pub key: String,
+    pub tagged_usd: ExactUsd,
+    pub untagged_usd: ExactUsd,
+    pub tagged_pct: Option<ExactUsd>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub model: String,
+    pub scenario: String,
+    pub savings_usd: ExactUsd,
+    pub savings_pct: Option<ExactUsd>,
+    pub caveat: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Daily {
+    pub day: NaiveDate,
+    pub usd: ExactUsd,
+    /// Per model (the top models; the rest as `other`).
+    pub by_model: Vec<(String, ExactUsd)>,
+    /// The same day of the month before, when there is one.
+    pub previous_usd: Option<ExactUsd>,
+    pub billed_usd: Option<ExactUsd>,
+}
+
+/// `num / den` in percent, one decimal.
+pub fn pct(num: Decimal, den: Decimal) -> Option<ExactUsd> {
+    (!den.is_zero()).then(|| ExactUsd((num * Decimal::from(100) / den).round_dp(1)))
+}
+
+/// A breakdown's rows: this month's and last month's amounts per key, sorted by spend, the top
+/// `top` shown and the rest summed into `other`; keys with nothing this month but something
+/// last month are `vanished` rows (shown when in the top by last month's spend).
+pub fn breakdown(
+    by: &str,
+    now: &BTreeMap<String, Amount>,
+    before: Option<&BTreeMap<String, Amount>>,
+    top: usize,
+) -> Breakdown {
+    let total: Decimal = now.values().map(|a| a.usd).sum();
+    let keys: BTreeSet<&String> = now
+        .keys()
+        .chain(before.into_iter().flat_map(|b| b.keys()))
+        .collect();
+    let mut rows: Vec<SpendRow> = keys
+        .into_iter()
+        .map(|k| {
+            let a = now.get(k).cloned().unwrap_or_default();
+            let p = before.map(|b| b.get(k).cloned().unwrap_or_default());
+            row(k, &a, p.as_ref(), total)
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let prev = |r: &SpendRow| r.previous_usd.map(|p| p.0).unwrap_or_default();
+        b.usd
+            .0
+            .cmp(&a.usd.0)
+            .then(prev(b).cmp(&prev(a)))
+            .then(a.key.cmp(&b.key))
+    });
+    let other = (rows.len() > top).then(|| {
+        let rest = rows.split_off(top);
+        let mut a = Amount::default();
+        let mut p = before.map(|_| Amount::default());
+        for r in &rest {
+            a.add(&Amount {
+                usd: r.usd.0,
+                calls: r.calls,
+                tokens: r.tokens,
+                ..Default::default()
+            });
+            if let (Some(p), Some(x)) = (p.as_mut(), r.previous_usd) {
+                p.usd += x.0;
+            }
+        }
+        let mut o = row(
+            &format!("other ({} more)", rest.len()),
+            &a,
+            p.as_ref(),
+            total,
+        );
+        o.status = None;
+        o
+    });
+    Breakdown {
+        by: by.to_string(),
+        rows,
+        other,
+        total_usd: ExactUsd(total),
+        previous_total_usd: before.map(|b| ExactUsd(b.values().map(|a| a.usd).sum())),
+    }
+}
+
+fn row(key: &str, a: &Amount, p: Option<&Amount>, total: Decimal) -> SpendRow {
+    let change = p.map(|p| a.usd - p.usd);
+    let status = match p {
+        Some(p) if p.calls == 0 && p.usd.is_zero() && (a.calls > 0 || !a.usd.is_zero()) => {
+            Some("new")
+        }
+        Some(p) if a.calls == 0 && a.usd.is_zero() && (p.calls > 0 || !p.usd.is_zero()) => {
+            Some("vanished")
+        }
+        _ => None,
+    };
+    SpendRow {
+        key: key.to_string(),
+        usd: ExactUsd(a.usd),
+        share_pct: pct(a.usd, total),
+        previous_usd: p.map(|p| ExactUsd(p.usd)),
+        change_usd: change.map(ExactUsd),
+        change_pct: p.and_then(|p| change.and_then(|c| pct(c, p.usd))),
+        calls: a.calls,
+        tokens: a.tokens,
+        status,
+    }
+}
+
+/// The biggest month-over-month movers of a breakdown: up to `n` up and `n` down, by dollars
+/// (lines of our own, in parentheses, are not movers).
+pub fn movers(b: &Breakdown, n: usize) -> Vec<Mover> {
+    let mut all: Vec<Mover> = b
+        .rows
+        .iter()
+        .filter(|r| !r.key.starts_with('('))
+        .filter_map(|r| {
+            let (p, c) = (r.previous_usd?, r.change_usd?);
+            (!c.0.is_zero()).then(|| Mover {
+                by: b.by.clone(),
+                key: r.key.clone(),
+                previous_usd: p,
+                usd: r.usd,
+                change_usd: c,
+                change_pct: r.change_pct,
+            })
+        })
+        .collect();
+    all.sort_by(|a, b| b.change_usd.0.cmp(&a.change_usd.0));
+    let up: Vec<Mover> = all
+        .iter()
+        .filter(|m| m.change_usd.0 > Decimal::ZERO)
+        .take(n)
+        .cloned()
+        .collect();
+    let down: Vec<Mover> = all
+        .iter()
+        .rev()
+        .filter(|m| m.change_usd.0 < Decimal::ZERO)
+        .take(n)
+        .cloned()
+        .collect();
+    up.into_iter().chain(down).collect()
+}
+
+/// $ per 1K calls and per 1M tokens.
+pub fn unit_costs(by: &str, now: &BTreeMap<String, Amount>, top: usize) -> UnitCosts {
+    let mut rows: Vec<UnitCost> = now
+        .iter()
+        .filter(|(_, a)| !a.usd.is_zero())
+        .map(|(k, a)| UnitCost {
+            key: k.clone(),
+            calls: a.calls,
+            tokens: a.tokens,
+            usd: ExactUsd(a.usd),
+            usd_per_1k_calls: (a.calls > 0).then(|| {
+                ExactUsd((a.usd * Decimal::from(1000) / Decimal::from(a.calls)).round_dp(6))
+            }),
+            usd_per_1m_tokens: (a.tokens > 0).then(|| {
+                ExactUsd((a.usd * Decimal::from(1_000_000) / Decimal::from(a.tokens)).round_dp(6))
+            }),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.usd.0.cmp(&a.usd.0).then(a.key.cmp(&b.key)));
+    rows.truncate(top);
+    UnitCosts {
+        by: by.to_string(),
+        rows,
+    }
+}
+
+/// The median of `xs` (empty: zero).
+fn median(xs: &mut [Decimal]) -> Decimal {
+    if xs.is_empty() {
+        return Decimal::ZERO;
+    }
+    xs.sort();
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / Decimal::from(2)
+    }
+}
+
+fn weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// How anomalies are found, in words.
+pub const METHOD: &str = "a day is compared with the same kind of day (weekday or weekend) in the 14 days before it: flagged when its spend is above the median of those days by more than 3.5 robust deviations (1.4826 x the median absolute deviation, at least 10% of the median) and by at least $1";
+
+/// Robust score threshold and floors of [`METHOD`].
+const SCORE: i64 = 35; // tenths
+const MIN_IMPACT_USD: i64 = 1;
+
+/// Days of `days` (in the reviewed month) far above their baseline in `series` (every day's
+/// amount, the 14 days before the month included).
+pub fn anomalous_days(
+    series: &BTreeMap<NaiveDate, Decimal>,
+    days: &[NaiveDate],
+) -> Vec<(NaiveDate, Decimal, Decimal, Decimal)> {
+    let mut out = vec![];
+    for &d in days {
+        let Some(&x) = series.get(&d) else { continue };
+        let mut base: Vec<Decimal> = (1..=14)
+            .filter_map(|k| d.checked_sub_days(chrono::Days::new(k)))
+            .filter(|p| weekend(*p) == weekend(d))
+            .map(|p| series.get(&p).copied().unwrap_or_default())
+            .collect();
+        if base.len() < 3 {
+            continue;
+        }
+        let med = median(&mut base);
+        let mut dev: Vec<Decimal> = base.iter().map(|v| (*v - med).abs()).collect();
+        let mad = median(&mut dev);
+        let sigma = (mad * Decimal::new(14826, 4)).max(med / Decimal::from(10));
+        if sigma.is_zero() {
+            continue;
+        }
+        let score = (x - med) / sigma;
+        if score * Decimal::from(10) > Decimal::from(SCORE)
+            && x - med >= Decimal::from(MIN_IMPACT_USD)
+        {
+            out.push((d, x, med, score.round_dp(1)));
+        }
+    }
+    out
+}
+
+/// The month's forecast from its days so far: each remaining day at the mean of the same kind
+/// of day (weekday or weekend) among the last 7 days with data.
+pub fn forecast(
+    series: &BTreeMap<NaiveDate, Decimal>,
+    through: NaiveDate,
+    month_end: NaiveDate,
+) -> Option<Forecast> {
+    if through >= month_end {
+        return None;
+    }
+    let first = NaiveDate::from_ymd_opt(through.year(), through.month(), 1)?;
+    let so_far: Decimal = series.range(first..=through).map(|(_, v)| *v).sum();
+    let last7: Vec<(NaiveDate, Decimal)> = (0..7)
+        .filter_map(|k| through.checked_sub_days(chrono::Days::new(k)))
+        .map(|d| (d, series.get(&d).copied().unwrap_or_default()))
+        .collect();
+    let mean = |we: bool| {
+        let v: Vec<Decimal> = last7
+            .iter()
+            .filter(|(d, _)| weekend(*d) == we)
+            .map(|(_, v)| *v)
+            .collect();
+        if v.is_empty() {
+            Decimal::ZERO
+        } else {
+            v.iter().copied().sum::<Decimal>() / Decimal::from(v.len())
+        }
+    };
+    let (wd, we) = (mean(false), mean(true));
+    let mut rest = Decimal::ZERO;
+    let mut d = through.succ_opt()?;
+    let mut remaining = 0;
+    while d <= month_end {
+        rest += if weekend(d) { we } else { wd };
+        remaining += 1;
+        d = d.succ_opt()?;
+    }
+    Some(Forecast {
+        month_end_usd: ExactUsd((so_far + rest).round_dp(2)),
+        remaining_days: remaining,
+        method: format!(
+            "run rate of the last 7 days with the weekday pattern: each of the {remaining} remaining day(s) at the mean of the same kind of day (weekday ${}, weekend ${}) in the 7 days to {through}",
+            wd.round_dp(2),
+            we.round_dp(2)
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn usd(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn amount(u: &str, calls: u64) -> Amount {
+        Amount {
+            usd: usd(u),
+            calls,
+            tokens: calls * 100,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn breakdown_month_over_month_with_new_vanished_and_other() {
+        let now: BTreeMap<String, Amount> = [
+            ("a".to_string(), amount("60", 6)),
+            ("b".to_string(), amount("30", 3)),
+            ("new".to_string(), amount("6", 1)),
+            ("c".to_string(), amount("4", 1)),
+        ]
+        .into();
+        let before: BTreeMap<String, Amount> = [
+            ("a".to_string(), amount("50", 5)),
+            ("b".to_string(), amount("40", 4)),
+            ("gone".to_string(), amount("10", 2)),
+            ("c".to_string(), amount("4", 1)),
+        ]
+        .into();
+        let b = breakdown("model", &now, Some(&before), 3);
+        let got: Vec<(&str, String, Option<String>, Option<&str>)> = b
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.key.as_str(),
+                    r.usd.0.to_string(),
+                    r.change_usd.map(|c| c.0.to_string()),
+                    r.status,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", "60".into(), Some("10".into()), None),
+                ("b", "30".into(), Some("-10".into()), None),
+                ("new", "6".into(), Some("6".into()), Some("new")),
+            ]
+        );
+        // c ($4, unchanged) and gone ($0 now, $10 before) are "other": $4 now, $14 before.
+        let o = b.other.clone().unwrap();
+        assert_eq!(o.key, "other (2 more)");
+        assert_eq!((o.usd.0, o.previous_usd.unwrap().0), (usd("4"), usd("14")));
+        // Totals equal the rows plus other.
+        assert_eq!(b.total_usd.0, usd("100"));
+        assert_eq!(b.previous_total_usd.unwrap().0, usd("104"));
+        let m = movers(&b, 1);
+        assert_eq!(
+            m.iter()
+                .map(|m| (m.key.as_str(), m.change_usd.0))
+                .collect::<Vec<_>>(),
+            [("a", usd("10")), ("b", usd("-10"))]
+        );
+    }
+
+    #[test]
+    fn a_spike_against_the_same_kind_of_day_is_flagged_and_weekends_are_not() {
+        // Weekdays at $10 (+/- $1), weekends at $3; 2026-10-07 (a Wednesday) at $25.
+        let mut s: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
+        let mut day = d("2026-09-20");
+        let mut i = 0;
+        while day <= d("2026-10-10") {
+            let v = if weekend(day) {
+                usd("3")
+            } else {
+                usd("10") + Decimal::from(i % 3 - 1)
+            };
+            s.insert(day, v);
+            day = day.succ_opt().unwrap();
+            i += 1;
+        }
+        s.insert(d("2026-10-07"), usd("25"));
+        let days: Vec<NaiveDate> = s.keys().copied().filter(|d| d.month() == 10).collect();
+        let got = anomalous_days(&s, &days);
+        assert_eq!(got.len(), 1, "{got:?}");
+        let (day, x, med, score) = got[0];
+        assert_eq!((day, x, med), (d("2026-10-07"), usd("25"), usd("10")));
+        // MAD of the weekdays is $1 -> sigma 1.4826; (25 - 10) / 1.4826 = 10.1
+        assert_eq!(score, usd("10.1"));
+    }
+
+    #[test]
+    fn forecast_runs_the_weekday_pattern_to_month_end() {
+        // October to the 28th (a Wednesday): weekdays $10, weekends $2.
+        let mut s: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
+        let mut day = d("2026-10-01");
+        while day <= d("2026-10-28") {
+            s.insert(day, if weekend(day) { usd("2") } else { usd("10") });
+            day = day.succ_opt().unwrap();
+        }
+        let f = forecast(&s, d("2026-10-28"), d("2026-10-31")).unwrap();
+        // So far: 20 weekdays x 10 + 8 weekend days x 2 = 216; 29, 30 (Thu, Fri) x 10 and 31
+        // (Sat) x 2 = 22 -> 238.
+        assert_eq!(f.month_end_usd.0, usd("238"));
+        assert_eq!(f.remaining_days, 3);
+        assert!(forecast(&s, d("2026-10-31"), d("2026-10-31")).is_none());
+    }
+}
