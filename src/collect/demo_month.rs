@@ -16,7 +16,7 @@ pub const MONTH: u32 = 10;
 pub const DAYS: u32 = 31;
 /// The month before it.
 pub const PREVIOUS_MONTH: u32 = 9;
-/// The planted spike of the previous month: the data-science team's DeepSeek R1 calls, six
+/// The planted spike of the previous month: the data-science team's DeepSeek R1 calls, fifteen
 /// times their usual number on this day.
 pub const SPIKE: (&str, &str) = ("deepseek.r1", "2026-09-23");
 
@@ -345,7 +345,7 @@ fn generate(month: u32, seed: u64) -> Month {
                 n = n * 9 / 10;
             }
             if w.model_id.contains(SPIKE.0) && date.to_string() == SPIKE.1 {
-                n *= 6;
+                n *= 15;
             }
             for _ in 0..n {
                 let secs = rng.below(86_400);

@@ -35,11 +35,16 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
     if let Some(dir) = &a.out {
         write_logs(env, dir, &files)?;
     }
-    if let Some(dir) = &a.snapshot {
+    if a.snapshot.is_some() || a.review.is_some() {
         // Both months, so a review of October has September to compare with.
         let mut both = demo::previous_month();
         both.extend(files.clone());
+        let scratch = tempfile::tempdir()?;
+        let dir = a.snapshot.as_deref().unwrap_or(scratch.path());
         write_snapshot(env, dir, &both, &sources_of(&both, None))?;
+        if let Some(file) = &a.review {
+            write_review(env, dir, file)?;
+        }
     }
     let groupings = vec![vec![GroupKey::Model], vec![GroupKey::Identity]];
     let period = Period {
@@ -109,6 +114,44 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
     warn_diagnostics(&r.stats, &r.diags, env.quiet);
     warn_unpriced(&by_model, env.quiet);
     Ok(Outcome::Ok)
+}
+
+/// `--review FILE`: October's review from the demo snapshot in `dir`, by team, in the format
+/// the file's extension names.
+fn write_review(env: &Env, dir: &Path, file: &Path) -> anyhow::Result<()> {
+    let output = crate::settings::output_of("--review", Some(file), &[], &env.setting_files)?;
+    let snap = crate::cli::LogsArgs {
+        logs: vec![],
+        snapshot: Some(dir.to_path_buf()),
+        start: None,
+        end: None,
+        keep_duplicates: false,
+    };
+    let sources = crate::settings::input_sources(
+        &snap,
+        &mut IngestStats::default(),
+        &mut Diagnostics::default(),
+    )?;
+    let input = super::monthly::Input {
+        snapshot: Some(dir.to_path_buf()),
+        sources,
+        previous: vec![],
+        month: chrono::NaiveDate::from_ymd_opt(demo::YEAR, demo::MONTH, 1),
+        by: vec![GroupKey::Meta("team".into())],
+        top: 10,
+    };
+    let (review, _, _) = super::monthly::build(env, &input)?;
+    let format = super::monthly::format_of(None, Some(file));
+    output.write(render::review::render(&review, format)?.as_bytes())?;
+    if !env.quiet {
+        eprintln!(
+            "wrote the spend review of {} (against {}) to {}",
+            review.month,
+            review.previous_month.as_deref().unwrap_or("-"),
+            file.display()
+        );
+    }
+    Ok(())
 }
 
 /// `--out DIR`: the month as gzipped log files in the S3 delivery layout.

@@ -25,6 +25,26 @@ use crate::settings::Env;
 use crate::usage::ingest::{IngestStats, Source};
 use crate::usage::{Diagnostics, GroupKey, Period};
 
+/// The format: as asked, else by the output file's extension, else Markdown.
+pub fn format_of(
+    asked: Option<crate::cli::ReviewFormat>,
+    output: Option<&Path>,
+) -> crate::cli::ReviewFormat {
+    use crate::cli::ReviewFormat;
+    asked.unwrap_or_else(|| {
+        match output
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("html" | "htm") => ReviewFormat::Html,
+            Some("json") => ReviewFormat::Json,
+            _ => ReviewFormat::Markdown,
+        }
+    })
+}
+
 /// What to review.
 pub struct Input {
     /// A snapshot (logs and/or metrics, maybe a bill), else log paths.

@@ -1,33 +1,15 @@
 //! `review`: the monthly spend review of a snapshot or log files, as HTML, Markdown or JSON.
 
-use std::path::Path;
-
 use chrono::NaiveDate;
 
-use super::monthly::{build, Input};
+use super::monthly::{build, format_of, Input};
 use super::warn_diagnostics;
-use crate::cli::{LogsArgs, ReviewArgs, ReviewFormat};
+use crate::cli::{LogsArgs, ReviewArgs};
 use crate::error::{Outcome, UsageError};
 use crate::render;
 use crate::settings::{input_sources, output_of, parse_keys, Env};
 use crate::usage::ingest::IngestStats;
 use crate::usage::Diagnostics;
-
-/// The format: as asked, else by the output file's extension, else Markdown.
-pub fn format_of(asked: Option<ReviewFormat>, output: Option<&Path>) -> ReviewFormat {
-    asked.unwrap_or_else(|| {
-        match output
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("html" | "htm") => ReviewFormat::Html,
-            Some("json") => ReviewFormat::Json,
-            _ => ReviewFormat::Markdown,
-        }
-    })
-}
 
 /// `YYYY-MM` as the month's first day, or a usage error.
 fn month(s: &str) -> anyhow::Result<NaiveDate> {

@@ -96,6 +96,10 @@ pub struct Breakdown {
     pub other: Option<SpendRow>,
     pub total_usd: ExactUsd,
     pub previous_total_usd: Option<ExactUsd>,
+    /// Keys with calls this month and none the month before, in or out of the top rows.
+    pub new: Vec<String>,
+    /// Keys with calls the month before and none this month.
+    pub vanished: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -275,6 +279,13 @@ pub fn breakdown(
             .then(prev(b).cmp(&prev(a)))
             .then(a.key.cmp(&b.key))
     });
+    let with = |status: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r.status == Some(status) && !r.key.starts_with('('))
+            .map(|r| r.key.clone())
+            .collect()
+    };
+    let (new, vanished) = (with("new"), with("vanished"));
     let other = (rows.len() > top).then(|| {
         let rest = rows.split_off(top);
         let mut a = Amount::default();
@@ -305,6 +316,8 @@ pub fn breakdown(
         other,
         total_usd: ExactUsd(total),
         previous_total_usd: before.map(|b| ExactUsd(b.values().map(|a| a.usd).sum())),
+        new,
+        vanished,
     }
 }
 
@@ -563,6 +576,10 @@ mod tests {
         let o = b.other.clone().unwrap();
         assert_eq!(o.key, "other (2 more)");
         assert_eq!((o.usd.0, o.previous_usd.unwrap().0), (usd("4"), usd("14")));
+        assert_eq!(
+            (b.new.clone(), b.vanished.clone()),
+            (vec!["new".to_string()], vec!["gone".to_string()])
+        );
         // Totals equal the rows plus other.
         assert_eq!(b.total_usd.0, usd("100"));
         assert_eq!(b.previous_total_usd.unwrap().0, usd("104"));

@@ -10,6 +10,7 @@ mod metrics;
 mod output;
 mod pricing;
 mod report;
+mod review;
 mod whatif;
 
 use std::path::{Path, PathBuf};

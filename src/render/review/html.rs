@@ -6,8 +6,8 @@ use minijinja::{context, Environment, Value};
 use serde::Serialize;
 
 use super::{
-    breakdown_cells, cache_line, charts, headline, money, money_column, pct_text, sources_line,
-    unread_line,
+    breakdown_cells, cache_line, charts, headline, money, money_column, new_and_vanished, pct_text,
+    sources_line, unread_line,
 };
 use crate::money::group_thousands;
 use crate::output::review::Review;
@@ -117,6 +117,9 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
         spend
             .tables
             .push(Table::new(&format!("By {}", b.by), h, rows, &[0], true));
+        spend
+            .items
+            .extend(new_and_vanished(b).map(|l| format!("By {}: {l}", b.by)));
     }
     sections.push(spend);
     if !r.movers.is_empty() {

@@ -163,6 +163,22 @@ pub fn headline(r: &Review) -> String {
     s
 }
 
+/// The keys new this month and those gone, in words (`None` when neither).
+pub fn new_and_vanished(b: &Breakdown) -> Option<String> {
+    let mut parts = vec![];
+    if !b.new.is_empty() {
+        parts.push(format!("new this month: {}", b.new.join(", ")));
+    }
+    if !b.vanished.is_empty() {
+        parts.push(format!("gone since last month: {}", b.vanished.join(", ")));
+    }
+    (!parts.is_empty()).then(|| {
+        let mut s = parts.join("; ");
+        s.replace_range(0..1, &s[0..1].to_uppercase());
+        format!("{s}.")
+    })
+}
+
 /// Cache reads and writes, and what they saved.
 pub fn cache_line(c: &crate::output::review::Cache) -> String {
     format!(
@@ -216,6 +232,9 @@ pub fn markdown(r: &Review) -> String {
     for b in &r.breakdowns {
         let (h, rows) = breakdown_cells(b);
         s.push_str(&format!("\n## Spend by {}\n\n{}", b.by, table(h, rows, 1)));
+        if let Some(line) = new_and_vanished(b) {
+            s.push_str(&format!("\n{line}\n"));
+        }
     }
     if !r.movers.is_empty() {
         let rows = r
