@@ -543,17 +543,6 @@ The month defaults to the last complete month in the input; the month before com
 same input, or --previous. A month whose data ends before its last day is open: it gets a
 forecast. Every figure comes from the same results as report, whatif and reconcile.";
 
-/// `review --format`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReviewFormat {
-    /// One self-contained page with inline SVG charts (no scripts, no network).
-    Html,
-    /// Tables for a wiki or a pull request.
-    Markdown,
-    /// `bedrock-lens/review/v1`.
-    Json,
-}
-
 #[derive(Args, Debug, Clone)]
 pub struct ReviewArgs {
     /// Log files or directories of the month (and the month before, for month over month).
@@ -583,7 +572,7 @@ pub struct ReviewArgs {
 
     /// html, markdown or json (default: from -o's extension, else markdown).
     #[arg(long, value_enum)]
-    pub format: Option<ReviewFormat>,
+    pub format: Option<crate::render::review::ReviewFormat>,
 
     /// Write the review to this file instead of stdout.
     #[arg(long, short, value_name = "FILE")]

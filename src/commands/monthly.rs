@@ -27,10 +27,10 @@ use crate::usage::{Diagnostics, GroupKey, Period};
 
 /// The format: as asked, else by the output file's extension, else Markdown.
 pub fn format_of(
-    asked: Option<crate::cli::ReviewFormat>,
+    asked: Option<crate::render::review::ReviewFormat>,
     output: Option<&Path>,
-) -> crate::cli::ReviewFormat {
-    use crate::cli::ReviewFormat;
+) -> crate::render::review::ReviewFormat {
+    use crate::render::review::ReviewFormat;
     asked.unwrap_or_else(|| {
         match output
             .and_then(|p| p.extension())

@@ -8,9 +8,19 @@ use rust_decimal::Decimal;
 
 use super::bill::tenths_of_nanos;
 use super::Grid;
-use crate::cli::ReviewFormat;
 use crate::money::{apportion_signed, cents_text, group_thousands, ExactUsd, Ties};
 use crate::output::review::{Breakdown, Review, SpendRow};
+
+/// `review --format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewFormat {
+    /// One self-contained page with inline SVG charts (no scripts, no network).
+    Html,
+    /// Tables for a wiki or a pull request.
+    Markdown,
+    /// `bedrock-lens/review/v1`.
+    Json,
+}
 
 pub fn render(r: &Review, f: ReviewFormat) -> anyhow::Result<String> {
     match f {
