@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it (.ci/run calls this). Installs nothing system-wide.
+# The whole test suite, as CI runs it (.ci/run calls this).
 #   - unit tests (parsing, resolution, hand-computed pricing) and CLI tests (insta snapshots);
 #   - the generator ground-truth test needs python3 and ../shared/tools/gen_invocation_logs.py;
 #   - the collector integration tests run the real binary against a local AWS emulator (moto
 #     server, installed from PyPI into target/emulator-venv on first use, started here on a free
-#     127.0.0.1 port and stopped on exit, also when tests fail).
+#     127.0.0.1 port and stopped on exit, also when tests fail);
+#   - the browser test renders the demo's review in headless Chromium (Debian's package,
+#     installed with apt-get when missing and running as root) through playwright-core (npm,
+#     into target/browser-test); its screenshot stays at target/review-screenshot.png.
 # With CI=true, anything missing fails the run instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,3 +29,4 @@ if ! emulator_start; then
 fi
 # INSTA_UPDATE=no: a snapshot that differs fails; nothing is rewritten behind your back.
 INSTA_UPDATE=no cargo test --locked --all-targets "$@"
+bash scripts/browser-test.sh "${CARGO_TARGET_DIR:-target}/debug/bedrock-lens"
