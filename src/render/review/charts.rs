@@ -78,7 +78,7 @@ pub fn daily(r: &Review) -> String {
         .map(|d| f(d.usd.0).max(d.previous_usd.map_or(0.0, |p| f(p.0))))
         .fold(0.0f64, f64::max)
         .max(0.01)
-        * 1.6; // headroom for the legend above the bars
+        * 2.0; // headroom for the legend above the bars
     let models: Vec<String> = r
         .daily
         .first()

@@ -182,11 +182,7 @@ pub fn new_and_vanished(b: &Breakdown) -> Option<String> {
     if !b.vanished.is_empty() {
         parts.push(format!("gone since last month: {}", b.vanished.join(", ")));
     }
-    (!parts.is_empty()).then(|| {
-        let mut s = parts.join("; ");
-        s.replace_range(0..1, &s[0..1].to_uppercase());
-        format!("{s}.")
-    })
+    (!parts.is_empty()).then(|| format!("{}.", parts.join("; ")))
 }
 
 /// Cache reads and writes, and what they saved.
@@ -243,7 +239,7 @@ pub fn markdown(r: &Review) -> String {
         let (h, rows) = breakdown_cells(b);
         s.push_str(&format!("\n## Spend by {}\n\n{}", b.by, table(h, rows, 1)));
         if let Some(line) = new_and_vanished(b) {
-            s.push_str(&format!("\n{line}\n"));
+            s.push_str(&format!("\nBy {}: {line}\n", b.by));
         }
     }
     if !r.movers.is_empty() {
