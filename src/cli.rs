@@ -557,8 +557,9 @@ pub struct ReviewArgs {
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,
 
-    /// The month before, from another snapshot or log directory, when the input lacks it.
-    #[arg(long, value_name = "PATH")]
+    /// The month before, from another snapshot or log directory, when the input lacks it (its
+    /// other months are not read). Needs --month.
+    #[arg(long, value_name = "PATH", requires = "month")]
     pub previous: Option<PathBuf>,
 
     /// Also break spend down by these keys, comma-separated: meta:<requestMetadata key> (tag
@@ -567,8 +568,8 @@ pub struct ReviewArgs {
     pub by: Vec<String>,
 
     /// Rows per breakdown before the rest is summed as "other".
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub top: usize,
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub top: u16,
 
     /// html, markdown or json (default: from -o's extension, else markdown).
     #[arg(long, value_enum)]

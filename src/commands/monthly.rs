@@ -137,13 +137,12 @@ pub fn build(env: &Env, input: &Input) -> anyhow::Result<(Review, IngestStats, D
         table: None,
         keep_duplicates: false,
     };
-    let mut all = input.sources.clone();
-    all.extend(input.previous.iter().cloned());
+    let all = input.sources.clone();
     let dir = input.snapshot.as_deref();
     let has_metrics = dir.is_some_and(|d| d.join(crate::snapshot::METRICS).exists());
     let has_bill = dir.is_some_and(|d| d.join(crate::snapshot::COSTS).exists());
     let mut sources_used = vec![];
-    let (reports, stats, diags) = if all.is_empty() {
+    let (mut reports, stats, diags) = if all.is_empty() {
         (vec![], IngestStats::default(), Diagnostics::default())
     } else {
         sources_used.push("logs".to_string());
@@ -156,6 +155,46 @@ pub fn build(env: &Env, input: &Input) -> anyhow::Result<(Review, IngestStats, D
         );
         (run.reports, run.stats, run.diags)
     };
+    // `--previous`: the month before only, from its own pass.
+    if let (Some(month), false) = (input.month, input.previous.is_empty()) {
+        let before = month
+            .checked_sub_months(chrono::Months::new(1))
+            .expect("a month");
+        let prev_month = month_of(before);
+        if reports
+            .iter()
+            .take(1)
+            .flat_map(|r| &r.rows)
+            .any(|r| key(r, 0) == prev_month)
+        {
+            return Err(UsageError::new(
+                format!("--previous: the input already holds {prev_month}"),
+                "leave out --previous: the month before comes from the input",
+            )
+            .into());
+        }
+        let p = ReportPlan {
+            period: Period {
+                start: Some(midnight(before)),
+                end: Some(midnight(month)),
+            },
+            ..plan
+        };
+        let run = run_report(
+            env,
+            &input.previous,
+            &p,
+            IngestStats::default(),
+            Diagnostics::default(),
+        );
+        if reports.is_empty() {
+            reports = run.reports;
+        } else {
+            for (r, more) in reports.iter_mut().zip(run.reports) {
+                r.rows.extend(more.rows);
+            }
+        }
+    }
     // Metrics for the hours the logs miss (or all of them, without logs): model-level keys only.
     let mut from_metrics: Option<Vec<Report>> = None;
     if let (Some(dir), true) = (dir, has_metrics) {
@@ -240,7 +279,7 @@ pub fn build(env: &Env, input: &Input) -> anyhow::Result<(Review, IngestStats, D
     }
     // Breakdowns that need logs: the metrics' part as its own line, so every breakdown adds up
     // to the same total.
-    let no_caller = "(from metrics: no caller or metadata)".to_string();
+    let no_caller = rv::FROM_METRICS.to_string();
     for slot in 3..months.len() {
         for (month, a) in &metrics_only {
             if a.calls > 0 || !a.usd.is_zero() {
@@ -472,16 +511,20 @@ pub fn build(env: &Env, input: &Input) -> anyhow::Result<(Review, IngestStats, D
         .filter(|(_, k)| matches!(k, GroupKey::Meta(_)))
         .map(|(j, k)| {
             let rows = now(4 + j);
-            let untagged: Decimal = rows
-                .iter()
-                .filter(|(key, _)| key.as_str() == "-" || **key == no_caller)
-                .map(|(_, a)| a.usd)
-                .sum();
+            let sum = |f: &dyn Fn(&str) -> bool| -> Decimal {
+                rows.iter()
+                    .filter(|(key, _)| f(key))
+                    .map(|(_, a)| a.usd)
+                    .sum()
+            };
+            let untagged = sum(&|key| key == "-");
+            let unknown = sum(&|key| key == no_caller);
             rv::Attribution {
                 key: k.name(),
-                tagged_usd: ExactUsd(spend - untagged),
+                tagged_usd: ExactUsd(spend - untagged - unknown),
                 untagged_usd: ExactUsd(untagged),
-                tagged_pct: rv::pct(spend - untagged, spend),
+                from_metrics_usd: ExactUsd(unknown),
+                tagged_pct: rv::pct(spend - untagged - unknown, spend),
             }
         })
         .collect();
@@ -585,6 +628,7 @@ pub fn build(env: &Env, input: &Input) -> anyhow::Result<(Review, IngestStats, D
         &review,
         &stats,
         rep(0),
+        &now(0),
         &metrics_only,
         &month,
         has_metrics,
@@ -620,7 +664,11 @@ fn whatif(
         plan: WhatifPlan {
             keys: vec![GroupKey::Model],
             scenarios,
-            eligibility: Eligibility::default(),
+            // Streaming callers wait for the answer: only the rest could move to batch.
+            eligibility: Eligibility {
+                rules: vec![],
+                non_streaming: true,
+            },
             ttl: CacheTtl::FiveMinutes,
             period,
         },
@@ -654,9 +702,11 @@ fn whatif(
         write_tokens: c.cache_write_tokens,
         realised_savings_usd: ExactUsd(c.realised_savings_usd.to_decimal()),
         write_premium_usd: ExactUsd(c.write_premium_usd.to_decimal()),
-        unread_writes: c.unread_writes.counts.unread_writes,
+        unread_writes: (c.unread_writes.counts.writes > 0)
+            .then_some(c.unread_writes.counts.unread_writes),
         checked_writes: c.unread_writes.counts.writes,
-        unread_premium_usd: ExactUsd(c.unread_writes.premium_usd.to_decimal()),
+        unread_premium_usd: (c.unread_writes.counts.writes > 0)
+            .then(|| ExactUsd(c.unread_writes.premium_usd.to_decimal())),
     });
     let recs = w
         .recommendations
@@ -716,7 +766,10 @@ fn reconcile(
     };
     for r in &rec.rows {
         add(by_model.entry(r.model.clone()).or_default(), r);
-        add(by_day.entry(r.period.clone()).or_default(), r);
+        // Per day: model tokens only (a provisioned charge is not usage of the day).
+        if !r.other_charge {
+            add(by_day.entry(r.period.clone()).or_default(), r);
+        }
     }
     let gap = |k: String, (c, b): (Option<Decimal>, Option<Decimal>)| {
         let g = b.unwrap_or_default() - c.unwrap_or_default();
@@ -805,7 +858,10 @@ fn waste(
         "the cost of failed calls: a failed call's tokens, when its log counts them, are in its model's spend; AWS does not bill throttled calls".to_string(),
     ];
     if throttles.is_none() {
-        not_measurable.push("throttles: they are in CloudWatch metrics (InvocationThrottles), not in the logs; the input has no such metric (collect metrics for the month)".into());
+        not_measurable.push(match (dir, has_metrics) {
+            (Some(_), true) => "throttles: the snapshot's metrics have no InvocationThrottles series (collect metrics again: `collect metrics` asks for it)".into(),
+            _ => "throttles: they are in CloudWatch metrics (InvocationThrottles), not in the logs; collect metrics for the month".into(),
+        });
     }
     Ok(rv::Waste {
         calls,
@@ -823,30 +879,43 @@ fn caveats(
     r: &Review,
     stats: &IngestStats,
     models: &Report,
+    month_models: &BTreeMap<String, Amount>,
     metrics_only: &BTreeMap<String, Amount>,
     month: &str,
     has_metrics: bool,
     dir: Option<&Path>,
 ) -> Vec<String> {
     let mut out = vec![];
-    for u in &models.unpriced {
+    // Models of this month that no price covers (the pass reads every month).
+    let month_unpriced = |id: &str| month_models.get(id).is_some_and(|a| a.unpriced_calls > 0);
+    for u in models
+        .unpriced
+        .iter()
+        .filter(|u| month_unpriced(&u.model_id))
+    {
+        let a = &month_models[&u.model_id];
         out.push(format!(
-            "not priced, so in no amount: {} ({} calls, {} tokens): {}",
+            "not priced, so in no amount: {} ({} calls, {} tokens this month): {}",
             u.model_id,
-            crate::money::group_thousands(u.counts.invocations),
-            crate::money::group_thousands(u.counts.tokens()),
+            crate::money::group_thousands(a.unpriced_calls),
+            crate::money::group_thousands(a.tokens),
             u.reasons.join("; ")
         ));
     }
+    for a in &r.attribution {
+        if a.tagged_usd.0.is_zero() && a.untagged_usd.0 > Decimal::ZERO {
+            out.push(format!("{} is set on no priced call this month: is the key spelled as the requestMetadata has it?", a.key));
+        }
+    }
     if stats.skipped_lines > 0 {
         out.push(format!(
-            "{} log line(s) could not be read and were skipped",
+            "{} log line(s) of the input (all months read) could not be read and were skipped",
             stats.skipped_lines
         ));
     }
     if models.input.duplicates_dropped > 0 {
         out.push(format!(
-            "{} request(s) read twice (the same request id) were counted once",
+            "{} request(s) of the input (all months read) were read twice (the same request id) and counted once",
             models.input.duplicates_dropped
         ));
     }

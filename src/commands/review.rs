@@ -9,7 +9,7 @@ use crate::error::{Outcome, UsageError};
 use crate::render;
 use crate::settings::{input_sources, output_of, parse_keys, Env};
 use crate::usage::ingest::IngestStats;
-use crate::usage::Diagnostics;
+use crate::usage::{Diagnostics, GroupKey};
 
 /// `YYYY-MM` as the month's first day, or a usage error.
 fn month(s: &str) -> anyhow::Result<NaiveDate> {
@@ -69,6 +69,21 @@ pub fn cmd(env: &Env, a: &ReviewArgs) -> anyhow::Result<Outcome> {
     } else {
         parse_keys(&a.by)?
     };
+    if let Some(k) = by.iter().find(|k| {
+        matches!(
+            k,
+            GroupKey::Model | GroupKey::Profile | GroupKey::Account | GroupKey::Identity
+        )
+    }) {
+        return Err(UsageError::new(
+            format!(
+                "--by {}: the review always breaks spend down by it",
+                k.name()
+            ),
+            "give other keys: meta:<key>, operation, region or model_id",
+        )
+        .into());
+    }
     if by.iter().any(|k| k.is_time()) {
         return Err(UsageError::new(
             "--by: the review is per month and day already",
@@ -82,8 +97,26 @@ pub fn cmd(env: &Env, a: &ReviewArgs) -> anyhow::Result<Outcome> {
         previous,
         month: a.month.as_deref().map(month).transpose()?,
         by,
-        top: a.top.max(1),
+        top: usize::from(a.top),
     };
+    if a.format.is_none() {
+        if let Some(p) = &a.output {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if !matches!(
+                ext.to_ascii_lowercase().as_str(),
+                "html" | "htm" | "md" | "markdown" | "json"
+            ) {
+                return Err(UsageError::new(
+                    format!(
+                        "-o {}: the format cannot be told from the name",
+                        p.display()
+                    ),
+                    "end it in .html, .md or .json, or give --format html|markdown|json",
+                )
+                .into());
+            }
+        }
+    }
     let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
     let (review, st, dg) = build(env, &input)?;
     let text = render::review::render(&review, format_of(a.format, a.output.as_deref()))?;

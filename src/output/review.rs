@@ -14,6 +14,10 @@ use crate::output::reconcile::Coverage;
 
 pub const SCHEMA: &str = "bedrock-lens/review/v1";
 
+/// The line of a breakdown that needs logs (caller, metadata) holding the calls priced from
+/// metrics in hours without logs, so every breakdown adds up to the same total.
+pub const FROM_METRICS: &str = "(hours without logs: from metrics)";
+
 /// One group's month: spend, calls and tokens, this month and last.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Amount {
@@ -150,11 +154,12 @@ pub struct Cache {
     /// Reads at the cache-read rate instead of the input rate, less the writes' premium.
     pub realised_savings_usd: ExactUsd,
     pub write_premium_usd: ExactUsd,
-    /// Cache writes the next request with the same prefix did not read within the TTL.
-    pub unread_writes: u64,
+    /// Cache writes the next request with the same prefix did not read within the TTL; `None`
+    /// when no logged write could be matched to its prompt (not measurable).
+    pub unread_writes: Option<u64>,
     /// Of the requests that wrote the cache, those that could be checked.
     pub checked_writes: u64,
-    pub unread_premium_usd: ExactUsd,
+    pub unread_premium_usd: Option<ExactUsd>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -220,7 +225,10 @@ pub struct Attribution {
     /// `meta:KEY`.
     pub key: String,
     pub tagged_usd: ExactUsd,
+    /// Logged calls without the key.
     pub untagged_usd: ExactUsd,
+    /// Calls priced from metrics (hours without logs): whether the key was set is unknown.
+    pub from_metrics_usd: ExactUsd,
     pub tagged_pct: Option<ExactUsd>,
 }
 
@@ -426,7 +434,7 @@ fn weekend(d: NaiveDate) -> bool {
 }
 
 /// How anomalies are found, in words.
-pub const METHOD: &str = "a day is compared with the same kind of day (weekday or weekend) in the 14 days before it: flagged when its spend is above the median of those days by more than 3.5 robust deviations (1.4826 x the median absolute deviation, at least 10% of the median) and by at least $1";
+pub const METHOD: &str = "a day is compared with the same kind of day (weekday or weekend) in the 14 days before it (at least 3 such days with data): flagged when its spend is above the median of those days by more than 3.5 robust deviations (1.4826 x the median absolute deviation, at least 10% of the median) and by at least $1";
 
 /// Robust score threshold and floors of [`METHOD`].
 const SCORE: i64 = 35; // tenths
@@ -439,11 +447,15 @@ pub fn anomalous_days(
     days: &[NaiveDate],
 ) -> Vec<(NaiveDate, Decimal, Decimal, Decimal)> {
     let mut out = vec![];
+    // Days before the data starts are no baseline (not $0 days).
+    let Some(&start) = series.keys().next() else {
+        return out;
+    };
     for &d in days {
         let Some(&x) = series.get(&d) else { continue };
         let mut base: Vec<Decimal> = (1..=14)
             .filter_map(|k| d.checked_sub_days(chrono::Days::new(k)))
-            .filter(|p| weekend(*p) == weekend(d))
+            .filter(|p| *p >= start && weekend(*p) == weekend(d))
             .map(|p| series.get(&p).copied().unwrap_or_default())
             .collect();
         if base.len() < 3 {

@@ -195,7 +195,10 @@ fn cell_text(s: &str, markdown: bool) -> String {
         .map(|c| if crate::io::unsafe_char(c) { ' ' } else { c })
         .collect();
     if markdown {
+        // Markdown renders raw HTML: data with `<` shows as text, never as markup.
         s.replace('|', "\\|")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
     } else {
         s
     }

@@ -33,18 +33,34 @@ try {
   if (errors.length) failures.push(`console errors: ${errors.join(" | ")}`);
   if (requests.length) failures.push(`requests left the page: ${requests.join(", ")}`);
   // Charts: the daily chart, spend by model, top identities, computed against billed.
-  const charts = await page.$$eval("figure.chart", (figs) => figs.map((f) => ({
-    label: f.getAttribute("aria-label"),
-    marks: f.querySelectorAll("svg rect, svg polyline, svg path, svg line").length,
-    texts: f.querySelectorAll("svg text").length,
-    width: f.getBoundingClientRect().width,
-    height: f.getBoundingClientRect().height,
-  })));
-  const want = ["Daily spend by model", "Spend by model", "Top identities", "Computed against billed per day"];
-  for (const w of want) {
+  // Data marks only: filled bars (not the white background) and drawn lines, each with a size.
+  const charts = await page.$$eval("figure.chart", (figs) => figs.map((f) => {
+    const sized = (e) => { const b = e.getBoundingClientRect(); return b.width > 0.5 && b.height > 0.5; };
+    const bars = [...f.querySelectorAll("svg rect")].filter((r) => {
+      const fill = (r.getAttribute("fill") || "").toUpperCase();
+      return fill && fill !== "#FFFFFF" && fill !== "WHITE" && fill !== "NONE" && sized(r);
+    }).length;
+    const lines = [...f.querySelectorAll("svg polyline")].filter((l) => (l.getAttribute("points") || "").trim().split(/\s+/).length > 5).length;
+    return {
+      label: f.getAttribute("aria-label"),
+      bars, lines,
+      texts: f.querySelectorAll("svg text").length,
+      width: f.getBoundingClientRect().width,
+      height: f.getBoundingClientRect().height,
+    };
+  }));
+  // What each chart must show on the demo month: 31 days of stacked bars and September's line;
+  // ten models; ten identities; the computed and billed lines.
+  const want = {
+    "Daily spend by model": (c) => c.bars >= 31 && c.lines >= 1,
+    "Spend by model": (c) => c.bars >= 10,
+    "Top identities": (c) => c.bars >= 8,
+    "Computed against billed per day": (c) => c.lines >= 2,
+  };
+  for (const [w, ok] of Object.entries(want)) {
     const c = charts.find((x) => x.label === w);
     if (!c) failures.push(`chart missing: ${w}`);
-    else if (c.marks < 10 || c.texts < 5 || c.width < 200 || c.height < 100) {
+    else if (!ok(c) || c.texts < 5 || c.width < 200 || c.height < 100) {
       failures.push(`chart empty or not drawn: ${JSON.stringify(c)}`);
     }
   }
@@ -56,7 +72,7 @@ try {
   const cents = Math.round(Number(review.headline.spend_usd) * 100) / 100;
   if (total.text !== `$${cents.toFixed(2)}`) failures.push(`headline text ${total.text} for ${cents}`);
   await page.screenshot({ path: shot, fullPage: true });
-  console.log(`browser: ${charts.length} charts, headline ${total.text}, 0 requests out, screenshot ${shot}`);
+  console.log(`browser: ${charts.length} charts (${charts.map((c) => `${c.bars} bars/${c.lines} lines`).join(", ")}), headline ${total.text}, ${requests.length} request(s) out, screenshot ${shot}`);
 } finally {
   await browser.close();
 }

@@ -157,19 +157,15 @@ fn the_demo_october_review_has_its_planted_answers_and_agrees_with_reconcile() {
         ["arn:aws:sts::111122223333:assumed-role/nightly-report-writer"]
     );
     assert_eq!(strs(&by("meta:team")["vanished"]), ["finance"]);
-    // Tag coverage: every logged call has a team; the metrics' hours have none.
+    // Tag coverage: every logged call has a team; the metrics' hours cannot tell (their own
+    // column); the three add up to the month.
     let t = &r["attribution"][0];
     assert_eq!(t["key"], "meta:team");
+    let d = |v: &Value| v.to_string().parse::<rust_decimal::Decimal>().unwrap();
+    assert_eq!(d(&t["untagged_usd"]), rust_decimal::Decimal::ZERO);
+    assert!(d(&t["from_metrics_usd"]) > rust_decimal::Decimal::ZERO);
     assert_eq!(
-        (t["tagged_usd"]
-            .to_string()
-            .parse::<rust_decimal::Decimal>()
-            .unwrap()
-            + t["untagged_usd"]
-                .to_string()
-                .parse::<rust_decimal::Decimal>()
-                .unwrap())
-        .to_string(),
+        (d(&t["tagged_usd"]) + d(&t["untagged_usd"]) + d(&t["from_metrics_usd"])).to_string(),
         r["headline"]["spend_usd"].to_string()
     );
     // Recommendations add up to their total.
@@ -189,7 +185,7 @@ fn the_demo_october_review_has_its_planted_answers_and_agrees_with_reconcile() {
     let caveats = strs(&r["caveats"]);
     assert!(
         caveats.iter().any(|c| c.starts_with(
-            "not priced, so in no amount: us.anthropic.claude-opus-5-20261015-v1:0 (75 calls"
+            "not priced, so in no amount: us.anthropic.claude-opus-5-20261015-v1:0 (75 calls, 229,906 tokens this month)"
         )),
         "{caveats:?}"
     );
@@ -237,9 +233,110 @@ fn the_september_review_finds_its_planted_spike_and_gap_without_a_month_before()
         .map(|g| g["key"].as_str().unwrap())
         .collect();
     assert_eq!(flagged, ["anthropic.claude-sonnet-4 2026-09-17"]);
-    assert!(strs(&r["caveats"])
+    let caveats = strs(&r["caveats"]);
+    assert!(caveats
         .iter()
         .any(|c| c.starts_with("no data for the month before")));
+    // October's unpriced model is not September's caveat.
+    assert!(!caveats.iter().any(|c| c.contains("opus-5")), "{caveats:?}");
+}
+
+#[test]
+fn the_demo_month_from_its_logs_alone_still_finds_the_long_context_days() {
+    // The logs start on October 1st: days before them are no baseline, never $0 days.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_in(tmp.path(), &["demo", "--out", "logs", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let o = run_in(
+        tmp.path(),
+        &["review", "--logs", "logs", "--format", "json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let r = o.json();
+    let days: Vec<&str> = r["anomalies"]["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["day"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-10-07", "2026-10-17", "2026-10-27"]);
+    // The whole month is logged: the demo's own total ($88.03 in `demo`'s table).
+    let spend = r["headline"]["spend_usd"]
+        .to_string()
+        .parse::<rust_decimal::Decimal>()
+        .unwrap();
+    assert_eq!(spend.round_dp(2).to_string(), "88.03");
+}
+
+#[test]
+fn previous_from_another_input_takes_only_the_month_before() {
+    let tmp = demo();
+    // October's logs alone, with the snapshot (September and October) as --previous.
+    let o = run_in(tmp.path(), &["demo", "--out", "oct", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let o = run_in(
+        tmp.path(),
+        &[
+            "review",
+            "--logs",
+            "oct",
+            "--previous",
+            "snap",
+            "--month",
+            "2026-10",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.all());
+    let r = o.json();
+    assert_eq!(r["previous_month"], "2026-09");
+    let spend = r["headline"]["spend_usd"]
+        .to_string()
+        .parse::<rust_decimal::Decimal>()
+        .unwrap();
+    assert_eq!(spend.round_dp(2).to_string(), "88.03");
+    // September from the snapshot's logs only (not its metrics): the identity breakdown of
+    // the snapshot's September review without its metrics line.
+    let sept = review(&tmp, &["--month", "2026-09"]);
+    let ident = &sept["breakdowns"][3];
+    let d = |v: &Value| v.to_string().parse::<rust_decimal::Decimal>().unwrap();
+    let metrics: rust_decimal::Decimal = ident["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["key"] == "(hours without logs: from metrics)")
+        .map(|x| d(&x["usd"]))
+        .sum();
+    assert_eq!(
+        d(&r["headline"]["previous_usd"]),
+        d(&sept["headline"]["spend_usd"]) - metrics
+    );
+    // --previous needs --month, and cannot repeat a month the input holds.
+    let e = run_in(
+        tmp.path(),
+        &["review", "--logs", "oct", "--previous", "snap"],
+    );
+    assert_eq!(e.code, 2, "{}", e.all());
+    let e = run_in(
+        tmp.path(),
+        &[
+            "review",
+            "--snapshot",
+            "snap",
+            "--previous",
+            "snap",
+            "--month",
+            "2026-10",
+        ],
+    );
+    assert_eq!(e.code, 2, "{}", e.all());
+    assert!(
+        e.stderr
+            .contains("--previous: the input already holds 2026-09"),
+        "{}",
+        e.stderr
+    );
 }
 
 #[test]
@@ -310,6 +407,14 @@ fn bad_review_input_is_a_usage_error_with_a_hint() {
             vec!["--by", "day"],
             "--by: the review is per month and day already",
         ),
+        (
+            vec!["--by", "identity"],
+            "--by identity: the review always breaks spend down by it",
+        ),
+        (
+            vec!["-o", "review.pdf"],
+            "-o review.pdf: the format cannot be told from the name",
+        ),
     ] {
         let mut a = vec!["review", "--snapshot", "snap"];
         a.extend(args);
@@ -371,7 +476,7 @@ fn the_html_review_is_one_escaped_page_and_demo_writes_it() {
             "timestamp": format!("2026-10-{day:02}T10:00:00Z"), "accountId": "111122223333",
             "region": "us-east-1", "requestId": id, "operation": "Converse",
             "modelId": "amazon.nova-micro-v1:0",
-            "identity": {"arn": "arn:aws:sts::111122223333:assumed-role/<script>alert(1)</script>/s"},
+            "identity": {"arn": "arn:aws:sts::111122223333:assumed-role/<script>alert(1)</script>/<b>x</b>"},
             "requestMetadata": {"team": "<img src=x onerror=alert(2)>"},
             "input": {"inputContentType": "application/json", "inputTokenCount": 1000},
             "output": {"outputContentType": "application/json", "outputTokenCount": 100}
@@ -400,5 +505,21 @@ fn the_html_review_is_one_escaped_page_and_demo_writes_it() {
     assert!(
         html.contains("&lt;img src=x onerror=alert(2)&gt;"),
         "metadata escaped"
+    );
+    // ... also in the charts' SVG text (the identity labels its bar).
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt; (111122223333)"),
+        "chart label escaped"
+    );
+    // And the Markdown shows markup from the data as text.
+    let md = run_in(
+        tmp.path(),
+        &["review", "--logs", "evil.jsonl", "--by", "meta:team"],
+    );
+    assert!(!md.stdout.contains("<img"), "{}", md.stdout);
+    assert!(
+        md.stdout.contains("&lt;img src=x onerror=alert(2)&gt;"),
+        "{}",
+        md.stdout
     );
 }

@@ -185,11 +185,11 @@ pub fn daily(r: &Review) -> String {
 }
 
 /// Horizontal bars: `items` (label, USD) top to bottom.
-pub fn bars(title: &str, items: &[(String, Decimal)]) -> String {
+pub fn bars(title: &str, items: &[(String, Decimal, String)]) -> String {
     let n = items.len().max(1) as u32;
     let top = items
         .iter()
-        .map(|(_, v)| f(*v))
+        .map(|(_, v, _)| f(*v))
         .fold(0.0f64, f64::max)
         .max(0.01)
         * 1.15;
@@ -210,12 +210,12 @@ pub fn bars(title: &str, items: &[(String, Decimal)]) -> String {
                 SegmentValue::CenterOf(i) => n
                     .checked_sub(i + 1)
                     .and_then(|k| items.get(k as usize))
-                    .map(|(l, _)| short(l, 48))
+                    .map(|(l, _, _)| short(l, 56))
                     .unwrap_or_default(),
                 _ => String::new(),
             })
             .draw()?;
-        chart.draw_series(items.iter().enumerate().map(|(k, (_, v))| {
+        chart.draw_series(items.iter().enumerate().map(|(k, (_, v, _))| {
             let i = n - 1 - k as u32;
             let mut rect = Rectangle::new(
                 [
@@ -227,10 +227,10 @@ pub fn bars(title: &str, items: &[(String, Decimal)]) -> String {
             rect.set_margin(4, 4, 0, 0);
             rect
         }))?;
-        chart.draw_series(items.iter().enumerate().map(|(k, (_, v))| {
+        chart.draw_series(items.iter().enumerate().map(|(k, (_, v, cents))| {
             let i = n - 1 - k as u32;
             Text::new(
-                format!(" ${:.2}", f(*v)),
+                format!(" {cents}"),
                 (f(*v), SegmentValue::CenterOf(i)),
                 ("sans-serif", 12),
             )
@@ -282,7 +282,7 @@ pub fn computed_vs_billed(r: &Review) -> Option<String> {
             });
         chart
             .draw_series(LineSeries::new(billed, PALETTE[1].stroke_width(2)))?
-            .label("billed (usage)")
+            .label("billed (model tokens)")
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 14, y)], PALETTE[1].stroke_width(2))
             });

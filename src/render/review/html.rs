@@ -6,8 +6,9 @@ use minijinja::{context, Environment, Value};
 use serde::Serialize;
 
 use super::{
-    breakdown_cells, cache_line, charts, headline, money, money_column, new_and_vanished, pct_text,
-    sources_line, unread_line,
+    attribution_cells, breakdown_cells, cache_line, charts, headline, money, money_column,
+    mover_cells, new_and_vanished, pct_text, sources_line, unit as unit_cost, unread_line,
+    ATTRIBUTION,
 };
 use crate::money::group_thousands;
 use crate::output::review::Review;
@@ -68,6 +69,17 @@ fn chart(title: &str, svg: String) -> Chart {
     }
 }
 
+/// Bars with the cents text each shows: the same cells as the table's.
+fn with_cells(
+    bars: Vec<(String, rust_decimal::Decimal)>,
+) -> Vec<(String, rust_decimal::Decimal, String)> {
+    let values: Vec<rust_decimal::Decimal> = bars.iter().map(|(_, v)| *v).collect();
+    bars.into_iter()
+        .zip(money_column(&values))
+        .map(|((l, v), c)| (l, v, c))
+        .collect()
+}
+
 fn strings<const N: usize>(a: [&str; N]) -> Vec<String> {
     a.map(String::from).to_vec()
 }
@@ -88,6 +100,7 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
         .iter()
         .map(|x| (x.key.clone(), x.usd.0))
         .collect();
+    let model_bars = with_cells(model_bars);
     spend.charts.push(chart(
         "Spend by model",
         charts::bars(&format!("Spend by model, {} (USD)", r.month), &model_bars),
@@ -107,6 +120,7 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
             .iter()
             .map(|x| (label(&x.key), x.usd.0))
             .collect();
+        let bars = with_cells(bars);
         spend.charts.push(chart(
             "Top identities",
             charts::bars(&format!("Top identities, {} (USD)", r.month), &bars),
@@ -127,12 +141,13 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
             .movers
             .iter()
             .map(|m| {
+                let [before, now, change] = mover_cells(r, m);
                 vec![
                     m.key.clone(),
                     m.by.clone(),
-                    money(m.previous_usd.0),
-                    money(m.usd.0),
-                    money(m.change_usd.0),
+                    before,
+                    now,
+                    change,
                     pct_text(m.change_pct),
                 ]
             })
@@ -173,10 +188,8 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
                     group_thousands(x.calls),
                     group_thousands(x.tokens),
                     money(x.usd.0),
-                    x.usd_per_1k_calls
-                        .map_or("-".into(), |v| format!("${:.4}", v.0)),
-                    x.usd_per_1m_tokens
-                        .map_or("-".into(), |v| format!("${:.4}", v.0)),
+                    unit_cost(x.usd_per_1k_calls),
+                    unit_cost(x.usd_per_1m_tokens),
                 ]
             })
             .collect();
@@ -332,7 +345,7 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
             .map(|a| {
                 vec![
                     a.day.to_string(),
-                    a.identity.clone().unwrap_or_default(),
+                    a.identity.clone().unwrap_or_else(|| "(all)".into()),
                     money(a.usd.0),
                     money(a.baseline_usd.0),
                     money(a.impact_usd.0),
@@ -375,24 +388,13 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
     }
     sections.push(anomalies);
     if !r.attribution.is_empty() {
-        let rows = r
-            .attribution
-            .iter()
-            .map(|a| {
-                vec![
-                    a.key.clone(),
-                    money(a.tagged_usd.0),
-                    money(a.untagged_usd.0),
-                    a.tagged_pct.map_or("-".into(), |p| format!("{:.1}%", p.0)),
-                ]
-            })
-            .collect();
+        let rows = r.attribution.iter().map(attribution_cells).collect();
         sections.push(Section {
             id: "attribution".into(),
             title: "Tag coverage".into(),
             tables: vec![Table::new(
                 "",
-                strings(["key", "Tagged", "Untagged", "Tagged share"]),
+                ATTRIBUTION.map(String::from).to_vec(),
                 rows,
                 &[0],
                 false,

@@ -33,7 +33,7 @@ pub fn render(r: &Review, f: ReviewFormat) -> anyhow::Result<String> {
 /// Cent texts of one column, apportioned so they add up to the column's exact total.
 pub fn money_column(values: &[Decimal]) -> Vec<String> {
     let exact: Vec<i128> = values.iter().map(|v| tenths_of_nanos(*v)).collect();
-    apportion_signed(&exact, 100_000_000, Ties::Alike)
+    apportion_signed(&exact, 100_000_000, Ties::ExactSum)
         .into_iter()
         .zip(&exact)
         .map(|(c, e)| cents_text(c, *e))
@@ -72,7 +72,7 @@ pub fn breakdown_cells(b: &Breakdown) -> (Vec<String>, Vec<Vec<String>>) {
     let prev = b.previous_total_usd.is_some();
     let cents = |values: &[Decimal]| -> (Vec<i128>, Vec<i128>) {
         let exact: Vec<i128> = values.iter().map(|v| tenths_of_nanos(*v)).collect();
-        (apportion_signed(&exact, 100_000_000, Ties::Alike), exact)
+        (apportion_signed(&exact, 100_000_000, Ties::ExactSum), exact)
     };
     let (nc, ne) = cents(&rows.iter().map(|r| r.usd.0).collect::<Vec<_>>());
     let (bc, be) = cents(
@@ -140,7 +140,7 @@ fn pct_plain(p: Option<ExactUsd>) -> String {
 pub fn headline(r: &Review) -> String {
     let h = &r.headline;
     let mut s = format!(
-        "{} spent on Amazon Bedrock in {} ({} calls, {} tokens)",
+        "{} computed at list price for Amazon Bedrock in {} ({} calls, {} tokens)",
         money(h.spend_usd.0),
         r.month,
         group_thousands(h.calls),
@@ -156,6 +156,16 @@ pub fn headline(r: &Review) -> String {
         _ => s.push_str(", no month before to compare with"),
     }
     s.push('.');
+    if let Some(x) = &r.reconciliation {
+        s.push_str(&format!(
+            " Billed: {} gross ({} of it charges not computed from usage, such as provisioned throughput){}.",
+            money(x.billed_usd.0),
+            money(x.other_charges_usd.0),
+            x.billed_net_usd
+                .map(|n| format!(", {} net of credits, refunds and discounts", money(n.0)))
+                .unwrap_or_default()
+        ));
+    }
     if let Some(f) = &h.forecast {
         s.push_str(&format!(
             " The month is open (data to {}): forecast {} at its end ({}).",
@@ -166,11 +176,32 @@ pub fn headline(r: &Review) -> String {
     }
     if h.unpriced_calls > 0 {
         s.push_str(&format!(
-            " {} call(s) no price covers are in no amount (see caveats).",
+            " {} call(s) of models without a catalog price are in no amount (see caveats).",
             group_thousands(h.unpriced_calls)
         ));
     }
     s
+}
+
+/// A mover's last-month, this-month and change cells, as its breakdown's table shows them.
+pub fn mover_cells(r: &Review, m: &crate::output::review::Mover) -> [String; 3] {
+    let found = r.breakdowns.iter().find(|b| b.by == m.by).and_then(|b| {
+        let i = b.rows.iter().position(|x| x.key == m.key)?;
+        let (_, rows) = breakdown_cells(b);
+        let row = rows.get(i)?;
+        Some([
+            row.get(3)?.clone(),
+            row.get(1)?.clone(),
+            row.get(4)?.clone(),
+        ])
+    });
+    found.unwrap_or_else(|| {
+        [
+            money(m.previous_usd.0),
+            money(m.usd.0),
+            signed(m.change_usd.0),
+        ]
+    })
 }
 
 /// The keys new this month and those gone, in words (`None` when neither).
@@ -198,15 +229,47 @@ pub fn cache_line(c: &crate::output::review::Cache) -> String {
 
 /// Cache writes never read, or why that is not measurable.
 pub fn unread_line(c: &crate::output::review::Cache) -> String {
-    if c.checked_writes == 0 {
+    let (Some(unread), Some(premium)) = (c.unread_writes, c.unread_premium_usd) else {
         return "Cache writes never read: not measurable (no logged cache write could be matched to its prompt: the logs hold no request bodies, or bodies of an unknown shape).".into();
-    }
+    };
     format!(
         "Cache writes never read: {} of {} checked writes were not read by the next request with the same prefix within the TTL ({} of write premium for nothing).",
-        group_thousands(c.unread_writes),
+        group_thousands(unread),
         group_thousands(c.checked_writes),
-        money(c.unread_premium_usd.0)
+        money(premium.0)
     )
+}
+
+/// The tag-coverage table's columns.
+pub const ATTRIBUTION: [&str; 5] = [
+    "key",
+    "Tagged",
+    "Untagged",
+    "From metrics (unknown)",
+    "Tagged share",
+];
+
+/// One key's tag coverage, as cells that add up to the month's spend.
+pub fn attribution_cells(a: &crate::output::review::Attribution) -> Vec<String> {
+    let c = money_column(&[a.tagged_usd.0, a.untagged_usd.0, a.from_metrics_usd.0]);
+    vec![
+        a.key.clone(),
+        c[0].clone(),
+        c[1].clone(),
+        c[2].clone(),
+        pct_plain(a.tagged_pct),
+    ]
+}
+
+/// A unit cost: cents above a dollar, four decimals below.
+pub fn unit(v: Option<ExactUsd>) -> String {
+    v.map_or("-".into(), |v| {
+        if v.0 >= Decimal::ONE {
+            format!("${:.2}", v.0)
+        } else {
+            format!("${:.4}", v.0)
+        }
+    })
 }
 
 /// Facts under the headline: sources and the catalog date.
@@ -247,12 +310,13 @@ pub fn markdown(r: &Review) -> String {
             .movers
             .iter()
             .map(|m| {
+                let [before, now, change] = mover_cells(r, m);
                 vec![
                     m.by.clone(),
                     m.key.clone(),
-                    money(m.previous_usd.0),
-                    money(m.usd.0),
-                    signed(m.change_usd.0),
+                    before,
+                    now,
+                    change,
                     pct_text(m.change_pct),
                 ]
             })
@@ -285,10 +349,8 @@ pub fn markdown(r: &Review) -> String {
                     group_thousands(x.calls),
                     group_thousands(x.tokens),
                     money(x.usd.0),
-                    x.usd_per_1k_calls
-                        .map_or("-".into(), |v| format!("${:.4}", v.0)),
-                    x.usd_per_1m_tokens
-                        .map_or("-".into(), |v| format!("${:.4}", v.0)),
+                    unit(x.usd_per_1k_calls),
+                    unit(x.usd_per_1m_tokens),
                 ]
             })
             .collect();
@@ -418,7 +480,7 @@ pub fn markdown(r: &Review) -> String {
             .map(|a| {
                 vec![
                     a.day.to_string(),
-                    a.identity.clone().unwrap_or_default(),
+                    a.identity.clone().unwrap_or_else(|| "(all)".into()),
                     money(a.usd.0),
                     money(a.baseline_usd.0),
                     signed(a.impact_usd.0),
@@ -456,27 +518,10 @@ pub fn markdown(r: &Review) -> String {
         ));
     }
     if !r.attribution.is_empty() {
-        let rows = r
-            .attribution
-            .iter()
-            .map(|a| {
-                vec![
-                    a.key.clone(),
-                    money(a.tagged_usd.0),
-                    money(a.untagged_usd.0),
-                    pct_plain(a.tagged_pct),
-                ]
-            })
-            .collect();
+        let rows = r.attribution.iter().map(attribution_cells).collect();
         s.push_str(&format!(
             "\n## Tag coverage\n\n{}",
-            table(
-                ["key", "Tagged", "Untagged", "Tagged share"]
-                    .map(String::from)
-                    .to_vec(),
-                rows,
-                1
-            )
+            table(ATTRIBUTION.map(String::from).to_vec(), rows, 1)
         ));
     }
     s.push_str("\n## Recommendations\n\n");
