@@ -17,9 +17,7 @@ use crate::output::demo::{Demo, SCHEMA, TOP};
 use crate::output::report::totals_of;
 use crate::pricing::CacheTtl;
 use crate::render;
-use crate::scenarios::sink::Plan as WhatifPlan;
-use crate::scenarios::spec::{self, Eligibility};
-use crate::settings::whatif::Setup;
+use crate::scenarios::spec::Eligibility;
 use crate::settings::Env;
 use crate::usage::ingest::{IngestStats, Source};
 use crate::usage::Diagnostics;
@@ -71,30 +69,8 @@ pub fn cmd(env: &Env, a: &DemoArgs) -> anyhow::Result<Outcome> {
         IngestStats::default(),
         Diagnostics::default(),
     );
-    let resolver = crate::pricing::Resolver::new(&env.catalog, &env.map);
     let names: Vec<String> = WHATIF_SCENARIOS.iter().map(|s| s.to_string()).collect();
-    let scenarios = spec::expand(
-        &names,
-        &spec::Params::default(),
-        &[],
-        &resolver,
-        CacheTtl::FiveMinutes,
-    )
-    .map_err(anyhow::Error::msg)?;
-    let setup = Setup {
-        plan: WhatifPlan {
-            keys: vec![GroupKey::Model],
-            scenarios,
-            eligibility: Eligibility::default(),
-            ttl: CacheTtl::FiveMinutes,
-            period,
-        },
-        tpm_by_model: Default::default(),
-        tpm_all: None,
-        percentile: 100,
-        provisioned_asked: false,
-        keep_duplicates: false,
-    };
+    let setup = super::pipeline::model_whatif(env, &names, Eligibility::default(), period)?;
     let w = run_whatif(
         env,
         &sources,

@@ -18,9 +18,7 @@ use crate::output::reconcile::Thresholds;
 use crate::output::report::{Report, Row};
 use crate::output::review::{self as rv, Amount, Review};
 use crate::pricing::CacheTtl;
-use crate::scenarios::sink::Plan as WhatifPlan;
 use crate::scenarios::spec::{self, Eligibility};
-use crate::settings::whatif::Setup;
 use crate::settings::Env;
 use crate::usage::ingest::{IngestStats, Source};
 use crate::usage::{Diagnostics, GroupKey, Period};
@@ -280,11 +278,10 @@ pub fn build(env: &Env, input: &Input) -> anyhow::Result<(Review, IngestStats, D
     // Breakdowns that need logs: the metrics' part as its own line, so every breakdown adds up
     // to the same total.
     let no_caller = rv::FROM_METRICS.to_string();
-    for slot in 3..months.len() {
+    for by in months.iter_mut().skip(3) {
         for (month, a) in &metrics_only {
             if a.calls > 0 || !a.usd.is_zero() {
-                months[slot]
-                    .entry(month.clone())
+                by.entry(month.clone())
                     .or_default()
                     .entry(no_caller.clone())
                     .or_default()
@@ -645,39 +642,18 @@ fn whatif(
     has_metrics: bool,
     period: Period,
 ) -> anyhow::Result<(Option<rv::Cache>, Vec<rv::Recommendation>)> {
-    let resolver = crate::pricing::Resolver::new(&env.catalog, &env.map);
     let logs = !input.sources.is_empty();
     let names: Vec<String> = spec::DEFAULT
         .iter()
         .filter(|n| logs || !(**n == "caching" || n.starts_with("caching-")))
         .map(|n| n.to_string())
         .collect();
-    let scenarios = spec::expand(
-        &names,
-        &spec::Params::default(),
-        &[],
-        &resolver,
-        CacheTtl::FiveMinutes,
-    )
-    .map_err(anyhow::Error::msg)?;
-    let setup = Setup {
-        plan: WhatifPlan {
-            keys: vec![GroupKey::Model],
-            scenarios,
-            // Streaming callers wait for the answer: only the rest could move to batch.
-            eligibility: Eligibility {
-                rules: vec![],
-                non_streaming: true,
-            },
-            ttl: CacheTtl::FiveMinutes,
-            period,
-        },
-        tpm_by_model: Default::default(),
-        tpm_all: None,
-        percentile: 100,
-        provisioned_asked: false,
-        keep_duplicates: false,
+    // Streaming callers wait for the answer: only the rest could move to batch.
+    let eligibility = Eligibility {
+        rules: vec![],
+        non_streaming: true,
     };
+    let setup = super::pipeline::model_whatif(env, &names, eligibility, period)?;
     let run = match (logs, dir) {
         (true, _) => run_whatif(
             env,

@@ -235,3 +235,36 @@ fn finish_whatif(
         dropped,
     })
 }
+
+/// A what-if per model of the `names` scenarios over `period`, with on-demand sizing defaults
+/// (as `demo` and `review` run it).
+pub fn model_whatif(
+    env: &Env,
+    names: &[String],
+    eligibility: crate::scenarios::spec::Eligibility,
+    period: Period,
+) -> anyhow::Result<Setup> {
+    let resolver = Resolver::new(&env.catalog, &env.map);
+    let scenarios = crate::scenarios::spec::expand(
+        names,
+        &crate::scenarios::spec::Params::default(),
+        &[],
+        &resolver,
+        CacheTtl::FiveMinutes,
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(Setup {
+        plan: crate::scenarios::sink::Plan {
+            keys: vec![GroupKey::Model],
+            scenarios,
+            eligibility,
+            ttl: CacheTtl::FiveMinutes,
+            period,
+        },
+        tpm_by_model: Default::default(),
+        tpm_all: None,
+        percentile: 100,
+        provisioned_asked: false,
+        keep_duplicates: false,
+    })
+}

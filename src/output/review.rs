@@ -372,7 +372,7 @@ pub fn movers(b: &Breakdown, n: usize) -> Vec<Mover> {
             })
         })
         .collect();
-    all.sort_by(|a, b| b.change_usd.0.cmp(&a.change_usd.0));
+    all.sort_by_key(|m| std::cmp::Reverse(m.change_usd.0));
     let up: Vec<Mover> = all
         .iter()
         .filter(|m| m.change_usd.0 > Decimal::ZERO)

@@ -6,9 +6,9 @@ use minijinja::{context, Environment, Value};
 use serde::Serialize;
 
 use super::{
-    attribution_cells, breakdown_cells, cache_line, charts, headline, money, money_column,
-    mover_cells, new_and_vanished, pct_text, sources_line, unit as unit_cost, unread_line,
-    ATTRIBUTION,
+    anomaly_cells, attribution_cells, breakdown_cells, cache_line, charts, headline, money,
+    money_column, mover_cells, new_and_vanished, pct_text, sources_line, unit as unit_cost,
+    unread_line, ANOMALY, ATTRIBUTION,
 };
 use crate::money::group_thousands;
 use crate::output::review::Review;
@@ -341,29 +341,9 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
         ..Default::default()
     };
     let rows = |list: &[crate::output::review::Anomaly]| -> Vec<Vec<String>> {
-        list.iter()
-            .map(|a| {
-                vec![
-                    a.day.to_string(),
-                    a.identity.clone().unwrap_or_else(|| "(all)".into()),
-                    money(a.usd.0),
-                    money(a.baseline_usd.0),
-                    money(a.impact_usd.0),
-                    format!("{:.1}", a.score.0),
-                    a.driver.clone(),
-                ]
-            })
-            .collect()
+        list.iter().map(anomaly_cells).collect()
     };
-    let head = strings([
-        "Day",
-        "Identity",
-        "Spend",
-        "Baseline",
-        "Impact",
-        "Score",
-        "Driven by",
-    ]);
+    let head = ANOMALY.map(String::from).to_vec();
     if r.anomalies.days.is_empty() {
         anomalies
             .paragraphs

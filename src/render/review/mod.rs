@@ -240,6 +240,30 @@ pub fn unread_line(c: &crate::output::review::Cache) -> String {
     )
 }
 
+/// The anomaly tables' columns.
+pub const ANOMALY: [&str; 7] = [
+    "Day",
+    "Identity",
+    "Spend",
+    "Baseline",
+    "Impact",
+    "Score",
+    "Driven by",
+];
+
+/// One anomaly's cells.
+pub fn anomaly_cells(a: &crate::output::review::Anomaly) -> Vec<String> {
+    vec![
+        a.day.to_string(),
+        a.identity.clone().unwrap_or_else(|| "(all)".into()),
+        money(a.usd.0),
+        money(a.baseline_usd.0),
+        signed(a.impact_usd.0),
+        format!("{:.1}", a.score.0),
+        a.driver.clone(),
+    ]
+}
+
 /// The tag-coverage table's columns.
 pub const ATTRIBUTION: [&str; 5] = [
     "key",
@@ -476,33 +500,9 @@ pub fn markdown(r: &Review) -> String {
         r.anomalies.method
     ));
     let anomaly_rows = |list: &[crate::output::review::Anomaly]| -> Vec<Vec<String>> {
-        list.iter()
-            .map(|a| {
-                vec![
-                    a.day.to_string(),
-                    a.identity.clone().unwrap_or_else(|| "(all)".into()),
-                    money(a.usd.0),
-                    money(a.baseline_usd.0),
-                    signed(a.impact_usd.0),
-                    format!("{:.1}", a.score.0),
-                    a.driver.clone(),
-                ]
-            })
-            .collect()
+        list.iter().map(anomaly_cells).collect()
     };
-    let head = || {
-        [
-            "Day",
-            "Identity",
-            "Spend",
-            "Baseline",
-            "Impact",
-            "Score",
-            "Driven by",
-        ]
-        .map(String::from)
-        .to_vec()
-    };
+    let head = || ANOMALY.map(String::from).to_vec();
     if r.anomalies.days.is_empty() {
         s.push_str("No day above its baseline.\n");
     } else {
