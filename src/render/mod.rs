@@ -195,10 +195,23 @@ fn cell_text(s: &str, markdown: bool) -> String {
         .map(|c| if crate::io::unsafe_char(c) { ' ' } else { c })
         .collect();
     if markdown {
-        // Markdown renders raw HTML: data with `<` shows as text, never as markup.
-        s.replace('|', "\\|")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
+        // Markdown renders raw HTML: a `<` that could open a tag (`<img`, `</b`, `<!--`) shows
+        // as text, never as markup; `<$0.01` stays as written.
+        let s = s.replace('|', "\\|");
+        let mut out = String::with_capacity(s.len());
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            let tag = c == '<'
+                && chars
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?'));
+            if tag {
+                out.push_str("&lt;");
+            } else {
+                out.push(c);
+            }
+        }
+        out
     } else {
         s
     }
