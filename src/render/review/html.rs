@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::{
     anomaly_cells, attribution_cells, breakdown_cells, cache_line, charts, headline, money,
-    money_column, mover_cells, new_and_vanished, pct_text, sources_line, unit as unit_cost,
-    unread_line, ANOMALY, ATTRIBUTION,
+    money_column, mover_cells, new_and_vanished, pct_text, recommendation_table, sources_line,
+    unit_cost_table, unread_line, ANOMALY, ATTRIBUTION, KEEP_AS_IS,
 };
 use crate::money::group_thousands;
 use crate::output::review::Review;
@@ -179,34 +179,9 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
         ..Default::default()
     };
     for u in &r.unit_costs {
-        let rows = u
-            .rows
-            .iter()
-            .map(|x| {
-                vec![
-                    x.key.clone(),
-                    group_thousands(x.calls),
-                    group_thousands(x.tokens),
-                    money(x.usd.0),
-                    unit_cost(x.usd_per_1k_calls),
-                    unit_cost(x.usd_per_1m_tokens),
-                ]
-            })
-            .collect();
-        unit.tables.push(Table::new(
-            &format!("Per {}", u.by),
-            vec![
-                u.by.clone(),
-                "Calls".into(),
-                "Tokens".into(),
-                "Spend".into(),
-                "$ per 1K calls".into(),
-                "$ per 1M tokens".into(),
-            ],
-            rows,
-            &[0],
-            false,
-        ));
+        let (h, rows) = unit_cost_table(u);
+        unit.tables
+            .push(Table::new(&format!("Per {}", u.by), h, rows, &[0], false));
     }
     match &r.cache {
         Some(c) => {
@@ -388,42 +363,9 @@ pub fn render(r: &Review) -> anyhow::Result<String> {
         title: "Recommendations".into(),
         ..Default::default()
     };
-    if r.recommendations.is_empty() {
-        recs.paragraphs.push(
-            "Keep every model as it runs: no inference mode is cheaper for this month's usage."
-                .into(),
-        );
-    } else {
-        let savings: Vec<rust_decimal::Decimal> =
-            r.recommendations.iter().map(|x| x.savings_usd.0).collect();
-        let mut rows: Vec<Vec<String>> = r
-            .recommendations
-            .iter()
-            .zip(money_column(&savings))
-            .map(|(x, c)| {
-                vec![
-                    x.model.clone(),
-                    x.scenario.clone(),
-                    c,
-                    x.savings_pct.map_or("-".into(), |p| format!("{:.1}%", p.0)),
-                    x.caveat.clone(),
-                ]
-            })
-            .collect();
-        rows.push(vec![
-            "TOTAL, if all were adopted".into(),
-            String::new(),
-            money(r.recommendations_total_usd.0),
-            String::new(),
-            String::new(),
-        ]);
-        recs.tables.push(Table::new(
-            "",
-            strings(["model", "Move to", "Saves a month", "Saves %", "Caveat"]),
-            rows,
-            &[0, 1, 4],
-            true,
-        ));
+    match recommendation_table(r) {
+        Some((h, rows)) => recs.tables.push(Table::new("", h, rows, &[0, 1, 4], true)),
+        None => recs.paragraphs.push(KEEP_AS_IS.into()),
     }
     sections.push(recs);
     sections.push(Section {

@@ -204,6 +204,73 @@ pub fn mover_cells(r: &Review, m: &crate::output::review::Mover) -> [String; 3] 
     })
 }
 
+/// A unit-cost table: its header and rows.
+pub fn unit_cost_table(u: &crate::output::review::UnitCosts) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        u.by.as_str(),
+        "Calls",
+        "Tokens",
+        "Spend",
+        "$ per 1K calls",
+        "$ per 1M tokens",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = u
+        .rows
+        .iter()
+        .map(|x| {
+            vec![
+                x.key.clone(),
+                group_thousands(x.calls),
+                group_thousands(x.tokens),
+                money(x.usd.0),
+                unit(x.usd_per_1k_calls),
+                unit(x.usd_per_1m_tokens),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What the review says when no mode is cheaper.
+pub const KEEP_AS_IS: &str =
+    "Keep every model as it runs: no inference mode is cheaper for this month's usage.";
+
+/// The recommendations table (savings cells adding up to the total row), `None` when there is
+/// nothing to recommend.
+pub fn recommendation_table(r: &Review) -> Option<(Vec<String>, Vec<Vec<String>>)> {
+    if r.recommendations.is_empty() {
+        return None;
+    }
+    let savings: Vec<Decimal> = r.recommendations.iter().map(|x| x.savings_usd.0).collect();
+    let mut rows: Vec<Vec<String>> = r
+        .recommendations
+        .iter()
+        .zip(money_column(&savings))
+        .map(|(x, c)| {
+            vec![
+                x.model.clone(),
+                x.scenario.clone(),
+                c,
+                pct_plain(x.savings_pct),
+                x.caveat.clone(),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        "TOTAL, if all were adopted".into(),
+        String::new(),
+        money(r.recommendations_total_usd.0),
+        String::new(),
+        String::new(),
+    ]);
+    let header = ["model", "Move to", "Saves a month", "Saves %", "Caveat"]
+        .map(String::from)
+        .to_vec();
+    Some((header, rows))
+}
+
 /// The keys new this month and those gone, in words (`None` when neither).
 pub fn new_and_vanished(b: &Breakdown) -> Option<String> {
     let mut parts = vec![];
@@ -364,37 +431,11 @@ pub fn markdown(r: &Review) -> String {
         ));
     }
     for u in &r.unit_costs {
-        let rows = u
-            .rows
-            .iter()
-            .map(|x| {
-                vec![
-                    x.key.clone(),
-                    group_thousands(x.calls),
-                    group_thousands(x.tokens),
-                    money(x.usd.0),
-                    unit(x.usd_per_1k_calls),
-                    unit(x.usd_per_1m_tokens),
-                ]
-            })
-            .collect();
+        let (h, rows) = unit_cost_table(u);
         s.push_str(&format!(
             "\n## Unit costs by {}\n\n{}",
             u.by,
-            table(
-                [
-                    &u.by,
-                    "Calls",
-                    "Tokens",
-                    "Spend",
-                    "$ per 1K calls",
-                    "$ per 1M tokens"
-                ]
-                .map(String::from)
-                .to_vec(),
-                rows,
-                1
-            )
+            table(h, rows, 1)
         ));
     }
     s.push_str("\n## Prompt caching\n\n");
@@ -525,41 +566,9 @@ pub fn markdown(r: &Review) -> String {
         ));
     }
     s.push_str("\n## Recommendations\n\n");
-    if r.recommendations.is_empty() {
-        s.push_str(
-            "Keep every model as it runs: no inference mode is cheaper for this month's usage.\n",
-        );
-    } else {
-        let savings: Vec<Decimal> = r.recommendations.iter().map(|x| x.savings_usd.0).collect();
-        let cells = money_column(&savings);
-        let mut rows: Vec<Vec<String>> = r
-            .recommendations
-            .iter()
-            .zip(cells)
-            .map(|(x, c)| {
-                vec![
-                    x.model.clone(),
-                    x.scenario.clone(),
-                    c,
-                    pct_plain(x.savings_pct),
-                    x.caveat.clone(),
-                ]
-            })
-            .collect();
-        rows.push(vec![
-            "TOTAL, if all were adopted".into(),
-            String::new(),
-            money(r.recommendations_total_usd.0),
-            String::new(),
-            String::new(),
-        ]);
-        s.push_str(&table(
-            ["model", "Move to", "Saves a month", "Saves %", "Caveat"]
-                .map(String::from)
-                .to_vec(),
-            rows,
-            2,
-        ));
+    match recommendation_table(r) {
+        Some((h, rows)) => s.push_str(&table(h, rows, 2)),
+        None => s.push_str(&format!("{KEEP_AS_IS}\n")),
     }
     s.push_str("\nThe charts are in the HTML version (`--format html`).\n");
     s.push_str(&super::caveats_markdown(&r.caveats));
