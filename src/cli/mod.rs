@@ -7,6 +7,16 @@ use clap::{Args, Parser, Subcommand};
 use crate::pricing::CacheTtl;
 use crate::render::Format;
 
+mod collect;
+mod compare;
+
+pub use collect::{
+    AwsTarget, CollectAllArgs, CollectCommand, CollectCostsArgs, CollectLogsArgs,
+    CollectMetricsArgs, CollectProfilesArgs, CollectSource,
+};
+pub use compare::{ReconcileArgs, ReconcileBy, ReviewArgs};
+use compare::{RECONCILE_EXAMPLES, REVIEW_EXAMPLES};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "bedrock-lens",
@@ -79,14 +89,6 @@ pub enum Command {
     #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]
     IamPolicy(IamPolicyArgs),
 }
-
-const RECONCILE_EXAMPLES: &str = "Examples:
-  bedrock-lens collect logs --s3 s3://my-logs/bedrock --start 2026-10 --end 2026-10 --out oct/
-  bedrock-lens collect metrics --start 2026-10 --end 2026-10 --out oct/
-  bedrock-lens collect costs --start 2026-10 --end 2026-10 --linked-account --out oct/
-  bedrock-lens reconcile --snapshot oct/                      # per account, region, model and day
-  bedrock-lens reconcile --snapshot oct/ --by month --threshold 2% --min-gap-usd 5 --strict
-  bedrock-lens reconcile --snapshot oct/ --source metrics --format csv -o gaps.csv";
 
 const IAM_EXAMPLES: &str = "Examples:
   bedrock-lens iam-policy                                  # everything collect does
@@ -331,78 +333,6 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
 }
 
-/// The reconciliation's time unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ReconcileBy {
-    #[default]
-    Day,
-    Month,
-}
-
-/// `reconcile --source`: what the computed side can be (the bill is the other side).
-fn computed_source(s: &str) -> Result<crate::output::report::DataSource, String> {
-    use crate::output::report::DataSource;
-    match s {
-        "auto" => Ok(DataSource::Auto),
-        "logs" => Ok(DataSource::Logs),
-        "metrics" => Ok(DataSource::Metrics),
-        _ => Err(
-            "one of auto, logs, metrics (the bill is what the computed side is compared with)"
-                .into(),
-        ),
-    }
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct ReconcileArgs {
-    /// A snapshot holding the bill (`collect costs`) and usage (`collect logs` and/or
-    /// `collect metrics`).
-    #[arg(long, value_name = "DIR")]
-    pub snapshot: PathBuf,
-    /// What the computed side prices: `logs`, `metrics`, or `auto` (logs for the accounts,
-    /// regions and hours they cover, metrics elsewhere, as `report` does).
-    #[arg(long, default_value = "auto", value_parser = computed_source)]
-    pub source: crate::output::report::DataSource,
-    /// First day to include (UTC): YYYY-MM-DD or YYYY-MM.
-    #[arg(long, value_name = "DATE")]
-    pub start: Option<String>,
-    /// Last day to include (UTC), inclusive: YYYY-MM-DD or YYYY-MM.
-    #[arg(long, value_name = "DATE")]
-    pub end: Option<String>,
-    /// Compare per day (default) or per month.
-    #[arg(long, value_enum, default_value_t = ReconcileBy::Day)]
-    pub by: ReconcileBy,
-    /// Also split each row by token kind (input, output, cache read, cache write), as the bill
-    /// splits it.
-    #[arg(long)]
-    pub by_token_kind: bool,
-    /// Flag a gap above this share of the bill (percent; `1%` or `1`).
-    #[arg(long, default_value = "1%", value_name = "PCT")]
-    pub threshold: String,
-    /// Flag only gaps of at least this many dollars as well (so pennies do not flag).
-    #[arg(long, default_value = "1", value_name = "USD")]
-    pub min_gap_usd: String,
-    /// Model a discount on the computed side (an EDP or private price): `12%` takes 12% off
-    /// every computed amount before it is compared with the bill.
-    #[arg(long, value_name = "PCT")]
-    pub discount: Option<String>,
-    /// Discounts per model and per Cost Explorer service from a TOML file: `default = "5%"`,
-    /// `[services]` `"Amazon Bedrock" = "10%"`, `[models]` `"anthropic.claude-sonnet-4-5" =
-    /// "15%"`. A model's own entry wins, then its service's (as the bill names it), then the
-    /// default.
-    #[arg(long, value_name = "FILE", conflicts_with = "discount")]
-    pub discount_file: Option<PathBuf>,
-    /// table (default), json (`bedrock-lens/reconcile/v1`), csv or markdown.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Exit 1 when any gap is flagged.
-    #[arg(long)]
-    pub strict: bool,
-    /// Write the result to this file instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
 #[derive(Subcommand, Debug)]
 pub enum PricingCommand {
     /// One line per model and region with the main per-1M-token rates.
@@ -531,243 +461,6 @@ pub struct DemoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DemoFormat::Table)]
     pub format: DemoFormat,
-}
-
-const REVIEW_EXAMPLES: &str = "Examples:
-  bedrock-lens review --snapshot oct/ -o review.html            # the last complete month
-  bedrock-lens review --snapshot snap/ --month 2026-10 --by meta:team --format markdown
-  bedrock-lens review --logs logs/ --month 2026-11 --previous oct/ -o review.json
-  bedrock-lens demo --review demo-review.html                    # the sample month, offline
-
-The month defaults to the last complete month in the input; the month before comes from the
-same input, or --previous. A month whose data ends before its last day is open: it gets a
-forecast. Every figure comes from the same results as report, whatif and reconcile.";
-
-#[derive(Args, Debug, Clone)]
-pub struct ReviewArgs {
-    /// Log files or directories of the month (and the month before, for month over month).
-    #[arg(long, num_args = 1.., required_unless_present = "snapshot", conflicts_with = "snapshot", value_name = "PATH")]
-    pub logs: Vec<PathBuf>,
-
-    /// A snapshot (`collect all --month ... --out DIR`): logs and/or metrics, and the bill.
-    #[arg(long, value_name = "DIR")]
-    pub snapshot: Option<PathBuf>,
-
-    /// The month to review, YYYY-MM (default: the last complete month in the input).
-    #[arg(long, value_name = "YYYY-MM")]
-    pub month: Option<String>,
-
-    /// The month before, from another snapshot or log directory, when the input lacks it (its
-    /// other months are not read). Needs --month.
-    #[arg(long, value_name = "PATH", requires = "month")]
-    pub previous: Option<PathBuf>,
-
-    /// Also break spend down by these keys, comma-separated: meta:<requestMetadata key> (tag
-    /// coverage is measured for each), operation, region, model_id.
-    #[arg(long, value_delimiter = ',', value_name = "KEY[,KEY...]")]
-    pub by: Vec<String>,
-
-    /// Rows per breakdown before the rest is summed as "other".
-    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub top: u16,
-
-    /// html, markdown or json (default: from -o's extension, else markdown).
-    #[arg(long, value_enum)]
-    pub format: Option<crate::render::review::ReviewFormat>,
-
-    /// Write the review to this file instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-const COLLECT_EXAMPLES: &str = "Examples:
-  bedrock-lens collect metrics --region us-east-1,us-west-2 --start 2026-10 --end 2026-10 --out snap/
-  bedrock-lens collect metrics --period 1m --start 2026-11-20 --out snap/   # for provisioned sizing
-  bedrock-lens collect logs --log-group /bedrock/invocations --start 2026-10 --end 2026-10 --out snap/
-  bedrock-lens collect logs --s3 s3://my-log-bucket/bedrock --start 2026-10 --end 2026-10 --out snap/
-  bedrock-lens collect costs --start 2026-10 --end 2026-10 --linked-account --out snap/
-  bedrock-lens collect profiles --region us-east-1 --out snap/
-  bedrock-lens report --snapshot snap/ --by model,identity
-
-Credentials and region come from the AWS default chain (environment, ~/.aws profiles, SSO,
-container and instance roles), as for the AWS CLI. Nothing is written to AWS. `bedrock-lens
-iam-policy` prints the permissions each source needs. Re-collecting a window into the same --out
-replaces its rows (invocations are de-duplicated by request id).";
-
-/// Where and when to collect: shared by every `collect` source.
-#[derive(Args, Debug, Clone)]
-pub struct AwsTarget {
-    /// Named profile from ~/.aws/config (default: AWS_PROFILE, else the default chain).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-
-    /// Region(s) to collect from, repeatable or comma-separated (default: AWS_REGION or the
-    /// profile's region).
-    #[arg(long, value_delimiter = ',', value_name = "REGION")]
-    pub region: Vec<String>,
-
-    /// Send every call to this endpoint (as the AWS CLI's --endpoint-url; AWS_ENDPOINT_URL is
-    /// also honoured), e.g. a local emulator.
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-
-    /// Start of the period (UTC): YYYY-MM-DD, YYYY-MM or a timestamp. Default: the first day of
-    /// the current month.
-    #[arg(long, value_name = "DATE")]
-    pub start: Option<String>,
-
-    /// End of the period, inclusive for days and months (exclusive for a timestamp). Default: now.
-    #[arg(long, value_name = "DATE")]
-    pub end: Option<String>,
-
-    /// Snapshot directory to write (Parquet per source + manifest.json; created if missing).
-    /// Without it, only the summary is printed.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum CollectCommand {
-    /// CloudWatch metrics of AWS/Bedrock per model (tokens, invocations, latency percentiles,
-    /// errors, throttles, time to first token, TPM quota usage), 500 queries per call.
-    #[command(after_help = COLLECT_EXAMPLES)]
-    Metrics(CollectMetricsArgs),
-    /// Model-invocation log records from CloudWatch Logs groups (FilterLogEvents, or Logs
-    /// Insights aggregates with --server-side) or from S3 (--s3).
-    #[command(after_help = COLLECT_EXAMPLES)]
-    Logs(CollectLogsArgs),
-    /// Daily Cost Explorer cost and usage of "Amazon Bedrock" and the Marketplace
-    /// "... (Amazon Bedrock Edition)" services, per usage type (parsed into model, token kind, mode).
-    #[command(after_help = COLLECT_EXAMPLES)]
-    Costs(CollectCostsArgs),
-    /// Application inference profiles: the model each ARN runs, its name and tags (written as the
-    /// snapshot's inference-profiles.toml, used by `--snapshot`).
-    #[command(after_help = COLLECT_EXAMPLES)]
-    Profiles(CollectProfilesArgs),
-    /// Every source of a period in one run (metrics, logs, costs, profiles), into one snapshot;
-    /// a source that fails is said and the others are still collected and saved.
-    #[command(after_help = COLLECT_ALL_EXAMPLES)]
-    All(CollectAllArgs),
-}
-
-const COLLECT_ALL_EXAMPLES: &str = "Examples:
-  bedrock-lens collect all --month 2026-10 --region us-east-1,us-west-2 --log-group /bedrock/invocations --out oct/
-  bedrock-lens collect all --month 2026-10 --sources metrics,costs --out oct/     # accounts without invocation logging
-  bedrock-lens reconcile --snapshot oct/ && bedrock-lens report --snapshot oct/ --by model,day";
-
-/// A source `collect all` can collect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CollectSource {
-    Metrics,
-    Logs,
-    Costs,
-    Profiles,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct CollectAllArgs {
-    #[command(flatten)]
-    pub target: AwsTarget,
-
-    /// The month to collect, YYYY-MM (the same as --start YYYY-MM --end YYYY-MM).
-    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["start", "end"])]
-    pub month: Option<String>,
-
-    /// Sources to collect, comma-separated (default: all; logs only where --log-group or --s3
-    /// says where they are).
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        value_name = "SOURCE[,SOURCE...]"
-    )]
-    pub sources: Vec<CollectSource>,
-
-    /// CloudWatch Logs group holding the invocation logs (repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub log_group: Vec<String>,
-
-    /// S3 location of invocation logs, s3://bucket/prefix (repeatable).
-    #[arg(long, value_name = "S3_URL")]
-    pub s3: Vec<String>,
-
-    /// Metrics datapoint period: 1m, 5m, 1h, 1d or seconds.
-    #[arg(long, default_value = "1h", value_name = "PERIOD")]
-    pub period: String,
-
-    /// Also ask for this model id's metrics (repeatable): ListMetrics only lists metrics with
-    /// data in the last two weeks, so name the models idle since then (an earlier month).
-    #[arg(long, value_name = "ID")]
-    pub model_id: Vec<String>,
-
-    /// Costs per linked account (member accounts of an organization).
-    #[arg(long)]
-    pub linked_account: bool,
-
-    /// Cost Explorer service names to read (repeatable; default: looked up).
-    #[arg(long, value_name = "NAME")]
-    pub service: Vec<String>,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct CollectMetricsArgs {
-    #[command(flatten)]
-    pub target: AwsTarget,
-
-    /// Datapoint period: 1m, 5m, 1h, 1d or seconds (a multiple of 60). 1-minute data is kept
-    /// 15 days, 5-minute data 63 days; older data needs whole hours.
-    #[arg(long, default_value = "1h", value_name = "PERIOD")]
-    pub period: String,
-
-    /// Also ask for this model id's metrics (repeatable). ListMetrics, which finds the models,
-    /// only lists metrics with data in the last two weeks: name models idle since then here.
-    #[arg(long, value_name = "ID")]
-    pub model_id: Vec<String>,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct CollectLogsArgs {
-    #[command(flatten)]
-    pub target: AwsTarget,
-
-    /// CloudWatch Logs group holding the invocation logs (repeatable; read in every --region).
-    #[arg(long, value_name = "NAME")]
-    pub log_group: Vec<String>,
-
-    /// S3 location of invocation logs, s3://bucket/prefix (repeatable; the bucket's region is
-    /// the first --region).
-    #[arg(long, value_name = "S3_URL")]
-    pub s3: Vec<String>,
-
-    /// Aggregate in CloudWatch with Logs Insights (requests and tokens per model, region and
-    /// hour) instead of downloading every event; billed per GB scanned ($0.005), reported.
-    #[arg(long)]
-    pub server_side: bool,
-
-    /// TTL to price cache-write tokens at in the summary.
-    #[arg(long, value_enum, default_value_t = CacheTtl::FiveMinutes)]
-    pub cache_write_ttl: CacheTtl,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct CollectCostsArgs {
-    #[command(flatten)]
-    pub target: AwsTarget,
-
-    /// Group by linked account (member accounts of an organization) instead of by service.
-    #[arg(long)]
-    pub linked_account: bool,
-
-    /// Cost Explorer service names to read (repeatable). Default: looked up (GetDimensionValues):
-    /// "Amazon Bedrock" and every "... (Amazon Bedrock Edition)" service with usage.
-    #[arg(long, value_name = "NAME")]
-    pub service: Vec<String>,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct CollectProfilesArgs {
-    #[command(flatten)]
-    pub target: AwsTarget,
 }
 
 const DASHBOARD_EXAMPLES: &str = "Examples:
