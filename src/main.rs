@@ -28,6 +28,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             commands::collect::cmd(&Env::load(&g)?, c)
         }
         Command::IamPolicy(a) => commands::iam_policy::cmd(a),
+        Command::Plan(a) => {
+            let g = with_snapshot_profiles(&cli.global, a.snapshot.as_deref());
+            commands::plan::cmd(&Env::load(&g)?, a)
+        }
         Command::Reconcile(a) => {
             let g = with_snapshot_profiles(&cli.global, Some(&a.snapshot));
             commands::reconcile::cmd(&Env::load(&g)?, a)

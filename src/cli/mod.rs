@@ -9,6 +9,7 @@ use crate::render::Format;
 
 mod collect;
 mod compare;
+mod plan;
 
 pub use collect::{
     AwsTarget, CollectAllArgs, CollectCommand, CollectCostsArgs, CollectLogsArgs,
@@ -16,6 +17,8 @@ pub use collect::{
 };
 pub use compare::{ReconcileArgs, ReconcileBy, ReviewArgs};
 use compare::{RECONCILE_EXAMPLES, REVIEW_EXAMPLES};
+pub use plan::PlanArgs;
+use plan::PLAN_EXAMPLES;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -85,23 +88,33 @@ pub enum Command {
     /// anomalies, tag coverage and recommendations, with charts (HTML, Markdown or JSON).
     #[command(after_help = REVIEW_EXAMPLES)]
     Review(ReviewArgs),
+    /// Plan a workload before it has logs: monthly cost per candidate model and inference mode
+    /// (on-demand, geo/global profiles, batch, flex/priority, prompt caching, provisioned) from a
+    /// description of its traffic and tokens, now and after growth, and the cheapest option that
+    /// meets its constraints; or describe today's workloads from logs to edit and price again.
+    #[command(after_help = PLAN_EXAMPLES)]
+    Plan(Box<PlanArgs>),
     /// Print the least-privilege IAM policy for what you will run (collect, dashboard --put).
     #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]
     IamPolicy(IamPolicyArgs),
 }
 
 const IAM_EXAMPLES: &str = "Examples:
-  bedrock-lens iam-policy                                  # everything collect does
+  bedrock-lens iam-policy                                  # everything bedrock-lens reads
   bedrock-lens iam-policy --collect metrics,costs
   bedrock-lens iam-policy --collect logs --log-group /bedrock/invocations --s3 s3://my-logs/bedrock
+  bedrock-lens iam-policy --collect count-tokens           # plan --sample (CountTokens)
   bedrock-lens iam-policy --put-dashboard --dashboard-name genai-prod
 
-Attach the JSON to the role or user that runs bedrock-lens. Nothing here writes to AWS unless you add
---put-dashboard (cloudwatch:PutDashboard on that dashboard only).";
+Attach the JSON to the role or user that runs bedrock-lens. plan --sample counts tokens with
+CountTokens (bedrock:CountTokens on foundation models: read-only, no charge, no model invoked).
+Nothing here writes to AWS unless you add --put-dashboard (cloudwatch:PutDashboard on that
+dashboard only).";
 
 #[derive(Args, Debug, Clone)]
 pub struct IamPolicyArgs {
-    /// Sources you will collect: metrics, logs, costs, profiles (comma-separated). Default: all.
+    /// Sources you will read: metrics, logs, costs, profiles (collect) and count-tokens (plan
+    /// --sample), comma-separated. Default: all.
     #[arg(long, value_delimiter = ',', value_name = "SOURCE[,SOURCE...]")]
     pub collect: Vec<String>,
 

@@ -7,6 +7,7 @@ pub mod aws;
 pub mod cloudwatch_logs;
 pub mod cloudwatch_metrics;
 pub mod cost_explorer;
+pub mod count_tokens;
 pub mod demo_month;
 pub mod inference_profiles;
 pub mod insights_split;

@@ -6,9 +6,17 @@ use crate::error::{Outcome, UsageError};
 
 use crate::io::emit;
 
+/// What `--collect` takes; without it, all of them (everything bedrock-lens reads).
+const SOURCES: &[&str] = &["metrics", "logs", "costs", "profiles", "count-tokens"];
+
 pub fn cmd(a: &IamPolicyArgs) -> anyhow::Result<Outcome> {
+    emit(&crate::render::json(&policy(&needs(a)?))?)?;
+    Ok(Outcome::Ok)
+}
+
+fn needs(a: &IamPolicyArgs) -> Result<Needs, UsageError> {
     let sources: Vec<&str> = if a.collect.is_empty() {
-        vec!["metrics", "logs", "costs", "profiles"]
+        SOURCES.to_vec()
     } else {
         a.collect
             .iter()
@@ -23,12 +31,13 @@ pub fn cmd(a: &IamPolicyArgs) -> anyhow::Result<Outcome> {
             "logs" => n.logs = true,
             "costs" => n.costs = true,
             "profiles" => n.profiles = true,
+            "count-tokens" => n.count_tokens = true,
             other => {
                 return Err(UsageError::new(
                     format!("--collect: unknown source `{other}`"),
-                    "--collect takes metrics, logs, costs and profiles, comma-separated",
-                )
-                .into())
+                    "--collect takes metrics, logs, costs and profiles (what collect reads) and \
+                     count-tokens (what plan --sample calls), comma-separated",
+                ))
             }
         }
     }
@@ -49,6 +58,39 @@ pub fn cmd(a: &IamPolicyArgs) -> anyhow::Result<Outcome> {
                 .unwrap_or_else(|| "bedrock-lens*".into()),
         );
     }
-    emit(&crate::render::json(&policy(&n))?)?;
-    Ok(Outcome::Ok)
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(collect: &[&str]) -> IamPolicyArgs {
+        IamPolicyArgs {
+            collect: collect.iter().map(|s| s.to_string()).collect(),
+            log_group: vec![],
+            s3: vec![],
+            put_dashboard: false,
+            dashboard_name: None,
+        }
+    }
+
+    #[test]
+    fn the_default_is_everything_bedrock_lens_reads() {
+        let n = needs(&args(&[])).unwrap();
+        assert!(n.metrics && n.logs && n.costs && n.profiles && n.count_tokens);
+        assert_eq!(n.put_dashboard, None);
+        let n = needs(&args(&["count-tokens"])).unwrap();
+        assert!(n.count_tokens && !n.metrics && !n.logs && !n.costs && !n.profiles);
+    }
+
+    #[test]
+    fn an_unknown_source_lists_every_source() {
+        let e = needs(&args(&["metrics", "bills"])).unwrap_err();
+        assert_eq!(e.message, "--collect: unknown source `bills`");
+        let hint = e.hint.unwrap();
+        for s in SOURCES {
+            assert!(hint.contains(s), "{s}: {hint}");
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod from_metrics;
 pub mod iam_policy;
 mod monthly;
 mod pipeline;
+pub mod plan;
 pub mod pricing;
 pub mod reconcile;
 pub mod report;

@@ -268,3 +268,43 @@ pub fn model_whatif(
         keep_duplicates: false,
     })
 }
+
+/// What the `plan --from-logs` pass read: the derived workloads' groups and the counts.
+pub struct DeriveRun<'r> {
+    pub sink: crate::scenarios::plan::derive::DeriveSink<'r>,
+    pub stats: IngestStats,
+    pub diags: Diagnostics,
+    pub dropped: Dropped,
+}
+
+/// Reads all sources once into the plan's derivation (report's own aggregation underneath).
+pub fn run_derive<'r>(
+    env: &Env,
+    resolver: &'r Resolver<'r>,
+    sources: &[Source],
+    keys: &[GroupKey],
+    plan: (CacheTtl, Period, bool),
+    mut stats: IngestStats,
+    mut diags: Diagnostics,
+) -> DeriveRun<'r> {
+    let (ttl, period, keep_duplicates) = plan;
+    let pricing = Pricing {
+        resolver,
+        ttl,
+        period,
+        keep_duplicates,
+    };
+    let make = || {
+        crate::scenarios::plan::derive::DeriveSink::new(
+            Aggregator::new(resolver, &[], ttl, period, None),
+            keys.to_vec(),
+        )
+    };
+    let (sink, dropped) = read_all(env, sources, make, pricing, (&mut stats, &mut diags));
+    DeriveRun {
+        sink,
+        stats,
+        diags,
+        dropped,
+    }
+}

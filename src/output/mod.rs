@@ -3,6 +3,7 @@
 
 pub mod bill;
 pub mod demo;
+pub mod plan;
 pub mod reconcile;
 pub mod report;
 pub mod review;

@@ -7,6 +7,7 @@
 pub mod caching;
 pub mod details;
 pub mod evaluate;
+pub mod plan;
 pub mod provisioned;
 pub mod reprice;
 pub mod sink;

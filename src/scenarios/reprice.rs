@@ -227,7 +227,7 @@ fn with_cache(t: Tokens, c: &CacheRate, row: &PriceRow) -> Result<Tokens, String
 
 /// The rates of a tier, as the catalog lists them for the model: a tier without a rate is not
 /// offered for it, and no rate is derived from a ratio.
-fn tier_rates(
+pub(crate) fn tier_rates(
     row: &PriceRow,
     tier: Tier,
     long: bool,

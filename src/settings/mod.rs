@@ -5,6 +5,7 @@
 pub mod collect;
 pub mod dashboard;
 pub mod discounts;
+pub mod plan;
 pub mod whatif;
 
 use std::path::{Path, PathBuf};

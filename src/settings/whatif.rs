@@ -98,11 +98,38 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
     unused_flags(a, &scenarios)?;
     let eligibility = Eligibility::parse(&a.batch_only, a.batch_heuristic)
         .map_err(|e| usage(e, "keys as for --by: identity, identity_arn, operation, model, model_id, region, account, meta:<key>"))?;
+    let (tpm_by_model, tpm_all) = parse_tpm(&a.tpm_per_unit, &env.catalog, &resolver)?;
+    let provisioned_asked = !a.scenario.is_empty()
+        && scenarios
+            .iter()
+            .any(|s| matches!(s.kind, Kind::Provisioned(_)));
+    Ok(Setup {
+        plan: Plan {
+            keys,
+            scenarios,
+            eligibility,
+            ttl: a.logged_cache_write_ttl,
+            period,
+        },
+        tpm_by_model,
+        tpm_all,
+        percentile: a.size_percentile.unwrap_or(100),
+        provisioned_asked,
+        keep_duplicates: a.input.keep_duplicates,
+    })
+}
+
+/// `--tpm-per-unit` values: per catalog model, and one for every model.
+pub fn parse_tpm(
+    values: &[String],
+    catalog: &Catalog,
+    resolver: &crate::pricing::Resolver,
+) -> anyhow::Result<(HashMap<usize, u64>, Option<u64>)> {
     let mut tpm_by_model = HashMap::new();
     let mut tpm_all = None;
     let tpm_hint =
         "--tpm-per-unit N (every model) or MODEL=N, N a whole number of tokens per minute";
-    for t in &a.tpm_per_unit {
+    for t in values {
         let (model, n) = match t.rsplit_once('=') {
             Some((m, n)) => (Some(m.trim()), n),
             None => (None, t.as_str()),
@@ -122,8 +149,7 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
         match model {
             None => tpm_all = Some(n),
             Some(m) => {
-                let idx = env
-                    .catalog
+                let idx = catalog
                     .index_of_key(m)
                     .or_else(|| resolver.resolve(m).model_idx)
                     .ok_or_else(|| {
@@ -136,24 +162,7 @@ pub fn setup(env: &Env, a: &WhatifArgs) -> anyhow::Result<Setup> {
             }
         }
     }
-    let provisioned_asked = !a.scenario.is_empty()
-        && scenarios
-            .iter()
-            .any(|s| matches!(s.kind, Kind::Provisioned(_)));
-    Ok(Setup {
-        plan: Plan {
-            keys,
-            scenarios,
-            eligibility,
-            ttl: a.logged_cache_write_ttl,
-            period,
-        },
-        tpm_by_model,
-        tpm_all,
-        percentile: a.size_percentile.unwrap_or(100),
-        provisioned_asked,
-        keep_duplicates: a.input.keep_duplicates,
-    })
+    Ok((tpm_by_model, tpm_all))
 }
 
 /// After the pass: provisioned throughput asked for by name needs a tokens-per-minute figure

@@ -8,6 +8,7 @@ mod generated;
 mod inputs;
 mod metrics;
 mod output;
+mod plan;
 mod pricing;
 mod report;
 mod review;

@@ -14,6 +14,8 @@ pub struct Needs {
     pub costs: bool,
     /// Resolve application inference profiles (model and tags).
     pub profiles: bool,
+    /// Count sample prompts' tokens with CountTokens (`plan --sample`).
+    pub count_tokens: bool,
     /// Deploy dashboards with `dashboard --put --name NAME`.
     pub put_dashboard: Option<String>,
 }
@@ -97,6 +99,15 @@ pub fn policy(n: &Needs) -> Value {
             vec!["*".into()],
         ));
     }
+    if n.count_tokens {
+        // CountTokens takes foundation-model ids only (not inference profiles), and its
+        // resource is the foundation model: read-only, and free of charge.
+        st.push(statement(
+            "CountTokens",
+            &["bedrock:CountTokens"],
+            vec!["arn:aws:bedrock:*::foundation-model/*".into()],
+        ));
+    }
     if let Some(name) = &n.put_dashboard {
         st.push(statement(
             "DeployDashboard",
@@ -114,7 +125,8 @@ pub fn action_of(service: &str, operation: &str) -> String {
         "logs" | "cloudwatchlogs" => "logs",
         "costexplorer" | "ce" => "ce",
         "s3" => "s3",
-        "bedrock" => "bedrock",
+        // Bedrock Runtime (CountTokens) shares the `bedrock` IAM prefix.
+        "bedrock" | "bedrockruntime" | "bedrock-runtime" | "Bedrock Runtime" => "bedrock",
         other => other,
     };
     let op = if prefix == "s3" && operation == "ListObjectsV2" {
@@ -193,6 +205,28 @@ mod tests {
         assert_eq!(
             action_of("costexplorer", "GetCostAndUsage"),
             "ce:GetCostAndUsage"
+        );
+        for service in [
+            "bedrock",
+            "bedrockruntime",
+            "bedrock-runtime",
+            "Bedrock Runtime",
+        ] {
+            assert_eq!(action_of(service, "CountTokens"), "bedrock:CountTokens");
+        }
+    }
+
+    #[test]
+    fn counting_tokens_is_allowed_on_foundation_models_only() {
+        let p = policy(&Needs {
+            count_tokens: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            p,
+            json!({"Version": "2012-10-17", "Statement": [{"Sid": "CountTokens", "Effect": "Allow",
+                "Action": ["bedrock:CountTokens"],
+                "Resource": ["arn:aws:bedrock:*::foundation-model/*"]}]})
         );
     }
 

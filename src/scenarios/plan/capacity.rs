@@ -1,0 +1,173 @@
+//! Provisioned throughput in a plan: model units sized for the stated peak, their monthly
+//! cost per term at each horizon, and the traffic at which they break even with on demand.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use super::{
+    price_volumes, whole, BreakEven, Candidate, Cost, Mode, Options, PriceSource,
+    ProvisionedSizing, Row, Status, TermName, Volume, Workload, MONTH_MINUTES,
+};
+use crate::money::{round_dp, Num, Pico};
+use crate::pricing::{PriceRow, Scope};
+use crate::scenarios::provisioned::{hourly, HOURS_PER_MONTH};
+use crate::scenarios::spec::Tier;
+
+/// Provisioned throughput for each term the catalog prices: units for the stated peak, their
+/// monthly cost at each horizon and the break-even traffic.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn provisioned_rows(
+    o: &Options,
+    w: &Workload,
+    c: &Candidate,
+    region: &str,
+    own: &PriceRow,
+    vols: &[Vec<Volume>],
+    requests: &[u64],
+    factors: &[Decimal],
+) -> Vec<Row> {
+    let cat = o.catalog;
+    let m = cat.model(c.model);
+    let regional = m.price_at(region, Scope::Regional, o.day).unwrap_or(own);
+    let mut out = vec![];
+    for term in [
+        TermName::NoCommitment,
+        TermName::OneMonth,
+        TermName::SixMonths,
+    ] {
+        let mode = Mode::Provisioned { term };
+        let Some(hour) = hourly(regional, term.term()) else {
+            continue;
+        };
+        let mut r = Row {
+            model: m.key.clone(),
+            model_id: c.id.clone(),
+            region: region.to_string(),
+            mode,
+            label: mode.label(),
+            status: Status::Priced,
+            monthly_usd: vec![],
+            note: None,
+            vs_on_demand_pct: None,
+            as_described: false,
+            meets_constraints: true,
+            excluded_because: None,
+            provisioned: None,
+            prices: Some(PriceSource {
+                source: regional.source.clone(),
+                as_of: regional.as_of.to_string(),
+                scope: Scope::Regional,
+            }),
+            costs: vec![],
+        };
+        let tpm = o.tpm.get(&c.model).copied().map(|t| (t, "--tpm-per-unit"));
+        let tpm = tpm
+            .or(o.tpm_all.map(|t| (t, "--tpm-per-unit")))
+            .or(m.tpm_per_unit.map(|t| (t, "the catalog")));
+        let Some((tpm, tpm_source)) = tpm else {
+            r.status = Status::NotMeasurable;
+            r.note = Some(format!(
+                "needs the tokens per minute one model unit serves: --tpm-per-unit {}=N (AWS does not publish it)",
+                m.key
+            ));
+            r.prices = None;
+            out.push(r);
+            continue;
+        };
+        let Some(peak_rpm) = w.peak_rpm else {
+            r.status = Status::NotMeasurable;
+            r.note = Some(
+                "no peak stated: give peak_requests_per_minute, peak_to_average or an hourly shape"
+                    .into(),
+            );
+            r.prices = None;
+            out.push(r);
+            continue;
+        };
+        let input = w.input_by_model.get(&c.model).unwrap_or(&w.input);
+        let per_request = input.average() + w.output.average();
+        let unit_month = hour * Decimal::from(HOURS_PER_MONTH);
+        let unit_pico = Pico(
+            round_dp(unit_month * Decimal::from(1_000_000_000_000u64), 0)
+                .to_i128()
+                .unwrap_or(i128::MAX),
+        );
+        let mut costs = vec![];
+        let mut sizing = None;
+        for (i, f) in factors.iter().enumerate() {
+            let peak_tpm = whole(peak_rpm * f * per_request);
+            let units = peak_tpm.div_ceil(tpm.max(1)).max(1);
+            costs.push(Cost::fixed(Pico(unit_pico.0 * units as i128)));
+            if i == 0 {
+                sizing = Some((units, peak_tpm));
+            }
+        }
+        let (units, peak_tpm) = sizing.expect("horizon 0 is priced");
+        // On demand in-region, the same tokens, now: what the units replace.
+        let on_demand = price_volumes(cat, c.model, regional, Tier::Standard, None, &vols[0]);
+        let break_even = match on_demand {
+            Ok(od) if od.exact.0 > 0 => {
+                break_even(unit_pico, units, od.exact, (tpm, peak_tpm), requests[0])
+            }
+            Ok(_) => BreakEven::Never {
+                reason: "no on-demand spend to compare".into(),
+            },
+            Err(why) => BreakEven::Never { reason: why },
+        };
+        r.monthly_usd = costs.iter().map(|c| c.shown).collect();
+        r.costs = costs;
+        r.note = Some(format!(
+            "{units} unit(s) for a peak of {} tokens/min",
+            crate::money::group_thousands(peak_tpm)
+        ));
+        r.provisioned = Some(ProvisionedSizing {
+            units,
+            tpm_per_unit: tpm,
+            tpm_source: tpm_source.into(),
+            peak_tpm,
+            hourly_usd: Num(hour),
+            unit_month_usd: unit_pico.to_usd6(),
+            break_even,
+        });
+        out.push(r);
+    }
+    out
+}
+
+/// The traffic (a factor k of today's) at which on demand costs what the units sized for
+/// today's peak cost: k = units x unit price / on-demand cost today. Below 1, the units are
+/// already cheaper. Those units serve traffic up to units x tpm / peak; where k is beyond that,
+/// more units would be needed before on demand caught up, and each costs more than the on-demand
+/// spend it can serve at this peak-to-average: provisioned never breaks even.
+fn break_even(
+    unit: Pico,
+    units: u64,
+    on_demand: Pico,
+    (tpm, peak_tpm): (u64, u64),
+    requests: u64,
+) -> BreakEven {
+    let dec = |p: Pico| Decimal::from_i128_with_scale(p.0, 0);
+    let k = dec(unit) * Decimal::from(units) / dec(on_demand);
+    // One unit's share of today's traffic at full use at the peak.
+    let capacity = if peak_tpm == 0 {
+        Decimal::MAX
+    } else {
+        Decimal::from(tpm) / Decimal::from(peak_tpm)
+    };
+    if k > capacity * Decimal::from(units) {
+        return BreakEven::Never {
+            reason: format!(
+                "one unit at full use at this peak serves {} a month on demand, less than its {} a month",
+                Pico(round_dp(dec(on_demand) * capacity, 0).to_i128().unwrap_or(0))
+                    .to_usd6()
+                    .dollars(),
+                unit.to_usd6().dollars()
+            ),
+        };
+    }
+    let avg_rpm = Decimal::from(requests) / Decimal::from(MONTH_MINUTES);
+    BreakEven::At {
+        requests_per_minute: Num(round_dp(avg_rpm * k, 1).normalize()),
+        times_today: Num(round_dp(k, 2).normalize()),
+    }
+}

@@ -1,0 +1,742 @@
+//! Workload descriptions as people write them (a TOML or JSON plan file of `[[workload]]`
+//! tables, or the same fields as flags) and their validation into a [`Workload`]: traffic,
+//! its peak, token distributions, caching, constraints and candidate models.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Cache, Candidate, Latency, Reuse, TokenDist, Workload, MONTH_MINUTES};
+use crate::money::round_dp;
+use crate::pricing::{CacheTtl, Catalog, Resolver, Scope};
+
+/// A number as written: an integer, a float, or a string (`"60%"`, `"2_000_000"`, `"3046.25"`),
+/// kept as its exact decimal (a float is read from its shortest text, not its binary value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dec(pub Decimal);
+
+impl Dec {
+    pub fn parse(s: &str) -> Result<Dec, String> {
+        let t = s.trim().replace('_', "");
+        let (t, pct) = match t.strip_suffix('%') {
+            Some(n) => (n.trim().to_string(), true),
+            None => (t, false),
+        };
+        let d = Decimal::from_str(&t)
+            .or_else(|_| Decimal::from_scientific(&t))
+            .map_err(|_| format!("`{}` is not a number", crate::io::clean(s)))?;
+        Ok(Dec(if pct { d / Decimal::from(100) } else { d }.normalize()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Dec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Dec, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Dec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, or a string such as \"60%\"")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
+                Ok(Dec(Decimal::from(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
+                Ok(Dec(Decimal::from(v)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dec, E> {
+                Dec::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec, E> {
+                Dec::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Dec {
+    /// An integer as an integer; a decimal as a float when the float reads back to the same
+    /// digits, else as a string (exact either way).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let d = self.0.normalize();
+        if d.scale() == 0 {
+            if let Some(i) = d.to_i64() {
+                return s.serialize_i64(i);
+            }
+        }
+        if let Some(f) = d.to_f64() {
+            if Dec::parse(&f.to_string()).map(|x| x.0) == Ok(d) {
+                return s.serialize_f64(f);
+            }
+        }
+        s.serialize_str(&d.to_string())
+    }
+}
+
+/// Tokens per request: a mean, two quantiles, or a histogram of `[tokens, weight]` pairs.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum TokensSpec {
+    Mean(Dec),
+    Quantiles { p50: Dec, p90: Dec },
+    Histogram { histogram: Vec<(Dec, Dec)> },
+}
+
+impl TokensSpec {
+    /// The flag form: `3000`, `p50=2500,p90=6000` or `hist=1000:40,3000:50,12000:10`.
+    pub fn parse(s: &str) -> Result<TokensSpec, String> {
+        let s = s.trim();
+        if let Some(h) = s.strip_prefix("hist=") {
+            let mut out = vec![];
+            for part in h.split(',') {
+                let (t, w) = part.split_once(':').ok_or_else(|| {
+                    format!(
+                        "`{}`: a histogram entry is TOKENS:WEIGHT",
+                        crate::io::clean(part)
+                    )
+                })?;
+                out.push((Dec::parse(t)?, Dec::parse(w)?));
+            }
+            return Ok(TokensSpec::Histogram { histogram: out });
+        }
+        if s.contains('=') {
+            let (mut p50, mut p90) = (None, None);
+            for part in s.split(',') {
+                match part.split_once('=') {
+                    Some(("p50", v)) => p50 = Some(Dec::parse(v)?),
+                    Some(("p90", v)) => p90 = Some(Dec::parse(v)?),
+                    _ => {
+                        return Err(format!(
+                            "`{}`: expected p50=N,p90=N",
+                            crate::io::clean(part)
+                        ))
+                    }
+                }
+            }
+            return match (p50, p90) {
+                (Some(p50), Some(p90)) => Ok(TokensSpec::Quantiles { p50, p90 }),
+                _ => Err("give both p50=N and p90=N".into()),
+            };
+        }
+        Ok(TokensSpec::Mean(Dec::parse(s)?))
+    }
+}
+
+/// One workload as described (every field optional until validated).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Candidate models: catalog keys, model ids, profile ids, or `provider:NAME`.
+    #[serde(default)]
+    pub models: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_per_day: Option<Dec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_per_month: Option<Dec>,
+    /// Average requests per minute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_per_minute: Option<Dec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_requests_per_minute: Option<Dec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_to_average: Option<Dec>,
+    /// 24 relative weights, hour 0 to 23 (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hourly_shape: Option<Vec<Dec>>,
+    /// 7 relative weights, Monday to Sunday.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weekly_shape: Option<Vec<Dec>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<TokensSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<TokensSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_prefix_share: Option<Dec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_hit_rate: Option<Dec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_reuse_seconds: Option<Dec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_prefixes: Option<u64>,
+    /// The TTL the workload already caches at (`5m`, `1h`); its cost as described includes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cached_now: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streaming: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub growth_per_month: Option<Dec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_latency: Option<Latency>,
+}
+
+/// A plan file: `[[workload]]` tables (TOML) or `{"workload": [...]}` (JSON).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFile {
+    #[serde(rename = "workload", default)]
+    pub workloads: Vec<WorkloadSpec>,
+}
+
+/// A description that cannot be planned: what is wrong (naming the field) and what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub message: String,
+    pub hint: String,
+}
+
+fn problem(message: impl Into<String>, hint: impl Into<String>) -> Problem {
+    Problem {
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+/// Reads a plan file, TOML or JSON by its first character.
+pub fn parse_file(text: &str) -> Result<PlanFile, String> {
+    if text.trim_start().starts_with('{') {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            format!(
+                "line {}: {}: {}",
+                e.inner().line(),
+                e.path(),
+                json_reason(e.inner())
+            )
+        })
+    } else {
+        toml::from_str(text).map_err(|e| crate::pricing::catalog::toml_error(&e, text))
+    }
+}
+
+/// A JSON error's reason without the input it quotes.
+fn json_reason(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" at line ").next().unwrap_or(&s);
+    crate::io::clean(s)
+}
+
+/// z-scores of the 5th, 15th, ..., 95th percentiles of the standard normal distribution, and of
+/// the 90th: ten equal-share buckets of a log-normal distribution through p50 and p90.
+const DECILE_Z: [f64; 10] = [
+    -1.644_854, -1.036_433, -0.674_490, -0.385_320, -0.125_661, 0.125_661, 0.385_320, 0.674_490,
+    1.036_433, 1.644_854,
+];
+const Z90: f64 = 1.281_552;
+
+fn dist(spec: &TokensSpec, field: &str) -> Result<TokenDist, Problem> {
+    let positive = |d: Dec, what: &str| {
+        if d.0 < Decimal::ZERO {
+            Err(problem(
+                format!("{field}: {what} is negative ({})", d.0),
+                "token counts are 0 or more per request",
+            ))
+        } else {
+            Ok(d.0)
+        }
+    };
+    Ok(match spec {
+        TokensSpec::Mean(m) => {
+            let m = positive(*m, "the mean")?;
+            TokenDist::mean(m, format!("{} per request on average", num_text(m)))
+        }
+        TokensSpec::Quantiles { p50, p90 } => {
+            let (a, b) = (positive(*p50, "p50")?, positive(*p90, "p90")?);
+            if b < a || a.is_zero() {
+                return Err(problem(
+                    format!("{field}: p90 ({b}) is below p50 ({a}), or p50 is 0"),
+                    "p50 is the median request, p90 the request 9 in 10 stay under: 0 < p50 <= p90",
+                ));
+            }
+            let (fa, fb) = (a.to_f64().unwrap_or(0.0), b.to_f64().unwrap_or(0.0));
+            let sigma = (fb / fa).ln() / Z90;
+            let buckets: Vec<(Decimal, Decimal)> = DECILE_Z
+                .iter()
+                .map(|z| {
+                    let t = (fa * (sigma * z).exp()).round();
+                    (Decimal::ONE, Decimal::from(t as u64))
+                })
+                .collect();
+            let d = TokenDist {
+                buckets,
+                how: String::new(),
+                estimated: false,
+            };
+            let how = format!(
+                "log-normal through p50 {} and p90 {}, priced as ten equal buckets (mean {})",
+                num_text(a),
+                num_text(b),
+                num_text(round_dp(d.average(), 0))
+            );
+            TokenDist { how, ..d }
+        }
+        TokensSpec::Histogram { histogram } => {
+            if histogram.is_empty() {
+                return Err(problem(
+                    format!("{field}: the histogram is empty"),
+                    "give [[TOKENS, WEIGHT], ...]",
+                ));
+            }
+            let mut buckets = vec![];
+            for (t, w) in histogram {
+                let t = positive(*t, "a bucket's tokens")?;
+                if w.0 <= Decimal::ZERO {
+                    return Err(problem(
+                        format!("{field}: a bucket's weight is {} (must be above 0)", w.0),
+                        "weights are relative shares of the requests, e.g. [[1000, 40], [3000, 60]]",
+                    ));
+                }
+                buckets.push((w.0, t));
+            }
+            let d = TokenDist {
+                buckets,
+                how: String::new(),
+                estimated: false,
+            };
+            let how = format!(
+                "a histogram of {} bucket(s) (mean {})",
+                d.buckets.len(),
+                num_text(round_dp(d.average(), 0))
+            );
+            TokenDist { how, ..d }
+        }
+    })
+}
+
+fn num_text(d: Decimal) -> String {
+    let d = d.normalize();
+    if d.fract().is_zero() {
+        crate::money::group_thousands(d)
+    } else {
+        d.to_string()
+    }
+}
+
+/// A share between 0 and 1 (`0.6` or `"60%"`).
+fn share(d: Option<Dec>, field: &str) -> Result<Option<Decimal>, Problem> {
+    match d {
+        Some(Dec(v)) if v < Decimal::ZERO || v > Decimal::ONE => Err(problem(
+            format!("{field}: {v} is not a share between 0 and 1"),
+            "write 0.6 or \"60%\"",
+        )),
+        other => Ok(other.map(|d| d.0)),
+    }
+}
+
+fn nonneg(d: Option<Dec>, field: &str) -> Result<Option<Decimal>, Problem> {
+    match d {
+        Some(Dec(v)) if v < Decimal::ZERO => Err(problem(
+            format!("{field}: {v} is negative"),
+            "traffic is 0 or more",
+        )),
+        other => Ok(other.map(|d| d.0)),
+    }
+}
+
+/// Requests per month (730 hours) from whichever traffic field is given.
+fn traffic(s: &WorkloadSpec, notes: &mut Vec<String>) -> Result<u64, Problem> {
+    let per_day = nonneg(s.requests_per_day, "requests_per_day")?;
+    let per_month = nonneg(s.requests_per_month, "requests_per_month")?;
+    let per_minute = nonneg(s.requests_per_minute, "requests_per_minute")?;
+    let given = [per_day, per_month, per_minute].iter().flatten().count();
+    if given > 1 {
+        return Err(problem(
+            "traffic is given more than once (requests_per_day, requests_per_month, requests_per_minute)",
+            "give one of them",
+        ));
+    }
+    let month = Decimal::from(MONTH_MINUTES);
+    let n = match (per_day, per_month, per_minute) {
+        (Some(d), _, _) => {
+            notes.push(format!(
+                "{} requests a day make {} a month of 730 hours (AWS's monthly convention)",
+                num_text(d),
+                num_text(round_dp(d * month / Decimal::from(1440), 0))
+            ));
+            d * month / Decimal::from(1440)
+        }
+        (_, Some(m), _) => m,
+        (_, _, Some(r)) => {
+            notes.push(format!(
+                "{} requests a minute on average make {} a month of 730 hours",
+                num_text(r),
+                num_text(round_dp(r * month, 0))
+            ));
+            r * month
+        }
+        _ => {
+            return Err(problem(
+                "no traffic: the workload states no requests per day, month or minute",
+                "add --requests-per-day N (or requests_per_day = N in the plan file); a peak alone does not say the average",
+            ))
+        }
+    };
+    Ok(round_dp(n, 0).to_u64().unwrap_or(u64::MAX))
+}
+
+/// max / mean of a shape's weights.
+fn peak_ratio(w: &[Dec], field: &str, len: usize) -> Result<Decimal, Problem> {
+    if w.len() != len || w.iter().any(|d| d.0 < Decimal::ZERO) || w.iter().all(|d| d.0.is_zero()) {
+        return Err(problem(
+            format!(
+                "{field}: needs {len} weights of 0 or more, not all 0 (has {})",
+                w.len()
+            ),
+            if len == 24 {
+                "one weight per UTC hour, 0 to 23, e.g. the share of the day's requests in each hour"
+            } else {
+                "one weight per day, Monday to Sunday"
+            },
+        ));
+    }
+    let max = w.iter().map(|d| d.0).max().unwrap_or_default();
+    let mean = w.iter().map(|d| d.0).sum::<Decimal>() / Decimal::from(len);
+    Ok(max / mean)
+}
+
+fn peak(
+    s: &WorkloadSpec,
+    requests: u64,
+    notes: &mut Vec<String>,
+) -> Result<Option<Decimal>, Problem> {
+    let avg = Decimal::from(requests) / Decimal::from(MONTH_MINUTES);
+    if let Some(p) = nonneg(s.peak_requests_per_minute, "peak_requests_per_minute")? {
+        if p < avg {
+            return Err(problem(
+                format!(
+                    "peak_requests_per_minute ({}) is below the average ({})",
+                    num_text(p),
+                    num_text(round_dp(avg, 1))
+                ),
+                "the peak is the busiest minute's requests: at least the average",
+            ));
+        }
+        return Ok(Some(p));
+    }
+    let mut ratio = Decimal::ONE;
+    let mut how = vec![];
+    if let Some(r) = s.peak_to_average {
+        if r.0 < Decimal::ONE {
+            return Err(problem(
+                format!("peak_to_average: {} is below 1", r.0),
+                "the busiest minute carries at least the average: 1 or more (e.g. 3)",
+            ));
+        }
+        ratio *= r.0;
+        how.push(format!("peak-to-average {}", num_text(r.0)));
+    }
+    if let Some(h) = &s.hourly_shape {
+        let r = peak_ratio(h, "hourly_shape", 24)?;
+        ratio *= r;
+        how.push(format!(
+            "busiest hour {}x the hourly mean",
+            num_text(round_dp(r, 2))
+        ));
+    }
+    if let Some(wk) = &s.weekly_shape {
+        let r = peak_ratio(wk, "weekly_shape", 7)?;
+        ratio *= r;
+        how.push(format!(
+            "busiest day {}x the daily mean",
+            num_text(round_dp(r, 2))
+        ));
+    }
+    if how.is_empty() {
+        notes.push("no peak stated: provisioned throughput cannot be sized".into());
+        return Ok(None);
+    }
+    let p = avg * ratio;
+    notes.push(format!(
+        "peak {} requests a minute ({}), flat within the busiest minute",
+        num_text(round_dp(p, 1)),
+        how.join(", ")
+    ));
+    Ok(Some(p))
+}
+
+fn cache(
+    s: &WorkloadSpec,
+    requests: u64,
+    notes: &mut Vec<String>,
+) -> Result<Option<Cache>, Problem> {
+    let prefix = share(s.cache_prefix_share, "cache_prefix_share")?;
+    let hit = share(s.cache_hit_rate, "cache_hit_rate")?;
+    let every = nonneg(s.cache_reuse_seconds, "cache_reuse_seconds")?;
+    let Some(prefix) = prefix else {
+        if hit.is_some() || every.is_some() || s.cache_prefixes.is_some() || s.cached_now.is_some()
+        {
+            return Err(problem(
+                "caching is described without cache_prefix_share",
+                "say which share of each prompt is a cacheable prefix, e.g. --cache-prefix-share 60%",
+            ));
+        }
+        return Ok(None);
+    };
+    let reuse = match (hit, every, s.cache_prefixes) {
+        (Some(h), None, None) => {
+            notes.push(format!(
+                "{}% of the cacheable prefix is read from cache (stated)",
+                num_text(round_dp(h * Decimal::from(100), 2))
+            ));
+            Reuse::HitRate(h)
+        }
+        (None, Some(e), None) => {
+            notes.push(format!(
+                "each prefix is reused every {} s on average; a read when the previous use came within the TTL (Poisson arrivals): hit rate 1 - e^(-TTL/interval)",
+                num_text(e)
+            ));
+            Reuse::EverySeconds(e)
+        }
+        (None, None, n) => {
+            let n = n.unwrap_or(1).max(1);
+            notes.push(format!(
+                "{n} distinct prefix(es) share the average traffic evenly; a read when the previous use came within the TTL (Poisson arrivals){}",
+                if s.cache_prefixes.is_none() { " (one prefix assumed: state cache_prefixes)" } else { "" }
+            ));
+            Reuse::Prefixes(n)
+        }
+        _ => {
+            return Err(problem(
+                "more than one of cache_hit_rate, cache_reuse_seconds, cache_prefixes is given",
+                "give one way the prefix is reused",
+            ))
+        }
+    };
+    let _ = requests;
+    Ok(Some(Cache {
+        prefix_share: prefix,
+        reuse,
+    }))
+}
+
+/// Validates a description into a workload. `sampled`: input tokens come from sample prompts.
+pub fn workload(
+    s: &WorkloadSpec,
+    index: usize,
+    resolver: &Resolver,
+    day: NaiveDate,
+    sampled: bool,
+) -> Result<Workload, Problem> {
+    let mut notes = vec![];
+    let name = s
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("workload {}", index + 1));
+    let requests = traffic(s, &mut notes)?;
+    let peak_rpm = peak(s, requests, &mut notes)?;
+    let input = match (&s.input_tokens, sampled) {
+        (Some(t), false) => dist(t, "input_tokens")?,
+        (_, true) => TokenDist::mean(Decimal::ZERO, String::new()),
+        (None, false) => {
+            return Err(problem(
+                "no input tokens: the workload states no input tokens per request",
+                "add --input-tokens N (a mean, p50=N,p90=N or hist=TOKENS:WEIGHT,...), or --sample FILE of request bodies to count",
+            ))
+        }
+    };
+    let output = match &s.output_tokens {
+        Some(t) => dist(t, "output_tokens")?,
+        None => {
+            return Err(problem(
+                "no output tokens: the workload states no output tokens per request",
+                "add --output-tokens N (CountTokens counts prompts only; the answer's length is yours to state)",
+            ))
+        }
+    };
+    let cache = cache(s, requests, &mut notes)?;
+    let cached_now = match s.cached_now.as_deref() {
+        None => None,
+        Some("5m") => Some(CacheTtl::FiveMinutes),
+        Some("1h") => Some(CacheTtl::OneHour),
+        Some(o) => {
+            return Err(problem(
+                format!("cached_now: `{}` is not a TTL", crate::io::clean(o)),
+                "5m or 1h",
+            ))
+        }
+    };
+    let growth = s.growth_per_month.map(|d| d.0).unwrap_or_default();
+    if growth <= Decimal::NEGATIVE_ONE {
+        return Err(problem(
+            format!("growth_per_month: {growth} would end all traffic"),
+            "a monthly change above -100%, e.g. 5% or -2%",
+        ));
+    }
+    let mut regions = s.regions.clone();
+    if regions.is_empty() {
+        regions.push("us-east-1".into());
+        notes.push("no region stated: us-east-1".into());
+    }
+    for r in &regions {
+        if !crate::pricing::valid_region(r) {
+            return Err(problem(
+                format!("regions: `{}` is not a region name", crate::io::clean(r)),
+                "e.g. us-east-1, eu-west-1",
+            ));
+        }
+    }
+    let candidates = candidates(&s.models, resolver, &regions, day)?;
+    Ok(Workload {
+        name,
+        requests_per_month: requests,
+        peak_rpm,
+        input,
+        input_by_model: Default::default(),
+        output,
+        cache,
+        cached_now,
+        streaming: s.streaming.unwrap_or(false),
+        regions,
+        candidates,
+        growth,
+        latency: s.max_latency.unwrap_or_default(),
+        assumptions: notes,
+    })
+}
+
+/// The candidate models: each id resolved, `provider:NAME` expanded to the provider's models
+/// priced in one of the regions and not ended by `day`.
+fn candidates(
+    ids: &[String],
+    resolver: &Resolver,
+    regions: &[String],
+    day: NaiveDate,
+) -> Result<Vec<Candidate>, Problem> {
+    if ids.is_empty() {
+        return Err(problem(
+            "no candidate model",
+            "add --model ID (repeatable: catalog keys, model ids, profile ids like us.anthropic..., or provider:NAME)",
+        ));
+    }
+    let cat: &Catalog = resolver.catalog();
+    let mut out: Vec<Candidate> = vec![];
+    for id in ids {
+        let id = id.trim();
+        if let Some(p) = id.strip_prefix("provider:") {
+            if p.contains('+') {
+                return Err(problem(
+                    format!("models: `{}`: the catalog does not carry model capabilities (tools, vision)", crate::io::clean(id)),
+                    "name the provider alone (provider:anthropic) or the models",
+                ));
+            }
+            let mut found = 0;
+            for (i, m) in cat.models.iter().enumerate() {
+                let priced = regions.iter().any(|r| {
+                    m.price_at(r, Scope::Regional, day).is_some_and(|row| {
+                        row.standard.input.is_some() && row.standard.output.is_some()
+                    })
+                });
+                if m.provider.eq_ignore_ascii_case(p) && priced && !m.ended_by(day) {
+                    found += 1;
+                    if !out
+                        .iter()
+                        .any(|c| c.model == i && c.scope == Scope::Regional)
+                    {
+                        out.push(Candidate {
+                            id: m.key.clone(),
+                            model: i,
+                            scope: Scope::Regional,
+                        });
+                    }
+                }
+            }
+            if found == 0 {
+                let mut providers: Vec<&str> =
+                    cat.models.iter().map(|m| m.provider.as_str()).collect();
+                providers.sort_unstable();
+                providers.dedup();
+                return Err(problem(
+                    format!(
+                        "models: no text model of provider `{}` is priced in {}",
+                        crate::io::clean(p),
+                        regions.join(", ")
+                    ),
+                    format!("providers in the catalog: {}", providers.join(", ")),
+                ));
+            }
+            continue;
+        }
+        let res = resolver.resolve(id);
+        let Some(model) = res.model_idx.filter(|_| res.unpriced_reason.is_none()) else {
+            return Err(problem(
+                format!(
+                    "models: `{}` is not a model the catalog prices{}",
+                    crate::io::clean(id),
+                    res.unpriced_reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                ),
+                "`bedrock-lens pricing list` shows every model; give its key (anthropic.claude-sonnet-4-5), id or profile id",
+            ));
+        };
+        if !out
+            .iter()
+            .any(|c| c.model == model && c.scope == res.scope && c.id == id)
+        {
+            out.push(Candidate {
+                id: id.to_string(),
+                model,
+                scope: res.scope,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_exactly() {
+        assert_eq!(Dec::parse("60%").unwrap().0, Decimal::new(6, 1));
+        assert_eq!(Dec::parse("2_000_000").unwrap().0, Decimal::from(2_000_000));
+        assert!(Dec::parse("lots").is_err());
+        let f: PlanFile = parse_file(
+            "[[workload]]\nrequests_per_day = 0.1\ninput_tokens = { p50 = 2500, p90 = 6000 }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f.workloads[0].requests_per_day,
+            Some(Dec(Decimal::new(1, 1)))
+        );
+        assert_eq!(
+            TokensSpec::parse("hist=1000:40,3000:60").unwrap(),
+            TokensSpec::Histogram {
+                histogram: vec![
+                    (Dec(1000.into()), Dec(40.into())),
+                    (Dec(3000.into()), Dec(60.into()))
+                ]
+            }
+        );
+    }
+
+    #[test]
+    fn quantiles_make_ten_lognormal_buckets() {
+        let d = dist(
+            &TokensSpec::Quantiles {
+                p50: Dec(2500.into()),
+                p90: Dec(2500.into()),
+            },
+            "input_tokens",
+        )
+        .unwrap();
+        // p50 = p90: no spread, every bucket at 2,500.
+        assert!(d.buckets.iter().all(|b| b.1 == Decimal::from(2500)));
+        let d = dist(
+            &TokensSpec::Quantiles {
+                p50: Dec(1000.into()),
+                p90: Dec(4000.into()),
+            },
+            "input_tokens",
+        )
+        .unwrap();
+        // sigma = ln 4 / 1.281552 = 1.081733; the 95th-percentile bucket: 1000 e^(1.644854 sigma).
+        assert_eq!(d.buckets[9].1, Decimal::from(5926));
+        assert_eq!(d.buckets[4].1, Decimal::from(873));
+    }
+}
