@@ -94,7 +94,8 @@ pub enum Command {
     /// meets its constraints; or describe today's workloads from logs to edit and price again.
     #[command(after_help = PLAN_EXAMPLES)]
     Plan(Box<PlanArgs>),
-    /// Print the least-privilege IAM policy for what you will run (collect, dashboard --put).
+    /// Print the least-privilege IAM policy for what you will run (collect, plan --sample,
+    /// dashboard --put).
     #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]
     IamPolicy(IamPolicyArgs),
 }

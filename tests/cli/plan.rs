@@ -661,3 +661,21 @@ fn plan_markdown() {
     assert_eq!(o.code, 0, "{}", o.all());
     insta::assert_snapshot!(o.stdout);
 }
+
+#[test]
+fn iam_policy_allows_count_tokens_on_foundation_models() {
+    let o = run(&["iam-policy", "--collect", "count-tokens"]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(
+        o.json()["Statement"],
+        serde_json::json!([{
+            "Sid": "CountTokens",
+            "Effect": "Allow",
+            "Action": ["bedrock:CountTokens"],
+            "Resource": ["arn:aws:bedrock:*::foundation-model/*"]
+        }])
+    );
+    // The default policy (everything bedrock-lens reads) includes it.
+    let all = run(&["iam-policy"]).stdout;
+    assert!(all.contains("bedrock:CountTokens"), "{all}");
+}

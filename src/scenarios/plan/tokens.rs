@@ -1,0 +1,276 @@
+//! Numbers and token counts as a description writes them: exact decimals from integers, floats
+//! or strings (`"60%"`), and tokens per request as a mean, p50/p90 (a log-normal in ten equal
+//! buckets) or a histogram.
+
+use std::str::FromStr;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::describe::{problem, Problem};
+use super::TokenDist;
+use crate::money::round_dp;
+
+/// A number as written: an integer, a float, or a string (`"60%"`, `"2_000_000"`, `"3046.25"`),
+/// kept as its exact decimal (a float is read from its shortest text, not its binary value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dec(pub Decimal);
+
+impl Dec {
+    pub fn parse(s: &str) -> Result<Dec, String> {
+        let t = s.trim().replace('_', "");
+        let (t, pct) = match t.strip_suffix('%') {
+            Some(n) => (n.trim().to_string(), true),
+            None => (t, false),
+        };
+        let d = Decimal::from_str(&t)
+            .or_else(|_| Decimal::from_scientific(&t))
+            .map_err(|_| format!("`{}` is not a number", crate::io::clean(s)))?;
+        Ok(Dec(if pct { d / Decimal::from(100) } else { d }.normalize()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Dec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Dec, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Dec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, or a string such as \"60%\"")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
+                Ok(Dec(Decimal::from(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
+                Ok(Dec(Decimal::from(v)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dec, E> {
+                Dec::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec, E> {
+                Dec::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Dec {
+    /// An integer as an integer; a decimal as a float when the float reads back to the same
+    /// digits, else as a string (exact either way).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let d = self.0.normalize();
+        if d.scale() == 0 {
+            if let Some(i) = d.to_i64() {
+                return s.serialize_i64(i);
+            }
+        }
+        if let Some(f) = d.to_f64() {
+            if Dec::parse(&f.to_string()).map(|x| x.0) == Ok(d) {
+                return s.serialize_f64(f);
+            }
+        }
+        s.serialize_str(&d.to_string())
+    }
+}
+
+/// Tokens per request: a mean, two quantiles, or a histogram of `[tokens, weight]` pairs.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum TokensSpec {
+    Mean(Dec),
+    Quantiles { p50: Dec, p90: Dec },
+    Histogram { histogram: Vec<(Dec, Dec)> },
+}
+
+impl TokensSpec {
+    /// The flag form: `3000`, `p50=2500,p90=6000` or `hist=1000:40,3000:50,12000:10`.
+    pub fn parse(s: &str) -> Result<TokensSpec, String> {
+        let s = s.trim();
+        if let Some(h) = s.strip_prefix("hist=") {
+            let mut out = vec![];
+            for part in h.split(',') {
+                let (t, w) = part.split_once(':').ok_or_else(|| {
+                    format!(
+                        "`{}`: a histogram entry is TOKENS:WEIGHT",
+                        crate::io::clean(part)
+                    )
+                })?;
+                out.push((Dec::parse(t)?, Dec::parse(w)?));
+            }
+            return Ok(TokensSpec::Histogram { histogram: out });
+        }
+        if s.contains('=') {
+            let (mut p50, mut p90) = (None, None);
+            for part in s.split(',') {
+                match part.split_once('=') {
+                    Some(("p50", v)) => p50 = Some(Dec::parse(v)?),
+                    Some(("p90", v)) => p90 = Some(Dec::parse(v)?),
+                    _ => {
+                        return Err(format!(
+                            "`{}`: expected p50=N,p90=N",
+                            crate::io::clean(part)
+                        ))
+                    }
+                }
+            }
+            return match (p50, p90) {
+                (Some(p50), Some(p90)) => Ok(TokensSpec::Quantiles { p50, p90 }),
+                _ => Err("give both p50=N and p90=N".into()),
+            };
+        }
+        Ok(TokensSpec::Mean(Dec::parse(s)?))
+    }
+}
+
+/// z-scores of the 5th, 15th, ..., 95th percentiles of the standard normal distribution, and of
+/// the 90th: ten equal-share buckets of a log-normal distribution through p50 and p90.
+const DECILE_Z: [f64; 10] = [
+    -1.644_854, -1.036_433, -0.674_490, -0.385_320, -0.125_661, 0.125_661, 0.385_320, 0.674_490,
+    1.036_433, 1.644_854,
+];
+const Z90: f64 = 1.281_552;
+
+pub(super) fn dist(spec: &TokensSpec, field: &str) -> Result<TokenDist, Problem> {
+    let positive = |d: Dec, what: &str| {
+        if d.0 < Decimal::ZERO {
+            Err(problem(
+                format!("{field}: {what} is negative ({})", d.0),
+                "token counts are 0 or more per request",
+            ))
+        } else {
+            Ok(d.0)
+        }
+    };
+    Ok(match spec {
+        TokensSpec::Mean(m) => {
+            let m = positive(*m, "the mean")?;
+            TokenDist::mean(m, format!("{} per request on average", num_text(m)))
+        }
+        TokensSpec::Quantiles { p50, p90 } => {
+            let (a, b) = (positive(*p50, "p50")?, positive(*p90, "p90")?);
+            if b < a || a.is_zero() {
+                return Err(problem(
+                    format!("{field}: p90 ({b}) is below p50 ({a}), or p50 is 0"),
+                    "p50 is the median request, p90 the request 9 in 10 stay under: 0 < p50 <= p90",
+                ));
+            }
+            let (fa, fb) = (a.to_f64().unwrap_or(0.0), b.to_f64().unwrap_or(0.0));
+            let sigma = (fb / fa).ln() / Z90;
+            let buckets: Vec<(Decimal, Decimal)> = DECILE_Z
+                .iter()
+                .map(|z| {
+                    let t = (fa * (sigma * z).exp()).round();
+                    (Decimal::ONE, Decimal::from(t as u64))
+                })
+                .collect();
+            let d = TokenDist {
+                buckets,
+                how: String::new(),
+                estimated: false,
+            };
+            let how = format!(
+                "log-normal through p50 {} and p90 {}, priced as ten equal buckets (mean {})",
+                num_text(a),
+                num_text(b),
+                num_text(round_dp(d.average(), 0))
+            );
+            TokenDist { how, ..d }
+        }
+        TokensSpec::Histogram { histogram } => {
+            if histogram.is_empty() {
+                return Err(problem(
+                    format!("{field}: the histogram is empty"),
+                    "give [[TOKENS, WEIGHT], ...]",
+                ));
+            }
+            let mut buckets = vec![];
+            for (t, w) in histogram {
+                let t = positive(*t, "a bucket's tokens")?;
+                if w.0 <= Decimal::ZERO {
+                    return Err(problem(
+                        format!("{field}: a bucket's weight is {} (must be above 0)", w.0),
+                        "weights are relative shares of the requests, e.g. [[1000, 40], [3000, 60]]",
+                    ));
+                }
+                buckets.push((w.0, t));
+            }
+            let d = TokenDist {
+                buckets,
+                how: String::new(),
+                estimated: false,
+            };
+            let how = format!(
+                "a histogram of {} bucket(s) (mean {})",
+                d.buckets.len(),
+                num_text(round_dp(d.average(), 0))
+            );
+            TokenDist { how, ..d }
+        }
+    })
+}
+
+pub(super) fn num_text(d: Decimal) -> String {
+    let d = d.normalize();
+    if d.fract().is_zero() {
+        crate::money::group_thousands(d)
+    } else {
+        d.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenarios::plan::describe::{parse_file, PlanFile};
+
+    #[test]
+    fn numbers_read_exactly() {
+        assert_eq!(Dec::parse("60%").unwrap().0, Decimal::new(6, 1));
+        assert_eq!(Dec::parse("2_000_000").unwrap().0, Decimal::from(2_000_000));
+        assert!(Dec::parse("lots").is_err());
+        let f: PlanFile = parse_file(
+            "[[workload]]\nrequests_per_day = 0.1\ninput_tokens = { p50 = 2500, p90 = 6000 }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f.workloads[0].requests_per_day,
+            Some(Dec(Decimal::new(1, 1)))
+        );
+        assert_eq!(
+            TokensSpec::parse("hist=1000:40,3000:60").unwrap(),
+            TokensSpec::Histogram {
+                histogram: vec![
+                    (Dec(1000.into()), Dec(40.into())),
+                    (Dec(3000.into()), Dec(60.into()))
+                ]
+            }
+        );
+    }
+
+    #[test]
+    fn quantiles_make_ten_lognormal_buckets() {
+        let d = dist(
+            &TokensSpec::Quantiles {
+                p50: Dec(2500.into()),
+                p90: Dec(2500.into()),
+            },
+            "input_tokens",
+        )
+        .unwrap();
+        // p50 = p90: no spread, every bucket at 2,500.
+        assert!(d.buckets.iter().all(|b| b.1 == Decimal::from(2500)));
+        let d = dist(
+            &TokensSpec::Quantiles {
+                p50: Dec(1000.into()),
+                p90: Dec(4000.into()),
+            },
+            "input_tokens",
+        )
+        .unwrap();
+        // sigma = ln 4 / 1.281552 = 1.081733; the 95th-percentile bucket: 1000 e^(1.644854 sigma).
+        assert_eq!(d.buckets[9].1, Decimal::from(5926));
+        assert_eq!(d.buckets[4].1, Decimal::from(873));
+    }
+}
