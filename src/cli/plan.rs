@@ -26,7 +26,17 @@ Modes priced per model and region: on-demand in-region, geo and global profiles;
 priority tiers; prompt caching at 5m and 1h; provisioned throughput (needs --tpm-per-unit; AWS does
 not publish tokens per minute per model unit). Where the catalog lists no rate, the mode is `not
 offered`; where the description lacks what a figure needs, `not measurable` with what to add.
-A month is 730 hours. Nothing is written to AWS; --sample calls bedrock:CountTokens (read-only).";
+A month is 730 hours. Nothing is written to AWS; --sample calls bedrock:CountTokens (read-only).
+
+Plan file fields ([[workload]], all optional but traffic, tokens and models):
+  name, models = [\"ID\", ...], regions = [\"us-east-1\", ...]
+  requests_per_day | requests_per_month | requests_per_minute (average; give one)
+  peak_requests_per_minute | peak_to_average | hourly_shape = [24 weights] / weekly_shape = [7]
+  input_tokens, output_tokens = 3000 | { p50 = 2500, p90 = 6000 } | { histogram = [[1000, 40], [3000, 60]] }
+  cache_prefix_share = \"60%\", with cache_hit_rate | cache_reuse_seconds | cache_prefixes (default 1)
+  cached_now = \"5m\" | \"1h\" (already caching), streaming = true, growth_per_month = \"5%\",
+  max_latency = \"interactive\" | \"relaxed\" | \"batch\"
+`--format toml` prints any plan (flags or --from-logs) as such a file.";
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct PlanArgs {
@@ -158,6 +168,11 @@ pub struct PlanArgs {
     /// Repeatable. AWS does not publish it; without it provisioned rows are not measurable.
     #[arg(long, value_name = "[MODEL=]N")]
     pub tpm_per_unit: Vec<String>,
+
+    /// Multiply every workload's traffic (and a stated peak) by this factor: what if traffic
+    /// tripled (--scale 3)? Works on flags, plan files and derived workloads alike.
+    #[arg(long, value_name = "FACTOR")]
+    pub scale: Option<String>,
 
     /// Price at the catalog rows in force on this day (YYYY-MM-DD). Default: today (UTC).
     #[arg(long, value_name = "DATE")]

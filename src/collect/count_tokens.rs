@@ -283,8 +283,9 @@ fn refused<R: fmt::Debug>(
     let said = crate::io::clean(e.message().unwrap_or(""));
     let lower = said.to_ascii_lowercase();
     if code == "ValidationException" && lower.contains("support") && lower.contains("count") {
+        // Bedrock's own words are not repeated: a ValidationException can quote the request.
         return CountOutcome::NotSupported(format!(
-            "Bedrock's CountTokens does not count tokens for this model ({code}: {said})"
+            "Bedrock's CountTokens does not count tokens for this model ({code})"
         ));
     }
     let mut f = describe("count-tokens", Some(region), "bedrock", "CountTokens", e);

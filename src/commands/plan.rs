@@ -14,7 +14,7 @@ use crate::render;
 use crate::scenarios::plan::derive::{spec, Span};
 use crate::scenarios::plan::describe::WorkloadSpec;
 use crate::scenarios::plan::{Options, TokenDist, Workload};
-use crate::settings::plan::{setup, spec_from_flags, specs_from_file, workloads, Origin};
+use crate::settings::plan::{scale, setup, spec_from_flags, specs_from_file, workloads, Origin};
 use crate::settings::{input_sources, output_of, parse_keys, parse_period, Env};
 use crate::usage::ingest::IngestStats;
 use crate::usage::Diagnostics;
@@ -26,6 +26,7 @@ pub fn cmd(env: &Env, a: &PlanArgs) -> anyhow::Result<Outcome> {
     let mut read = env.setting_files.clone();
     read.extend(a.file.clone());
     read.extend(a.sample.clone());
+    let mut left_out = vec![];
     let (specs, described_by, sources) = match &s.origin {
         Origin::Flags => (vec![spec_from_flags(a)?], DescribedBy::Flags, vec![]),
         Origin::File(p) => (
@@ -36,11 +37,13 @@ pub fn cmd(env: &Env, a: &PlanArgs) -> anyhow::Result<Outcome> {
             vec![],
         ),
         Origin::Logs => {
-            let (specs, by, sources, o) = derive(env, &resolver, a)?;
-            outcome = o;
-            (specs, by, sources)
+            let d = derive(env, &resolver, a)?;
+            left_out = d.unpriced;
+            (d.specs, d.by, d.sources)
         }
     };
+    let mut specs = specs;
+    scale(&mut specs, a.scale.as_deref())?;
     let mut ws = workloads(&specs, &s.origin, &resolver, s.day, a.sample.is_some())?;
     let mut sources_of = vec![TokenSource::Stated; ws.len()];
     if let Some(path) = &a.sample {
@@ -58,8 +61,19 @@ pub fn cmd(env: &Env, a: &PlanArgs) -> anyhow::Result<Outcome> {
         tpm_all: s.tpm_all,
     };
     let pairs: Vec<(Workload, TokenSource)> = ws.into_iter().zip(sources_of).collect();
-    let plan = build(&opts, &pairs, specs, described_by);
+    let plan = build(&opts, &pairs, specs, described_by, left_out);
     output.write(render::plan::render(&plan, a.format)?.as_bytes())?;
+    if !plan.totals.not_priced.is_empty() {
+        eprintln!(
+            "warning: {} workload(s) cannot be priced as described (no price for the model as named in its region): {}; left out of the totals",
+            plan.totals.not_priced.len(),
+            plan.totals.not_priced.join(", ")
+        );
+        eprintln!(
+            "hint: `bedrock-lens pricing show MODEL` lists the regions and scopes it is priced in"
+        );
+        outcome = Outcome::Partial;
+    }
     if !env.quiet {
         let rows: usize = plan.workloads.iter().map(|w| w.rows.len()).sum();
         eprintln!(
@@ -72,18 +86,18 @@ pub fn cmd(env: &Env, a: &PlanArgs) -> anyhow::Result<Outcome> {
     Ok(outcome)
 }
 
+/// What the logs describe: the workloads, the span, the files read, and the models the catalog
+/// cannot price (left out of the descriptions).
+struct Derived {
+    specs: Vec<WorkloadSpec>,
+    by: DescribedBy,
+    sources: Vec<crate::usage::Source>,
+    unpriced: Vec<crate::output::report::UnpricedEntry>,
+}
+
 /// The workloads the logs describe, one per model id as called, region and --by values (and
 /// long-context requests apart).
-fn derive(
-    env: &Env,
-    resolver: &Resolver,
-    a: &PlanArgs,
-) -> anyhow::Result<(
-    Vec<WorkloadSpec>,
-    DescribedBy,
-    Vec<crate::usage::Source>,
-    Outcome,
-)> {
+fn derive(env: &Env, resolver: &Resolver, a: &PlanArgs) -> anyhow::Result<Derived> {
     let keys = if a.by.is_empty() {
         vec![]
     } else {
@@ -111,7 +125,8 @@ fn derive(
         diags,
     );
     super::warn_diagnostics(&run.stats, &run.diags, env.quiet);
-    super::warn_unpriced_list(&crate::output::report::unpriced_of(&run.sink.agg));
+    let unpriced = crate::output::report::unpriced_of(&run.sink.agg);
+    super::warn_unpriced_list(&unpriced);
     super::warn_duplicates(&run.dropped);
     let agg = &run.sink.agg;
     let Some(span) = Span::of(period.start, period.end, agg.first, agg.last) else {
@@ -150,20 +165,15 @@ fn derive(
             }
         );
     }
-    let outcome = if agg.unpriced.is_empty() {
-        Outcome::Ok
-    } else {
-        Outcome::Partial
-    };
-    Ok((
+    Ok(Derived {
         specs,
-        DescribedBy::Logs {
+        by: DescribedBy::Logs {
             first_day: span.first.to_string(),
             last_day: span.last.to_string(),
         },
         sources,
-        outcome,
-    ))
+        unpriced,
+    })
 }
 
 /// Input tokens of the sampled workload, per candidate model: counted with CountTokens, or

@@ -33,6 +33,9 @@ pub struct Plan {
     pub workloads: Vec<WorkloadPlan>,
     /// Sums over the workloads, per horizon.
     pub totals: Totals,
+    /// Models in the logs the catalog cannot price: left out of the derived descriptions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<crate::output::report::UnpricedEntry>,
     /// The descriptions, as a plan file would hold them (`--format toml`).
     #[serde(skip)]
     pub specs: Vec<WorkloadSpec>,
@@ -41,11 +44,14 @@ pub struct Plan {
 #[derive(Debug, Clone, Serialize)]
 pub struct Totals {
     /// Each workload's first candidate in its first region, as described (the sum of the rows
-    /// shown).
-    pub as_described_usd: Vec<Usd6>,
-    /// Each workload's cheapest row that meets its constraints (workloads without one are
-    /// counted as described).
-    pub cheapest_usd: Vec<Usd6>,
+    /// shown); null when no workload can be priced as described.
+    pub as_described_usd: Option<Vec<Usd6>>,
+    /// Each workload's cheapest row that meets its constraints at each horizon (workloads
+    /// without one are counted as described).
+    pub cheapest_usd: Option<Vec<Usd6>>,
+    /// Workloads whose description cannot be priced (no price for the model as named in its
+    /// region): left out of both totals, never counted as $0.
+    pub not_priced: Vec<String>,
 }
 
 /// How a workload's input tokens were obtained.
@@ -91,7 +97,8 @@ pub struct WorkloadPlan {
     pub cheapest: Option<usize>,
     /// The same at each horizon (growth can make another mode the cheapest).
     pub cheapest_by_horizon: Vec<Option<usize>>,
-    /// What the cheapest saves against as described, per horizon (negative: it costs more).
+    /// What the cheapest at each horizon saves against as described (empty when the
+    /// description cannot be priced).
     pub cheapest_saves_usd: Vec<Usd6>,
 }
 
@@ -104,7 +111,7 @@ fn description(w: &Workload, source: TokenSource) -> Description {
         requests_per_month: w.requests_per_month,
         average_requests_per_minute: n(
             Decimal::from(w.requests_per_month) / Decimal::from(MONTH_MINUTES),
-            1,
+            4,
         ),
         peak_requests_per_minute: w.peak_rpm.map(|p| n(p, 1)),
         input_tokens_mean: n(w.input.average(), 1),
@@ -127,16 +134,27 @@ pub fn build(
     workloads: &[(Workload, TokenSource)],
     specs: Vec<WorkloadSpec>,
     described_by: DescribedBy,
+    left_out: Vec<crate::output::report::UnpricedEntry>,
 ) -> Plan {
     let mut out = vec![];
     let zero = || vec![Usd6(0); HORIZONS.len()];
     let (mut described_total, mut cheapest_total) = (zero(), zero());
+    let mut not_priced = vec![];
     for (w, source) in workloads {
         let mut all: Vec<Row> = vec![];
         for c in &w.candidates {
             for region in &w.regions {
                 all.extend(rows(o, w, c, region));
             }
+        }
+        // As described: the first candidate, in the first region (other candidates' own
+        // on-demand rows are only what their changes are measured against).
+        let first = (
+            w.candidates.first().map(|c| c.id.as_str()),
+            w.regions.first(),
+        );
+        for r in &mut all {
+            r.as_described &= (Some(r.model_id.as_str()), Some(&r.region)) == first;
         }
         let as_described = all.iter().position(|r| r.as_described);
         let cheapest_at = |h: usize| {
@@ -149,22 +167,21 @@ pub fn build(
         let cheapest_by_horizon: Vec<Option<usize>> =
             (0..HORIZONS.len()).map(cheapest_at).collect();
         let cheapest = cheapest_by_horizon[0];
-        let shown = |i: Option<usize>| -> Option<Vec<Usd6>> {
-            let r = &all[i?];
-            (r.status == Status::Priced).then(|| r.monthly_usd.clone())
-        };
-        let described = shown(as_described);
-        let best = shown(cheapest).or_else(|| described.clone());
-        for (h, t) in described_total.iter_mut().enumerate() {
-            t.0 += described.as_ref().map_or(0, |d| d[h].0);
+        let described: Option<&Row> = as_described
+            .map(|i| &all[i])
+            .filter(|r| r.status == Status::Priced);
+        let mut cheapest_saves_usd = vec![];
+        match described {
+            None => not_priced.push(w.name.clone()),
+            Some(d) => {
+                for h in 0..HORIZONS.len() {
+                    let best = cheapest_by_horizon[h].map_or(d, |i| &all[i]);
+                    described_total[h].0 += d.monthly_usd[h].0;
+                    cheapest_total[h].0 += best.monthly_usd[h].0;
+                    cheapest_saves_usd.push(Usd6(d.monthly_usd[h].0 - best.monthly_usd[h].0));
+                }
+            }
         }
-        for (h, t) in cheapest_total.iter_mut().enumerate() {
-            t.0 += best.as_ref().map_or(0, |d| d[h].0);
-        }
-        let cheapest_saves_usd = match (&described, &best) {
-            (Some(d), Some(b)) => d.iter().zip(b).map(|(d, b)| Usd6(d.0 - b.0)).collect(),
-            _ => vec![],
-        };
         let mut assumptions = w.assumptions.clone();
         assumptions.push(format!("input tokens: {}", w.input.how));
         if w.output.buckets.len() > 1 {
@@ -184,6 +201,7 @@ pub fn build(
             cheapest_saves_usd,
         });
     }
+    let any_priced = not_priced.len() < out.len();
     Plan {
         schema: SCHEMA,
         price_date: o.day.to_string(),
@@ -193,9 +211,11 @@ pub fn build(
         described_by,
         workloads: out,
         totals: Totals {
-            as_described_usd: described_total,
-            cheapest_usd: cheapest_total,
+            as_described_usd: any_priced.then_some(described_total),
+            cheapest_usd: any_priced.then_some(cheapest_total),
+            not_priced,
         },
+        left_out,
         specs,
     }
 }

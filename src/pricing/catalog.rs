@@ -504,6 +504,45 @@ impl Catalog {
             })
             .max()
     }
+
+    /// Every region some model is priced in, sorted.
+    pub fn regions(&self) -> std::collections::BTreeSet<&str> {
+        self.models
+            .iter()
+            .flat_map(|m| m.prices.keys().map(|(r, _)| r.as_str()))
+            .collect()
+    }
+
+    /// Catalog keys closest to `name`, for a typo: those sharing the most of its words (a word
+    /// of 3+ letters among them), at most five.
+    pub fn similar_keys(&self, name: &str) -> Vec<&str> {
+        let words = |s: &str| -> Vec<String> {
+            s.to_ascii_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        let asked = words(name);
+        let mut scored: Vec<(usize, &str)> = self
+            .models
+            .iter()
+            .filter_map(|m| {
+                let shared: Vec<String> = words(&m.key)
+                    .into_iter()
+                    .filter(|w| asked.contains(w))
+                    .collect();
+                shared
+                    .iter()
+                    .any(|w| w.len() > 2 && !w.chars().all(|c| c.is_ascii_digit()))
+                    .then_some((shared.len(), m.key.as_str()))
+            })
+            .collect();
+        let best = scored.iter().map(|s| s.0).max().unwrap_or(0);
+        scored.retain(|s| s.0 == best);
+        scored.sort_unstable();
+        scored.into_iter().take(5).map(|s| s.1).collect()
+    }
 }
 
 #[cfg(test)]

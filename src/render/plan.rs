@@ -33,8 +33,11 @@ pub fn render(p: &Plan, f: PlanFormat) -> anyhow::Result<String> {
     }
 }
 
-/// A number with thousands separators: 1,388.9.
+/// A number with thousands separators: 1,388.9; under 1, two significant decimals (0.027).
 fn t(n: Num) -> String {
+    if n.0 > rust_decimal::Decimal::ZERO && n.0 < rust_decimal::Decimal::ONE {
+        return n.0.round_sf(2).unwrap_or(n.0).normalize().to_string();
+    }
     decimal_thousands(n.0)
 }
 
@@ -157,7 +160,7 @@ fn not_offered(w: &WorkloadPlan) -> Option<String> {
 
 fn source_text(s: TokenSource) -> &'static str {
     match s {
-        TokenSource::Stated => "as stated",
+        TokenSource::Stated => "as described",
         TokenSource::Counted => "counted with CountTokens from the samples",
         TokenSource::Estimated => {
             "ESTIMATED from the samples' size (~4 bytes a token), not counted"
@@ -256,15 +259,24 @@ fn text(p: &Plan, md: bool) -> String {
     }
     s.push('\n');
     let t = &p.totals;
-    s.push_str(&format!(
-        "all workloads, as described: {} a month now, {} in 6 months, {} in 12; cheapest options: {}, {}, {}\n",
-        usd(&t.as_described_usd[0]),
-        usd(&t.as_described_usd[1]),
-        usd(&t.as_described_usd[2]),
-        usd(&t.cheapest_usd[0]),
-        usd(&t.cheapest_usd[1]),
-        usd(&t.cheapest_usd[2]),
-    ));
+    match (&t.as_described_usd, &t.cheapest_usd) {
+        (Some(d), Some(c)) => s.push_str(&format!(
+            "all workloads, as described: {} a month now, {} in 6 months, {} in 12; cheapest options: {}, {}, {}\n",
+            usd(&d[0]),
+            usd(&d[1]),
+            usd(&d[2]),
+            usd(&c[0]),
+            usd(&c[1]),
+            usd(&c[2]),
+        )),
+        _ => s.push_str("all workloads: not measurable (no workload can be priced as described)\n"),
+    }
+    if !t.not_priced.is_empty() {
+        s.push_str(&format!(
+            "not priced as described, so left out of the totals: {}\n",
+            t.not_priced.join(", ")
+        ));
+    }
     if md {
         s = s.replace("\nassumptions:\n", "\nAssumptions:\n\n");
     }
@@ -310,7 +322,10 @@ fn csv(p: &Plan) -> anyhow::Result<String> {
                 r.model.clone(),
                 r.region.clone(),
                 r.label.clone(),
-                format!("{:?}", r.status).to_lowercase(),
+                serde_json::to_value(r.status)?
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 m(0),
                 m(1),
                 m(2),
@@ -336,7 +351,16 @@ fn toml_text(p: &Plan) -> anyhow::Result<String> {
         workloads: p.specs.clone(),
     };
     let body = toml::to_string(&file)?;
-    Ok(format!(
-        "# bedrock-lens plan file: one [[workload]] per workload. Edit it (traffic, models,\n# tokens, caching), then price it: bedrock-lens plan --file THIS_FILE\n\n{body}"
-    ))
+    let mut head = String::from(
+        "# bedrock-lens plan file: one [[workload]] per workload. Edit it (traffic, models,\n# tokens, caching), then price it: bedrock-lens plan --file THIS_FILE\n",
+    );
+    for u in &p.left_out {
+        head.push_str(&format!(
+            "# left out: {} ({} calls): {}\n",
+            crate::io::clean(&u.model_id),
+            u.counts.invocations,
+            crate::io::clean(&u.reasons.join("; "))
+        ));
+    }
+    Ok(format!("{head}\n{body}"))
 }

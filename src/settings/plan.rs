@@ -51,6 +51,12 @@ pub fn setup(a: &PlanArgs, resolver: &Resolver) -> anyhow::Result<Setup> {
             ))
         }
     };
+    if a.sample.is_some() && a.input_tokens.is_some() {
+        return Err(usage(
+            "--sample and --input-tokens both say the input tokens".into(),
+            "keep --sample (its prompts are counted per model) or --input-tokens, not both",
+        ));
+    }
     if a.sample.is_some() && !matches!(origin, Origin::Flags) {
         return Err(usage(
             "--sample counts the prompts of the one workload described by flags".into(),
@@ -140,6 +146,40 @@ pub fn spec_from_flags(a: &PlanArgs) -> anyhow::Result<WorkloadSpec> {
     })
 }
 
+/// `--scale`: every workload's traffic (and a stated peak) times the factor.
+pub fn scale(specs: &mut [WorkloadSpec], factor: Option<&str>) -> anyhow::Result<()> {
+    let Some(f) = factor else {
+        return Ok(());
+    };
+    let k = Dec::parse(f)
+        .ok()
+        .map(|d| d.0)
+        .filter(|k| *k > rust_decimal::Decimal::ZERO && *k <= rust_decimal::Decimal::from(1000))
+        .ok_or_else(|| {
+            usage(
+                format!(
+                    "--scale `{}`: not a factor above 0 and up to 1000",
+                    crate::io::clean(f)
+                ),
+                "e.g. --scale 3 (three times the traffic) or --scale 0.5",
+            )
+        })?;
+    for s in specs {
+        for d in [
+            &mut s.requests_per_day,
+            &mut s.requests_per_month,
+            &mut s.requests_per_minute,
+            &mut s.peak_requests_per_minute,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            d.0 = (d.0 * k).normalize();
+        }
+    }
+    Ok(())
+}
+
 /// The workloads of a plan file.
 pub fn specs_from_file(path: &std::path::Path) -> anyhow::Result<Vec<WorkloadSpec>> {
     let shown = crate::io::clean(&path.display().to_string());
@@ -150,6 +190,7 @@ pub fn specs_from_file(path: &std::path::Path) -> anyhow::Result<Vec<WorkloadSpe
         )
     })?;
     let file: PlanFile = describe::parse_file(&text).map_err(|e| {
+        let e = e.replace("not valid TOML", "not a valid plan file");
         usage(
             format!("--file {shown}: {e}"),
             "a plan file holds [[workload]] tables; `bedrock-lens plan --help` lists the fields",

@@ -272,14 +272,7 @@ fn find_model<'c>(env: &'c Env, name: &str) -> anyhow::Result<&'c Model> {
     match r.model_idx {
         Some(i) => Ok(env.catalog.model(i)),
         None => {
-            let close: Vec<&str> = env
-                .catalog
-                .models
-                .iter()
-                .map(|m| m.key.as_str())
-                .filter(|k| k.split(['.', '-']).any(|w| w.len() > 2 && name.contains(w)))
-                .take(5)
-                .collect();
+            let close = env.catalog.similar_keys(name);
             Err(UsageError::new(
                 format!("`{}` is not in the price catalog", crate::io::clean(name)),
                 if close.is_empty() {

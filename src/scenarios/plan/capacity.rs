@@ -9,7 +9,7 @@ use super::{
     ProvisionedSizing, Row, Status, TermName, Volume, Workload, MONTH_MINUTES,
 };
 use crate::money::{round_dp, Num, Pico};
-use crate::pricing::{PriceRow, Scope};
+use crate::pricing::Scope;
 use crate::scenarios::provisioned::{hourly, HOURS_PER_MONTH};
 use crate::scenarios::spec::Tier;
 
@@ -21,45 +21,50 @@ pub(super) fn provisioned_rows(
     w: &Workload,
     c: &Candidate,
     region: &str,
-    own: &PriceRow,
     vols: &[Vec<Volume>],
     requests: &[u64],
     factors: &[Decimal],
 ) -> Vec<Row> {
     let cat = o.catalog;
     let m = cat.model(c.model);
-    let regional = m.price_at(region, Scope::Regional, o.day).unwrap_or(own);
-    let mut out = vec![];
-    for term in [
+    let regional = m.price_at(region, Scope::Regional, o.day);
+    let terms = [
         TermName::NoCommitment,
         TermName::OneMonth,
         TermName::SixMonths,
-    ] {
+    ];
+    let hour_of = |t: TermName| regional.and_then(|r| hourly(r, t.term()));
+    let Some(regional) = regional.filter(|_| terms.iter().any(|t| hour_of(*t).is_some())) else {
+        // One line says provisioned is not offered there, rather than one per term.
+        let mut r = Row::blank(
+            &m.key,
+            &c.id,
+            region,
+            Mode::Provisioned {
+                term: TermName::OneMonth,
+            },
+        );
+        r.label = "provisioned throughput".into();
+        r.status = Status::NotOffered;
+        r.catalog_gap = true;
+        r.note = Some(format!(
+            "no provisioned-throughput price for {} in {region} in the catalog",
+            m.key
+        ));
+        return vec![r];
+    };
+    let mut out = vec![];
+    for term in terms {
         let mode = Mode::Provisioned { term };
-        let Some(hour) = hourly(regional, term.term()) else {
+        let Some(hour) = hour_of(term) else {
             continue;
         };
-        let mut r = Row {
-            model: m.key.clone(),
-            model_id: c.id.clone(),
-            region: region.to_string(),
-            mode,
-            label: mode.label(),
-            status: Status::Priced,
-            monthly_usd: vec![],
-            note: None,
-            vs_on_demand_pct: None,
-            as_described: false,
-            meets_constraints: true,
-            excluded_because: None,
-            provisioned: None,
-            prices: Some(PriceSource {
-                source: regional.source.clone(),
-                as_of: regional.as_of.to_string(),
-                scope: Scope::Regional,
-            }),
-            costs: vec![],
-        };
+        let mut r = Row::blank(&m.key, &c.id, region, mode);
+        r.prices = Some(PriceSource {
+            source: regional.source.clone(),
+            as_of: regional.as_of.to_string(),
+            scope: Scope::Regional,
+        });
         let tpm = o.tpm.get(&c.model).copied().map(|t| (t, "--tpm-per-unit"));
         let tpm = tpm
             .or(o.tpm_all.map(|t| (t, "--tpm-per-unit")))
@@ -107,7 +112,7 @@ pub(super) fn provisioned_rows(
         let on_demand = price_volumes(cat, c.model, regional, Tier::Standard, None, &vols[0]);
         let break_even = match on_demand {
             Ok(od) if od.exact.0 > 0 => {
-                break_even(unit_pico, units, od.exact, (tpm, peak_tpm), requests[0])
+                break_even(unit_pico, od.exact, (tpm, peak_tpm), requests[0])
             }
             Ok(_) => BreakEven::Never {
                 reason: "no on-demand spend to compare".into(),
@@ -117,7 +122,7 @@ pub(super) fn provisioned_rows(
         r.monthly_usd = costs.iter().map(|c| c.shown).collect();
         r.costs = costs;
         r.note = Some(format!(
-            "{units} unit(s) for a peak of {} tokens/min",
+            "{units} unit(s) for a peak of {} tokens/min; compared with on demand in-region, uncached",
             crate::money::group_thousands(peak_tpm)
         ));
         r.provisioned = Some(ProvisionedSizing {
@@ -134,37 +139,35 @@ pub(super) fn provisioned_rows(
     out
 }
 
-/// The traffic (a factor k of today's) at which on demand costs what the units sized for
-/// today's peak cost: k = units x unit price / on-demand cost today. Below 1, the units are
-/// already cheaper. Those units serve traffic up to units x tpm / peak; where k is beyond that,
-/// more units would be needed before on demand caught up, and each costs more than the on-demand
-/// spend it can serve at this peak-to-average: provisioned never breaks even.
+/// The traffic (a factor k of today's) from which provisioned stays cheaper than on demand
+/// in-region. At traffic k the peak needs ceil(k a) units (a = peak / tokens per unit today), so
+/// provisioned is cheaper where ceil(k a) U <= k OD (U a unit's month, OD on demand today).
+/// Within the n-unit step (k up to n / a) that holds from k = n U / OD; the whole step is
+/// cheaper once n U / OD <= (n - 1) / a, i.e. from n* = ceil(1 / (1 - a U / OD)) units on, and
+/// the step before is cheaper from (n* - 1) U / OD. Where a U >= OD, one unit used fully at this
+/// peak-to-average serves less on-demand spend than it costs: never.
 fn break_even(
     unit: Pico,
-    units: u64,
     on_demand: Pico,
     (tpm, peak_tpm): (u64, u64),
     requests: u64,
 ) -> BreakEven {
     let dec = |p: Pico| Decimal::from_i128_with_scale(p.0, 0);
-    let k = dec(unit) * Decimal::from(units) / dec(on_demand);
-    // One unit's share of today's traffic at full use at the peak.
-    let capacity = if peak_tpm == 0 {
-        Decimal::MAX
-    } else {
-        Decimal::from(tpm) / Decimal::from(peak_tpm)
-    };
-    if k > capacity * Decimal::from(units) {
+    let (u, od) = (dec(unit), dec(on_demand));
+    let a = Decimal::from(peak_tpm) / Decimal::from(tpm.max(1));
+    let x = a * u / od;
+    if x >= Decimal::ONE {
+        let serves = if a.is_zero() { od } else { od / a };
         return BreakEven::Never {
             reason: format!(
-                "one unit at full use at this peak serves {} a month on demand, less than its {} a month",
-                Pico(round_dp(dec(on_demand) * capacity, 0).to_i128().unwrap_or(0))
-                    .to_usd6()
-                    .dollars(),
+                "one unit used fully at this peak serves {} a month on demand, no more than its {} a month",
+                Pico(round_dp(serves, 0).to_i128().unwrap_or(0)).to_usd6().dollars(),
                 unit.to_usd6().dollars()
             ),
         };
     }
+    let n = (Decimal::ONE / (Decimal::ONE - x)).ceil().max(Decimal::TWO);
+    let k = (n - Decimal::ONE) * u / od;
     let avg_rpm = Decimal::from(requests) / Decimal::from(MONTH_MINUTES);
     BreakEven::At {
         requests_per_minute: Num(round_dp(avg_rpm * k, 1).normalize()),

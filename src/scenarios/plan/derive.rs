@@ -174,13 +174,21 @@ pub fn spec(
     };
     let total_input = o.input + o.cache_read + o.cache_write;
     let cached = o.cache_read + o.cache_write;
+    // The busiest minute over the span's average minute: a ratio, so that traffic edited in
+    // the description moves its peak with it.
     let peak = o.minutes.values().copied().max().unwrap_or(0);
+    let average = Decimal::from(o.calls) / Decimal::from(span.days() * 1440);
+    let peak_to_average = (peak > 0 && o.calls > 0).then(|| {
+        Dec(crate::money::round_dp(Decimal::from(peak) / average, 4)
+            .max(Decimal::ONE)
+            .normalize())
+    });
     WorkloadSpec {
         name: Some(name),
         models: vec![model_id.clone()],
         regions: vec![region.clone()],
         requests_per_month: Some(requests_per_month),
-        peak_requests_per_minute: Some(Dec(Decimal::from(peak))),
+        peak_to_average,
         input_tokens: Some(TokensSpec::Mean(exact_ratio(total_input, calls))),
         output_tokens: Some(TokensSpec::Mean(exact_ratio(o.output, calls))),
         cache_prefix_share: (cached > 0).then(|| exact_ratio(cached, total_input.max(1))),

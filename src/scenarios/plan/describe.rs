@@ -99,8 +99,16 @@ pub fn parse_file(text: &str) -> Result<PlanFile, String> {
             )
         })
     } else {
-        toml::from_str(text).map_err(|e| crate::pricing::catalog::toml_error(&e, text))
+        toml::from_str(text).map_err(|e| tokens_hint(crate::pricing::catalog::toml_error(&e, text)))
     }
+}
+
+/// serde's words for a token count of no known form, in the plan file's words.
+fn tokens_hint(message: String) -> String {
+    message.replace(
+        "data did not match any variant of untagged enum TokensSpec",
+        "tokens are a number, { p50 = N, p90 = N } or { histogram = [[TOKENS, WEIGHT], ...] }",
+    )
 }
 
 /// A JSON error's reason without the input it quotes.
@@ -169,6 +177,16 @@ fn traffic(s: &WorkloadSpec, notes: &mut Vec<String>) -> Result<u64, Problem> {
             ))
         }
     };
+    // A trillion requests a month is beyond any Bedrock quota: a slip (a unit, a digit).
+    if n > Decimal::from(1_000_000_000_000u64) {
+        return Err(problem(
+            format!(
+                "traffic: {} requests a month is more than a trillion",
+                num_text(round_dp(n, 0))
+            ),
+            "check the number and its unit (per day, per month or per minute)",
+        ));
+    }
     Ok(round_dp(n, 0).to_u64().unwrap_or(u64::MAX))
 }
 
@@ -199,12 +217,18 @@ fn peak(
 ) -> Result<Option<Decimal>, Problem> {
     let avg = Decimal::from(requests) / Decimal::from(MONTH_MINUTES);
     if let Some(p) = nonneg(s.peak_requests_per_minute, "peak_requests_per_minute")? {
+        if s.peak_to_average.is_some() || s.hourly_shape.is_some() || s.weekly_shape.is_some() {
+            return Err(problem(
+                "peak_requests_per_minute is given with peak_to_average or a shape",
+                "state the peak one way: the busiest minute's requests, or its ratio to the average",
+            ));
+        }
         if p < avg {
             return Err(problem(
                 format!(
                     "peak_requests_per_minute ({}) is below the average ({})",
                     num_text(p),
-                    num_text(round_dp(avg, 1))
+                    num_text(round_dp(avg, 2))
                 ),
                 "the peak is the busiest minute's requests: at least the average",
             ));
@@ -354,10 +378,14 @@ pub fn workload(
         }
     };
     let growth = s.growth_per_month.map(|d| d.0).unwrap_or_default();
-    if growth <= Decimal::NEGATIVE_ONE {
+    if growth <= Decimal::NEGATIVE_ONE || growth >= Decimal::ONE {
         return Err(problem(
-            format!("growth_per_month: {growth} would end all traffic"),
-            "a monthly change above -100%, e.g. 5% or -2%",
+            format!(
+                "growth_per_month: {} is {}% a month",
+                growth.normalize(),
+                (growth * Decimal::from(100)).normalize()
+            ),
+            "a monthly change between -100% and +100%, written 10% or 0.1 (10 would be 1000%)",
         ));
     }
     let mut regions = s.regions.clone();
@@ -365,11 +393,18 @@ pub fn workload(
         regions.push("us-east-1".into());
         notes.push("no region stated: us-east-1".into());
     }
+    let known = resolver.catalog().regions();
     for r in &regions {
-        if !crate::pricing::valid_region(r) {
+        if !crate::pricing::valid_region(r) || !known.contains(r.as_str()) {
             return Err(problem(
-                format!("regions: `{}` is not a region name", crate::io::clean(r)),
-                "e.g. us-east-1, eu-west-1",
+                format!(
+                    "regions: `{}` is not a region the catalog prices any model in",
+                    crate::io::clean(r)
+                ),
+                format!(
+                    "the catalog's regions: {}",
+                    known.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
             ));
         }
     }
@@ -456,13 +491,20 @@ fn candidates(
         }
         let res = resolver.resolve(id);
         let Some(model) = res.model_idx.filter(|_| res.unpriced_reason.is_none()) else {
+            let close = cat.similar_keys(id);
             return Err(problem(
                 format!(
-                    "models: `{}` is not a model the catalog prices{}",
-                    crate::io::clean(id),
-                    res.unpriced_reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                    "models: `{}` is not a model the catalog prices",
+                    crate::io::clean(id)
                 ),
-                "`bedrock-lens pricing list` shows every model; give its key (anthropic.claude-sonnet-4-5), id or profile id",
+                if close.is_empty() {
+                    "`bedrock-lens pricing list` shows every model; give its key, model id or profile id".to_string()
+                } else {
+                    format!(
+                        "did you mean: {}? (`bedrock-lens pricing list` shows every model)",
+                        close.join(", ")
+                    )
+                },
             ));
         };
         if !out

@@ -311,51 +311,34 @@ pub fn rows(o: &Options, w: &Workload, c: &Candidate, region: &str) -> Vec<Row> 
         .iter()
         .map(|&n| volumes(n, input, &w.output))
         .collect();
-    let base = |mode: Mode| Row {
-        model: m.key.clone(),
-        model_id: c.id.clone(),
-        region: region.to_string(),
-        mode,
-        label: mode.label(),
-        status: Status::Priced,
-        monthly_usd: vec![],
-        note: None,
-        vs_on_demand_pct: None,
-        as_described: false,
-        meets_constraints: true,
-        excluded_because: None,
-        provisioned: None,
-        prices: None,
-        costs: vec![],
-    };
-    let Some(own) = m.price_at(region, c.scope, o.day) else {
-        let mut r = base(Mode::OnDemand { scope: c.scope });
-        r.status = Status::NotOffered;
-        r.note = Some(format!(
-            "no {} price for {} in {region} on {}",
-            c.scope.as_str(),
-            m.key,
-            o.day
-        ));
-        r.meets_constraints = false;
-        r.as_described = true;
-        return vec![r];
-    };
+    let base = |mode: Mode| Row::blank(&m.key, &c.id, region, mode);
     let mut out = vec![];
     // Token-priced modes: (mode, scope, tier, cache).
     let mut modes: Vec<(Mode, Scope, Tier, Option<CacheTtl>)> = vec![];
     for scope in [Scope::Regional, Scope::Geo, Scope::Global] {
         modes.push((Mode::OnDemand { scope }, scope, Tier::Standard, None));
     }
-    for (mode, tier) in [
-        (Mode::Batch, Tier::Batch),
-        (Mode::Flex, Tier::Flex),
-        (Mode::Priority, Tier::Priority),
-    ] {
-        modes.push((mode, c.scope, tier, None));
+    // Tiers and caching at the scope as named, and on the global profile where it is priced.
+    let mut scopes = vec![c.scope];
+    if c.scope != Scope::Global && m.price_at(region, Scope::Global, o.day).is_some() {
+        scopes.push(Scope::Global);
     }
-    for ttl in [CacheTtl::FiveMinutes, CacheTtl::OneHour] {
-        modes.push((Mode::Caching { ttl }, c.scope, Tier::Standard, Some(ttl)));
+    for scope in scopes {
+        for (mode, tier) in [
+            (Mode::Batch { scope }, Tier::Batch),
+            (Mode::Flex { scope }, Tier::Flex),
+            (Mode::Priority { scope }, Tier::Priority),
+        ] {
+            modes.push((mode, scope, tier, None));
+        }
+        for ttl in [CacheTtl::FiveMinutes, CacheTtl::OneHour] {
+            modes.push((
+                Mode::Caching { ttl, scope },
+                scope,
+                Tier::Standard,
+                Some(ttl),
+            ));
+        }
     }
     for (mode, scope, tier, ttl) in modes {
         let mut r = base(mode);
@@ -366,6 +349,7 @@ pub fn rows(o: &Options, w: &Workload, c: &Candidate, region: &str) -> Vec<Row> 
         };
         let Some(row) = row else {
             r.status = Status::NotOffered;
+            r.catalog_gap = true;
             r.note = Some(format!(
                 "no {} price for {} in {region}",
                 scope.as_str(),
@@ -397,6 +381,9 @@ pub fn rows(o: &Options, w: &Workload, c: &Candidate, region: &str) -> Vec<Row> 
                 Ok(p) => costs.push(p),
                 Err(why) => {
                     r.status = Status::NotOffered;
+                    // Long context is the workload's doing; the rest is a rate the catalog lacks.
+                    r.catalog_gap = !why.starts_with("long-context")
+                        && (why.contains("catalog") || why.contains(" has no "));
                     r.note = Some(why);
                     break;
                 }
@@ -405,8 +392,15 @@ pub fn rows(o: &Options, w: &Workload, c: &Candidate, region: &str) -> Vec<Row> 
         if r.status == Status::Priced {
             if let Some((_, reuse, ttl)) = cache {
                 let h = hit_rate(reuse, ttl, requests[0]);
+                let how = match reuse {
+                    Reuse::HitRate(_) => String::new(),
+                    Reuse::EverySeconds(e) => {
+                        format!(" (each prefix reused every {} s)", e.normalize())
+                    }
+                    Reuse::Prefixes(n) => format!(" ({n} shared prefix(es), Poisson reuse)"),
+                };
                 r.note = Some(format!(
-                    "{}% of input cacheable, {}% read from cache",
+                    "{}% of input cacheable, {}% read from cache{how}",
                     Num(round_dp(cache.unwrap().0 * Decimal::from(100), 2).normalize()),
                     Num(round_dp(h * Decimal::from(100), 2).normalize())
                 ));
@@ -421,13 +415,13 @@ pub fn rows(o: &Options, w: &Workload, c: &Candidate, region: &str) -> Vec<Row> 
         }
         r.as_described = match (w.cached_now, mode) {
             (None, Mode::OnDemand { scope }) => scope == c.scope,
-            (Some(t), Mode::Caching { ttl }) => t == ttl,
+            (Some(t), Mode::Caching { ttl, scope }) => t == ttl && scope == c.scope,
             _ => false,
         };
         out.push(r);
     }
     out.extend(capacity::provisioned_rows(
-        o, w, c, region, own, &vols, &requests, &factors,
+        o, w, c, region, &vols, &requests, &factors,
     ));
     constraints(w, &mut out);
     let reference = out
@@ -474,12 +468,12 @@ fn caching_terms(
 fn constraints(w: &Workload, rows: &mut [Row]) {
     for r in rows.iter_mut() {
         let why = match r.mode {
-            Mode::Batch if w.streaming => Some("streaming: batch returns no stream"),
-            Mode::Batch if w.latency != Latency::Batch => Some(match w.latency {
+            Mode::Batch { .. } if w.streaming => Some("streaming: batch returns no stream"),
+            Mode::Batch { .. } if w.latency != Latency::Batch => Some(match w.latency {
                 Latency::Interactive => "interactive latency: batch answers within 24 hours",
                 _ => "relaxed latency: batch answers within 24 hours",
             }),
-            Mode::Flex if w.latency == Latency::Interactive => {
+            Mode::Flex { .. } if w.latency == Latency::Interactive => {
                 Some("interactive latency: flex trades latency for price")
             }
             _ => None,

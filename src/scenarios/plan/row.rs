@@ -12,10 +12,10 @@ use crate::scenarios::spec::Term;
 #[serde(rename_all = "snake_case", tag = "mode")]
 pub enum Mode {
     OnDemand { scope: Scope },
-    Batch,
-    Flex,
-    Priority,
-    Caching { ttl: CacheTtl },
+    Batch { scope: Scope },
+    Flex { scope: Scope },
+    Priority { scope: Scope },
+    Caching { ttl: CacheTtl, scope: Scope },
     Provisioned { term: TermName },
 }
 
@@ -38,23 +38,29 @@ impl TermName {
     }
 }
 
+/// How a row names a price scope: `in-region`, `geo profile`, `global profile`.
+fn scope_words(s: Scope) -> &'static str {
+    match s {
+        Scope::Regional => "in-region",
+        Scope::Geo => "geo profile",
+        Scope::Global => "global profile",
+    }
+}
+
 impl Mode {
     pub fn label(self) -> String {
         match self {
-            Mode::OnDemand { scope } => match scope {
-                Scope::Regional => "on-demand in-region".into(),
-                Scope::Geo => "on-demand geo profile".into(),
-                Scope::Global => "on-demand global profile".into(),
-            },
-            Mode::Batch => "batch".into(),
-            Mode::Flex => "flex tier".into(),
-            Mode::Priority => "priority tier".into(),
-            Mode::Caching { ttl } => format!(
-                "prompt caching {}",
+            Mode::OnDemand { scope } => format!("on-demand {}", scope_words(scope)),
+            Mode::Batch { scope } => format!("batch {}", scope_words(scope)),
+            Mode::Flex { scope } => format!("flex {}", scope_words(scope)),
+            Mode::Priority { scope } => format!("priority {}", scope_words(scope)),
+            Mode::Caching { ttl, scope } => format!(
+                "caching {} {}",
                 match ttl {
                     CacheTtl::FiveMinutes => "5m",
                     CacheTtl::OneHour => "1h",
-                }
+                },
+                scope_words(scope)
             ),
             Mode::Provisioned { term } => format!("provisioned, {}", term.term().label()),
         }
@@ -90,8 +96,8 @@ pub struct ProvisionedSizing {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum BreakEven {
-    /// On demand costs what the units sized for today's peak cost at this traffic (below 1x
-    /// today: the units are already cheaper).
+    /// From this traffic on, provisioned (units sized for the peak) stays cheaper than on demand
+    /// in-region.
     At {
         /// Average requests per minute.
         requests_per_minute: Num,
@@ -134,9 +140,35 @@ pub struct Row {
     /// The monthly costs per horizon, exact (for sorting) and as shown.
     #[serde(skip)]
     pub costs: Vec<Cost>,
+    /// Not offered because the catalog lists no such rate (not because of the workload): a
+    /// table lists these under itself rather than as rows.
+    #[serde(skip)]
+    pub catalog_gap: bool,
 }
 
 impl Row {
+    /// A priced row with nothing in it yet.
+    pub fn blank(model: &str, model_id: &str, region: &str, mode: Mode) -> Row {
+        Row {
+            model: model.to_string(),
+            model_id: model_id.to_string(),
+            region: region.to_string(),
+            mode,
+            label: mode.label(),
+            status: Status::Priced,
+            monthly_usd: vec![],
+            note: None,
+            vs_on_demand_pct: None,
+            as_described: false,
+            meets_constraints: true,
+            excluded_because: None,
+            provisioned: None,
+            prices: None,
+            costs: vec![],
+            catalog_gap: false,
+        }
+    }
+
     /// The exact monthly cost now, when priced.
     pub fn now(&self) -> Option<Pico> {
         self.costs.first().map(|c| c.exact)

@@ -124,13 +124,57 @@ impl TokensSpec {
     }
 }
 
-/// z-scores of the 5th, 15th, ..., 95th percentiles of the standard normal distribution, and of
-/// the 90th: ten equal-share buckets of a log-normal distribution through p50 and p90.
-const DECILE_Z: [f64; 10] = [
-    -1.644_854, -1.036_433, -0.674_490, -0.385_320, -0.125_661, 0.125_661, 0.385_320, 0.674_490,
-    1.036_433, 1.644_854,
+/// The most tokens a request can state (far above any model's context window).
+const MAX_TOKENS: u64 = 10_000_000;
+
+/// z-scores of the 10th, 20th, ..., 90th percentiles of the standard normal distribution: the
+/// bounds of ten equal-share buckets of a log-normal distribution through p50 and p90.
+const DECILE_BOUNDS: [f64; 9] = [
+    -1.281_552, -0.841_621, -0.524_401, -0.253_347, 0.0, 0.253_347, 0.524_401, 0.841_621, 1.281_552,
 ];
 const Z90: f64 = 1.281_552;
+
+/// The standard normal distribution function, from erf (Abramowitz and Stegun 7.1.26, absolute
+/// error under 1.5e-7).
+fn normal_cdf(z: f64) -> f64 {
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-x * x).exp();
+    if z >= 0.0 {
+        0.5 * (1.0 + erf)
+    } else {
+        0.5 * (1.0 - erf)
+    }
+}
+
+/// Ten equal-share buckets of the log-normal through p50 and p90, each at its conditional mean
+/// (so the buckets' mean is the distribution's: p50 e^(sigma^2 / 2)), rounded to whole tokens.
+fn lognormal_deciles(p50: f64, p90: f64) -> Vec<u64> {
+    let sigma = (p90 / p50).ln() / Z90;
+    let mean = p50 * (sigma * sigma / 2.0).exp();
+    let mut bounds = vec![f64::NEG_INFINITY];
+    bounds.extend(DECILE_BOUNDS);
+    bounds.push(f64::INFINITY);
+    let cdf = |z: f64| {
+        if z.is_infinite() {
+            if z > 0.0 {
+                1.0
+            } else {
+                0.0
+            }
+        } else {
+            normal_cdf(z - sigma)
+        }
+    };
+    bounds
+        .windows(2)
+        .map(|w| (mean * (cdf(w[1]) - cdf(w[0])) / 0.1).round() as u64)
+        .collect()
+}
 
 pub(super) fn dist(spec: &TokensSpec, field: &str) -> Result<TokenDist, Problem> {
     let positive = |d: Dec, what: &str| {
@@ -138,6 +182,11 @@ pub(super) fn dist(spec: &TokensSpec, field: &str) -> Result<TokenDist, Problem>
             Err(problem(
                 format!("{field}: {what} is negative ({})", d.0),
                 "token counts are 0 or more per request",
+            ))
+        } else if d.0 > Decimal::from(MAX_TOKENS) {
+            Err(problem(
+                format!("{field}: {what} is {} tokens a request", d.0),
+                "no model takes more than 10,000,000 tokens in one request: check the number",
             ))
         } else {
             Ok(d.0)
@@ -157,13 +206,9 @@ pub(super) fn dist(spec: &TokensSpec, field: &str) -> Result<TokenDist, Problem>
                 ));
             }
             let (fa, fb) = (a.to_f64().unwrap_or(0.0), b.to_f64().unwrap_or(0.0));
-            let sigma = (fb / fa).ln() / Z90;
-            let buckets: Vec<(Decimal, Decimal)> = DECILE_Z
-                .iter()
-                .map(|z| {
-                    let t = (fa * (sigma * z).exp()).round();
-                    (Decimal::ONE, Decimal::from(t as u64))
-                })
+            let buckets: Vec<(Decimal, Decimal)> = lognormal_deciles(fa, fb)
+                .into_iter()
+                .map(|t| (Decimal::ONE, Decimal::from(t)))
                 .collect();
             let d = TokenDist {
                 buckets,
@@ -171,7 +216,7 @@ pub(super) fn dist(spec: &TokensSpec, field: &str) -> Result<TokenDist, Problem>
                 estimated: false,
             };
             let how = format!(
-                "log-normal through p50 {} and p90 {}, priced as ten equal buckets (mean {})",
+                "log-normal through p50 {} and p90 {}, priced as ten equal buckets at their means (mean {})",
                 num_text(a),
                 num_text(b),
                 num_text(round_dp(d.average(), 0))
@@ -269,8 +314,15 @@ mod tests {
             "input_tokens",
         )
         .unwrap();
-        // sigma = ln 4 / 1.281552 = 1.081733; the 95th-percentile bucket: 1000 e^(1.644854 sigma).
-        assert_eq!(d.buckets[9].1, Decimal::from(5926));
-        assert_eq!(d.buckets[4].1, Decimal::from(873));
+        // sigma = ln 4 / 1.281552 = 1.081731, mean 1000 e^(sigma^2 / 2) = 1,795.1; the top
+        // decile's conditional mean 1,795.1 x (1 - Phi(1.281552 - sigma)) / 0.1 = 7,554, the
+        // fifth's 1,795.1 x (Phi(-sigma) - Phi(-0.253347 - sigma)) / 0.1 = 875.
+        let tokens: Vec<u64> = d.buckets.iter().map(|b| b.1.to_u64().unwrap()).collect();
+        assert_eq!(
+            tokens,
+            [163, 326, 483, 661, 875, 1150, 1524, 2091, 3125, 7554]
+        );
+        // The buckets' mean is the distribution's, to the token.
+        assert_eq!(round_dp(d.average(), 0), Decimal::from(1795));
     }
 }
