@@ -38,7 +38,7 @@ fn t(n: Num) -> String {
     if n.0 > rust_decimal::Decimal::ZERO && n.0 < rust_decimal::Decimal::ONE {
         return n.0.round_sf(2).unwrap_or(n.0).normalize().to_string();
     }
-    decimal_thousands(n.0)
+    decimal_thousands(crate::money::round_dp(n.0, 1))
 }
 
 fn usd(u: &Usd6) -> String {
@@ -70,7 +70,7 @@ fn row_note(r: &Row) -> String {
                 requests_per_minute,
                 times_today,
             } => format!(
-                "break-even at {} requests/min on average ({times_today}x today)",
+                "stays cheaper from {} requests/min on average ({times_today}x today) on",
                 t(*requests_per_minute)
             ),
             BreakEven::Never { reason } => format!("never breaks even: {reason}"),
@@ -132,9 +132,10 @@ fn workload_grid(w: &WorkloadPlan) -> Grid {
     }
 }
 
-/// Rows a table shows: all but modes the catalog does not offer (listed under the table).
+/// Rows a table shows: all but modes the catalog lists no rate for (listed under the table).
 fn shown(w: &WorkloadPlan, i: usize) -> bool {
-    w.rows[i].status != Status::NotOffered || Some(i) == w.as_described
+    let r = &w.rows[i];
+    !(r.status == Status::NotOffered && r.catalog_gap) || Some(i) == w.as_described
 }
 
 /// "flex tier, priority tier for X in R; ..." of the rows not shown.
@@ -217,9 +218,7 @@ fn text(p: &Plan, md: bool) -> String {
         s.push_str("= as described, * cheapest that meets the constraints");
         s.push_str(br);
         if let Some(n) = not_offered(w) {
-            s.push_str(&format!(
-                "not offered (no rate in the catalog, or not for this workload): {n}{br}"
-            ));
+            s.push_str(&format!("not offered (the catalog lists no rate): {n}{br}"));
         }
         match w.cheapest.map(|i| &w.rows[i]) {
             Some(r) => {
@@ -356,9 +355,8 @@ fn toml_text(p: &Plan) -> anyhow::Result<String> {
     );
     for u in &p.left_out {
         head.push_str(&format!(
-            "# left out: {} ({} calls): {}\n",
+            "# left out: {}: {}\n",
             crate::io::clean(&u.model_id),
-            u.counts.invocations,
             crate::io::clean(&u.reasons.join("; "))
         ));
     }

@@ -421,7 +421,7 @@ fn a_plan_derived_from_the_demo_logs_prices_back_to_the_demo_total() {
     assert_eq!(run_in(tmp.path(), &a).code, 0);
     let text = std::fs::read_to_string(tmp.path().join("current.toml")).unwrap();
     assert!(
-        text.contains("# left out: us.anthropic.claude-opus-5-20261015-v1:0 (75 calls)"),
+        text.contains("# left out: us.anthropic.claude-opus-5-20261015-v1:0: `anthropic.claude-opus-5-20261015-v1:0` is not in the price catalog (add it with --pricing) (75 invocations)"),
         "{text}"
     );
     assert!(text.contains("cached_now = \"5m\""), "{text}");

@@ -312,8 +312,9 @@ fn cache(
         (None, None, n) => {
             let n = n.unwrap_or(1).max(1);
             notes.push(format!(
-                "{n} distinct prefix(es) share the average traffic evenly; a read when the previous use came within the TTL (Poisson arrivals){}",
-                if s.cache_prefixes.is_none() { " (one prefix assumed: state cache_prefixes)" } else { "" }
+                "{} the average traffic evenly; a read when the previous use came within the TTL (Poisson arrivals){}",
+                if n == 1 { "one cacheable prefix takes".to_string() } else { format!("{n} distinct prefixes share") },
+                if s.cache_prefixes.is_none() { " (one prefix assumed: state --cache-prefixes / cache_prefixes, or a hit rate)" } else { "" }
             ));
             Reuse::Prefixes(n)
         }

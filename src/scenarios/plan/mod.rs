@@ -397,7 +397,8 @@ pub fn rows(o: &Options, w: &Workload, c: &Candidate, region: &str) -> Vec<Row> 
                     Reuse::EverySeconds(e) => {
                         format!(" (each prefix reused every {} s)", e.normalize())
                     }
-                    Reuse::Prefixes(n) => format!(" ({n} shared prefix(es), Poisson reuse)"),
+                    Reuse::Prefixes(1) => " (one shared prefix, Poisson reuse)".to_string(),
+                    Reuse::Prefixes(n) => format!(" ({n} shared prefixes, Poisson reuse)"),
                 };
                 r.note = Some(format!(
                     "{}% of input cacheable, {}% read from cache{how}",

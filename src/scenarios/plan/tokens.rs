@@ -257,12 +257,7 @@ pub(super) fn dist(spec: &TokensSpec, field: &str) -> Result<TokenDist, Problem>
 }
 
 pub(super) fn num_text(d: Decimal) -> String {
-    let d = d.normalize();
-    if d.fract().is_zero() {
-        crate::money::group_thousands(d)
-    } else {
-        d.to_string()
-    }
+    crate::money::decimal_thousands(d)
 }
 
 #[cfg(test)]
