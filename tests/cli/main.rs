@@ -9,6 +9,7 @@ mod inputs;
 mod metrics;
 mod output;
 mod plan;
+mod plan_inputs;
 mod pricing;
 mod report;
 mod review;
