@@ -39,7 +39,7 @@ pub fn usd(r: &Value) -> Vec<String> {
 fn one_workload_in_every_mode_is_priced_by_hand() {
     // Nova 2 Lite in us-east-2, 1,000,000 requests of 2,000 tokens in and 500 out a month:
     // 2,000M input and 500M output tokens; growth 10% a month: x1.771561 in 6 months.
-    let p = plan(&[
+    let nova = [
         "--requests-per-month",
         "1000000",
         "--input-tokens",
@@ -50,11 +50,10 @@ fn one_workload_in_every_mode_is_priced_by_hand() {
         "amazon.nova-2-lite",
         "--region",
         "us-east-2",
-        "--growth",
-        "10%",
-        "--max-latency",
-        "batch",
-    ]);
+    ];
+    let mut a = nova.to_vec();
+    a.extend(["--growth", "10%", "--max-latency", "batch"]);
+    let p = plan(&a);
     assert_eq!(p["schema"], "bedrock-lens/plan/v1");
     assert_eq!(p["month_hours"], 730);
     let w = &p["workloads"][0];
@@ -94,18 +93,7 @@ fn one_workload_in_every_mode_is_priced_by_hand() {
         (&serde_json::json!(2035.0), &serde_json::json!(925.0))
     );
     // An interactive caller rules out batch and flex: the global profile is then the cheapest.
-    let p = plan(&[
-        "--requests-per-month",
-        "1000000",
-        "--input-tokens",
-        "2000",
-        "--output-tokens",
-        "500",
-        "--model",
-        "amazon.nova-2-lite",
-        "--region",
-        "us-east-2",
-    ]);
+    let p = plan(&nova);
     let w = &p["workloads"][0];
     assert_eq!(
         w["rows"][w["cheapest"].as_u64().unwrap() as usize]["label"],

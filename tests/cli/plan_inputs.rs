@@ -127,25 +127,21 @@ fn sample_prompts_offline_are_estimated_and_labelled() {
         ),
     )
     .unwrap();
-    let o = run_in(
-        tmp.path(),
-        &[
-            "plan",
-            "--sample",
-            "s.jsonl",
-            "--offline",
-            "--requests-per-month",
-            "1000000",
-            "--output-tokens",
-            "0",
-            "--model",
-            "amazon.nova-micro",
-            "--format",
-            "json",
-            "--price-date",
-            DAY,
-        ],
-    );
+    let sampled = [
+        "plan",
+        "--sample",
+        "s.jsonl",
+        "--offline",
+        "--requests-per-month",
+        "1000000",
+        "--output-tokens",
+        "0",
+        "--model",
+        "amazon.nova-micro",
+    ];
+    let mut a = sampled.to_vec();
+    a.extend(["--format", "json", "--price-date", DAY]);
+    let o = run_in(tmp.path(), &a);
     assert_eq!(o.code, 0, "{}", o.all());
     let p = o.json();
     let d = &p["workloads"][0]["description"];
@@ -159,21 +155,7 @@ fn sample_prompts_offline_are_estimated_and_labelled() {
     );
     // The prompts are nowhere in the output.
     assert!(!o.stdout.contains("aaaa") && !o.stderr.contains("aaaa"));
-    let t = run_in(
-        tmp.path(),
-        &[
-            "plan",
-            "--sample",
-            "s.jsonl",
-            "--offline",
-            "--requests-per-month",
-            "1000000",
-            "--output-tokens",
-            "0",
-            "--model",
-            "amazon.nova-micro",
-        ],
-    );
+    let t = run_in(tmp.path(), &sampled);
     assert!(
         t.stdout.contains("ESTIMATED from the samples' size"),
         "{}",

@@ -29,6 +29,20 @@ pub struct Observed {
     pub minutes: HashMap<i64, u64>,
 }
 
+impl Observed {
+    fn merge(&mut self, o: Observed) {
+        self.calls += o.calls;
+        self.input += o.input;
+        self.cache_read += o.cache_read;
+        self.cache_write += o.cache_write;
+        self.output += o.output;
+        self.streaming += o.streaming;
+        for (m, n) in o.minutes {
+            *self.minutes.entry(m).or_default() += n;
+        }
+    }
+}
+
 /// A group: model id as called, pricing region, the `--by` values, long-context or not.
 pub type GroupId = (String, String, Vec<Option<String>>, bool);
 
@@ -84,16 +98,7 @@ impl Sink for DeriveSink<'_> {
     fn merge(&mut self, other: Self) {
         self.agg.merge(other.agg);
         for (k, o) in other.groups {
-            let g = self.groups.entry(k).or_default();
-            g.calls += o.calls;
-            g.input += o.input;
-            g.cache_read += o.cache_read;
-            g.cache_write += o.cache_write;
-            g.output += o.output;
-            g.streaming += o.streaming;
-            for (m, n) in o.minutes {
-                *g.minutes.entry(m).or_default() += n;
-            }
+            self.groups.entry(k).or_default().merge(o);
         }
     }
 }
