@@ -12,7 +12,7 @@ use crate::output::plan::{build, DescribedBy, TokenSource};
 use crate::pricing::{CacheTtl, Resolver};
 use crate::render;
 use crate::scenarios::plan::derive::{spec, Span};
-use crate::scenarios::plan::describe::WorkloadSpec;
+use crate::scenarios::plan::describe::{Dec, TokensSpec, WorkloadSpec};
 use crate::scenarios::plan::{Options, TokenDist, Workload};
 use crate::settings::plan::{scale, setup, spec_from_flags, specs_from_file, workloads, Origin};
 use crate::settings::{input_sources, output_of, parse_keys, parse_period, Env};
@@ -52,6 +52,15 @@ pub fn cmd(env: &Env, a: &PlanArgs) -> anyhow::Result<Outcome> {
         if failed {
             outcome = Outcome::Partial;
         }
+        // A plan file made from this run keeps the counted tokens (the first model's).
+        specs[0].input_tokens = Some(TokensSpec::Histogram {
+            histogram: ws[0]
+                .input
+                .buckets
+                .iter()
+                .map(|(w, t)| (Dec(*t), Dec(*w)))
+                .collect(),
+        });
     }
     let output = output_of("--output", a.output.as_deref(), &sources, &read)?;
     let opts = Options {
@@ -61,7 +70,12 @@ pub fn cmd(env: &Env, a: &PlanArgs) -> anyhow::Result<Outcome> {
         tpm_all: s.tpm_all,
     };
     let pairs: Vec<(Workload, TokenSource)> = ws.into_iter().zip(sources_of).collect();
-    let plan = build(&opts, &pairs, specs, described_by, left_out);
+    let mut plan = build(&opts, &pairs, specs, described_by, left_out);
+    plan.repeat_flags = a
+        .tpm_per_unit
+        .iter()
+        .map(|t| format!("--tpm-per-unit {}", crate::io::clean(t)))
+        .collect();
     output.write(render::plan::render(&plan, a.format)?.as_bytes())?;
     if !plan.totals.not_priced.is_empty() {
         eprintln!(
@@ -114,6 +128,16 @@ fn derive(env: &Env, resolver: &Resolver, a: &PlanArgs) -> anyhow::Result<Derive
     let mut stats = IngestStats::default();
     let mut diags = Diagnostics::default();
     let sources = input_sources(&logs, &mut stats, &mut diags)?;
+    if let Some(dir) = &a.snapshot {
+        let metrics = crate::snapshot::open(dir)
+            .map(|o| o.manifest.sources.contains_key("metrics"))
+            .unwrap_or(false);
+        if metrics && !env.quiet {
+            eprintln!(
+                "note: plan describes the snapshot's invocation logs; hours only its CloudWatch metrics cover are not described (compare with `report --source logs`)"
+            );
+        }
+    }
     let ttl = CacheTtl::FiveMinutes;
     let run = super::pipeline::run_derive(
         env,

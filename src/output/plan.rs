@@ -36,6 +36,10 @@ pub struct Plan {
     /// Models in the logs the catalog cannot price: left out of the derived descriptions.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<crate::output::report::UnpricedEntry>,
+    /// Flags the run was priced with that a plan file does not hold (`--tpm-per-unit`): said in
+    /// the plan file, to pass again.
+    #[serde(skip)]
+    pub repeat_flags: Vec<String>,
     /// The descriptions, as a plan file would hold them (`--format toml`).
     #[serde(skip)]
     pub specs: Vec<WorkloadSpec>,
@@ -216,6 +220,7 @@ pub fn build(
             not_priced,
         },
         left_out,
+        repeat_flags: vec![],
         specs,
     }
 }

@@ -513,9 +513,27 @@ impl Catalog {
             .collect()
     }
 
-    /// Catalog keys closest to `name`, for a typo: those sharing the most of its words (a word
-    /// of 3+ letters among them), at most five.
+    /// Catalog keys closest to `name`, for a typo: keys (or their model ids) spelled almost the
+    /// same (Jaro-Winkler 0.9 or more), else those sharing the most of its words (a word of 3+
+    /// letters among them); at most five.
     pub fn similar_keys(&self, name: &str) -> Vec<&str> {
+        let lower = name.to_ascii_lowercase();
+        let mut close: Vec<(f64, &str)> = self
+            .models
+            .iter()
+            .map(|m| {
+                let best = std::iter::once(&m.key)
+                    .chain(&m.ids)
+                    .map(|k| strsim::jaro_winkler(&lower, k))
+                    .fold(0.0, f64::max);
+                (best, m.key.as_str())
+            })
+            .filter(|(s, _)| *s >= 0.9)
+            .collect();
+        if !close.is_empty() {
+            close.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+            return close.into_iter().take(5).map(|c| c.1).collect();
+        }
         let words = |s: &str| -> Vec<String> {
             s.to_ascii_lowercase()
                 .split(|c: char| !c.is_ascii_alphanumeric())

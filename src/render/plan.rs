@@ -296,10 +296,13 @@ fn csv(p: &Plan) -> anyhow::Result<String> {
         "vs_on_demand_pct",
         "as_described",
         "cheapest",
+        "cheapest_in_months",
         "meets_constraints",
         "units",
+        "break_even",
         "break_even_requests_per_minute",
         "break_even_times_today",
+        "input_token_source",
         "note",
     ]
     .map(String::from)
@@ -308,13 +311,21 @@ fn csv(p: &Plan) -> anyhow::Result<String> {
     for w in &p.workloads {
         for (i, r) in w.rows.iter().enumerate() {
             let m = |h: usize| r.monthly_usd.get(h).map(|u| u.fixed6()).unwrap_or_default();
-            let (be_rpm, be_x) = match r.provisioned.as_ref().map(|p| &p.break_even) {
+            let (be, be_rpm, be_x) = match r.provisioned.as_ref().map(|p| &p.break_even) {
                 Some(BreakEven::At {
                     requests_per_minute,
                     times_today,
-                }) => (requests_per_minute.text(), times_today.text()),
-                _ => (String::new(), String::new()),
+                }) => ("at".into(), requests_per_minute.text(), times_today.text()),
+                Some(BreakEven::Never { .. }) => ("never".into(), String::new(), String::new()),
+                None => (String::new(), String::new(), String::new()),
             };
+            let cheapest_in: Vec<String> = w
+                .cheapest_by_horizon
+                .iter()
+                .zip(&p.horizons_months)
+                .filter(|(c, _)| **c == Some(i))
+                .map(|(_, h)| h.to_string())
+                .collect();
             rows.push(vec![
                 w.name.clone(),
                 r.model_id.clone(),
@@ -331,13 +342,19 @@ fn csv(p: &Plan) -> anyhow::Result<String> {
                 r.vs_on_demand_pct.map(Num::text).unwrap_or_default(),
                 r.as_described.to_string(),
                 (Some(i) == w.cheapest).to_string(),
+                cheapest_in.join(" "),
                 r.meets_constraints.to_string(),
                 r.provisioned
                     .as_ref()
                     .map(|p| p.units.to_string())
                     .unwrap_or_default(),
+                be,
                 be_rpm,
                 be_x,
+                serde_json::to_value(w.description.input_token_source)?
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 r.note.clone().unwrap_or_default(),
             ]);
         }
@@ -353,6 +370,12 @@ fn toml_text(p: &Plan) -> anyhow::Result<String> {
     let mut head = String::from(
         "# bedrock-lens plan file: one [[workload]] per workload. Edit it (traffic, models,\n# tokens, caching), then price it: bedrock-lens plan --file THIS_FILE\n",
     );
+    if !p.repeat_flags.is_empty() {
+        head.push_str(&format!(
+            "# priced with {}: pass it again (a plan file does not hold it)\n",
+            p.repeat_flags.join(" ")
+        ));
+    }
     for u in &p.left_out {
         head.push_str(&format!(
             "# left out: {}: {}\n",

@@ -226,6 +226,15 @@ fn provisioned_units_and_break_even_come_from_the_stated_peak() {
         "--tpm-per-unit",
         "meta.llama3-1-70b=1000000",
     ];
+    // A plan file made from this run says to pass --tpm-per-unit again.
+    let mut a = vec!["plan"];
+    a.extend(args);
+    a.extend(["--format", "toml"]);
+    let toml = run(&a).stdout;
+    assert!(
+        toml.contains("# priced with --tpm-per-unit meta.llama3-1-70b=1000000: pass it again"),
+        "{toml}"
+    );
     let p = plan(&args);
     let w = &p["workloads"][0];
     assert_eq!(usd(row(w, "on-demand in-region"))[0], "37843.2");

@@ -161,6 +161,32 @@ fn sample_prompts_offline_are_estimated_and_labelled() {
         "{}",
         t.stdout
     );
+    // As a plan file, the estimated tokens are kept (a histogram of the samples) and price the
+    // same; CSV labels them too.
+    let mut a = sampled.to_vec();
+    a.extend(["--format", "toml", "-o", "sampled.toml"]);
+    assert_eq!(run_in(tmp.path(), &a).code, 0);
+    let again = run_in(
+        tmp.path(),
+        &[
+            "plan",
+            "--file",
+            "sampled.toml",
+            "--format",
+            "json",
+            "--price-date",
+            DAY,
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(
+        usd(row(&again.json()["workloads"][0], "on-demand in-region"))[0],
+        "5.25"
+    );
+    let mut a = sampled.to_vec();
+    a.extend(["--format", "csv"]);
+    let csv = run_in(tmp.path(), &a).stdout;
+    assert!(csv.lines().nth(1).unwrap().contains(",estimated,"), "{csv}");
 }
 
 #[test]
@@ -229,6 +255,55 @@ fn bad_descriptions_are_usage_errors_with_a_hint() {
         (
             &[
                 "--requests-per-day",
+                "1000",
+                "--input-tokens",
+                "1000",
+                "--output-tokens",
+                "10",
+                "--model",
+                "meta.llama3-1-70b",
+                "--region",
+                "us-west-2",
+                "--peak-rpm",
+                "1e10",
+                "--tpm-per-unit",
+                "1",
+            ],
+            "--peak-rpm: 10,000,000,000 is more than the whole month's 30,417 requests",
+        ),
+        (
+            &[
+                "--requests-per-day",
+                "5",
+                "--input-tokens",
+                "100",
+                "--output-tokens",
+                "10",
+                "--model",
+                "amazon.nova-micro",
+                "--cache-prefix-share",
+                "50%",
+                "--cache-prefixes",
+                "0",
+            ],
+            "--cache-prefixes: 0 prefixes cannot be reused",
+        ),
+        (
+            &[
+                "--requests-per-day",
+                "5",
+                "--input-tokens",
+                "100",
+                "--output-tokens",
+                "10",
+                "--model",
+                "amazon.nova-mikro",
+            ],
+            "did you mean: amazon.nova-micro,",
+        ),
+        (
+            &[
+                "--requests-per-day",
                 "5",
                 "--input-tokens",
                 "100",
@@ -284,7 +359,7 @@ fn bad_descriptions_are_usage_errors_with_a_hint() {
                 "--peak-to-average",
                 "3",
             ],
-            "peak_requests_per_minute is given with peak_to_average",
+            "--peak-rpm: given with peak_to_average",
         ),
         (
             &[
@@ -312,7 +387,7 @@ fn bad_descriptions_are_usage_errors_with_a_hint() {
                 "--model",
                 "amazon.nova-micro",
             ],
-            "is more than a trillion",
+            "the traffic comes to 152,083,333,333,333 requests a month, more than a trillion",
         ),
         (
             &[

@@ -98,16 +98,16 @@ pub(super) fn provisioned_rows(
                 .unwrap_or(i128::MAX),
         );
         let mut costs = vec![];
-        let mut sizing = None;
-        for (i, f) in factors.iter().enumerate() {
+        let mut units_by_horizon = vec![];
+        let mut peaks = vec![];
+        for f in factors {
             let peak_tpm = whole(peak_rpm * f * per_request);
             let units = peak_tpm.div_ceil(tpm.max(1)).max(1);
-            costs.push(Cost::fixed(Pico(unit_pico.0 * units as i128)));
-            if i == 0 {
-                sizing = Some((units, peak_tpm));
-            }
+            costs.push(Cost::fixed(Pico(unit_pico.0.saturating_mul(units as i128))));
+            units_by_horizon.push(units);
+            peaks.push(peak_tpm);
         }
-        let (units, peak_tpm) = sizing.expect("horizon 0 is priced");
+        let (units, peak_tpm) = (units_by_horizon[0], peaks[0]);
         // On demand in-region, the same tokens, now: what the units replace.
         let on_demand = price_volumes(cat, c.model, regional, Tier::Standard, None, &vols[0]);
         let break_even = match on_demand {
@@ -121,12 +121,21 @@ pub(super) fn provisioned_rows(
         };
         r.monthly_usd = costs.iter().map(|c| c.shown).collect();
         r.costs = costs;
+        let later = if units_by_horizon.iter().all(|u| *u == units) {
+            String::new()
+        } else {
+            format!(
+                " ({} in 6 months, {} in 12)",
+                units_by_horizon[1], units_by_horizon[2]
+            )
+        };
         r.note = Some(format!(
-            "{units} unit(s) for a peak of {} tokens/min; compared with on demand in-region, uncached",
+            "{units} unit(s){later} for a peak of {} tokens/min; compared with on demand in-region, uncached",
             crate::money::group_thousands(peak_tpm)
         ));
         r.provisioned = Some(ProvisionedSizing {
             units,
+            units_by_horizon,
             tpm_per_unit: tpm,
             tpm_source: tpm_source.into(),
             peak_tpm,

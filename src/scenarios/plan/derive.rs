@@ -179,14 +179,16 @@ pub fn spec(
     };
     let total_input = o.input + o.cache_read + o.cache_write;
     let cached = o.cache_read + o.cache_write;
-    // The busiest minute over the span's average minute: a ratio, so that traffic edited in
-    // the description moves its peak with it.
+    // The busiest minute over the average minute of the month described (730 hours): a ratio, so
+    // that traffic edited in the description moves its peak with it.
     let peak = o.minutes.values().copied().max().unwrap_or(0);
-    let average = Decimal::from(o.calls) / Decimal::from(span.days() * 1440);
-    let peak_to_average = (peak > 0 && o.calls > 0).then(|| {
-        Dec(crate::money::round_dp(Decimal::from(peak) / average, 4)
-            .max(Decimal::ONE)
-            .normalize())
+    let peak_to_average = (peak > 0 && !requests_per_month.0.is_zero()).then(|| {
+        Dec(crate::money::round_dp(
+            Decimal::from(peak) * Decimal::from(MONTH_MINUTES) / requests_per_month.0,
+            4,
+        )
+        .max(Decimal::ONE)
+        .normalize())
     });
     WorkloadSpec {
         name: Some(name),

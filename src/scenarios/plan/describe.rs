@@ -181,10 +181,16 @@ fn traffic(s: &WorkloadSpec, notes: &mut Vec<String>) -> Result<u64, Problem> {
     if n > Decimal::from(1_000_000_000_000u64) {
         return Err(problem(
             format!(
-                "traffic: {} requests a month is more than a trillion",
+                "the traffic comes to {} requests a month, more than a trillion",
                 num_text(round_dp(n, 0))
             ),
             "check the number and its unit (per day, per month or per minute)",
+        ));
+    }
+    if round_dp(n, 0).is_zero() {
+        return Err(problem(
+            "the traffic comes to 0 requests a month",
+            "plan a workload with traffic: at least one request a month",
         ));
     }
     Ok(round_dp(n, 0).to_u64().unwrap_or(u64::MAX))
@@ -219,14 +225,24 @@ fn peak(
     if let Some(p) = nonneg(s.peak_requests_per_minute, "peak_requests_per_minute")? {
         if s.peak_to_average.is_some() || s.hourly_shape.is_some() || s.weekly_shape.is_some() {
             return Err(problem(
-                "peak_requests_per_minute is given with peak_to_average or a shape",
+                "peak_requests_per_minute: given with peak_to_average or a shape",
                 "state the peak one way: the busiest minute's requests, or its ratio to the average",
+            ));
+        }
+        if p > Decimal::from(requests) {
+            return Err(problem(
+                format!(
+                    "peak_requests_per_minute: {} is more than the whole month's {} requests",
+                    num_text(p),
+                    num_text(Decimal::from(requests))
+                ),
+                "the peak is the busiest minute's requests",
             ));
         }
         if p < avg {
             return Err(problem(
                 format!(
-                    "peak_requests_per_minute ({}) is below the average ({})",
+                    "peak_requests_per_minute: {} is below the average ({})",
                     num_text(p),
                     num_text(round_dp(avg, 2))
                 ),
@@ -266,6 +282,15 @@ fn peak(
     if how.is_empty() {
         notes.push("no peak stated: provisioned throughput cannot be sized".into());
         return Ok(None);
+    }
+    if ratio > Decimal::from(MONTH_MINUTES) {
+        return Err(problem(
+            format!(
+                "peak_to_average: the busiest minute at {} times the average would carry more than the whole month",
+                num_text(round_dp(ratio, 2))
+            ),
+            "the ratio of the busiest minute's requests to the average minute's, e.g. 3",
+        ));
     }
     let p = avg * ratio;
     notes.push(format!(
@@ -309,8 +334,14 @@ fn cache(
             ));
             Reuse::EverySeconds(e)
         }
+        (None, None, Some(0)) => {
+            return Err(problem(
+                "cache_prefixes: 0 prefixes cannot be reused",
+                "the number of distinct cacheable prefixes sharing the traffic: 1 or more",
+            ))
+        }
         (None, None, n) => {
-            let n = n.unwrap_or(1).max(1);
+            let n = n.unwrap_or(1);
             notes.push(format!(
                 "{} the average traffic evenly; a read when the previous use came within the TTL (Poisson arrivals){}",
                 if n == 1 { "one cacheable prefix takes".to_string() } else { format!("{n} distinct prefixes share") },
@@ -366,6 +397,19 @@ pub fn workload(
             ))
         }
     };
+    // A quadrillion tokens a month is beyond any account's quota: a slip in a unit or a digit
+    // (and the bound keeps 12 months of the largest growth within exact integer arithmetic).
+    let monthly = Decimal::from(requests) * (input.average() + output.average());
+    if monthly > Decimal::from(1_000_000_000_000_000u64) {
+        return Err(problem(
+            format!(
+                "the traffic comes to {} requests a month of {} tokens each, more than a quadrillion tokens",
+                num_text(Decimal::from(requests)),
+                num_text(round_dp(input.average() + output.average(), 0))
+            ),
+            "check the traffic and the tokens per request",
+        ));
+    }
     let cache = cache(s, requests, &mut notes)?;
     let cached_now = match s.cached_now.as_deref() {
         None => None,
@@ -386,7 +430,7 @@ pub fn workload(
                 growth.normalize(),
                 (growth * Decimal::from(100)).normalize()
             ),
-            "a monthly change between -100% and +100%, written 10% or 0.1 (10 would be 1000%)",
+            "a monthly change above -100% and below +100%, written 10% or 0.1 (10 would be 1000%)",
         ));
     }
     let mut regions = s.regions.clone();

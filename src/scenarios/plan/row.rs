@@ -82,6 +82,8 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProvisionedSizing {
     pub units: u64,
+    /// Units at each horizon, as traffic grows.
+    pub units_by_horizon: Vec<u64>,
     pub tpm_per_unit: u64,
     /// Where the tokens-per-minute figure came from.
     pub tpm_source: String,

@@ -206,7 +206,14 @@ pub(super) fn dist(spec: &TokensSpec, field: &str) -> Result<TokenDist, Problem>
                 ));
             }
             let (fa, fb) = (a.to_f64().unwrap_or(0.0), b.to_f64().unwrap_or(0.0));
-            let buckets: Vec<(Decimal, Decimal)> = lognormal_deciles(fa, fb)
+            let deciles = lognormal_deciles(fa, fb);
+            if deciles.iter().any(|t| *t > MAX_TOKENS) {
+                return Err(problem(
+                    format!("{field}: a log-normal through p50 {a} and p90 {b} puts a tenth of the requests over 10,000,000 tokens"),
+                    "check p50 and p90, or give a histogram",
+                ));
+            }
+            let buckets: Vec<(Decimal, Decimal)> = deciles
                 .into_iter()
                 .map(|t| (Decimal::ONE, Decimal::from(t)))
                 .collect();
