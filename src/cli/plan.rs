@@ -30,7 +30,7 @@ A month is 730 hours. Nothing is written to AWS; --sample calls bedrock:CountTok
 
 Plan file fields ([[workload]], all optional but traffic, tokens and models):
   name, models = [\"ID\", ...], regions = [\"us-east-1\", ...]
-  requests_per_day | requests_per_month | requests_per_minute (average; give one)
+  requests_per_day | requests_per_month | requests_per_minute (average; give one, or the peak and its ratio)
   peak_requests_per_minute | peak_to_average | hourly_shape = [24 weights] / weekly_shape = [7]
   input_tokens, output_tokens = 3000 | { p50 = 2500, p90 = 6000 } | { histogram = [[1000, 40], [3000, 60]] }
   cache_prefix_share = \"60%\", with cache_hit_rate | cache_reuse_seconds | cache_prefixes (default 1)
@@ -95,7 +95,8 @@ pub struct PlanArgs {
     #[arg(long, allow_hyphen_values = true, value_name = "N")]
     pub requests_per_minute: Option<String>,
 
-    /// Requests in the busiest minute (sizes provisioned throughput).
+    /// Requests in the busiest minute (sizes provisioned throughput). With --peak-to-average and
+    /// no average, it states the traffic: the average is the peak over the ratio.
     #[arg(long, allow_hyphen_values = true, value_name = "N")]
     pub peak_rpm: Option<String>,
 

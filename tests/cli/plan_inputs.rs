@@ -570,3 +570,25 @@ fn scale_multiplies_traffic_and_the_derived_peak_follows() {
     assert_eq!(d["requests_per_month"], 89_280);
     assert_eq!(d["peak_requests_per_minute"], 2.0);
 }
+
+#[test]
+fn traffic_can_be_stated_at_its_peak() {
+    // 3,000 requests a minute at the peak, 3x the average: 1,000 a minute on average, 43,800,000
+    // a month; Nova Micro at 1,000 tokens in: 43,800M x $0.035 per 1M = $1,533.00.
+    let p = plan(&[
+        "--peak-rpm",
+        "3000",
+        "--peak-to-average",
+        "3",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "0",
+        "--model",
+        "amazon.nova-micro",
+    ]);
+    let w = &p["workloads"][0];
+    assert_eq!(w["description"]["requests_per_month"], 43_800_000);
+    assert_eq!(w["description"]["peak_requests_per_minute"], 3000.0);
+    assert_eq!(usd(row(w, "on-demand in-region"))[0], "1533.0");
+}

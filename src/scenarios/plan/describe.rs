@@ -170,12 +170,26 @@ fn traffic(s: &WorkloadSpec, notes: &mut Vec<String>) -> Result<u64, Problem> {
             ));
             r * month
         }
-        _ => {
-            return Err(problem(
-                "no traffic: the workload states no requests per day, month or minute",
-                "add --requests-per-day N (or requests_per_day = N in the plan file); a peak alone does not say the average",
-            ))
-        }
+        _ => match (s.peak_requests_per_minute, s.peak_to_average) {
+            // Traffic stated at its peak: the average is the peak over the peak-to-average.
+            (Some(p), Some(r)) if p.0 > Decimal::ZERO && r.0 >= Decimal::ONE => {
+                let avg = p.0 / r.0;
+                notes.push(format!(
+                    "a peak of {} requests a minute at {} times the average: {} a minute on average, {} a month of 730 hours",
+                    num_text(p.0),
+                    num_text(r.0),
+                    num_text(round_dp(avg, 2)),
+                    num_text(round_dp(avg * month, 0))
+                ));
+                avg * month
+            }
+            _ => {
+                return Err(problem(
+                    "no traffic: the workload states no requests per day, month or minute",
+                    "add --requests-per-day N (or requests_per_day = N in the plan file); a peak alone does not say the average: give --peak-rpm with --peak-to-average",
+                ))
+            }
+        },
     };
     // A trillion requests a month is beyond any Bedrock quota: a slip (a unit, a digit).
     if n > Decimal::from(1_000_000_000_000u64) {
@@ -223,7 +237,11 @@ fn peak(
 ) -> Result<Option<Decimal>, Problem> {
     let avg = Decimal::from(requests) / Decimal::from(MONTH_MINUTES);
     if let Some(p) = nonneg(s.peak_requests_per_minute, "peak_requests_per_minute")? {
-        if s.peak_to_average.is_some() || s.hourly_shape.is_some() || s.weekly_shape.is_some() {
+        let averaged = s.requests_per_day.is_some()
+            || s.requests_per_month.is_some()
+            || s.requests_per_minute.is_some();
+        let shaped = s.hourly_shape.is_some() || s.weekly_shape.is_some();
+        if shaped || (averaged && s.peak_to_average.is_some()) {
             return Err(problem(
                 "peak_requests_per_minute: given with peak_to_average or a shape",
                 "state the peak one way: the busiest minute's requests, or its ratio to the average",
