@@ -9,6 +9,7 @@ use crate::render::Format;
 
 mod collect;
 mod compare;
+mod discover;
 mod plan;
 
 pub use collect::{
@@ -17,6 +18,8 @@ pub use collect::{
 };
 pub use compare::{ReconcileArgs, ReconcileBy, ReviewArgs};
 use compare::{RECONCILE_EXAMPLES, REVIEW_EXAMPLES};
+pub use discover::DiscoverArgs;
+use discover::DISCOVER_EXAMPLES;
 pub use plan::PlanArgs;
 use plan::PLAN_EXAMPLES;
 
@@ -94,6 +97,10 @@ pub enum Command {
     /// meets its constraints; or describe today's workloads from logs to edit and price again.
     #[command(after_help = PLAN_EXAMPLES)]
     Plan(Box<PlanArgs>),
+    /// Where each account and region delivers its model-invocation logs (S3, CloudWatch Logs) or
+    /// that logging is off: the map before collecting many accounts.
+    #[command(after_help = DISCOVER_EXAMPLES)]
+    Discover(DiscoverArgs),
     /// Print the least-privilege IAM policy for what you will run (collect, plan --sample,
     /// dashboard --put).
     #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]
@@ -105,6 +112,7 @@ const IAM_EXAMPLES: &str = "Examples:
   bedrock-lens iam-policy --collect metrics,costs
   bedrock-lens iam-policy --collect logs --log-group /bedrock/invocations --s3 s3://my-logs/bedrock
   bedrock-lens iam-policy --collect count-tokens           # plan --sample (CountTokens)
+  bedrock-lens iam-policy --collect discover               # discover (logging configuration)
   bedrock-lens iam-policy --put-dashboard --dashboard-name genai-prod
 
 Attach the JSON to the role or user that runs bedrock-lens. plan --sample counts tokens with
@@ -114,8 +122,8 @@ dashboard only).";
 
 #[derive(Args, Debug, Clone)]
 pub struct IamPolicyArgs {
-    /// Sources you will read: metrics, logs, costs, profiles (collect) and count-tokens (plan
-    /// --sample), comma-separated. Default: all.
+    /// Sources you will read: metrics, logs, costs, profiles (collect), count-tokens (plan
+    /// --sample) and discover (where each region's logs go), comma-separated. Default: all.
     #[arg(long, value_delimiter = ',', value_name = "SOURCE[,SOURCE...]")]
     pub collect: Vec<String>,
 

@@ -9,6 +9,7 @@ pub mod cloudwatch_metrics;
 pub mod cost_explorer;
 pub mod count_tokens;
 pub mod demo_month;
+pub mod discovery;
 pub mod inference_profiles;
 pub mod insights_split;
 pub mod metric_plan;

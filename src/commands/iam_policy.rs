@@ -7,7 +7,14 @@ use crate::error::{Outcome, UsageError};
 use crate::io::emit;
 
 /// What `--collect` takes; without it, all of them (everything bedrock-lens reads).
-const SOURCES: &[&str] = &["metrics", "logs", "costs", "profiles", "count-tokens"];
+const SOURCES: &[&str] = &[
+    "metrics",
+    "logs",
+    "costs",
+    "profiles",
+    "count-tokens",
+    "discover",
+];
 
 pub fn cmd(a: &IamPolicyArgs) -> anyhow::Result<Outcome> {
     emit(&crate::render::json(&policy(&needs(a)?))?)?;
@@ -32,11 +39,13 @@ fn needs(a: &IamPolicyArgs) -> Result<Needs, UsageError> {
             "costs" => n.costs = true,
             "profiles" => n.profiles = true,
             "count-tokens" => n.count_tokens = true,
+            "discover" => n.discover = true,
             other => {
                 return Err(UsageError::new(
                     format!("--collect: unknown source `{other}`"),
-                    "--collect takes metrics, logs, costs and profiles (what collect reads) and \
-                     count-tokens (what plan --sample calls), comma-separated",
+                    "--collect takes metrics, logs, costs and profiles (what collect reads), \
+                     count-tokens (what plan --sample calls) and discover (where logs go), \
+                     comma-separated",
                 ))
             }
         }
@@ -78,7 +87,7 @@ mod tests {
     #[test]
     fn the_default_is_everything_bedrock_lens_reads() {
         let n = needs(&args(&[])).unwrap();
-        assert!(n.metrics && n.logs && n.costs && n.profiles && n.count_tokens);
+        assert!(n.metrics && n.logs && n.costs && n.profiles && n.count_tokens && n.discover);
         assert_eq!(n.put_dashboard, None);
         let n = needs(&args(&["count-tokens"])).unwrap();
         assert!(n.count_tokens && !n.metrics && !n.logs && !n.costs && !n.profiles);

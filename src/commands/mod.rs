@@ -5,6 +5,7 @@ pub mod collect;
 mod compare;
 pub mod dashboard;
 pub mod demo;
+pub mod discover;
 mod from_metrics;
 pub mod iam_policy;
 mod monthly;

@@ -3,6 +3,7 @@
 
 pub mod bill;
 pub mod demo;
+pub mod discover;
 pub mod plan;
 pub mod reconcile;
 pub mod report;

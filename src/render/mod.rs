@@ -5,6 +5,7 @@ pub mod bill;
 pub mod collect;
 pub mod dashboard;
 pub mod demo;
+pub mod discover;
 pub mod plan;
 pub mod reconcile;
 pub mod report;

@@ -4,6 +4,7 @@
 mod collect;
 mod dashboard;
 mod demo;
+mod discover;
 mod generated;
 mod inputs;
 mod metrics;

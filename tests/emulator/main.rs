@@ -6,6 +6,7 @@
 //! One test runs the scenarios in order: the recorder is server-wide, so they must not overlap.
 
 mod count_tokens;
+mod discover;
 mod faults;
 
 use std::collections::BTreeMap;
@@ -1212,4 +1213,7 @@ fn collectors_against_the_emulator() {
     let generated: Value = serde_json::from_slice(&generated.stdout).unwrap();
     assert_eq!(stored, generated);
     assert_eq!(stored["widgets"].as_array().unwrap().len(), 18);
+
+    // ---- discover: accounts through an assumed role, regions, one failing target.
+    discover::scenario(&ep, &rt);
 }

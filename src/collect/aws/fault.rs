@@ -79,6 +79,20 @@ const THROTTLED: &[&str] = &[
     "SlowDown",
 ];
 
+/// A service error without an error code (an HTML error page, a proxy): its HTTP status, not
+/// the SDK's debug dump of the response.
+fn unnamed(text: &str) -> String {
+    let status = text
+        .split("StatusCode(")
+        .nth(1)
+        .and_then(|t| t.split(')').next())
+        .filter(|t| t.chars().all(|c| c.is_ascii_digit()));
+    match status {
+        Some(s) => format!("the service answered HTTP {s} without an error code"),
+        None => crate::io::clean(text.split(" (").next().unwrap_or(text)),
+    }
+}
+
 /// Describes a failed SDK call. `service` is the IAM prefix (`cloudwatch`, `logs`, `s3`, `ce`,
 /// `bedrock`), `operation` the API name (`GetMetricData`).
 pub fn describe<E, R>(
@@ -118,7 +132,7 @@ where
             match detail {
                 Some(d) if !code.is_empty() => format!("{code}: {}", crate::io::clean(&d)),
                 _ if !code.is_empty() => code.to_string(),
-                _ => crate::io::clean(&DisplayErrorContext(e).to_string()),
+                _ => unnamed(&DisplayErrorContext(e).to_string()),
             },
             None,
         ),

@@ -16,6 +16,8 @@ pub struct Needs {
     pub profiles: bool,
     /// Count sample prompts' tokens with CountTokens (`plan --sample`).
     pub count_tokens: bool,
+    /// Read where each region's invocation logs go (`discover`).
+    pub discover: bool,
     /// Deploy dashboards with `dashboard --put --name NAME`.
     pub put_dashboard: Option<String>,
 }
@@ -106,6 +108,14 @@ pub fn policy(n: &Needs) -> Value {
             "CountTokens",
             &["bedrock:CountTokens"],
             vec!["arn:aws:bedrock:*::foundation-model/*".into()],
+        ));
+    }
+    if n.discover {
+        // No resource-level permissions: the configuration is the account's, per region.
+        st.push(statement(
+            "ReadInvocationLoggingConfiguration",
+            &["bedrock:GetModelInvocationLoggingConfiguration"],
+            vec!["*".into()],
         ));
     }
     if let Some(name) = &n.put_dashboard {

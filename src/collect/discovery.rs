@@ -1,0 +1,151 @@
+//! Where each account and region delivers its model-invocation logs
+//! (`GetModelInvocationLoggingConfiguration`): an S3 bucket and prefix, a CloudWatch Logs group
+//! (with its large-data S3 location), or logging off. Plus the credentials to ask with: the
+//! account a configuration belongs to (STS `GetCallerIdentity`) and a role assumed in another
+//! account (STS `AssumeRole`). Read-only.
+
+use aws_config::SdkConfig;
+
+use super::aws::fault::{describe, Failure};
+
+/// An S3 location: bucket and key prefix (possibly empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    pub prefix: String,
+}
+
+impl S3Location {
+    /// `s3://bucket/prefix`.
+    pub fn url(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, self.prefix.trim_matches('/'))
+        }
+    }
+}
+
+/// A region's invocation-logging configuration, when logging is on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Destinations {
+    pub s3: Option<S3Location>,
+    pub log_group: Option<String>,
+    /// Where CloudWatch delivery puts bodies over 100 KB.
+    pub large_data: Option<S3Location>,
+    /// Which kinds of invocations are logged: `text`, `image`, `embedding`, `video`.
+    pub delivers: Vec<&'static str>,
+}
+
+fn location(bucket: Option<&str>, prefix: Option<&str>) -> Option<S3Location> {
+    let bucket = bucket.filter(|b| !b.is_empty())?;
+    Some(S3Location {
+        bucket: crate::io::clean(bucket),
+        prefix: crate::io::clean(prefix.unwrap_or("")),
+    })
+}
+
+/// The region's logging configuration: `None` when logging is off.
+pub async fn logging(
+    client: &aws_sdk_bedrock::Client,
+    region: &str,
+) -> Result<Option<Destinations>, Failure> {
+    let out = client
+        .get_model_invocation_logging_configuration()
+        .send()
+        .await
+        .map_err(|e| {
+            describe(
+                "discover",
+                Some(region),
+                "bedrock",
+                "GetModelInvocationLoggingConfiguration",
+                &e,
+            )
+        })?;
+    let Some(c) = out.logging_config() else {
+        return Ok(None);
+    };
+    let s3 = c
+        .s3_config()
+        .and_then(|s| location(Some(s.bucket_name()), s.key_prefix()));
+    let cw = c.cloud_watch_config();
+    let log_group = cw
+        .map(|w| crate::io::clean(w.log_group_name()))
+        .filter(|g| !g.is_empty());
+    let large_data = cw
+        .and_then(|w| w.large_data_delivery_s3_config())
+        .and_then(|s| location(Some(s.bucket_name()), s.key_prefix()));
+    let delivers: Vec<&'static str> = [
+        ("text", c.text_data_delivery_enabled()),
+        ("image", c.image_data_delivery_enabled()),
+        ("embedding", c.embedding_data_delivery_enabled()),
+        ("video", c.video_data_delivery_enabled()),
+    ]
+    .into_iter()
+    .filter(|(_, on)| on.unwrap_or(false))
+    .map(|(k, _)| k)
+    .collect();
+    if s3.is_none() && log_group.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Destinations {
+        s3,
+        log_group,
+        large_data,
+        delivers,
+    }))
+}
+
+/// The account the configuration's credentials belong to (needs no IAM permission).
+pub async fn account_of(conf: &SdkConfig) -> Result<String, Failure> {
+    let out = aws_sdk_sts::Client::new(conf)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| describe("discover", None, "sts", "GetCallerIdentity", &e))?;
+    Ok(crate::io::clean(out.account().unwrap_or_default()))
+}
+
+/// The configuration with credentials of `role_arn`, assumed from `base`'s.
+pub async fn assume(
+    base: &SdkConfig,
+    role_arn: &str,
+    external_id: Option<&str>,
+) -> Result<SdkConfig, Failure> {
+    let out = aws_sdk_sts::Client::new(base)
+        .assume_role()
+        .role_arn(role_arn)
+        .role_session_name("bedrock-lens-discover")
+        .set_external_id(external_id.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| {
+            let mut f = describe("discover", None, "sts", "AssumeRole", &e);
+            f.message = format!("assuming {}: {}", crate::io::clean(role_arn), f.message);
+            f
+        })?;
+    let Some(c) = out.credentials() else {
+        return Err(Failure {
+            source: "discover".into(),
+            region: None,
+            call: "sts:AssumeRole".into(),
+            message: format!(
+                "assuming {}: the answer carried no credentials",
+                crate::io::clean(role_arn)
+            ),
+            hint: None,
+        });
+    };
+    let creds = aws_sdk_sts::config::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        std::time::SystemTime::try_from(*c.expiration()).ok(),
+        "bedrock-lens-assume-role",
+    );
+    Ok(base
+        .to_builder()
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
+        .build())
+}

@@ -1,0 +1,247 @@
+//! `discover`: ask every account and region, in parallel (bounded), where its invocation logs
+//! go; each failure stays on its own row and the others are still listed (exit 1).
+
+use anyhow::Context;
+use aws_config::{Region, SdkConfig};
+use tokio::task::JoinSet;
+
+use crate::cli::DiscoverArgs;
+use crate::collect::aws::{self, fault::Failure, AwsArgs};
+use crate::collect::discovery::{account_of, assume, logging};
+use crate::error::{Outcome, UsageError};
+use crate::output::discover::{Discovery, Logging, Row};
+use crate::render;
+use crate::settings::{check_region, output_of, Env};
+
+/// One set of credentials to ask with: how it was reached, and its configuration or why there is
+/// none.
+struct Target {
+    via: String,
+    account: Option<String>,
+    conf: Result<SdkConfig, Failure>,
+}
+
+fn failed(via: &str, account: Option<String>, region: &str, f: &Failure) -> Row {
+    Row {
+        account,
+        via: via.to_string(),
+        region: region.to_string(),
+        logging: Logging::Failed,
+        s3: None,
+        log_group: None,
+        large_data_s3: None,
+        delivers: vec![],
+        error: Some(format!("{}: {}", f.call, f.message)),
+        hint: f.hint.clone(),
+    }
+}
+
+fn check(a: &DiscoverArgs) -> anyhow::Result<()> {
+    if a.role_arn.is_some() && a.profiles.len() > 1 {
+        return Err(UsageError::new(
+            "--role-arn is assumed from one set of credentials, but several --profile are given",
+            "give at most one --profile (the one the roles trust) with --role-arn",
+        )
+        .into());
+    }
+    if let Some(r) = &a.role_arn {
+        if !r.contains("{account}") && a.accounts.len() > 1 {
+            return Err(UsageError::new(
+                format!(
+                    "--role-arn {}: has no {{account}} for the accounts to go in",
+                    crate::io::clean(r)
+                ),
+                "e.g. --role-arn 'arn:aws:iam::{account}:role/BedrockLensReader'",
+            )
+            .into());
+        }
+    }
+    for acct in &a.accounts {
+        if acct.len() != 12 || !acct.chars().all(|c| c.is_ascii_digit()) {
+            return Err(UsageError::new(
+                format!(
+                    "--account `{}` is not a 12-digit account id",
+                    crate::io::clean(acct)
+                ),
+                "e.g. --account 111122223333,444455556666",
+            )
+            .into());
+        }
+    }
+    for r in &a.regions {
+        check_region(r)?;
+    }
+    Ok(())
+}
+
+/// The targets: a role in each account, each profile, or the default chain; STS is asked in
+/// `home`.
+async fn targets(a: &DiscoverArgs, home: &str) -> Vec<Target> {
+    let args = |profile: Option<&String>| AwsArgs {
+        profile: profile.cloned(),
+        endpoint_url: a.endpoint_url.clone(),
+    };
+    let known = |conf: SdkConfig| async move {
+        match aws::check_credentials(&conf).await {
+            Err(why) => Err(Failure {
+                source: "discover".into(),
+                region: None,
+                call: "credentials".into(),
+                message: why,
+                hint: Some(aws::CREDENTIALS_HINT.into()),
+            }),
+            Ok(()) => Ok(conf),
+        }
+    };
+    let mut out = vec![];
+    if let Some(template) = &a.role_arn {
+        let base = known(aws::config(&args(a.profiles.first()), Some(home)).await).await;
+        for acct in &a.accounts {
+            let arn = template.replace("{account}", acct);
+            let conf = match &base {
+                Err(f) => Err(f.clone()),
+                Ok(b) => assume(b, &arn, a.external_id.as_deref()).await,
+            };
+            out.push(Target {
+                via: arn,
+                account: Some(acct.clone()),
+                conf,
+            });
+        }
+        return out;
+    }
+    let profiles: Vec<Option<&String>> = if a.profiles.is_empty() {
+        vec![None]
+    } else {
+        a.profiles.iter().map(Some).collect()
+    };
+    for p in profiles {
+        let via = p.map_or("default credentials".to_string(), |p| {
+            format!("profile {}", crate::io::clean(p))
+        });
+        let conf = known(aws::config(&args(p), Some(home)).await).await;
+        let account = match &conf {
+            Ok(c) => account_of(c).await.ok(),
+            Err(_) => None,
+        };
+        out.push(Target { via, account, conf });
+    }
+    out
+}
+
+/// Every target in every region, `parallel` at a time.
+async fn ask(targets: Vec<Target>, regions: &[String], parallel: usize) -> Vec<Row> {
+    let mut rows = vec![];
+    let mut jobs = vec![];
+    for t in &targets {
+        for r in regions {
+            match &t.conf {
+                Err(f) => rows.push(failed(&t.via, t.account.clone(), r, f)),
+                Ok(c) => jobs.push((t.via.clone(), t.account.clone(), r.clone(), c.clone())),
+            }
+        }
+    }
+    let mut tasks: JoinSet<Row> = JoinSet::new();
+    let mut jobs = jobs.into_iter();
+    loop {
+        while tasks.len() < parallel {
+            let Some((via, account, region, conf)) = jobs.next() else {
+                break;
+            };
+            tasks.spawn(async move {
+                let conf = conf
+                    .to_builder()
+                    .region(Region::new(region.clone()))
+                    .build();
+                let client = aws_sdk_bedrock::Client::new(&conf);
+                match logging(&client, &region).await {
+                    Err(f) => failed(&via, account, &region, &f),
+                    Ok(d) => Row {
+                        account,
+                        via,
+                        region,
+                        logging: if d.is_some() {
+                            Logging::On
+                        } else {
+                            Logging::Off
+                        },
+                        s3: d.as_ref().and_then(|d| d.s3.as_ref().map(|s| s.url())),
+                        log_group: d.as_ref().and_then(|d| d.log_group.clone()),
+                        large_data_s3: d
+                            .as_ref()
+                            .and_then(|d| d.large_data.as_ref().map(|s| s.url())),
+                        delivers: d.map(|d| d.delivers).unwrap_or_default(),
+                        error: None,
+                        hint: None,
+                    },
+                }
+            });
+        }
+        match tasks.join_next().await {
+            Some(Ok(row)) => rows.push(row),
+            Some(Err(e)) => rows.push(Row {
+                account: None,
+                via: "?".into(),
+                region: "?".into(),
+                logging: Logging::Failed,
+                s3: None,
+                log_group: None,
+                large_data_s3: None,
+                delivers: vec![],
+                error: Some(format!("internal error: {e}")),
+                hint: None,
+            }),
+            None => break,
+        }
+    }
+    rows
+}
+
+pub fn cmd(env: &Env, a: &DiscoverArgs) -> anyhow::Result<Outcome> {
+    check(a)?;
+    let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let regions = if a.regions.is_empty() {
+        let conf = rt.block_on(aws::config(
+            &AwsArgs {
+                profile: a.profiles.first().cloned(),
+                endpoint_url: a.endpoint_url.clone(),
+            },
+            None,
+        ));
+        match conf.region() {
+            Some(r) => vec![r.to_string()],
+            None => return Err(UsageError::new(
+                "no region to ask: none given and none configured",
+                "give --region (repeatable or comma-separated), e.g. --region us-east-1,eu-west-1",
+            )
+            .into()),
+        }
+    } else {
+        a.regions.clone()
+    };
+    let spinner = crate::io::spinner(env.quiet, "asking each account and region");
+    let rows = rt.block_on(async {
+        // STS is asked in the first region (its regional endpoint).
+        let t = targets(a, &regions[0]).await;
+        ask(t, &regions, a.parallel as usize).await
+    });
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let d = Discovery::new(rows);
+    output.write(render::discover::render(&d, a.format)?.as_bytes())?;
+    if d.summary.failed > 0 {
+        eprintln!(
+            "error: {} of {} account-region pair(s) could not be read (see their rows); the others are listed",
+            d.summary.failed,
+            d.rows.len()
+        );
+        return Ok(Outcome::Partial);
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,120 @@
+//! `discover` in every format: the table of accounts x regions x log destinations, and the
+//! `collect` command that reads each destination.
+
+use super::{csv_guarded, json, Format, Grid, NOTE};
+use crate::output::discover::{Discovery, Logging, Row};
+
+fn status(l: Logging) -> &'static str {
+    match l {
+        Logging::On => "on",
+        Logging::Off => "off",
+        Logging::Failed => "failed",
+    }
+}
+
+fn cells(r: &Row) -> Vec<String> {
+    let note = match (&r.error, &r.hint) {
+        (Some(e), Some(h)) => format!("{e} (hint: {h})"),
+        (Some(e), None) => e.clone(),
+        _ => String::new(),
+    };
+    vec![
+        r.account.clone().unwrap_or_else(|| "?".into()),
+        r.region.clone(),
+        status(r.logging).into(),
+        r.s3.clone().unwrap_or_default(),
+        r.log_group.clone().unwrap_or_default(),
+        r.large_data_s3.clone().unwrap_or_default(),
+        r.delivers.join(","),
+        r.via.clone(),
+        note,
+    ]
+}
+
+const HEADER: [&str; 9] = [
+    "Account",
+    "Region",
+    "Logging",
+    "S3",
+    "Log group",
+    "Large data S3",
+    "Delivers",
+    "Via",
+    NOTE,
+];
+
+/// The collect command for each destination found (S3 first: it holds every record).
+fn next_steps(d: &Discovery) -> Vec<String> {
+    let mut out = vec![];
+    for r in d.rows.iter().filter(|r| r.logging == Logging::On) {
+        let via = if r.via.starts_with("profile ") {
+            format!(" --{}", r.via)
+        } else {
+            String::new()
+        };
+        let cmd = match (&r.s3, &r.log_group) {
+            (Some(s3), _) => format!(
+                "bedrock-lens collect logs --s3 {s3} --region {}{via}",
+                r.region
+            ),
+            (None, Some(g)) => {
+                format!(
+                    "bedrock-lens collect logs --log-group {g} --region {}{via}",
+                    r.region
+                )
+            }
+            _ => continue,
+        };
+        let note = match (&r.account, r.via.starts_with("arn:")) {
+            (Some(a), true) => format!("   # with credentials of account {a}"),
+            _ => String::new(),
+        };
+        out.push(format!(
+            "{cmd} --start YYYY-MM --end YYYY-MM --out DIR{note}"
+        ));
+    }
+    out.dedup();
+    out
+}
+
+pub fn render(d: &Discovery, f: Format) -> anyhow::Result<String> {
+    let header: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
+    let rows: Vec<Vec<String>> = d.rows.iter().map(cells).collect();
+    match f {
+        Format::Json => json(d),
+        Format::Csv => csv_guarded(&header, &rows, header.len()),
+        Format::Table | Format::Markdown => {
+            let md = f == Format::Markdown;
+            let s = &d.summary;
+            let mut out = format!(
+                "Model-invocation logging: {} account(s) x {} region(s): {} on, {} off, {} failed\n{}",
+                s.accounts,
+                s.regions,
+                s.logging_on,
+                s.logging_off,
+                s.failed,
+                if md { "\n" } else { "" }
+            );
+            out.push_str(
+                &Grid {
+                    header,
+                    rows,
+                    first_numeric: HEADER.len(),
+                }
+                .render(md),
+            );
+            let steps = next_steps(d);
+            if !steps.is_empty() {
+                out.push_str(if md {
+                    "\nTo collect them:\n\n"
+                } else {
+                    "To collect them:\n"
+                });
+                for c in steps {
+                    out.push_str(&format!("  {c}\n"));
+                }
+            }
+            Ok(out)
+        }
+    }
+}
