@@ -5,6 +5,8 @@
 #   - the collector integration tests run the real binary against a local AWS emulator (moto
 #     server, installed from PyPI into target/emulator-venv on first use, started here on a free
 #     127.0.0.1 port and stopped on exit, also when tests fail);
+#   - the Athena query test renders the aggregation query for DuckDB and checks it against
+#     bedrock-lens on the demo's logs (duckdb and sqlglot from PyPI into target/athena-venv);
 #   - the browser test renders the demo's review in headless Chromium (Debian's package,
 #     installed with apt-get when missing and running as root) through playwright-core (npm,
 #     into target/browser-test); its screenshot stays at target/review-screenshot.png.
@@ -29,4 +31,5 @@ if ! emulator_start; then
 fi
 # INSTA_UPDATE=no: a snapshot that differs fails; nothing is rewritten behind your back.
 INSTA_UPDATE=no cargo test --locked --all-targets "$@"
+bash scripts/athena-test.sh "${CARGO_TARGET_DIR:-target}/debug/bedrock-lens"
 bash scripts/browser-test.sh "${CARGO_TARGET_DIR:-target}/debug/bedrock-lens"

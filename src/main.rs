@@ -28,6 +28,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             commands::collect::cmd(&Env::load(&g)?, c)
         }
         Command::IamPolicy(a) => commands::iam_policy::cmd(a),
+        Command::Athena(c) => commands::athena::cmd(&Env::load(&cli.global)?, c),
         Command::Discover(a) => commands::discover::cmd(&Env::load(&cli.global)?, a),
         Command::Plan(a) => {
             let g = with_snapshot_profiles(&cli.global, a.snapshot.as_deref());

@@ -7,11 +7,14 @@ use clap::{Args, Parser, Subcommand};
 use crate::pricing::CacheTtl;
 use crate::render::Format;
 
+mod athena;
 mod collect;
 mod compare;
 mod discover;
 mod plan;
 
+use athena::ATHENA_EXAMPLES;
+pub use athena::{AthenaCommand, AthenaDdlArgs, AthenaQueryArgs};
 pub use collect::{
     AwsTarget, CollectAllArgs, CollectCommand, CollectCostsArgs, CollectLogsArgs,
     CollectMetricsArgs, CollectProfilesArgs, CollectSource,
@@ -101,6 +104,10 @@ pub enum Command {
     /// that logging is off: the map before collecting many accounts.
     #[command(after_help = DISCOVER_EXAMPLES)]
     Discover(DiscoverArgs),
+    /// SQL over invocation logs where they sit in S3: the Athena table (no prompt or response
+    /// columns) and the aggregation query, for Athena or DuckDB. Prints SQL only.
+    #[command(subcommand, after_help = ATHENA_EXAMPLES)]
+    Athena(AthenaCommand),
     /// Print the least-privilege IAM policy for what you will run (collect, plan --sample,
     /// dashboard --put).
     #[command(name = "iam-policy", after_help = IAM_EXAMPLES)]

@@ -1,6 +1,7 @@
 //! Subcommands, one file each, orchestration only; and what they share: how a run's input
 //! problems and unpriced models are reported on stderr, and the exit outcome they lead to.
 
+pub mod athena;
 pub mod collect;
 mod compare;
 pub mod dashboard;

@@ -1,6 +1,7 @@
 //! CLI tests: the real binary over fixture files, asserting exact values and insta snapshots of
 //! stdout, stderr and exit codes. One module per command.
 
+mod athena;
 mod collect;
 mod dashboard;
 mod demo;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The Athena aggregation query, rendered for DuckDB and run over the demo's logs in Bedrock's S3
+# layout, against bedrock-lens's own engine on the same files (tests/athena/check.py); the DDL and
+# queries parsed with sqlglot. DuckDB and sqlglot come from PyPI into target/athena-venv on first
+# use. With CI=true, a missing piece fails the run instead of skipping.
+# Usage: scripts/athena-test.sh [BEDROCK_LENS_BINARY]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exe=${1:-target/debug/bedrock-lens}
+venv=${ATHENA_VENV:-target/athena-venv}
+skip() {
+  if [ "${CI:-}" = true ]; then echo "error: CI=true and $1: the Athena query test cannot run" >&2; exit 1; fi
+  echo "warning: $1; the Athena query test is skipped" >&2; exit 0
+}
+command -v python3 >/dev/null || skip "no python3"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import duckdb, sqlglot' 2>/dev/null; then
+  echo "installing duckdb and sqlglot into $venv ..." >&2
+  { python3 -m venv "$venv" && "$venv/bin/pip" install -q 'duckdb>=1.1' 'sqlglot>=25'; } || skip "duckdb/sqlglot could not be installed"
+fi
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+"$exe" demo --out "$logs" -q >/dev/null 2>&1
+"$venv/bin/python" tests/athena/check.py "$exe" "$logs"
