@@ -4,7 +4,7 @@ use crate::cli::{AthenaCommand, AthenaDdlArgs, AthenaQueryArgs};
 use crate::collect::athena_sql::{ddl, parse_s3_root, query, Engine, Key, Query};
 use crate::error::{Outcome, UsageError};
 use crate::io::emit;
-use crate::settings::{check_region, parse_period, Env};
+use crate::settings::{check_account, check_region, parse_period, Env};
 
 pub fn cmd(env: &Env, c: &AthenaCommand) -> anyhow::Result<Outcome> {
     let sql = match c {
@@ -78,16 +78,7 @@ fn query_of(env: &Env, a: &AthenaQueryArgs) -> anyhow::Result<String> {
             identifier("--table", db)?;
             identifier("--table", t)?;
             for acct in &a.accounts {
-                if acct.len() != 12 || !acct.chars().all(|c| c.is_ascii_digit()) {
-                    return Err(UsageError::new(
-                        format!(
-                            "--account `{}` is not a 12-digit account id",
-                            crate::io::clean(acct)
-                        ),
-                        "e.g. --account 111122223333",
-                    )
-                    .into());
-                }
+                check_account(acct)?;
             }
             if a.accounts.is_empty() {
                 return Err(UsageError::new(

@@ -11,7 +11,7 @@ use crate::collect::discovery::{account_of, assume, logging};
 use crate::error::{Outcome, UsageError};
 use crate::output::discover::{Discovery, Logging, Row};
 use crate::render;
-use crate::settings::{check_region, output_of, Env};
+use crate::settings::{check_account, check_region, output_of, Env};
 
 /// One set of credentials to ask with: how it was reached, and its configuration or why there is
 /// none.
@@ -57,16 +57,7 @@ fn check(a: &DiscoverArgs) -> anyhow::Result<()> {
         }
     }
     for acct in &a.accounts {
-        if acct.len() != 12 || !acct.chars().all(|c| c.is_ascii_digit()) {
-            return Err(UsageError::new(
-                format!(
-                    "--account `{}` is not a 12-digit account id",
-                    crate::io::clean(acct)
-                ),
-                "e.g. --account 111122223333,444455556666",
-            )
-            .into());
-        }
+        check_account(acct)?;
     }
     for r in &a.regions {
         check_region(r)?;

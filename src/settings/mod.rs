@@ -295,6 +295,20 @@ pub fn output_of(
     Ok(Output::resolve(flag, path, &inputs)?)
 }
 
+/// An `--account` value: a 12-digit AWS account id.
+pub fn check_account(a: &str) -> Result<(), UsageError> {
+    if a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(());
+    }
+    Err(UsageError::new(
+        format!(
+            "--account `{}` is not a 12-digit account id",
+            crate::io::clean(a)
+        ),
+        "e.g. --account 111122223333,444455556666",
+    ))
+}
+
 /// A `--region` value: a region name (`us-east-1`), never text that could end up in a request
 /// or a dashboard body as something else.
 pub fn check_region(r: &str) -> Result<(), UsageError> {

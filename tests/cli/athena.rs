@@ -93,12 +93,5 @@ fn bad_athena_flags_are_usage_errors() {
             "is not a key the query groups by",
         ),
     ];
-    for (args, message) in cases {
-        let mut a = vec!["athena"];
-        a.extend(*args);
-        let o = run(&a);
-        assert_eq!(o.code, 2, "{args:?}: {}", o.all());
-        assert!(o.stderr.contains(message), "{args:?}: {}", o.stderr);
-        assert!(o.stderr.contains("hint: "), "{args:?}: {}", o.stderr);
-    }
+    super::assert_usage_errors(&["athena"], cases);
 }

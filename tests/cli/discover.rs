@@ -45,14 +45,7 @@ fn bad_targets_are_usage_errors_with_a_hint() {
         ),
         (&["--region", "not a region"], "is not a region name"),
     ];
-    for (args, message) in cases {
-        let mut a = vec!["discover"];
-        a.extend(*args);
-        let o = run(&a);
-        assert_eq!(o.code, 2, "{args:?}: {}", o.all());
-        assert!(o.stderr.contains(message), "{args:?}: {}", o.stderr);
-        assert!(o.stderr.contains("hint: "), "{args:?}: {}", o.stderr);
-    }
+    super::assert_usage_errors(&["discover"], cases);
     // --account without --role-arn is refused by the parser.
     let o = run(&["discover", "--account", "111122223333"]);
     assert_eq!(o.code, 2, "{}", o.all());

@@ -45,6 +45,19 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Each case (arguments after `command`, a piece of the message) exits 2 with that message and a
+/// hint line.
+pub fn assert_usage_errors(command: &[&str], cases: &[(&[&str], &str)]) {
+    for (args, message) in cases {
+        let mut a = command.to_vec();
+        a.extend(*args);
+        let o = run(&a);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.all());
+        assert!(o.stderr.contains(message), "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains("hint: "), "{args:?}: {}", o.stderr);
+    }
+}
+
 /// Runs the binary from the repository root (so fixture paths in messages are relative).
 pub fn run(args: &[&str]) -> Out {
     run_in(&root(), args)

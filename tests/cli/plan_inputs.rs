@@ -427,14 +427,7 @@ fn bad_descriptions_are_usage_errors_with_a_hint() {
             "described by flags and also given by --file",
         ),
     ];
-    for (args, message) in cases {
-        let mut a = vec!["plan"];
-        a.extend(*args);
-        let o = run(&a);
-        assert_eq!(o.code, 2, "{args:?}: {}", o.all());
-        assert!(o.stderr.contains(message), "{args:?}: {}", o.stderr);
-        assert!(o.stderr.contains("hint: "), "{args:?}: {}", o.stderr);
-    }
+    super::assert_usage_errors(&["plan"], cases);
     // A plan file's error names the file, the workload and the field.
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("p.toml");
