@@ -12,7 +12,9 @@ pub(super) const ATHENA_EXAMPLES: &str = "Examples:
   bedrock-lens athena query --engine duckdb --root ./s3-copy --start 2026-10 --end 2026-10 --by day
 
 The table declares no prompt or response column, so neither it nor any query over it can return
-them. Both commands only print SQL: nothing is sent to AWS.";
+them. Both commands only print SQL: nothing is sent to AWS. The DDL is two statements: Athena runs
+one per query, so run CREATE DATABASE, then CREATE TABLE. Log regions not given to `ddl --region`
+are not read (`bedrock-lens discover` lists the regions that log).";
 
 #[derive(Subcommand, Debug)]
 pub enum AthenaCommand {

@@ -51,7 +51,8 @@ impl Key {
             Key::Day => "day".into(),
             Key::IdentityArn => "identity_arn".into(),
             Key::Operation => "operation".into(),
-            Key::Meta(k) => format!("meta_{k}"),
+            // `-` and `.` are not identifier characters.
+            Key::Meta(k) => format!("meta_{}", k.replace(['-', '.'], "_")),
         }
     }
 }
@@ -76,7 +77,8 @@ pub fn parse_s3_root(url: &str) -> Option<(String, String)> {
         .then(|| (bucket.to_string(), prefix.trim_matches('/').to_string()))
 }
 
-/// The columns the table declares: the fields a report needs, never a body.
+/// The columns the table declares: the fields a report needs, never a body. Token counts are
+/// strings, cast in the query: a count that is not a number is a problem row, not a failed scan.
 const COLUMNS: &str = "  schematype string,
   schemaversion string,
   `timestamp` string,
@@ -89,8 +91,8 @@ const COLUMNS: &str = "  schematype string,
   errorcode string,
   inferenceregion string,
   requestmetadata map<string,string>,
-  input struct<inputtokencount:bigint,cachereadinputtokencount:bigint,cachewriteinputtokencount:bigint>,
-  output struct<outputtokencount:bigint>";
+  input struct<inputtokencount:string,cachereadinputtokencount:string,cachewriteinputtokencount:string>,
+  output struct<outputtokencount:string>";
 
 /// CREATE DATABASE and CREATE TABLE for the logs under `s3://bucket/prefix`, partitioned by
 /// account, log region and hour with partition projection (nothing to add per partition).
@@ -153,131 +155,100 @@ fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The aggregation query: one row per group of records priced alike, with diagnostics rows
-/// (`problem` set) for records that cannot be priced as they are.
+/// The aggregation query: one row per group of records priced alike, and rows with `problem`
+/// set for records bedrock-lens would not price as they are (the reasons `report` gives):
+/// another schema or version, no usable timestamp, model or region, a count that is not a
+/// whole number or is implausible, a successful call without its input count, a request id
+/// read twice. The day is always a key (prices are dated); the long-context column is the
+/// largest catalog threshold the request's input exceeds (0: none).
 pub fn query(x: &Query) -> String {
-    let (ts, source, meta) = match x.engine {
-        Engine::Athena => (
-            "from_iso8601_timestamp(\"timestamp\")".to_string(),
-            x.source.to_string(),
-            "element_at(requestmetadata, {})",
-        ),
-        Engine::Duckdb => (
-            "CAST(\"timestamp\" AS TIMESTAMPTZ)".to_string(),
-            format!(
-                "read_json({}, format = 'newline_delimited', ignore_errors = true, union_by_name = true, columns = {{'schemaType': 'VARCHAR', 'timestamp': 'VARCHAR', 'accountId': 'VARCHAR', 'identity': 'STRUCT(arn VARCHAR)', 'region': 'VARCHAR', 'operation': 'VARCHAR', 'modelId': 'VARCHAR', 'errorCode': 'VARCHAR', 'requestMetadata': 'MAP(VARCHAR, VARCHAR)', 'input': 'STRUCT(inputTokenCount BIGINT, cacheReadInputTokenCount BIGINT, cacheWriteInputTokenCount BIGINT)', 'output': 'STRUCT(outputTokenCount BIGINT)'}})",
-                q(&format!("{}/AWSLogs/*/BedrockModelInvocationLogs/*/*/*/*/*/*.json*", x.source.trim_end_matches('/')))
-            ),
-            "requestMetadata[{}]",
-        ),
+    let athena = x.engine == Engine::Athena;
+    let name = |athena_name: &'static str, duck_name: &'static str| {
+        if athena {
+            athena_name
+        } else {
+            duck_name
+        }
     };
-    let (model, region, account, op, arn, err, schema) = match x.engine {
-        Engine::Athena => (
-            "modelid",
-            "region",
-            "accountid",
-            "operation",
-            "identity.arn",
-            "errorcode",
-            "schematype",
-        ),
-        Engine::Duckdb => (
-            "modelId",
-            "region",
-            "accountId",
-            "operation",
-            "identity.arn",
-            "errorCode",
-            "schemaType",
-        ),
-    };
-    let (inp, out, cr, cw) = match x.engine {
-        Engine::Athena => (
-            "input.inputtokencount",
-            "output.outputtokencount",
-            "input.cachereadinputtokencount",
-            "input.cachewriteinputtokencount",
-        ),
-        Engine::Duckdb => (
-            "input.inputTokenCount",
-            "output.outputTokenCount",
-            "input.cacheReadInputTokenCount",
-            "input.cacheWriteInputTokenCount",
-        ),
-    };
-    let fmt_time = |unit: &str| match (x.engine, unit) {
-        (Engine::Athena, "hour") => format!("date_format({ts}, '%Y-%m-%dT%H:00Z')"),
-        (Engine::Athena, _) => format!("date_format({ts}, '%Y-%m-%d')"),
-        (Engine::Duckdb, "hour") => format!("strftime({ts} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:00Z')"),
-        (Engine::Duckdb, _) => format!("strftime({ts} AT TIME ZONE 'UTC', '%Y-%m-%d')"),
-    };
-    let total_in = format!("coalesce({inp}, 0) + coalesce({cr}, 0) + coalesce({cw}, 0)");
-    let bucket = if x.cuts.is_empty() {
-        "0".to_string()
+    let ts = if athena {
+        "try(from_iso8601_timestamp(\"timestamp\"))"
     } else {
-        x.cuts
-            .iter()
-            .map(|c| format!("CASE WHEN {total_in} > {c} THEN 1 ELSE 0 END"))
-            .collect::<Vec<_>>()
-            .join(" + ")
+        "try_cast(\"timestamp\" AS TIMESTAMPTZ)"
     };
-    let present = |c: &str| format!("CASE WHEN coalesce({c}, 0) > 0 THEN 1 ELSE 0 END");
-    let kinds = format!(
-        "{} + 2 * {} + 4 * {} + 8 * {}",
-        present(inp),
-        present(out),
-        present(cr),
-        present(cw)
-    );
-    let problem = format!(
-        "CASE WHEN {model} IS NULL OR {model} = '' THEN 'no modelId' \
-WHEN \"timestamp\" IS NULL THEN 'no timestamp' \
-WHEN coalesce({inp}, 0) < 0 OR coalesce({out}, 0) < 0 OR coalesce({cr}, 0) < 0 OR coalesce({cw}, 0) < 0 THEN 'negative token count' \
-ELSE '' END"
-    );
-    let mut select = vec![
-        format!("{account} AS account"),
-        format!("{region} AS region"),
-        format!("{model} AS model_id"),
-        format!("{bucket} AS long_context_bucket"),
-        format!("{kinds} AS token_kinds"),
-        format!("{problem} AS problem"),
-    ];
-    for k in x.keys {
-        let expr = match k {
-            Key::Hour => fmt_time("hour"),
-            Key::Day => fmt_time("day"),
-            Key::IdentityArn => arn.to_string(),
-            Key::Operation => op.to_string(),
-            Key::Meta(m) => meta.replace("{}", &q(m)),
-        };
-        select.push(format!("{expr} AS {}", k.column()));
-    }
-    let groups: Vec<String> = (1..=select.len()).map(|i| i.to_string()).collect();
-    select.extend([
-        "count(*) AS invocations".to_string(),
-        format!("count({err}) AS errors"),
+    let source = if athena {
+        x.source.to_string()
+    } else {
         format!(
-            "sum(CASE WHEN {inp} IS NULL AND {out} IS NULL AND {cr} IS NULL AND {cw} IS NULL AND {err} IS NULL THEN 1 ELSE 0 END) AS guardrail_blocked"
+            "read_json({}, format = 'newline_delimited', ignore_errors = true, union_by_name = true, columns = {{'schemaType': 'VARCHAR', 'schemaVersion': 'VARCHAR', 'timestamp': 'VARCHAR', 'accountId': 'VARCHAR', 'identity': 'STRUCT(arn VARCHAR)', 'region': 'VARCHAR', 'requestId': 'VARCHAR', 'operation': 'VARCHAR', 'modelId': 'VARCHAR', 'errorCode': 'VARCHAR', 'requestMetadata': 'MAP(VARCHAR, VARCHAR)', 'input': 'STRUCT(inputTokenCount VARCHAR, cacheReadInputTokenCount VARCHAR, cacheWriteInputTokenCount VARCHAR)', 'output': 'STRUCT(outputTokenCount VARCHAR)'}})",
+            q(&format!(
+                "{}/AWSLogs/*/BedrockModelInvocationLogs/*/*/*/*/*/*.json*",
+                x.source.trim_end_matches('/')
+            ))
+        )
+    };
+    let meta = |k: &str| {
+        if athena {
+            format!("element_at(meta, {})", q(k))
+        } else {
+            format!("meta[{}]", q(k))
+        }
+    };
+    let raw_counts = [
+        (
+            "input_raw",
+            name("input.inputtokencount", "input.inputTokenCount"),
         ),
-        format!("sum(coalesce({inp}, 0)) AS input_tokens"),
-        format!("sum(coalesce({out}, 0)) AS output_tokens"),
-        format!("sum(coalesce({cr}, 0)) AS cache_read_tokens"),
-        format!("sum(coalesce({cw}, 0)) AS cache_write_tokens"),
-    ]);
-    let mut filter = vec![
-        format!("{schema} = 'ModelInvocationLog'"),
-        format!("{ts} >= {}", timestamp_literal(x.engine, x.start)),
-        format!("{ts} < {}", timestamp_literal(x.engine, x.end)),
+        (
+            "output_raw",
+            name("output.outputtokencount", "output.outputTokenCount"),
+        ),
+        (
+            "cache_read_raw",
+            name(
+                "input.cachereadinputtokencount",
+                "input.cacheReadInputTokenCount",
+            ),
+        ),
+        (
+            "cache_write_raw",
+            name(
+                "input.cachewriteinputtokencount",
+                "input.cacheWriteInputTokenCount",
+            ),
+        ),
     ];
-    if x.engine == Engine::Athena {
-        // Partition pruning: the hours of the window (a record is in its delivery hour's
-        // folder or the next one's), and the accounts (an injected projection needs them).
+    let mut raw_cols = vec![
+        format!("{} AS account", name("accountid", "accountId")),
+        "region AS region".to_string(),
+        format!("{} AS model_id", name("modelid", "modelId")),
+        format!("{} AS schema_type", name("schematype", "schemaType")),
+        format!(
+            "{} AS schema_version",
+            name("schemaversion", "schemaVersion")
+        ),
+        format!("{} AS request_id", name("requestid", "requestId")),
+        format!("{} AS error_code", name("errorcode", "errorCode")),
+        "identity.arn AS identity_arn".to_string(),
+        "operation AS operation".to_string(),
+        format!("{} AS meta", name("requestmetadata", "requestMetadata")),
+        format!("{ts} AS ts"),
+    ];
+    for (alias, col) in raw_counts {
+        raw_cols.push(format!("{col} AS {alias}"));
+        raw_cols.push(format!(
+            "try_cast({col} AS BIGINT) AS {}",
+            alias.trim_end_matches("_raw")
+        ));
+    }
+    let mut partitions = vec![];
+    if athena {
+        // Partition pruning: the delivery hours of the window (a record lands in its own hour's
+        // folder or a later one: a day of slack), and the accounts (the projection is injected).
         let from = (x.start - chrono::Duration::hours(1)).format("%Y/%m/%d/%H");
-        let to = (x.end + chrono::Duration::hours(1)).format("%Y/%m/%d/%H");
-        filter.push(format!("dt BETWEEN '{from}' AND '{to}'"));
+        let to = (x.end + chrono::Duration::hours(24)).format("%Y/%m/%d/%H");
+        partitions.push(format!("dt BETWEEN '{from}' AND '{to}'"));
         if !x.accounts.is_empty() {
-            filter.push(format!(
+            partitions.push(format!(
                 "account IN ({})",
                 x.accounts
                     .iter()
@@ -287,10 +258,97 @@ ELSE '' END"
             ));
         }
     }
+    let counts = ["input", "output", "cache_read", "cache_write"];
+    let not_number = counts
+        .iter()
+        .map(|c| format!("({c}_raw IS NOT NULL AND ({c} IS NULL OR {c} < 0))"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let total = "coalesce(input, 0) + coalesce(cache_read, 0) + coalesce(cache_write, 0) + coalesce(output, 0)";
+    let no_counts = "input_raw IS NULL AND output_raw IS NULL AND cache_read_raw IS NULL AND cache_write_raw IS NULL";
+    let problem = format!(
+        "CASE WHEN copy > 1 THEN 'requestId read more than once (left out)' \
+WHEN schema_type IS NOT NULL AND schema_type <> 'ModelInvocationLog' THEN 'schemaType is not ModelInvocationLog' \
+WHEN schema_type IS NULL AND model_id IS NULL THEN 'not an invocation log record (no schemaType, no modelId)' \
+WHEN schema_version IS NOT NULL AND schema_version <> '1.0' THEN 'unknown schemaVersion' \
+WHEN ts IS NULL THEN 'timestamp is missing or not a date-time' \
+WHEN model_id IS NULL OR model_id = '' THEN 'modelId is missing or empty' \
+WHEN region IS NULL THEN 'region is missing' \
+WHEN {not_number} THEN 'a token count is not a non-negative integer' \
+WHEN error_code IS NULL AND input_raw IS NULL AND NOT ({no_counts}) THEN 'input.inputTokenCount is missing' \
+WHEN {total} > 100000000 THEN 'token counts over 100,000,000 (implausible)' \
+ELSE '' END"
+    );
+    let total_in = "coalesce(input, 0) + coalesce(cache_read, 0) + coalesce(cache_write, 0)";
+    let over = x
+        .cuts
+        .iter()
+        .rev()
+        .map(|c| format!("WHEN {total_in} > {c} THEN {c}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let over = if over.is_empty() {
+        "0".to_string()
+    } else {
+        format!("CASE {over} ELSE 0 END")
+    };
+    let present = |c: &str| format!("CASE WHEN coalesce({c}, 0) > 0 THEN 1 ELSE 0 END");
+    let kinds = format!(
+        "{} + 2 * {} + 4 * {} + 8 * {}",
+        present("input"),
+        present("output"),
+        present("cache_read"),
+        present("cache_write")
+    );
+    let fmt_time = |hour: bool| match (athena, hour) {
+        (true, true) => "date_format(ts, '%Y-%m-%dT%H:00Z')".to_string(),
+        (true, false) => "date_format(ts, '%Y-%m-%d')".to_string(),
+        (false, true) => "strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:00Z')".to_string(),
+        (false, false) => "strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d')".to_string(),
+    };
+    let mut select = vec![
+        "account".to_string(),
+        "region".to_string(),
+        "model_id".to_string(),
+        format!("{} AS day", fmt_time(false)),
+        format!("{over} AS long_context_over"),
+        format!("{kinds} AS token_kinds"),
+        "problem".to_string(),
+    ];
+    for k in x.keys.iter().filter(|k| **k != Key::Day) {
+        let expr = match k {
+            Key::Hour => fmt_time(true),
+            Key::Day => unreachable!("always a key"),
+            Key::IdentityArn => "identity_arn".to_string(),
+            Key::Operation => "operation".to_string(),
+            Key::Meta(m) => meta(m),
+        };
+        select.push(format!("{expr} AS {}", k.column()));
+    }
+    let groups: Vec<String> = (1..=select.len()).map(|i| i.to_string()).collect();
+    select.extend([
+        "count(*) AS invocations".to_string(),
+        "count(error_code) AS errors".to_string(),
+        format!("sum(CASE WHEN error_code IS NULL AND {no_counts} THEN 1 ELSE 0 END) AS guardrail_blocked"),
+        "sum(coalesce(input, 0)) AS input_tokens".to_string(),
+        "sum(coalesce(output, 0)) AS output_tokens".to_string(),
+        "sum(coalesce(cache_read, 0)) AS cache_read_tokens".to_string(),
+        "sum(coalesce(cache_write, 0)) AS cache_write_tokens".to_string(),
+    ]);
+    let where_raw = if partitions.is_empty() {
+        String::new()
+    } else {
+        format!("\n  WHERE {}", partitions.join("\n    AND "))
+    };
     format!(
-        "SELECT\n  {}\nFROM {source}\nWHERE {}\nGROUP BY {}\nORDER BY {}\n",
+        "WITH raw AS (\n  SELECT\n    {}\n  FROM {source}{where_raw}\n),\n\
+read_once AS (\n  SELECT *, CASE WHEN request_id IS NULL THEN 1 ELSE row_number() OVER (PARTITION BY request_id ORDER BY ts) END AS copy\n  FROM raw\n),\n\
+checked AS (\n  SELECT *, {problem} AS problem\n  FROM read_once\n)\n\
+SELECT\n  {}\nFROM checked\nWHERE ts IS NULL OR (ts >= {} AND ts < {})\nGROUP BY {}\nORDER BY {}\n",
+        raw_cols.join(",\n    "),
         select.join(",\n  "),
-        filter.join("\n  AND "),
+        timestamp_literal(x.engine, x.start),
+        timestamp_literal(x.engine, x.end),
         groups.join(", "),
         groups.join(", ")
     )

@@ -196,6 +196,12 @@ pub fn cmd(env: &Env, a: &DiscoverArgs) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let mut a = a.clone();
+    for list in [&mut a.regions, &mut a.accounts, &mut a.profiles] {
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|x| seen.insert(x.clone()));
+    }
+    let a = &a;
     let regions = if a.regions.is_empty() {
         let conf = rt.block_on(aws::config(
             &AwsArgs {
@@ -228,9 +234,14 @@ pub fn cmd(env: &Env, a: &DiscoverArgs) -> anyhow::Result<Outcome> {
     output.write(render::discover::render(&d, a.format)?.as_bytes())?;
     if d.summary.failed > 0 {
         eprintln!(
-            "error: {} of {} account-region pair(s) could not be read (see their rows); the others are listed",
+            "error: {} of {} account-region pair(s) could not be read (see their rows){}",
             d.summary.failed,
-            d.rows.len()
+            d.rows.len(),
+            if d.summary.failed < d.rows.len() {
+                "; the others are listed"
+            } else {
+                ""
+            }
         );
         return Ok(Outcome::Partial);
     }

@@ -43,12 +43,26 @@ const HEADER: [&str; 9] = [
     NOTE,
 ];
 
+/// A value as one shell word: as is when it holds only safe characters, else single-quoted (a
+/// prefix or log-group name comes from another account's configuration).
+fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._:=-+@,".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// The collect command for each destination found (S3 first: it holds every record).
 fn next_steps(d: &Discovery) -> Vec<String> {
     let mut out = vec![];
     for r in d.rows.iter().filter(|r| r.logging == Logging::On) {
         let via = if r.via.starts_with("profile ") {
-            format!(" --{}", r.via)
+            format!(
+                " --profile {}",
+                shell_word(r.via.trim_start_matches("profile "))
+            )
         } else {
             String::new()
         };
@@ -73,7 +87,8 @@ fn next_steps(d: &Discovery) -> Vec<String> {
             "{cmd} --start YYYY-MM --end YYYY-MM --out DIR{note}"
         ));
     }
-    out.dedup();
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|c| seen.insert(c.clone()));
     out
 }
 
@@ -116,5 +131,17 @@ pub fn render(d: &Discovery, f: Format) -> anyhow::Result<String> {
             }
             Ok(out)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn names_from_other_accounts_are_one_shell_word() {
+        assert_eq!(shell_word("s3://b/team-a"), "s3://b/team-a");
+        assert_eq!(shell_word("/logs/a b#c"), "'/logs/a b#c'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
     }
 }

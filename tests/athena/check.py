@@ -1,13 +1,17 @@
 """The Athena query, run in DuckDB over logs in Bedrock's S3 layout, against bedrock-lens's own
 engine on the same files: every (model id, region, day) group's invocations, errors and token
-sums must be equal. Also parses the Athena DDL and query with sqlglot (Athena and Trino
-dialects) and checks the table declares no body column.
+sums must be equal, and on a folder of bad records the records priced and the problem rows must
+match report's (every record it skips or drops as a duplicate is a problem row; a line that is
+not JSON reads as an empty record, as Athena's SerDe does with ignore.malformed.json). Also parses the Athena DDL and query with
+sqlglot (Athena and Trino dialects) and checks the table declares no body column.
 
 Usage: check.py BEDROCK_LENS LOG_ROOT (LOG_ROOT holds AWSLogs/; October 2026, as `demo --out`).
 """
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 
 import duckdb
@@ -69,3 +73,55 @@ assert not diff, f"{len(diff)} group(s) differ, first: {diff[0]}"
 total = sum(v["invocations"] for v in ours.values())
 assert total == report["totals"]["invocations"], (total, report["totals"]["invocations"])
 print(f"athena check: {len(ours)} (model id, region, day) groups, {total} invocations equal in DuckDB and bedrock-lens; {problems} diagnostic; DDL and queries parse (sqlglot {sqlglot.__version__}, duckdb {duckdb.__version__})")
+
+
+# Bad records: a good one, its duplicate, no timestamp, no schemaType (read: the rest is a
+# record), a count that is not a number, a successful call without its input count, a line that
+# is not JSON, an implausible count, another schema.
+def rec(rid, **over):
+    r = {"schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": "2026-10-05T10:00:00Z",
+         "accountId": "111122223333", "identity": {"arn": "arn:aws:iam::111122223333:user/u"}, "region": "us-east-1",
+         "requestId": rid, "operation": "Converse", "modelId": "amazon.nova-micro-v1:0",
+         "input": {"inputTokenCount": 100}, "output": {"outputTokenCount": 10}}
+    for k, v in over.items():
+        if v is None:
+            r.pop(k, None)
+        else:
+            r[k] = v
+    return json.dumps(r)
+
+
+bad = tempfile.mkdtemp()
+d = os.path.join(bad, "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/05/10")
+os.makedirs(d)
+lines = [
+    rec("a"),
+    rec("a"),
+    rec("b", timestamp=None),
+    rec("c", schemaType=None),
+    rec("d", input={"inputTokenCount": "lots"}),
+    rec("e", input={"cacheReadInputTokenCount": 5}),
+    "{not json",
+    rec("f", input={"inputTokenCount": 200000000}),
+    rec("g", schemaType="SomethingElse"),
+]
+with open(os.path.join(d, "x.json"), "w") as f:
+    f.write("\n".join(lines) + "\n")
+period = ["--start", "2026-10", "--end", "2026-10"]
+sql = run("athena", "query", "--engine", "duckdb", "--root", bad, *period)
+cur = con.execute(sql)
+cols = [c[0] for c in cur.description]
+ok = problems = 0
+reasons = defaultdict(int)
+for row in cur.fetchall():
+    r = dict(zip(cols, row))
+    if r["problem"]:
+        problems += r["invocations"]
+        reasons[r["problem"]] += r["invocations"]
+    else:
+        ok += r["invocations"]
+rep = json.loads(run("report", "--logs", bad, *period, "--format", "json", "-q"))
+inp = rep["input"]
+assert ok == rep["totals"]["invocations"], (ok, rep["totals"]["invocations"], dict(reasons))
+assert problems == inp["skipped_lines"] + inp["duplicates_dropped"], (problems, inp, dict(reasons))
+print(f"athena check, bad records: {ok} priced in both; {problems} problem rows ({', '.join(sorted(reasons))}) = report's {inp['skipped_lines']} skipped + {inp['duplicates_dropped']} duplicate")
