@@ -110,10 +110,14 @@ async fn targets(a: &DiscoverArgs, home: &str) -> Vec<Target> {
         let via = p.map_or("default credentials".to_string(), |p| {
             format!("profile {}", crate::io::clean(p))
         });
-        let conf = known(aws::config(&args(p), Some(home)).await).await;
-        let account = match &conf {
-            Ok(c) => account_of(c).await.ok(),
-            Err(_) => None,
+        // The account is the row's name: without it (GetCallerIdentity failed), the target
+        // fails with that reason rather than showing `?`.
+        let (account, conf) = match known(aws::config(&args(p), Some(home)).await).await {
+            Ok(c) => match account_of(&c).await {
+                Ok(a) => (Some(a), Ok(c)),
+                Err(f) => (None, Err(f)),
+            },
+            Err(f) => (None, Err(f)),
         };
         out.push(Target { via, account, conf });
     }
