@@ -87,12 +87,44 @@ async fn targets(a: &DiscoverArgs, home: &str) -> Vec<Target> {
     let mut out = vec![];
     if let Some(template) = &a.role_arn {
         let base = known(aws::config(&args(a.profiles.first()), Some(home)).await).await;
-        for acct in &a.accounts {
+        // The roles are assumed `--parallel` at a time, as the regions are asked.
+        let mut tasks: JoinSet<(usize, Result<SdkConfig, Failure>)> = JoinSet::new();
+        let mut results: Vec<Option<Result<SdkConfig, Failure>>> = vec![None; a.accounts.len()];
+        let mut todo = a.accounts.iter().enumerate();
+        loop {
+            while tasks.len() < a.parallel as usize {
+                let Some((i, acct)) = todo.next() else { break };
+                let arn = template.replace("{account}", acct);
+                let base = base.clone();
+                let external = a.external_id.clone();
+                tasks.spawn(async move {
+                    let conf = match base {
+                        Err(f) => Err(f),
+                        Ok(b) => assume(&b, &arn, external.as_deref()).await,
+                    };
+                    (i, conf)
+                });
+            }
+            match tasks.join_next().await {
+                Some(Ok((i, conf))) => results[i] = Some(conf),
+                Some(Err(e)) => {
+                    // A task that panicked: its account is reported as failed below.
+                    let _ = e;
+                }
+                None => break,
+            }
+        }
+        for (acct, conf) in a.accounts.iter().zip(results) {
             let arn = template.replace("{account}", acct);
-            let conf = match &base {
-                Err(f) => Err(f.clone()),
-                Ok(b) => assume(b, &arn, a.external_id.as_deref()).await,
-            };
+            let conf = conf.unwrap_or_else(|| {
+                Err(Failure {
+                    source: "discover".into(),
+                    region: None,
+                    call: "sts:AssumeRole".into(),
+                    message: format!("assuming {}: internal error", crate::io::clean(&arn)),
+                    hint: None,
+                })
+            });
             out.push(Target {
                 via: arn,
                 account: Some(acct.clone()),
