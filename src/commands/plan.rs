@@ -5,7 +5,7 @@ use anyhow::Context;
 
 use crate::cli::PlanArgs;
 use crate::collect::aws::{self, AwsArgs};
-use crate::collect::count_tokens::{self, CountOutcome, Sample};
+use crate::collect::count_tokens::{self, CountOutcome};
 use crate::error::{Outcome, UsageError};
 use crate::money::group_thousands;
 use crate::output::plan::{build, DescribedBy, TokenSource};
@@ -331,6 +331,5 @@ fn sampled(
         (true, true) => TokenSource::Mixed,
         _ => TokenSource::Estimated,
     };
-    let _: &[Sample] = &samples;
     Ok((source, failed))
 }
