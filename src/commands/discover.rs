@@ -3,7 +3,6 @@
 
 use anyhow::Context;
 use aws_config::{Region, SdkConfig};
-use tokio::task::JoinSet;
 
 use crate::cli::DiscoverArgs;
 use crate::collect::aws::{self, fault::Failure, AwsArgs};
@@ -33,6 +32,17 @@ fn failed(via: &str, account: Option<String>, region: &str, f: &Failure) -> Row 
         delivers: vec![],
         error: Some(format!("{}: {}", f.call, f.message)),
         hint: f.hint.clone(),
+    }
+}
+
+/// A task that panicked, as a failure of its call.
+fn internal(call: &str, why: String) -> Failure {
+    Failure {
+        source: "discover".into(),
+        region: None,
+        call: call.into(),
+        message: why,
+        hint: None,
     }
 }
 
@@ -88,43 +98,20 @@ async fn targets(a: &DiscoverArgs, home: &str) -> Vec<Target> {
     if let Some(template) = &a.role_arn {
         let base = known(aws::config(&args(a.profiles.first()), Some(home)).await).await;
         // The roles are assumed `--parallel` at a time, as the regions are asked.
-        let mut tasks: JoinSet<(usize, Result<SdkConfig, Failure>)> = JoinSet::new();
-        let mut results: Vec<Option<Result<SdkConfig, Failure>>> = vec![None; a.accounts.len()];
-        let mut todo = a.accounts.iter().enumerate();
-        loop {
-            while tasks.len() < a.parallel as usize {
-                let Some((i, acct)) = todo.next() else { break };
-                let arn = template.replace("{account}", acct);
-                let base = base.clone();
-                let external = a.external_id.clone();
-                tasks.spawn(async move {
-                    let conf = match base {
-                        Err(f) => Err(f),
-                        Ok(b) => assume(&b, &arn, external.as_deref()).await,
-                    };
-                    (i, conf)
-                });
-            }
-            match tasks.join_next().await {
-                Some(Ok((i, conf))) => results[i] = Some(conf),
-                Some(Err(e)) => {
-                    // A task that panicked: its account is reported as failed below.
-                    let _ = e;
+        let assumed = a.accounts.iter().map(|acct| {
+            let arn = template.replace("{account}", acct);
+            let (base, external) = (base.clone(), a.external_id.clone());
+            async move {
+                match base {
+                    Err(f) => Err(f),
+                    Ok(b) => assume(&b, &arn, external.as_deref()).await,
                 }
-                None => break,
             }
-        }
+        });
+        let results = aws::bounded(assumed.collect(), a.parallel as usize).await;
         for (acct, conf) in a.accounts.iter().zip(results) {
             let arn = template.replace("{account}", acct);
-            let conf = conf.unwrap_or_else(|| {
-                Err(Failure {
-                    source: "discover".into(),
-                    region: None,
-                    call: "sts:AssumeRole".into(),
-                    message: format!("assuming {}: internal error", crate::io::clean(&arn)),
-                    hint: None,
-                })
-            });
+            let conf = conf.unwrap_or_else(|why| Err(internal("sts:AssumeRole", why)));
             out.push(Target {
                 via: arn,
                 account: Some(acct.clone()),
@@ -168,58 +155,46 @@ async fn ask(targets: Vec<Target>, regions: &[String], parallel: usize) -> Vec<R
             }
         }
     }
-    let mut tasks: JoinSet<Row> = JoinSet::new();
-    let mut jobs = jobs.into_iter();
-    loop {
-        while tasks.len() < parallel {
-            let Some((via, account, region, conf)) = jobs.next() else {
-                break;
-            };
-            tasks.spawn(async move {
-                let conf = conf
-                    .to_builder()
-                    .region(Region::new(region.clone()))
-                    .build();
-                let client = aws_sdk_bedrock::Client::new(&conf);
-                match logging(&client, &region).await {
-                    Err(f) => failed(&via, account, &region, &f),
-                    Ok(d) => Row {
-                        account,
-                        via,
-                        region,
-                        logging: if d.is_some() {
-                            Logging::On
-                        } else {
-                            Logging::Off
-                        },
-                        s3: d.as_ref().and_then(|d| d.s3.as_ref().map(|s| s.url())),
-                        log_group: d.as_ref().and_then(|d| d.log_group.clone()),
-                        large_data_s3: d
-                            .as_ref()
-                            .and_then(|d| d.large_data.as_ref().map(|s| s.url())),
-                        delivers: d.map(|d| d.delivers).unwrap_or_default(),
-                        error: None,
-                        hint: None,
+    let keys: Vec<(String, Option<String>, String)> = jobs
+        .iter()
+        .map(|(via, account, region, _)| (via.clone(), account.clone(), region.clone()))
+        .collect();
+    let asked = jobs
+        .into_iter()
+        .map(|(via, account, region, conf)| async move {
+            let conf = conf
+                .to_builder()
+                .region(Region::new(region.clone()))
+                .build();
+            let client = aws_sdk_bedrock::Client::new(&conf);
+            match logging(&client, &region).await {
+                Err(f) => failed(&via, account, &region, &f),
+                Ok(d) => Row {
+                    account,
+                    via,
+                    region,
+                    logging: if d.is_some() {
+                        Logging::On
+                    } else {
+                        Logging::Off
                     },
-                }
-            });
-        }
-        match tasks.join_next().await {
-            Some(Ok(row)) => rows.push(row),
-            Some(Err(e)) => rows.push(Row {
-                account: None,
-                via: "?".into(),
-                region: "?".into(),
-                logging: Logging::Failed,
-                s3: None,
-                log_group: None,
-                large_data_s3: None,
-                delivers: vec![],
-                error: Some(format!("internal error: {e}")),
-                hint: None,
-            }),
-            None => break,
-        }
+                    s3: d.as_ref().and_then(|d| d.s3.as_ref().map(|s| s.url())),
+                    log_group: d.as_ref().and_then(|d| d.log_group.clone()),
+                    large_data_s3: d
+                        .as_ref()
+                        .and_then(|d| d.large_data.as_ref().map(|s| s.url())),
+                    delivers: d.map(|d| d.delivers).unwrap_or_default(),
+                    error: None,
+                    hint: None,
+                },
+            }
+        });
+    let answers = aws::bounded(asked.collect(), parallel).await;
+    for (r, (via, account, region)) in answers.into_iter().zip(keys) {
+        rows.push(r.unwrap_or_else(|why| {
+            let f = internal("bedrock:GetModelInvocationLoggingConfiguration", why);
+            failed(&via, account, &region, &f)
+        }));
     }
     rows
 }

@@ -32,67 +32,74 @@ async fn assumed(ep: &str, account: &str, region: &str) -> aws_config::SdkConfig
         .build()
 }
 
+/// Puts `config` as `account`'s logging configuration in `region`, as its reader role.
+async fn put(ep: &str, account: &str, region: &str, config: aws_sdk_bedrock::types::LoggingConfig) {
+    aws_sdk_bedrock::Client::new(&assumed(ep, account, region).await)
+        .put_model_invocation_logging_configuration()
+        .logging_config(config)
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn seed(ep: &str) {
     use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
     // 111111111111: S3 in us-east-1, CloudWatch Logs (large data to S3) in us-west-2.
-    let c = aws_sdk_bedrock::Client::new(&assumed(ep, "111111111111", "us-east-1").await);
-    c.put_model_invocation_logging_configuration()
-        .logging_config(
-            LoggingConfig::builder()
-                .s3_config(
-                    S3Config::builder()
-                        .bucket_name("org-bedrock-logs")
-                        .key_prefix("team-a")
-                        .build()
-                        .unwrap(),
-                )
-                .text_data_delivery_enabled(true)
-                .embedding_data_delivery_enabled(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let c = aws_sdk_bedrock::Client::new(&assumed(ep, "111111111111", "us-west-2").await);
-    c.put_model_invocation_logging_configuration()
-        .logging_config(
-            LoggingConfig::builder()
-                .cloud_watch_config(
-                    CloudWatchConfig::builder()
-                        .log_group_name("/bedrock/invocations")
-                        .role_arn("arn:aws:iam::111111111111:role/BedrockLogs")
-                        .large_data_delivery_s3_config(
-                            S3Config::builder()
-                                .bucket_name("org-bedrock-large")
-                                .build()
-                                .unwrap(),
-                        )
-                        .build()
-                        .unwrap(),
-                )
-                .text_data_delivery_enabled(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    put(
+        ep,
+        "111111111111",
+        "us-east-1",
+        LoggingConfig::builder()
+            .s3_config(
+                S3Config::builder()
+                    .bucket_name("org-bedrock-logs")
+                    .key_prefix("team-a")
+                    .build()
+                    .unwrap(),
+            )
+            .text_data_delivery_enabled(true)
+            .embedding_data_delivery_enabled(true)
+            .build(),
+    )
+    .await;
+    put(
+        ep,
+        "111111111111",
+        "us-west-2",
+        LoggingConfig::builder()
+            .cloud_watch_config(
+                CloudWatchConfig::builder()
+                    .log_group_name("/bedrock/invocations")
+                    .role_arn("arn:aws:iam::111111111111:role/BedrockLogs")
+                    .large_data_delivery_s3_config(
+                        S3Config::builder()
+                            .bucket_name("org-bedrock-large")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .text_data_delivery_enabled(true)
+            .build(),
+    )
+    .await;
     // 222222222222: S3 in us-west-2; nothing in us-east-1.
-    let c = aws_sdk_bedrock::Client::new(&assumed(ep, "222222222222", "us-west-2").await);
-    c.put_model_invocation_logging_configuration()
-        .logging_config(
-            LoggingConfig::builder()
-                .s3_config(
-                    S3Config::builder()
-                        .bucket_name("org-bedrock-logs-b")
-                        .build()
-                        .unwrap(),
-                )
-                .text_data_delivery_enabled(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    put(
+        ep,
+        "222222222222",
+        "us-west-2",
+        LoggingConfig::builder()
+            .s3_config(
+                S3Config::builder()
+                    .bucket_name("org-bedrock-logs-b")
+                    .build()
+                    .unwrap(),
+            )
+            .text_data_delivery_enabled(true)
+            .build(),
+    )
+    .await;
 }
 
 pub fn scenario(ep: &str, rt: &tokio::runtime::Runtime) {

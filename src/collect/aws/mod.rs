@@ -50,6 +50,35 @@ pub async fn config(args: &AwsArgs, region: Option<&str>) -> SdkConfig {
     loader.load().await
 }
 
+/// Runs the futures `parallel` at a time on the runtime; their results in the order given
+/// (`Err` with the reason for one that panicked).
+pub async fn bounded<T, F>(futures: Vec<F>, parallel: usize) -> Vec<Result<T, String>>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    let mut out: Vec<Option<T>> = (0..futures.len()).map(|_| None).collect();
+    let mut panics = vec![];
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut todo = futures.into_iter().enumerate();
+    loop {
+        while tasks.len() < parallel.max(1) {
+            let Some((i, f)) = todo.next() else { break };
+            tasks.spawn(async move { (i, f.await) });
+        }
+        match tasks.join_next().await {
+            Some(Ok((i, v))) => out[i] = Some(v),
+            Some(Err(e)) => panics.push(format!("internal error: {e}")),
+            None => break,
+        }
+    }
+    // Every task that finished wrote its slot: those left empty are the ones that panicked.
+    let mut panics = panics.into_iter();
+    out.into_iter()
+        .map(|v| v.ok_or_else(|| panics.next().unwrap_or_else(|| "internal error".into())))
+        .collect()
+}
+
 /// How to give credentials, for every message that says they are missing or unusable.
 pub const CREDENTIALS_HINT: &str = "pass them with --profile NAME (after \
     `aws sso login --profile NAME` for SSO), AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
@@ -105,5 +134,33 @@ pub async fn account(conf: &SdkConfig) -> Result<String, fault::Failure> {
             message: "the answer names no account".into(),
             hint: None,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bounded;
+
+    #[tokio::test]
+    async fn bounded_keeps_the_order_and_names_a_panic() {
+        let jobs: Vec<_> = (0..10u64)
+            .map(|i| async move {
+                // Later jobs finish first: the results still come back in the order given.
+                tokio::time::sleep(std::time::Duration::from_millis(10 - i)).await;
+                assert!(i != 7, "boom");
+                i * 2
+            })
+            .collect();
+        let out = bounded(jobs, 3).await;
+        for (i, r) in out.iter().enumerate() {
+            if i == 7 {
+                assert!(
+                    r.as_ref().unwrap_err().starts_with("internal error"),
+                    "{r:?}"
+                );
+            } else {
+                assert_eq!(r, &Ok(i as u64 * 2));
+            }
+        }
     }
 }
