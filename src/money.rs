@@ -65,6 +65,19 @@ pub struct Pico(pub i128);
 additive!(Pico);
 
 impl Pico {
+    /// A dollar amount in pico-dollars, rounded by the one rule (a price times hours or months
+    /// can have more than 12 decimals); saturating far beyond any real amount.
+    pub fn from_usd(usd: Decimal) -> Pico {
+        let pico = usd
+            .checked_mul(Decimal::from(1_000_000_000_000u64))
+            .map(|d| round_dp(d, 0));
+        Pico(match pico.and_then(|d| d.to_i128()) {
+            Some(p) => p,
+            None if usd.is_sign_negative() => i128::MIN,
+            None => i128::MAX,
+        })
+    }
+
     /// The exact amount as a decimal (up to 12 places).
     pub fn to_decimal(self) -> Decimal {
         Decimal::from_i128_with_scale(self.0, 12).normalize()

@@ -152,7 +152,7 @@ pub fn size(
     let capacity = units * tpm_per_unit;
     let overflow_tokens: u64 = per_minute.iter().map(|&t| t.saturating_sub(capacity)).sum();
     let hours = period_minutes.div_ceil(60);
-    let hourly_pico = round_dp(hourly_usd * Decimal::from(1_000_000_000_000u64), 0).mantissa();
+    let hourly_pico = Pico::from_usd(hourly_usd).0;
     let fixed = Pico(hourly_pico * units as i128 * hours as i128);
     let share = |tokens: u64| share_of(b, tokens);
     let overflow = share(overflow_tokens);
@@ -278,7 +278,7 @@ pub fn size_reserved(
     let months = Decimal::from(period_minutes) / Decimal::from(HOURS_PER_MONTH * 60);
     let monthly = Decimal::from(input_tpm / 1000) * input_price
         + Decimal::from(output_tpm / 1000) * output_price;
-    let fixed = round_dp(monthly * months * Decimal::from(1_000_000_000_000u64), 0);
+    let fixed = Pico::from_usd(monthly * months);
     Reserved {
         input_tpm,
         output_tpm,
@@ -287,7 +287,7 @@ pub fn size_reserved(
         input_usd_per_1k_tpm_month: Num(input_price),
         output_usd_per_1k_tpm_month: Num(output_price),
         months: Num(round_dp(months, 4)),
-        fixed: Pico(fixed.mantissa()),
+        fixed,
         overflow_tokens,
         overflow,
     }

@@ -92,11 +92,7 @@ pub(super) fn provisioned_rows(
         let input = w.input_by_model.get(&c.model).unwrap_or(&w.input);
         let per_request = input.average() + w.output.average();
         let unit_month = hour * Decimal::from(HOURS_PER_MONTH);
-        let unit_pico = Pico(
-            round_dp(unit_month * Decimal::from(1_000_000_000_000u64), 0)
-                .to_i128()
-                .unwrap_or(i128::MAX),
-        );
+        let unit_pico = Pico::from_usd(unit_month);
         let mut costs = vec![];
         let mut units_by_horizon = vec![];
         let mut peaks = vec![];
