@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Athena aggregation query, rendered for DuckDB and run over the demo's logs in Bedrock's S3
 # layout, against bedrock-lens's own engine on the same files (tests/athena/check.py); the DDL and
-# queries parsed with sqlglot. DuckDB and sqlglot come from PyPI into target/athena-venv on first
+# queries parsed with sqlglot; `collect logs --athena` end to end against the emulator with the
+# exactness invariant (tests/athena/e2e.py; the emulator of scripts/test.sh, else its own). DuckDB and sqlglot come from PyPI into target/athena-venv on first
 # use. With CI=true, a missing piece fails the run instead of skipping.
 # Usage: scripts/athena-test.sh [BEDROCK_LENS_BINARY]
 set -euo pipefail
@@ -21,3 +22,12 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 "$exe" demo --out "$logs" -q >/dev/null 2>&1
 "$venv/bin/python" tests/athena/check.py "$exe" "$logs"
+# `collect logs --athena` end to end against the emulator (moto's Athena answers with the DuckDB
+# result queued), then report --logs == report --snapshot byte for byte.
+if [ -z "${BEDROCK_LENS_EMULATOR:-}" ]; then
+  # shellcheck source=scripts/emulator.sh
+  source scripts/emulator.sh
+  trap 'emulator_stop; rm -rf "$logs"' EXIT
+  emulator_start || skip "the AWS emulator could not start"
+fi
+"$venv/bin/python" tests/athena/e2e.py "$exe" "$logs" "$BEDROCK_LENS_EMULATOR"

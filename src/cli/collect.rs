@@ -11,6 +11,8 @@ const COLLECT_EXAMPLES: &str = "Examples:
   bedrock-lens collect metrics --period 1m --start 2026-11-20 --out snap/   # for provisioned sizing
   bedrock-lens collect logs --log-group /bedrock/invocations --start 2026-10 --end 2026-10 --out snap/
   bedrock-lens collect logs --s3 s3://my-log-bucket/bedrock --start 2026-10 --end 2026-10 --out snap/
+  bedrock-lens collect logs --athena s3://my-log-bucket/bedrock --athena-output s3://my-athena-results/ \\
+      --region us-east-1 --start 2026-10 --end 2026-10 --by identity_arn --athena-create --out snap/
   bedrock-lens collect costs --start 2026-10 --end 2026-10 --linked-account --out snap/
   bedrock-lens collect profiles --region us-east-1 --out snap/
   bedrock-lens report --snapshot snap/ --by model,identity
@@ -173,6 +175,71 @@ pub struct CollectLogsArgs {
     /// TTL to price cache-write tokens at in the summary.
     #[arg(long, value_enum, default_value_t = CacheTtl::FiveMinutes)]
     pub cache_write_ttl: CacheTtl,
+
+    #[command(flatten)]
+    pub athena: AthenaArgs,
+}
+
+/// `collect logs --athena`: aggregate the S3 logs where they are with Amazon Athena.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Athena (--athena)")]
+pub struct AthenaArgs {
+    /// Aggregate the logs Bedrock delivers to S3 with Amazon Athena instead of downloading them:
+    /// s3://BUCKET/PREFIX, the folder holding AWSLogs/. One query per run, in the first --region
+    /// (the bucket's); only the sums come back, into log-sums.parquet, priced by `report
+    /// --snapshot` exactly as the records themselves would be. Athena bills $5 per TB scanned
+    /// (10 MB minimum): the scan is estimated from the object listing first (--max-scan-usd).
+    #[arg(long, value_name = "S3_URL", conflicts_with_all = ["s3", "log_group", "server_side"])]
+    pub athena: Option<String>,
+
+    /// Accounts whose logs to aggregate (the AWSLogs/ACCOUNT folders; repeatable or
+    /// comma-separated). Default: the credentials' account.
+    #[arg(long = "account", value_delimiter = ',', value_name = "ID")]
+    pub accounts: Vec<String>,
+
+    /// Keys to sum by besides those every row has (account, region, model id, hour, day):
+    /// identity_arn, operation, meta:KEY (comma-separated). `report --snapshot` can then group
+    /// by them.
+    #[arg(long, value_delimiter = ',', value_name = "KEY[,KEY...]")]
+    pub by: Vec<String>,
+
+    /// The table over the logs, DATABASE.TABLE (`bedrock-lens athena ddl` defines it).
+    #[arg(
+        long,
+        default_value = "bedrock_lens.invocation_logs",
+        value_name = "DATABASE.TABLE"
+    )]
+    pub athena_table: String,
+
+    /// Athena workgroup to run the query in.
+    #[arg(long, default_value = "primary", value_name = "NAME")]
+    pub athena_workgroup: String,
+
+    /// Where Athena writes the query's result (s3://BUCKET/PREFIX/). Default: the workgroup's
+    /// result location.
+    #[arg(long, value_name = "S3_URL")]
+    pub athena_output: Option<String>,
+
+    /// Create the database and table first (CREATE ... IF NOT EXISTS, the statements `athena
+    /// ddl` prints, with the log regions found in the bucket): the one change made in AWS, and
+    /// only with this flag.
+    #[arg(long)]
+    pub athena_create: bool,
+
+    /// Refuse to run a query whose scan is estimated (from the object listing) to cost more
+    /// than this, in dollars.
+    #[arg(long, default_value = "5", value_name = "USD")]
+    pub max_scan_usd: rust_decimal::Decimal,
+
+    /// Skip the check that recomputes the busiest hour from the same S3 objects locally and
+    /// compares it with Athena's sums (on by default for the first Athena collection into a
+    /// snapshot; --verify runs it every time).
+    #[arg(long, conflicts_with = "verify")]
+    pub no_verify: bool,
+
+    /// Run the busiest-hour check even when the snapshot already holds Athena sums.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -16,7 +16,7 @@ mod plan;
 use athena::ATHENA_EXAMPLES;
 pub use athena::{AthenaCommand, AthenaDdlArgs, AthenaQueryArgs};
 pub use collect::{
-    AwsTarget, CollectAllArgs, CollectCommand, CollectCostsArgs, CollectLogsArgs,
+    AthenaArgs, AwsTarget, CollectAllArgs, CollectCommand, CollectCostsArgs, CollectLogsArgs,
     CollectMetricsArgs, CollectProfilesArgs, CollectSource,
 };
 pub use compare::{ReconcileArgs, ReconcileBy, ReviewArgs};

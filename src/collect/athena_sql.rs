@@ -155,12 +155,53 @@ fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The aggregation query: one row per group of records priced alike, and rows with `problem`
-/// set for records bedrock-lens would not price as they are (the reasons `report` gives):
-/// another schema or version, no usable timestamp, model or region, a count that is not a
-/// whole number or is implausible, a successful call without its input count, a request id
-/// read twice. The day is always a key (prices are dated); the long-context column is the
-/// largest catalog threshold the request's input exceeds (0: none).
+/// Why a record the query reads is not priced: the `problem` column's values besides the
+/// reasons `report` skips a record for. A duplicate and a record outside the period are read
+/// records (counted in `records`), the others are skipped lines.
+pub const DUPLICATE: &str = "requestId read more than once (left out)";
+pub const OUTSIDE_PERIOD: &str = "outside the period";
+pub const IMPLAUSIBLE: &str = "token counts over 100,000,000 (implausible)";
+
+/// The count columns of a result row, in order, after the key columns.
+pub const COUNTS: &[&str] = &[
+    "invocations",
+    "errors",
+    "guardrail_blocked",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+];
+
+/// The key columns every result has, in order: the rate-selecting ones, the hour and day, and
+/// `problem` ('' for a priced group); the `--by` keys follow.
+pub const FIXED_KEYS: &[&str] = &[
+    "account",
+    "region",
+    "model_id",
+    "hour",
+    "day",
+    "long_context_over",
+    "token_kinds",
+    "problem",
+];
+
+/// The hour folders a window's records can be delivered in: from the hour before `start`
+/// through the hour of `end` (the slack `collect logs --s3` reads too), as `yyyy/MM/dd/HH`.
+pub fn delivery_hours(start: DateTime<Utc>, end: DateTime<Utc>) -> (String, String) {
+    let from = (start - chrono::Duration::hours(1)).format("%Y/%m/%d/%H");
+    let last = end - chrono::Duration::seconds(1) + chrono::Duration::hours(1);
+    (from.to_string(), last.format("%Y/%m/%d/%H").to_string())
+}
+
+/// The aggregation query: one row per group of records priced alike, per hour, and rows with
+/// `problem` set for records bedrock-lens does not price as they are, classified in the order
+/// `report` applies: first the reasons a record is skipped (another schema or version, no
+/// usable timestamp, model or region, a count that is not a whole number or is implausible, a
+/// successful call without its input count), then a request id read before, then a record
+/// outside the period. The long-context column is the largest catalog threshold the request's
+/// input exceeds (0: none); `token_kinds` says which counts are non-zero (1 input, 2 output,
+/// 4 cache read, 8 cache write).
 pub fn query(x: &Query) -> String {
     let athena = x.engine == Engine::Athena;
     let name = |athena_name: &'static str, duck_name: &'static str| {
@@ -179,7 +220,7 @@ pub fn query(x: &Query) -> String {
         x.source.to_string()
     } else {
         format!(
-            "read_json({}, format = 'newline_delimited', ignore_errors = true, union_by_name = true, columns = {{'schemaType': 'VARCHAR', 'schemaVersion': 'VARCHAR', 'timestamp': 'VARCHAR', 'accountId': 'VARCHAR', 'identity': 'STRUCT(arn VARCHAR)', 'region': 'VARCHAR', 'requestId': 'VARCHAR', 'operation': 'VARCHAR', 'modelId': 'VARCHAR', 'errorCode': 'VARCHAR', 'requestMetadata': 'MAP(VARCHAR, VARCHAR)', 'input': 'STRUCT(inputTokenCount VARCHAR, cacheReadInputTokenCount VARCHAR, cacheWriteInputTokenCount VARCHAR)', 'output': 'STRUCT(outputTokenCount VARCHAR)'}})",
+            "read_json({}, format = 'newline_delimited', ignore_errors = true, union_by_name = true, filename = true, columns = {{'schemaType': 'VARCHAR', 'schemaVersion': 'VARCHAR', 'timestamp': 'VARCHAR', 'accountId': 'VARCHAR', 'identity': 'STRUCT(arn VARCHAR)', 'region': 'VARCHAR', 'requestId': 'VARCHAR', 'operation': 'VARCHAR', 'modelId': 'VARCHAR', 'errorCode': 'VARCHAR', 'requestMetadata': 'MAP(VARCHAR, VARCHAR)', 'input': 'STRUCT(inputTokenCount VARCHAR, cacheReadInputTokenCount VARCHAR, cacheWriteInputTokenCount VARCHAR)', 'output': 'STRUCT(outputTokenCount VARCHAR)'}})",
             q(&format!(
                 "{}/AWSLogs/*/BedrockModelInvocationLogs/*/*/*/*/*/*.json*",
                 x.source.trim_end_matches('/')
@@ -240,12 +281,11 @@ pub fn query(x: &Query) -> String {
             alias.trim_end_matches("_raw")
         ));
     }
+    // Partition pruning: the delivery hours of the window, and the accounts (the projection is
+    // injected). DuckDB reads the hour from the object's path, so both read the same objects.
+    let (from, to) = delivery_hours(x.start, x.end);
     let mut partitions = vec![];
     if athena {
-        // Partition pruning: the delivery hours of the window (a record lands in its own hour's
-        // folder or a later one: a day of slack), and the accounts (the projection is injected).
-        let from = (x.start - chrono::Duration::hours(1)).format("%Y/%m/%d/%H");
-        let to = (x.end + chrono::Duration::hours(24)).format("%Y/%m/%d/%H");
         partitions.push(format!("dt BETWEEN '{from}' AND '{to}'"));
         if !x.accounts.is_empty() {
             partitions.push(format!(
@@ -257,6 +297,10 @@ pub fn query(x: &Query) -> String {
                     .join(", ")
             ));
         }
+    } else {
+        partitions.push(format!(
+            "regexp_extract(filename, '/([0-9]{{4}}/[0-9]{{2}}/[0-9]{{2}}/[0-9]{{2}})/[^/]*$', 1) BETWEEN '{from}' AND '{to}'"
+        ));
     }
     let counts = ["input", "output", "cache_read", "cache_write"];
     let not_number = counts
@@ -266,9 +310,8 @@ pub fn query(x: &Query) -> String {
         .join(" OR ");
     let total = "coalesce(input, 0) + coalesce(cache_read, 0) + coalesce(cache_write, 0) + coalesce(output, 0)";
     let no_counts = "input_raw IS NULL AND output_raw IS NULL AND cache_read_raw IS NULL AND cache_write_raw IS NULL";
-    let problem = format!(
-        "CASE WHEN copy > 1 THEN 'requestId read more than once (left out)' \
-WHEN schema_type IS NOT NULL AND schema_type <> 'ModelInvocationLog' THEN 'schemaType is not ModelInvocationLog' \
+    let invalid = format!(
+        "CASE WHEN schema_type IS NOT NULL AND schema_type <> 'ModelInvocationLog' THEN 'schemaType is not ModelInvocationLog' \
 WHEN schema_type IS NULL AND model_id IS NULL THEN 'not an invocation log record (no schemaType, no modelId)' \
 WHEN schema_version IS NOT NULL AND schema_version <> '1.0' THEN 'unknown schemaVersion' \
 WHEN ts IS NULL THEN 'timestamp is missing or not a date-time' \
@@ -276,8 +319,16 @@ WHEN model_id IS NULL OR model_id = '' THEN 'modelId is missing or empty' \
 WHEN region IS NULL THEN 'region is missing' \
 WHEN {not_number} THEN 'a token count is not a non-negative integer' \
 WHEN error_code IS NULL AND input_raw IS NULL AND NOT ({no_counts}) THEN 'input.inputTokenCount is missing' \
-WHEN {total} > 100000000 THEN 'token counts over 100,000,000 (implausible)' \
-ELSE '' END"
+WHEN {total} > 100000000 THEN {} \
+ELSE '' END",
+        q(IMPLAUSIBLE)
+    );
+    let problem = format!(
+        "CASE WHEN invalid <> '' THEN invalid WHEN copy > 1 THEN {} WHEN ts < {} OR ts >= {} THEN {} ELSE '' END",
+        q(DUPLICATE),
+        timestamp_literal(x.engine, x.start),
+        timestamp_literal(x.engine, x.end),
+        q(OUTSIDE_PERIOD)
     );
     let total_in = "coalesce(input, 0) + coalesce(cache_read, 0) + coalesce(cache_write, 0)";
     let over = x
@@ -310,15 +361,15 @@ ELSE '' END"
         "account".to_string(),
         "region".to_string(),
         "model_id".to_string(),
+        format!("{} AS hour", fmt_time(true)),
         format!("{} AS day", fmt_time(false)),
         format!("{over} AS long_context_over"),
         format!("{kinds} AS token_kinds"),
         "problem".to_string(),
     ];
-    for k in x.keys.iter().filter(|k| **k != Key::Day) {
+    for k in x.keys.iter().filter(|k| !matches!(k, Key::Day | Key::Hour)) {
         let expr = match k {
-            Key::Hour => fmt_time(true),
-            Key::Day => unreachable!("always a key"),
+            Key::Hour | Key::Day => unreachable!("always keys"),
             Key::IdentityArn => "identity_arn".to_string(),
             Key::Operation => "operation".to_string(),
             Key::Meta(m) => meta(m),
@@ -335,20 +386,15 @@ ELSE '' END"
         "sum(coalesce(cache_read, 0)) AS cache_read_tokens".to_string(),
         "sum(coalesce(cache_write, 0)) AS cache_write_tokens".to_string(),
     ]);
-    let where_raw = if partitions.is_empty() {
-        String::new()
-    } else {
-        format!("\n  WHERE {}", partitions.join("\n    AND "))
-    };
     format!(
-        "WITH raw AS (\n  SELECT\n    {}\n  FROM {source}{where_raw}\n),\n\
-read_once AS (\n  SELECT *, CASE WHEN request_id IS NULL THEN 1 ELSE row_number() OVER (PARTITION BY request_id ORDER BY ts) END AS copy\n  FROM raw\n),\n\
-checked AS (\n  SELECT *, {problem} AS problem\n  FROM read_once\n)\n\
-SELECT\n  {}\nFROM checked\nWHERE ts IS NULL OR (ts >= {} AND ts < {})\nGROUP BY {}\nORDER BY {}\n",
+        "WITH raw AS (\n  SELECT\n    {}\n  FROM {source}\n  WHERE {}\n),\n\
+checked AS (\n  SELECT *, {invalid} AS invalid\n  FROM raw\n),\n\
+numbered AS (\n  SELECT *, CASE WHEN invalid = '' AND request_id IS NOT NULL AND request_id <> '' THEN row_number() OVER (PARTITION BY request_id, invalid ORDER BY ts) ELSE 1 END AS copy\n  FROM checked\n),\n\
+classified AS (\n  SELECT *, {problem} AS problem\n  FROM numbered\n)\n\
+SELECT\n  {}\nFROM classified\nGROUP BY {}\nORDER BY {}\n",
         raw_cols.join(",\n    "),
+        partitions.join("\n    AND "),
         select.join(",\n  "),
-        timestamp_literal(x.engine, x.start),
-        timestamp_literal(x.engine, x.end),
         groups.join(", "),
         groups.join(", ")
     )

@@ -3,6 +3,7 @@
 //! demo month. They know
 //! nothing of prices and write no files: `commands::collect` stores what they return.
 
+pub mod athena;
 pub mod athena_sql;
 pub mod aws;
 pub mod cloudwatch_logs;

@@ -163,6 +163,94 @@ pub async fn fetch(
     Ok(())
 }
 
+/// The log objects (key, size as stored) Bedrock delivered for `accounts` under
+/// `s3://bucket/prefix` in the hour folders that can hold records of `[start, end)` (the same
+/// objects `fetch` reads and Athena's partition pruning scans): the log regions found with one
+/// delimited listing per account, then one listing per region and day.
+pub async fn list_window(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    accounts: &[String],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    calls: &mut S3Calls,
+) -> Result<Vec<(String, u64)>, Failure> {
+    let root = match prefix.trim_matches('/') {
+        "" => String::new(),
+        p => format!("{p}/"),
+    };
+    let mut out = vec![];
+    for account in accounts {
+        let base = format!("{root}AWSLogs/{account}/BedrockModelInvocationLogs/");
+        let regions: Vec<String> = list(client, bucket, &base, Some("/"), calls)
+            .await?
+            .1
+            .into_iter()
+            .filter_map(|p| {
+                p.strip_prefix(&base)
+                    .map(|r| r.trim_end_matches('/').to_string())
+            })
+            .collect();
+        for region in regions {
+            let mut day = (start - chrono::Duration::hours(2)).date_naive();
+            while day <= (end + chrono::Duration::hours(1)).date_naive() {
+                let p = format!("{base}{region}/{}/", day.format("%Y/%m/%d"));
+                for (key, size) in list(client, bucket, &p, None, calls).await?.0 {
+                    if wanted(&key, start, end) {
+                        out.push((key, size));
+                    } else {
+                        calls.skipped_objects += 1;
+                    }
+                }
+                day = day.succ_opt().expect("a day after");
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every page of a listing: the objects (key, size) and, with a delimiter, the common prefixes.
+async fn list(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    delimiter: Option<&str>,
+    calls: &mut S3Calls,
+) -> Result<(Vec<(String, u64)>, Vec<String>), Failure> {
+    let (mut objects, mut prefixes) = (vec![], vec![]);
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_delimiter(delimiter.map(str::to_string))
+            .set_continuation_token(token.take())
+            .send()
+            .await
+            .map_err(|e| describe("s3", None, "s3", "ListObjectsV2", &e))?;
+        calls.list_objects += 1;
+        for o in page.contents() {
+            if let Some(k) = o.key() {
+                objects.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64));
+            }
+        }
+        prefixes.extend(
+            page.common_prefixes()
+                .iter()
+                .filter_map(|p| p.prefix().map(str::to_string)),
+        );
+        match page.next_continuation_token() {
+            Some(t) if page.is_truncated() == Some(true) && !t.is_empty() => {
+                token = Some(t.to_string())
+            }
+            _ => break,
+        }
+    }
+    Ok((objects, prefixes))
+}
+
 /// A fetch task that ended without a result (it panicked or was cancelled).
 fn lost(e: tokio::task::JoinError) -> Failure {
     Failure {

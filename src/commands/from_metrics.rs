@@ -23,7 +23,7 @@ use crate::usage::{Diagnostics, GroupKey, Period, Tokens, UsageRecord};
 pub fn auto_source(dir: &Path) -> crate::output::report::DataSource {
     use crate::output::report::DataSource;
     let logs = crate::snapshot::open(dir)
-        .map(|o| o.invocations.is_some())
+        .map(|o| o.invocations.is_some() || o.log_sums.is_some())
         .unwrap_or(true);
     if !logs && dir.join(crate::snapshot::METRICS).exists() {
         DataSource::Metrics

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod discover;
 mod from_metrics;
+mod from_sums;
 pub mod iam_policy;
 mod monthly;
 mod pipeline;

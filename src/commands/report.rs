@@ -170,6 +170,58 @@ fn metrics_cmd(
     Ok(input_outcome(&stats, scope, a.strict))
 }
 
+/// `report --snapshot` over the Athena aggregation's sums (`collect logs --athena`).
+fn sums_cmd(
+    env: &Env,
+    a: &ReportArgs,
+    keys: Vec<GroupKey>,
+    period: Period,
+    dir: &std::path::Path,
+    o: &crate::snapshot::Opened,
+) -> anyhow::Result<Outcome> {
+    if a.export_usage.is_some() {
+        return Err(UsageError::new(
+            "--export-usage writes one row per request: the snapshot holds Athena's sums per group",
+            "leave out --export-usage, or collect the logs themselves (`collect logs --s3`)",
+        )
+        .into());
+    }
+    let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
+    let details = o.manifest.sources.get("log_sums").map(|e| &e.details);
+    let listed = |k: &str| {
+        details
+            .and_then(|d| d.get(k))
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0)
+    };
+    let read = super::from_sums::Read {
+        dir,
+        objects: listed("objects"),
+        bytes: listed("object_bytes"),
+    };
+    let run = super::from_sums::run(env, &read, &[keys], a.cache_write_ttl, period)?;
+    let rep = &run.reports[0];
+    output.write(render::report::render(rep, a.format)?.as_bytes())?;
+    warn_diagnostics(&run.stats, &run.diags, env.quiet);
+    warn_unpriced(rep, env.quiet);
+    warn_duplicates(&run.dropped);
+    if !env.quiet {
+        eprintln!(
+            "read Athena's sums of {} record(s) in {} object(s) ({:.1} MB as stored) from {}",
+            group_thousands(run.stats.records),
+            group_thousands(run.stats.files),
+            run.stats.bytes as f64 / 1e6,
+            dir.join(crate::snapshot::LOG_SUMS).display()
+        );
+    }
+    let scope = Scope {
+        records: rep.totals.counts.invocations,
+        outside_period: rep.input.outside_period,
+        unit: ScopeUnit::Invocations,
+    };
+    Ok(input_outcome(&run.stats, scope, a.strict))
+}
+
 pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let source = source_of(a)?;
     if source == DataSource::Bill {
@@ -181,6 +233,12 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
     let mut diags = Diagnostics::default();
     if source == DataSource::Metrics {
         return metrics_cmd(env, a, keys, period);
+    }
+    if let Some(dir) = &a.input.snapshot {
+        let o = crate::snapshot::open(dir)?;
+        if o.invocations.is_none() && o.log_sums.is_some() {
+            return sums_cmd(env, a, keys, period, dir, &o);
+        }
     }
     let sources = input_sources(&a.input, &mut stats, &mut diags)?;
     let output = output_of(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::cost::price_bucket;
+use super::cost::{price_bucket, price_requests};
 use super::table::{TableBuffer, UsageTable};
 use super::{price_request, CacheTtl, CostBreakdown, Resolution, Resolver};
 use crate::money::Pico;
@@ -245,6 +245,26 @@ pub struct Added {
     pub cost: Option<CostBreakdown>,
 }
 
+/// Requests summed alike (the Athena aggregation's groups: one model id, call region, hour,
+/// long-context bucket and set of non-zero token kinds), added as one "record" of many calls
+/// and priced exactly as its requests one by one would be.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Group {
+    pub invocations: u64,
+    pub errors: u64,
+    pub guardrail_blocked: u64,
+    /// The largest long-context threshold (input tokens) the requests exceed; 0: none.
+    pub long_context_over: u64,
+}
+
+/// How a "record" stands for its requests.
+#[derive(Clone, Copy)]
+enum Counted {
+    One,
+    Bucket(Bucket),
+    Group(Group),
+}
+
 /// Usage summed over a period (CloudWatch metrics), added as one "record" of many calls.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bucket {
@@ -257,44 +277,63 @@ pub struct Bucket {
 impl Aggregator<'_> {
     /// Adds one record; `None` when it is outside the period.
     pub fn add(&mut self, r: &UsageRecord) -> Option<Added> {
-        self.add_counted(r, None)
+        self.add_counted(r, Counted::One)
+    }
+
+    /// Adds a group of requests summed alike: `r` carries its key fields and token sums.
+    pub fn add_group(&mut self, r: &UsageRecord, g: Group) -> Option<Added> {
+        self.add_counted(r, Counted::Group(g))
     }
 
     /// Adds a bucket of metrics: `r` carries its key fields and token sums; priced at standard
     /// rates (the long-context bound is kept in `long_context_bound`).
     pub fn add_bucket(&mut self, r: &UsageRecord, b: Bucket) -> Option<Added> {
-        self.add_counted(r, Some(b))
+        self.add_counted(r, Counted::Bucket(b))
     }
 
-    fn add_counted(&mut self, r: &UsageRecord, bucket: Option<Bucket>) -> Option<Added> {
+    fn add_counted(&mut self, r: &UsageRecord, counted: Counted) -> Option<Added> {
         if !self.period.contains(r.timestamp) {
-            self.outside_period += 1;
+            self.outside_period += match counted {
+                Counted::Group(g) => g.invocations,
+                _ => 1,
+            };
             return None;
         }
         self.first = min_opt(self.first, Some(r.timestamp));
         self.last = self.last.max(Some(r.timestamp));
         let res = self.resolution(r.model_id);
         let region = pricing_region(r, &res);
-        let mut one = match bucket {
-            None => Agg {
+        let mut one = match counted {
+            Counted::One => Agg {
                 invocations: 1,
                 errors: r.error_code.is_some() as u64,
                 guardrail_blocked: r.guardrail_blocked as u64,
                 ..Default::default()
             },
-            Some(b) => Agg {
+            Counted::Bucket(b) => Agg {
                 invocations: b.invocations,
                 errors: b.errors,
+                ..Default::default()
+            },
+            Counted::Group(g) => Agg {
+                invocations: g.invocations,
+                errors: g.errors,
+                guardrail_blocked: g.guardrail_blocked,
                 ..Default::default()
             },
         };
         one.add_tokens(&r.tokens);
         let day = r.timestamp.date_naive();
         let catalog = self.resolver.catalog();
-        let priced = match bucket {
-            None => price_request(catalog, &res, region, day, &r.tokens, self.ttl),
-            Some(_) => {
-                price_bucket(catalog, &res, region, day, &r.tokens, self.ttl).map(|(c, long)| {
+        let priced = match counted {
+            Counted::One => price_request(catalog, &res, region, day, &r.tokens, self.ttl),
+            Counted::Group(g) => {
+                price_requests(catalog, &res, region, day, &r.tokens, self.ttl, |th| {
+                    g.long_context_over >= th
+                })
+            }
+            Counted::Bucket(_) => price_bucket(catalog, &res, region, day, &r.tokens, self.ttl)
+                .map(|(c, long)| {
                     if let Some(l) = long {
                         let extra = Pico(l.0.saturating_sub(c.total().0));
                         if extra.0 > 0 {
@@ -306,8 +345,7 @@ impl Aggregator<'_> {
                         }
                     }
                     c
-                })
-            }
+                }),
         };
         if let Some(t) = &mut self.table {
             t.push(r, &res, &priced);
@@ -318,7 +356,7 @@ impl Aggregator<'_> {
                 one.cost_output = c.output;
                 one.cost_cache_read = c.cache_read;
                 one.cost_cache_write = c.cache_write;
-                one.long_context_invocations = c.long_context as u64;
+                one.long_context_invocations = if c.long_context { one.invocations } else { 0 };
                 one.priced = 1;
                 self.prices_as_of = min_opt(self.prices_as_of, c.as_of);
                 if let (Some((from, until)), Some(model)) = (c.version, &res.model) {
@@ -328,7 +366,10 @@ impl Aggregator<'_> {
                         valid_from: from,
                         valid_until: until,
                     };
-                    *self.price_versions.entry(v).or_default() += 1;
+                    *self.price_versions.entry(v).or_default() += match counted {
+                        Counted::Group(g) => g.invocations,
+                        _ => 1,
+                    };
                 }
                 Some(c)
             }

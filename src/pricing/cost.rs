@@ -110,11 +110,25 @@ pub fn price_request(
     t: &Tokens,
     ttl: CacheTtl,
 ) -> Result<CostBreakdown, String> {
+    let long_at = |th: u64| t.total_input() > th;
+    price_requests(catalog, res, region, day, t, ttl, long_at)
+}
+
+/// Prices requests summed alike (the Athena aggregation's groups): `over(threshold)` says
+/// whether each of them has more input tokens than the model's long-context threshold, so
+/// the sums are priced as each request would be.
+pub fn price_requests(
+    catalog: &Catalog,
+    res: &Resolution,
+    region: &str,
+    day: chrono::NaiveDate,
+    t: &Tokens,
+    ttl: CacheTtl,
+    over: impl Fn(u64) -> bool,
+) -> Result<CostBreakdown, String> {
     let row = price_row(catalog, res, region, day)?;
     let model = catalog.model(res.model_idx.expect("priced rows have a model"));
-    let long = model
-        .long_context_threshold
-        .is_some_and(|th| t.total_input() > th);
+    let long = model.long_context_threshold.is_some_and(over);
     let (rates, label): (&TokenRates, &str) = if long {
         (&row.long_context, "long-context ")
     } else {

@@ -25,6 +25,8 @@ pub struct CollectSettings<'a> {
     pub period: Option<u32>,
     /// `collect logs --s3`: (bucket, prefix).
     pub s3_locations: Vec<(String, String)>,
+    /// `collect logs --athena`.
+    pub athena: Option<AthenaPlan>,
     /// Notes for stderr (alignment, ListMetrics' 14-day limit).
     pub notes: Vec<String>,
 }
@@ -168,7 +170,27 @@ pub fn resolve(c: &CollectCommand, now: DateTime<Utc>) -> anyhow::Result<Collect
         _ => None,
     };
     let mut s3_locations = vec![];
+    let mut athena = None;
     if let CollectCommand::Logs(a) = c {
+        if let Some(url) = &a.athena.athena {
+            let x = &a.athena;
+            athena = Some(check_athena(url, x)?);
+            let aligned = align(&window, 3600, now);
+            if aligned.start != window.start {
+                notes.push(format!(
+                    "note: --athena sums whole hours: from {}",
+                    aligned.start.format("%Y-%m-%dT%H:%M:%SZ")
+                ));
+            }
+            window = aligned;
+        } else if !a.athena.by.is_empty() || !a.athena.accounts.is_empty() || a.athena.athena_create
+        {
+            return Err(UsageError::new(
+                "--by, --account and --athena-create go with --athena",
+                "add --athena s3://bucket/prefix (the sums are grouped by Athena), or drop them: --s3 and --log-group collect every record, and `report --by` groups them",
+            )
+            .into());
+        }
         if a.server_side {
             // Aggregates are per hour: whole hours replace whole hours in a snapshot.
             let aligned = align(&window, 3600, now);
@@ -180,9 +202,9 @@ pub fn resolve(c: &CollectCommand, now: DateTime<Utc>) -> anyhow::Result<Collect
             }
             window = aligned;
         }
-        if a.log_group.is_empty() && a.s3.is_empty() {
+        if a.log_group.is_empty() && a.s3.is_empty() && a.athena.athena.is_none() {
             return Err(UsageError::new(
-                "collect logs needs --log-group NAME or --s3 s3://bucket/prefix",
+                "collect logs needs --log-group NAME, --s3 s3://bucket/prefix or --athena s3://bucket/prefix",
                 "give the CloudWatch Logs group or S3 location your model-invocation logging writes to (Bedrock console > Settings)",
             )
             .into());
@@ -226,7 +248,77 @@ pub fn resolve(c: &CollectCommand, now: DateTime<Utc>) -> anyhow::Result<Collect
         cut,
         period,
         s3_locations,
+        athena,
         notes,
+    })
+}
+
+/// `collect logs --athena`, checked: where the logs are and what to sum them by.
+pub struct AthenaPlan {
+    pub bucket: String,
+    pub prefix: String,
+    pub keys: Vec<crate::collect::athena_sql::Key>,
+    /// (database, table).
+    pub table: (String, String),
+}
+
+fn check_athena(url: &str, x: &crate::cli::AthenaArgs) -> anyhow::Result<AthenaPlan> {
+    use crate::collect::athena_sql::{parse_s3_root, Key};
+    let (bucket, prefix) = parse_s3_root(url).ok_or_else(|| {
+        UsageError::new(
+            format!("--athena {}: not an s3://bucket/prefix location", crate::io::clean(url)),
+            "the location Bedrock delivers to, e.g. --athena s3://my-log-bucket/bedrock (it holds AWSLogs/)",
+        )
+    })?;
+    let keys =
+        x.by.iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| Key::parse(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                UsageError::new(
+                    format!("--by: {e}"),
+                    "e.g. --by identity_arn,operation,meta:team",
+                )
+            })?;
+    for a in &x.accounts {
+        super::check_account(a)?;
+    }
+    let (db, t) = x.athena_table.split_once('.').unwrap_or(("", ""));
+    for n in [db, t] {
+        let ok = !n.is_empty()
+            && n.len() <= 255
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return Err(UsageError::new(
+                format!("--athena-table {}: not DATABASE.TABLE", crate::io::clean(&x.athena_table)),
+                "lower-case letters, digits and _ (Athena's rule), e.g. bedrock_lens.invocation_logs",
+            )
+            .into());
+        }
+    }
+    if let Some(o) = &x.athena_output {
+        if parse_s3_root(o).is_none() {
+            return Err(UsageError::new(
+                format!("--athena-output {}: not an s3://bucket/prefix location", crate::io::clean(o)),
+                "where Athena may write query results, e.g. --athena-output s3://my-athena-results/bedrock-lens/",
+            )
+            .into());
+        }
+    }
+    if x.max_scan_usd.is_sign_negative() {
+        return Err(UsageError::new(
+            "--max-scan-usd: a negative amount",
+            "the most the query may cost, e.g. --max-scan-usd 5",
+        )
+        .into());
+    }
+    Ok(AthenaPlan {
+        bucket,
+        prefix,
+        keys,
+        table: (db.to_string(), t.to_string()),
     })
 }
 

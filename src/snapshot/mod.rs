@@ -9,6 +9,8 @@
 //! - `record-types.parquet`: the bill per service, day and record type (usage, credits, refunds,
 //!   discounts, tax), UnblendedCost and NetUnblendedCost, so gross and net are both known;
 //! - `log-aggregates.parquet`: Logs Insights sums per model, region and hour (`--server-side`);
+//! - `log-sums.parquet`: the Athena aggregation's groups and diagnostic rows (`--athena`),
+//!   priced by `report --snapshot` as their requests one by one would be;
 //! - `profiles.parquet` + `inference-profiles.toml`: application inference profiles, their models
 //!   and tags; the TOML is the `--inference-profiles` map, read automatically by `--snapshot`;
 //! - `manifest.json`: per source, the windows collected, regions, accounts, row counts, API calls
@@ -20,6 +22,7 @@
 pub mod costs;
 pub mod invocations;
 pub mod log_aggregates;
+pub mod log_sums;
 pub mod manifest;
 pub mod metrics;
 pub mod profiles;
@@ -45,6 +48,7 @@ pub const COSTS: &str = "costs.parquet";
 pub const RECORD_TYPES: &str = "record-types.parquet";
 pub const PROFILES: &str = "profiles.parquet";
 pub const LOG_AGGREGATES: &str = "log-aggregates.parquet";
+pub const LOG_SUMS: &str = "log-sums.parquet";
 pub const PROFILE_MAP: &str = "inference-profiles.toml";
 
 /// Writes a data frame as Parquet, atomically.
@@ -103,6 +107,8 @@ pub fn read_parquet(path: &Path) -> anyhow::Result<DataFrame> {
 pub struct Opened {
     pub manifest: Manifest,
     pub invocations: Option<PathBuf>,
+    /// The Athena aggregation's sums (`collect logs --athena`).
+    pub log_sums: Option<PathBuf>,
     pub profile_map: Option<PathBuf>,
 }
 
@@ -121,6 +127,11 @@ pub fn open(dir: &Path) -> anyhow::Result<Opened> {
             .sources
             .contains_key("invocations")
             .then(|| existing(INVOCATIONS))
+            .flatten(),
+        log_sums: manifest
+            .sources
+            .contains_key("log_sums")
+            .then(|| existing(LOG_SUMS))
             .flatten(),
         profile_map: existing(PROFILE_MAP),
         manifest,

@@ -85,7 +85,8 @@ pub struct IngestStats {
     /// Of `skipped_lines`, records whose token counts no request can have.
     pub implausible: u64,
     pub error_records: u64,
-    /// Uncompressed bytes read.
+    /// Bytes read as stored: compressed for gzip (what S3 and Athena count), the file's size
+    /// for a snapshot's table.
     pub bytes: u64,
     /// Files in the given directories that are not logs, left alone: how many of each kind
     /// (`.log`, `hidden`, `no extension`...).
@@ -305,7 +306,8 @@ impl<S: Sink> FileReader<'_, S> {
         if let Source::Table(p) = src {
             return self.read_table(p, progress);
         }
-        let reader = match open(src, progress, bufs) {
+        let stored = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let reader = match open(src, progress, bufs, stored.clone()) {
             Ok(r) => r,
             Err(e) => {
                 let msg = match e.get_ref().and_then(|e| e.downcast_ref::<NoWriter>()) {
@@ -327,7 +329,8 @@ impl<S: Sink> FileReader<'_, S> {
             Ok(None) => self.read_text(&mut r),
             Err(e) => self.file_error(0, read_error_message(&e, NOTHING_READ)),
         }
-        self.st.bytes += r.n;
+        drop(r);
+        self.st.bytes += stored.load(std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Reads a source's text (UTF-8 by now): lines or documents, whichever it holds.

@@ -101,6 +101,21 @@ impl Bufs {
     }
 }
 
+/// Counts the bytes read through it as stored (before any gunzip), into `n`.
+struct Stored<R> {
+    inner: R,
+    n: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Stored<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n
+            .fetch_add(k as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(k)
+    }
+}
+
 /// Advances a progress bar by the raw bytes read through it.
 struct Progress<R> {
     inner: R,
@@ -124,11 +139,13 @@ impl AsRef<[u8]> for ArcBytes {
     }
 }
 
-/// Opens a source as buffered text, gunzipping when its first bytes are the gzip magic.
+/// Opens a source as buffered text, gunzipping when its first bytes are the gzip magic; `stored`
+/// counts the bytes read as stored (compressed for gzip).
 pub(super) fn open<'b>(
     src: &Source,
     progress: Option<&indicatif::ProgressBar>,
     bufs: &'b mut Bufs,
+    stored: Arc<std::sync::atomic::AtomicU64>,
 ) -> io::Result<Box<dyn BufRead + 'b>> {
     let mut raw: Box<dyn Read + Send> = match src {
         Source::File(p) if is_fifo(p) => Box::new(open_fifo(p)?),
@@ -141,6 +158,10 @@ pub(super) fn open<'b>(
             ))
         }
     };
+    raw = Box::new(Stored {
+        inner: raw,
+        n: stored,
+    });
     if let Some(bar) = progress {
         raw = Box::new(Progress {
             inner: raw,

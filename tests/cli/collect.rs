@@ -48,7 +48,7 @@ fn bad_arguments_are_explained_before_any_call() {
         ),
         (
             vec!["logs"],
-            "error: collect logs needs --log-group NAME or --s3 s3://bucket/prefix",
+            "error: collect logs needs --log-group NAME, --s3 s3://bucket/prefix or --athena s3://bucket/prefix",
             "hint: give the CloudWatch Logs group or S3 location",
         ),
         (
@@ -60,6 +60,46 @@ fn bad_arguments_are_explained_before_any_call() {
             vec!["logs", "--s3", "s3://b/p", "--server-side"],
             "error: --server-side aggregates CloudWatch Logs groups only, not S3",
             "hint:",
+        ),
+        (
+            vec!["logs", "--athena", "s3://b/x'; DROP"],
+            "error: --athena s3://b/x'; DROP: not an s3://bucket/prefix location",
+            "hint: the location Bedrock delivers to",
+        ),
+        (
+            vec!["logs", "--athena", "s3://b/p", "--by", "model"],
+            "error: --by: `model` is not a key the query groups by",
+            "hint: e.g. --by identity_arn,operation,meta:team",
+        ),
+        (
+            vec!["logs", "--athena", "s3://b/p", "--athena-table", "Logs"],
+            "error: --athena-table Logs: not DATABASE.TABLE",
+            "hint: lower-case letters, digits and _",
+        ),
+        (
+            vec!["logs", "--athena", "s3://b/p", "--athena-output", "/tmp/x"],
+            "error: --athena-output /tmp/x: not an s3://bucket/prefix location",
+            "hint: where Athena may write query results",
+        ),
+        (
+            vec!["logs", "--athena", "s3://b/p", "--account", "12"],
+            "error: --account",
+            "hint:",
+        ),
+        (
+            vec!["logs", "--athena", "s3://b/p", "--max-scan-usd=-1"],
+            "error: --max-scan-usd: a negative amount",
+            "hint: the most the query may cost",
+        ),
+        (
+            vec!["logs", "--athena", "s3://b/p", "--s3", "s3://b/p"],
+            "error: the argument '--athena <S3_URL>' cannot be used with '--s3 <S3_URL>'",
+            "",
+        ),
+        (
+            vec!["logs", "--s3", "s3://b/p", "--by", "operation"],
+            "error: --by, --account and --athena-create go with --athena",
+            "hint: add --athena s3://bucket/prefix",
         ),
         (
             vec!["metrics", "--region", "US East"],

@@ -7,6 +7,7 @@
 //! the others complete; the run then exits 1 with a summary. Files are written only when their
 //! source completed, each atomically, and the manifest last; Ctrl-C leaves the snapshot as it was.
 
+mod athena;
 mod costs;
 mod insights;
 mod logs;
@@ -153,6 +154,7 @@ fn all(env: &Env, a: &crate::cli::CollectAllArgs) -> anyhow::Result<Outcome> {
                 s3: a.s3.clone(),
                 server_side: false,
                 cache_write_ttl: crate::pricing::CacheTtl::FiveMinutes,
+                athena: Default::default(),
             }),
         ));
     }
@@ -282,14 +284,23 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         }
         let done = match c {
             CollectCommand::Metrics(a) => metrics::run(&ctx, a, s.period.unwrap_or(3600)).await?,
-            CollectCommand::Logs(a) => logs::run(env, &ctx, a, &s.s3_locations).await?,
+            CollectCommand::Logs(a) => match &s.athena {
+                Some(plan) => athena::run(env, &ctx, a, plan).await?,
+                None => logs::run(env, &ctx, a, &s.s3_locations).await?,
+            },
             CollectCommand::Costs(a) => costs::run(&ctx, a).await?,
             CollectCommand::Profiles(a) => profiles::run(&ctx, a).await?,
             CollectCommand::All(_) => unreachable!("expanded by all()"),
         };
         anyhow::Ok(done)
     };
+    // An Athena query is stopped on Ctrl-C by the collection itself (StopQueryExecution) before
+    // it ends; other collections end here, writing nothing.
+    let stops_itself = s.athena.is_some();
     let done = rt.block_on(async {
+        if stops_itself {
+            return work.await;
+        }
         tokio::select! {
             r = work => r,
             _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!(

@@ -1,0 +1,593 @@
+//! `collect logs --athena`: the S3 logs summed where they are by one Athena query: the scan
+//! estimated from the object listing and refused above `--max-scan-usd`, the table created only
+//! with `--athena-create`, the query stopped on Ctrl-C, Athena's result reused only for windows
+//! closed more than 2 hours ago, the busiest hour recomputed locally from the same objects
+//! before anything is written, and the sums saved into `log-sums.parquet` with the query id,
+//! SQL, bytes scanned and exact cost in the manifest.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use super::{Ctx, Done};
+use crate::cli::CollectLogsArgs;
+use crate::collect::athena::{self, scan_cost_usd, AthenaCalls, Returns};
+use crate::collect::athena_sql::{ddl, query, Engine, Query};
+use crate::collect::aws::fault::Failure;
+use crate::collect::s3_logs::{self as s3, S3Calls};
+use crate::money::group_thousands;
+use crate::settings::collect::AthenaPlan;
+use crate::settings::Env;
+use crate::snapshot::log_sums::{count_index, hour_of, Sums};
+use crate::snapshot::{self, Regions, Saved};
+use crate::usage::ingest::{self, IngestOptions, IngestStats, Sink, Source};
+use crate::usage::{Diagnostics, UsageRecord};
+
+/// How long a window must have been closed before Athena may reuse an earlier result of the
+/// same query (later records can still arrive in a window closed less than this).
+const REUSE_AFTER_HOURS: i64 = 2;
+/// The age of a result Athena may reuse (its maximum, 7 days).
+const REUSE_MINUTES: i32 = 7 * 24 * 60;
+
+fn fail(region: &str, call: &str, message: String, hint: &str) -> Failure {
+    Failure {
+        source: "athena".into(),
+        region: Some(region.to_string()),
+        call: call.into(),
+        message,
+        hint: Some(hint.into()),
+    }
+}
+
+pub async fn run(
+    env: &Env,
+    ctx: &Ctx,
+    a: &CollectLogsArgs,
+    plan: &AthenaPlan,
+) -> anyhow::Result<Done> {
+    let mut done = Done::new(ctx);
+    let region = ctx.regions[0].clone();
+    let conf = crate::collect::aws::for_region(&ctx.base, &region);
+    let s3c = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    let client = aws_sdk_athena::Client::new(&conf);
+    let x = &a.athena;
+    let accounts: Vec<String> = if x.accounts.is_empty() {
+        ctx.account.iter().cloned().collect()
+    } else {
+        x.accounts.clone()
+    };
+    let (start, end) = (ctx.window.start, ctx.window.end);
+    let mut s3_calls = S3Calls::default();
+    let mut calls = AthenaCalls::default();
+    let result = collect(
+        env,
+        ctx,
+        a,
+        plan,
+        &accounts,
+        (&client, &s3c, &region),
+        (&mut calls, &mut s3_calls),
+    )
+    .await;
+    done.count("ListObjectsV2", s3_calls.list_objects);
+    done.count("GetObject", s3_calls.get_object);
+    done.count("StartQueryExecution", calls.start_query_execution);
+    done.count("GetQueryExecution", calls.get_query_execution);
+    done.count("GetQueryResults", calls.get_query_results);
+    done.count("StopQueryExecution", calls.stop_query_execution);
+    let c = match result {
+        Ok(c) => c,
+        Err(f) => {
+            done.cost_micros = s3_calls.cost_micros();
+            done.failures.push(f);
+            return Ok(done);
+        }
+    };
+    let athena_cost = c.athena_cost;
+    let micros = (athena_cost * Decimal::from(1_000_000)).ceil();
+    done.cost_micros = s3_calls.cost_micros()
+        + u64::try_from(micros.mantissa() / 10i128.pow(micros.scale())).unwrap_or(u64::MAX);
+    done.any_ok = true;
+    done.notes.extend(c.notes.iter().cloned());
+    done.summary = summary(&c.sums);
+    let Some(dir) = &ctx.out else {
+        return Ok(done);
+    };
+    let path = dir.join(snapshot::LOG_SUMS);
+    let rows = snapshot::log_sums::save(&path, &c.sums, &accounts, &ctx.window)?;
+    let saved = Saved {
+        name: "log_sums",
+        file: snapshot::LOG_SUMS,
+        rows,
+        window: Some(ctx.window.clone()),
+        regions: Regions::Add(c.log_regions.clone()),
+        accounts: accounts.clone(),
+    };
+    let fields = super::details([
+        (
+            "location",
+            json!(format!("s3://{}/{}", plan.bucket, plan.prefix)),
+        ),
+        ("athena_region", json!(region)),
+        ("query_id", json!(c.query_id)),
+        ("query", json!(c.sql)),
+        ("bytes_scanned", json!(c.bytes_scanned)),
+        (
+            "athena_cost_usd",
+            json!(athena_cost.normalize().to_string()),
+        ),
+        ("reused_result", json!(c.reused)),
+        ("objects", json!(c.objects)),
+        ("object_bytes", json!(c.object_bytes)),
+        (
+            "estimated_scan_usd",
+            json!(c.estimate.normalize().to_string()),
+        ),
+        ("verified_hour", json!(c.verified)),
+        ("window", json!({"start": start, "end": end})),
+    ]);
+    done.save(dir, saved, fields)?;
+    Ok(done)
+}
+
+/// What a collection computed, before anything is written.
+struct Collected {
+    sums: Sums,
+    sql: String,
+    query_id: String,
+    bytes_scanned: u64,
+    athena_cost: Decimal,
+    reused: bool,
+    objects: u64,
+    object_bytes: u64,
+    estimate: Decimal,
+    log_regions: Vec<String>,
+    /// The hour checked against the records read locally, or why none was.
+    verified: String,
+    notes: Vec<String>,
+}
+
+async fn collect(
+    env: &Env,
+    ctx: &Ctx,
+    a: &CollectLogsArgs,
+    plan: &AthenaPlan,
+    accounts: &[String],
+    (client, s3c, region): (&aws_sdk_athena::Client, &aws_sdk_s3::Client, &str),
+    (calls, s3_calls): (&mut AthenaCalls, &mut S3Calls),
+) -> Result<Collected, Failure> {
+    let x = &a.athena;
+    let (start, end) = (ctx.window.start, ctx.window.end);
+    if accounts.is_empty() {
+        return Err(fail(
+            region,
+            "sts:GetCallerIdentity",
+            "no account to read: the credentials' account is unknown".into(),
+            "name the accounts whose AWSLogs/ACCOUNT folders to read with --account ID",
+        ));
+    }
+    // The objects the query will scan: its estimate, and the objects `report --logs` would read.
+    let objects = s3::list_window(
+        s3c,
+        &plan.bucket,
+        &plan.prefix,
+        accounts,
+        start,
+        end,
+        s3_calls,
+    )
+    .await
+    .map_err(|f| f.with_policy_args(&format!("--s3 s3://{}/{}", plan.bucket, plan.prefix)))?;
+    let object_bytes: u64 = objects.iter().map(|(_, n)| n).sum();
+    let estimate = scan_cost_usd(object_bytes);
+    let mut log_regions: Vec<String> = objects
+        .iter()
+        .filter_map(|(k, _)| {
+            let rest = k.split("/BedrockModelInvocationLogs/").nth(1)?;
+            rest.split('/').next().map(str::to_string)
+        })
+        .collect();
+    log_regions.sort();
+    log_regions.dedup();
+    let mut notes = vec![format!(
+        "Athena will scan {} object(s), {} bytes as stored: estimated ${} at $5 per TB (10 MB minimum)",
+        group_thousands(objects.len() as u64),
+        group_thousands(object_bytes),
+        estimate.round_dp(6).normalize()
+    )];
+    if estimate > x.max_scan_usd {
+        return Err(fail(
+            region,
+            "athena:StartQueryExecution",
+            format!(
+                "refused: the scan is estimated at ${} ({} bytes in {} objects), over --max-scan-usd {}; nothing was run",
+                estimate.round_dp(6).normalize(),
+                group_thousands(object_bytes),
+                group_thousands(objects.len() as u64),
+                x.max_scan_usd.normalize()
+            ),
+            "raise --max-scan-usd if that is expected, or collect a shorter --start/--end or fewer --account",
+        ));
+    }
+    if objects.is_empty() {
+        notes.push(format!(
+            "no log objects under s3://{}/{} for {} in this window: the query still runs (10 MB minimum charge) and its sums are empty",
+            plan.bucket,
+            plan.prefix,
+            accounts.join(", ")
+        ));
+    }
+    let run = athena::Run {
+        client,
+        region,
+        workgroup: &x.athena_workgroup,
+        output: x.athena_output.as_deref(),
+        reuse_minutes: (end + chrono::Duration::hours(REUSE_AFTER_HOURS) <= Utc::now())
+            .then_some(REUSE_MINUTES),
+        poll: std::time::Duration::from_millis(if env.quiet { 1000 } else { 500 }),
+    };
+    let cancel = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    tokio::pin!(cancel);
+    if x.athena_create {
+        let regions = if log_regions.is_empty() {
+            vec![region.to_string()]
+        } else {
+            log_regions.clone()
+        };
+        let text = ddl(
+            &plan.table.0,
+            &plan.table.1,
+            &plan.bucket,
+            &plan.prefix,
+            &regions,
+            "2024/01/01/00",
+        );
+        let create = athena::Run {
+            reuse_minutes: None,
+            ..run
+        };
+        for stmt in text.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+            // DDL statements are not charged.
+            athena::run(&create, stmt, Returns::Nothing, calls, &mut cancel).await?;
+        }
+        notes.push(format!(
+            "created (if missing) {}.{} over s3://{}/{} for log regions {}",
+            plan.table.0,
+            plan.table.1,
+            plan.bucket,
+            plan.prefix,
+            regions.join(",")
+        ));
+    }
+    let mut cuts: Vec<u64> = env
+        .catalog
+        .models
+        .iter()
+        .filter_map(|m| m.long_context_threshold)
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let table = format!("{}.{}", plan.table.0, plan.table.1);
+    let sql = query(&Query {
+        engine: Engine::Athena,
+        source: &table,
+        accounts,
+        start,
+        end,
+        keys: &plan.keys,
+        cuts: &cuts,
+    });
+    let d = athena::run(&run, &sql, Returns::Rows, calls, &mut cancel).await?;
+    let cost = if d.reused {
+        Decimal::ZERO
+    } else {
+        scan_cost_usd(d.bytes_scanned)
+    };
+    let athena_cost = cost;
+    notes.push(format!(
+        "Athena query {}: {}{} bytes scanned, ${}",
+        d.query_id,
+        if d.reused {
+            "an earlier result reused, "
+        } else {
+            ""
+        },
+        group_thousands(d.bytes_scanned),
+        cost.normalize()
+    ));
+    let sums = Sums::from_table(&d.header, d.rows).map_err(|e| {
+        fail(
+            region,
+            "athena:GetQueryResults",
+            format!("the Athena query {}'s result cannot be read: {e}", d.query_id),
+            "the table or query is not the one this version writes: `bedrock-lens athena ddl` and `athena query` print them",
+        )
+    })?;
+    let first = ctx
+        .out
+        .as_ref()
+        .and_then(|dir| crate::snapshot::Manifest::load(dir).ok())
+        .is_none_or(|m| !m.sources.contains_key("log_sums"));
+    let verified = if x.no_verify || !(first || x.verify) {
+        "not checked (--no-verify, or not the first Athena collection into this snapshot)"
+            .to_string()
+    } else {
+        verify(s3c, plan, &objects, &sums, s3_calls).await.map_err(|e| match e {
+            Check::Failed(f) => f,
+            Check::Differs(m) => fail(
+                region,
+                "athena:StartQueryExecution",
+                format!("{m}; nothing was written"),
+                "the table does not read these logs as bedrock-lens does (its SerDe, columns or partition projection): compare it with `bedrock-lens athena ddl`, or collect with --s3; --no-verify skips this check",
+            ),
+        })?
+    };
+    notes.push(format!("busiest-hour check: {verified}"));
+    Ok(Collected {
+        sums,
+        sql,
+        query_id: d.query_id,
+        bytes_scanned: d.bytes_scanned,
+        athena_cost,
+        reused: d.reused,
+        objects: objects.len() as u64,
+        object_bytes,
+        estimate,
+        log_regions,
+        verified,
+        notes,
+    })
+}
+
+enum Check {
+    Failed(Failure),
+    Differs(String),
+}
+
+/// Per (model id, region): invocations and the four token sums.
+type HourTotals = BTreeMap<(String, String), [u64; 5]>;
+
+/// Sums the records of one hour, each request id once.
+struct HourSink {
+    start: DateTime<Utc>,
+    totals: HourTotals,
+}
+
+impl Sink for HourSink {
+    fn record(&mut self, r: &UsageRecord) {
+        if r.timestamp < self.start || r.timestamp >= self.start + chrono::Duration::hours(1) {
+            return;
+        }
+        let t = self
+            .totals
+            .entry((r.model_id.to_string(), r.region.to_string()))
+            .or_default();
+        for (i, v) in [
+            1,
+            r.tokens.input,
+            r.tokens.output,
+            r.tokens.cache_read,
+            r.tokens.cache_write,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            t[i] += v;
+        }
+    }
+    fn merge(&mut self, o: Self) {
+        for (k, v) in o.totals {
+            let t = self.totals.entry(k).or_default();
+            for i in 0..5 {
+                t[i] += v[i];
+            }
+        }
+    }
+}
+
+/// Recomputes Athena's busiest hour from the same S3 objects with bedrock-lens's own reader and
+/// compares the two, per model id and region.
+async fn verify(
+    s3c: &aws_sdk_s3::Client,
+    plan: &AthenaPlan,
+    objects: &[(String, u64)],
+    sums: &Sums,
+    s3_calls: &mut S3Calls,
+) -> Result<String, Check> {
+    let problem = sums.key("problem").expect("a fixed key");
+    let (model, reg) = (
+        sums.key("model_id").expect("fixed"),
+        sums.key("region").expect("fixed"),
+    );
+    let mut by_hour: BTreeMap<DateTime<Utc>, HourTotals> = BTreeMap::new();
+    for r in &sums.rows {
+        if sums.value(r, problem).unwrap_or("") != "" {
+            continue;
+        }
+        let Some(h) = hour_of(sums, r) else { continue };
+        let k = (
+            sums.value(r, model).unwrap_or("").to_string(),
+            sums.value(r, reg).unwrap_or("").to_string(),
+        );
+        let t = by_hour.entry(h).or_default().entry(k).or_default();
+        for (i, c) in [
+            "invocations",
+            "input_tokens",
+            "output_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+        ]
+        .iter()
+        .enumerate()
+        {
+            t[i] += r.counts[count_index(c)];
+        }
+    }
+    let Some((hour, athena)) = by_hour.iter().max_by_key(|(h, t)| {
+        (
+            t.values().map(|v| v[0]).sum::<u64>(),
+            std::cmp::Reverse(**h),
+        )
+    }) else {
+        return Ok("not checked: no records were summed".into());
+    };
+    let hour = *hour;
+    let wanted: Vec<&String> = objects
+        .iter()
+        .filter(|(k, _)| s3::wanted(k, hour, hour + chrono::Duration::hours(1)))
+        .map(|(k, _)| k)
+        .collect();
+    let mut sources = vec![];
+    for k in &wanted {
+        s3_calls.get_object += 1;
+        let o = s3c
+            .get_object()
+            .bucket(&plan.bucket)
+            .key(k.as_str())
+            .send()
+            .await
+            .map_err(|e| {
+                Check::Failed(crate::collect::aws::fault::describe(
+                    "s3",
+                    None,
+                    "s3",
+                    "GetObject",
+                    &e,
+                ))
+            })?;
+        let data = o.body.collect().await.map_err(|e| {
+            Check::Failed(Failure {
+                source: "s3".into(),
+                region: None,
+                call: "s3:GetObject".into(),
+                message: format!("s3://{}/{k}: reading the object failed: {e}", plan.bucket),
+                hint: None,
+            })
+        })?;
+        let data = data.to_vec();
+        s3_calls.bytes += data.len() as u64;
+        sources.push(Source::Memory {
+            name: format!("s3://{}/{k}", plan.bucket),
+            data: Arc::new(data),
+        });
+    }
+    let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
+    let seen = crate::usage::dedup::Seen::default();
+    let local = ingest::ingest(
+        &sources,
+        || {
+            crate::usage::dedup::Dedup::with_dropped(
+                HourSink {
+                    start: hour,
+                    totals: HourTotals::new(),
+                },
+                crate::usage::dedup::Discard,
+                &seen,
+            )
+        },
+        &IngestOptions::default(),
+        &mut st,
+        &mut dg,
+    )
+    .inner
+    .totals;
+    let h = hour.format("%Y-%m-%dT%H:00Z");
+    if &local != athena {
+        let names = [
+            "invocations",
+            "input tokens",
+            "output tokens",
+            "cache-read tokens",
+            "cache-write tokens",
+        ];
+        let keys: std::collections::BTreeSet<_> = local.keys().chain(athena.keys()).collect();
+        let first = keys
+            .into_iter()
+            .find_map(|k| {
+                let (l, r) = (
+                    local.get(k).copied().unwrap_or_default(),
+                    athena.get(k).copied().unwrap_or_default(),
+                );
+                (0..5).find(|i| l[*i] != r[*i]).map(|i| {
+                    format!(
+                        "{} in {}: {} {} read locally, {} in Athena's sums",
+                        k.0,
+                        k.1,
+                        group_thousands(l[i]),
+                        names[i],
+                        group_thousands(r[i])
+                    )
+                })
+            })
+            .unwrap_or_default();
+        return Err(Check::Differs(format!(
+            "the busiest hour ({h}) recomputed from its {} object(s) differs from Athena's sums: {first}",
+            wanted.len()
+        )));
+    }
+    let n: u64 = local.values().map(|v| v[0]).sum();
+    Ok(format!(
+        "{h}: {} invocation(s) in {} object(s) read locally equal Athena's sums",
+        group_thousands(n),
+        wanted.len()
+    ))
+}
+
+/// The summary on stdout: per model id, what Athena summed; then the diagnostic rows.
+fn summary(s: &Sums) -> String {
+    let (problem, model) = (
+        s.key("problem").expect("fixed"),
+        s.key("model_id").expect("fixed"),
+    );
+    let mut per: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+    let mut problems: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &s.rows {
+        let n = r.counts[count_index("invocations")];
+        match s.value(r, problem).unwrap_or("") {
+            "" => {
+                let t = per
+                    .entry(s.value(r, model).unwrap_or("").to_string())
+                    .or_default();
+                t[0] += n;
+                t[1] += r.counts[count_index("input_tokens")]
+                    + r.counts[count_index("cache_read_tokens")]
+                    + r.counts[count_index("cache_write_tokens")];
+                t[2] += r.counts[count_index("output_tokens")];
+            }
+            why => *problems.entry(why.to_string()).or_default() += n,
+        }
+    }
+    let mut out = format!(
+        "{:<48} {:>12} {:>16} {:>14}\n",
+        "model id", "invocations", "input tokens", "output tokens"
+    );
+    for (m, t) in &per {
+        out.push_str(&format!(
+            "{:<48} {:>12} {:>16} {:>14}\n",
+            crate::io::clean(m),
+            group_thousands(t[0]),
+            group_thousands(t[1]),
+            group_thousands(t[2])
+        ));
+    }
+    for (why, n) in &problems {
+        out.push_str(&format!(
+            "not priced: {} record(s): {why}\n",
+            group_thousands(*n)
+        ));
+    }
+    out.push_str(&format!(
+        "{} group(s) summed by Athena; price them with `bedrock-lens report --snapshot DIR`\n",
+        group_thousands(s.rows.len() as u64)
+    ));
+    out
+}

@@ -1,0 +1,238 @@
+//! `report --snapshot` over the Athena aggregation's sums (`log-sums.parquet`): each group priced
+//! as its requests one by one would be, and the scan's diagnostic rows counted as `report
+//! --logs` counts the records it skips, drops as duplicates or finds outside the period, so the
+//! two documents are the same for the same logs.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::pipeline::{Dropped, ReportRun};
+use crate::collect::athena_sql::{DUPLICATE, IMPLAUSIBLE, OUTSIDE_PERIOD};
+use crate::error::UsageError;
+use crate::output::report::reports_of;
+use crate::pricing::aggregate::Group;
+use crate::pricing::{Aggregator, CacheTtl, Resolver};
+use crate::settings::Env;
+use crate::snapshot::log_sums::{count_index, hour_of, SumRow, Sums};
+use crate::usage::json_values::{Scalar, Str};
+use crate::usage::{Diagnostics, GroupKey, IngestStats, Period, Tokens, UsageRecord};
+
+/// The key column a grouping key needs, beyond those every row has; `None` when every row has it.
+fn column_of(k: &GroupKey) -> Option<String> {
+    match k {
+        GroupKey::Identity | GroupKey::IdentityArn => Some("identity_arn".into()),
+        GroupKey::Operation => Some("operation".into()),
+        GroupKey::Meta(m) => Some(format!("meta_{}", m.replace(['-', '.'], "_"))),
+        _ => None,
+    }
+}
+
+/// The `--by` name of a collected key column.
+fn by_name(column: &str) -> String {
+    match column.strip_prefix("meta_") {
+        Some(m) => format!("meta:{m}"),
+        None => column.to_string(),
+    }
+}
+
+/// Refuses a grouping the sums were not collected with, naming the key and how to get it.
+pub fn check_keys(sums: &Sums, groupings: &[Vec<GroupKey>]) -> anyhow::Result<()> {
+    for k in groupings.iter().flatten() {
+        if let Some(col) = column_of(k) {
+            if sums.key(&col).is_none() {
+                let had: Vec<String> = sums.keys[crate::collect::athena_sql::FIXED_KEYS.len()..]
+                    .iter()
+                    .map(|c| by_name(c))
+                    .collect();
+                return Err(UsageError::new(
+                    format!(
+                        "--by {}: the snapshot's Athena sums were not grouped by it (collected with {})",
+                        k.name(),
+                        if had.is_empty() { "no --by keys".to_string() } else { format!("--by {}", had.join(",")) }
+                    ),
+                    format!(
+                        "group by model, model_id, profile, region, account, hour, day or month{}, or collect again with `collect logs --athena ... --by {}`",
+                        had.iter().map(|h| format!(", {h}")).collect::<String>(),
+                        by_name(&col)
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One group's key fields, owned, for a record borrowing them.
+struct Fields {
+    hour: DateTime<Utc>,
+    account: String,
+    region: String,
+    model_id: String,
+    identity_arn: String,
+    operation: String,
+    meta: BTreeMap<Str<'static>, Scalar<'static>>,
+}
+
+fn fields(s: &Sums, r: &SumRow, hour: DateTime<Utc>, metas: &[(String, usize)]) -> Fields {
+    let v = |name: &str| {
+        s.key(name)
+            .and_then(|i| s.value(r, i))
+            .unwrap_or("")
+            .to_string()
+    };
+    let meta = metas
+        .iter()
+        .filter_map(|(m, i)| {
+            let val = s.value(r, *i)?;
+            Some((
+                Str(Cow::Owned(m.clone())),
+                Scalar(Cow::Owned(val.to_string())),
+            ))
+        })
+        .collect();
+    Fields {
+        hour,
+        account: v("account"),
+        region: v("region"),
+        model_id: v("model_id"),
+        identity_arn: v("identity_arn"),
+        operation: v("operation"),
+        meta,
+    }
+}
+
+/// A group as one record of its key fields and token sums.
+fn record<'a>(f: &'a Fields, r: &SumRow) -> UsageRecord<'a> {
+    let c = |name: &str| r.counts[count_index(name)];
+    UsageRecord {
+        timestamp: f.hour,
+        account: &f.account,
+        region: &f.region,
+        inference_region: None,
+        model_id: &f.model_id,
+        identity_arn: &f.identity_arn,
+        operation: &f.operation,
+        request_id: "",
+        request_metadata: (!f.meta.is_empty()).then_some(&f.meta),
+        tokens: Tokens {
+            input: c("input_tokens"),
+            output: c("output_tokens"),
+            cache_read: c("cache_read_tokens"),
+            cache_write: c("cache_write_tokens"),
+        },
+        error_code: None,
+        guardrail_blocked: false,
+        body: None,
+    }
+}
+
+/// What `report --logs` would have read: the listing's objects and bytes (as stored), the
+/// records and diagnostics of the scan.
+pub struct Read<'a> {
+    pub dir: &'a Path,
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+/// The report(s) priced from `dir`'s log sums.
+pub fn run(
+    env: &Env,
+    read: &Read,
+    groupings: &[Vec<GroupKey>],
+    ttl: CacheTtl,
+    period: Period,
+) -> anyhow::Result<ReportRun> {
+    let path = read.dir.join(crate::snapshot::LOG_SUMS);
+    let sums = crate::snapshot::log_sums::read(&path)?;
+    check_keys(&sums, groupings)?;
+    let resolver = Resolver::new(&env.catalog, &env.map);
+    let mut agg = Aggregator::new(&resolver, groupings, ttl, period, None);
+    let mut dup = Aggregator::new(&resolver, &[], ttl, period, None);
+    let mut stats = IngestStats {
+        files: read.objects,
+        bytes: read.bytes,
+        ..Default::default()
+    };
+    let mut diags = Diagnostics::default();
+    let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
+    let (problem, over) = (
+        sums.key("problem").expect("a fixed key"),
+        sums.key("long_context_over").expect("a fixed key"),
+    );
+    // The metadata keys asked for, each with its column (`meta_KEY`, `-` and `.` as `_`).
+    let metas: Vec<(String, usize)> = groupings
+        .iter()
+        .flatten()
+        .filter_map(|k| match k {
+            GroupKey::Meta(m) => Some((m.clone(), sums.key(&column_of(k)?)?)),
+            _ => None,
+        })
+        .collect();
+    let mut outside = 0u64;
+    for r in &sums.rows {
+        let n = r.counts[count_index("invocations")];
+        let errors = r.counts[count_index("errors")];
+        let why = sums.value(r, problem).unwrap_or("");
+        let valid = why.is_empty() || why == DUPLICATE || why == OUTSIDE_PERIOD;
+        if !valid {
+            stats.skipped_lines += n;
+            if why == IMPLAUSIBLE {
+                stats.implausible += n;
+            }
+            *reasons.entry(why).or_default() += n;
+            continue;
+        }
+        stats.records += n;
+        stats.error_records += errors;
+        if why == OUTSIDE_PERIOD {
+            outside += n;
+            continue;
+        }
+        let Some(hour) = hour_of(&sums, r) else {
+            anyhow::bail!(
+                "{}: a priced row without an hour (the file was changed after `collect` wrote it)",
+                path.display()
+            );
+        };
+        let f = fields(&sums, r, hour, &metas);
+        let rec = record(&f, r);
+        let g = Group {
+            invocations: n,
+            errors,
+            guardrail_blocked: r.counts[count_index("guardrail_blocked")],
+            long_context_over: sums
+                .value(r, over)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        };
+        if why == DUPLICATE {
+            stats.duplicates += n;
+            dup.add_group(&rec, g);
+        } else {
+            agg.add_group(&rec, g);
+        }
+    }
+    agg.outside_period += outside;
+    for (why, n) in reasons {
+        diags.push(
+            format!("{} (Athena scan)", path.display()),
+            format!("{n} record(s): {why}"),
+        );
+    }
+    let reports = reports_of(&env.catalog, &agg, groupings, ttl, &period, &stats);
+    let dropped = Dropped {
+        requests: stats.duplicates,
+        cost: dup.totals.cost(),
+        unpriced: dup.totals.unpriced_invocations,
+    };
+    Ok(ReportRun {
+        reports,
+        stats,
+        diags,
+        dropped,
+    })
+}

@@ -1,0 +1,316 @@
+//! `log-sums.parquet`: the rows of the Athena aggregation (`collect logs --athena`): invocations,
+//! errors and token sums per account, call region, model id, hour, long-context bucket, set of
+//! non-zero token kinds and the keys the collection asked for, and the diagnostic rows of the
+//! same scan (`problem` set). Read back by `report --snapshot`, which prices each group as its
+//! requests one by one would be priced. No prompt or response text is ever part of a row.
+
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use polars::prelude::{Column, DataFrame};
+
+use super::Window;
+use crate::collect::athena_sql::{COUNTS, FIXED_KEYS};
+
+/// One result row: its key values (in `Sums::keys` order; `None` for SQL NULL) and counts (in
+/// `COUNTS` order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumRow {
+    pub values: Vec<Option<String>>,
+    pub counts: [u64; 7],
+}
+
+/// The aggregation's rows with the names of their key columns (`FIXED_KEYS`, then the `--by`
+/// keys: `identity_arn`, `operation`, `meta_KEY`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sums {
+    pub keys: Vec<String>,
+    pub rows: Vec<SumRow>,
+}
+
+/// Column of a row's count.
+pub fn count_index(name: &str) -> usize {
+    COUNTS
+        .iter()
+        .position(|c| *c == name)
+        .expect("a count column")
+}
+
+impl Sums {
+    /// The sums from a result table: `header` as the query names its columns, then rows of text
+    /// values. A column missing or a count that is not a whole number is an error naming it.
+    pub fn from_table(header: &[String], rows: Vec<Vec<Option<String>>>) -> Result<Sums, String> {
+        let n_keys = header.len().saturating_sub(COUNTS.len());
+        let (keys, counts) = header.split_at(n_keys);
+        if counts != COUNTS
+            || keys.len() < FIXED_KEYS.len()
+            || keys[..FIXED_KEYS.len()] != *FIXED_KEYS
+        {
+            return Err(format!(
+                "the result's columns are not the aggregation's: {}",
+                header.join(", ")
+            ));
+        }
+        let mut out = Sums {
+            keys: keys.to_vec(),
+            rows: Vec::with_capacity(rows.len()),
+        };
+        for (i, mut r) in rows.into_iter().enumerate() {
+            if r.len() != header.len() {
+                return Err(format!(
+                    "result row {}: {} values for {} columns",
+                    i + 1,
+                    r.len(),
+                    header.len()
+                ));
+            }
+            let tail = r.split_off(n_keys);
+            let mut c = [0u64; 7];
+            for (j, v) in tail.iter().enumerate() {
+                c[j] = v.as_deref().unwrap_or("0").parse().map_err(|_| {
+                    format!("result row {}: {} is not a whole number", i + 1, COUNTS[j])
+                })?;
+            }
+            out.rows.push(SumRow {
+                values: r,
+                counts: c,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The index of key column `name`.
+    pub fn key(&self, name: &str) -> Option<usize> {
+        self.keys.iter().position(|k| k == name)
+    }
+
+    /// A row's value of key column `i` (`None` for SQL NULL).
+    pub fn value<'a>(&self, row: &'a SumRow, i: usize) -> Option<&'a str> {
+        row.values[i].as_deref()
+    }
+}
+
+/// The hour a row's records are of (`None` for a problem row without a usable timestamp).
+pub fn hour_of(s: &Sums, row: &SumRow) -> Option<DateTime<Utc>> {
+    let h = s.value(row, s.key("hour")?)?;
+    chrono::NaiveDateTime::parse_from_str(h, "%Y-%m-%dT%H:%MZ")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// The window column: which collection a row came from (rows without an hour are replaced by
+/// the window they were collected with).
+const WINDOW: &str = "collected_window";
+
+fn window_text(w: &Window) -> String {
+    format!("{}/{}", w.start.to_rfc3339(), w.end.to_rfc3339())
+}
+
+fn overlaps(text: &str, w: &Window) -> bool {
+    let Some((s, e)) = text.split_once('/') else {
+        return false;
+    };
+    match (
+        DateTime::parse_from_rfc3339(s),
+        DateTime::parse_from_rfc3339(e),
+    ) {
+        (Ok(s), Ok(e)) => s.with_timezone(&Utc) < w.end && e.with_timezone(&Utc) > w.start,
+        _ => false,
+    }
+}
+
+/// Writes `new` (collected over window `w` for `accounts`) into the file at `path`, merged with
+/// its earlier rows, and returns the rows written. Replaced: earlier rows of these accounts (or
+/// of no account) whose hour is in the window, or without an hour and collected over a window
+/// that overlaps it. A file collected with other keys is an error (its rows cannot be merged).
+pub fn save(path: &Path, new: &Sums, accounts: &[String], w: &Window) -> anyhow::Result<u64> {
+    let mut rows: Vec<(SumRow, String)> = new
+        .rows
+        .iter()
+        .map(|r| (r.clone(), window_text(w)))
+        .collect();
+    if path.exists() {
+        let (old, windows) = read_with_windows(path)?;
+        if old.keys != new.keys {
+            anyhow::bail!(
+                "{} holds sums grouped by {}, this collection by {}: they cannot be merged (collect into another --out, or with the same --by)",
+                path.display(),
+                old.keys[FIXED_KEYS.len()..].join(",").if_empty("the fixed keys"),
+                new.keys[FIXED_KEYS.len()..].join(",").if_empty("the fixed keys"),
+            );
+        }
+        let acct = old.key("account").expect("a fixed key");
+        for (r, win) in old.rows.iter().zip(windows) {
+            let mine = old
+                .value(r, acct)
+                .is_none_or(|a| accounts.iter().any(|x| x == a));
+            let replaced = mine
+                && match hour_of(&old, r) {
+                    Some(h) => h >= w.start && h < w.end,
+                    None => overlaps(&win, w),
+                };
+            if !replaced {
+                rows.push((r.clone(), win));
+            }
+        }
+    }
+    let mut cols: Vec<Column> = new
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            Column::new(
+                name.as_str().into(),
+                rows.iter()
+                    .map(|(r, _)| r.values[i].clone())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    for (j, name) in COUNTS.iter().enumerate() {
+        cols.push(Column::new(
+            (*name).into(),
+            rows.iter().map(|(r, _)| r.counts[j]).collect::<Vec<u64>>(),
+        ));
+    }
+    cols.push(Column::new(
+        WINDOW.into(),
+        rows.iter().map(|(_, w)| w.clone()).collect::<Vec<_>>(),
+    ));
+    let mut df = DataFrame::new(rows.len(), cols)?;
+    super::write_parquet(path, &mut df)?;
+    Ok(rows.len() as u64)
+}
+
+trait IfEmpty {
+    fn if_empty(self, other: &str) -> String;
+}
+
+impl IfEmpty for String {
+    fn if_empty(self, other: &str) -> String {
+        if self.is_empty() {
+            other.to_string()
+        } else {
+            self
+        }
+    }
+}
+
+/// Reads the file back.
+pub fn read(path: &Path) -> anyhow::Result<Sums> {
+    Ok(read_with_windows(path)?.0)
+}
+
+fn read_with_windows(path: &Path) -> anyhow::Result<(Sums, Vec<String>)> {
+    let df = super::read_parquet(path)?;
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let keys: Vec<String> = names
+        .iter()
+        .filter(|n| !COUNTS.contains(&n.as_str()) && n.as_str() != WINDOW)
+        .cloned()
+        .collect();
+    if keys.len() < FIXED_KEYS.len() || keys[..FIXED_KEYS.len()] != *FIXED_KEYS {
+        anyhow::bail!(
+            "{}: not the aggregation's columns ({})",
+            path.display(),
+            names.join(", ")
+        );
+    }
+    let values: Vec<Vec<Option<String>>> = keys
+        .iter()
+        .map(|k| super::text(&df, k, str::to_string))
+        .collect::<anyhow::Result<_>>()?;
+    let counts: Vec<Vec<Option<u64>>> = COUNTS
+        .iter()
+        .map(|c| -> anyhow::Result<Vec<Option<u64>>> {
+            Ok(df
+                .column(c)
+                .with_context(|| format!("{}: no column `{c}`", path.display()))?
+                .u64()
+                .with_context(|| format!("{}: column `{c}` is not a count", path.display()))?
+                .iter()
+                .collect())
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let windows = super::strings(&df, WINDOW)?;
+    let rows = (0..df.height())
+        .map(|i| SumRow {
+            values: values.iter().map(|c| c[i].clone()).collect(),
+            counts: std::array::from_fn(|j| counts[j][i].unwrap_or(0)),
+        })
+        .collect();
+    Ok((Sums { keys, rows }, windows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(extra: &[&str]) -> Vec<String> {
+        FIXED_KEYS
+            .iter()
+            .chain(extra)
+            .chain(COUNTS)
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    fn row(hour: &str, n: u64) -> Vec<Option<String>> {
+        let mut v: Vec<Option<String>> = [
+            "111122223333",
+            "us-east-1",
+            "amazon.nova-micro-v1:0",
+            hour,
+            &hour[..10],
+            "0",
+            "3",
+            "",
+            "arn:aws:iam::111122223333:user/u",
+        ]
+        .iter()
+        .map(|s| Some(s.to_string()))
+        .collect();
+        v.extend([n, 0, 0, 100 * n, 10 * n, 0, 0].map(|c| Some(c.to_string())));
+        v
+    }
+
+    #[test]
+    fn a_recollected_window_replaces_its_hours_and_keeps_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log-sums.parquet");
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let day = |d: &str| Window {
+            start: t(&format!("{d}T00:00:00Z")),
+            end: t(&format!("{d}T00:00:00Z")) + chrono::Duration::days(1),
+        };
+        let h = header(&["identity_arn"]);
+        let a = vec!["111122223333".to_string()];
+        let first = Sums::from_table(
+            &h,
+            vec![row("2026-10-05T10:00Z", 2), row("2026-10-06T10:00Z", 3)],
+        )
+        .unwrap();
+        assert_eq!(save(&path, &first, &a, &day("2026-10-05")).unwrap(), 2);
+        let again = Sums::from_table(&h, vec![row("2026-10-05T10:00Z", 5)]).unwrap();
+        assert_eq!(save(&path, &again, &a, &day("2026-10-05")).unwrap(), 2);
+        let back = read(&path).unwrap();
+        let n: Vec<u64> = back.rows.iter().map(|r| r.counts[0]).collect();
+        assert_eq!(n, vec![5, 3]);
+        assert_eq!(back.keys, h[..h.len() - COUNTS.len()]);
+        // Other keys cannot be merged into the file.
+        let other = Sums::from_table(&header(&[]), vec![]).unwrap();
+        let e = save(&path, &other, &a, &day("2026-10-05")).unwrap_err();
+        assert!(e.to_string().contains("cannot be merged"), "{e}");
+        // A count that is not a number names its row and column.
+        let mut bad = row("2026-10-05T10:00Z", 1);
+        let at = bad.len() - 4;
+        bad[at] = Some("x".into());
+        let e = Sums::from_table(&h, vec![bad]).unwrap_err();
+        assert_eq!(e, "result row 1: input_tokens is not a whole number");
+    }
+}

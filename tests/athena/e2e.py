@@ -1,0 +1,158 @@
+"""`collect logs --athena` end to end against the emulator (moto), and the exactness invariant.
+
+moto's Athena does not run SQL: it answers each query with the result a test queues. So the
+aggregation query is rendered for DuckDB, run over the same logs (the demo's October, in
+Bedrock's S3 layout), and its rows queued in moto as Athena's answer; the logs are uploaded to
+moto's S3, where the collector lists them (the scan estimate), reads the busiest hour back (the
+runtime check) and records the objects. Then, for several --by sets, `report --logs L --format
+json` must equal `report --snapshot S --format json` byte for byte. Also: the busiest-hour check
+refusing sums that differ from the objects (nothing written, exit 1), and the scan-cost refusal.
+
+Usage: e2e.py BEDROCK_LENS DEMO_LOGS EMULATOR_URL (DEMO_LOGS: `demo --out DIR`, re-filed here by hour)
+"""
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+import duckdb
+
+exe, demo, emu = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+def hourly(src):
+    """The demo's logs (one object per day) as Bedrock delivers them: one object per hour folder,
+    the folder of the records' own hour."""
+    dst = tempfile.mkdtemp()
+    for dirpath, _, files in os.walk(src):
+        for f in files:
+            p = os.path.join(dirpath, f)
+            by_hour = {}
+            for line in gzip.open(p, "rt"):
+                hour = json.loads(line)["timestamp"][11:13]
+                by_hour.setdefault(hour, []).append(line)
+            day_dir = os.path.dirname(os.path.dirname(os.path.relpath(p, src)))
+            for hour, lines in by_hour.items():
+                out = os.path.join(dst, day_dir, hour, f.replace(".json.gz", f"-{hour}.json.gz"))
+                os.makedirs(os.path.dirname(out), exist_ok=True)
+                with gzip.open(out, "wt") as g:
+                    g.writelines(lines)
+    return dst
+
+
+root = hourly(demo)
+env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1")
+for k in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"]:
+    env.pop(k, None)
+accounts = sorted(os.listdir(os.path.join(root, "AWSLogs")))
+period = ["--start", "2026-10", "--end", "2026-10"]
+
+
+def http(method, path, body=None, headers=None):
+    req = urllib.request.Request(emu + path, data=body, method=method, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()
+
+
+def run(*args, check=True):
+    out = subprocess.run([exe, *args], capture_output=True, text=True, env=env)
+    if check and out.returncode != 0:
+        sys.exit(f"bedrock-lens {' '.join(args)} failed ({out.returncode}):\n{out.stderr}")
+    return out
+
+
+# The logs in moto's S3, under s3://e2e-logs/bedrock/AWSLogs/...
+http("PUT", "/e2e-logs")
+http("PUT", "/e2e-results")
+uploaded = 0
+for dirpath, _, files in os.walk(root):
+    for f in files:
+        p = os.path.join(dirpath, f)
+        key = "bedrock/" + os.path.relpath(p, root)
+        with open(p, "rb") as fh:
+            http("PUT", f"/e2e-logs/{key}", fh.read(), {"Content-Type": "application/octet-stream"})
+        uploaded += 1
+
+
+def duck_result(by, tamper=False):
+    """The aggregation's rows computed by DuckDB, as Athena returns them (text, NULL as absent)."""
+    sql = run("athena", "query", "--engine", "duckdb", "--root", root, *period, "--by", by).stdout
+    cur = duckdb.connect().execute(sql)
+    cols = [d[0] for d in cur.description]
+    rows = [{"Data": [{"VarCharValue": c} for c in cols]}]
+    values = cur.fetchall()
+    if tamper:
+        # One more input token in the busiest hour's first priced group.
+        hours = {}
+        for v in values:
+            r = dict(zip(cols, v))
+            if not r["problem"]:
+                hours[r["hour"]] = hours.get(r["hour"], 0) + r["invocations"]
+        busiest = max(hours, key=lambda h: (hours[h], h))
+        i = next(i for i, v in enumerate(values) if dict(zip(cols, v))["hour"] == busiest and not dict(zip(cols, v))["problem"])
+        v = list(values[i])
+        v[cols.index("input_tokens")] += 1
+        values[i] = tuple(v)
+    for v in values:
+        rows.append({"Data": [{} if x is None else {"VarCharValue": str(x)} for x in v]})
+    info = [{"Name": c, "Type": "varchar"} for c in cols]
+    return {"rows": rows, "column_info": info}
+
+
+def queue(*results):
+    body = json.dumps({"region": "us-east-1", "results": list(results)}).encode()
+    http("POST", "/moto-api/static/athena/query-results", body, {"Content-Type": "application/json"})
+
+
+def collect(out, by, *extra, check=True):
+    return run("collect", "logs", "--athena", "s3://e2e-logs/bedrock", "--region", "us-east-1",
+               "--endpoint-url", emu, *[a for acct in accounts for a in ("--account", acct)], *period,
+               "--by", by, "--athena-output", "s3://e2e-results/q/", "--out", out, *extra, check=check)
+
+
+collected_by = "identity_arn,operation,meta:team"
+snap = tempfile.mkdtemp()
+# moto hands each query started the next queued result: the two CREATE statements get empty ones.
+empty = {"rows": [], "column_info": []}
+queue(empty, empty, duck_result(collected_by))
+c = collect(snap, collected_by, "--athena-create")
+assert "equal Athena's sums" in c.stderr, c.stderr
+manifest = json.load(open(os.path.join(snap, "manifest.json")))
+entry = manifest["sources"]["log_sums"]
+d = entry["details"]
+assert d["objects"] == uploaded, (d["objects"], uploaded)
+assert d["query"].startswith("WITH raw AS"), d["query"][:40]
+assert d["query_id"] and d["athena_cost_usd"] == "0.0000476837158203125", d
+calls = entry["api_calls"]
+assert calls["StartQueryExecution"] == 3, calls
+
+sets = ["model_id", "model,region", "day,identity", "operation,profile", "hour", "account,meta:team", "model_id,region,day,identity_arn"]
+for by in sets:
+    a = run("report", "--logs", root, *period, "--by", by, "--format", "json", "-q").stdout
+    b = run("report", "--snapshot", snap, *period, "--by", by, "--format", "json", "-q").stdout
+    if a != b:
+        import difflib
+        diff = "\n".join(list(difflib.unified_diff(a.splitlines(), b.splitlines(), "report --logs", "report --snapshot", lineterm=""))[:40])
+        sys.exit(f"--by {by}: report --logs and report --snapshot differ:\n{diff}")
+rep = json.loads(a)
+print(f"athena e2e: {uploaded} objects in moto's S3, {entry['rows']} Athena rows queued from DuckDB; report --logs == report --snapshot byte for byte for --by {' | '.join(sets)} "
+      f"({rep['totals']['invocations']} invocations, ${rep['totals']['cost_usd']}, {len(a)} bytes of JSON each)")
+
+# A key the sums were not collected with is a usage error naming it.
+r = run("report", "--snapshot", snap, *period, "--by", "meta:project", check=False)
+assert r.returncode == 2 and "meta:project" in r.stderr, (r.returncode, r.stderr)
+
+# Sums that differ from the objects: the busiest-hour check refuses them, nothing written.
+bad = tempfile.mkdtemp()
+queue(duck_result(collected_by, tamper=True))
+r = collect(bad, collected_by, check=False)
+assert r.returncode == 1 and "differs from Athena's sums" in r.stderr and "nothing was written" in r.stderr, r.stderr
+assert not os.path.exists(os.path.join(bad, "log-sums.parquet")), os.listdir(bad)
+
+# The scan-cost refusal: nothing is run.
+r = collect(tempfile.mkdtemp(), collected_by, "--max-scan-usd", "0.00001", check=False)
+assert r.returncode == 1 and "refused: the scan is estimated" in r.stderr, r.stderr
+print("athena e2e: a tampered result is refused by the busiest-hour check (exit 1, nothing written); a scan over --max-scan-usd is refused before any query")
