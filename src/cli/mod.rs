@@ -120,6 +120,8 @@ const IAM_EXAMPLES: &str = "Examples:
   bedrock-lens iam-policy --collect logs --log-group /bedrock/invocations --s3 s3://my-logs/bedrock
   bedrock-lens iam-policy --collect count-tokens           # plan --sample (CountTokens)
   bedrock-lens iam-policy --collect discover               # discover (logging configuration)
+  bedrock-lens iam-policy --collect discover --role-arn 'arn:aws:iam::{account}:role/BedrockLensRead'
+  bedrock-lens iam-policy --collect athena --s3 s3://my-logs/bedrock --athena-output s3://my-athena-results/
   bedrock-lens iam-policy --put-dashboard --dashboard-name genai-prod
 
 Attach the JSON to the role or user that runs bedrock-lens. plan --sample counts tokens with
@@ -129,8 +131,9 @@ dashboard only).";
 
 #[derive(Args, Debug, Clone)]
 pub struct IamPolicyArgs {
-    /// Sources you will read: metrics, logs, costs, profiles (collect), count-tokens (plan
-    /// --sample) and discover (where each region's logs go), comma-separated. Default: all.
+    /// Sources you will read: metrics, logs, costs, profiles (collect), athena (collect logs
+    /// --athena), count-tokens (plan --sample) and discover (where each region's logs go),
+    /// comma-separated. Default: all but athena.
     #[arg(long, value_delimiter = ',', value_name = "SOURCE[,SOURCE...]")]
     pub collect: Vec<String>,
 
@@ -141,6 +144,32 @@ pub struct IamPolicyArgs {
     /// S3 locations of invocation logs, s3://bucket/prefix (repeatable).
     #[arg(long, value_name = "S3_URL")]
     pub s3: Vec<String>,
+
+    /// `--collect athena`: the Athena workgroup `collect logs --athena` runs in.
+    #[arg(long, default_value = "primary", value_name = "NAME")]
+    pub athena_workgroup: String,
+
+    /// `--collect athena`: the table, DATABASE.TABLE.
+    #[arg(
+        long,
+        default_value = "bedrock_lens.invocation_logs",
+        value_name = "DATABASE.TABLE"
+    )]
+    pub athena_table: String,
+
+    /// `--collect athena`: where Athena writes results, s3://bucket/prefix (default: the
+    /// workgroup's location, whose statements you then add yourself).
+    #[arg(long, value_name = "S3_URL")]
+    pub athena_output: Option<String>,
+
+    /// `--collect athena`: also allow creating the database and table (`--athena-create`).
+    #[arg(long)]
+    pub athena_create: bool,
+
+    /// Roles to assume in other accounts (`discover --role-arn`; `{account}` for any account).
+    /// Repeatable.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Vec<String>,
 
     /// Also allow deploying a dashboard (`dashboard --put`).
     #[arg(long)]

@@ -76,17 +76,20 @@ pub fn failed_reason(
     error_type: Option<i32>,
 ) -> (String, String) {
     let r = reason.unwrap_or("");
+    // Messages that begin like these name a table, a database, a permission or a bucket, never
+    // a record; any other may quote the data it failed on (HIVE_BAD_DATA...).
     let safe = [
-        "does not exist",
-        "not found",
+        "TABLE_NOT_FOUND",
+        "SCHEMA_NOT_FOUND",
+        "PERMISSION_DENIED",
         "Access Denied",
-        "AccessDenied",
         "Insufficient permissions",
-        "output bucket",
-        "OutputLocation",
         "Insufficient Lake Formation",
+        "Permission denied on S3 path",
+        "Unable to verify/create output bucket",
     ];
-    let shown = if safe.iter().any(|s| r.contains(s)) && r.len() <= 400 {
+    let is_safe = safe.iter().any(|s| r.starts_with(s)) && r.len() <= 400;
+    let shown = if is_safe {
         crate::io::clean(r)
     } else {
         let code: String = r
@@ -102,18 +105,12 @@ pub fn failed_reason(
             }
         )
     };
-    let hint = if r.contains("does not exist")
-        || r.contains("TABLE_NOT_FOUND")
-        || r.contains("SCHEMA_NOT_FOUND")
-    {
+    let hint = if r.starts_with("TABLE_NOT_FOUND") || r.starts_with("SCHEMA_NOT_FOUND") {
         "create the table once: run again with --athena-create (it runs `bedrock-lens athena ddl`'s statements), or run those statements yourself"
-    } else if r.contains("Access Denied")
-        || r.contains("AccessDenied")
-        || r.contains("Insufficient")
-    {
+    } else if r.starts_with("Unable to verify/create output bucket") {
+        "give a results location Athena can write with --athena-output s3://BUCKET/PREFIX (or set one on the workgroup)"
+    } else if is_safe {
         "the query's role must read the log bucket, write the results location and read the Glue table: `bedrock-lens iam-policy --collect athena` prints the policy"
-    } else if r.contains("output") || r.contains("OutputLocation") {
-        "give a results location with --athena-output s3://BUCKET/PREFIX (or set one on the workgroup)"
     } else {
         "`bedrock-lens athena query` prints the SQL: run it in the Athena console to see the whole message"
     };
@@ -345,6 +342,16 @@ mod tests {
         assert!(!m.contains("secret"), "{m}");
         assert!(m.contains("HIVE_BAD_DATA") && m.contains("q-1"), "{m}");
         assert!(h.contains("athena query"), "{h}");
+        // A phrase of a safe message inside a quoted record does not make it safe.
+        let (m, _) = failed_reason(
+            "q-4",
+            Some("HIVE_BAD_DATA: value 'the file does not exist, Access Denied' for field 3"),
+            None,
+        );
+        assert!(
+            !m.contains("Access Denied") && !m.contains("file does not exist"),
+            "{m}"
+        );
         let (m, h) = failed_reason(
             "q-2",
             Some("TABLE_NOT_FOUND: line 8:8: Table 'awsdatacatalog.bedrock_lens.invocation_logs' does not exist"),

@@ -1,7 +1,7 @@
 //! `iam-policy`: the least-privilege policy for the sources and actions asked for.
 
 use crate::cli::IamPolicyArgs;
-use crate::collect::aws::iam_policy::{parse_s3, policy, Needs};
+use crate::collect::aws::iam_policy::{parse_s3, policy, AthenaNeeds, Needs};
 use crate::error::{Outcome, UsageError};
 
 use crate::io::emit;
@@ -40,17 +40,58 @@ fn needs(a: &IamPolicyArgs) -> Result<Needs, UsageError> {
             "profiles" => n.profiles = true,
             "count-tokens" => n.count_tokens = true,
             "discover" => n.discover = true,
+            "athena" => {
+                let (db, t) = a
+                    .athena_table
+                    .split_once('.')
+                    .unwrap_or((&a.athena_table, ""));
+                if db.is_empty() || t.is_empty() {
+                    return Err(UsageError::new(
+                        format!(
+                            "--athena-table {}: not DATABASE.TABLE",
+                            crate::io::clean(&a.athena_table)
+                        ),
+                        "e.g. --athena-table bedrock_lens.invocation_logs",
+                    ));
+                }
+                let output = match &a.athena_output {
+                    Some(u) => Some(parse_s3(u).ok_or_else(|| {
+                        UsageError::new(
+                            format!(
+                                "--athena-output {}: not an s3://bucket/prefix location",
+                                crate::io::clean(u)
+                            ),
+                            "e.g. --athena-output s3://my-athena-results/bedrock-lens/",
+                        )
+                    })?),
+                    None => None,
+                };
+                n.athena = Some(AthenaNeeds {
+                    workgroup: a.athena_workgroup.clone(),
+                    database: db.to_string(),
+                    table: t.to_string(),
+                    output,
+                    create: a.athena_create,
+                });
+            }
             other => {
                 return Err(UsageError::new(
                     format!("--collect: unknown source `{other}`"),
                     "--collect takes metrics, logs, costs and profiles (what collect reads), \
-                     count-tokens (what plan --sample calls) and discover (where logs go), \
-                     comma-separated",
+                     athena (collect logs --athena), count-tokens (what plan --sample calls) and \
+                     discover (where logs go), comma-separated",
                 ))
             }
         }
     }
     n.log_groups = a.log_group.clone();
+    n.assume_roles = a.role_arn.clone();
+    if n.athena.is_some() && a.s3.is_empty() {
+        return Err(UsageError::new(
+            "--collect athena: say where the logs are",
+            "add --s3 s3://bucket/prefix (the --athena location: the query and the busiest-hour check read it)",
+        ));
+    }
     for url in &a.s3 {
         let loc = parse_s3(url).ok_or_else(|| {
             UsageError::new(
@@ -81,6 +122,11 @@ mod tests {
             s3: vec![],
             put_dashboard: false,
             dashboard_name: None,
+            athena_workgroup: "primary".into(),
+            athena_table: "bedrock_lens.invocation_logs".into(),
+            athena_output: None,
+            athena_create: false,
+            role_arn: vec![],
         }
     }
 

@@ -17,6 +17,8 @@ from collections import defaultdict
 import duckdb
 import sqlglot
 
+from fixtures import bad_lines
+
 exe, root = sys.argv[1], sys.argv[2]
 
 
@@ -75,36 +77,11 @@ assert total == report["totals"]["invocations"], (total, report["totals"]["invoc
 print(f"athena check: {len(ours)} (model id, region, day) groups, {total} invocations equal in DuckDB and bedrock-lens; {problems} diagnostic; DDL and queries parse (sqlglot {sqlglot.__version__}, duckdb {duckdb.__version__})")
 
 
-# Bad records: a good one, its duplicate, no timestamp, no schemaType (read: the rest is a
-# record), a count that is not a number, a successful call without its input count, a line that
-# is not JSON, an implausible count, another schema.
-def rec(rid, **over):
-    r = {"schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": "2026-10-05T10:00:00Z",
-         "accountId": "111122223333", "identity": {"arn": "arn:aws:iam::111122223333:user/u"}, "region": "us-east-1",
-         "requestId": rid, "operation": "Converse", "modelId": "amazon.nova-micro-v1:0",
-         "input": {"inputTokenCount": 100}, "output": {"outputTokenCount": 10}}
-    for k, v in over.items():
-        if v is None:
-            r.pop(k, None)
-        else:
-            r[k] = v
-    return json.dumps(r)
-
-
+# Bad records (tests/athena/fixtures.py).
 bad = tempfile.mkdtemp()
 d = os.path.join(bad, "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/05/10")
 os.makedirs(d)
-lines = [
-    rec("a"),
-    rec("a"),
-    rec("b", timestamp=None),
-    rec("c", schemaType=None),
-    rec("d", input={"inputTokenCount": "lots"}),
-    rec("e", input={"cacheReadInputTokenCount": 5}),
-    "{not json",
-    rec("f", input={"inputTokenCount": 200000000}),
-    rec("g", schemaType="SomethingElse"),
-]
+lines = bad_lines()
 with open(os.path.join(d, "x.json"), "w") as f:
     f.write("\n".join(lines) + "\n")
 period = ["--start", "2026-10", "--end", "2026-10"]

@@ -20,6 +20,8 @@ import urllib.request
 
 import duckdb
 
+from fixtures import bad_lines, rec
+
 exe, demo, emu = sys.argv[1], sys.argv[2], sys.argv[3]
 
 
@@ -77,7 +79,7 @@ for dirpath, _, files in os.walk(root):
         uploaded += 1
 
 
-def duck_result(by, tamper=False):
+def duck_result(by, tamper=False, root=root):
     """The aggregation's rows computed by DuckDB, as Athena returns them (text, NULL as absent)."""
     sql = run("athena", "query", "--engine", "duckdb", "--root", root, *period, "--by", by).stdout
     cur = duckdb.connect().execute(sql)
@@ -107,8 +109,8 @@ def queue(*results):
     http("POST", "/moto-api/static/athena/query-results", body, {"Content-Type": "application/json"})
 
 
-def collect(out, by, *extra, check=True):
-    return run("collect", "logs", "--athena", "s3://e2e-logs/bedrock", "--region", "us-east-1",
+def collect(out, by, *extra, check=True, location="s3://e2e-logs/bedrock", accounts=accounts):
+    return run("collect", "logs", "--athena", location, "--region", "us-east-1",
                "--endpoint-url", emu, *[a for acct in accounts for a in ("--account", acct)], *period,
                "--by", by, "--athena-output", "s3://e2e-results/q/", "--out", out, *extra, check=check)
 
@@ -156,3 +158,28 @@ assert not os.path.exists(os.path.join(bad, "log-sums.parquet")), os.listdir(bad
 r = collect(tempfile.mkdtemp(), collected_by, "--max-scan-usd", "0.00001", check=False)
 assert r.returncode == 1 and "refused: the scan is estimated" in r.stderr, r.stderr
 print("athena e2e: a tampered result is refused by the busiest-hour check (exit 1, nothing written); a scan over --max-scan-usd is refused before any query")
+
+# Bad records, a duplicate across objects and a record outside the period (in an hour folder the
+# window reads): the same counts of skipped, duplicate and outside records in both documents.
+bad_root = tempfile.mkdtemp()
+files = {
+    "2026/10/05/10/a.json": bad_lines(),
+    "2026/10/05/11/b.json": [rec("a"), rec("h", timestamp="2026-10-05T11:20:00Z"), rec("i", timestamp="2026-10-05T10:59:00Z")],
+    "2026/09/30/23/c.json": [rec("j", timestamp="2026-09-30T23:30:00Z"), rec("k", timestamp="2026-10-01T00:00:00Z")],
+}
+for rel, lines in files.items():
+    key = f"AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/{rel}"
+    os.makedirs(os.path.dirname(os.path.join(bad_root, key)), exist_ok=True)
+    body = ("\n".join(lines) + "\n").encode()
+    open(os.path.join(bad_root, key), "wb").write(body)
+    http("PUT", f"/e2e-logs/bad/{key}", body, {"Content-Type": "application/octet-stream"})
+snap = tempfile.mkdtemp()
+queue(duck_result("operation", root=bad_root))
+collect(snap, "operation", location="s3://e2e-logs/bad", accounts=["111122223333"])
+for by in ["model_id", "day,operation", "hour"]:
+    a = run("report", "--logs", bad_root, *period, "--by", by, "--format", "json", "-q", check=False).stdout
+    b = run("report", "--snapshot", snap, *period, "--by", by, "--format", "json", "-q", check=False).stdout
+    assert a == b, f"--by {by}, bad records:\n{a}\n---\n{b}"
+inp = json.loads(a)["input"]
+assert (inp["skipped_lines"], inp["duplicates_dropped"], inp["outside_period"], inp["records"]) == (6, 2, 1, 8), inp
+print(f"athena e2e, bad records: byte for byte too ({inp['records']} records, {inp['skipped_lines']} skipped, {inp['duplicates_dropped']} duplicates (one across objects), {inp['outside_period']} outside the period)")

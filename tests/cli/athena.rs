@@ -95,3 +95,83 @@ fn bad_athena_flags_are_usage_errors() {
     ];
     super::assert_usage_errors(&["athena"], cases);
 }
+
+#[test]
+fn iam_policy_for_athena_names_the_workgroup_table_results_and_log_bucket() {
+    let o = run(&[
+        "iam-policy",
+        "--collect",
+        "athena",
+        "--s3",
+        "s3://my-logs/bedrock",
+        "--athena-output",
+        "s3://my-results/q/",
+        "--athena-create",
+        "--role-arn",
+        "arn:aws:iam::{account}:role/BedrockLensRead",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    let st = o.json()["Statement"].clone();
+    let sids: Vec<&str> = st
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sids,
+        [
+            "ListInvocationLogObjects",
+            "ReadInvocationLogObjects",
+            "LocateInvocationLogBucket",
+            "RunAthenaQuery",
+            "ReadAthenaTable",
+            "CreateAthenaTable",
+            "AthenaResultsBucket",
+            "AthenaResults",
+            "AssumeCollectionRoles"
+        ]
+    );
+    assert_eq!(
+        st[3]["Resource"],
+        serde_json::json!(["arn:aws:athena:*:*:workgroup/primary"])
+    );
+    assert_eq!(
+        st[4]["Resource"],
+        serde_json::json!([
+            "arn:aws:glue:*:*:catalog",
+            "arn:aws:glue:*:*:database/bedrock_lens",
+            "arn:aws:glue:*:*:table/bedrock_lens/invocation_logs"
+        ])
+    );
+    assert_eq!(
+        st[7]["Action"],
+        serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"])
+    );
+    assert_eq!(
+        st[7]["Resource"],
+        serde_json::json!(["arn:aws:s3:::my-results/q/*"])
+    );
+    assert_eq!(
+        st[8]["Resource"],
+        serde_json::json!(["arn:aws:iam::*:role/BedrockLensRead"])
+    );
+    // Without --athena-create nothing in the policy can change the catalog; without --s3 it
+    // cannot say which bucket the query reads.
+    let o = run(&[
+        "iam-policy",
+        "--collect",
+        "athena",
+        "--s3",
+        "s3://my-logs/bedrock",
+    ]);
+    assert!(!o.stdout.contains("glue:Create"), "{}", o.stdout);
+    let o = run(&["iam-policy", "--collect", "athena"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("--collect athena: say where the logs are"),
+        "{}",
+        o.stderr
+    );
+}

@@ -5,6 +5,7 @@
 //!
 //! One test runs the scenarios in order: the recorder is server-wide, so they must not overlap.
 
+mod athena;
 mod count_tokens;
 mod discover;
 mod faults;

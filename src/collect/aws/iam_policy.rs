@@ -20,6 +20,75 @@ pub struct Needs {
     pub discover: bool,
     /// Deploy dashboards with `dashboard --put --name NAME`.
     pub put_dashboard: Option<String>,
+    /// Aggregate S3 logs with Athena (`collect logs --athena`).
+    pub athena: Option<AthenaNeeds>,
+    /// Roles assumed in other accounts (`discover --role-arn`); `{account}` reads as any.
+    pub assume_roles: Vec<String>,
+}
+
+/// What `collect logs --athena` runs: the workgroup, the table, where results go, and whether
+/// it creates the table.
+#[derive(Debug, Clone, Default)]
+pub struct AthenaNeeds {
+    pub workgroup: String,
+    pub database: String,
+    pub table: String,
+    /// (bucket, prefix) of the results location (None: the workgroup's, not known here).
+    pub output: Option<(String, String)>,
+    pub create: bool,
+}
+
+/// `arn:aws:s3:::bucket/prefix/*`, or the whole bucket for an empty prefix.
+fn objects_arn(bucket: &str, prefix: &str) -> String {
+    let prefix = prefix.trim_matches('/');
+    if prefix.is_empty() {
+        format!("arn:aws:s3:::{bucket}/*")
+    } else {
+        format!("arn:aws:s3:::{bucket}/{prefix}/*")
+    }
+}
+
+fn athena_statements(a: &AthenaNeeds, st: &mut Vec<Value>) {
+    st.push(statement(
+        "RunAthenaQuery",
+        &[
+            "athena:StartQueryExecution",
+            "athena:GetQueryExecution",
+            "athena:GetQueryResults",
+            "athena:StopQueryExecution",
+        ],
+        vec![format!("arn:aws:athena:*:*:workgroup/{}", a.workgroup)],
+    ));
+    let glue = vec![
+        "arn:aws:glue:*:*:catalog".to_string(),
+        format!("arn:aws:glue:*:*:database/{}", a.database),
+        format!("arn:aws:glue:*:*:table/{}/{}", a.database, a.table),
+    ];
+    st.push(statement(
+        "ReadAthenaTable",
+        &["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"],
+        glue.clone(),
+    ));
+    if a.create {
+        st.push(statement(
+            "CreateAthenaTable",
+            &["glue:CreateDatabase", "glue:CreateTable"],
+            glue,
+        ));
+    }
+    if let Some((bucket, prefix)) = &a.output {
+        // Athena writes the result there as the caller, and reads it back for GetQueryResults.
+        st.push(statement(
+            "AthenaResultsBucket",
+            &["s3:GetBucketLocation", "s3:ListBucket"],
+            vec![format!("arn:aws:s3:::{bucket}")],
+        ));
+        st.push(statement(
+            "AthenaResults",
+            &["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+            vec![objects_arn(bucket, prefix)],
+        ));
+    }
 }
 
 fn statement(sid: &str, actions: &[&str], resources: Vec<String>) -> Value {
@@ -77,11 +146,28 @@ pub fn policy(n: &Needs) -> Value {
         st.push(statement(
             &sid("ReadInvocationLogObjects"),
             &["s3:GetObject"],
-            vec![if prefix.is_empty() {
-                format!("arn:aws:s3:::{bucket}/*")
-            } else {
-                format!("arn:aws:s3:::{bucket}/{prefix}/*")
-            }],
+            vec![objects_arn(bucket, prefix)],
+        ));
+        if n.athena.is_some() {
+            // Athena reads the objects as the caller, and checks the bucket's region first.
+            st.push(statement(
+                &sid("LocateInvocationLogBucket"),
+                &["s3:GetBucketLocation"],
+                vec![format!("arn:aws:s3:::{bucket}")],
+            ));
+        }
+    }
+    if let Some(a) = &n.athena {
+        athena_statements(a, &mut st);
+    }
+    if !n.assume_roles.is_empty() {
+        st.push(statement(
+            "AssumeCollectionRoles",
+            &["sts:AssumeRole"],
+            n.assume_roles
+                .iter()
+                .map(|r| r.replace("{account}", "*"))
+                .collect(),
         ));
     }
     if n.costs {
@@ -135,6 +221,8 @@ pub fn action_of(service: &str, operation: &str) -> String {
         "logs" | "cloudwatchlogs" => "logs",
         "costexplorer" | "ce" => "ce",
         "s3" => "s3",
+        "athena" => "athena",
+        "glue" => "glue",
         // Bedrock Runtime (CountTokens) shares the `bedrock` IAM prefix.
         "bedrock" | "bedrockruntime" | "bedrock-runtime" | "Bedrock Runtime" => "bedrock",
         other => other,
