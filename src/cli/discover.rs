@@ -12,11 +12,14 @@ pub(super) const DISCOVER_EXAMPLES: &str = "Examples:
   bedrock-lens discover --profile prod --profile staging --region us-east-1
   bedrock-lens discover --role-arn 'arn:aws:iam::{account}:role/BedrockLensReader' \\
       --account 111122223333,444455556666 --external-id finops --region us-east-1,eu-central-1
+  bedrock-lens discover --organization --role-arn 'arn:aws:iam::{account}:role/BedrockLensReader' \\
+      --region us-east-1,us-west-2
 
 Each account and region is asked GetModelInvocationLoggingConfiguration (read-only) in parallel;
 one that fails is reported on its own row (exit 1) and the others are still listed. The table ends
 with the `collect logs` command for each destination found. Permissions:
-`bedrock-lens iam-policy --collect discover` (and sts:AssumeRole on the roles, in the caller's policy).";
+`bedrock-lens iam-policy --collect discover --role-arn ARN` (plus organizations:ListAccounts for
+--organization).";
 
 #[derive(Args, Debug, Clone)]
 pub struct DiscoverArgs {
@@ -25,10 +28,16 @@ pub struct DiscoverArgs {
     #[arg(long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
 
-    /// A role to assume in each --account: an ARN with `{account}` where the account id goes,
-    /// e.g. 'arn:aws:iam::{account}:role/BedrockLensReader'.
-    #[arg(long, value_name = "ARN", requires = "accounts")]
+    /// A role to assume in each --account (or each account of --organization): an ARN with
+    /// `{account}` where the account id goes, e.g. 'arn:aws:iam::{account}:role/BedrockLensReader'.
+    #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
+
+    /// Assume --role-arn in every active account of the organization (Organizations
+    /// ListAccounts, asked with the caller's credentials: the management account or a delegated
+    /// administrator).
+    #[arg(long, requires = "role_arn", conflicts_with = "accounts")]
+    pub organization: bool,
 
     /// Account ids to assume --role-arn in (repeatable or comma-separated).
     #[arg(

@@ -120,7 +120,7 @@ const IAM_EXAMPLES: &str = "Examples:
   bedrock-lens iam-policy --collect logs --log-group /bedrock/invocations --s3 s3://my-logs/bedrock
   bedrock-lens iam-policy --collect count-tokens           # plan --sample (CountTokens)
   bedrock-lens iam-policy --collect discover               # discover (logging configuration)
-  bedrock-lens iam-policy --collect discover --role-arn 'arn:aws:iam::{account}:role/BedrockLensRead'
+  bedrock-lens iam-policy --collect discover --role-arn 'arn:aws:iam::{account}:role/BedrockLensRead' --organization
   bedrock-lens iam-policy --collect athena --s3 s3://my-logs/bedrock --athena-output s3://my-athena-results/
   bedrock-lens iam-policy --put-dashboard --dashboard-name genai-prod
 
@@ -170,6 +170,10 @@ pub struct IamPolicyArgs {
     /// Repeatable.
     #[arg(long, value_name = "ARN")]
     pub role_arn: Vec<String>,
+
+    /// Also allow listing the organization's accounts (`discover --organization`).
+    #[arg(long)]
+    pub organization: bool,
 
     /// Also allow deploying a dashboard (`dashboard --put`).
     #[arg(long)]

@@ -54,8 +54,15 @@ fn check(a: &DiscoverArgs) -> anyhow::Result<()> {
         )
         .into());
     }
+    if a.role_arn.is_some() && a.accounts.is_empty() && !a.organization {
+        return Err(UsageError::new(
+            "--role-arn: no account to assume it in",
+            "add --account ID (repeatable) or --organization (every active account of the organization)",
+        )
+        .into());
+    }
     if let Some(r) = &a.role_arn {
-        if !r.contains("{account}") && a.accounts.len() > 1 {
+        if !r.contains("{account}") && (a.accounts.len() > 1 || a.organization) {
             return Err(UsageError::new(
                 format!(
                     "--role-arn {}: has no {{account}} for the accounts to go in",
@@ -73,6 +80,42 @@ fn check(a: &DiscoverArgs) -> anyhow::Result<()> {
         check_region(r)?;
     }
     Ok(())
+}
+
+/// The organization's active accounts (ListAccounts, every page), sorted; asked in us-east-1,
+/// where Organizations answers.
+async fn organization_accounts(base: &SdkConfig) -> Result<Vec<String>, Failure> {
+    let conf = aws::for_region(base, "us-east-1");
+    let client = aws_sdk_organizations::Client::new(&conf);
+    let mut out = vec![];
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_accounts()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| {
+                aws::fault::describe("discover", None, "organizations", "ListAccounts", &e)
+            })?;
+        for acct in page.accounts() {
+            let active = acct
+                .state()
+                .map(|s| s.as_str() == "ACTIVE")
+                .or(acct.status().map(|s| s.as_str() == "ACTIVE"))
+                .unwrap_or(true);
+            if let (Some(id), true) = (acct.id(), active) {
+                out.push(id.to_string());
+            }
+        }
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// The targets: a role in each account, each profile, or the default chain; STS is asked in
@@ -97,8 +140,26 @@ async fn targets(a: &DiscoverArgs, home: &str) -> Vec<Target> {
     let mut out = vec![];
     if let Some(template) = &a.role_arn {
         let base = known(aws::config(&args(a.profiles.first()), Some(home)).await).await;
+        let accounts = if a.organization {
+            let listed = match &base {
+                Ok(b) => organization_accounts(b).await,
+                Err(f) => Err(f.clone()),
+            };
+            match listed {
+                Ok(accts) => accts,
+                Err(f) => {
+                    return vec![Target {
+                        via: "organizations:ListAccounts".into(),
+                        account: None,
+                        conf: Err(f),
+                    }]
+                }
+            }
+        } else {
+            a.accounts.clone()
+        };
         // The roles are assumed `--parallel` at a time, as the regions are asked.
-        let assumed = a.accounts.iter().map(|acct| {
+        let assumed = accounts.iter().map(|acct| {
             let arn = template.replace("{account}", acct);
             let (base, external) = (base.clone(), a.external_id.clone());
             async move {
@@ -109,7 +170,7 @@ async fn targets(a: &DiscoverArgs, home: &str) -> Vec<Target> {
             }
         });
         let results = aws::bounded(assumed.collect(), a.parallel as usize).await;
-        for (acct, conf) in a.accounts.iter().zip(results) {
+        for (acct, conf) in accounts.iter().zip(results) {
             let arn = template.replace("{account}", acct);
             let conf = conf.unwrap_or_else(|why| Err(internal("sts:AssumeRole", why)));
             out.push(Target {

@@ -86,6 +86,7 @@ fn needs(a: &IamPolicyArgs) -> Result<Needs, UsageError> {
     }
     n.log_groups = a.log_group.clone();
     n.assume_roles = a.role_arn.clone();
+    n.organization = a.organization;
     if n.athena.is_some() && a.s3.is_empty() {
         return Err(UsageError::new(
             "--collect athena: say where the logs are",
@@ -127,6 +128,7 @@ mod tests {
             athena_output: None,
             athena_create: false,
             role_arn: vec![],
+            organization: false,
         }
     }
 

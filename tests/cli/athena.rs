@@ -109,6 +109,7 @@ fn iam_policy_for_athena_names_the_workgroup_table_results_and_log_bucket() {
         "--athena-create",
         "--role-arn",
         "arn:aws:iam::{account}:role/BedrockLensRead",
+        "--organization",
     ]);
     assert_eq!(o.code, 0, "{}", o.all());
     let st = o.json()["Statement"].clone();
@@ -129,6 +130,7 @@ fn iam_policy_for_athena_names_the_workgroup_table_results_and_log_bucket() {
             "CreateAthenaTable",
             "AthenaResultsBucket",
             "AthenaResults",
+            "ListOrganizationAccounts",
             "AssumeCollectionRoles"
         ]
     );
@@ -153,7 +155,7 @@ fn iam_policy_for_athena_names_the_workgroup_table_results_and_log_bucket() {
         serde_json::json!(["arn:aws:s3:::my-results/q/*"])
     );
     assert_eq!(
-        st[8]["Resource"],
+        st[9]["Resource"],
         serde_json::json!(["arn:aws:iam::*:role/BedrockLensRead"])
     );
     // Without --athena-create nothing in the policy can change the catalog; without --s3 it

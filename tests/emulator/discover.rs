@@ -208,6 +208,67 @@ pub fn scenario(ep: &str, rt: &tokio::runtime::Runtime) {
         ),
         "{text}"
     );
+    // --organization: the role is assumed in every active account ListAccounts returns.
+    let expected: Vec<String> = rt.block_on(async {
+        let conf = sdk_config(ep, "us-east-1").await;
+        let org = aws_sdk_organizations::Client::new(&conf);
+        org.create_organization()
+            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+            .send()
+            .await
+            .unwrap();
+        for name in ["team-a", "team-b"] {
+            org.create_account()
+                .account_name(name)
+                .email(format!("{name}@example.com"))
+                .send()
+                .await
+                .unwrap();
+        }
+        let mut ids: Vec<String> = org
+            .list_accounts()
+            .send()
+            .await
+            .unwrap()
+            .accounts()
+            .iter()
+            .map(|a| a.id().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    });
+    assert_eq!(expected.len(), 3, "{expected:?}");
+    let o = bin(
+        ep,
+        &[
+            "discover",
+            "--organization",
+            "--role-arn",
+            ROLE,
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let accounts: Vec<String> = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["account"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(accounts, expected);
+    assert!(d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["logging"] == "off"
+            && r["via"]
+                .as_str()
+                .unwrap()
+                .ends_with(":role/BedrockLensReader")));
     // A region the service fails in (the emulator answers HTTP 500 for Bedrock in cn-north-1)
     // is its own failed row; the other region is still listed: exit 1.
     let o = bin(

@@ -24,6 +24,8 @@ pub struct Needs {
     pub athena: Option<AthenaNeeds>,
     /// Roles assumed in other accounts (`discover --role-arn`); `{account}` reads as any.
     pub assume_roles: Vec<String>,
+    /// List the organization's accounts (`discover --organization`).
+    pub organization: bool,
 }
 
 /// What `collect logs --athena` runs: the workgroup, the table, where results go, and whether
@@ -159,6 +161,14 @@ pub fn policy(n: &Needs) -> Value {
     }
     if let Some(a) = &n.athena {
         athena_statements(a, &mut st);
+    }
+    if n.organization {
+        // ListAccounts has no resource-level permissions.
+        st.push(statement(
+            "ListOrganizationAccounts",
+            &["organizations:ListAccounts"],
+            vec!["*".into()],
+        ));
     }
     if !n.assume_roles.is_empty() {
         st.push(statement(
