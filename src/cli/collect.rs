@@ -18,7 +18,10 @@ const COLLECT_EXAMPLES: &str = "Examples:
   bedrock-lens report --snapshot snap/ --by model,identity
 
 Credentials and region come from the AWS default chain (environment, ~/.aws profiles, SSO,
-container and instance roles), as for the AWS CLI. Nothing is written to AWS. `bedrock-lens
+container and instance roles), as for the AWS CLI. Several accounts: repeat --profile, or
+--role-arn 'arn:aws:iam::{account}:role/NAME' with --account ID,... or --organization; each
+account is collected on its own (--parallel at a time) into the same snapshot, and one that fails
+is said while the others are saved (exit 1). Nothing is written to AWS. `bedrock-lens
 iam-policy` prints the permissions each source needs. Re-collecting a window into the same --out
 replaces its rows (invocations are de-duplicated by request id).";
 
@@ -26,8 +29,34 @@ replaces its rows (invocations are de-duplicated by request id).";
 #[derive(Args, Debug, Clone)]
 pub struct AwsTarget {
     /// Named profile from ~/.aws/config (default: AWS_PROFILE, else the default chain).
+    /// Repeatable: each profile's account is collected on its own, in parallel, into the same
+    /// snapshot. With --role-arn: the one profile the roles are assumed from.
     #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    pub profile: Vec<String>,
+
+    /// A role to assume in each --account (or each account of --organization), each collected
+    /// on its own, in parallel, into the same snapshot: an ARN with `{account}` where the id
+    /// goes, e.g. 'arn:aws:iam::{account}:role/BedrockLensReader'.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// Accounts: with --role-arn, those to assume it in; with --athena, the AWSLogs/ACCOUNT
+    /// folders of the bucket to read (default: the credentials' account). Repeatable or
+    /// comma-separated.
+    #[arg(long = "account", value_delimiter = ',', value_name = "ID")]
+    pub accounts: Vec<String>,
+
+    /// With --role-arn: every active account of the organization (Organizations ListAccounts).
+    #[arg(long, requires = "role_arn", conflicts_with = "accounts")]
+    pub organization: bool,
+
+    /// External id the roles require (sts:ExternalId).
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    pub external_id: Option<String>,
+
+    /// Accounts collected at once (with several --profile or --role-arn).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32), value_name = "N")]
+    pub parallel: u16,
 
     /// Region(s) to collect from, repeatable or comma-separated (default: AWS_REGION or the
     /// profile's region).
@@ -191,11 +220,6 @@ pub struct AthenaArgs {
     /// (10 MB minimum): the scan is estimated from the object listing first (--max-scan-usd).
     #[arg(long, value_name = "S3_URL", conflicts_with_all = ["s3", "log_group", "server_side"])]
     pub athena: Option<String>,
-
-    /// Accounts whose logs to aggregate (the AWSLogs/ACCOUNT folders; repeatable or
-    /// comma-separated). Default: the credentials' account.
-    #[arg(long = "account", value_delimiter = ',', value_name = "ID")]
-    pub accounts: Vec<String>,
 
     /// Keys to sum by besides those every row has (account, region, model id, hour, day):
     /// identity_arn, operation, meta:KEY (comma-separated). `report --snapshot` can then group

@@ -149,3 +149,37 @@ pub async fn assume(
         .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
         .build())
 }
+
+/// The organization's active accounts (ListAccounts, every page), sorted; asked in us-east-1,
+/// where Organizations answers.
+pub async fn organization_accounts(base: &SdkConfig) -> Result<Vec<String>, Failure> {
+    let conf = super::aws::for_region(base, "us-east-1");
+    let client = aws_sdk_organizations::Client::new(&conf);
+    let mut out = vec![];
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_accounts()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| describe("discover", None, "organizations", "ListAccounts", &e))?;
+        for acct in page.accounts() {
+            let active = acct
+                .state()
+                .map(|s| s.as_str() == "ACTIVE")
+                .or(acct.status().map(|s| s.as_str() == "ACTIVE"))
+                .unwrap_or(true);
+            if let (Some(id), true) = (acct.id(), active) {
+                out.push(id.to_string());
+            }
+        }
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -6,7 +6,7 @@ use aws_config::{Region, SdkConfig};
 
 use crate::cli::DiscoverArgs;
 use crate::collect::aws::{self, fault::Failure, AwsArgs};
-use crate::collect::discovery::{account_of, assume, logging};
+use crate::collect::discovery::{account_of, assume, logging, organization_accounts};
 use crate::error::{Outcome, UsageError};
 use crate::output::discover::{Discovery, Logging, Row};
 use crate::render;
@@ -80,42 +80,6 @@ fn check(a: &DiscoverArgs) -> anyhow::Result<()> {
         check_region(r)?;
     }
     Ok(())
-}
-
-/// The organization's active accounts (ListAccounts, every page), sorted; asked in us-east-1,
-/// where Organizations answers.
-async fn organization_accounts(base: &SdkConfig) -> Result<Vec<String>, Failure> {
-    let conf = aws::for_region(base, "us-east-1");
-    let client = aws_sdk_organizations::Client::new(&conf);
-    let mut out = vec![];
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
-            .list_accounts()
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| {
-                aws::fault::describe("discover", None, "organizations", "ListAccounts", &e)
-            })?;
-        for acct in page.accounts() {
-            let active = acct
-                .state()
-                .map(|s| s.as_str() == "ACTIVE")
-                .or(acct.status().map(|s| s.as_str() == "ACTIVE"))
-                .unwrap_or(true);
-            if let (Some(id), true) = (acct.id(), active) {
-                out.push(id.to_string());
-            }
-        }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
 }
 
 /// The targets: a role in each account, each profile, or the default chain; STS is asked in

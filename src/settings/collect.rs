@@ -132,6 +132,7 @@ pub fn resolve(c: &CollectCommand, now: DateTime<Utc>) -> anyhow::Result<Collect
             .into());
         }
     }
+    check_accounts(c, t)?;
     let mut notes = vec![];
     // Source-specific checks, all before the first call.
     let period = match c {
@@ -183,10 +184,9 @@ pub fn resolve(c: &CollectCommand, now: DateTime<Utc>) -> anyhow::Result<Collect
                 ));
             }
             window = aligned;
-        } else if !a.athena.by.is_empty() || !a.athena.accounts.is_empty() || a.athena.athena_create
-        {
+        } else if !a.athena.by.is_empty() || a.athena.athena_create {
             return Err(UsageError::new(
-                "--by, --account and --athena-create go with --athena",
+                "--by and --athena-create go with --athena",
                 "add --athena s3://bucket/prefix (the sums are grouped by Athena), or drop them: --s3 and --log-group collect every record, and `report --by` groups them",
             )
             .into());
@@ -253,6 +253,49 @@ pub fn resolve(c: &CollectCommand, now: DateTime<Utc>) -> anyhow::Result<Collect
     })
 }
 
+/// Which accounts: several profiles, or a role assumed in --account / --organization accounts;
+/// --account alone names the folders --athena reads.
+fn check_accounts(c: &CollectCommand, t: &crate::cli::AwsTarget) -> anyhow::Result<()> {
+    for a in &t.accounts {
+        super::check_account(a)?;
+    }
+    let athena = matches!(c, CollectCommand::Logs(a) if a.athena.athena.is_some());
+    if athena && (t.role_arn.is_some() || t.profile.len() > 1) {
+        return Err(UsageError::new(
+            "--athena reads one bucket with one set of credentials: not with --role-arn or several --profile",
+            "for many accounts, point --athena at the central log-archive bucket and name its AWSLogs/ACCOUNT folders with --account",
+        )
+        .into());
+    }
+    if t.role_arn.is_some() && t.profile.len() > 1 {
+        return Err(UsageError::new(
+            "--role-arn is assumed from one set of credentials, but several --profile are given",
+            "give at most one --profile (the one the roles trust) with --role-arn",
+        )
+        .into());
+    }
+    match &t.role_arn {
+        Some(_) if t.accounts.is_empty() && !t.organization => Err(UsageError::new(
+            "--role-arn: no account to assume it in",
+            "add --account ID (repeatable) or --organization (every active account of the organization)",
+        )
+        .into()),
+        Some(r) if !r.contains("{account}") && (t.accounts.len() > 1 || t.organization) => {
+            Err(UsageError::new(
+                format!("--role-arn {}: has no {{account}} for the accounts to go in", clean(r)),
+                "e.g. --role-arn 'arn:aws:iam::{account}:role/BedrockLensReader'",
+            )
+            .into())
+        }
+        None if !t.accounts.is_empty() && !athena => Err(UsageError::new(
+            "--account names the accounts to assume --role-arn in (or, with --athena, the bucket's folders)",
+            "add --role-arn 'arn:aws:iam::{account}:role/NAME', or drop --account to collect the credentials' own account",
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 /// `collect logs --athena`, checked: where the logs are and what to sum them by.
 pub struct AthenaPlan {
     pub bucket: String,
@@ -281,9 +324,6 @@ fn check_athena(url: &str, x: &crate::cli::AthenaArgs) -> anyhow::Result<AthenaP
                     "e.g. --by identity_arn,operation,meta:team",
                 )
             })?;
-    for a in &x.accounts {
-        super::check_account(a)?;
-    }
     let (db, t) = x.athena_table.split_once('.').unwrap_or(("", ""));
     for n in [db, t] {
         let ok = !n.is_empty()

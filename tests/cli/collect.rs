@@ -98,8 +98,28 @@ fn bad_arguments_are_explained_before_any_call() {
         ),
         (
             vec!["logs", "--s3", "s3://b/p", "--by", "operation"],
-            "error: --by, --account and --athena-create go with --athena",
+            "error: --by and --athena-create go with --athena",
             "hint: add --athena s3://bucket/prefix",
+        ),
+        (
+            vec!["metrics", "--account", "111122223333"],
+            "error: --account names the accounts to assume --role-arn in",
+            "hint: add --role-arn",
+        ),
+        (
+            vec!["metrics", "--role-arn", "arn:aws:iam::{account}:role/R"],
+            "error: --role-arn: no account to assume it in",
+            "hint: add --account ID (repeatable) or --organization",
+        ),
+        (
+            vec!["metrics", "--role-arn", "arn:aws:iam::111122223333:role/R", "--organization"],
+            "has no {account} for the accounts to go in",
+            "hint: e.g. --role-arn",
+        ),
+        (
+            vec!["logs", "--athena", "s3://b/p", "--role-arn", "arn:aws:iam::{account}:role/R", "--account", "111122223333"],
+            "error: --athena reads one bucket with one set of credentials",
+            "hint: for many accounts, point --athena at the central log-archive bucket",
         ),
         (
             vec!["metrics", "--region", "US East"],

@@ -269,6 +269,7 @@ pub fn scenario(ep: &str, rt: &tokio::runtime::Runtime) {
                 .as_str()
                 .unwrap()
                 .ends_with(":role/BedrockLensReader")));
+    collect_many(ep, rt);
     // A region the service fails in (the emulator answers HTTP 500 for Bedrock in cn-north-1)
     // is its own failed row; the other region is still listed: exit 1.
     let o = bin(
@@ -355,4 +356,137 @@ async fn access_denied_names_the_action_and_the_policy() {
             .contains("`bedrock-lens iam-policy --collect discover`"),
         "{f}"
     );
+}
+
+/// `collect metrics` across accounts: the role assumed in each --account, each account's
+/// metrics collected on its own into one snapshot (rows filed under their account); a profile
+/// without usable credentials fails on its own while the other is saved (exit 1).
+fn collect_many(ep: &str, rt: &tokio::runtime::Runtime) {
+    let t0 = chrono::Utc::now() - chrono::Duration::hours(3);
+    rt.block_on(async {
+        for (account, tokens) in [("111111111111", 1000.0), ("222222222222", 2000.0)] {
+            let cw = aws_sdk_cloudwatch::Client::new(&assumed(ep, account, "us-east-1").await);
+            cw.put_metric_data()
+                .namespace("AWS/Bedrock")
+                .metric_data(
+                    aws_sdk_cloudwatch::types::MetricDatum::builder()
+                        .metric_name("InputTokenCount")
+                        .dimensions(
+                            aws_sdk_cloudwatch::types::Dimension::builder()
+                                .name("ModelId")
+                                .value("amazon.nova-micro-v1:0")
+                                .build(),
+                        )
+                        .timestamp(aws_sdk_cloudwatch::primitives::DateTime::from_secs(
+                            t0.timestamp(),
+                        ))
+                        .value(tokens)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let snap = tempfile::tempdir().unwrap();
+    let start = (t0 - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:00:00Z")
+        .to_string();
+    let o = bin(
+        ep,
+        &[
+            "collect",
+            "metrics",
+            "--role-arn",
+            ROLE,
+            "--account",
+            "111111111111,222222222222",
+            "--region",
+            "us-east-1",
+            "--start",
+            &start,
+            "--out",
+            snap.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("== arn:aws:iam::111111111111:role/BedrockLensReader =="),
+        "{e}"
+    );
+    assert!(
+        e.contains("== arn:aws:iam::222222222222:role/BedrockLensReader =="),
+        "{e}"
+    );
+    let r = super::offline(&[
+        "report",
+        "--snapshot",
+        snap.path().to_str().unwrap(),
+        "--source",
+        "metrics",
+        "--by",
+        "account",
+        "--start",
+        &start,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    let d: Value = serde_json::from_str(&stdout(&r)).unwrap();
+    let mut by: Vec<(String, u64)> = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["account"].as_str().unwrap().to_string(),
+                x["input_tokens"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    by.sort();
+    assert_eq!(
+        by,
+        vec![
+            ("111111111111".to_string(), 1000),
+            ("222222222222".to_string(), 2000)
+        ]
+    );
+    // One profile cannot be used: it fails on its own, the other account is collected and saved.
+    let cfg = snap.path().join("aws-config");
+    std::fs::write(
+        &cfg,
+        "[profile good]\naws_access_key_id = test\naws_secret_access_key = test\nregion = us-east-1\n\n[profile broken]\ncredential_process = /bin/false\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let out2 = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bedrock-lens"))
+        .args([
+            "collect",
+            "metrics",
+            "--profile",
+            "good",
+            "--profile",
+            "broken",
+            "--endpoint-url",
+            ep,
+            "--start",
+            &start,
+            "--out",
+            out2.path().to_str().unwrap(),
+        ])
+        .env("AWS_CONFIG_FILE", &cfg)
+        .env("AWS_SHARED_CREDENTIALS_FILE", snap.path().join("none"))
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .output()
+        .unwrap();
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("1 account(s) of the collection failed"), "{e}");
+    assert!(e.contains("- profile broken:"), "{e}");
+    assert!(out2.path().join("metrics.parquet").exists(), "{e}");
 }

@@ -57,11 +57,10 @@ pub async fn run(
             .build(),
     );
     let client = aws_sdk_athena::Client::new(&conf);
-    let x = &a.athena;
-    let accounts: Vec<String> = if x.accounts.is_empty() {
+    let accounts: Vec<String> = if a.target.accounts.is_empty() {
         ctx.account.iter().cloned().collect()
     } else {
-        x.accounts.clone()
+        a.target.accounts.clone()
     };
     let (start, end) = (ctx.window.start, ctx.window.end);
     let mut s3_calls = S3Calls::default();
@@ -100,6 +99,7 @@ pub async fn run(
     let Some(dir) = &ctx.out else {
         return Ok(done);
     };
+    let _writing = ctx.write.lock().await;
     let path = dir.join(snapshot::LOG_SUMS);
     let rows = snapshot::log_sums::save(&path, &c.sums, &accounts, &ctx.window)?;
     let saved = Saved {

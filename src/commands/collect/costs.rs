@@ -80,6 +80,7 @@ pub async fn run(ctx: &Ctx, a: &CollectCostsArgs) -> anyhow::Result<Done> {
             unparsed.iter().copied().collect::<Vec<_>>().join(", ")
         ));
     }
+    let _writing = ctx.write.lock().await;
     if let Some(dir) = &ctx.out {
         let path = dir.join(snapshot::COSTS);
         let mut dropped = Diagnostics::default();

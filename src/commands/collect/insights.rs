@@ -46,6 +46,7 @@ pub async fn run(ctx: &Ctx, a: &CollectLogsArgs) -> anyhow::Result<Done> {
         micros_usd(done.cost_micros)
     ));
     done.summary = render::collect::insights_summary(&rows);
+    let _writing = ctx.write.lock().await;
     if let (Some(dir), true) = (&ctx.out, done.any_ok) {
         let path = dir.join(snapshot::LOG_AGGREGATES);
         let account = ctx.account.clone().unwrap_or_default();

@@ -160,6 +160,8 @@ pub async fn run(
     done.cost_micros = f.s3_calls.cost_micros();
     done.any_ok = !f.parts.is_empty();
     warn_diagnostics(&f.stats, &f.diags, env.quiet);
+    // From the new table to the manifest: one collection writes at a time.
+    let _writing = ctx.write.lock().await;
     let table = match (&ctx.out, done.any_ok) {
         (Some(dir), true) => Some(UsageTable::create(
             &dir.join(snapshot::INVOCATIONS),

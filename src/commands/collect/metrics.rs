@@ -57,6 +57,7 @@ pub async fn run(ctx: &Ctx, a: &CollectMetricsArgs, period: u32) -> anyhow::Resu
     ));
     done.any_ok = !ok_regions.is_empty();
     done.summary = render::collect::metrics_summary(&points);
+    let _writing = ctx.write.lock().await;
     if let (Some(dir), true) = (&ctx.out, done.any_ok) {
         let path = dir.join(snapshot::METRICS);
         let w = &ctx.window;

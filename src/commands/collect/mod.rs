@@ -105,6 +105,8 @@ struct Ctx {
     window: Window,
     out: Option<PathBuf>,
     quiet: bool,
+    /// Held while writing into the snapshot: accounts collected in parallel write one at a time.
+    write: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// `collect all`: each source as its own collection into the same snapshot, in turn; a
@@ -221,6 +223,87 @@ fn all(env: &Env, a: &crate::cli::CollectAllArgs) -> anyhow::Result<Outcome> {
     })
 }
 
+/// One account to collect: its credentials (or why there are none) and how they were had.
+struct Target {
+    /// `default credentials`, `profile NAME` or the role's ARN.
+    via: String,
+    conf: Result<aws_config::SdkConfig, Failure>,
+}
+
+/// The accounts to collect: a role assumed in each --account (or organization account), each
+/// --profile, or the one set of credentials.
+async fn targets(
+    t: &crate::cli::AwsTarget,
+    base: &aws_config::SdkConfig,
+    home: &str,
+) -> Vec<Target> {
+    if let Some(template) = &t.role_arn {
+        let home_conf = aws::for_region(base, home);
+        let accounts = if t.organization {
+            match crate::collect::discovery::organization_accounts(&home_conf).await {
+                Ok(a) => a,
+                Err(f) => {
+                    return vec![Target {
+                        via: "organizations:ListAccounts".into(),
+                        conf: Err(f),
+                    }]
+                }
+            }
+        } else {
+            t.accounts.clone()
+        };
+        let jobs = accounts
+            .iter()
+            .map(|acct| {
+                let (conf, arn, ext) = (
+                    home_conf.clone(),
+                    template.replace("{account}", acct),
+                    t.external_id.clone(),
+                );
+                async move { crate::collect::discovery::assume(&conf, &arn, ext.as_deref()).await }
+            })
+            .collect();
+        let assumed = aws::bounded(jobs, t.parallel as usize).await;
+        return accounts
+            .iter()
+            .zip(assumed)
+            .map(|(acct, r)| Target {
+                via: template.replace("{account}", acct),
+                conf: r.unwrap_or_else(|why| {
+                    Err(Failure {
+                        source: "account".into(),
+                        region: None,
+                        call: "sts:AssumeRole".into(),
+                        message: why,
+                        hint: None,
+                    })
+                }),
+            })
+            .collect();
+    }
+    if t.profile.len() > 1 {
+        let mut out = vec![];
+        for p in &t.profile {
+            let args = AwsArgs {
+                profile: Some(p.clone()),
+                endpoint_url: t.endpoint_url.clone(),
+            };
+            out.push(Target {
+                via: format!("profile {}", clean(p)),
+                conf: Ok(aws::config(&args, None).await),
+            });
+        }
+        return out;
+    }
+    vec![Target {
+        via: match t.profile.first() {
+            Some(p) => format!("profile {}", clean(p)),
+            None => "default credentials".into(),
+        },
+        conf: Ok(base.clone()),
+    }]
+}
+
 pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
     if let CollectCommand::All(a) = c {
         return all(env, a);
@@ -234,7 +317,7 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         .build()
         .context("starting the async runtime")?;
     let aws_args = AwsArgs {
-        profile: t.profile.clone(),
+        profile: t.profile.first().cloned(),
         endpoint_url: t.endpoint_url.clone(),
     };
     let base = rt.block_on(aws::config(&aws_args, None));
@@ -256,58 +339,138 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
             eprintln!("{n}");
         }
     }
-    let work = async {
-        let base = aws::for_region(&base, &regions[0]);
-        let (account, account_failure) = match aws::account(&base).await {
-            Ok(a) => (Some(a), None),
-            // A snapshot files every row under its account: without one, a later collection
-            // could not tell its rows from these. Stop before any data call.
-            Err(f) if t.out.is_some() => {
-                anyhow::bail!(
-                    "cannot tell which account the credentials belong to, so nothing is collected into --out: {f}"
-                )
-            }
-            Err(f) => (None, Some(f)),
-        };
-        let ctx = Ctx {
-            base,
-            account,
-            account_failure,
-            regions,
-            window: s.window.clone(),
-            out: t.out.clone(),
-            quiet,
-        };
-        if let Some(dir) = &ctx.out {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the snapshot directory {}", dir.display()))?;
+    if let Some(dir) = &t.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the snapshot directory {}", dir.display()))?;
+    }
+    // Writes into the snapshot, one collection at a time (accounts are collected in parallel).
+    let write = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+    let one = |conf: aws_config::SdkConfig| {
+        let (regions, write) = (regions.clone(), write.clone());
+        let s = &s;
+        async move {
+            let base = aws::for_region(&conf, &regions[0]);
+            let (account, account_failure) = match aws::account(&base).await {
+                Ok(a) => (Some(a), None),
+                // A snapshot files every row under its account: without one, a later
+                // collection could not tell its rows from these. Stop before any data call.
+                Err(f) if t.out.is_some() => {
+                    anyhow::bail!(
+                        "cannot tell which account the credentials belong to, so nothing is collected into --out: {f}"
+                    )
+                }
+                Err(f) => (None, Some(f)),
+            };
+            let ctx = Ctx {
+                base,
+                account,
+                account_failure,
+                regions,
+                window: s.window.clone(),
+                out: t.out.clone(),
+                quiet,
+                write,
+            };
+            let done = match c {
+                CollectCommand::Metrics(a) => {
+                    metrics::run(&ctx, a, s.period.unwrap_or(3600)).await?
+                }
+                CollectCommand::Logs(a) => match &s.athena {
+                    Some(plan) => athena::run(env, &ctx, a, plan).await?,
+                    None => logs::run(env, &ctx, a, &s.s3_locations).await?,
+                },
+                CollectCommand::Costs(a) => costs::run(&ctx, a).await?,
+                CollectCommand::Profiles(a) => profiles::run(&ctx, a).await?,
+                CollectCommand::All(_) => unreachable!("expanded by all()"),
+            };
+            anyhow::Ok(done)
         }
-        let done = match c {
-            CollectCommand::Metrics(a) => metrics::run(&ctx, a, s.period.unwrap_or(3600)).await?,
-            CollectCommand::Logs(a) => match &s.athena {
-                Some(plan) => athena::run(env, &ctx, a, plan).await?,
-                None => logs::run(env, &ctx, a, &s.s3_locations).await?,
-            },
-            CollectCommand::Costs(a) => costs::run(&ctx, a).await?,
-            CollectCommand::Profiles(a) => profiles::run(&ctx, a).await?,
-            CollectCommand::All(_) => unreachable!("expanded by all()"),
-        };
-        anyhow::Ok(done)
+    };
+    let work = async {
+        use futures_util::StreamExt;
+        let targets = targets(t, &base, &regions[0]).await;
+        let runs = targets.iter().map(|target| {
+            let conf = target.conf.clone();
+            let one = &one;
+            async move {
+                match conf {
+                    Ok(conf) => one(conf).await,
+                    Err(f) => Err(anyhow::anyhow!("{f}")),
+                }
+            }
+        });
+        let results: Vec<anyhow::Result<Done>> = futures_util::stream::iter(runs)
+            .buffered(t.parallel as usize)
+            .collect()
+            .await;
+        anyhow::Ok(
+            targets
+                .into_iter()
+                .map(|t| t.via)
+                .zip(results)
+                .collect::<Vec<_>>(),
+        )
     };
     // An Athena query is stopped on Ctrl-C by the collection itself (StopQueryExecution) before
-    // it ends; other collections end here, writing nothing.
+    // it ends; other collections end here, writing nothing more.
     let stops_itself = s.athena.is_some();
-    let done = rt.block_on(async {
+    let results = rt.block_on(async {
         if stops_itself {
             return work.await;
         }
+        let many = t.role_arn.is_some() || t.profile.len() > 1;
         tokio::select! {
             r = work => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!(
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!(if many {
+                "interrupted (Ctrl-C): nothing more was written; the snapshot holds what it held before, with the accounts whose collection had completed"
+            } else {
                 "interrupted (Ctrl-C): nothing was written; the snapshot holds what it held before"
-            )),
+            })),
         }
     })?;
+    if results.len() == 1 {
+        let (_, r) = results.into_iter().next().expect("one target");
+        return report_done(&r?, &t, quiet);
+    }
+    let mut failed = vec![];
+    for (via, r) in results {
+        if !quiet {
+            eprintln!("== {via} ==");
+        }
+        match r {
+            Ok(done) => {
+                if report_done(&done, &t, quiet)? != Outcome::Ok {
+                    failed.push(format!(
+                        "{via}: failed in part (see above); what completed is saved"
+                    ));
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {}", clean(&format!("{e:#}")));
+                failed.push(format!("{via}: {}", clean(&format!("{e:#}"))));
+            }
+        }
+    }
+    if failed.is_empty() {
+        return Ok(Outcome::Ok);
+    }
+    eprintln!(
+        "error: {} account(s) of the collection failed; the others completed{}:",
+        failed.len(),
+        if t.out.is_some() {
+            " and were saved"
+        } else {
+            ""
+        }
+    );
+    for f in &failed {
+        eprintln!("  - {f}");
+    }
+    Ok(Outcome::Partial)
+}
+
+/// Prints one collection's summary, calls, notes and failures; its outcome.
+fn report_done(done: &Done, t: &crate::cli::AwsTarget, quiet: bool) -> anyhow::Result<Outcome> {
     emit(&done.summary)?;
     if !quiet {
         let calls: Vec<String> = done

@@ -28,6 +28,7 @@ pub async fn run(ctx: &Ctx, _a: &CollectProfilesArgs) -> anyhow::Result<Done> {
     done.count("ListInferenceProfiles", calls.list_inference_profiles);
     done.count("ListTagsForResource", calls.list_tags_for_resource);
     done.summary = render::collect::profiles_summary(&all);
+    let _writing = ctx.write.lock().await;
     if let (Some(dir), true) = (&ctx.out, done.any_ok) {
         let n = snapshot::profiles::save(dir, all, &ok_regions, ctx.account.as_deref())?;
         let saved = Saved {
