@@ -14,9 +14,9 @@ skip() {
   echo "warning: $1; the Athena query test is skipped" >&2; exit 0
 }
 command -v python3 >/dev/null || skip "no python3"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import duckdb, sqlglot' 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import duckdb, sqlglot; assert duckdb.__version__ == "2.0.1" and sqlglot.__version__ == "30.30.0"' 2>/dev/null; then
   echo "installing duckdb and sqlglot into $venv ..." >&2
-  { python3 -m venv "$venv" && "$venv/bin/pip" install -q 'duckdb>=1.1' 'sqlglot>=25'; } || skip "duckdb/sqlglot could not be installed"
+  { python3 -m venv "$venv" && "$venv/bin/pip" install -q 'duckdb==2.0.1' 'sqlglot==30.30.0'; } || skip "duckdb/sqlglot could not be installed"
 fi
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT

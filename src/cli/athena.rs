@@ -6,15 +6,16 @@ use clap::{Args, Subcommand};
 use crate::collect::athena_sql::Engine;
 
 pub(super) const ATHENA_EXAMPLES: &str = "Examples:
-  bedrock-lens athena ddl --s3 s3://my-log-bucket/bedrock --region us-east-1,eu-west-1
+  bedrock-lens athena ddl --s3 s3://my-log-bucket/bedrock
   bedrock-lens athena query --table bedrock_logs.invocations --account 111122223333 \\
-      --start 2026-10 --end 2026-10 --by day
+      --log-region us-east-1,eu-west-1 --start 2026-10 --end 2026-10 --by identity_arn
   bedrock-lens athena query --engine duckdb --root ./s3-copy --start 2026-10 --end 2026-10 --by day
 
 The table declares no prompt or response column, so neither it nor any query over it can return
 them. Both commands only print SQL: nothing is sent to AWS. The DDL is two statements: Athena runs
-one per query, so run CREATE DATABASE, then CREATE TABLE. Log regions not given to `ddl --region`
-are not read (`bedrock-lens discover` lists the regions that log).";
+one per query, so run CREATE DATABASE, then CREATE TABLE. The account and log region are injected
+partitions: each query names those it reads (`bedrock-lens discover` lists the regions that log;
+`collect logs --athena` finds them in the bucket).";
 
 #[derive(Subcommand, Debug)]
 pub enum AthenaCommand {
@@ -31,15 +32,6 @@ pub struct AthenaDdlArgs {
     /// Where Bedrock delivers the logs: s3://BUCKET/PREFIX (the folder holding AWSLogs/).
     #[arg(long, value_name = "S3_URL")]
     pub s3: String,
-
-    /// Log regions the bucket holds (repeatable or comma-separated).
-    #[arg(
-        long = "region",
-        value_delimiter = ',',
-        required = true,
-        value_name = "REGION"
-    )]
-    pub regions: Vec<String>,
 
     /// First day the table's hour partitions cover (YYYY-MM-DD).
     #[arg(long, default_value = "2024-01-01", value_name = "DATE")]
@@ -69,6 +61,11 @@ pub struct AthenaQueryArgs {
     /// Athena: the accounts to read (the table's injected account partition). Repeatable.
     #[arg(long = "account", value_delimiter = ',', value_name = "ID")]
     pub accounts: Vec<String>,
+
+    /// Athena: the log regions to read (the table's injected log-region partition: the
+    /// `AWSLogs/ACCOUNT/BedrockModelInvocationLogs/REGION` folders). Repeatable.
+    #[arg(long = "log-region", value_delimiter = ',', value_name = "REGION")]
+    pub log_regions: Vec<String>,
 
     /// DuckDB: the local folder holding AWSLogs/ (a copy of the bucket's layout).
     #[arg(long, value_name = "DIR")]

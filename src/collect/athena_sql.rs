@@ -51,10 +51,26 @@ impl Key {
             Key::Day => "day".into(),
             Key::IdentityArn => "identity_arn".into(),
             Key::Operation => "operation".into(),
-            // `-` and `.` are not identifier characters.
-            Key::Meta(k) => format!("meta_{}", k.replace(['-', '.'], "_")),
+            Key::Meta(k) => meta_column(k),
         }
     }
+}
+
+/// The result column of metadata key `k`: `meta_` and the key's bytes in lower-case hex, so
+/// that no two keys share a column and Athena's lower-casing of column names changes nothing.
+pub fn meta_column(k: &str) -> String {
+    let hex: String = k.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("meta_{hex}")
+}
+
+/// The metadata key of a `meta_HEX` column.
+pub fn meta_key(column: &str) -> Option<String> {
+    let hex = column.strip_prefix("meta_")?;
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
 }
 
 /// A metadata key safe to put in SQL: letters, digits, `_`, `-`, `.` (64 at most).
@@ -95,15 +111,9 @@ const COLUMNS: &str = "  schematype string,
   output struct<outputtokencount:string>";
 
 /// CREATE DATABASE and CREATE TABLE for the logs under `s3://bucket/prefix`, partitioned by
-/// account, log region and hour with partition projection (nothing to add per partition).
-pub fn ddl(
-    database: &str,
-    table: &str,
-    bucket: &str,
-    prefix: &str,
-    regions: &[String],
-    since: &str,
-) -> String {
+/// account, log region and hour with partition projection (nothing to add per partition; the
+/// account and log region are injected: each query names those it reads).
+pub fn ddl(database: &str, table: &str, bucket: &str, prefix: &str, since: &str) -> String {
     let root = if prefix.is_empty() {
         format!("s3://{bucket}")
     } else {
@@ -122,8 +132,7 @@ LOCATION '{root}/AWSLogs/'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
   'projection.account.type' = 'injected',
-  'projection.log_region.type' = 'enum',
-  'projection.log_region.values' = '{regions}',
+  'projection.log_region.type' = 'injected',
   'projection.dt.type' = 'date',
   'projection.dt.format' = 'yyyy/MM/dd/HH',
   'projection.dt.range' = '{since},NOW',
@@ -132,7 +141,6 @@ TBLPROPERTIES (
   'storage.location.template' = '{root}/AWSLogs/${{account}}/BedrockModelInvocationLogs/${{log_region}}/${{dt}}/'
 );
 ",
-        regions = regions.join(","),
     )
 }
 
@@ -141,8 +149,9 @@ pub struct Query<'a> {
     pub engine: Engine,
     /// Athena: `database.table`; DuckDB: the local folder holding `AWSLogs/`.
     pub source: &'a str,
-    /// Athena's injected partition: the accounts to read.
+    /// Athena's injected partitions: the accounts and log regions to read.
     pub accounts: &'a [String],
+    pub log_regions: &'a [String],
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub keys: &'a [Key],
@@ -211,10 +220,20 @@ pub fn query(x: &Query) -> String {
             duck_name
         }
     };
+    // A timestamp must carry its zone (Z or an offset), as bedrock-lens requires; counts must be
+    // whole numbers of at most 12 digits (more is implausible), so no sum can overflow.
+    let matches = |col: &str, re: &str| {
+        if athena {
+            format!("regexp_like({col}, '{re}')")
+        } else {
+            format!("regexp_matches({col}, '{re}')")
+        }
+    };
+    let zoned = matches("\"timestamp\"", "(Z|z|[+-][0-9]{2}:?[0-9]{2})$");
     let ts = if athena {
-        "try(from_iso8601_timestamp(\"timestamp\"))"
+        format!("CASE WHEN {zoned} THEN try(from_iso8601_timestamp(\"timestamp\")) END")
     } else {
-        "try_cast(\"timestamp\" AS TIMESTAMPTZ)"
+        format!("CASE WHEN {zoned} THEN try_cast(\"timestamp\" AS TIMESTAMPTZ) END")
     };
     let source = if athena {
         x.source.to_string()
@@ -277,7 +296,8 @@ pub fn query(x: &Query) -> String {
     for (alias, col) in raw_counts {
         raw_cols.push(format!("{col} AS {alias}"));
         raw_cols.push(format!(
-            "try_cast({col} AS BIGINT) AS {}",
+            "CASE WHEN {} THEN CAST({col} AS BIGINT) END AS {}",
+            matches(col, "^[0-9]{1,12}$"),
             alias.trim_end_matches("_raw")
         ));
     }
@@ -287,16 +307,17 @@ pub fn query(x: &Query) -> String {
     let mut partitions = vec![];
     if athena {
         partitions.push(format!("dt BETWEEN '{from}' AND '{to}'"));
+        let list = |v: &[String]| v.iter().map(|a| q(a)).collect::<Vec<_>>().join(", ");
         if !x.accounts.is_empty() {
-            partitions.push(format!(
-                "account IN ({})",
-                x.accounts
-                    .iter()
-                    .map(|a| q(a))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            partitions.push(format!("account IN ({})", list(x.accounts)));
         }
+        if !x.log_regions.is_empty() {
+            partitions.push(format!("log_region IN ({})", list(x.log_regions)));
+        }
+        // Large bodies Bedrock files under an hour's `data/` folder are not log records.
+        partitions.push(
+            "NOT regexp_like(\"$path\", '/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/data/')".into(),
+        );
     } else {
         partitions.push(format!(
             "regexp_extract(filename, '/([0-9]{{4}}/[0-9]{{2}}/[0-9]{{2}}/[0-9]{{2}})/[^/]*$', 1) BETWEEN '{from}' AND '{to}'"
@@ -352,8 +373,8 @@ ELSE '' END",
         present("cache_write")
     );
     let fmt_time = |hour: bool| match (athena, hour) {
-        (true, true) => "date_format(ts, '%Y-%m-%dT%H:00Z')".to_string(),
-        (true, false) => "date_format(ts, '%Y-%m-%d')".to_string(),
+        (true, true) => "date_format(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:00Z')".to_string(),
+        (true, false) => "date_format(ts AT TIME ZONE 'UTC', '%Y-%m-%d')".to_string(),
         (false, true) => "strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:00Z')".to_string(),
         (false, false) => "strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d')".to_string(),
     };
@@ -389,7 +410,7 @@ ELSE '' END",
     format!(
         "WITH raw AS (\n  SELECT\n    {}\n  FROM {source}\n  WHERE {}\n),\n\
 checked AS (\n  SELECT *, {invalid} AS invalid\n  FROM raw\n),\n\
-numbered AS (\n  SELECT *, CASE WHEN invalid = '' AND request_id IS NOT NULL AND request_id <> '' THEN row_number() OVER (PARTITION BY request_id, invalid ORDER BY ts) ELSE 1 END AS copy\n  FROM checked\n),\n\
+numbered AS (\n  SELECT *, CASE WHEN invalid = '' AND request_id IS NOT NULL AND request_id <> '' THEN row_number() OVER (PARTITION BY request_id, invalid ORDER BY ts, account, region, model_id, identity_arn, operation) ELSE 1 END AS copy\n  FROM checked\n),\n\
 classified AS (\n  SELECT *, {problem} AS problem\n  FROM numbered\n)\n\
 SELECT\n  {}\nFROM classified\nGROUP BY {}\nORDER BY {}\n",
         raw_cols.join(",\n    "),
@@ -419,12 +440,11 @@ mod tests {
             "invocations",
             "my-logs",
             "org",
-            &["us-east-1".into(), "eu-west-1".into()],
             "2026/01/01/00",
         );
         assert!(!d.to_lowercase().contains("body"), "{d}");
         assert!(d.contains("'storage.location.template' = 's3://my-logs/org/AWSLogs/${account}/BedrockModelInvocationLogs/${log_region}/${dt}/'"));
-        assert!(d.contains("'projection.log_region.values' = 'us-east-1,eu-west-1'"));
+        assert!(d.contains("'projection.log_region.type' = 'injected'"));
         assert_eq!(
             parse_s3_root("s3://my-logs/org/"),
             Some(("my-logs".into(), "org".into()))
@@ -439,5 +459,16 @@ mod tests {
         assert_eq!(Key::parse("meta:team").unwrap(), Key::Meta("team".into()));
         assert!(Key::parse("meta:x' OR 1=1").is_err());
         assert!(Key::parse("model").is_err());
+        // Keys that differ only by case or by `-`/`_` get columns of their own, read back.
+        let cols: Vec<String> = ["Team", "team", "a-b", "a_b"]
+            .iter()
+            .map(|k| meta_column(k))
+            .collect();
+        assert_eq!(cols[0], "meta_5465616d");
+        assert_eq!(
+            cols.iter().collect::<std::collections::BTreeSet<_>>().len(),
+            4
+        );
+        assert_eq!(meta_key(&cols[2]).as_deref(), Some("a-b"));
     }
 }

@@ -175,12 +175,10 @@ pub async fn list_window(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     calls: &mut S3Calls,
-) -> Result<Vec<(String, u64)>, Failure> {
-    let root = match prefix.trim_matches('/') {
-        "" => String::new(),
-        p => format!("{p}/"),
-    };
+) -> Result<Listing, Failure> {
+    let root = root_of(prefix);
     let mut out = vec![];
+    let mut all_regions = std::collections::BTreeSet::new();
     for account in accounts {
         let base = format!("{root}AWSLogs/{account}/BedrockModelInvocationLogs/");
         let regions: Vec<String> = list(client, bucket, &base, Some("/"), calls)
@@ -192,6 +190,7 @@ pub async fn list_window(
                     .map(|r| r.trim_end_matches('/').to_string())
             })
             .collect();
+        all_regions.extend(regions.iter().cloned());
         for region in regions {
             let mut day = (start - chrono::Duration::hours(2)).date_naive();
             while day <= (end + chrono::Duration::hours(1)).date_naive() {
@@ -207,7 +206,44 @@ pub async fn list_window(
             }
         }
     }
-    Ok(out)
+    Ok(Listing {
+        objects: out,
+        regions: all_regions.into_iter().collect(),
+    })
+}
+
+/// What `list_window` found: the objects (key, bytes as stored) and every log region folder of
+/// the accounts.
+pub struct Listing {
+    pub objects: Vec<(String, u64)>,
+    pub regions: Vec<String>,
+}
+
+/// `prefix/` (or nothing): the folder holding `AWSLogs/`.
+fn root_of(prefix: &str) -> String {
+    match prefix.trim_matches('/') {
+        "" => String::new(),
+        p => format!("{p}/"),
+    }
+}
+
+/// The account folders under `s3://bucket/prefix/AWSLogs/` (one delimited listing).
+pub async fn accounts_under(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    calls: &mut S3Calls,
+) -> Result<Vec<String>, Failure> {
+    let base = format!("{}AWSLogs/", root_of(prefix));
+    Ok(list(client, bucket, &base, Some("/"), calls)
+        .await?
+        .1
+        .into_iter()
+        .filter_map(|p| {
+            p.strip_prefix(&base)
+                .map(|a| a.trim_end_matches('/').to_string())
+        })
+        .collect())
 }
 
 /// Every page of a listing: the objects (key, size) and, with a delimiter, the common prefixes.

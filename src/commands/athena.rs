@@ -42,9 +42,6 @@ fn ddl_of(a: &AthenaDdlArgs) -> anyhow::Result<String> {
     })?;
     identifier("--database", &a.database)?;
     identifier("--table", &a.table)?;
-    for r in &a.regions {
-        check_region(r)?;
-    }
     let since = chrono::NaiveDate::parse_from_str(&a.since, "%Y-%m-%d").map_err(|_| {
         UsageError::new(
             format!("--since `{}` is not a date", crate::io::clean(&a.since)),
@@ -56,7 +53,6 @@ fn ddl_of(a: &AthenaDdlArgs) -> anyhow::Result<String> {
         &a.table,
         &bucket,
         &prefix,
-        &a.regions,
         &since.format("%Y/%m/%d/00").to_string(),
     ))
 }
@@ -84,6 +80,16 @@ fn query_of(env: &Env, a: &AthenaQueryArgs) -> anyhow::Result<String> {
                 return Err(UsageError::new(
                     "athena query: no --account (the table's account partition is injected: a query names its accounts)",
                     "add --account ID (repeatable); `bedrock-lens discover` lists them",
+                )
+                .into());
+            }
+            for r in &a.log_regions {
+                check_region(r)?;
+            }
+            if a.log_regions.is_empty() {
+                return Err(UsageError::new(
+                    "athena query: no --log-region (the table's log-region partition is injected: a query names its regions)",
+                    "add --log-region REGION (repeatable), the regions under AWSLogs/ACCOUNT/BedrockModelInvocationLogs/",
                 )
                 .into());
             }
@@ -119,6 +125,7 @@ fn query_of(env: &Env, a: &AthenaQueryArgs) -> anyhow::Result<String> {
         engine: a.engine,
         source: &source,
         accounts: &a.accounts,
+        log_regions: &a.log_regions,
         start,
         end,
         keys: &keys,

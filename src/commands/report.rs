@@ -187,17 +187,13 @@ fn sums_cmd(
         .into());
     }
     let output = output_of("--output", a.output.as_deref(), &[], &env.setting_files)?;
-    let details = o.manifest.sources.get("log_sums").map(|e| &e.details);
-    let listed = |k: &str| {
-        details
-            .and_then(|d| d.get(k))
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0)
-    };
+    let entry = o.manifest.sources.get("log_sums");
     let read = super::from_sums::Read {
         dir,
-        objects: listed("objects"),
-        bytes: listed("object_bytes"),
+        windows: entry.map(|e| e.windows.as_slice()).unwrap_or_default(),
+        cuts: entry
+            .and_then(|e| e.details.get("long_context_thresholds"))
+            .and_then(|v| serde_json::from_value(v.clone()).ok()),
     };
     let run = super::from_sums::run(env, &read, &[keys], a.cache_write_ttl, period)?;
     let rep = &run.reports[0];

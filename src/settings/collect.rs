@@ -313,10 +313,17 @@ fn check_athena(url: &str, x: &crate::cli::AthenaArgs) -> anyhow::Result<AthenaP
             "the location Bedrock delivers to, e.g. --athena s3://my-log-bucket/bedrock (it holds AWSLogs/)",
         )
     })?;
+    // Every row has these keys already; a key given twice is one key.
+    let always = [
+        "model", "model_id", "region", "account", "profile", "month", "hour", "day",
+    ];
+    let mut seen = std::collections::BTreeSet::new();
     let keys =
         x.by.iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| Key::parse(s))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty() && !always.contains(s))
+            .map(Key::parse)
+            .filter(|k| k.as_ref().map_or(true, |k| seen.insert(k.column())))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| {
                 UsageError::new(

@@ -183,6 +183,40 @@ pub fn save(path: &Path, new: &Sums, accounts: &[String], w: &Window) -> anyhow:
     Ok(rows.len() as u64)
 }
 
+/// Adds the objects a collection listed (key, bytes as stored) to the file at `path`, each key
+/// once: what `report --logs` would read over the same objects (`files`, `bytes`).
+pub fn save_objects(path: &Path, objects: &[(String, u64)]) -> anyhow::Result<()> {
+    let mut all: std::collections::BTreeMap<String, u64> =
+        read_objects(path)?.into_iter().collect();
+    all.extend(objects.iter().cloned());
+    let mut df = DataFrame::new(
+        all.len(),
+        vec![
+            Column::new("key".into(), all.keys().cloned().collect::<Vec<_>>()),
+            Column::new("bytes".into(), all.values().copied().collect::<Vec<u64>>()),
+        ],
+    )?;
+    super::write_parquet(path, &mut df)
+}
+
+/// The objects listed so far (none without the file).
+pub fn read_objects(path: &Path) -> anyhow::Result<Vec<(String, u64)>> {
+    if !path.exists() {
+        return Ok(vec![]);
+    }
+    let df = super::read_parquet(path)?;
+    let keys = super::strings(&df, "key")?;
+    let bytes: Vec<u64> = df
+        .column("bytes")
+        .with_context(|| format!("{}: no column `bytes`", path.display()))?
+        .u64()
+        .with_context(|| format!("{}: column `bytes` is not a count", path.display()))?
+        .iter()
+        .map(|b| b.unwrap_or(0))
+        .collect();
+    Ok(keys.into_iter().zip(bytes).collect())
+}
+
 trait IfEmpty {
     fn if_empty(self, other: &str) -> String;
 }

@@ -10,7 +10,8 @@
 //!   discounts, tax), UnblendedCost and NetUnblendedCost, so gross and net are both known;
 //! - `log-aggregates.parquet`: Logs Insights sums per model, region and hour (`--server-side`);
 //! - `log-sums.parquet`: the Athena aggregation's groups and diagnostic rows (`--athena`),
-//!   priced by `report --snapshot` as their requests one by one would be;
+//!   priced by `report --snapshot` as their requests one by one would be; `log-sums-objects.parquet`:
+//!   the S3 objects those collections listed (key, bytes as stored);
 //! - `profiles.parquet` + `inference-profiles.toml`: application inference profiles, their models
 //!   and tags; the TOML is the `--inference-profiles` map, read automatically by `--snapshot`;
 //! - `manifest.json`: per source, the windows collected, regions, accounts, row counts, API calls
@@ -49,6 +50,7 @@ pub const RECORD_TYPES: &str = "record-types.parquet";
 pub const PROFILES: &str = "profiles.parquet";
 pub const LOG_AGGREGATES: &str = "log-aggregates.parquet";
 pub const LOG_SUMS: &str = "log-sums.parquet";
+pub const LOG_SUMS_OBJECTS: &str = "log-sums-objects.parquet";
 pub const PROFILE_MAP: &str = "inference-profiles.toml";
 
 /// Writes a data frame as Parquet, atomically.

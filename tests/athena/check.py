@@ -29,8 +29,8 @@ def run(*args):
 
 period = ["--start", "2026-10", "--end", "2026-10"]
 duck_sql = run("athena", "query", "--engine", "duckdb", "--root", root, *period, "--by", "day")
-athena_sql = run("athena", "query", "--account", "111122223333", *period, "--by", "day,identity_arn,operation,meta:team")
-ddl = run("athena", "ddl", "--s3", "s3://my-log-bucket/bedrock", "--region", "us-east-1,us-west-2")
+athena_sql = run("athena", "query", "--account", "111122223333", "--log-region", "us-east-1,us-west-2", *period, "--by", "day,identity_arn,operation,meta:team")
+ddl = run("athena", "ddl", "--s3", "s3://my-log-bucket/bedrock")
 
 # The SQL parses in the dialects it is written for.
 for stmt in sqlglot.parse(ddl, read="athena"):

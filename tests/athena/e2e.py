@@ -79,7 +79,7 @@ for dirpath, _, files in os.walk(root):
         uploaded += 1
 
 
-def duck_result(by, tamper=False, root=root):
+def duck_result(by, tamper=False, root=root, period=period):
     """The aggregation's rows computed by DuckDB, as Athena returns them (text, NULL as absent)."""
     sql = run("athena", "query", "--engine", "duckdb", "--root", root, *period, "--by", by).stdout
     cur = duckdb.connect().execute(sql)
@@ -109,7 +109,7 @@ def queue(*results):
     http("POST", "/moto-api/static/athena/query-results", body, {"Content-Type": "application/json"})
 
 
-def collect(out, by, *extra, check=True, location="s3://e2e-logs/bedrock", accounts=accounts):
+def collect(out, by, *extra, check=True, location="s3://e2e-logs/bedrock", accounts=accounts, period=period):
     return run("collect", "logs", "--athena", location, "--region", "us-east-1",
                "--endpoint-url", emu, *[a for acct in accounts for a in ("--account", acct)], *period,
                "--by", by, "--athena-output", "s3://e2e-results/q/", "--out", out, *extra, check=check)
@@ -124,10 +124,11 @@ c = collect(snap, collected_by, "--athena-create")
 assert "equal Athena's sums" in c.stderr, c.stderr
 manifest = json.load(open(os.path.join(snap, "manifest.json")))
 entry = manifest["sources"]["log_sums"]
-d = entry["details"]
+d = entry["details"]["collections"][0]
 assert d["objects"] == uploaded, (d["objects"], uploaded)
 assert d["query"].startswith("WITH raw AS"), d["query"][:40]
 assert d["query_id"] and d["athena_cost_usd"] == "0.0000476837158203125", d
+assert entry["details"]["long_context_thresholds"] == [200000, 272000], entry["details"]
 calls = entry["api_calls"]
 assert calls["StartQueryExecution"] == 3, calls
 
@@ -183,3 +184,36 @@ for by in ["model_id", "day,operation", "hour"]:
 inp = json.loads(a)["input"]
 assert (inp["skipped_lines"], inp["duplicates_dropped"], inp["outside_period"], inp["records"]) == (6, 2, 1, 8), inp
 print(f"athena e2e, bad records: byte for byte too ({inp['records']} records, {inp['skipped_lines']} skipped, {inp['duplicates_dropped']} duplicates (one across objects), {inp['outside_period']} outside the period)")
+
+# Two neighbouring days collected into one snapshot: each record once, the objects of both
+# listings once each; equal to report --logs over the same objects.
+import shutil
+
+snap = tempfile.mkdtemp()
+days = [["--start", "2026-10-05", "--end", "2026-10-05"], ["--start", "2026-10-06", "--end", "2026-10-06"]]
+for p in days:
+    queue(duck_result("operation", period=p))
+    collect(snap, "operation", period=p)
+both = tempfile.mkdtemp()
+for dirpath, _, files in os.walk(root):
+    rel = os.path.relpath(dirpath, root)
+    parts = rel.split(os.sep)
+    if len(parts) < 8:
+        continue
+    folder = "/".join(parts[4:8])
+    if "2026/10/04/23" <= folder <= "2026/10/07/00":
+        os.makedirs(os.path.join(both, rel), exist_ok=True)
+        for f in files:
+            shutil.copy(os.path.join(dirpath, f), os.path.join(both, rel, f))
+span = ["--start", "2026-10-05", "--end", "2026-10-06"]
+for by in ["model_id", "hour,operation"]:
+    a = run("report", "--logs", both, *span, "--by", by, "--format", "json", "-q").stdout
+    b = run("report", "--snapshot", snap, *span, "--by", by, "--format", "json", "-q").stdout
+    assert a == b, f"two windows, --by {by}:\n{a[-600:]}\n---\n{b[-600:]}"
+inp = json.loads(a)["input"]
+print(f"athena e2e, two neighbouring days into one snapshot: byte for byte too ({inp['files']} objects, {inp['records']} records, {inp['outside_period']} outside)")
+# A period beyond what was collected, or not on whole hours, is refused.
+r = run("report", "--snapshot", snap, "--start", "2026-10-05", "--end", "2026-10-07", check=False)
+assert r.returncode == 2 and "goes beyond what the snapshot's Athena sums cover" in r.stderr, r.stderr
+r = run("report", "--snapshot", snap, "--start", "2026-10-05T10:30:00Z", "--end", "2026-10-06", check=False)
+assert r.returncode == 2 and "are per hour" in r.stderr, r.stderr

@@ -10,8 +10,6 @@ fn athena_ddl() {
         "ddl",
         "--s3",
         "s3://my-log-bucket/bedrock",
-        "--region",
-        "us-east-1,eu-west-1",
         "--since",
         "2026-01-01",
     ]);
@@ -26,6 +24,8 @@ fn athena_query() {
         "query",
         "--account",
         "111122223333",
+        "--log-region",
+        "us-east-1,eu-west-1",
         "--start",
         "2026-10",
         "--end",
@@ -41,19 +41,11 @@ fn athena_query() {
 fn bad_athena_flags_are_usage_errors() {
     let cases: &[(&[&str], &str)] = &[
         (
-            &["ddl", "--s3", "https://x", "--region", "us-east-1"],
+            &["ddl", "--s3", "https://x"],
             "not an s3://bucket/prefix location",
         ),
         (
-            &[
-                "ddl",
-                "--s3",
-                "s3://b",
-                "--region",
-                "us-east-1",
-                "--table",
-                "Bad-Name",
-            ],
+            &["ddl", "--s3", "s3://b", "--table", "Bad-Name"],
             "not a table or database name",
         ),
         (
@@ -77,6 +69,18 @@ fn bad_athena_flags_are_usage_errors() {
                 "query", "--engine", "duckdb", "--start", "2026-10", "--end", "2026-10",
             ],
             "no --root",
+        ),
+        (
+            &[
+                "query",
+                "--account",
+                "111122223333",
+                "--start",
+                "2026-10",
+                "--end",
+                "2026-10",
+            ],
+            "no --log-region",
         ),
         (
             &[

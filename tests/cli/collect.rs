@@ -67,8 +67,8 @@ fn bad_arguments_are_explained_before_any_call() {
             "hint: the location Bedrock delivers to",
         ),
         (
-            vec!["logs", "--athena", "s3://b/p", "--by", "model"],
-            "error: --by: `model` is not a key the query groups by",
+            vec!["logs", "--athena", "s3://b/p", "--by", "model,team"],
+            "error: --by: `team` is not a key the query groups by",
             "hint: e.g. --by identity_arn,operation,meta:team",
         ),
         (

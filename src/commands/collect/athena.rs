@@ -15,7 +15,7 @@ use serde_json::json;
 use super::{Ctx, Done};
 use crate::cli::CollectLogsArgs;
 use crate::collect::athena::{self, scan_cost_usd, AthenaCalls, Returns};
-use crate::collect::athena_sql::{ddl, query, Engine, Query};
+use crate::collect::athena_sql::{ddl, query, Engine, Key, Query, FIXED_KEYS};
 use crate::collect::aws::fault::Failure;
 use crate::collect::s3_logs::{self as s3, S3Calls};
 use crate::money::group_thousands;
@@ -53,7 +53,7 @@ pub async fn run(
     let conf = crate::collect::aws::for_region(&ctx.base, &region);
     let s3c = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
+            .force_path_style(conf.endpoint_url().is_some())
             .build(),
     );
     let client = aws_sdk_athena::Client::new(&conf);
@@ -94,7 +94,6 @@ pub async fn run(
     done.cost_micros = s3_calls.cost_micros()
         + u64::try_from(micros.mantissa() / 10i128.pow(micros.scale())).unwrap_or(u64::MAX);
     done.any_ok = true;
-    done.notes.extend(c.notes.iter().cloned());
     done.summary = summary(&c.sums);
     let Some(dir) = &ctx.out else {
         return Ok(done);
@@ -110,29 +109,37 @@ pub async fn run(
         regions: Regions::Add(c.log_regions.clone()),
         accounts: accounts.clone(),
     };
-    let fields = super::details([
-        (
-            "location",
-            json!(format!("s3://{}/{}", plan.bucket, plan.prefix)),
-        ),
-        ("athena_region", json!(region)),
-        ("query_id", json!(c.query_id)),
-        ("query", json!(c.sql)),
-        ("bytes_scanned", json!(c.bytes_scanned)),
-        (
-            "athena_cost_usd",
-            json!(athena_cost.normalize().to_string()),
-        ),
-        ("reused_result", json!(c.reused)),
-        ("objects", json!(c.objects)),
-        ("object_bytes", json!(c.object_bytes)),
-        (
-            "estimated_scan_usd",
-            json!(c.estimate.normalize().to_string()),
-        ),
-        ("verified_hour", json!(c.verified)),
-        ("window", json!({"start": start, "end": end})),
-    ]);
+    snapshot::log_sums::save_objects(&dir.join(snapshot::LOG_SUMS_OBJECTS), &c.objects)?;
+    let this = json!({
+        "window": {"start": start, "end": end},
+        "query_id": c.query_id,
+        "query": c.sql,
+        "bytes_scanned": c.bytes_scanned,
+        "athena_cost_usd": athena_cost.normalize().to_string(),
+        "reused_result": c.reused,
+        "objects": c.objects.len(),
+        "object_bytes": c.object_bytes,
+        "estimated_scan_usd": c.estimate.normalize().to_string(),
+        "log_regions": c.log_regions,
+        "verified_hour": c.verified,
+    });
+    let (location, cuts) = (
+        format!("s3://{}/{}", plan.bucket, plan.prefix),
+        c.cuts.clone(),
+    );
+    let fields = move |d: &mut std::collections::BTreeMap<String, serde_json::Value>| {
+        // One entry per window collected (a window collected again replaces its entry).
+        let mut all: Vec<serde_json::Value> = d
+            .get("collections")
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default();
+        all.retain(|e| e["window"] != this["window"]);
+        all.push(this);
+        d.insert("collections".into(), json!(all));
+        d.insert("location".into(), json!(location));
+        d.insert("athena_region".into(), json!(region));
+        d.insert("long_context_thresholds".into(), json!(cuts));
+    };
     done.save(dir, saved, fields)?;
     Ok(done)
 }
@@ -145,13 +152,23 @@ struct Collected {
     bytes_scanned: u64,
     athena_cost: Decimal,
     reused: bool,
-    objects: u64,
+    /// The objects listed (key, bytes as stored): what `report --logs` would have read.
+    objects: Vec<(String, u64)>,
     object_bytes: u64,
     estimate: Decimal,
     log_regions: Vec<String>,
+    /// The long-context thresholds the query bucketed by.
+    cuts: Vec<u64>,
     /// The hour checked against the records read locally, or why none was.
     verified: String,
-    notes: Vec<String>,
+}
+
+/// Says `line` on stderr now (unless --quiet) and keeps it for the manifest's notes.
+fn say(ctx: &Ctx, notes: &mut Vec<String>, line: String) {
+    if !ctx.quiet {
+        eprintln!("{line}");
+    }
+    notes.push(line);
 }
 
 async fn collect(
@@ -165,6 +182,11 @@ async fn collect(
 ) -> Result<Collected, Failure> {
     let x = &a.athena;
     let (start, end) = (ctx.window.start, ctx.window.end);
+    let location = if plan.prefix.is_empty() {
+        format!("s3://{}", plan.bucket)
+    } else {
+        format!("s3://{}/{}", plan.bucket, plan.prefix)
+    };
     if accounts.is_empty() {
         return Err(fail(
             region,
@@ -173,8 +195,43 @@ async fn collect(
             "name the accounts whose AWSLogs/ACCOUNT folders to read with --account ID",
         ));
     }
+    // The result's key columns, and whether an earlier collection's sums can take them: known
+    // before anything is paid for.
+    let mut expected: Vec<String> = FIXED_KEYS.iter().map(|k| k.to_string()).collect();
+    expected.extend(
+        plan.keys
+            .iter()
+            .filter(|k| !matches!(k, Key::Day | Key::Hour))
+            .map(Key::column),
+    );
+    if let Some(dir) = &ctx.out {
+        let path = dir.join(snapshot::LOG_SUMS);
+        if path.exists() {
+            let old = snapshot::log_sums::read(&path).map_err(|e| {
+                fail(
+                    region,
+                    "snapshot",
+                    format!("{e:#}"),
+                    "collect into another --out",
+                )
+            })?;
+            if old.keys != expected {
+                return Err(fail(
+                    region,
+                    "snapshot",
+                    format!(
+                        "{} holds sums grouped by {}; this collection asks for {}: they cannot be merged, and nothing was run",
+                        path.display(),
+                        by_names(&old.keys),
+                        by_names(&expected)
+                    ),
+                    "collect with the same --by, or into another --out",
+                ));
+            }
+        }
+    }
     // The objects the query will scan: its estimate, and the objects `report --logs` would read.
-    let objects = s3::list_window(
+    let listing = s3::list_window(
         s3c,
         &plan.bucket,
         &plan.prefix,
@@ -184,28 +241,48 @@ async fn collect(
         s3_calls,
     )
     .await
-    .map_err(|f| f.with_policy_args(&format!("--s3 s3://{}/{}", plan.bucket, plan.prefix)))?;
+    .map_err(|f| f.with_policy_args(&format!("--s3 {location}")))?;
+    let objects = listing.objects;
+    let log_regions = listing.regions;
     let object_bytes: u64 = objects.iter().map(|(_, n)| n).sum();
     let estimate = scan_cost_usd(object_bytes);
-    let mut log_regions: Vec<String> = objects
-        .iter()
-        .filter_map(|(k, _)| {
-            let rest = k.split("/BedrockModelInvocationLogs/").nth(1)?;
-            rest.split('/').next().map(str::to_string)
-        })
-        .collect();
-    log_regions.sort();
-    log_regions.dedup();
-    let mut notes = vec![format!(
-        "Athena will scan {} object(s), {} bytes as stored: estimated ${} at $5 per TB (10 MB minimum)",
-        group_thousands(objects.len() as u64),
-        group_thousands(object_bytes),
-        estimate.round_dp(6).normalize()
-    )];
+    let mut notes = vec![];
+    if objects.is_empty() {
+        let found = s3::accounts_under(s3c, &plan.bucket, &plan.prefix, s3_calls)
+            .await
+            .unwrap_or_default();
+        return Err(fail(
+            region,
+            "scan estimate",
+            format!(
+                "no log objects under {location}/AWSLogs/{}/BedrockModelInvocationLogs/ in this window's hour folders; nothing was run",
+                if accounts.len() == 1 { accounts[0].clone() } else { format!("{{{}}}", accounts.join(",")) }
+            ),
+            &if found.is_empty() {
+                format!("{location} holds no AWSLogs/ACCOUNT/ folders: give the location Bedrock delivers to (the folder that holds AWSLogs/, not AWSLogs/ itself), or check --start/--end")
+            } else {
+                format!(
+                    "the accounts with logs there are {}: name them with --account (the default is the credentials' own account), or check --start/--end",
+                    found.join(",")
+                )
+            },
+        ));
+    }
+    say(
+        ctx,
+        &mut notes,
+        format!(
+            "Athena will scan {} object(s) in {} log region(s), {} bytes as stored: estimated ${} at $5 per TB (10 MB minimum)",
+            group_thousands(objects.len() as u64),
+            log_regions.len(),
+            group_thousands(object_bytes),
+            estimate.round_dp(6).normalize()
+        ),
+    );
     if estimate > x.max_scan_usd {
         return Err(fail(
             region,
-            "athena:StartQueryExecution",
+            "scan estimate",
             format!(
                 "refused: the scan is estimated at ${} ({} bytes in {} objects), over --max-scan-usd {}; nothing was run",
                 estimate.round_dp(6).normalize(),
@@ -216,21 +293,16 @@ async fn collect(
             "raise --max-scan-usd if that is expected, or collect a shorter --start/--end or fewer --account",
         ));
     }
-    if objects.is_empty() {
-        notes.push(format!(
-            "no log objects under s3://{}/{} for {} in this window: the query still runs (10 MB minimum charge) and its sums are empty",
-            plan.bucket,
-            plan.prefix,
-            accounts.join(", ")
-        ));
-    }
+    // Athena may reuse a result of the same query text only if it was computed after the window
+    // had been closed for 2 hours (later deliveries could still land before that).
+    let settled = Utc::now() - (end + chrono::Duration::hours(REUSE_AFTER_HOURS));
     let run = athena::Run {
         client,
         region,
         workgroup: &x.athena_workgroup,
         output: x.athena_output.as_deref(),
-        reuse_minutes: (end + chrono::Duration::hours(REUSE_AFTER_HOURS) <= Utc::now())
-            .then_some(REUSE_MINUTES),
+        reuse_minutes: (settled.num_minutes() >= 1)
+            .then(|| settled.num_minutes().min(i64::from(REUSE_MINUTES)) as i32),
         poll: std::time::Duration::from_millis(if env.quiet { 1000 } else { 500 }),
     };
     let cancel = async {
@@ -238,18 +310,15 @@ async fn collect(
     };
     tokio::pin!(cancel);
     if x.athena_create {
-        let regions = if log_regions.is_empty() {
-            vec![region.to_string()]
-        } else {
-            log_regions.clone()
-        };
+        let since = start
+            .date_naive()
+            .min(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("a date"));
         let text = ddl(
             &plan.table.0,
             &plan.table.1,
             &plan.bucket,
             &plan.prefix,
-            &regions,
-            "2024/01/01/00",
+            &since.format("%Y/%m/%d/00").to_string(),
         );
         let create = athena::Run {
             reuse_minutes: None,
@@ -259,14 +328,14 @@ async fn collect(
             // DDL statements are not charged.
             athena::run(&create, stmt, Returns::Nothing, calls, &mut cancel).await?;
         }
-        notes.push(format!(
-            "created (if missing) {}.{} over s3://{}/{} for log regions {}",
-            plan.table.0,
-            plan.table.1,
-            plan.bucket,
-            plan.prefix,
-            regions.join(",")
-        ));
+        say(
+            ctx,
+            &mut notes,
+            format!(
+                "created {}.{} over {location} if it was missing (a table that exists is left as it is)",
+                plan.table.0, plan.table.1
+            ),
+        );
     }
     let mut cuts: Vec<u64> = env
         .catalog
@@ -281,6 +350,7 @@ async fn collect(
         engine: Engine::Athena,
         source: &table,
         accounts,
+        log_regions: &log_regions,
         start,
         end,
         keys: &plan.keys,
@@ -293,45 +363,61 @@ async fn collect(
         scan_cost_usd(d.bytes_scanned)
     };
     let athena_cost = cost;
-    notes.push(format!(
-        "Athena query {}: {}{} bytes scanned, ${}",
-        d.query_id,
-        if d.reused {
-            "an earlier result reused, "
-        } else {
-            ""
-        },
-        group_thousands(d.bytes_scanned),
-        cost.normalize()
-    ));
-    let sums = Sums::from_table(&d.header, d.rows).map_err(|e| {
+    say(
+        ctx,
+        &mut notes,
+        format!(
+            "Athena query {}: {}{} bytes scanned, ${}",
+            d.query_id,
+            if d.reused {
+                "an earlier result reused, "
+            } else {
+                ""
+            },
+            group_thousands(d.bytes_scanned),
+            cost.round_dp(6).normalize()
+        ),
+    );
+    let bad_result = |e: String| {
         fail(
             region,
             "athena:GetQueryResults",
             format!("the Athena query {}'s result cannot be read: {e}", d.query_id),
-            "the table or query is not the one this version writes: `bedrock-lens athena ddl` and `athena query` print them",
+            "the table or the query is not the one this version writes: `bedrock-lens athena ddl` and `athena query` print them",
         )
-    })?;
+    };
+    let sums = Sums::from_table(&d.header, d.rows).map_err(bad_result)?;
+    if sums.keys != expected {
+        return Err(bad_result(format!(
+            "its key columns are {}, not {}",
+            sums.keys.join(", "),
+            expected.join(", ")
+        )));
+    }
     let first = ctx
         .out
         .as_ref()
         .and_then(|dir| crate::snapshot::Manifest::load(dir).ok())
         .is_none_or(|m| !m.sources.contains_key("log_sums"));
-    let verified = if x.no_verify || !(first || x.verify) {
-        "not checked (--no-verify, or not the first Athena collection into this snapshot)"
+    let verified = if x.no_verify {
+        "not checked (--no-verify)".to_string()
+    } else if !(first || x.verify) {
+        "not checked (the snapshot's first Athena collection was; --verify checks every one)"
             .to_string()
     } else {
-        verify(s3c, plan, &objects, &sums, s3_calls).await.map_err(|e| match e {
-            Check::Failed(f) => f,
-            Check::Differs(m) => fail(
-                region,
-                "athena:StartQueryExecution",
-                format!("{m}; nothing was written"),
-                "the table does not read these logs as bedrock-lens does (its SerDe, columns or partition projection): compare it with `bedrock-lens athena ddl`, or collect with --s3; --no-verify skips this check",
-            ),
-        })?
+        verify(s3c, plan, &objects, &sums, s3_calls)
+            .await
+            .map_err(|e| match e {
+                Check::Failed(f) => f,
+                Check::Differs(m, hint) => fail(
+                    region,
+                    "busiest-hour check",
+                    format!("{m}; nothing was written"),
+                    hint,
+                ),
+            })?
     };
-    notes.push(format!("busiest-hour check: {verified}"));
+    say(ctx, &mut notes, format!("busiest-hour check: {verified}"));
     Ok(Collected {
         sums,
         sql,
@@ -339,19 +425,38 @@ async fn collect(
         bytes_scanned: d.bytes_scanned,
         athena_cost,
         reused: d.reused,
-        objects: objects.len() as u64,
+        objects,
         object_bytes,
         estimate,
         log_regions,
+        cuts,
         verified,
-        notes,
     })
+}
+
+/// Key columns as the `--by` keys a user writes.
+fn by_names(keys: &[String]) -> String {
+    let extra: Vec<String> = keys[FIXED_KEYS.len().min(keys.len())..]
+        .iter()
+        .map(|k| match crate::collect::athena_sql::meta_key(k) {
+            Some(m) => format!("meta:{m}"),
+            None => k.clone(),
+        })
+        .collect();
+    if extra.is_empty() {
+        "no --by keys".into()
+    } else {
+        format!("--by {}", extra.join(","))
+    }
 }
 
 enum Check {
     Failed(Failure),
-    Differs(String),
+    /// What differs, and the hint.
+    Differs(String, &'static str),
 }
+
+const SERDE_HINT: &str = "the table does not read these logs as bedrock-lens does (its SerDe, columns or partition projection): compare it with `bedrock-lens athena ddl`, or collect with --s3; --no-verify skips this check";
 
 /// Per (model id, region): invocations and the four token sums.
 type HourTotals = BTreeMap<(String, String), [u64; 5]>;
@@ -446,6 +551,15 @@ async fn verify(
         .filter(|(k, _)| s3::wanted(k, hour, hour + chrono::Duration::hours(1)))
         .map(|(k, _)| k)
         .collect();
+    if wanted.is_empty() {
+        return Err(Check::Differs(
+            format!(
+                "the busiest hour ({}) has no object in its delivery folders (that hour's, or the one before or after): the logs are not filed by hour as Bedrock delivers them",
+                hour.format("%Y-%m-%dT%H:00Z")
+            ),
+            "collect with --s3 (files are read whatever their folders), or --no-verify to skip this check",
+        ));
+    }
     let mut sources = vec![];
     for k in &wanted {
         s3_calls.get_object += 1;
@@ -529,10 +643,13 @@ async fn verify(
                 })
             })
             .unwrap_or_default();
-        return Err(Check::Differs(format!(
-            "the busiest hour ({h}) recomputed from its {} object(s) differs from Athena's sums: {first}",
-            wanted.len()
-        )));
+        return Err(Check::Differs(
+            format!(
+                "the busiest hour ({h}) recomputed from its {} object(s) differs from Athena's sums: {first}",
+                wanted.len()
+            ),
+            SERDE_HINT,
+        ));
     }
     let n: u64 = local.values().map(|v| v[0]).sum();
     Ok(format!(
