@@ -21,7 +21,8 @@ Credentials and region come from the AWS default chain (environment, ~/.aws prof
 container and instance roles), as for the AWS CLI. Several accounts: repeat --profile, or
 --role-arn 'arn:aws:iam::{account}:role/NAME' with --account ID,... or --organization; each
 account is collected on its own (--parallel at a time) into the same snapshot, and one that fails
-is said while the others are saved (exit 1). Nothing is written to AWS. `bedrock-lens
+is said while the others are saved (exit 1). Nothing is written to AWS, except by --athena: the
+table with --athena-create, and each query's result file in the results location. `bedrock-lens
 iam-policy` prints the permissions each source needs. Re-collecting a window into the same --out
 replaces its rows (invocations are de-duplicated by request id).";
 

@@ -243,7 +243,17 @@ pub async fn run(
         }
     };
     let (header, rows) = match returns {
-        Returns::Rows => results(x, &id, calls).await?,
+        Returns::Rows => tokio::select! {
+            r = results(x, &id, calls) => r?,
+            _ = &mut cancel => {
+                return Err(failure(
+                    x.region,
+                    "GetQueryResults",
+                    format!("interrupted while reading the result of query {id} (it had ended); nothing was written"),
+                    None,
+                ))
+            }
+        },
         Returns::Nothing => (vec![], vec![]),
     };
     Ok(Done {

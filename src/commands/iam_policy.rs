@@ -17,7 +17,11 @@ const SOURCES: &[&str] = &[
 ];
 
 pub fn cmd(a: &IamPolicyArgs) -> anyhow::Result<Outcome> {
-    emit(&crate::render::json(&policy(&needs(a)?))?)?;
+    let n = needs(a)?;
+    if n.athena.as_ref().is_some_and(|x| x.output.is_none()) {
+        eprintln!("note: no --athena-output: the query writes its result to the workgroup's result location, which needs s3:GetBucketLocation, s3:ListBucket, s3:GetObject and s3:PutObject too (give --athena-output to have them here)");
+    }
+    emit(&crate::render::json(&policy(&n))?)?;
     Ok(Outcome::Ok)
 }
 
@@ -87,6 +91,16 @@ fn needs(a: &IamPolicyArgs) -> Result<Needs, UsageError> {
     n.log_groups = a.log_group.clone();
     n.assume_roles = a.role_arn.clone();
     n.organization = a.organization;
+    let athena_flags = a.athena_output.is_some()
+        || a.athena_create
+        || a.athena_workgroup != "primary"
+        || a.athena_table != "bedrock_lens.invocation_logs";
+    if athena_flags && n.athena.is_none() {
+        return Err(UsageError::new(
+            "--athena-output, --athena-create, --athena-workgroup and --athena-table shape the athena statements, but --collect has no athena",
+            "add athena to --collect, e.g. --collect athena --s3 s3://bucket/prefix",
+        ));
+    }
     if n.athena.is_some() && a.s3.is_empty() {
         return Err(UsageError::new(
             "--collect athena: say where the logs are",

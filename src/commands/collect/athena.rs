@@ -309,6 +309,8 @@ async fn collect(
         let _ = tokio::signal::ctrl_c().await;
     };
     tokio::pin!(cancel);
+    // Polled once now, so Ctrl-C is caught (and the query stopped) from here on.
+    let _ = futures_util::FutureExt::now_or_never(&mut cancel);
     if x.athena_create {
         let since = start
             .date_naive()
@@ -405,17 +407,24 @@ async fn collect(
         "not checked (the snapshot's first Athena collection was; --verify checks every one)"
             .to_string()
     } else {
-        verify(s3c, plan, &objects, &sums, s3_calls)
-            .await
-            .map_err(|e| match e {
-                Check::Failed(f) => f,
-                Check::Differs(m, hint) => fail(
-                    region,
-                    "busiest-hour check",
-                    format!("{m}; nothing was written"),
-                    hint,
-                ),
-            })?
+        tokio::select! {
+            r = verify(s3c, plan, &objects, &sums, s3_calls) => r,
+            _ = &mut cancel => Err(Check::Failed(fail(
+                region,
+                "busiest-hour check",
+                "interrupted during the busiest-hour check; nothing was written".into(),
+                "run again (or with --no-verify)",
+            ))),
+        }
+        .map_err(|e| match e {
+            Check::Failed(f) => f,
+            Check::Differs(m, hint) => fail(
+                region,
+                "busiest-hour check",
+                format!("{m}; nothing was written"),
+                hint,
+            ),
+        })?
     };
     say(ctx, &mut notes, format!("busiest-hour check: {verified}"));
     Ok(Collected {
@@ -659,13 +668,21 @@ async fn verify(
     ))
 }
 
-/// The summary on stdout: per model id, what Athena summed; then the diagnostic rows.
+/// The summary on stdout: per model id, what Athena summed (the token kinds apart, as in every
+/// other summary); then the records it could not use.
 fn summary(s: &Sums) -> String {
     let (problem, model) = (
         s.key("problem").expect("fixed"),
         s.key("model_id").expect("fixed"),
     );
-    let mut per: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+    let cols = [
+        "invocations",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+    ];
+    let mut per: BTreeMap<String, [u64; 5]> = BTreeMap::new();
     let mut problems: BTreeMap<String, u64> = BTreeMap::new();
     for r in &s.rows {
         let n = r.counts[count_index("invocations")];
@@ -674,26 +691,26 @@ fn summary(s: &Sums) -> String {
                 let t = per
                     .entry(s.value(r, model).unwrap_or("").to_string())
                     .or_default();
-                t[0] += n;
-                t[1] += r.counts[count_index("input_tokens")]
-                    + r.counts[count_index("cache_read_tokens")]
-                    + r.counts[count_index("cache_write_tokens")];
-                t[2] += r.counts[count_index("output_tokens")];
+                for (i, c) in cols.iter().enumerate() {
+                    t[i] += r.counts[count_index(c)];
+                }
             }
             why => *problems.entry(why.to_string()).or_default() += n,
         }
     }
     let mut out = format!(
-        "{:<48} {:>12} {:>16} {:>14}\n",
-        "model id", "invocations", "input tokens", "output tokens"
+        "{:<48} {:>12} {:>14} {:>14} {:>14} {:>14}\n",
+        "model id", "invocations", "input", "output", "cache read", "cache write"
     );
     for (m, t) in &per {
         out.push_str(&format!(
-            "{:<48} {:>12} {:>16} {:>14}\n",
+            "{:<48} {:>12} {:>14} {:>14} {:>14} {:>14}\n",
             crate::io::clean(m),
             group_thousands(t[0]),
             group_thousands(t[1]),
-            group_thousands(t[2])
+            group_thousands(t[2]),
+            group_thousands(t[3]),
+            group_thousands(t[4])
         ));
     }
     for (why, n) in &problems {
