@@ -113,14 +113,7 @@ fn query_of(env: &Env, a: &AthenaQueryArgs) -> anyhow::Result<String> {
             s
         }
     };
-    let mut cuts: Vec<u64> = env
-        .catalog
-        .models
-        .iter()
-        .filter_map(|m| m.long_context_threshold)
-        .collect();
-    cuts.sort_unstable();
-    cuts.dedup();
+    let cuts = env.catalog.long_context_thresholds();
     Ok(query(&Query {
         engine: a.engine,
         source: &source,

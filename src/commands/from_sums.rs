@@ -82,13 +82,11 @@ fn check_period(period: &Period, windows: &[crate::snapshot::Window]) -> anyhow:
             }
         }
     }
-    let covered = |t: DateTime<Utc>| windows.iter().any(|w| t >= w.start && t <= w.end);
     let (Some(s), Some(e)) = (period.start, period.end) else {
         return Ok(());
     };
-    if !windows.is_empty()
-        && !(covered(s) && covered(e) && windows.iter().any(|w| w.start <= s && e <= w.end))
-    {
+    let inside = windows.iter().any(|w| w.start <= s && e <= w.end);
+    if !windows.is_empty() && !inside {
         let list: Vec<String> = windows
             .iter()
             .map(|w| {
@@ -198,14 +196,7 @@ pub fn run(
     let sums = crate::snapshot::log_sums::read(&path)?;
     check_keys(&sums, groupings)?;
     check_period(&period, read.windows)?;
-    let mut now: Vec<u64> = env
-        .catalog
-        .models
-        .iter()
-        .filter_map(|m| m.long_context_threshold)
-        .collect();
-    now.sort_unstable();
-    now.dedup();
+    let now = env.catalog.long_context_thresholds();
     if read.cuts.as_ref().is_some_and(|c| *c != now) {
         return Err(UsageError::new(
             format!(

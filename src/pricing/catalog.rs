@@ -487,6 +487,18 @@ impl Catalog {
         self.by_id.get(id).copied()
     }
 
+    /// The distinct long-context thresholds (input tokens) of the catalog's models, ascending.
+    pub fn long_context_thresholds(&self) -> Vec<u64> {
+        let mut cuts: Vec<u64> = self
+            .models
+            .iter()
+            .filter_map(|m| m.long_context_threshold)
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts
+    }
+
     pub fn model(&self, idx: usize) -> &Model {
         &self.models[idx]
     }

@@ -172,10 +172,18 @@ fn iam_policy_for_athena_names_the_workgroup_table_results_and_log_bucket() {
         "s3://my-logs/bedrock",
     ]);
     assert!(!o.stdout.contains("glue:Create"), "{}", o.stdout);
-    assert!(o.stderr.contains("note: no --athena-output"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("note: no --athena-output"),
+        "{}",
+        o.stderr
+    );
     let o = run(&["iam-policy", "--collect", "metrics", "--athena-create"]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("but --collect has no athena"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("but --collect has no athena"),
+        "{}",
+        o.stderr
+    );
     let o = run(&["iam-policy", "--collect", "athena"]);
     assert_eq!(o.code, 2);
     assert!(

@@ -339,14 +339,7 @@ async fn collect(
             ),
         );
     }
-    let mut cuts: Vec<u64> = env
-        .catalog
-        .models
-        .iter()
-        .filter_map(|m| m.long_context_threshold)
-        .collect();
-    cuts.sort_unstable();
-    cuts.dedup();
+    let cuts = env.catalog.long_context_thresholds();
     let table = format!("{}.{}", plan.table.0, plan.table.1);
     let sql = query(&Query {
         engine: Engine::Athena,
@@ -524,7 +517,7 @@ async fn verify(
     );
     let mut by_hour: BTreeMap<DateTime<Utc>, HourTotals> = BTreeMap::new();
     for r in &sums.rows {
-        if sums.value(r, problem).unwrap_or("") != "" {
+        if !sums.value(r, problem).unwrap_or("").is_empty() {
             continue;
         }
         let Some(h) = hour_of(sums, r) else { continue };

@@ -430,7 +430,7 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
     })?;
     if results.len() == 1 {
         let (_, r) = results.into_iter().next().expect("one target");
-        return report_done(&r?, &t, quiet);
+        return report_done(&r?, t, quiet);
     }
     let mut failed = vec![];
     for (via, r) in results {
@@ -439,7 +439,7 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         }
         match r {
             Ok(done) => {
-                if report_done(&done, &t, quiet)? != Outcome::Ok {
+                if report_done(&done, t, quiet)? != Outcome::Ok {
                     failed.push(format!(
                         "{via}: failed in part (see above); what completed is saved"
                     ));
