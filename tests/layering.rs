@@ -27,8 +27,15 @@ const LAYERS: &[&str] = &[
 ];
 
 /// Shared modules of `commands/` that every command may use (the others are commands): the read
-/// passes over logs (`pipeline`) and over a snapshot's metrics (`from_metrics`).
-const COMMANDS_SHARED: &[&str] = &["pipeline", "from_metrics", "compare", "monthly"];
+/// passes over logs (`pipeline`), over a snapshot's metrics (`from_metrics`) and over its Athena
+/// sums (`from_sums`).
+const COMMANDS_SHARED: &[&str] = &[
+    "pipeline",
+    "from_metrics",
+    "from_sums",
+    "compare",
+    "monthly",
+];
 
 fn rank(top: &str) -> Option<usize> {
     LAYERS.iter().position(|l| *l == top)
