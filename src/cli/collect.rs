@@ -215,8 +215,8 @@ pub struct CollectLogsArgs {
 #[command(next_help_heading = "Athena (--athena)")]
 pub struct AthenaArgs {
     /// Aggregate the logs Bedrock delivers to S3 with Amazon Athena instead of downloading them:
-    /// s3://BUCKET/PREFIX, the folder holding AWSLogs/. One query per run, in the first --region
-    /// (the bucket's); only the sums come back, into log-sums.parquet, priced by `report
+    /// s3://BUCKET/PREFIX, the folder holding AWSLogs/. One query per run, in the bucket's region
+    /// (GetBucketLocation); only the sums come back, into log-sums.parquet, priced by `report
     /// --snapshot` exactly as the records themselves would be. Athena bills $5 per TB scanned
     /// (10 MB minimum): the scan is estimated from the object listing first (--max-scan-usd).
     #[arg(long, value_name = "S3_URL", conflicts_with_all = ["s3", "log_group", "server_side"])]

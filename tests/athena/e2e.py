@@ -104,8 +104,8 @@ def duck_result(by, tamper=False, root=root, period=period):
     return {"rows": rows, "column_info": info}
 
 
-def queue(*results):
-    body = json.dumps({"region": "us-east-1", "results": list(results)}).encode()
+def queue(*results, region="us-east-1"):
+    body = json.dumps({"region": region, "results": list(results)}).encode()
     http("POST", "/moto-api/static/athena/query-results", body, {"Content-Type": "application/json"})
 
 
@@ -130,7 +130,8 @@ assert d["query"].startswith("WITH raw AS"), d["query"][:40]
 assert d["query_id"] and d["athena_cost_usd"] == "0.0000476837158203125", d
 assert entry["details"]["long_context_thresholds"] == [200000, 272000], entry["details"]
 calls = entry["api_calls"]
-assert calls["StartQueryExecution"] == 3, calls
+assert calls["StartQueryExecution"] == 3 and calls["GetBucketLocation"] == 1, calls
+assert entry["details"]["athena_region"] == "us-east-1", entry["details"]
 
 sets = ["model_id", "model,region", "day,identity", "operation,profile", "hour", "account,meta:team", "model_id,region,day,identity_arn"]
 for by in sets:
@@ -162,6 +163,11 @@ print("athena e2e: a tampered result is refused by the busiest-hour check (exit 
 
 # Bad records, a duplicate across objects and a record outside the period (in an hour folder the
 # window reads): the same counts of skipped, duplicate and outside records in both documents.
+# ...in a bucket of another region: the query runs there (GetBucketLocation).
+# (moto takes the region from the request's credential scope, as AWS does from the endpoint.)
+http("PUT", "/e2e-logs-eu", b"<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>",
+     {"Content-Type": "application/xml",
+      "Authorization": "AWS4-HMAC-SHA256 Credential=test/20261128/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=0"})
 bad_root = tempfile.mkdtemp()
 files = {
     "2026/10/05/10/a.json": bad_lines(),
@@ -173,10 +179,13 @@ for rel, lines in files.items():
     os.makedirs(os.path.dirname(os.path.join(bad_root, key)), exist_ok=True)
     body = ("\n".join(lines) + "\n").encode()
     open(os.path.join(bad_root, key), "wb").write(body)
-    http("PUT", f"/e2e-logs/bad/{key}", body, {"Content-Type": "application/octet-stream"})
+    http("PUT", f"/e2e-logs-eu/bad/{key}", body, {"Content-Type": "application/octet-stream"})
 snap = tempfile.mkdtemp()
-queue(duck_result("operation", root=bad_root))
-collect(snap, "operation", location="s3://e2e-logs/bad", accounts=["111122223333"])
+queue(duck_result("operation", root=bad_root), region="eu-west-1")
+c = collect(snap, "operation", location="s3://e2e-logs-eu/bad", accounts=["111122223333"])
+assert "s3://e2e-logs-eu is in eu-west-1: the query runs there" in c.stderr, c.stderr
+eu = json.load(open(os.path.join(snap, "manifest.json")))["sources"]["log_sums"]["details"]
+assert eu["athena_region"] == "eu-west-1", eu
 for by in ["model_id", "day,operation", "hour"]:
     a = run("report", "--logs", bad_root, *period, "--by", by, "--format", "json", "-q", check=False).stdout
     b = run("report", "--snapshot", snap, *period, "--by", by, "--format", "json", "-q", check=False).stdout

@@ -49,13 +49,49 @@ pub async fn run(
     plan: &AthenaPlan,
 ) -> anyhow::Result<Done> {
     let mut done = Done::new(ctx);
-    let region = ctx.regions[0].clone();
+    // The query runs in the bucket's own region (GetBucketLocation), so Athena reads the logs
+    // without moving them between regions; the first --region when the bucket cannot say.
+    let first = crate::collect::aws::for_region(&ctx.base, &ctx.regions[0]);
+    let s3_for = |conf: &aws_config::SdkConfig| {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(conf)
+                .force_path_style(conf.endpoint_url().is_some())
+                .build(),
+        )
+    };
+    let bucket_calls = 1;
+    let region = match s3_for(&first)
+        .get_bucket_location()
+        .bucket(&plan.bucket)
+        .send()
+        .await
+    {
+        // An empty constraint is us-east-1; EU is eu-west-1's old name.
+        Ok(o) => match o.location_constraint().map(|c| c.as_str().to_string()) {
+            None => "us-east-1".to_string(),
+            Some(c) if c.is_empty() => "us-east-1".to_string(),
+            Some(c) if c == "EU" => "eu-west-1".to_string(),
+            Some(c) => c,
+        },
+        Err(e) => {
+            let f = crate::collect::aws::fault::describe("s3", None, "s3", "GetBucketLocation", &e);
+            if !ctx.quiet {
+                eprintln!(
+                    "note: the bucket's region is not known ({}): Athena runs in {}",
+                    f.message, ctx.regions[0]
+                );
+            }
+            ctx.regions[0].clone()
+        }
+    };
+    if region != ctx.regions[0] && !ctx.quiet {
+        eprintln!(
+            "note: s3://{} is in {region}: the query runs there",
+            plan.bucket
+        );
+    }
     let conf = crate::collect::aws::for_region(&ctx.base, &region);
-    let s3c = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(conf.endpoint_url().is_some())
-            .build(),
-    );
+    let s3c = s3_for(&conf);
     let client = aws_sdk_athena::Client::new(&conf);
     let accounts: Vec<String> = if a.target.accounts.is_empty() {
         ctx.account.iter().cloned().collect()
@@ -75,6 +111,7 @@ pub async fn run(
         (&mut calls, &mut s3_calls),
     )
     .await;
+    done.count("GetBucketLocation", bucket_calls);
     done.count("ListObjectsV2", s3_calls.list_objects);
     done.count("GetObject", s3_calls.get_object);
     done.count("StartQueryExecution", calls.start_query_execution);
