@@ -54,38 +54,35 @@ fn shell_word(s: &str) -> String {
     }
 }
 
-/// The collect command for each destination found (S3 first: it holds every record).
+/// The collect command for each destination found (S3 first: it holds every record), with the
+/// same credentials (`--profile`, or the role and its account); for S3, the Athena way too.
 fn next_steps(d: &Discovery) -> Vec<String> {
     let mut out = vec![];
     for r in d.rows.iter().filter(|r| r.logging == Logging::On) {
-        let via = if r.via.starts_with("profile ") {
-            format!(
-                " --profile {}",
-                shell_word(r.via.trim_start_matches("profile "))
-            )
-        } else {
-            String::new()
-        };
-        let cmd = match (&r.s3, &r.log_group) {
-            (Some(s3), _) => format!(
-                "bedrock-lens collect logs --s3 {s3} --region {}{via}",
-                r.region
-            ),
-            (None, Some(g)) => {
-                format!(
-                    "bedrock-lens collect logs --log-group {g} --region {}{via}",
-                    r.region
-                )
+        let via = match (&r.account, r.via.strip_prefix("profile ")) {
+            (_, Some(p)) => format!(" --profile {}", shell_word(p)),
+            (Some(a), None) if r.via.starts_with("arn:") => {
+                format!(" --role-arn {} --account {a}", shell_word(&r.via))
             }
-            _ => continue,
-        };
-        let note = match (&r.account, r.via.starts_with("arn:")) {
-            (Some(a), true) => format!("   # with credentials of account {a}"),
             _ => String::new(),
         };
-        out.push(format!(
-            "{cmd} --start YYYY-MM --end YYYY-MM --out DIR{note}"
-        ));
+        let when = "--start YYYY-MM --end YYYY-MM --out DIR";
+        match (&r.s3, &r.log_group) {
+            (Some(s3), _) => {
+                out.push(format!(
+                    "bedrock-lens collect logs --s3 {s3} --region {}{via} {when}",
+                    r.region
+                ));
+                out.push(format!(
+                    "bedrock-lens collect logs --athena {s3}{via} {when}   # summed where they are (--athena-create the first time)"
+                ));
+            }
+            (None, Some(g)) => out.push(format!(
+                "bedrock-lens collect logs --log-group {g} --region {}{via} {when}",
+                r.region
+            )),
+            _ => continue,
+        }
     }
     let mut seen = std::collections::HashSet::new();
     out.retain(|c| seen.insert(c.clone()));

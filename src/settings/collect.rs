@@ -260,9 +260,10 @@ fn check_accounts(c: &CollectCommand, t: &crate::cli::AwsTarget) -> anyhow::Resu
         super::check_account(a)?;
     }
     let athena = matches!(c, CollectCommand::Logs(a) if a.athena.athena.is_some());
-    if athena && (t.role_arn.is_some() || t.profile.len() > 1) {
+    let many = t.organization || t.accounts.len() != 1;
+    if athena && ((t.role_arn.is_some() && many) || t.profile.len() > 1) {
         return Err(UsageError::new(
-            "--athena reads one bucket with one set of credentials: not with --role-arn or several --profile",
+            "--athena reads one bucket with one set of credentials: not with several --profile, or --role-arn in several accounts",
             "for many accounts, point --athena at the central log-archive bucket and name its AWSLogs/ACCOUNT folders with --account",
         )
         .into());

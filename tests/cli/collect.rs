@@ -117,7 +117,7 @@ fn bad_arguments_are_explained_before_any_call() {
             "hint: e.g. --role-arn",
         ),
         (
-            vec!["logs", "--athena", "s3://b/p", "--role-arn", "arn:aws:iam::{account}:role/R", "--account", "111122223333"],
+            vec!["logs", "--athena", "s3://b/p", "--role-arn", "arn:aws:iam::{account}:role/R", "--account", "111122223333,444455556666"],
             "error: --athena reads one bucket with one set of credentials",
             "hint: for many accounts, point --athena at the central log-archive bucket",
         ),

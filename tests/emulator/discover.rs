@@ -204,7 +204,13 @@ pub fn scenario(ep: &str, rt: &tokio::runtime::Runtime) {
     );
     assert!(
         text.contains(
-            "bedrock-lens collect logs --log-group /bedrock/invocations --region us-west-2"
+            "bedrock-lens collect logs --log-group /bedrock/invocations --region us-west-2 --role-arn arn:aws:iam::111111111111:role/BedrockLensReader --account 111111111111 --start YYYY-MM --end YYYY-MM --out DIR\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "bedrock-lens collect logs --athena s3://org-bedrock-logs-b --role-arn arn:aws:iam::222222222222:role/BedrockLensReader --account 222222222222 --start YYYY-MM --end YYYY-MM --out DIR   # summed where they are (--athena-create the first time)\n"
         ),
         "{text}"
     );
