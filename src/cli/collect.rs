@@ -246,8 +246,7 @@ pub struct AthenaArgs {
     pub athena_output: Option<String>,
 
     /// Create the database and table first (CREATE ... IF NOT EXISTS, the statements `athena
-    /// ddl` prints, with the log regions found in the bucket): the one change made in AWS, and
-    /// only with this flag.
+    /// ddl` prints; a table that exists is left as it is): the table is only made with this flag.
     #[arg(long)]
     pub athena_create: bool,
 

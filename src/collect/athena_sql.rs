@@ -229,7 +229,11 @@ pub fn query(x: &Query) -> String {
             format!("regexp_matches({col}, '{re}')")
         }
     };
-    let zoned = matches("\"timestamp\"", "(Z|z|[+-][0-9]{2}:?[0-9]{2})$");
+    // RFC 3339 with seconds and a zone, in the years bedrock-lens reads (2000-2100).
+    let zoned = matches(
+        "\"timestamp\"",
+        "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$",
+    );
     let ts = if athena {
         format!("CASE WHEN {zoned} THEN try(from_iso8601_timestamp(\"timestamp\")) END")
     } else {
@@ -296,8 +300,8 @@ pub fn query(x: &Query) -> String {
     for (alias, col) in raw_counts {
         raw_cols.push(format!("{col} AS {alias}"));
         raw_cols.push(format!(
-            "CASE WHEN {} THEN CAST({col} AS BIGINT) END AS {}",
-            matches(col, "^[0-9]{1,12}$"),
+            "CASE WHEN {} THEN CAST(regexp_extract({col}, '^[0-9]+') AS BIGINT) END AS {}",
+            matches(col, "^[0-9]{1,12}([.]0+)?$"),
             alias.trim_end_matches("_raw")
         ));
     }

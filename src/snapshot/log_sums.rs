@@ -107,17 +107,17 @@ fn window_text(w: &Window) -> String {
     format!("{}/{}", w.start.to_rfc3339(), w.end.to_rfc3339())
 }
 
+/// The window a `collected_window` value names.
+pub fn window_of(text: &str) -> Option<Window> {
+    let (s, e) = text.split_once('/')?;
+    Some(Window {
+        start: DateTime::parse_from_rfc3339(s).ok()?.with_timezone(&Utc),
+        end: DateTime::parse_from_rfc3339(e).ok()?.with_timezone(&Utc),
+    })
+}
+
 fn overlaps(text: &str, w: &Window) -> bool {
-    let Some((s, e)) = text.split_once('/') else {
-        return false;
-    };
-    match (
-        DateTime::parse_from_rfc3339(s),
-        DateTime::parse_from_rfc3339(e),
-    ) {
-        (Ok(s), Ok(e)) => s.with_timezone(&Utc) < w.end && e.with_timezone(&Utc) > w.start,
-        _ => false,
-    }
+    window_of(text).is_some_and(|o| o.start < w.end && o.end > w.start)
 }
 
 /// Writes `new` (collected over window `w` for `accounts`) into the file at `path`, merged with
@@ -145,11 +145,14 @@ pub fn save(path: &Path, new: &Sums, accounts: &[String], w: &Window) -> anyhow:
             let mine = old
                 .value(r, acct)
                 .is_none_or(|a| accounts.iter().any(|x| x == a));
+            // The same window collected again replaces all its rows (its duplicates and records
+            // outside it too); another window, the rows of this one's hours.
             let replaced = mine
-                && match hour_of(&old, r) {
-                    Some(h) => h >= w.start && h < w.end,
-                    None => overlaps(&win, w),
-                };
+                && (window_of(&win).as_ref() == Some(w)
+                    || match hour_of(&old, r) {
+                        Some(h) => h >= w.start && h < w.end,
+                        None => overlaps(&win, w),
+                    });
             if !replaced {
                 rows.push((r.clone(), win));
             }
@@ -236,7 +239,8 @@ pub fn read(path: &Path) -> anyhow::Result<Sums> {
     Ok(read_with_windows(path)?.0)
 }
 
-fn read_with_windows(path: &Path) -> anyhow::Result<(Sums, Vec<String>)> {
+/// The sums with each row's `collected_window`.
+pub fn read_with_windows(path: &Path) -> anyhow::Result<(Sums, Vec<String>)> {
     let df = super::read_parquet(path)?;
     let names: Vec<String> = df
         .get_column_names()
@@ -329,11 +333,31 @@ mod tests {
             vec![row("2026-10-05T10:00Z", 2), row("2026-10-06T10:00Z", 3)],
         )
         .unwrap();
-        assert_eq!(save(&path, &first, &a, &day("2026-10-05")).unwrap(), 2);
+        let two_days = Window {
+            start: day("2026-10-05").start,
+            end: day("2026-10-06").end,
+        };
+        assert_eq!(save(&path, &first, &a, &two_days).unwrap(), 2);
+        // Another window: only the rows of its hours are replaced.
         let again = Sums::from_table(&h, vec![row("2026-10-05T10:00Z", 5)]).unwrap();
         assert_eq!(save(&path, &again, &a, &day("2026-10-05")).unwrap(), 2);
         let back = read(&path).unwrap();
         let n: Vec<u64> = back.rows.iter().map(|r| r.counts[0]).collect();
+        assert_eq!(n, vec![5, 3]);
+        // The same window again: all its rows, those of hours outside it too (its duplicates and
+        // records outside the period).
+        let mut outside = row("2026-10-04T23:00Z", 7);
+        outside[7] = Some("outside the period".into());
+        let with_outside =
+            Sums::from_table(&h, vec![row("2026-10-05T10:00Z", 5), outside]).unwrap();
+        save(&path, &with_outside, &a, &day("2026-10-05")).unwrap();
+        assert_eq!(save(&path, &again, &a, &day("2026-10-05")).unwrap(), 2);
+        let n: Vec<u64> = read(&path)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.counts[0])
+            .collect();
         assert_eq!(n, vec![5, 3]);
         assert_eq!(back.keys, h[..h.len() - COUNTS.len()]);
         // Other keys cannot be merged into the file.

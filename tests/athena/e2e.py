@@ -226,3 +226,27 @@ r = run("report", "--snapshot", snap, "--start", "2026-10-05", "--end", "2026-10
 assert r.returncode == 2 and "goes beyond what the snapshot's Athena sums cover" in r.stderr, r.stderr
 r = run("report", "--snapshot", snap, "--start", "2026-10-05T10:30:00Z", "--end", "2026-10-06", check=False)
 assert r.returncode == 2 and "are per hour" in r.stderr, r.stderr
+
+# A request delivered twice across two days' slack folders, both days collected, then the second
+# day collected again: each record still counted once, the duplicate once.
+border = tempfile.mkdtemp()
+files = {
+    "2026/10/05/23/a.json": [rec("x", timestamp="2026-10-05T23:30:00Z"), rec("y", timestamp="2026-10-05T23:40:00Z")],
+    "2026/10/06/00/b.json": [rec("x", timestamp="2026-10-05T23:30:00Z"), rec("z", timestamp="2026-10-06T00:10:00Z")],
+}
+for rel, lines in files.items():
+    key = f"AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/{rel}"
+    os.makedirs(os.path.dirname(os.path.join(border, key)), exist_ok=True)
+    body = ("\n".join(lines) + "\n").encode()
+    open(os.path.join(border, key), "wb").write(body)
+    http("PUT", f"/e2e-logs/border/{key}", body, {"Content-Type": "application/octet-stream"})
+snap = tempfile.mkdtemp()
+for p in [days[0], days[1], days[1]]:
+    queue(duck_result("operation", root=border, period=p))
+    collect(snap, "operation", location="s3://e2e-logs/border", accounts=["111122223333"], period=p)
+a = run("report", "--logs", border, *span, "--by", "model_id", "--format", "json", "-q").stdout
+b = run("report", "--snapshot", snap, *span, "--by", "model_id", "--format", "json", "-q").stdout
+assert a == b, f"border duplicate:\n{a}\n---\n{b}"
+inp = json.loads(a)["input"]
+assert (inp["records"], inp["duplicates_dropped"], inp["outside_period"]) == (4, 1, 0), inp
+print("athena e2e, a duplicate across two days' folders, the second day collected twice: byte for byte too (4 records, 1 duplicate)")

@@ -149,6 +149,7 @@ pub async fn run(
     snapshot::log_sums::save_objects(&dir.join(snapshot::LOG_SUMS_OBJECTS), &c.objects)?;
     let this = json!({
         "window": {"start": start, "end": end},
+        "accounts": accounts,
         "query_id": c.query_id,
         "query": c.sql,
         "bytes_scanned": c.bytes_scanned,
@@ -170,7 +171,7 @@ pub async fn run(
             .get("collections")
             .and_then(|v| v.as_array().cloned())
             .unwrap_or_default();
-        all.retain(|e| e["window"] != this["window"]);
+        all.retain(|e| e["window"] != this["window"] || e["accounts"] != this["accounts"]);
         all.push(this);
         d.insert("collections".into(), json!(all));
         d.insert("location".into(), json!(location));
@@ -266,6 +267,29 @@ async fn collect(
                 ));
             }
         }
+    }
+    let cuts = env.catalog.long_context_thresholds();
+    let recorded: Option<Vec<u64>> = ctx
+        .out
+        .as_ref()
+        .and_then(|dir| crate::snapshot::Manifest::load(dir).ok())
+        .and_then(|m| {
+            m.sources
+                .get("log_sums")?
+                .details
+                .get("long_context_thresholds")
+                .cloned()
+        })
+        .and_then(|v| serde_json::from_value(v).ok());
+    if let Some(r) = recorded.filter(|r| *r != cuts) {
+        return Err(fail(
+            region,
+            "snapshot",
+            format!(
+                "the snapshot's Athena sums were bucketed by the long-context thresholds {r:?}; these prices have {cuts:?}: they cannot be merged, and nothing was run"
+            ),
+            "collect with the prices the snapshot was collected with (the same --pricing), or into another --out",
+        ));
     }
     // The objects the query will scan: its estimate, and the objects `report --logs` would read.
     let listing = s3::list_window(
@@ -376,7 +400,6 @@ async fn collect(
             ),
         );
     }
-    let cuts = env.catalog.long_context_thresholds();
     let table = format!("{}.{}", plan.table.0, plan.table.1);
     let sql = query(&Query {
         engine: Engine::Athena,
@@ -438,7 +461,7 @@ async fn collect(
             .to_string()
     } else {
         tokio::select! {
-            r = verify(s3c, plan, &objects, &sums, s3_calls) => r,
+            r = verify(s3c, plan, &objects, &sums, end, s3_calls) => r,
             _ = &mut cancel => Err(Check::Failed(fail(
                 region,
                 "busiest-hour check",
@@ -503,12 +526,14 @@ type HourTotals = BTreeMap<(String, String), [u64; 5]>;
 /// Sums the records of one hour, each request id once.
 struct HourSink {
     start: DateTime<Utc>,
+    /// The end of the hour, or of the window when it ends within the hour.
+    end: DateTime<Utc>,
     totals: HourTotals,
 }
 
 impl Sink for HourSink {
     fn record(&mut self, r: &UsageRecord) {
-        if r.timestamp < self.start || r.timestamp >= self.start + chrono::Duration::hours(1) {
+        if r.timestamp < self.start || r.timestamp >= self.end {
             return;
         }
         let t = self
@@ -545,6 +570,7 @@ async fn verify(
     plan: &AthenaPlan,
     objects: &[(String, u64)],
     sums: &Sums,
+    window_end: DateTime<Utc>,
     s3_calls: &mut S3Calls,
 ) -> Result<String, Check> {
     let problem = sums.key("problem").expect("a fixed key");
@@ -582,7 +608,19 @@ async fn verify(
             std::cmp::Reverse(**h),
         )
     }) else {
-        return Ok("not checked: no records were summed".into());
+        let unused: u64 = sums
+            .rows
+            .iter()
+            .map(|r| r.counts[count_index("invocations")])
+            .sum();
+        return Err(Check::Differs(
+            format!(
+                "Athena priced no record in the {} object(s) listed ({} record(s) it could not use)",
+                group_thousands(objects.len() as u64),
+                group_thousands(unused)
+            ),
+            SERDE_HINT,
+        ));
     };
     let hour = *hour;
     let wanted: Vec<&String> = objects
@@ -641,6 +679,7 @@ async fn verify(
             crate::usage::dedup::Dedup::with_dropped(
                 HourSink {
                     start: hour,
+                    end: window_end.min(hour + chrono::Duration::hours(1)),
                     totals: HourTotals::new(),
                 },
                 crate::usage::dedup::Discard,

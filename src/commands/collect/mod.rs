@@ -260,7 +260,24 @@ async fn targets(
                     template.replace("{account}", acct),
                     t.external_id.clone(),
                 );
-                async move { crate::collect::discovery::assume(&conf, &arn, ext.as_deref()).await }
+                async move {
+                    // Assumed once now (a refusal is said with its reason), then through a
+                    // provider that assumes it again before the credentials expire (a long run).
+                    crate::collect::discovery::assume(&conf, &arn, ext.as_deref()).await?;
+                    let mut p = aws_config::sts::AssumeRoleProvider::builder(&arn)
+                        .session_name("bedrock-lens-collect")
+                        .configure(&conf);
+                    if let Some(e) = ext {
+                        p = p.external_id(e);
+                    }
+                    let p = p.build().await;
+                    Ok(conf
+                        .to_builder()
+                        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+                            p,
+                        ))
+                        .build())
+                }
             })
             .collect();
         let assumed = aws::bounded(jobs, t.parallel as usize).await;
@@ -326,10 +343,23 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         CollectCommand::Costs(_) => vec!["us-east-1".to_string()],
         _ => settings::collect::regions_of(base.region().map(|r| r.as_ref()), &t.region)?,
     };
-    if let Err(why) = rt.block_on(aws::check_credentials(&base)) {
+    // Several profiles: each is checked on its own (one without credentials fails alone).
+    let several_profiles = t.profile.len() > 1;
+    let checked = if several_profiles {
+        Ok(())
+    } else {
+        rt.block_on(aws::check_credentials(&base))
+    };
+    if let Err(why) = checked {
         eprintln!("error: {why}: nothing was collected");
         eprintln!("hint: {}", aws::CREDENTIALS_HINT);
         return Ok(Outcome::Partial);
+    }
+    if matches!(c, CollectCommand::Costs(_))
+        && (t.role_arn.is_some() || t.profile.len() > 1)
+        && !quiet
+    {
+        eprintln!("note: Cost Explorer in a management account already shows its members' spend: collect costs from it alone (--linked-account splits them), or from the members without it, or the members are counted twice");
     }
     if s.cut && !quiet {
         eprintln!("note: --end is in the future; collecting up to now");
@@ -432,6 +462,7 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         let (_, r) = results.into_iter().next().expect("one target");
         return report_done(&r?, t, quiet);
     }
+    let n_targets = results.len();
     let mut failed = vec![];
     for (via, r) in results {
         if !quiet {
@@ -455,12 +486,15 @@ pub fn cmd(env: &Env, c: &CollectCommand) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     eprintln!(
-        "error: {} account(s) of the collection failed; the others completed{}:",
+        "error: {} of {} account(s) of the collection failed{}:",
         failed.len(),
-        if t.out.is_some() {
-            " and were saved"
-        } else {
+        n_targets,
+        if failed.len() == n_targets {
             ""
+        } else if t.out.is_some() {
+            "; the others completed and were saved"
+        } else {
+            "; the others completed"
         }
     );
     for f in &failed {
