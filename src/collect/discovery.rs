@@ -113,7 +113,17 @@ pub async fn assume(
     role_arn: &str,
     external_id: Option<&str>,
 ) -> Result<SdkConfig, Failure> {
-    let out = aws_sdk_sts::Client::new(base)
+    assume_with(&aws_sdk_sts::Client::new(base), base, role_arn, external_id).await
+}
+
+/// `assume`, through `sts` (a client the tests can answer).
+pub async fn assume_with(
+    sts: &aws_sdk_sts::Client,
+    base: &SdkConfig,
+    role_arn: &str,
+    external_id: Option<&str>,
+) -> Result<SdkConfig, Failure> {
+    let out = sts
         .assume_role()
         .role_arn(role_arn)
         .role_session_name("bedrock-lens-discover")

@@ -501,3 +501,43 @@ fn collect_many(ep: &str, rt: &tokio::runtime::Runtime) {
     assert!(e.contains("- profile broken:"), "{e}");
     assert!(out2.path().join("metrics.parquet").exists(), "{e}");
 }
+
+/// A role that cannot be assumed is named with the reason and the action (no emulator: moto's
+/// STS assumes any role; aws-smithy-mocks answers AccessDenied).
+#[tokio::test]
+async fn a_role_that_cannot_be_assumed_says_why() {
+    use aws_sdk_sts::config::http::HttpResponse;
+    use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
+    use aws_smithy_mocks::{mock, RuleMode};
+    let rule = mock!(aws_sdk_sts::Client::assume_role).then_http_response(|| {
+        HttpResponse::new(
+            403.try_into().unwrap(),
+            r#"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error></ErrorResponse>"#.into(),
+        )
+    });
+    let icpt = aws_smithy_mocks::MockResponseInterceptor::new()
+        .rule_mode(RuleMode::Sequential)
+        .with_rule(&rule);
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(icpt)
+            .build(),
+    );
+    let base = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    let arn = "arn:aws:iam::222222222222:role/BedrockLensReader";
+    let f = bedrock_lens::collect::discovery::assume_with(&sts, &base, arn, None)
+        .await
+        .unwrap_err();
+    assert_eq!(f.call, "sts:AssumeRole");
+    assert!(
+        f.message
+            .starts_with("assuming arn:aws:iam::222222222222:role/BedrockLensReader: access denied (AccessDenied)"),
+        "{f}"
+    );
+}
