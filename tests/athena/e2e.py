@@ -59,6 +59,17 @@ def http(method, path, body=None, headers=None):
         return r.read()
 
 
+def place(files, local, s3_prefix):
+    """Writes each (hour folder/name: lines) of account 111122223333 in us-east-1 under `local`
+    and uploads it under `s3_prefix` (bucket/prefix in the emulator's S3)."""
+    for rel, lines in files.items():
+        key = f"AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/{rel}"
+        os.makedirs(os.path.dirname(os.path.join(local, key)), exist_ok=True)
+        body = ("\n".join(lines) + "\n").encode()
+        open(os.path.join(local, key), "wb").write(body)
+        http("PUT", f"{s3_prefix}/{key}", body, {"Content-Type": "application/octet-stream"})
+
+
 def run(*args, check=True):
     out = subprocess.run([exe, *args], capture_output=True, text=True, env=env)
     if check and out.returncode != 0:
@@ -174,12 +185,7 @@ files = {
     "2026/10/05/11/b.json": [rec("a"), rec("h", timestamp="2026-10-05T11:20:00Z"), rec("i", timestamp="2026-10-05T10:59:00Z")],
     "2026/09/30/23/c.json": [rec("j", timestamp="2026-09-30T23:30:00Z"), rec("k", timestamp="2026-10-01T00:00:00Z")],
 }
-for rel, lines in files.items():
-    key = f"AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/{rel}"
-    os.makedirs(os.path.dirname(os.path.join(bad_root, key)), exist_ok=True)
-    body = ("\n".join(lines) + "\n").encode()
-    open(os.path.join(bad_root, key), "wb").write(body)
-    http("PUT", f"/e2e-logs-eu/bad/{key}", body, {"Content-Type": "application/octet-stream"})
+place(files, bad_root, "/e2e-logs-eu/bad")
 snap = tempfile.mkdtemp()
 queue(duck_result("operation", root=bad_root), region="eu-west-1")
 c = collect(snap, "operation", location="s3://e2e-logs-eu/bad", accounts=["111122223333"])
@@ -234,12 +240,7 @@ files = {
     "2026/10/05/23/a.json": [rec("x", timestamp="2026-10-05T23:30:00Z"), rec("y", timestamp="2026-10-05T23:40:00Z")],
     "2026/10/06/00/b.json": [rec("x", timestamp="2026-10-05T23:30:00Z"), rec("z", timestamp="2026-10-06T00:10:00Z")],
 }
-for rel, lines in files.items():
-    key = f"AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/{rel}"
-    os.makedirs(os.path.dirname(os.path.join(border, key)), exist_ok=True)
-    body = ("\n".join(lines) + "\n").encode()
-    open(os.path.join(border, key), "wb").write(body)
-    http("PUT", f"/e2e-logs/border/{key}", body, {"Content-Type": "application/octet-stream"})
+place(files, border, "/e2e-logs/border")
 snap = tempfile.mkdtemp()
 for p in [days[0], days[1], days[1]]:
     queue(duck_result("operation", root=border, period=p))
