@@ -73,6 +73,28 @@ pub fn meta_key(column: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
+/// The `--by` key a result column stands for (`meta_HEX` is `meta:KEY`).
+pub fn by_name(column: &str) -> String {
+    match meta_key(column) {
+        Some(m) => format!("meta:{m}"),
+        None => column.to_string(),
+    }
+}
+
+/// The `--by` keys of a result's key columns (those after `FIXED_KEYS`), in words: `--by a,b`,
+/// or `no --by keys`.
+pub fn by_words(columns: &[String]) -> String {
+    let keys: Vec<String> = columns[FIXED_KEYS.len().min(columns.len())..]
+        .iter()
+        .map(|c| by_name(c))
+        .collect();
+    if keys.is_empty() {
+        "no --by keys".into()
+    } else {
+        format!("--by {}", keys.join(","))
+    }
+}
+
 /// A metadata key safe to put in SQL: letters, digits, `_`, `-`, `.` (64 at most).
 fn valid_meta(k: &str) -> bool {
     !k.is_empty()

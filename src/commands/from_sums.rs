@@ -10,7 +10,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::pipeline::{Dropped, ReportRun};
-use crate::collect::athena_sql::{DUPLICATE, IMPLAUSIBLE, OUTSIDE_PERIOD};
+use crate::collect::athena_sql::{
+    by_name, by_words, DUPLICATE, FIXED_KEYS, IMPLAUSIBLE, OUTSIDE_PERIOD,
+};
 use crate::error::UsageError;
 use crate::output::report::reports_of;
 use crate::pricing::aggregate::Group;
@@ -30,20 +32,12 @@ fn column_of(k: &GroupKey) -> Option<String> {
     }
 }
 
-/// The `--by` name of a collected key column.
-fn by_name(column: &str) -> String {
-    match crate::collect::athena_sql::meta_key(column) {
-        Some(m) => format!("meta:{m}"),
-        None => column.to_string(),
-    }
-}
-
 /// Refuses a grouping the sums were not collected with, naming the key and how to get it.
 pub fn check_keys(sums: &Sums, groupings: &[Vec<GroupKey>]) -> anyhow::Result<()> {
     for k in groupings.iter().flatten() {
         if let Some(col) = column_of(k) {
             if sums.key(&col).is_none() {
-                let had: Vec<String> = sums.keys[crate::collect::athena_sql::FIXED_KEYS.len()..]
+                let had: Vec<String> = sums.keys[FIXED_KEYS.len()..]
                     .iter()
                     .map(|c| by_name(c))
                     .collect();
@@ -51,7 +45,7 @@ pub fn check_keys(sums: &Sums, groupings: &[Vec<GroupKey>]) -> anyhow::Result<()
                     format!(
                         "--by {}: the snapshot's Athena sums were not grouped by it (collected with {})",
                         k.name(),
-                        if had.is_empty() { "no --by keys".to_string() } else { format!("--by {}", had.join(",")) }
+                        by_words(&sums.keys)
                     ),
                     format!(
                         "group by model, model_id, profile, region, account, hour, day, month{}; or collect again with `collect logs --athena ... --by {}`",

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use polars::prelude::{Column, DataFrame};
 
 use super::Window;
-use crate::collect::athena_sql::{COUNTS, FIXED_KEYS};
+use crate::collect::athena_sql::{by_words, COUNTS, FIXED_KEYS};
 
 /// One result row: its key values (in `Sums::keys` order; `None` for SQL NULL) and counts (in
 /// `COUNTS` order).
@@ -91,6 +91,18 @@ impl Sums {
     }
 }
 
+/// A row's invocations and its four token sums (input, output, cache read, cache write).
+pub fn usage(row: &SumRow) -> [u64; 5] {
+    [
+        "invocations",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+    ]
+    .map(|c| row.counts[count_index(c)])
+}
+
 /// The hour a row's records are of (`None` for a problem row without a usable timestamp).
 pub fn hour_of(s: &Sums, row: &SumRow) -> Option<DateTime<Utc>> {
     let h = s.value(row, s.key("hour")?)?;
@@ -136,8 +148,8 @@ pub fn save(path: &Path, new: &Sums, accounts: &[String], w: &Window) -> anyhow:
             anyhow::bail!(
                 "{} holds sums grouped by {}, this collection by {}: they cannot be merged (collect into another --out, or with the same --by)",
                 path.display(),
-                old.keys[FIXED_KEYS.len()..].join(",").if_empty("the fixed keys"),
-                new.keys[FIXED_KEYS.len()..].join(",").if_empty("the fixed keys"),
+                by_words(&old.keys),
+                by_words(&new.keys),
             );
         }
         let acct = old.key("account").expect("a fixed key");
@@ -218,20 +230,6 @@ pub fn read_objects(path: &Path) -> anyhow::Result<Vec<(String, u64)>> {
         .map(|b| b.unwrap_or(0))
         .collect();
     Ok(keys.into_iter().zip(bytes).collect())
-}
-
-trait IfEmpty {
-    fn if_empty(self, other: &str) -> String;
-}
-
-impl IfEmpty for String {
-    fn if_empty(self, other: &str) -> String {
-        if self.is_empty() {
-            other.to_string()
-        } else {
-            self
-        }
-    }
 }
 
 /// Reads the file back.

@@ -6,25 +6,23 @@
 //! SQL, bytes scanned and exact cost in the manifest.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rust_decimal::Decimal;
 use serde_json::json;
 
+use super::athena_check::{verify, Check};
 use super::{Ctx, Done};
 use crate::cli::CollectLogsArgs;
 use crate::collect::athena::{self, scan_cost_usd, AthenaCalls, Returns};
-use crate::collect::athena_sql::{ddl, query, Engine, Key, Query, FIXED_KEYS};
+use crate::collect::athena_sql::{by_words, ddl, query, Engine, Key, Query, FIXED_KEYS};
 use crate::collect::aws::fault::Failure;
 use crate::collect::s3_logs::{self as s3, S3Calls};
 use crate::money::group_thousands;
 use crate::settings::collect::AthenaPlan;
 use crate::settings::Env;
-use crate::snapshot::log_sums::{count_index, hour_of, Sums};
+use crate::snapshot::log_sums::{count_index, usage, Sums};
 use crate::snapshot::{self, Regions, Saved};
-use crate::usage::ingest::{self, IngestOptions, IngestStats, Sink, Source};
-use crate::usage::{Diagnostics, UsageRecord};
 
 /// How long a window must have been closed before Athena may reuse an earlier result of the
 /// same query (later records can still arrive in a window closed less than this).
@@ -201,12 +199,11 @@ struct Collected {
     verified: String,
 }
 
-/// Says `line` on stderr now (unless --quiet) and keeps it for the manifest's notes.
-fn say(ctx: &Ctx, notes: &mut Vec<String>, line: String) {
+/// Says `line` on stderr now (unless --quiet): the estimate and each step as they happen.
+fn say(ctx: &Ctx, line: String) {
     if !ctx.quiet {
         eprintln!("{line}");
     }
-    notes.push(line);
 }
 
 async fn collect(
@@ -260,8 +257,8 @@ async fn collect(
                     format!(
                         "{} holds sums grouped by {}; this collection asks for {}: they cannot be merged, and nothing was run",
                         path.display(),
-                        by_names(&old.keys),
-                        by_names(&expected)
+                        by_words(&old.keys),
+                        by_words(&expected)
                     ),
                     "collect with the same --by, or into another --out",
                 ));
@@ -307,7 +304,6 @@ async fn collect(
     let log_regions = listing.regions;
     let object_bytes: u64 = objects.iter().map(|(_, n)| n).sum();
     let estimate = scan_cost_usd(object_bytes);
-    let mut notes = vec![];
     if objects.is_empty() {
         let found = s3::accounts_under(s3c, &plan.bucket, &plan.prefix, s3_calls)
             .await
@@ -329,10 +325,7 @@ async fn collect(
             },
         ));
     }
-    say(
-        ctx,
-        &mut notes,
-        format!(
+    say(ctx, format!(
             "Athena will scan {} object(s) in {} log region(s), {} bytes as stored: estimated ${} at $5 per TB (10 MB minimum)",
             group_thousands(objects.len() as u64),
             log_regions.len(),
@@ -391,10 +384,7 @@ async fn collect(
             // DDL statements are not charged.
             athena::run(&create, stmt, Returns::Nothing, calls, &mut cancel).await?;
         }
-        say(
-            ctx,
-            &mut notes,
-            format!(
+        say(ctx, format!(
                 "created {}.{} over {location} if it was missing (a table that exists is left as it is)",
                 plan.table.0, plan.table.1
             ),
@@ -420,7 +410,6 @@ async fn collect(
     let athena_cost = cost;
     say(
         ctx,
-        &mut notes,
         format!(
             "Athena query {}: {}{} bytes scanned, ${}",
             d.query_id,
@@ -479,7 +468,7 @@ async fn collect(
             ),
         })?
     };
-    say(ctx, &mut notes, format!("busiest-hour check: {verified}"));
+    say(ctx, format!("busiest-hour check: {verified}"));
     Ok(Collected {
         sums,
         sql,
@@ -496,247 +485,6 @@ async fn collect(
     })
 }
 
-/// Key columns as the `--by` keys a user writes.
-fn by_names(keys: &[String]) -> String {
-    let extra: Vec<String> = keys[FIXED_KEYS.len().min(keys.len())..]
-        .iter()
-        .map(|k| match crate::collect::athena_sql::meta_key(k) {
-            Some(m) => format!("meta:{m}"),
-            None => k.clone(),
-        })
-        .collect();
-    if extra.is_empty() {
-        "no --by keys".into()
-    } else {
-        format!("--by {}", extra.join(","))
-    }
-}
-
-enum Check {
-    Failed(Failure),
-    /// What differs, and the hint.
-    Differs(String, &'static str),
-}
-
-const SERDE_HINT: &str = "the table does not read these logs as bedrock-lens does (its SerDe, columns or partition projection): compare it with `bedrock-lens athena ddl`, or collect with --s3; --no-verify skips this check";
-
-/// Per (model id, region): invocations and the four token sums.
-type HourTotals = BTreeMap<(String, String), [u64; 5]>;
-
-/// Sums the records of one hour, each request id once.
-struct HourSink {
-    start: DateTime<Utc>,
-    /// The end of the hour, or of the window when it ends within the hour.
-    end: DateTime<Utc>,
-    totals: HourTotals,
-}
-
-impl Sink for HourSink {
-    fn record(&mut self, r: &UsageRecord) {
-        if r.timestamp < self.start || r.timestamp >= self.end {
-            return;
-        }
-        let t = self
-            .totals
-            .entry((r.model_id.to_string(), r.region.to_string()))
-            .or_default();
-        for (i, v) in [
-            1,
-            r.tokens.input,
-            r.tokens.output,
-            r.tokens.cache_read,
-            r.tokens.cache_write,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            t[i] += v;
-        }
-    }
-    fn merge(&mut self, o: Self) {
-        for (k, v) in o.totals {
-            let t = self.totals.entry(k).or_default();
-            for i in 0..5 {
-                t[i] += v[i];
-            }
-        }
-    }
-}
-
-/// Recomputes Athena's busiest hour from the same S3 objects with bedrock-lens's own reader and
-/// compares the two, per model id and region.
-async fn verify(
-    s3c: &aws_sdk_s3::Client,
-    plan: &AthenaPlan,
-    objects: &[(String, u64)],
-    sums: &Sums,
-    window_end: DateTime<Utc>,
-    s3_calls: &mut S3Calls,
-) -> Result<String, Check> {
-    let problem = sums.key("problem").expect("a fixed key");
-    let (model, reg) = (
-        sums.key("model_id").expect("fixed"),
-        sums.key("region").expect("fixed"),
-    );
-    let mut by_hour: BTreeMap<DateTime<Utc>, HourTotals> = BTreeMap::new();
-    for r in &sums.rows {
-        if !sums.value(r, problem).unwrap_or("").is_empty() {
-            continue;
-        }
-        let Some(h) = hour_of(sums, r) else { continue };
-        let k = (
-            sums.value(r, model).unwrap_or("").to_string(),
-            sums.value(r, reg).unwrap_or("").to_string(),
-        );
-        let t = by_hour.entry(h).or_default().entry(k).or_default();
-        for (i, c) in [
-            "invocations",
-            "input_tokens",
-            "output_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-        ]
-        .iter()
-        .enumerate()
-        {
-            t[i] += r.counts[count_index(c)];
-        }
-    }
-    let Some((hour, athena)) = by_hour.iter().max_by_key(|(h, t)| {
-        (
-            t.values().map(|v| v[0]).sum::<u64>(),
-            std::cmp::Reverse(**h),
-        )
-    }) else {
-        let unused: u64 = sums
-            .rows
-            .iter()
-            .map(|r| r.counts[count_index("invocations")])
-            .sum();
-        return Err(Check::Differs(
-            format!(
-                "Athena priced no record in the {} object(s) listed ({} record(s) it could not use)",
-                group_thousands(objects.len() as u64),
-                group_thousands(unused)
-            ),
-            SERDE_HINT,
-        ));
-    };
-    let hour = *hour;
-    let wanted: Vec<&String> = objects
-        .iter()
-        .filter(|(k, _)| s3::wanted(k, hour, hour + chrono::Duration::hours(1)))
-        .map(|(k, _)| k)
-        .collect();
-    if wanted.is_empty() {
-        return Err(Check::Differs(
-            format!(
-                "the busiest hour ({}) has no object in its delivery folders (that hour's, or the one before or after): the logs are not filed by hour as Bedrock delivers them",
-                hour.format("%Y-%m-%dT%H:00Z")
-            ),
-            "collect with --s3 (files are read whatever their folders), or --no-verify to skip this check",
-        ));
-    }
-    let mut sources = vec![];
-    for k in &wanted {
-        s3_calls.get_object += 1;
-        let o = s3c
-            .get_object()
-            .bucket(&plan.bucket)
-            .key(k.as_str())
-            .send()
-            .await
-            .map_err(|e| {
-                Check::Failed(crate::collect::aws::fault::describe(
-                    "s3",
-                    None,
-                    "s3",
-                    "GetObject",
-                    &e,
-                ))
-            })?;
-        let data = o.body.collect().await.map_err(|e| {
-            Check::Failed(Failure {
-                source: "s3".into(),
-                region: None,
-                call: "s3:GetObject".into(),
-                message: format!("s3://{}/{k}: reading the object failed: {e}", plan.bucket),
-                hint: None,
-            })
-        })?;
-        let data = data.to_vec();
-        s3_calls.bytes += data.len() as u64;
-        sources.push(Source::Memory {
-            name: format!("s3://{}/{k}", plan.bucket),
-            data: Arc::new(data),
-        });
-    }
-    let (mut st, mut dg) = (IngestStats::default(), Diagnostics::default());
-    let seen = crate::usage::dedup::Seen::default();
-    let local = ingest::ingest(
-        &sources,
-        || {
-            crate::usage::dedup::Dedup::with_dropped(
-                HourSink {
-                    start: hour,
-                    end: window_end.min(hour + chrono::Duration::hours(1)),
-                    totals: HourTotals::new(),
-                },
-                crate::usage::dedup::Discard,
-                &seen,
-            )
-        },
-        &IngestOptions::default(),
-        &mut st,
-        &mut dg,
-    )
-    .inner
-    .totals;
-    let h = hour.format("%Y-%m-%dT%H:00Z");
-    if &local != athena {
-        let names = [
-            "invocations",
-            "input tokens",
-            "output tokens",
-            "cache-read tokens",
-            "cache-write tokens",
-        ];
-        let keys: std::collections::BTreeSet<_> = local.keys().chain(athena.keys()).collect();
-        let first = keys
-            .into_iter()
-            .find_map(|k| {
-                let (l, r) = (
-                    local.get(k).copied().unwrap_or_default(),
-                    athena.get(k).copied().unwrap_or_default(),
-                );
-                (0..5).find(|i| l[*i] != r[*i]).map(|i| {
-                    format!(
-                        "{} in {}: {} {} read locally, {} in Athena's sums",
-                        k.0,
-                        k.1,
-                        group_thousands(l[i]),
-                        names[i],
-                        group_thousands(r[i])
-                    )
-                })
-            })
-            .unwrap_or_default();
-        return Err(Check::Differs(
-            format!(
-                "the busiest hour ({h}) recomputed from its {} object(s) differs from Athena's sums: {first}",
-                wanted.len()
-            ),
-            SERDE_HINT,
-        ));
-    }
-    let n: u64 = local.values().map(|v| v[0]).sum();
-    Ok(format!(
-        "{h}: {} invocation(s) in {} object(s) read locally equal Athena's sums",
-        group_thousands(n),
-        wanted.len()
-    ))
-}
-
 /// The summary on stdout: per model id, what Athena summed (the token kinds apart, as in every
 /// other summary); then the records it could not use.
 fn summary(s: &Sums) -> String {
@@ -744,13 +492,6 @@ fn summary(s: &Sums) -> String {
         s.key("problem").expect("fixed"),
         s.key("model_id").expect("fixed"),
     );
-    let cols = [
-        "invocations",
-        "input_tokens",
-        "output_tokens",
-        "cache_read_tokens",
-        "cache_write_tokens",
-    ];
     let mut per: BTreeMap<String, [u64; 5]> = BTreeMap::new();
     let mut problems: BTreeMap<String, u64> = BTreeMap::new();
     for r in &s.rows {
@@ -760,8 +501,8 @@ fn summary(s: &Sums) -> String {
                 let t = per
                     .entry(s.value(r, model).unwrap_or("").to_string())
                     .or_default();
-                for (i, c) in cols.iter().enumerate() {
-                    t[i] += r.counts[count_index(c)];
+                for (i, v) in usage(r).into_iter().enumerate() {
+                    t[i] += v;
                 }
             }
             why => *problems.entry(why.to_string()).or_default() += n,

@@ -8,6 +8,7 @@
 //! source completed, each atomically, and the manifest last; Ctrl-C leaves the snapshot as it was.
 
 mod athena;
+mod athena_check;
 mod costs;
 mod insights;
 mod logs;
