@@ -196,19 +196,32 @@ fn sums_cmd(
             .and_then(|v| serde_json::from_value(v.clone()).ok()),
     };
     let run = super::from_sums::run(env, &read, &[keys], a.cache_write_ttl, period)?;
+    let read = format!(
+        "read Athena's sums of {} record(s) in {} object(s) ({:.1} MB as stored) from {}",
+        group_thousands(run.stats.records),
+        group_thousands(run.stats.files),
+        run.stats.bytes as f64 / 1e6,
+        dir.join(crate::snapshot::LOG_SUMS).display()
+    );
+    finish(env, a, &output, &run, read)
+}
+
+/// Writes the report of a pass over invocations, says its warnings and `read` (what was read),
+/// and returns the run's outcome.
+fn finish(
+    env: &Env,
+    a: &ReportArgs,
+    output: &Output,
+    run: &super::pipeline::ReportRun,
+    read: String,
+) -> anyhow::Result<Outcome> {
     let rep = &run.reports[0];
     output.write(render::report::render(rep, a.format)?.as_bytes())?;
     warn_diagnostics(&run.stats, &run.diags, env.quiet);
     warn_unpriced(rep, env.quiet);
     warn_duplicates(&run.dropped);
     if !env.quiet {
-        eprintln!(
-            "read Athena's sums of {} record(s) in {} object(s) ({:.1} MB as stored) from {}",
-            group_thousands(run.stats.records),
-            group_thousands(run.stats.files),
-            run.stats.bytes as f64 / 1e6,
-            dir.join(crate::snapshot::LOG_SUMS).display()
-        );
+        eprintln!("{read}");
     }
     let scope = Scope {
         records: rep.totals.counts.invocations,
@@ -327,32 +340,17 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    let rep = &run.reports[0];
-    let text = render::report::render(rep, a.format)?;
-    output.write(text.as_bytes())?;
-    warn_diagnostics(&run.stats, &run.diags, env.quiet);
-    warn_unpriced(rep, env.quiet);
-    warn_duplicates(&run.dropped);
-    if !env.quiet {
-        eprintln!(
-            "read {} record(s) from {} file(s) ({:.1} MB){}",
-            group_thousands(run.stats.records),
-            run.stats.files,
-            run.stats.bytes as f64 / 1e6,
-            if rep.input.outside_period > 0 {
-                format!(
-                    "; {} outside the period left out",
-                    group_thousands(rep.input.outside_period)
-                )
-            } else {
-                String::new()
-            }
-        );
-    }
-    let scope = Scope {
-        records: rep.totals.counts.invocations,
-        outside_period: rep.input.outside_period,
-        unit: ScopeUnit::Invocations,
-    };
-    Ok(input_outcome(&run.stats, scope, a.strict))
+    let outside = run.reports[0].input.outside_period;
+    let read = format!(
+        "read {} record(s) from {} file(s) ({:.1} MB){}",
+        group_thousands(run.stats.records),
+        run.stats.files,
+        run.stats.bytes as f64 / 1e6,
+        if outside > 0 {
+            format!("; {} outside the period left out", group_thousands(outside))
+        } else {
+            String::new()
+        }
+    );
+    finish(env, a, &output, &run, read)
 }
