@@ -193,3 +193,82 @@ pub async fn organization_accounts(base: &SdkConfig) -> Result<Vec<String>, Fail
     out.dedup();
     Ok(out)
 }
+
+/// The accounts a role is assumed in.
+#[derive(Debug, Clone, Copy)]
+pub enum Accounts<'a> {
+    Listed(&'a [String]),
+    /// Every active account of the organization (ListAccounts).
+    Organization,
+}
+
+/// A role assumed in one account: its ARN, and the configuration with its credentials (or why
+/// there is none).
+pub struct Assumed {
+    pub account: String,
+    pub role_arn: String,
+    pub conf: Result<SdkConfig, Failure>,
+}
+
+/// `template` (a role ARN with `{account}` where the id goes) assumed from `base` in each
+/// account, `parallel` at a time, in order. With `refresh`, the configuration renews the
+/// credentials before they expire (a long collection); the role is still assumed once first, so
+/// a refusal is said with its reason. `Err` when the organization's accounts cannot be listed.
+pub async fn assume_in_each(
+    base: &SdkConfig,
+    template: &str,
+    accounts: Accounts<'_>,
+    external_id: Option<&str>,
+    parallel: usize,
+    refresh: bool,
+) -> Result<Vec<Assumed>, Failure> {
+    let accounts = match accounts {
+        Accounts::Listed(a) => a.to_vec(),
+        Accounts::Organization => organization_accounts(base).await?,
+    };
+    let jobs = accounts
+        .iter()
+        .map(|acct| {
+            let (conf, arn, ext) = (
+                base.clone(),
+                template.replace("{account}", acct),
+                external_id.map(str::to_string),
+            );
+            async move {
+                let assumed = assume(&conf, &arn, ext.as_deref()).await?;
+                if !refresh {
+                    return Ok(assumed);
+                }
+                let mut p = aws_config::sts::AssumeRoleProvider::builder(&arn)
+                    .session_name("bedrock-lens-collect")
+                    .configure(&conf);
+                if let Some(e) = ext {
+                    p = p.external_id(e);
+                }
+                let p = p.build().await;
+                Ok(conf
+                    .to_builder()
+                    .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(p))
+                    .build())
+            }
+        })
+        .collect();
+    let results = super::aws::bounded(jobs, parallel).await;
+    Ok(accounts
+        .into_iter()
+        .zip(results)
+        .map(|(account, r)| Assumed {
+            role_arn: template.replace("{account}", &account),
+            account,
+            conf: r.unwrap_or_else(|why| {
+                Err(Failure {
+                    source: "account".into(),
+                    region: None,
+                    call: "sts:AssumeRole".into(),
+                    message: why,
+                    hint: None,
+                })
+            }),
+        })
+        .collect())
+}

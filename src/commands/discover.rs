@@ -6,7 +6,7 @@ use aws_config::{Region, SdkConfig};
 
 use crate::cli::DiscoverArgs;
 use crate::collect::aws::{self, fault::Failure, AwsArgs};
-use crate::collect::discovery::{account_of, assume, logging, organization_accounts};
+use crate::collect::discovery::{account_of, logging};
 use crate::error::{Outcome, UsageError};
 use crate::output::discover::{Discovery, Logging, Row};
 use crate::render;
@@ -103,47 +103,45 @@ async fn targets(a: &DiscoverArgs, home: &str) -> Vec<Target> {
     };
     let mut out = vec![];
     if let Some(template) = &a.role_arn {
-        let base = known(aws::config(&args(a.profiles.first()), Some(home)).await).await;
+        use crate::collect::discovery::{assume_in_each, Accounts};
         let accounts = if a.organization {
-            let listed = match &base {
-                Ok(b) => organization_accounts(b).await,
-                Err(f) => Err(f.clone()),
-            };
-            match listed {
-                Ok(accts) => accts,
-                Err(f) => {
-                    return vec![Target {
-                        via: "organizations:ListAccounts".into(),
-                        account: None,
-                        conf: Err(f),
-                    }]
-                }
-            }
+            Accounts::Organization
         } else {
-            a.accounts.clone()
+            Accounts::Listed(&a.accounts)
         };
+        let base = known(aws::config(&args(a.profiles.first()), Some(home)).await).await;
+        let ext = a.external_id.as_deref();
         // The roles are assumed `--parallel` at a time, as the regions are asked.
-        let assumed = accounts.iter().map(|acct| {
-            let arn = template.replace("{account}", acct);
-            let (base, external) = (base.clone(), a.external_id.clone());
-            async move {
-                match base {
-                    Err(f) => Err(f),
-                    Ok(b) => assume(&b, &arn, external.as_deref()).await,
-                }
+        let each = match (&base, accounts) {
+            (Ok(b), _) => {
+                assume_in_each(b, template, accounts, ext, a.parallel as usize, false).await
             }
-        });
-        let results = aws::bounded(assumed.collect(), a.parallel as usize).await;
-        for (acct, conf) in accounts.iter().zip(results) {
-            let arn = template.replace("{account}", acct);
-            let conf = conf.unwrap_or_else(|why| Err(internal("sts:AssumeRole", why)));
-            out.push(Target {
-                via: arn,
-                account: Some(acct.clone()),
-                conf,
-            });
-        }
-        return out;
+            // Without usable credentials, each account named is its own failed target.
+            (Err(f), Accounts::Listed(listed)) => Ok(listed
+                .iter()
+                .map(|acct| crate::collect::discovery::Assumed {
+                    account: acct.clone(),
+                    role_arn: template.replace("{account}", acct),
+                    conf: Err(f.clone()),
+                })
+                .collect()),
+            (Err(f), Accounts::Organization) => Err(f.clone()),
+        };
+        return match each {
+            Ok(each) => each
+                .into_iter()
+                .map(|x| Target {
+                    via: x.role_arn,
+                    account: Some(x.account),
+                    conf: x.conf,
+                })
+                .collect(),
+            Err(f) => vec![Target {
+                via: "organizations:ListAccounts".into(),
+                account: None,
+                conf: Err(f),
+            }],
+        };
     }
     let profiles: Vec<Option<&String>> = if a.profiles.is_empty() {
         vec![None]

@@ -239,65 +239,36 @@ async fn targets(
     home: &str,
 ) -> Vec<Target> {
     if let Some(template) = &t.role_arn {
-        let home_conf = aws::for_region(base, home);
+        use crate::collect::discovery::{assume_in_each, Accounts};
         let accounts = if t.organization {
-            match crate::collect::discovery::organization_accounts(&home_conf).await {
-                Ok(a) => a,
-                Err(f) => {
-                    return vec![Target {
-                        via: "organizations:ListAccounts".into(),
-                        conf: Err(f),
-                    }]
-                }
-            }
+            Accounts::Organization
         } else {
-            t.accounts.clone()
+            Accounts::Listed(&t.accounts)
         };
-        let jobs = accounts
-            .iter()
-            .map(|acct| {
-                let (conf, arn, ext) = (
-                    home_conf.clone(),
-                    template.replace("{account}", acct),
-                    t.external_id.clone(),
-                );
-                async move {
-                    // Assumed once now (a refusal is said with its reason), then through a
-                    // provider that assumes it again before the credentials expire (a long run).
-                    crate::collect::discovery::assume(&conf, &arn, ext.as_deref()).await?;
-                    let mut p = aws_config::sts::AssumeRoleProvider::builder(&arn)
-                        .session_name("bedrock-lens-collect")
-                        .configure(&conf);
-                    if let Some(e) = ext {
-                        p = p.external_id(e);
-                    }
-                    let p = p.build().await;
-                    Ok(conf
-                        .to_builder()
-                        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
-                            p,
-                        ))
-                        .build())
-                }
-            })
-            .collect();
-        let assumed = aws::bounded(jobs, t.parallel as usize).await;
-        return accounts
-            .iter()
-            .zip(assumed)
-            .map(|(acct, r)| Target {
-                via: template.replace("{account}", acct),
-                conf: r.unwrap_or_else(|why| {
-                    Err(Failure {
-                        source: "account".into(),
-                        region: None,
-                        call: "sts:AssumeRole".into(),
-                        message: why,
-                        hint: None,
-                    })
-                }),
-            })
-            .collect();
+        let home_conf = aws::for_region(base, home);
+        let ext = t.external_id.as_deref();
+        return match assume_in_each(
+            &home_conf,
+            template,
+            accounts,
+            ext,
+            t.parallel as usize,
+            true,
+        )
+        .await
+        {
+            Ok(each) => each
+                .into_iter()
+                .map(|a| Target {
+                    via: a.role_arn,
+                    conf: a.conf,
+                })
+                .collect(),
+            Err(f) => vec![Target {
+                via: "organizations:ListAccounts".into(),
+                conf: Err(f),
+            }],
+        };
     }
     if t.profile.len() > 1 {
         let mut out = vec![];
