@@ -266,17 +266,15 @@ async fn collect(
         }
     }
     let cuts = env.catalog.long_context_thresholds();
-    let recorded: Option<Vec<u64>> = ctx
+    // What earlier Athena collections into this snapshot recorded (read once).
+    let earlier = ctx
         .out
         .as_ref()
         .and_then(|dir| crate::snapshot::Manifest::load(dir).ok())
-        .and_then(|m| {
-            m.sources
-                .get("log_sums")?
-                .details
-                .get("long_context_thresholds")
-                .cloned()
-        })
+        .and_then(|m| m.sources.get("log_sums").cloned());
+    let recorded: Option<Vec<u64>> = earlier
+        .as_ref()
+        .and_then(|e| e.details.get("long_context_thresholds").cloned())
         .and_then(|v| serde_json::from_value(v).ok());
     if let Some(r) = recorded.filter(|r| *r != cuts) {
         return Err(fail(
@@ -438,11 +436,7 @@ async fn collect(
             expected.join(", ")
         )));
     }
-    let first = ctx
-        .out
-        .as_ref()
-        .and_then(|dir| crate::snapshot::Manifest::load(dir).ok())
-        .is_none_or(|m| !m.sources.contains_key("log_sums"));
+    let first = earlier.is_none();
     let verified = if x.no_verify {
         "not checked (--no-verify)".to_string()
     } else if !(first || x.verify) {
