@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use bedrock_lens::render::dashboard::validate;
 use bedrock_lens::usage::ingest::{ingest, Sink};
-use bedrock_lens::usage::record::MAX_TOKENS;
+use bedrock_lens::usage::record::{RawRecord, MAX_TOKENS};
+use bedrock_lens::usage::scan;
 use bedrock_lens::usage::{Diagnostics, IngestOptions, IngestStats, Source, Tokens, UsageRecord};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -95,6 +96,9 @@ struct Valid {
     line: String,
     id: String,
     tokens: Tokens,
+    /// Plain enough for the fast scanner: not a CloudWatch event, counts written as integers,
+    /// no escape in a field it keeps.
+    fast: bool,
 }
 
 /// The largest count of one kind in a valid record: the four kinds together stay within
@@ -174,7 +178,12 @@ prop_compose! {
             cache_read: cache_read.map_or(0, |c| c.0),
             cache_write: cache_write.map_or(0, |c| c.0),
         };
-        Valid { line, id, tokens }
+        let escaped = |t: &str| t.chars().any(|c| c == '"' || c == '\\' || c < ' ');
+        let counts = [Some(input), output, cache_read, cache_write];
+        let fast = !wrapped
+            && counts.iter().flatten().all(|(_, float)| !float)
+            && !meta.iter().any(|(k, v)| escaped(k) || escaped(v));
+        Valid { line, id, tokens, fast }
     }
 }
 
@@ -313,6 +322,119 @@ proptest! {
         all.extend(bytes);
         let (sink, st, dg) = read(all);
         accounted(&sink, &st, &dg);
+    }
+}
+
+/// The fast scanner agrees with serde_json: whatever it reads, serde_json reads the same, and
+/// it never reads what serde_json refuses (it may leave anything to serde_json).
+fn scanner_agrees(text: &str) -> Result<(), TestCaseError> {
+    if let Some(fast) = scan::record(text) {
+        match serde_json::from_str::<RawRecord>(text) {
+            Ok(reference) => prop_assert_eq!(fast, reference, "{}", text),
+            Err(e) => prop_assert!(
+                false,
+                "scanner read what serde_json refuses ({}): {}",
+                e,
+                text
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// The record's field names (and some that are not), nested where the schema nests.
+fn field_name() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "schemaType",
+        "schemaVersion",
+        "timestamp",
+        "accountId",
+        "identity",
+        "arn",
+        "region",
+        "requestId",
+        "operation",
+        "modelId",
+        "requestMetadata",
+        "input",
+        "inputBodyJson",
+        "inputTokenCount",
+        "cacheReadInputTokenCount",
+        "cacheWriteInputTokenCount",
+        "output",
+        "outputTokenCount",
+        "errorCode",
+        "inferenceRegion",
+        "message",
+        "other",
+        "modelid",
+    ])
+}
+
+/// A JSON value as text, of any kind, sometimes spaced out.
+fn any_value() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        json_value().prop_map(|v| v.to_string()),
+        prop::sample::select(vec![
+            "0",
+            "12",
+            "12.0",
+            "-3",
+            "1e3",
+            "007",
+            "18446744073709551616",
+            "999999999999999999",
+            "\"a\\\"b\"",
+            "\"\\u00e9\"",
+            "\"2026-10-10T05:20:58Z\"",
+            "null",
+            "true",
+            "[]",
+            "{}",
+        ])
+        .prop_map(String::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop::collection::vec((field_name(), inner, any::<bool>()), 0..5).prop_map(|fields| {
+            let body: Vec<String> = fields
+                .iter()
+                .map(|(k, v, spaced)| {
+                    if *spaced {
+                        format!(" \"{k}\" :\t{v} ")
+                    } else {
+                        format!("\"{k}\":{v}")
+                    }
+                })
+                .collect();
+            format!("{{{}}}", body.join(","))
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// Valid records, mutated or not: the scanner reads them as serde_json does, or leaves them.
+    #[test]
+    fn the_scanner_reads_records_as_serde_does(rec in valid(), m in prop::option::of(mutation())) {
+        // Not vacuous: a plain record (not a CloudWatch event, no escape in its metadata) is the
+        // scanner's to read.
+        if m.is_none() && rec.fast {
+            prop_assert!(scan::record(&rec.line).is_some(), "{}", rec.line);
+        }
+        let bytes = m.map_or_else(|| rec.line.clone().into_bytes(), |m| mutate(&rec.line, &m));
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            scanner_agrees(text)?;
+        }
+    }
+
+    /// Objects of the schema's fields (repeated, nested, of every kind and spacing): the same.
+    #[test]
+    fn the_scanner_reads_any_object_as_serde_does(
+        fields in prop::collection::vec((field_name(), any_value()), 0..12),
+    ) {
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        scanner_agrees(&format!("{{{}}}", body.join(",")))?;
     }
 }
 

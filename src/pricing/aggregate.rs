@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
 use super::cost::{price_bucket, price_requests};
 use super::table::{TableBuffer, UsageTable};
@@ -202,14 +202,20 @@ fn write_key(k: &GroupKey, r: &UsageRecord, res: &Resolution, out: &mut String) 
     match k {
         GroupKey::Model => out.push_str(res.model.as_deref().unwrap_or(r.model_id)),
         GroupKey::ModelId => out.push_str(r.model_id),
+        // Written from the date's numbers (chrono's `format` parses its pattern every time).
         GroupKey::Day => {
-            write!(out, "{}", r.timestamp.format("%Y-%m-%d")).expect("writing to a String")
+            let t = r.timestamp;
+            write!(out, "{:04}-{:02}-{:02}", t.year(), t.month(), t.day())
+                .expect("writing to a String")
         }
         GroupKey::Hour => {
-            write!(out, "{}", r.timestamp.format("%Y-%m-%dT%H:00Z")).expect("writing to a String")
+            let t = r.timestamp;
+            let (y, m, d, h) = (t.year(), t.month(), t.day(), t.hour());
+            write!(out, "{y:04}-{m:02}-{d:02}T{h:02}:00Z").expect("writing to a String")
         }
         GroupKey::Month => {
-            write!(out, "{}", r.timestamp.format("%Y-%m")).expect("writing to a String")
+            let t = r.timestamp;
+            write!(out, "{:04}-{:02}", t.year(), t.month()).expect("writing to a String")
         }
         GroupKey::Identity => out.push_str(identity_principal(r.identity_arn)),
         GroupKey::IdentityArn => out.push_str(r.identity_arn),

@@ -3,6 +3,7 @@
 //! Each id is remembered as a 16-byte hash, in shards so parallel readers rarely wait.
 
 use std::collections::{BTreeSet, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
 use super::ingest::Sink;
@@ -12,19 +13,38 @@ const SHARDS: usize = 64;
 
 /// The request ids seen so far (as hashes), shared by every reader.
 pub struct Seen {
-    shards: Vec<Mutex<HashSet<u128>>>,
+    shards: Vec<Mutex<HashSet<u128, BuildHasherDefault<High64>>>>,
+}
+
+/// Hashes an id hash (already uniform) by its high 64 bits: the low bits pick the shard, and
+/// no second hash is computed per record.
+#[derive(Default)]
+pub struct High64(u64);
+
+impl Hasher for High64 {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = (n >> 64) as u64;
+    }
 }
 
 impl Default for Seen {
     fn default() -> Self {
         Seen {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashSet::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 }
 
 impl Seen {
-    fn shard(&self, h: u128) -> &Mutex<HashSet<u128>> {
+    fn shard(&self, h: u128) -> &Mutex<HashSet<u128, BuildHasherDefault<High64>>> {
         &self.shards[(h as usize) % SHARDS]
     }
 

@@ -235,6 +235,12 @@ pub fn discover(
     out
 }
 
+thread_local! {
+    /// Each worker thread's reading buffers, kept from file to file and from run to run (rayon
+    /// splits the files into more tasks than threads).
+    static BUFS: std::cell::Cell<Option<Bufs>> = const { std::cell::Cell::new(None) };
+}
+
 /// Reads every source and returns the merged sink.
 pub fn ingest<S: Sink, F: Fn() -> S + Sync + Send>(
     sources: &[Source],
@@ -247,25 +253,21 @@ pub fn ingest<S: Sink, F: Fn() -> S + Sync + Send>(
     let (sink, st, dg) = sources
         .par_iter()
         .enumerate()
-        .fold(
-            || (fresh(), None::<Bufs>),
-            |((mut sink, mut st, mut dg), mut bufs), (i, src)| {
-                let mut fr = FileReader {
-                    index: i,
-                    name: src.name().into(),
-                    sink: &mut sink,
-                    st: &mut st,
-                    dg: &mut dg,
-                };
-                fr.read(
-                    src,
-                    opts.progress.as_ref(),
-                    bufs.get_or_insert_with(Bufs::new),
-                );
-                ((sink, st, dg), bufs)
-            },
-        )
-        .map(|(state, _bufs)| state)
+        .fold(fresh, |(mut sink, mut st, mut dg), (i, src)| {
+            let mut fr = FileReader {
+                index: i,
+                name: src.name().into(),
+                sink: &mut sink,
+                st: &mut st,
+                dg: &mut dg,
+            };
+            // The worker thread's buffers, taken for this file and given back after it (a
+            // nested task on the same thread finds none and makes its own).
+            let mut bufs = BUFS.with(|b| b.take()).unwrap_or_else(Bufs::new);
+            fr.read(src, opts.progress.as_ref(), &mut bufs);
+            BUFS.with(|b| b.set(Some(bufs)));
+            (sink, st, dg)
+        })
         .reduce(fresh, |(mut a, mut ast, mut adg), (b, bst, bdg)| {
             a.merge(b);
             ast.add(&bst);
@@ -382,7 +384,7 @@ impl<S: Sink> FileReader<'_, S> {
         if !text.starts_with('{') {
             return self.skip(n, at(), "not a JSON object".into());
         }
-        match serde_json::from_str::<RawRecord>(text) {
+        match parse_record(text) {
             Ok(rec) => self.take(&rec, n, &at),
             Err(e) => self.skip(n, at(), describe_json_error(&e, text)),
         }
@@ -430,6 +432,20 @@ impl<S: Sink> FileReader<'_, S> {
         let mut buf = Vec::with_capacity(64 * 1024);
         let mut line_no = 0;
         loop {
+            // A line whole in the reader's buffer is read where it lies (no copy).
+            let whole = match r.fill_buf() {
+                Ok(avail) => memchr::memchr(eol, avail).map(|i| {
+                    line_no += 1;
+                    self.line(name, line_no, &avail[..=i], false);
+                    i + 1
+                }),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err((e, format!("line {line_no}"))),
+            };
+            if let Some(used) = whole {
+                r.consume(used);
+                continue;
+            }
             buf.clear();
             let cut = match read_line_capped(r, &mut buf, eol) {
                 Ok((0, _)) => return Ok(()),
@@ -470,7 +486,7 @@ impl<S: Sink> FileReader<'_, S> {
                 "not a JSON object (one record per line expected)".into(),
             );
         }
-        match serde_json::from_str::<RawRecord>(text) {
+        match parse_record(text) {
             Ok(raw) => self.take(&raw, line_no, &at),
             Err(e) => self.skip(line_no, at(), describe_json_error(&e, text)),
         }
@@ -512,6 +528,15 @@ impl<S: Sink> FileReader<'_, S> {
                 return Ok(());
             }
         }
+    }
+}
+
+/// One record's JSON: the schema's fast scanner first, serde_json (the reference, and the
+/// messages) for whatever the scanner leaves to it.
+pub fn parse_record(text: &str) -> serde_json::Result<RawRecord<'_>> {
+    match super::scan::record(text) {
+        Some(r) => Ok(r),
+        None => serde_json::from_str(text),
     }
 }
 

@@ -87,6 +87,17 @@ impl<'de: 'a, 'a> Deserialize<'de> for Loose<'a> {
     }
 }
 
+/// A JSON value kept as its text, borrowed from the line (serde_json's `RawValue`: from its
+/// first byte to its last). Customer content: hash it, never show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawJson<'a>(pub &'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de serde_json::value::RawValue>::deserialize(d).map(|v| RawJson(v.get()))
+    }
+}
+
 /// A request-metadata value: callers send strings, but a number or boolean is kept as its text
 /// rather than costing the record. Objects and arrays read as empty.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -6,10 +6,12 @@ pub mod dedup;
 pub mod diagnostics;
 mod documents;
 pub mod group;
+pub mod inflate;
 pub mod ingest;
 pub mod json_values;
 mod readers;
 pub mod record;
+pub mod scan;
 pub mod table;
 
 pub use diagnostics::Diagnostics;

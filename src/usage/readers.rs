@@ -86,10 +86,14 @@ impl<R: Read> BufRead for Reused<'_, R> {
     }
 }
 
-/// Per-worker buffers: raw bytes (compressed for gzip) and decompressed text.
+/// Per-worker buffers: raw bytes (compressed for gzip), decompressed text, whole inflated files.
 pub(super) struct Bufs {
     raw: Vec<u8>,
     text: Vec<u8>,
+    /// A gzip file read whole.
+    gz: Vec<u8>,
+    /// Whole gzip files of known size inflate here.
+    inflater: super::inflate::Inflater,
 }
 
 impl Bufs {
@@ -97,6 +101,8 @@ impl Bufs {
         Bufs {
             raw: vec![0; BUF],
             text: vec![0; BUF],
+            gz: vec![],
+            inflater: super::inflate::Inflater::new(),
         }
     }
 }
@@ -149,7 +155,13 @@ pub(super) fn open<'b>(
 ) -> io::Result<Box<dyn BufRead + 'b>> {
     let mut raw: Box<dyn Read + Send> = match src {
         Source::File(p) if is_fifo(p) => Box::new(open_fifo(p)?),
-        Source::File(p) => Box::new(File::open(p)?),
+        Source::File(p) => {
+            let mut f = File::open(p)?;
+            if small_gzip(&mut f)? {
+                return whole_gzip(&mut f, progress, bufs, &stored);
+            }
+            Box::new(f)
+        }
         Source::Stdin => Box::new(io::stdin()),
         Source::Memory { data, .. } => Box::new(io::Cursor::new(ArcBytes(data.clone()))),
         Source::Table(_) => {
@@ -168,7 +180,7 @@ pub(super) fn open<'b>(
             bar: bar.clone(),
         });
     }
-    let Bufs { raw: rb, text } = bufs;
+    let Bufs { raw: rb, text, .. } = bufs;
     let mut r = Reused::new(raw, rb);
     let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     Ok(if gz {
@@ -177,6 +189,50 @@ pub(super) fn open<'b>(
         Box::new(r)
     })
 }
+
+/// Whether `f` is a gzip file of at most [`WHOLE_MAX`] bytes as stored, to read whole.
+fn small_gzip(f: &mut File) -> io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let meta = f.metadata()?;
+    if !meta.is_file() || meta.len() > WHOLE_MAX {
+        return Ok(false);
+    }
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic)?;
+    f.seek(SeekFrom::Start(0))?;
+    Ok(n == 2 && magic == [0x1f, 0x8b])
+}
+
+/// A small gzip file read whole (into the worker's reused buffer) and inflated whole by
+/// libdeflate; one libdeflate does not take (several members, corrupt) is streamed from the
+/// bytes already read.
+fn whole_gzip<'b>(
+    f: &mut File,
+    progress: Option<&indicatif::ProgressBar>,
+    bufs: &'b mut Bufs,
+    stored: &std::sync::atomic::AtomicU64,
+) -> io::Result<Box<dyn BufRead + 'b>> {
+    let Bufs {
+        text, gz, inflater, ..
+    } = bufs;
+    gz.clear();
+    f.read_to_end(gz)?;
+    let len = gz.len() as u64;
+    stored.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+    if let Some(bar) = progress {
+        bar.inc(len);
+    }
+    Ok(match inflater.whole(gz) {
+        Some(inflated) => Box::new(inflated),
+        None => Box::new(Reused::new(
+            flate2::bufread::MultiGzDecoder::new(&gz[..]),
+            text,
+        )),
+    })
+}
+
+/// Gzip files up to this size as stored are read whole and inflated whole.
+const WHOLE_MAX: u64 = 16 << 20;
 
 /// A byte order of UTF-16 text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,37 +10,36 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use super::json_values::{Loose, Scalar, Str, Tok};
+use super::json_values::{Loose, RawJson, Scalar, Str, Tok};
 use crate::money::group_thousands;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 pub struct RawIdentity<'a> {
     #[serde(borrow)]
     pub arn: Option<Str<'a>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RawInput<'a> {
     /// The request body, kept as a borrowed slice of the line (never copied, never printed):
     /// `whatif` hashes its prompt prefix; everything else ignores it.
     #[serde(borrow)]
-    pub input_body_json: Option<&'a RawValue>,
+    pub input_body_json: Option<RawJson<'a>>,
     pub input_token_count: Option<Tok>,
     pub cache_read_input_token_count: Option<Tok>,
     pub cache_write_input_token_count: Option<Tok>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RawOutput {
     pub output_token_count: Option<Tok>,
 }
 
 /// One line of a log file: an invocation record, or a CloudWatch Logs event wrapping one.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RawRecord<'a> {
     #[serde(borrow)]
@@ -94,7 +93,7 @@ pub struct UsageRecord<'a> {
     /// guardrail block is logged). An invocation with zero tokens.
     pub guardrail_blocked: bool,
     /// `input.inputBodyJson` as raw JSON. Customer content: hash it, never show it.
-    pub body: Option<&'a RawValue>,
+    pub body: Option<&'a str>,
 }
 
 impl UsageRecord<'_> {
@@ -284,7 +283,7 @@ impl<'a> RawRecord<'a> {
             tokens,
             error_code: s(&self.error_code),
             guardrail_blocked,
-            body: input.and_then(|i| i.input_body_json),
+            body: input.and_then(|i| i.input_body_json).map(|b| b.0),
         })
     }
 }
