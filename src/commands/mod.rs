@@ -87,6 +87,25 @@ pub fn input_outcome(stats: &IngestStats, scope: Scope, strict: bool) -> crate::
     }
 }
 
+/// The summary of what a pass read: records, files, bytes as stored, and any records outside
+/// the period left out.
+pub fn read_summary(stats: &IngestStats, outside_period: u64) -> String {
+    format!(
+        "read {} record(s) from {} file(s) ({:.1} MB){}",
+        group_thousands(stats.records),
+        stats.files,
+        stats.bytes as f64 / 1e6,
+        if outside_period > 0 {
+            format!(
+                "; {} outside the period left out",
+                group_thousands(outside_period)
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
 /// Prints what could not be read: first few in full (location and reason, never content);
 /// and (a note, which -q drops) the files found in --logs directories that are not logs.
 pub fn warn_diagnostics(stats: &IngestStats, diags: &Diagnostics, quiet: bool) {

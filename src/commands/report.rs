@@ -340,17 +340,6 @@ pub fn cmd(env: &Env, a: &ReportArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    let outside = run.reports[0].input.outside_period;
-    let read = format!(
-        "read {} record(s) from {} file(s) ({:.1} MB){}",
-        group_thousands(run.stats.records),
-        run.stats.files,
-        run.stats.bytes as f64 / 1e6,
-        if outside > 0 {
-            format!("; {} outside the period left out", group_thousands(outside))
-        } else {
-            String::new()
-        }
-    );
+    let read = super::read_summary(&run.stats, run.reports[0].input.outside_period);
     finish(env, a, &output, &run, read)
 }

@@ -7,7 +7,6 @@ use super::{
 };
 use crate::cli::WhatifArgs;
 use crate::error::Outcome;
-use crate::money::group_thousands;
 use crate::render;
 use crate::settings::whatif::setup;
 use crate::settings::{input_sources, output_of, Env};
@@ -104,17 +103,9 @@ pub fn cmd(env: &Env, a: &WhatifArgs) -> anyhow::Result<Outcome> {
     super::warn_prices(&r.result.pricing, env.quiet);
     warn_duplicates(&r.dropped);
     if !env.quiet {
-        let outside = r.result.input.outside_period;
         eprintln!(
-            "read {} record(s) from {} file(s) ({:.1} MB){}; {} scenario(s)",
-            group_thousands(r.stats.records),
-            r.stats.files,
-            r.stats.bytes as f64 / 1e6,
-            if outside > 0 {
-                format!("; {} outside the period left out", group_thousands(outside))
-            } else {
-                String::new()
-            },
+            "{}; {} scenario(s)",
+            super::read_summary(&r.stats, r.result.input.outside_period),
             r.result.scenarios.len()
         );
         if r.result.scenarios.iter().any(|s| s.name == "batch")
