@@ -64,6 +64,10 @@ impl<'b, R: Read> Reused<'b, R> {
 
 impl<R: Read> Read for Reused<'_, R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        // A read as large as the buffer, with nothing buffered, goes straight to `inner`.
+        if self.pos >= self.end && out.len() >= self.buf.len() {
+            return self.inner.read(out);
+        }
         read_through_buffer(self, out)
     }
 }
@@ -153,15 +157,18 @@ pub(super) fn open<'b>(
     bufs: &'b mut Bufs,
     stored: Arc<std::sync::atomic::AtomicU64>,
 ) -> io::Result<Box<dyn BufRead + 'b>> {
+    // The size as stored, where it is known before reading.
+    let size = match src {
+        Source::File(p) => std::fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len()),
+        Source::Memory { data, .. } => Some(data.len() as u64),
+        Source::Stdin | Source::Table(_) => None,
+    };
     let mut raw: Box<dyn Read + Send> = match src {
         Source::File(p) if is_fifo(p) => Box::new(open_fifo(p)?),
-        Source::File(p) => {
-            let mut f = File::open(p)?;
-            if small_gzip(&mut f)? {
-                return whole_gzip(&mut f, progress, bufs, &stored);
-            }
-            Box::new(f)
-        }
+        Source::File(p) => Box::new(File::open(p)?),
         Source::Stdin => Box::new(io::stdin()),
         Source::Memory { data, .. } => Box::new(io::Cursor::new(ArcBytes(data.clone()))),
         Source::Table(_) => {
@@ -180,55 +187,34 @@ pub(super) fn open<'b>(
             bar: bar.clone(),
         });
     }
-    let Bufs { raw: rb, text, .. } = bufs;
-    let mut r = Reused::new(raw, rb);
-    let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    Ok(if gz {
-        Box::new(Reused::new(flate2::bufread::MultiGzDecoder::new(r), text))
-    } else {
-        Box::new(r)
-    })
-}
-
-/// Whether `f` is a gzip file of at most [`WHOLE_MAX`] bytes as stored, to read whole.
-fn small_gzip(f: &mut File) -> io::Result<bool> {
-    use std::io::{Seek, SeekFrom};
-    let meta = f.metadata()?;
-    if !meta.is_file() || meta.len() > WHOLE_MAX {
-        return Ok(false);
-    }
-    let mut magic = [0u8; 2];
-    let n = f.read(&mut magic)?;
-    f.seek(SeekFrom::Start(0))?;
-    Ok(n == 2 && magic == [0x1f, 0x8b])
-}
-
-/// A small gzip file read whole (into the worker's reused buffer) and inflated whole by
-/// libdeflate; one libdeflate does not take (several members, corrupt) is streamed from the
-/// bytes already read.
-fn whole_gzip<'b>(
-    f: &mut File,
-    progress: Option<&indicatif::ProgressBar>,
-    bufs: &'b mut Bufs,
-    stored: &std::sync::atomic::AtomicU64,
-) -> io::Result<Box<dyn BufRead + 'b>> {
     let Bufs {
-        text, gz, inflater, ..
+        raw: rb,
+        text,
+        gz,
+        inflater,
     } = bufs;
-    gz.clear();
-    f.read_to_end(gz)?;
-    let len = gz.len() as u64;
-    stored.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
-    if let Some(bar) = progress {
-        bar.inc(len);
+    let mut r = Reused::new(raw, rb);
+    if !r.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+        return Ok(Box::new(r));
     }
-    Ok(match inflater.whole(gz) {
-        Some(inflated) => Box::new(inflated),
-        None => Box::new(Reused::new(
-            flate2::bufread::MultiGzDecoder::new(&gz[..]),
-            text,
-        )),
-    })
+    if size.is_some_and(|n| n <= WHOLE_MAX) {
+        // A small gzip file (every S3 object Bedrock writes): read whole, through the same
+        // counting readers, and inflated whole; one libdeflate does not take (several members,
+        // corrupt) is streamed from the bytes already read.
+        gz.clear();
+        r.read_to_end(gz)?;
+        return Ok(match inflater.whole(gz) {
+            Some(inflated) => Box::new(inflated),
+            None => Box::new(Reused::new(
+                flate2::bufread::MultiGzDecoder::new(&gz[..]),
+                text,
+            )),
+        });
+    }
+    Ok(Box::new(Reused::new(
+        flate2::bufread::MultiGzDecoder::new(r),
+        text,
+    )))
 }
 
 /// Gzip files up to this size as stored are read whole and inflated whole.
