@@ -202,6 +202,7 @@ pub(super) fn open<'b>(
         // counting readers, and inflated whole; one libdeflate does not take (several members,
         // corrupt) is streamed from the bytes already read.
         gz.clear();
+        gz.reserve(size.unwrap_or(0) as usize);
         r.read_to_end(gz)?;
         return Ok(match inflater.whole(gz) {
             Some(inflated) => Box::new(inflated),
